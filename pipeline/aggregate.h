@@ -1,0 +1,56 @@
+/* aggregate.h - FTE (exact, in units of 0.00001) and de-duplicated
+ * headcount per (organisation, dimension, profession, support role, key),
+ * plus row counts and findings per organisation. Memory grows with the
+ * number of cells and in-scope persons, not with rows. */
+#ifndef ESR_AGGREGATE_H
+#define ESR_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mappings.h"
+#include "record.h"
+
+typedef enum esr_dim { ESR_DIM_PROFESSION_ROLE = 0, ESR_DIM_BAND, ESR_DIM_AREA, ESR_DIM_COUNT } esr_dim;
+
+/* Name of a dimension as written in summary.csv. */
+const char *aggregate_dim_name(esr_dim d);
+
+typedef struct esr_cell {
+    const char *org;        /* "" = all organisations */
+    esr_dim dim;
+    const char *profession; /* "" = all */
+    const char *role;       /* "" = all */
+    const char *key;        /* dimension value; "" for profession_role */
+    long long fte_e5;
+    uint64_t rows;
+    uint64_t headcount;
+    uint32_t id;            /* internal: creation order */
+} esr_cell;
+
+typedef struct esr_org_counts {
+    const char *org;
+    uint64_t read, in_scope, out_of_scope, rejected;
+    uint64_t out_by_reason[ESR_OUT_COUNT];
+    long long in_scope_fte_e5;
+    uint64_t findings[ESR_RULE_COUNT];
+    long long findings_fte_e5[ESR_RULE_COUNT];
+} esr_org_counts;
+
+typedef struct esr_aggregate esr_aggregate;
+
+/* Create an empty aggregate. */
+esr_aggregate *aggregate_new(const esr_mappings *m);
+/* Count a record of any scope, and add an in-scope one to its cells.
+ * person is the (possibly pseudonymised) person key. 0 or -1 on no memory. */
+int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
+/* Cells sorted by org, dimension, profession, role, key ("" first). */
+size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
+/* Per-organisation counts, sorted by org ("" = all first). */
+size_t aggregate_orgs(esr_aggregate *a, const esr_org_counts ***out);
+/* Counts for one org ("" = all); NULL if never seen. */
+const esr_org_counts *aggregate_org(const esr_aggregate *a, const char *org);
+/* Free everything. */
+void aggregate_free(esr_aggregate *a);
+
+#endif

@@ -1,0 +1,88 @@
+/* buf.c - growable byte buffer. */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Make room for at least extra more bytes (plus the NUL); 0 or -1. */
+int esr_buf_reserve(esr_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        if (cap > ((size_t)-1) / 2)
+            return -1;
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Append n bytes; 0 or -1 on allocation failure. */
+int esr_buf_append(esr_buf *b, const void *p, size_t n)
+{
+    if (esr_buf_reserve(b, n))
+        return -1;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* Append a NUL-terminated string. */
+int esr_buf_puts(esr_buf *b, const char *s)
+{
+    return esr_buf_append(b, s, strlen(s));
+}
+
+/* Append one byte. */
+int esr_buf_putc(esr_buf *b, char c)
+{
+    return esr_buf_append(b, &c, 1);
+}
+
+/* Append printf-formatted text. */
+int esr_buf_printf(esr_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || esr_buf_reserve(b, (size_t)n))
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+/* Empty the buffer, keeping its storage. */
+void esr_buf_reset(esr_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+/* Free the storage. */
+void esr_buf_free(esr_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Return the contents as a C string ("" when empty). */
+const char *esr_buf_str(const esr_buf *b)
+{
+    return b->data ? b->data : "";
+}

@@ -1,0 +1,206 @@
+/* cli.c - the esrpipe command line: parse options, call a command, print
+ * its messages on stderr, exit with a sysexits code. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "source.h"
+#include "status.h"
+
+#ifndef ESRPIPE_VERSION
+#define ESRPIPE_VERSION "0.0.0"
+#endif
+
+static const char usage_text[] =
+    "usage: esrpipe run [options] EXPORT...\n"
+    "       esrpipe --help | --version\n"
+    "\n"
+    "Turn ESR staff-in-post exports (CSV/TSV, gzip or not, UTF-8/UTF-16/Windows-1252)\n"
+    "into a standardised support-workforce return: DIR/return.xlsx, records.csv,\n"
+    "summary.csv, rejects.csv and run.json, written atomically.\n"
+    "\n"
+    "run options:\n"
+    "  -o, --output DIR          output directory (default: output)\n"
+    "  -m, --mappings DIR        mapping tables (default: mappings/ next to the\n"
+    "                            binary's project, else ./mappings)\n"
+    "      --org CODE            organisation code for rows that have none\n"
+    "      --snapshot YYYY-MM-DD snapshot date (default: a date in the file name)\n"
+    "      --classify MODE       evidence (default) or code-only (national statistics)\n"
+    "      --max-reject-rate PCT fail, writing nothing, above PCT%% rejected (default 5)\n"
+    "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
+    "      --encoding ENC        auto (default), utf-8, windows-1252 (= latin-1), utf-16le\n"
+    "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
+    "      --max-columns N       reject a row with more fields (default 1024)\n"
+    "      --max-ratio N         refuse gzip expanding more than N:1 (default 200)\n"
+    "  -q, --quiet               no messages except errors\n"
+    "\n"
+    "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
+    "70 internal, 73 cannot create output, 74 I/O error.\n";
+
+typedef struct log_ctx {
+    int quiet;
+} log_ctx;
+
+static void log_stderr(void *vctx, const char *msg)
+{
+    log_ctx *l = vctx;
+    if (!l->quiet)
+        fprintf(stderr, "esrpipe: %s\n", msg);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "esrpipe: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(esrpipe --help for usage)\n");
+    return 64;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || v == 0)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* Default mappings: <dir of binary>/../mappings or ../../mappings (build
+ * trees), else ./mappings. */
+static const char *default_mappings(char *buf, size_t n)
+{
+    static const char *const rel[] = {"/../mappings", "/../../mappings", "/../share/esrpipe/mappings"};
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            struct stat sb;
+            snprintf(buf, n, "%s%s", exe, rel[i]);
+            char probe[4400];
+            snprintf(probe, sizeof probe, "%s/occupation_codes.csv", buf);
+            if (!stat(probe, &sb))
+                return buf;
+        }
+    }
+    return "mappings";
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"mappings", required_argument, NULL, 'm'},
+        {"org", required_argument, NULL, O_ORG},
+        {"snapshot", required_argument, NULL, O_SNAPSHOT},
+        {"classify", required_argument, NULL, O_CLASSIFY},
+        {"max-reject-rate", required_argument, NULL, O_MAXREJ},
+        {"split-by-org", no_argument, NULL, O_SPLIT},
+        {"encoding", required_argument, NULL, O_ENC},
+        {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
+        {"max-columns", required_argument, NULL, O_MAXCOL},
+        {"max-ratio", required_argument, NULL, O_RATIO},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    esr_run_opts o;
+    run_opts_default(&o);
+    o.tool_version = "esrpipe " ESRPIPE_VERSION;
+    char mbuf[4300];
+    const char *mappings = NULL;
+    log_ctx lc = {0};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "o:m:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': o.outdir = optarg; break;
+        case 'm': mappings = optarg; break;
+        case 'q': lc.quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case O_ORG: o.org = optarg; break;
+        case O_SNAPSHOT: o.snapshot = optarg; break;
+        case O_CLASSIFY:
+            if (!strcmp(optarg, "evidence"))
+                o.mode = ESR_CLASSIFY_EVIDENCE;
+            else if (!strcmp(optarg, "code-only"))
+                o.mode = ESR_CLASSIFY_CODE_ONLY;
+            else
+                return usage_error("--classify %s: expected evidence or code-only", optarg);
+            break;
+        case O_MAXREJ: {
+            char *end;
+            o.max_reject_pct = strtod(optarg, &end);
+            if (!*optarg || *end || o.max_reject_pct < 0 || o.max_reject_pct > 100)
+                return usage_error("--max-reject-rate %s: expected a percentage 0-100", optarg);
+            break;
+        }
+        case O_SPLIT: o.split_by_org = 1; break;
+        case O_ENC:
+            if (source_encoding_parse(optarg, &o.source.encoding))
+                return usage_error("--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le",
+                                   optarg);
+            break;
+        case O_MAXFIELD:
+            if (parse_size(optarg, &o.max_field_bytes))
+                return usage_error("--max-field-bytes %s: expected a positive number", optarg);
+            break;
+        case O_MAXCOL:
+            if (parse_size(optarg, &o.max_columns))
+                return usage_error("--max-columns %s: expected a positive number", optarg);
+            break;
+        case O_RATIO: {
+            size_t r;
+            if (parse_size(optarg, &r))
+                return usage_error("--max-ratio %s: expected a positive number", optarg);
+            o.source.max_ratio = r;
+            break;
+        }
+        default: return usage_error("%s", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "run: no export files given");
+    o.mappings_dir = mappings ? mappings : default_mappings(mbuf, sizeof mbuf);
+    o.inputs = (const char *const *)argv + optind;
+    o.ninputs = (size_t)(argc - optind);
+    o.log = log_stderr;
+    o.log_ctx = &lc;
+    esr_err err = {0};
+    esr_status st = run_pipeline(&o, &err);
+    if (st) {
+        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
+        return esr_exit_code(st);
+    }
+    if (!lc.quiet)
+        fprintf(stderr, "esrpipe: return written to %s/\n", o.outdir);
+    return 0;
+}
+
+/* Entry point: dispatch on the command word. */
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("esrpipe %s\n", ESRPIPE_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    return usage_error("unknown command \"%s\"", cmd);
+}

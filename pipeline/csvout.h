@@ -1,0 +1,20 @@
+/* csvout.h - write RFC 4180 CSV safely: fields quoted when needed, and
+ * text that a spreadsheet would run as a formula (= + - @ tab CR first,
+ * OWASP) given a leading apostrophe. */
+#ifndef ESR_CSVOUT_H
+#define ESR_CSVOUT_H
+
+#include <stdio.h>
+
+#include "buf.h"
+
+/* Append text field s (neutralised, quoted as needed) to line, with a
+ * leading comma unless first. */
+int csvout_text(esr_buf *line, const char *s, int first);
+/* Append a field written by esrpipe itself (numbers, ids): quoted as
+ * needed, never altered. */
+int csvout_raw(esr_buf *line, const char *s, int first);
+/* Write line plus "\n" to fp and empty it; 0 or -1. */
+int csvout_flush(esr_buf *line, FILE *fp);
+
+#endif

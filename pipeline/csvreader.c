@@ -1,0 +1,345 @@
+/* csvreader.c - libcsv with line numbers, verbatim records and limits.
+ *
+ * Input is fed to libcsv one physical line at a time (and in slices of at
+ * most SLICE bytes), so that after every call we know which lines a finished
+ * record spanned, can keep its verbatim text, and can check the size of the
+ * field being built (libcsv itself has no limit). A record whose field grows
+ * past the limit is skipped to its end, found by quote parity (a newline
+ * ends a record when the record so far holds an even number of quotes). */
+#include "csvreader.h"
+
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define SLICE 65536u
+
+typedef struct pending {
+    size_t first_field; /* index into offs */
+    size_t nfields;
+} pending;
+
+struct esr_csvreader {
+    struct csv_parser parser;
+    esr_csv_opts opts;
+    esr_row_fn fn;
+    void *ctx;
+    int stopped;
+    esr_status status;
+
+    /* fields of finished-but-undispatched records, then of the current one */
+    esr_buf fields;
+    size_t *offs, *lens, noffs, offs_cap;
+    size_t cur_first;    /* first field index of the record in progress */
+    int cur_too_wide;
+    pending *done;
+    size_t ndone, done_cap;
+
+    esr_buf raw;         /* verbatim text of the record in progress */
+    int raw_truncated;
+    uint64_t line;       /* lines consumed */
+    uint64_t rec_line;   /* line the current record starts on */
+    int in_record;
+    uint64_t rec_quotes; /* quote characters in the current record */
+    int skipping;        /* discarding an oversize record */
+
+    char **ptrs;         /* scratch for esr_row.fields */
+    size_t ptrs_cap;
+};
+
+/* Fill opts with the defaults for delimiter delim. */
+void csvreader_opts_default(esr_csv_opts *opts, char delim)
+{
+    opts->delim = delim;
+    opts->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
+    opts->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
+}
+
+static int parser_init(esr_csvreader *rd)
+{
+    if (csv_init(&rd->parser, 0))
+        return -1;
+    csv_set_delim(&rd->parser, (unsigned char)rd->opts.delim);
+    return 0;
+}
+
+/* Create a reader calling fn(ctx, row) per record; NULL on no memory. */
+esr_csvreader *csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx)
+{
+    esr_csvreader *rd = calloc(1, sizeof *rd);
+    if (!rd)
+        return NULL;
+    rd->opts = *opts;
+    rd->fn = fn;
+    rd->ctx = ctx;
+    if (parser_init(rd)) {
+        free(rd);
+        return NULL;
+    }
+    return rd;
+}
+
+/* Free the reader. */
+void csvreader_free(esr_csvreader *rd)
+{
+    if (!rd)
+        return;
+    csv_free(&rd->parser);
+    esr_buf_free(&rd->fields);
+    esr_buf_free(&rd->raw);
+    free(rd->offs);
+    free(rd->lens);
+    free(rd->done);
+    free(rd->ptrs);
+    free(rd);
+}
+
+static void on_field(void *data, size_t len, void *vrd)
+{
+    esr_csvreader *rd = vrd;
+    if (rd->status)
+        return;
+    if (rd->noffs - rd->cur_first >= rd->opts.max_columns) {
+        rd->cur_too_wide = 1;
+        return;
+    }
+    if (rd->noffs == rd->offs_cap) {
+        size_t cap = rd->offs_cap ? rd->offs_cap * 2 : 64;
+        size_t *o = realloc(rd->offs, cap * sizeof *o);
+        if (!o) {
+            rd->status = ESR_ERR_NOMEM;
+            return;
+        }
+        rd->offs = o;
+        size_t *l = realloc(rd->lens, cap * sizeof *l);
+        if (!l) {
+            rd->status = ESR_ERR_NOMEM;
+            return;
+        }
+        rd->lens = l;
+        rd->offs_cap = cap;
+    }
+    rd->offs[rd->noffs] = rd->fields.len;
+    rd->lens[rd->noffs] = len;
+    rd->noffs++;
+    if (esr_buf_append(&rd->fields, data, len) || esr_buf_putc(&rd->fields, '\0'))
+        rd->status = ESR_ERR_NOMEM;
+}
+
+static void on_row(int c, void *vrd)
+{
+    (void)c;
+    esr_csvreader *rd = vrd;
+    if (rd->status)
+        return;
+    if (rd->ndone == rd->done_cap) {
+        size_t cap = rd->done_cap ? rd->done_cap * 2 : 8;
+        pending *d = realloc(rd->done, cap * sizeof *d);
+        if (!d) {
+            rd->status = ESR_ERR_NOMEM;
+            return;
+        }
+        rd->done = d;
+        rd->done_cap = cap;
+    }
+    rd->done[rd->ndone++] = (pending){rd->cur_first, rd->noffs - rd->cur_first};
+    if (rd->cur_too_wide)
+        rd->done[rd->ndone - 1].nfields = (size_t)-1;
+    rd->cur_first = rd->noffs;
+    rd->cur_too_wide = 0;
+}
+
+static int emit(esr_csvreader *rd, esr_row *row)
+{
+    if (rd->stopped)
+        return 1;
+    if (rd->fn(rd->ctx, row))
+        rd->stopped = 1;
+    return rd->stopped;
+}
+
+/* Hand every finished record to the callback. raw_ok: the raw buffer holds
+ * exactly one record's text. */
+static void dispatch(esr_csvreader *rd, uint64_t end_line)
+{
+    int raw_ok = rd->ndone == 1;
+    for (size_t i = 0; i < rd->ndone && !rd->stopped; i++) {
+        pending *d = &rd->done[i];
+        esr_row row = {0};
+        row.line = rd->rec_line;
+        row.end_line = end_line;
+        if (raw_ok) {
+            row.raw = esr_buf_str(&rd->raw);
+            row.raw_len = rd->raw.len;
+            row.raw_truncated = rd->raw_truncated;
+        }
+        if (d->nfields == (size_t)-1) {
+            row.fault = ESR_ROW_TOO_MANY_COLUMNS;
+        } else {
+            if (d->nfields > rd->ptrs_cap) {
+                char **p = realloc(rd->ptrs, d->nfields * sizeof *p);
+                if (!p) {
+                    rd->status = ESR_ERR_NOMEM;
+                    return;
+                }
+                rd->ptrs = p;
+                rd->ptrs_cap = d->nfields;
+            }
+            for (size_t f = 0; f < d->nfields; f++)
+                rd->ptrs[f] = rd->fields.data + rd->offs[d->first_field + f];
+            row.nfields = d->nfields;
+            row.fields = rd->ptrs;
+            row.lens = rd->lens + d->first_field;
+        }
+        emit(rd, &row);
+    }
+    /* keep the fields of the record in progress, drop the rest */
+    size_t keep = rd->noffs - rd->cur_first;
+    if (rd->ndone && keep) {
+        size_t base = rd->offs[rd->cur_first];
+        memmove(rd->fields.data, rd->fields.data + base, rd->fields.len - base);
+        rd->fields.len -= base;
+        for (size_t f = 0; f < keep; f++) {
+            rd->offs[f] = rd->offs[rd->cur_first + f] - base;
+            rd->lens[f] = rd->lens[rd->cur_first + f];
+        }
+    } else if (!keep) {
+        esr_buf_reset(&rd->fields);
+    }
+    if (rd->ndone) {
+        rd->noffs = keep;
+        rd->cur_first = 0;
+    }
+    rd->ndone = 0;
+}
+
+static void raw_add(esr_csvreader *rd, const char *p, size_t n)
+{
+    if (rd->raw.len >= ESR_CSV_MAX_RAW_BYTES) {
+        rd->raw_truncated = 1;
+        return;
+    }
+    size_t room = ESR_CSV_MAX_RAW_BYTES - rd->raw.len;
+    if (n > room) {
+        n = room;
+        rd->raw_truncated = 1;
+    }
+    if (esr_buf_append(&rd->raw, p, n))
+        rd->status = ESR_ERR_NOMEM;
+}
+
+static void record_reset(esr_csvreader *rd)
+{
+    esr_buf_reset(&rd->raw);
+    rd->raw_truncated = 0;
+    rd->rec_quotes = 0;
+    rd->in_record = 0;
+}
+
+static void emit_oversize(esr_csvreader *rd)
+{
+    esr_row row = {0};
+    row.line = rd->rec_line;
+    row.end_line = rd->line;
+    row.raw = esr_buf_str(&rd->raw);
+    row.raw_len = rd->raw.len;
+    row.raw_truncated = rd->raw_truncated;
+    row.fault = ESR_ROW_FIELD_TOO_BIG;
+    emit(rd, &row);
+    rd->skipping = 0;
+    record_reset(rd);
+}
+
+/* Feed one slice holding at most one newline, at its end. */
+static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
+{
+    int nl = n && p[n - 1] == '\n';
+    if (!rd->in_record) {
+        rd->rec_line = rd->line + 1;
+        rd->in_record = 1;
+    }
+    raw_add(rd, p, n);
+    for (size_t i = 0; i < n; i++)
+        rd->rec_quotes += p[i] == '"';
+    if (nl)
+        rd->line++;
+
+    if (rd->skipping) {
+        if (nl && rd->rec_quotes % 2 == 0)
+            emit_oversize(rd);
+        return;
+    }
+    if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
+        rd->status = ESR_ERR_NOMEM;
+    if (rd->status)
+        return;
+    if (rd->parser.entry_pos > rd->opts.max_field_bytes) {
+        /* Drop the record in progress; restart libcsv at its end. */
+        csv_free(&rd->parser);
+        if (parser_init(rd)) {
+            rd->status = ESR_ERR_NOMEM;
+            return;
+        }
+        rd->noffs = rd->cur_first;
+        rd->cur_too_wide = 0;
+        if (rd->ndone) /* a record ended earlier in this slice: let it go first */
+            dispatch(rd, rd->line);
+        rd->skipping = 1;
+        if (nl && rd->rec_quotes % 2 == 0)
+            emit_oversize(rd);
+        return;
+    }
+    if (rd->ndone)
+        dispatch(rd, rd->line);
+    if (rd->parser.pstate == 0 && rd->noffs == rd->cur_first)
+        record_reset(rd);
+}
+
+/* Feed n bytes (see csvreader.h). */
+esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *err)
+{
+    while (n && !rd->stopped && !rd->status) {
+        size_t take = n < SLICE ? n : SLICE;
+        const char *nl = memchr(p, '\n', take);
+        if (nl)
+            take = (size_t)(nl - p) + 1;
+        feed_slice(rd, p, take);
+        p += take;
+        n -= take;
+    }
+    if (rd->status)
+        return esr_err_set(err, rd->status, "CSV reader: %s", esr_strerror(rd->status));
+    return ESR_OK;
+}
+
+/* Flush the last record at end of input. */
+esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
+{
+    if (!rd->stopped && !rd->status) {
+        if (rd->skipping) {
+            emit_oversize(rd);
+        } else {
+            if (csv_fini(&rd->parser, on_field, on_row, rd) && !rd->status)
+                rd->status = ESR_ERR_NOMEM;
+            if (!rd->status && rd->ndone)
+                dispatch(rd, rd->line + (rd->raw.len ? 1 : 0));
+        }
+    }
+    if (rd->status)
+        return esr_err_set(err, rd->status, "CSV reader: %s", esr_strerror(rd->status));
+    return ESR_OK;
+}
+
+/* Non-zero once the callback asked to stop. */
+int csvreader_stopped(const esr_csvreader *rd)
+{
+    return rd->stopped;
+}
+
+/* Number of physical lines consumed so far. */
+uint64_t csvreader_lines(const esr_csvreader *rd)
+{
+    return rd->line;
+}

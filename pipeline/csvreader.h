@@ -1,0 +1,64 @@
+/* csvreader.h - libcsv wrapped with what libcsv lacks: physical line
+ * numbers, the verbatim text of each record (for rejects.csv), and named
+ * limits on field size and column count. Push-style: feed UTF-8 bytes, get
+ * one callback per record. */
+#ifndef ESR_CSVREADER_H
+#define ESR_CSVREADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Default limits (documented in README "Limits"). */
+#define ESR_CSV_MAX_FIELD_BYTES_DEFAULT (1u << 20) /* 1 MiB */
+#define ESR_CSV_MAX_COLUMNS_DEFAULT 1024u
+#define ESR_CSV_MAX_RAW_BYTES 4096u /* verbatim text kept per record */
+
+typedef struct esr_csv_opts {
+    char delim;             /* ',' or '\t' */
+    size_t max_field_bytes; /* a larger field rejects its record */
+    size_t max_columns;     /* a wider record is rejected */
+} esr_csv_opts;
+
+/* Why a record could not be split into fields. */
+typedef enum esr_row_fault {
+    ESR_ROW_OK = 0,
+    ESR_ROW_FIELD_TOO_BIG, /* a field exceeded max_field_bytes */
+    ESR_ROW_TOO_MANY_COLUMNS
+} esr_row_fault;
+
+typedef struct esr_row {
+    size_t nfields;
+    char **fields;        /* NUL-terminated UTF-8; empty when fault is set */
+    const size_t *lens;
+    uint64_t line;        /* physical line the record starts on (1-based) */
+    uint64_t end_line;    /* physical line it ends on */
+    const char *raw;      /* verbatim text, or NULL if it cannot be told */
+    size_t raw_len;
+    int raw_truncated;    /* raw holds only the first ESR_CSV_MAX_RAW_BYTES */
+    esr_row_fault fault;
+} esr_row;
+
+/* Called once per record; return non-zero to stop reading. */
+typedef int (*esr_row_fn)(void *ctx, const esr_row *row);
+
+typedef struct esr_csvreader esr_csvreader;
+
+/* Fill opts with the defaults for delimiter delim. */
+void csvreader_opts_default(esr_csv_opts *opts, char delim);
+/* Create a reader calling fn(ctx, row) per record; NULL on no memory. */
+esr_csvreader *csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx);
+/* Feed n bytes. Returns ESR_OK, or an error (no memory); stops early (with
+ * ESR_OK) once the callback asked to stop. */
+esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *err);
+/* Flush the last record at end of input. */
+esr_status csvreader_finish(esr_csvreader *rd, esr_err *err);
+/* Non-zero once the callback asked to stop. */
+int csvreader_stopped(const esr_csvreader *rd);
+/* Number of physical lines consumed so far. */
+uint64_t csvreader_lines(const esr_csvreader *rd);
+/* Free the reader. */
+void csvreader_free(esr_csvreader *rd);
+
+#endif

@@ -1,0 +1,94 @@
+/* json.c - streaming JSON writer. */
+#include "json.h"
+
+static void indent(esr_json *j)
+{
+    fputc('\n', j->fp);
+    for (int i = 0; i < j->depth; i++)
+        fputs("  ", j->fp);
+}
+
+static void escaped(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(fp, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", fp);
+        else if (*p == '\r')
+            fputs("\\r", fp);
+        else if (*p == '\t')
+            fputs("\\t", fp);
+        else if (*p < 0x20)
+            fprintf(fp, "\\u%04x", *p);
+        else
+            fputc(*p, fp);
+    }
+    fputc('"', fp);
+}
+
+static void member(esr_json *j, const char *key)
+{
+    if (j->depth > 0) {
+        if (!j->first[j->depth])
+            fputc(',', j->fp);
+        j->first[j->depth] = 0;
+        indent(j);
+    }
+    if (key) {
+        escaped(j->fp, key);
+        fputs(": ", j->fp);
+    }
+}
+
+/* Start writing to fp. */
+void json_init(esr_json *j, FILE *fp)
+{
+    j->fp = fp;
+    j->depth = 0;
+}
+
+/* Open an object or array. */
+void json_open(esr_json *j, const char *key, char bracket)
+{
+    member(j, key);
+    fputc(bracket, j->fp);
+    if (j->depth < 31)
+        j->depth++;
+    j->first[j->depth] = 1;
+}
+
+/* Close the innermost object or array. */
+void json_close(esr_json *j, char bracket)
+{
+    int empty = j->first[j->depth];
+    if (j->depth > 0)
+        j->depth--;
+    if (!empty)
+        indent(j);
+    fputc(bracket, j->fp);
+    if (j->depth == 0)
+        fputc('\n', j->fp);
+}
+
+/* A string member. */
+void json_str(esr_json *j, const char *key, const char *v)
+{
+    member(j, key);
+    escaped(j->fp, v ? v : "");
+}
+
+/* An unsigned integer member. */
+void json_u64(esr_json *j, const char *key, uint64_t v)
+{
+    member(j, key);
+    fprintf(j->fp, "%llu", (unsigned long long)v);
+}
+
+/* A member whose value is already JSON text. */
+void json_raw(esr_json *j, const char *key, const char *v)
+{
+    member(j, key);
+    fputs(v, j->fp);
+}

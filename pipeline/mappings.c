@@ -1,0 +1,378 @@
+/* mappings.c - load and index the tables in mappings/. */
+#include "mappings.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "text.h"
+
+/* Every table, in the order they are hashed into the mapping checksum. */
+static const char *const table_files[] = {
+    "areas_of_work.csv", "bands.csv", "columns.csv", "dq_rules.csv", "occupation_codes.csv",
+    "organisations.csv", "professions.csv", "support_roles.csv", NULL,
+};
+
+static esr_status load(esr_mappings *m, const char *name, const char *const *cols, esr_table **out,
+                       esr_err *err)
+{
+    esr_buf path = {0};
+    if (esr_buf_printf(&path, "%s/%s", m->dir, name))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    esr_status st = table_load(path.data, out, err);
+    if (!st)
+        st = table_require(*out, cols, err);
+    esr_buf_free(&path);
+    return st;
+}
+
+static esr_status bad(esr_err *err, const esr_table *t, size_t r, const char *fmt, const char *what)
+{
+    esr_buf b = {0};
+    esr_buf_printf(&b, fmt, what);
+    esr_err_set(err, ESR_ERR_MAPPING, "%s:%llu: %s", t->path, (unsigned long long)t->rows[r].line,
+                esr_buf_str(&b));
+    esr_buf_free(&b);
+    return ESR_ERR_MAPPING;
+}
+
+static esr_status hash_tables(esr_mappings *m, esr_err *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    esr_status st = ESR_OK;
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        st = esr_err_set(err, ESR_ERR_INTERNAL, "SHA-256 unavailable");
+        goto done;
+    }
+    for (const char *const *f = table_files; *f; f++) {
+        esr_buf path = {0};
+        esr_buf_printf(&path, "%s/%s", m->dir, *f);
+        FILE *fp = fopen(esr_buf_str(&path), "rb");
+        esr_buf_free(&path);
+        if (!fp)
+            continue;
+        EVP_DigestUpdate(ctx, *f, strlen(*f) + 1);
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+            EVP_DigestUpdate(ctx, buf, n);
+        fclose(fp);
+    }
+    unsigned char md[32];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    for (unsigned i = 0; i < len; i++)
+        snprintf(m->sha256 + 2 * i, 3, "%02x", md[i]);
+done:
+    EVP_MD_CTX_free(ctx);
+    return st;
+}
+
+static void read_version(esr_mappings *m)
+{
+    esr_buf path = {0};
+    esr_buf_printf(&path, "%s/VERSION", m->dir);
+    FILE *fp = fopen(esr_buf_str(&path), "r");
+    esr_buf_free(&path);
+    strcpy(m->version, "unversioned");
+    if (!fp)
+        return;
+    if (fgets(m->version, sizeof m->version, fp))
+        text_trim(m->version);
+    fclose(fp);
+}
+
+static int parse_level(const char *s, int *lo, int *hi)
+{
+    *lo = *hi = 0;
+    if (!*s)
+        return 0;
+    if (sscanf(s, "%d-%d", lo, hi) == 2)
+        return 0;
+    if (sscanf(s, "%d", lo) == 1) {
+        *hi = *lo;
+        return 0;
+    }
+    return -1;
+}
+
+static esr_status index_names(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_prof;
+    int c_name = table_col(t, "profession"), c_ahp = table_col(t, "is_ahp");
+    m->nprof = t->nrows;
+    m->prof = calloc(t->nrows ? t->nrows : 1, sizeof *m->prof);
+    m->prof_unknown = m->prof_odp = -1;
+    if (!m->prof || !(m->prof_by_name = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *n = table_get(t, i, c_name);
+        m->prof[i] = (esr_profession){n, !strcmp(table_get(t, i, c_ahp), "yes")};
+        if (esr_strmap_put(m->prof_by_name, n, strlen(n), i, NULL) != 1)
+            return bad(err, t, i, "duplicate profession \"%s\"", n);
+        if (!strcmp(n, "Unknown"))
+            m->prof_unknown = (int)i;
+        if (!strcmp(n, "Operating department practice"))
+            m->prof_odp = (int)i;
+    }
+    if (m->prof_unknown < 0)
+        return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Unknown\" profession", t->path);
+
+    t = m->t_roles;
+    c_name = table_col(t, "support_role");
+    int c_lvl = table_col(t, "career_framework_level");
+    m->nroles = t->nrows;
+    m->roles = calloc(t->nrows ? t->nrows : 1, sizeof *m->roles);
+    m->role_none = -1;
+    if (!m->roles || !(m->role_by_name = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *n = table_get(t, i, c_name);
+        esr_role *r = &m->roles[i];
+        r->name = n;
+        if (parse_level(table_get(t, i, c_lvl), &r->level_lo, &r->level_hi))
+            return bad(err, t, i, "career_framework_level \"%s\" is not N or N-M",
+                       table_get(t, i, c_lvl));
+        r->in_scope = strcmp(n, "Not a support role") != 0;
+        if (!r->in_scope)
+            m->role_none = (int)i;
+        if (esr_strmap_put(m->role_by_name, n, strlen(n), i, NULL) != 1)
+            return bad(err, t, i, "duplicate support role \"%s\"", n);
+    }
+    if (m->role_none < 0)
+        return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Not a support role\" row", t->path);
+    return ESR_OK;
+}
+
+static esr_status index_occ(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_occ;
+    int c_code = table_col(t, "code"), c_desc = table_col(t, "description"),
+        c_lvl = table_col(t, "occupation_level"), c_spec = table_col(t, "specialty"),
+        c_status = table_col(t, "status"), c_sg = table_col(t, "nhsd_staff_group"),
+        c_prof = table_col(t, "profession"), c_specific = table_col(t, "profession_specific"),
+        c_role = table_col(t, "support_role");
+    m->nocc = t->nrows;
+    m->occ = calloc(t->nrows ? t->nrows : 1, sizeof *m->occ);
+    if (!m->occ || !(m->occ_by_code = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->nrows; i++) {
+        esr_occ *o = &m->occ[i];
+        const char *code = table_get(t, i, c_code);
+        if (strlen(code) != 3)
+            return bad(err, t, i, "occupation code \"%s\" is not 3 characters", code);
+        memcpy(o->code, code, 4);
+        o->description = table_get(t, i, c_desc);
+        o->occupation_level = table_get(t, i, c_lvl);
+        o->specialty = table_get(t, i, c_spec);
+        o->staff_group = table_get(t, i, c_sg);
+        const char *status = table_get(t, i, c_status);
+        if (strcmp(status, "valid") && strcmp(status, "retired"))
+            return bad(err, t, i, "status \"%s\" is not valid/retired", status);
+        o->retired = !strcmp(status, "retired");
+        o->profession_specific = !strcmp(table_get(t, i, c_specific), "yes");
+        o->line = t->rows[i].line;
+        size_t v;
+        const char *p = table_get(t, i, c_prof);
+        if (!esr_strmap_get(m->prof_by_name, p, strlen(p), &v))
+            return bad(err, t, i, "profession \"%s\" is not in professions.csv", p);
+        o->profession = (int)v;
+        const char *r = table_get(t, i, c_role);
+        if (!esr_strmap_get(m->role_by_name, r, strlen(r), &v))
+            return bad(err, t, i, "support role \"%s\" is not in support_roles.csv", r);
+        o->role = (int)v;
+        if (esr_strmap_put(m->occ_by_code, code, 3, i, NULL) != 1)
+            return bad(err, t, i, "duplicate occupation code \"%s\"", code);
+    }
+    return ESR_OK;
+}
+
+static esr_status index_keys(esr_mappings *m, esr_err *err)
+{
+    esr_buf key = {0};
+    esr_status st = ESR_OK;
+
+    esr_table *t = m->t_bands;
+    int c_label = table_col(t, "label"), c_band = table_col(t, "band"), c_rank = table_col(t, "afc_rank");
+    m->bands = calloc(t->nrows ? t->nrows : 1, sizeof *m->bands);
+    esr_strmap *band_names = esr_strmap_new();
+    if (!m->bands || !band_names || !(m->band_by_key = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *name = table_get(t, i, c_band);
+        size_t idx = m->nbands, existing;
+        if (esr_strmap_put(band_names, name, strlen(name), idx, &existing) == 1)
+            m->bands[m->nbands++] = (esr_band){name, atoi(table_get(t, i, c_rank))};
+        else
+            idx = existing;
+        text_key(table_get(t, i, c_label), &key);
+        if (esr_strmap_put(m->band_by_key, key.data, key.len, idx, &existing) == 0 && existing != idx) {
+            st = bad(err, t, i, "label \"%s\" maps to two different bands", table_get(t, i, c_label));
+            goto done;
+        }
+        text_key(name, &key); /* the canonical name always matches itself */
+        esr_strmap_put(m->band_by_key, key.data, key.len, idx, NULL);
+    }
+
+    t = m->t_areas;
+    int c_area = table_col(t, "area_of_work");
+    m->nareas = t->nrows;
+    m->areas = calloc(t->nrows ? t->nrows : 1, sizeof *m->areas);
+    if (!m->areas || !(m->area_by_key = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        m->areas[i] = table_get(t, i, c_area);
+        text_key(m->areas[i], &key);
+        if (esr_strmap_put(m->area_by_key, key.data, key.len, i, NULL) != 1) {
+            st = bad(err, t, i, "area of work \"%s\" duplicates another after normalising", m->areas[i]);
+            goto done;
+        }
+    }
+
+    t = m->t_columns;
+    int c_alias = table_col(t, "alias"), c_canon = table_col(t, "canonical");
+    if (!(m->col_by_key = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        text_key(table_get(t, i, c_alias), &key);
+        size_t existing;
+        if (esr_strmap_put(m->col_by_key, key.data, key.len, i, &existing) == 0 &&
+            strcmp(table_get(t, existing, c_canon), table_get(t, i, c_canon))) {
+            st = bad(err, t, i, "alias \"%s\" already names another column", table_get(t, i, c_alias));
+            goto done;
+        }
+    }
+
+    t = m->t_orgs;
+    int c_ods = table_col(t, "ods_code");
+    if (!(m->org_by_code = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *c = table_get(t, i, c_ods);
+        if (esr_strmap_put(m->org_by_code, c, strlen(c), i, NULL) != 1) {
+            st = bad(err, t, i, "duplicate ODS code \"%s\"", c);
+            goto done;
+        }
+    }
+
+    t = m->t_rules;
+    int c_id = table_col(t, "rule_id"), c_sev = table_col(t, "severity"), c_field = table_col(t, "field"),
+        c_msg = table_col(t, "message");
+    int seen[ESR_RULE_COUNT] = {0};
+    for (size_t i = 0; i < t->nrows; i++) {
+        int r = rule_parse(table_get(t, i, c_id));
+        if (r < 0) {
+            st = bad(err, t, i, "unknown rule id \"%s\"", table_get(t, i, c_id));
+            goto done;
+        }
+        const char *sev = table_get(t, i, c_sev);
+        esr_severity s = !strcmp(sev, "error")     ? ESR_SEV_ERROR
+                         : !strcmp(sev, "warning") ? ESR_SEV_WARNING
+                         : !strcmp(sev, "info")    ? ESR_SEV_INFO
+                                                   : (esr_severity)-1;
+        if ((int)s < 0) {
+            st = bad(err, t, i, "severity \"%s\" is not error/warning/info", sev);
+            goto done;
+        }
+        m->rules[r] = (esr_rule_info){s, table_get(t, i, c_field), table_get(t, i, c_msg)};
+        seen[r] = 1;
+    }
+    for (int r = 0; r < ESR_RULE_COUNT; r++)
+        if (!seen[r]) {
+            st = esr_err_set(err, ESR_ERR_MAPPING, "%s: rule \"%s\" missing", t->path, rule_id(r));
+            goto done;
+        }
+done:
+    esr_strmap_free(band_names);
+    esr_buf_free(&key);
+    return st;
+}
+
+/* Load every table in dir; errors name file and line. */
+esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
+{
+    static const char *const c_columns[] = {"canonical", "kind", "alias", NULL};
+    static const char *const c_occ[] = {"code", "description", "occupation_level", "specialty",
+                                        "status", "nhsd_staff_group", "profession",
+                                        "profession_specific", "support_role", NULL};
+    static const char *const c_prof[] = {"profession", "is_ahp", NULL};
+    static const char *const c_roles[] = {"support_role", "career_framework_level", NULL};
+    static const char *const c_bands[] = {"label", "band", "afc_rank", NULL};
+    static const char *const c_areas[] = {"area_of_work", NULL};
+    static const char *const c_rules[] = {"rule_id", "severity", "field", "message", NULL};
+    static const char *const c_orgs[] = {"ods_code", "name", "region", NULL};
+
+    *out = NULL;
+    esr_mappings *m = calloc(1, sizeof *m);
+    if (!m || !(m->dir = strdup(dir))) {
+        free(m);
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    }
+    esr_status st;
+    if ((st = load(m, "columns.csv", c_columns, &m->t_columns, err)) ||
+        (st = load(m, "occupation_codes.csv", c_occ, &m->t_occ, err)) ||
+        (st = load(m, "professions.csv", c_prof, &m->t_prof, err)) ||
+        (st = load(m, "support_roles.csv", c_roles, &m->t_roles, err)) ||
+        (st = load(m, "bands.csv", c_bands, &m->t_bands, err)) ||
+        (st = load(m, "areas_of_work.csv", c_areas, &m->t_areas, err)) ||
+        (st = load(m, "dq_rules.csv", c_rules, &m->t_rules, err)) ||
+        (st = load(m, "organisations.csv", c_orgs, &m->t_orgs, err)) ||
+        (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
+        (st = hash_tables(m, err))) {
+        mappings_close(m);
+        return st;
+    }
+    read_version(m);
+    *out = m;
+    return ESR_OK;
+}
+
+/* Organisation name and region for an ODS code ("" when unknown). */
+void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region)
+{
+    size_t i;
+    *name = *region = "";
+    if (esr_strmap_get(m->org_by_code, code, strlen(code), &i)) {
+        *name = table_get(m->t_orgs, i, table_col(m->t_orgs, "name"));
+        *region = table_get(m->t_orgs, i, table_col(m->t_orgs, "region"));
+    }
+}
+
+/* Free everything. */
+void mappings_close(esr_mappings *m)
+{
+    if (!m)
+        return;
+    table_free(m->t_columns);
+    table_free(m->t_occ);
+    table_free(m->t_prof);
+    table_free(m->t_roles);
+    table_free(m->t_bands);
+    table_free(m->t_areas);
+    table_free(m->t_rules);
+    table_free(m->t_orgs);
+    esr_strmap_free(m->occ_by_code);
+    esr_strmap_free(m->prof_by_name);
+    esr_strmap_free(m->role_by_name);
+    esr_strmap_free(m->band_by_key);
+    esr_strmap_free(m->area_by_key);
+    esr_strmap_free(m->col_by_key);
+    esr_strmap_free(m->org_by_code);
+    free(m->occ);
+    free(m->prof);
+    free(m->roles);
+    free(m->bands);
+    free(m->areas);
+    free(m->dir);
+    free(m);
+}

@@ -1,0 +1,92 @@
+/* mappings.h - the versioned mapping tables in mappings/, loaded and
+ * indexed once per run. The creator owns it; mappings_close frees it. */
+#ifndef ESR_MAPPINGS_H
+#define ESR_MAPPINGS_H
+
+#include <stddef.h>
+
+#include "rules.h"
+#include "status.h"
+#include "strmap.h"
+#include "table.h"
+
+typedef struct esr_occ {
+    char code[4];
+    const char *description;
+    const char *occupation_level;
+    const char *specialty;
+    const char *staff_group;     /* NHS Digital staff group */
+    int retired;
+    int profession;              /* index into professions */
+    int profession_specific;     /* the code names one profession */
+    int role;                    /* index into roles */
+    size_t line;
+} esr_occ;
+
+typedef struct esr_profession {
+    const char *name;
+    int is_ahp;
+} esr_profession;
+
+typedef struct esr_role {
+    const char *name;
+    int level_lo, level_hi;      /* career framework level range; 0 = none */
+    int in_scope;
+} esr_role;
+
+typedef struct esr_band {
+    const char *name;            /* "Band 3" */
+    int rank;                    /* AfC band number (8a-8d = 8, 9 = 9), 0 = other */
+} esr_band;
+
+typedef struct esr_rule_info {
+    esr_severity severity;
+    const char *field;
+    const char *message;
+} esr_rule_info;
+
+typedef struct esr_mappings {
+    char *dir;
+    char version[64];
+    char sha256[65];             /* over every table, in name order */
+
+    esr_table *t_columns, *t_occ, *t_prof, *t_roles, *t_bands, *t_areas, *t_rules, *t_orgs;
+
+    esr_occ *occ;
+    size_t nocc;
+    esr_strmap *occ_by_code;
+
+    esr_profession *prof;
+    size_t nprof;
+    int prof_unknown;            /* index of "Unknown" */
+    int prof_odp;                /* index of "Operating department practice" */
+    esr_strmap *prof_by_name;
+
+    esr_role *roles;
+    size_t nroles;
+    int role_none;               /* index of "Not a support role" */
+    esr_strmap *role_by_name;
+
+    esr_band *bands;             /* distinct bands, in table order */
+    size_t nbands;
+    esr_strmap *band_by_key;     /* text_key(label) -> band index */
+
+    const char **areas;          /* canonical area names */
+    size_t nareas;
+    esr_strmap *area_by_key;
+
+    esr_strmap *col_by_key;      /* text_key(alias) -> row of columns.csv */
+
+    esr_rule_info rules[ESR_RULE_COUNT];
+
+    esr_strmap *org_by_code;     /* ODS code -> row of organisations.csv */
+} esr_mappings;
+
+/* Load every table in dir; errors name file and line. */
+esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err);
+/* Free everything. */
+void mappings_close(esr_mappings *m);
+/* Organisation name and region for an ODS code ("" when unknown). */
+void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region);
+
+#endif

@@ -1,0 +1,33 @@
+/* outdir.h - an output directory written atomically: every file goes to a
+ * temporary name in the directory and is renamed into place only when the
+ * whole run has succeeded (run.json last). On failure the temporaries are
+ * removed and the previous return stays as it was; temporaries left by a
+ * killed run are removed by the next run. */
+#ifndef ESR_OUTDIR_H
+#define ESR_OUTDIR_H
+
+#include <stdio.h>
+
+#include "status.h"
+
+typedef struct esr_outdir esr_outdir;
+
+/* Create dir (and parents) if needed and check it is writable. */
+esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err);
+/* Open a temporary file that becomes dir/name on commit. */
+esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err);
+/* Reserve a temporary path for a file another library writes; the path
+ * stays valid until the outdir is freed. */
+esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err);
+/* The final path of name (for messages). */
+const char *outdir_dir(const esr_outdir *d);
+/* Flush, fsync and close every file (no renames yet). */
+esr_status outdir_finish(esr_outdir *d, esr_err *err);
+/* Rename every temporary into place, run.json last, then fsync the dir. */
+esr_status outdir_commit(esr_outdir *d, esr_err *err);
+/* Remove the temporaries (and the directory if this run created it empty). */
+void outdir_abort(esr_outdir *d);
+/* Free the handle (aborting if neither committed nor aborted). */
+void outdir_free(esr_outdir *d);
+
+#endif

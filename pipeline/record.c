@@ -1,0 +1,79 @@
+/* record.c - canonical column names and record helpers. */
+#include "record.h"
+
+#include <string.h>
+
+static const char *const col_names[ESR_COL_COUNT] = {
+    "employee_number", "assignment_number", "org_code", "org_name", "position_title",
+    "occupation_code", "job_role", "staff_group", "area_of_work", "pay_band", "fte",
+    "assignment_category", "assignment_status", "primary_flag", "start_date",
+};
+
+/* Canonical name of a column. */
+const char *record_col_name(esr_col c)
+{
+    return (unsigned)c < ESR_COL_COUNT ? col_names[c] : "";
+}
+
+/* Column for a canonical name, or -1. */
+int record_col_parse(const char *name)
+{
+    for (int i = 0; i < ESR_COL_COUNT; i++)
+        if (!strcmp(col_names[i], name))
+            return i;
+    return -1;
+}
+
+static const char *const out_names[ESR_OUT_COUNT] = {
+    "", "not a support role", "medical and dental", "technician (registered staff)",
+    "occupation code missing, malformed or unknown", "zero FTE",
+};
+
+/* Label of an out-of-scope reason. */
+const char *record_out_name(esr_out_reason r)
+{
+    return (unsigned)r < ESR_OUT_COUNT ? out_names[r] : "";
+}
+
+/* Name of a profession source. */
+const char *record_psrc_name(esr_prof_source s)
+{
+    switch (s) {
+    case ESR_PSRC_CODE: return "code";
+    case ESR_PSRC_TITLE: return "title";
+    case ESR_PSRC_AREA: return "area_of_work";
+    default: return "";
+    }
+}
+
+/* Reset the derived fields of r (inputs stay). */
+void record_clear(esr_record *r)
+{
+    memset(r->occ_code, 0, sizeof r->occ_code);
+    r->fte_e5 = 0;
+    r->occ = NULL;
+    r->occ_state = ESR_OCC_MISSING;
+    r->profession = r->role = r->band = r->area = -1;
+    r->prof_source = ESR_PSRC_NONE;
+    r->level = 0;
+    r->standard_title = "";
+    r->title_match = "none";
+    r->title_row = 0;
+    r->title_score = 0;
+    r->scope = ESR_SCOPE_IN;
+    r->out_reason = ESR_OUT_NONE;
+    r->reason_rule = -1;
+    r->reason_detail = "";
+    r->nfindings = 0;
+}
+
+/* Add finding (rule, detail); ignored when the list is full. */
+void record_flag(esr_record *r, int rule, const char *detail)
+{
+    if (rule < 0 || r->nfindings >= ESR_MAX_FINDINGS)
+        return;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].rule == rule)
+            return;
+    r->findings[r->nfindings++] = (esr_finding){rule, detail ? detail : ""};
+}

@@ -1,0 +1,88 @@
+/* records.c - one place that says what a records row holds. */
+#include "records.h"
+
+#include <stdio.h>
+
+#include "text.h"
+
+static const char *const rcol_names[RC_COUNT] = {
+    "org_code", "source_file", "source_line", "employee_number", "assignment_number",
+    "position_title", "standard_title", "title_match", "occupation_code", "occupation_code_status",
+    "staff_group", "job_role", "profession_supported", "profession_source", "support_role",
+    "career_framework_level", "pay_band", "area_of_work", "fte", "assignment_category", "dq_flags",
+};
+
+static const char *const occ_state_names[] = {"missing", "malformed", "unknown", "medical", "valid", "retired"};
+
+/* Header name of column c. */
+const char *records_col_name(esr_rcol c)
+{
+    return (unsigned)c < RC_COUNT ? rcol_names[c] : "";
+}
+
+/* Non-zero if column c holds a number. */
+int records_col_numeric(esr_rcol c)
+{
+    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL;
+}
+
+/* Render r (see records.h). */
+int records_render(const esr_record *r, const esr_mappings *m, const char *emp, const char *asg,
+                   esr_rendered *out)
+{
+    esr_buf *b = &out->scratch;
+    esr_buf_reset(b);
+    /* scratch grows while we write into it: record offsets, resolve after */
+    size_t o_line = b->len;
+    if (esr_buf_printf(b, "%llu", (unsigned long long)r->line) || esr_buf_putc(b, '\0'))
+        return -1;
+    size_t o_fte = b->len;
+    char fte[32];
+    text_format_e5(r->fte_e5, fte);
+    if (esr_buf_puts(b, fte) || esr_buf_putc(b, '\0'))
+        return -1;
+    size_t o_level = b->len;
+    if (r->level) {
+        if (esr_buf_printf(b, "%d", r->level))
+            return -1;
+    }
+    if (esr_buf_putc(b, '\0'))
+        return -1;
+    size_t o_flags = b->len;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if ((i && esr_buf_putc(b, ';')) || esr_buf_puts(b, rule_id(r->findings[i].rule)))
+            return -1;
+    if (esr_buf_putc(b, '\0'))
+        return -1;
+
+    const char **v = out->v;
+    v[RC_ORG_CODE] = r->f[ESR_COL_ORG_CODE];
+    v[RC_SOURCE_FILE] = r->source;
+    v[RC_SOURCE_LINE] = b->data + o_line;
+    v[RC_EMPLOYEE_NUMBER] = emp;
+    v[RC_ASSIGNMENT_NUMBER] = asg;
+    v[RC_POSITION_TITLE] = r->f[ESR_COL_POSITION_TITLE];
+    v[RC_STANDARD_TITLE] = r->standard_title;
+    v[RC_TITLE_MATCH] = r->title_match;
+    v[RC_OCCUPATION_CODE] = r->occ_code[0] ? r->occ_code : r->f[ESR_COL_OCCUPATION_CODE];
+    v[RC_OCCUPATION_STATUS] = occ_state_names[r->occ_state];
+    v[RC_STAFF_GROUP] = r->f[ESR_COL_STAFF_GROUP];
+    v[RC_JOB_ROLE] = r->f[ESR_COL_JOB_ROLE];
+    v[RC_PROFESSION] = r->profession >= 0 ? m->prof[r->profession].name : "";
+    v[RC_PROFESSION_SOURCE] = record_psrc_name(r->prof_source);
+    v[RC_SUPPORT_ROLE] = r->role >= 0 ? m->roles[r->role].name : "";
+    v[RC_LEVEL] = b->data + o_level;
+    v[RC_PAY_BAND] = r->band >= 0 ? m->bands[r->band].name : r->f[ESR_COL_PAY_BAND];
+    v[RC_AREA_OF_WORK] = r->area >= 0 ? m->areas[r->area] : r->f[ESR_COL_AREA_OF_WORK];
+    v[RC_FTE] = b->data + o_fte;
+    v[RC_ASSIGNMENT_CATEGORY] = r->f[ESR_COL_ASSIGNMENT_CATEGORY];
+    v[RC_DQ_FLAGS] = b->data + o_flags;
+    out->fte_e5 = r->fte_e5;
+    return 0;
+}
+
+/* Free the scratch storage. */
+void records_rendered_free(esr_rendered *out)
+{
+    esr_buf_free(&out->scratch);
+}

@@ -1,0 +1,45 @@
+/* rules.h - ids of the data-quality rules. What each rule checks is code
+ * (validate.c, classify.c); its severity, field and message are data
+ * (mappings/dq_rules.csv), loaded by mappings.c. */
+#ifndef ESR_RULES_H
+#define ESR_RULES_H
+
+#define ESR_RULES(X)                                                                               \
+    X(ROW_TORN, "row_torn")                                                                        \
+    X(FIELD_TOO_BIG, "field_too_big")                                                              \
+    X(FTE_NOT_NUMBER, "fte_not_number")                                                            \
+    X(FTE_NEGATIVE, "fte_negative")                                                                \
+    X(NO_CODE_NO_TITLE, "no_code_no_title")                                                        \
+    X(ASSIGNMENT_DUPLICATE, "assignment_duplicate")                                                \
+    X(FTE_ZERO, "fte_zero")                                                                        \
+    X(FTE_HIGH, "fte_high")                                                                        \
+    X(OCC_MISSING, "occ_missing")                                                                  \
+    X(OCC_MALFORMED, "occ_malformed")                                                              \
+    X(OCC_UNKNOWN, "occ_unknown")                                                                  \
+    X(OCC_RETIRED, "occ_retired")                                                                  \
+    X(OCC_TECHNICIAN, "occ_technician")                                                            \
+    X(PROFESSION_FROM_TITLE, "profession_from_title")                                              \
+    X(PROFESSION_FROM_AREA, "profession_from_area")                                                \
+    X(PROFESSION_TITLE_DISAGREES, "profession_title_disagrees")                                    \
+    X(THEATRE_MISCODED, "theatre_miscoded")                                                        \
+    X(AREA_BLANK, "area_blank")                                                                    \
+    X(AREA_UNKNOWN, "area_unknown")                                                                \
+    X(BAND_UNKNOWN, "band_unknown")                                                                \
+    X(BAND_BLANK, "band_blank")                                                                    \
+    X(BAND_AP_NOT_4, "band_ap_not_4")                                                              \
+    X(BAND_TRAINEE_NOT_3, "band_trainee_not_3")                                                    \
+    X(BAND_HIGH_SUPPORT, "band_high_support")                                                      \
+    X(TITLE_UNMAPPED, "title_unmapped")
+
+#define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
+typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;
+#undef ESR_RULE_ENUM
+
+typedef enum esr_severity { ESR_SEV_ERROR = 0, ESR_SEV_WARNING, ESR_SEV_INFO } esr_severity;
+
+/* Stable id of a rule ("row_torn"...). */
+const char *rule_id(esr_rule r);
+/* Rule for an id, or -1. */
+int rule_parse(const char *id);
+
+#endif

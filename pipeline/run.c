@@ -1,0 +1,629 @@
+/* run.c - the `run` command: stages chained over a record stream. */
+#include "run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "buf.h"
+#include "csvout.h"
+#include "json.h"
+#include "mappings.h"
+#include "outdir.h"
+#include "records.h"
+#include "schema.h"
+#include "strmap.h"
+#include "text.h"
+#include "validate.h"
+#include "write_csv.h"
+#include "write_xlsx.h"
+
+#define READ_CHUNK (256u * 1024u)
+#define MAX_REJECT_MESSAGES 20
+
+/* One return being written: a directory's worth of files. */
+typedef struct ret_out {
+    char *org;              /* "" = the combined return */
+    esr_outdir *dir;
+    FILE *records, *rejects;
+    esr_xlsx *xlsx;
+    int has_records;        /* gets records / workbook (not the unassigned bucket) */
+} ret_out;
+
+typedef struct run_ctx {
+    const esr_run_opts *o;
+    esr_err *err;
+    esr_status st;
+    esr_mappings *m;
+    esr_classifier *cls;
+    esr_validator *val;
+    esr_aggregate *agg;
+    esr_schema *schema;
+    const char *source_name;
+    esr_input_meta *inputs;
+    char **unknown_cols;    /* per input: comma-joined names */
+    char **pii_cols;
+    size_t ninputs;
+    uint64_t file_rows;
+    ret_out **rets;
+    size_t nrets;
+    esr_strmap *ret_by_org;
+    ret_out *unassigned;    /* split mode: rejects without an org code */
+    esr_rendered rendered;
+    esr_buf line, person, msg;
+    uint64_t reject_messages;
+    char snapshot[11];
+    char torn_detail[64];
+    double started;
+} run_ctx;
+
+/* Fill opts with the documented defaults. */
+void run_opts_default(esr_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->outdir = "output";
+    o->mappings_dir = "mappings";
+    o->mode = ESR_CLASSIFY_EVIDENCE;
+    o->max_reject_pct = ESR_MAX_REJECT_PCT_DEFAULT;
+    source_opts_default(&o->source);
+    o->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
+    o->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
+    o->tool_version = "esrpipe";
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void say(run_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(run_ctx *c, const char *fmt, ...)
+{
+    if (!c->o->log)
+        return;
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    c->o->log(c->o->log_ctx, buf);
+}
+
+static void ret_free(ret_out *r)
+{
+    if (!r)
+        return;
+    xlsx_free(r->xlsx);
+    outdir_free(r->dir);
+    free(r->org);
+    free(r);
+}
+
+static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has_records, ret_out **out)
+{
+    ret_out *r = calloc(1, sizeof *r);
+    esr_status st;
+    if (!r || !(r->org = strdup(org))) {
+        free(r);
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    }
+    r->has_records = has_records;
+    if ((st = outdir_open(dir, &r->dir, c->err)))
+        goto fail;
+    if ((st = outdir_file(r->dir, "rejects.csv", &r->rejects, c->err)))
+        goto fail;
+    if (write_rejects_header(r->rejects)) {
+        st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed", dir);
+        goto fail;
+    }
+    if (has_records) {
+        const char *xpath;
+        if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)) ||
+            (st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
+            (st = xlsx_open(xpath, NULL, &r->xlsx, c->err)))
+            goto fail;
+        if (write_records_header(r->records)) {
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
+            goto fail;
+        }
+    }
+    if (c->nrets % 16 == 0) {
+        ret_out **rs = realloc(c->rets, (c->nrets + 16) * sizeof *rs);
+        if (!rs) {
+            st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        c->rets = rs;
+    }
+    c->rets[c->nrets++] = r;
+    *out = r;
+    return ESR_OK;
+fail:
+    ret_free(r);
+    return st;
+}
+
+/* The return a record belongs to (split mode: one per organisation). */
+static ret_out *ret_for(run_ctx *c, const char *org)
+{
+    if (!c->o->split_by_org)
+        return c->rets[0];
+    if (!*org)
+        return c->unassigned;
+    size_t i;
+    if (esr_strmap_get(c->ret_by_org, org, strlen(org), &i))
+        return c->rets[i];
+    /* an org code becomes a directory name: refuse anything but [A-Za-z0-9] */
+    for (const char *p = org; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return c->unassigned;
+    esr_buf dir = {0};
+    esr_buf_printf(&dir, "%s/%s", c->o->outdir, org);
+    ret_out *r = NULL;
+    size_t idx = c->nrets;
+    if (!ret_open(c, esr_buf_str(&dir), org, 1, &r))
+        esr_strmap_put(c->ret_by_org, org, strlen(org), idx, NULL);
+    else
+        c->st = c->err->status;
+    esr_buf_free(&dir);
+    return r;
+}
+
+static const char *reason_text(run_ctx *c, const esr_record *r)
+{
+    const esr_rule_info *ri = &c->m->rules[r->reason_rule];
+    esr_buf_reset(&c->msg);
+    esr_buf_printf(&c->msg, "%s: %s", rule_id(r->reason_rule), ri->message);
+    if (r->reason_detail && *r->reason_detail) {
+        if (ri->field[0] == '(')
+            esr_buf_printf(&c->msg, " (%.80s)", r->reason_detail);
+        else
+            esr_buf_printf(&c->msg, " (field %s = \"%.80s\")", ri->field, r->reason_detail);
+    }
+    return esr_buf_str(&c->msg);
+}
+
+static int on_row(void *vctx, const esr_row *row)
+{
+    run_ctx *c = vctx;
+    if (!c->schema) {
+        if (row->fault) {
+            c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: header row is unreadable",
+                                c->source_name, (unsigned long long)row->line);
+            return 1;
+        }
+        if ((c->st = schema_bind(c->m, row, c->source_name, &c->schema, c->err)))
+            return 1;
+        return 0;
+    }
+    if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
+        return 0; /* a blank line is not a row */
+    c->file_rows++;
+
+    esr_record rec;
+    memset(&rec, 0, sizeof rec);
+    record_clear(&rec);
+    rec.source = c->source_name;
+    rec.line = row->line;
+    for (int i = 0; i < ESR_COL_COUNT; i++)
+        rec.f[i] = "";
+    int rule = validate_row(c->val, row, c->schema->ncols);
+    if (rule >= 0) {
+        rec.scope = ESR_SCOPE_REJECTED;
+        rec.reason_rule = rule;
+        if (rule == ESR_RULE_ROW_TORN && !row->fault) {
+            snprintf(c->torn_detail, sizeof c->torn_detail, "%zu fields, header has %zu",
+                     row->nfields, c->schema->ncols);
+            rec.reason_detail = c->torn_detail;
+        }
+    } else {
+        schema_fill(c->schema, row, &rec);
+        if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
+            rec.f[ESR_COL_ORG_CODE] = c->o->org;
+        if (validate_fields(c->val, &rec) == 0) {
+            classify_record(c->cls, &rec);
+            validate_record(c->val, &rec);
+        }
+    }
+    if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
+        rec.f[ESR_COL_ORG_CODE] = c->o->org;
+
+    /* person key: employee number, else the assignment (counts alone) */
+    esr_buf_reset(&c->person);
+    if (*rec.f[ESR_COL_EMPLOYEE_NUMBER])
+        esr_buf_puts(&c->person, rec.f[ESR_COL_EMPLOYEE_NUMBER]);
+    else
+        esr_buf_printf(&c->person, "\x1e%s:%llu", c->source_name, (unsigned long long)rec.line);
+    if (aggregate_add(c->agg, &rec, esr_buf_str(&c->person))) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    ret_out *ret = ret_for(c, rec.f[ESR_COL_ORG_CODE]);
+    if (!ret)
+        return 1;
+    if (rec.scope == ESR_SCOPE_REJECTED) {
+        const char *why = reason_text(c, &rec);
+        if (c->reject_messages++ < MAX_REJECT_MESSAGES)
+            say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec.line, why);
+        if (write_reject(ret->rejects, c->source_name, rec.line, why, row, c->schema)) {
+            c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
+                                outdir_dir(ret->dir), strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
+    if (rec.scope != ESR_SCOPE_IN)
+        return 0;
+    if (records_render(&rec, c->m, rec.f[ESR_COL_EMPLOYEE_NUMBER], rec.f[ESR_COL_ASSIGNMENT_NUMBER],
+                       &c->rendered)) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    if (write_records_row(ret->records, &c->rendered, &c->line)) {
+        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
+                            outdir_dir(ret->dir), strerror(errno));
+        return 1;
+    }
+    if ((c->st = xlsx_record(ret->xlsx, &c->rendered, c->err)))
+        return 1;
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static char *join_cols(const esr_schema *s, int kind)
+{
+    esr_buf b = {0};
+    for (size_t i = 0; i < s->ncols; i++)
+        if (s->kind[i] == kind) {
+            if (b.len)
+                esr_buf_putc(&b, '\x1f');
+            esr_buf_puts(&b, s->header[i]);
+        }
+    if (!b.data)
+        return strdup("");
+    return b.data;
+}
+
+static esr_status read_input(run_ctx *c, size_t idx)
+{
+    const char *path = c->o->inputs[idx];
+    esr_source *src = NULL;
+    esr_csvreader *rd = NULL;
+    char *buf = NULL;
+    esr_status st;
+    c->source_name = base_name(path);
+    c->file_rows = 0;
+    if ((st = source_open(path, &c->o->source, &src, c->err)))
+        return st;
+    const esr_source_info *info = source_info(src);
+    esr_csv_opts copts = {info->delim, c->o->max_field_bytes, c->o->max_columns};
+    if (!(rd = csvreader_new(&copts, on_row, c)) || !(buf = malloc(READ_CHUNK))) {
+        st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        size_t got;
+        if ((st = source_read(src, buf, READ_CHUNK, &got, c->err)))
+            goto done;
+        if (!got)
+            break;
+        if ((st = csvreader_feed(rd, buf, got, c->err)))
+            goto done;
+        if (c->st) {
+            st = c->st;
+            goto done;
+        }
+    }
+    if ((st = csvreader_finish(rd, c->err)))
+        goto done;
+    if (c->st) {
+        st = c->st;
+        goto done;
+    }
+    if (!c->schema) {
+        st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
+        goto done;
+    }
+    esr_input_meta *in = &c->inputs[idx];
+    in->name = c->source_name;
+    in->bytes = info->bytes;
+    in->sha256 = strdup(info->sha256);
+    in->encoding = source_encoding_name(info->encoding);
+    in->gzip = info->gzip;
+    in->rows = c->file_rows;
+    c->unknown_cols[idx] = join_cols(c->schema, 0);
+    c->pii_cols[idx] = join_cols(c->schema, 2);
+    if (!in->sha256 || !c->unknown_cols[idx] || !c->pii_cols[idx])
+        st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (info->replaced)
+        say(c, "%s: %llu bytes could not be decoded and were replaced by U+FFFD", path,
+            (unsigned long long)info->replaced);
+done:
+    schema_free(c->schema);
+    c->schema = NULL;
+    csvreader_free(rd);
+    source_close(src);
+    free(buf);
+    return st;
+}
+
+/* YYYY-MM-DD from --snapshot or from the first input's name. */
+static esr_status find_snapshot(run_ctx *c)
+{
+    const char *s = c->o->snapshot;
+    int y, mo, d;
+    if (s) {
+        if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 ||
+            d < 1 || d > 31)
+            return esr_err_set(c->err, ESR_ERR_USAGE, "--snapshot %s: expected YYYY-MM-DD", s);
+        memcpy(c->snapshot, s, 11);
+        return ESR_OK;
+    }
+    const char *name = base_name(c->o->inputs[0]);
+    for (const char *p = name; *p; p++) {
+        if (sscanf(p, "%4d-%2d-%2d", &y, &mo, &d) == 3 || sscanf(p, "%4d%2d%2d", &y, &mo, &d) == 3) {
+            if (y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
+                snprintf(c->snapshot, sizeof c->snapshot, "%04d-%02d-%02d", y, mo, d);
+                return ESR_OK;
+            }
+        }
+    }
+    c->snapshot[0] = '\0';
+    return ESR_OK;
+}
+
+static time_t snapshot_time(const char *snap)
+{
+    struct tm tm = {0};
+    if (!*snap || sscanf(snap, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        tm.tm_year = 2000;
+        tm.tm_mon = 1;
+        tm.tm_mday = 1;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
+}
+
+static void json_fte(esr_json *j, const char *key, long long e5)
+{
+    char b[32];
+    text_format_e5(e5, b);
+    json_raw(j, key, b);
+}
+
+static void json_list(esr_json *j, const char *key, const char *joined)
+{
+    json_open(j, key, '[');
+    const char *p = joined;
+    while (*p) {
+        const char *e = strchr(p, '\x1f');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *item = strndup(p, n);
+        json_str(j, NULL, item ? item : "");
+        free(item);
+        p += n + (e ? 1 : 0);
+    }
+    json_close(j, ']');
+}
+
+static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
+{
+    FILE *fp;
+    esr_status st = outdir_file(r->dir, "run.json", &fp, c->err);
+    if (st)
+        return st;
+    const esr_org_counts *oc = aggregate_org(c->agg, r->org);
+    esr_json j;
+    json_init(&j, fp);
+    json_open(&j, NULL, '{');
+    json_str(&j, "tool", c->o->tool_version);
+    json_str(&j, "template_version", ESR_TEMPLATE_VERSION);
+    json_str(&j, "command", "run");
+    json_u64(&j, "exit_status", 0);
+    json_str(&j, "org_code", r->org);
+    json_str(&j, "snapshot_date", c->snapshot);
+    json_str(&j, "classify_mode", c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence");
+    json_open(&j, "mappings", '{');
+    json_str(&j, "version", c->m->version);
+    json_str(&j, "sha256", c->m->sha256);
+    json_close(&j, '}');
+    json_open(&j, "inputs", '[');
+    for (size_t i = 0; i < c->ninputs; i++) {
+        const esr_input_meta *in = &c->inputs[i];
+        json_open(&j, NULL, '{');
+        json_str(&j, "name", in->name);
+        json_u64(&j, "bytes", in->bytes);
+        json_str(&j, "sha256", in->sha256);
+        json_str(&j, "encoding", in->encoding);
+        json_str(&j, "compression", in->gzip ? "gzip" : "none");
+        json_u64(&j, "rows", in->rows);
+        json_list(&j, "unknown_columns", c->unknown_cols[i]);
+        json_list(&j, "personal_data_columns_ignored", c->pii_cols[i]);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    json_open(&j, "counts", '{');
+    json_u64(&j, "rows_read", oc ? oc->read : 0);
+    json_u64(&j, "in_scope", oc ? oc->in_scope : 0);
+    json_u64(&j, "out_of_scope", oc ? oc->out_of_scope : 0);
+    json_u64(&j, "rejected", oc ? oc->rejected : 0);
+    json_fte(&j, "in_scope_fte", oc ? oc->in_scope_fte_e5 : 0);
+    json_close(&j, '}');
+    json_open(&j, "out_of_scope_by_reason", '{');
+    for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
+        if (oc->out_by_reason[i])
+            json_u64(&j, record_out_name(i), oc->out_by_reason[i]);
+    json_close(&j, '}');
+    json_open(&j, "findings_by_rule", '{');
+    for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
+        if (!oc->findings[i])
+            continue;
+        json_open(&j, rule_id(i), '{');
+        json_str(&j, "severity", (const char *[]){"error", "warning", "info"}[c->m->rules[i].severity]);
+        json_u64(&j, "count", oc->findings[i]);
+        json_fte(&j, "fte", oc->findings_fte_e5[i]);
+        json_close(&j, '}');
+    }
+    json_close(&j, '}');
+    if (!*r->org) {
+        const esr_org_counts **orgs;
+        size_t n = aggregate_orgs(c->agg, &orgs);
+        json_open(&j, "organisations", '[');
+        for (size_t i = 0; i < n; i++)
+            if (*orgs[i]->org)
+                json_str(&j, NULL, orgs[i]->org);
+        json_close(&j, ']');
+    }
+    char t[96];
+    snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
+    json_raw(&j, "timings_ms", t);
+    json_close(&j, '}');
+    return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(r->dir))
+                      : ESR_OK;
+}
+
+static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
+{
+    esr_status st;
+    if (r->has_records) {
+        FILE *fp;
+        if ((st = outdir_file(r->dir, "summary.csv", &fp, c->err)))
+            return st;
+        if (write_summary(fp, c->agg, r->org))
+            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed", outdir_dir(r->dir));
+        const char *name = "", *region = "";
+        if (*r->org)
+            mappings_org(c->m, r->org, &name, &region);
+        else {
+            const esr_org_counts **orgs;
+            size_t n = aggregate_orgs(c->agg, &orgs);
+            if (n == 2) { /* "" plus exactly one organisation */
+                mappings_org(c->m, orgs[1]->org, &name, &region);
+            }
+        }
+        const char *org_code = r->org;
+        const esr_org_counts **orgs;
+        if (!*org_code && aggregate_orgs(c->agg, &orgs) == 2)
+            org_code = orgs[1]->org;
+        esr_return_meta meta = {
+            .tool_version = c->o->tool_version,
+            .template_version = ESR_TEMPLATE_VERSION,
+            .org_code = org_code,
+            .org_name = name,
+            .region = region,
+            .snapshot = c->snapshot,
+            .created = snapshot_time(c->snapshot),
+            .mapping_version = c->m->version,
+            .mapping_sha256 = c->m->sha256,
+            .classify_mode = c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence",
+            .pseudonymised = "no",
+            .inputs = c->inputs,
+            .ninputs = c->ninputs,
+        };
+        st = xlsx_close(r->xlsx, &meta, c->agg, r->org, c->m, c->err);
+        r->xlsx = NULL;
+        if (st)
+            return st;
+    }
+    if ((st = write_run_json(c, r, elapsed)))
+        return st;
+    return outdir_finish(r->dir, c->err);
+}
+
+/* Run the pipeline. On any error nothing in outdir is created or replaced. */
+esr_status run_pipeline(const esr_run_opts *o, esr_err *err)
+{
+    run_ctx c = {0};
+    c.o = o;
+    c.err = err;
+    c.started = now_ms();
+    esr_status st;
+    if (!o->ninputs)
+        return esr_err_set(err, ESR_ERR_USAGE, "no input files");
+    if ((st = find_snapshot(&c)))
+        return st;
+    if ((st = mappings_open(o->mappings_dir, &c.m, err)))
+        return st;
+    c.ninputs = o->ninputs;
+    c.inputs = calloc(o->ninputs, sizeof *c.inputs);
+    c.unknown_cols = calloc(o->ninputs, sizeof *c.unknown_cols);
+    c.pii_cols = calloc(o->ninputs, sizeof *c.pii_cols);
+    if (!c.inputs || !c.unknown_cols || !c.pii_cols || !(c.cls = classify_new(c.m, o->mode)) ||
+        !(c.val = validate_new(c.m)) || !(c.agg = aggregate_new(c.m)) ||
+        !(c.ret_by_org = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    /* Check every input exists before creating anything. */
+    for (size_t i = 0; i < o->ninputs; i++) {
+        esr_source *probe;
+        if ((st = source_open(o->inputs[i], &o->source, &probe, err)))
+            goto done;
+        source_close(probe);
+    }
+    ret_out *first;
+    if ((st = ret_open(&c, o->outdir, "", !o->split_by_org, &first)))
+        goto done;
+    if (o->split_by_org)
+        c.unassigned = first;
+    for (size_t i = 0; i < o->ninputs; i++)
+        if ((st = read_input(&c, i)))
+            goto done;
+    if (c.reject_messages > MAX_REJECT_MESSAGES)
+        say(&c, "... %llu more rejected rows: see rejects.csv",
+            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
+
+    const esr_org_counts *all = aggregate_org(c.agg, "");
+    if (all && all->read && (double)all->rejected * 100.0 > o->max_reject_pct * (double)all->read) {
+        st = esr_err_set(err, ESR_ERR_REJECT_RATE,
+                         "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: nothing "
+                         "written; fix the export or raise the limit",
+                         (unsigned long long)all->rejected, (unsigned long long)all->read,
+                         100.0 * (double)all->rejected / (double)all->read, o->max_reject_pct);
+        goto done;
+    }
+    double elapsed = now_ms() - c.started;
+    for (size_t i = 0; i < c.nrets; i++)
+        if ((st = finish_return(&c, c.rets[i], elapsed)))
+            goto done;
+    /* Every file of every return is complete: now rename into place,
+     * per-organisation returns first, the top-level run.json last. */
+    for (size_t i = c.nrets; i-- > 0;)
+        if ((st = outdir_commit(c.rets[i]->dir, err)))
+            goto done;
+done:
+    for (size_t i = c.nrets; i-- > 0;) /* children before the parent dir */
+        ret_free(c.rets[i]);
+    free(c.rets);
+    for (size_t i = 0; i < c.ninputs; i++) {
+        free((char *)c.inputs[i].sha256);
+        free(c.unknown_cols[i]);
+        free(c.pii_cols[i]);
+    }
+    free(c.inputs);
+    free(c.unknown_cols);
+    free(c.pii_cols);
+    records_rendered_free(&c.rendered);
+    esr_buf_free(&c.line);
+    esr_buf_free(&c.person);
+    esr_buf_free(&c.msg);
+    esr_strmap_free(c.ret_by_org);
+    schema_free(c.schema);
+    aggregate_free(c.agg);
+    validate_free(c.val);
+    classify_free(c.cls);
+    mappings_close(c.m);
+    return st;
+}

@@ -1,0 +1,44 @@
+/* run.h - `esrpipe run`: chain source -> csv reader -> schema -> validate
+ * -> classify -> aggregate -> writers over every input, then commit the
+ * return(s) atomically. */
+#ifndef ESR_RUN_H
+#define ESR_RUN_H
+
+#include <stddef.h>
+
+#include "classify.h"
+#include "csvreader.h"
+#include "source.h"
+#include "status.h"
+
+#define ESR_TEMPLATE_VERSION "1"
+#define ESR_MAX_REJECT_PCT_DEFAULT 5.0
+
+/* Where human messages go (the CLI prints them; the library never does). */
+typedef void (*esr_log_fn)(void *ctx, const char *msg);
+
+typedef struct esr_run_opts {
+    const char *outdir;
+    const char *mappings_dir;
+    const char *org;            /* organisation code for rows without one */
+    const char *snapshot;       /* YYYY-MM-DD; NULL: from the file name */
+    esr_classify_mode mode;
+    double max_reject_pct;
+    int split_by_org;
+    int progress;               /* print a progress line (TTY) */
+    esr_source_opts source;
+    size_t max_field_bytes;
+    size_t max_columns;
+    const char *const *inputs;
+    size_t ninputs;
+    const char *tool_version;
+    esr_log_fn log;
+    void *log_ctx;
+} esr_run_opts;
+
+/* Fill opts with the documented defaults. */
+void run_opts_default(esr_run_opts *opts);
+/* Run the pipeline. On any error nothing in outdir is created or replaced. */
+esr_status run_pipeline(const esr_run_opts *opts, esr_err *err);
+
+#endif

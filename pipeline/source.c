@@ -1,0 +1,477 @@
+/* source.c - bytes on disk -> (inflate) -> (iconv) -> UTF-8. */
+#include "source.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define RAW_CHUNK 65536u
+#define SNIFF_BYTES 65536u
+
+struct esr_source {
+    esr_source_info info;
+    esr_source_opts opts;
+    FILE *fp;
+    EVP_MD_CTX *sha;
+    uint64_t consumed;
+    int raw_eof;
+
+    /* raw bytes from disk */
+    unsigned char raw[RAW_CHUNK];
+    size_t raw_pos, raw_len;
+
+    /* inflate */
+    z_stream z;
+    int z_init, z_end;
+
+    /* decompressed bytes awaiting decoding */
+    unsigned char *dec;
+    size_t dec_pos, dec_len, dec_cap;
+    int dec_eof;
+    uint64_t decompressed;
+
+    iconv_t cd;          /* to UTF-8; (iconv_t)-1 in UTF-8 mode */
+    iconv_t cd1252;      /* single-byte fallback for invalid UTF-8 */
+};
+
+/* Fill opts with the defaults. */
+void source_opts_default(esr_source_opts *opts)
+{
+    opts->max_ratio = ESR_SOURCE_MAX_RATIO_DEFAULT;
+    opts->encoding = ESR_ENC_AUTO;
+    opts->delim = 0;
+}
+
+/* Name of an encoding. */
+const char *source_encoding_name(esr_encoding e)
+{
+    switch (e) {
+    case ESR_ENC_UTF8: return "UTF-8";
+    case ESR_ENC_WINDOWS_1252: return "Windows-1252";
+    case ESR_ENC_UTF16LE: return "UTF-16LE";
+    case ESR_ENC_UTF16BE: return "UTF-16BE";
+    default: return "auto";
+    }
+}
+
+/* Parse an encoding name; -1 if unknown. Latin-1 is read as Windows-1252. */
+int source_encoding_parse(const char *name, esr_encoding *e)
+{
+    static const struct {
+        const char *name;
+        esr_encoding enc;
+    } names[] = {
+        {"auto", ESR_ENC_AUTO}, {"utf-8", ESR_ENC_UTF8}, {"utf8", ESR_ENC_UTF8},
+        {"windows-1252", ESR_ENC_WINDOWS_1252}, {"cp1252", ESR_ENC_WINDOWS_1252},
+        {"latin-1", ESR_ENC_WINDOWS_1252}, {"latin1", ESR_ENC_WINDOWS_1252},
+        {"iso-8859-1", ESR_ENC_WINDOWS_1252}, {"utf-16le", ESR_ENC_UTF16LE},
+        {"utf-16be", ESR_ENC_UTF16BE},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(name, names[i].name)) {
+            *e = names[i].enc;
+            return 0;
+        }
+    return -1;
+}
+
+static esr_status raw_fill(esr_source *s, esr_err *err)
+{
+    if (s->raw_pos < s->raw_len || s->raw_eof)
+        return ESR_OK;
+    size_t n = fread(s->raw, 1, sizeof s->raw, s->fp);
+    if (n < sizeof s->raw) {
+        if (ferror(s->fp))
+            return esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", s->info.path, strerror(errno));
+        s->raw_eof = 1;
+    }
+    if (n && EVP_DigestUpdate(s->sha, s->raw, n) != 1)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", s->info.path);
+    s->raw_pos = 0;
+    s->raw_len = n;
+    s->consumed += n;
+    if (s->raw_eof) {
+        unsigned char md[32];
+        unsigned mdlen = 0;
+        if (EVP_DigestFinal_ex(s->sha, md, &mdlen) != 1)
+            return esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", s->info.path);
+        for (unsigned i = 0; i < mdlen; i++)
+            snprintf(s->info.sha256 + 2 * i, 3, "%02x", md[i]);
+    }
+    return ESR_OK;
+}
+
+/* Append decompressed (or plain) bytes to s->dec until it holds want bytes
+ * past dec_pos or the input ends. */
+static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
+{
+    if (s->dec_pos && s->dec_pos == s->dec_len)
+        s->dec_pos = s->dec_len = 0;
+    if (s->dec_pos > s->dec_cap / 2) {
+        memmove(s->dec, s->dec + s->dec_pos, s->dec_len - s->dec_pos);
+        s->dec_len -= s->dec_pos;
+        s->dec_pos = 0;
+    }
+    if (s->dec_len + want > s->dec_cap) {
+        size_t cap = s->dec_cap ? s->dec_cap : RAW_CHUNK * 2;
+        while (cap < s->dec_len + want)
+            cap *= 2;
+        unsigned char *d = realloc(s->dec, cap);
+        if (!d)
+            return esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", s->info.path);
+        s->dec = d;
+        s->dec_cap = cap;
+    }
+    while (!s->dec_eof && s->dec_len - s->dec_pos < want) {
+        esr_status st = raw_fill(s, err);
+        if (st)
+            return st;
+        if (!s->info.gzip) {
+            if (s->raw_pos == s->raw_len) {
+                s->dec_eof = 1;
+                break;
+            }
+            size_t n = s->raw_len - s->raw_pos;
+            if (n > s->dec_cap - s->dec_len)
+                n = s->dec_cap - s->dec_len;
+            memcpy(s->dec + s->dec_len, s->raw + s->raw_pos, n);
+            s->raw_pos += n;
+            s->dec_len += n;
+            continue;
+        }
+        if (s->z_end) {
+            /* A further gzip member may follow (concatenated .gz files). */
+            if (s->raw_pos == s->raw_len) {
+                s->dec_eof = 1;
+                break;
+            }
+            if (s->raw[s->raw_pos] != 0x1f) {
+                s->dec_eof = 1; /* trailing padding: ignored, as gzip does */
+                break;
+            }
+            if (inflateReset(&s->z) != Z_OK)
+                return esr_err_set(err, ESR_ERR_INTERNAL, "%s: inflateReset failed", s->info.path);
+            s->z_end = 0;
+        }
+        if (s->raw_pos == s->raw_len) {
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s: truncated gzip file (ends after %llu bytes, mid-stream)",
+                               s->info.path, (unsigned long long)s->consumed);
+        }
+        s->z.next_in = s->raw + s->raw_pos;
+        s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+        s->z.next_out = s->dec + s->dec_len;
+        s->z.avail_out = (uInt)(s->dec_cap - s->dec_len);
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        size_t produced = (s->dec_cap - s->dec_len) - s->z.avail_out;
+        s->raw_pos = s->raw_len - s->z.avail_in;
+        s->dec_len += produced;
+        s->decompressed += produced;
+        if (zr == Z_STREAM_END) {
+            s->z_end = 1;
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: corrupt gzip data (%s)", s->info.path,
+                               s->z.msg ? s->z.msg : "inflate failed");
+        }
+        if (s->opts.max_ratio && s->decompressed > ESR_SOURCE_RATIO_GRACE &&
+            s->decompressed / (s->consumed ? s->consumed : 1) > s->opts.max_ratio) {
+            return esr_err_set(err, ESR_ERR_INPUT_LIMIT,
+                               "%s: gzip expands more than %llu:1 (%llu bytes from %llu): refusing a "
+                               "likely decompression bomb (limit: --max-ratio)",
+                               s->info.path, (unsigned long long)s->opts.max_ratio,
+                               (unsigned long long)s->decompressed, (unsigned long long)s->consumed);
+        }
+    }
+    return ESR_OK;
+}
+
+static int utf8_valid_prefix(const unsigned char *p, size_t n, size_t *high)
+{
+    /* 1 if p[0..n) is valid UTF-8 (a sequence cut at the end is allowed) */
+    size_t i = 0;
+    *high = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        (*high)++;
+        size_t k = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : 0;
+        if (!k || c > 0xf4)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if (i + j >= n)
+                return 1;
+            if ((p[i + j] & 0xc0) != 0x80)
+                return 0;
+        }
+        i += k + 1;
+    }
+    return 1;
+}
+
+static esr_status detect(esr_source *s, esr_err *err)
+{
+    esr_status st = raw_fill(s, err);
+    if (st)
+        return st;
+    const unsigned char *r = s->raw;
+    if (s->raw_len >= 2 && r[0] == 0x1f && r[1] == 0x8b) {
+        s->info.gzip = 1;
+        if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK)
+            return esr_err_set(err, ESR_ERR_NOMEM, "%s: cannot start inflate", s->info.path);
+        s->z_init = 1;
+    }
+    if ((st = dec_fill(s, SNIFF_BYTES, err)))
+        return st;
+    const unsigned char *d = s->dec;
+    size_t n = s->dec_len;
+    if (n == 0)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: file is empty (expected a header row)",
+                           s->info.path);
+    if (n >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: this is a zip archive (an Excel .xlsx workbook?), not a CSV export: "
+                           "save or export the report as CSV and run again",
+                           s->info.path);
+    if (n >= 8 && !memcmp(d, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: this is an old Excel .xls workbook, not a CSV export: export the "
+                           "report as CSV and run again",
+                           s->info.path);
+
+    esr_encoding enc = s->opts.encoding;
+    if (n >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf) {
+        s->info.bom = 1;
+        s->dec_pos = 3;
+        enc = ESR_ENC_UTF8;
+    } else if (n >= 2 && d[0] == 0xff && d[1] == 0xfe) {
+        s->info.bom = 1;
+        s->dec_pos = 2;
+        enc = ESR_ENC_UTF16LE;
+    } else if (n >= 2 && d[0] == 0xfe && d[1] == 0xff) {
+        s->info.bom = 1;
+        s->dec_pos = 2;
+        enc = ESR_ENC_UTF16BE;
+    }
+    if (enc != ESR_ENC_UTF16LE && enc != ESR_ENC_UTF16BE && memchr(d, 0, n))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: binary data (NUL bytes) in the first %zu bytes: not a CSV export",
+                           s->info.path, n);
+    if (enc == ESR_ENC_AUTO) {
+        size_t high;
+        enc = utf8_valid_prefix(d, n, &high) ? ESR_ENC_UTF8 : ESR_ENC_WINDOWS_1252;
+    }
+    s->info.encoding = enc;
+    const char *from = enc == ESR_ENC_WINDOWS_1252 ? "WINDOWS-1252"
+                       : enc == ESR_ENC_UTF16LE    ? "UTF-16LE"
+                       : enc == ESR_ENC_UTF16BE    ? "UTF-16BE"
+                                                   : NULL;
+    if (from && (s->cd = iconv_open("UTF-8", from)) == (iconv_t)-1)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert %s to UTF-8", from);
+    if ((s->cd1252 = iconv_open("UTF-8", "WINDOWS-1252")) == (iconv_t)-1)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert WINDOWS-1252 to UTF-8");
+
+    /* Delimiter: given, UTF-16 (Excel "Unicode text") is tab, else the
+     * commoner of tab and comma on the first line. */
+    char delim = s->opts.delim;
+    if (!delim && (enc == ESR_ENC_UTF16LE || enc == ESR_ENC_UTF16BE))
+        delim = '\t';
+    if (!delim) {
+        size_t tabs = 0, commas = 0;
+        for (size_t i = s->dec_pos; i < n && d[i] != '\n'; i++) {
+            tabs += d[i] == '\t';
+            commas += d[i] == ',';
+        }
+        delim = tabs > commas ? '\t' : ',';
+    }
+    s->info.delim = delim;
+    return ESR_OK;
+}
+
+/* Open path and detect compression, encoding and delimiter. */
+esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out, esr_err *err)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb))
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: is a directory, expected an export file",
+                           path);
+    esr_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    s->cd = s->cd1252 = (iconv_t)-1;
+    s->opts = *opts;
+    esr_status st = ESR_ERR_NOMEM;
+    if (!(s->info.path = strdup(path)) || !(s->sha = EVP_MD_CTX_new())) {
+        esr_err_set(err, st, "out of memory");
+        goto fail;
+    }
+    if (EVP_DigestInit_ex(s->sha, EVP_sha256(), NULL) != 1) {
+        st = esr_err_set(err, ESR_ERR_INTERNAL, "SHA-256 unavailable");
+        goto fail;
+    }
+    s->info.bytes = (uint64_t)sb.st_size;
+    if (!(s->fp = fopen(path, "rb"))) {
+        st = esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    if ((st = detect(s, err)))
+        goto fail;
+    *out = s;
+    return ESR_OK;
+fail:
+    source_close(s);
+    return st;
+}
+
+static void put_replacement(char **out, size_t *room)
+{
+    if (*room >= 3) {
+        memcpy(*out, "\xef\xbf\xbd", 3);
+        *out += 3;
+        *room -= 3;
+    }
+}
+
+/* UTF-8 mode: copy valid sequences, decode stray bytes as Windows-1252. */
+static void decode_utf8(esr_source *s, char **out, size_t *room)
+{
+    const unsigned char *p = s->dec + s->dec_pos, *end = s->dec + s->dec_len;
+    while (p < end && *room >= 4) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            *(*out)++ = (char)c;
+            (*room)--;
+            p++;
+            continue;
+        }
+        size_t k = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : 0;
+        size_t j = 1;
+        if (k) {
+            for (; j <= k && p + j < end; j++)
+                if ((p[j] & 0xc0) != 0x80)
+                    break;
+            if (j <= k && p + j >= end && !s->dec_eof)
+                break; /* sequence continues in the next read */
+        }
+        if (k && j > k) {
+            memcpy(*out, p, k + 1);
+            *out += k + 1;
+            *room -= k + 1;
+            p += k + 1;
+            continue;
+        }
+        /* invalid: this byte is Windows-1252 */
+        char in1 = (char)c, *ip = &in1, *op = *out;
+        size_t il = 1, ol = *room;
+        if (iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1) {
+            put_replacement(out, room);
+            s->info.replaced++;
+        } else {
+            *room = ol;
+            *out = op;
+        }
+        p++;
+    }
+    s->dec_pos = (size_t)(p - s->dec);
+}
+
+static void decode_iconv(esr_source *s, char **out, size_t *room)
+{
+    char *ip = (char *)s->dec + s->dec_pos;
+    size_t il = s->dec_len - s->dec_pos;
+    while (il && *room >= 4) {
+        if (iconv(s->cd, &ip, &il, out, room) != (size_t)-1)
+            break;
+        if (errno == E2BIG)
+            break;
+        if (errno == EINVAL && !s->dec_eof)
+            break; /* partial sequence: carried to the next read */
+        /* EILSEQ (or a cut sequence at EOF): one replacement per unit */
+        size_t unit = s->info.encoding == ESR_ENC_WINDOWS_1252 ? 1 : 2;
+        if (unit > il)
+            unit = il;
+        ip += unit;
+        il -= unit;
+        put_replacement(out, room);
+        s->info.replaced++;
+    }
+    s->dec_pos = (size_t)((unsigned char *)ip - s->dec);
+}
+
+/* Read up to cap bytes of UTF-8 into buf; *got = 0 at end of input. */
+esr_status source_read(esr_source *s, char *buf, size_t cap, size_t *got, esr_err *err)
+{
+    *got = 0;
+    if (cap < 8)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "source_read: buffer too small");
+    char *out = buf;
+    size_t room = cap;
+    while (out == buf) {
+        if (s->dec_len - s->dec_pos < 4 && !s->dec_eof) {
+            esr_status st = dec_fill(s, RAW_CHUNK, err);
+            if (st)
+                return st;
+        }
+        if (s->dec_pos == s->dec_len && s->dec_eof)
+            break;
+        size_t before = s->dec_pos;
+        if (s->info.encoding == ESR_ENC_UTF8)
+            decode_utf8(s, &out, &room);
+        else
+            decode_iconv(s, &out, &room);
+        if (out == buf && s->dec_pos == before) {
+            if (s->dec_eof)
+                break;
+            esr_status st = dec_fill(s, s->dec_len - s->dec_pos + RAW_CHUNK, err);
+            if (st)
+                return st;
+        }
+    }
+    *got = (size_t)(out - buf);
+    s->info.decoded_bytes += *got;
+    if (!*got && s->info.gzip && !s->z_end)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: truncated gzip file", s->info.path);
+    return ESR_OK;
+}
+
+/* What was detected (and, after EOF, the checksum). */
+const esr_source_info *source_info(const esr_source *s)
+{
+    return &s->info;
+}
+
+/* Bytes read from disk so far (for progress). */
+uint64_t source_consumed(const esr_source *s)
+{
+    return s->consumed;
+}
+
+/* Close and free. */
+void source_close(esr_source *s)
+{
+    if (!s)
+        return;
+    if (s->fp)
+        fclose(s->fp);
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->cd != (iconv_t)-1)
+        iconv_close(s->cd);
+    if (s->cd1252 != (iconv_t)-1)
+        iconv_close(s->cd1252);
+    EVP_MD_CTX_free(s->sha);
+    free(s->dec);
+    free(s->info.path);
+    free(s);
+}

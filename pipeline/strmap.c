@@ -1,0 +1,171 @@
+/* strmap.c - open-addressing string map with insertion-ordered entries. */
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    size_t key_off;
+    size_t key_len;
+    size_t value;
+    uint64_t hash;
+} entry;
+
+struct esr_strmap {
+    entry *entries;   /* insertion order */
+    size_t count, entries_cap;
+    uint32_t *slots;  /* index+1 into entries; 0 = empty */
+    size_t nslots;    /* power of two */
+    char *keys;       /* arena of NUL-terminated keys */
+    size_t keys_len, keys_cap;
+};
+
+/* 64-bit hash of a byte string (FNV-1a with a final avalanche). */
+uint64_t esr_hash64(const void *p, size_t len)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Create an empty map; NULL on allocation failure. */
+esr_strmap *esr_strmap_new(void)
+{
+    esr_strmap *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->nslots = 64;
+    m->slots = calloc(m->nslots, sizeof *m->slots);
+    if (!m->slots) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Free the map and its keys. */
+void esr_strmap_free(esr_strmap *m)
+{
+    if (!m)
+        return;
+    free(m->entries);
+    free(m->slots);
+    free(m->keys);
+    free(m);
+}
+
+static size_t find_slot(const esr_strmap *m, const char *key, size_t len, uint64_t h, int *found)
+{
+    size_t mask = m->nslots - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint32_t s = m->slots[i];
+        if (!s) {
+            *found = 0;
+            return i;
+        }
+        const entry *e = &m->entries[s - 1];
+        if (e->hash == h && e->key_len == len && !memcmp(m->keys + e->key_off, key, len)) {
+            *found = 1;
+            return i;
+        }
+    }
+}
+
+static int grow(esr_strmap *m)
+{
+    size_t n = m->nslots * 2;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t j = 0; j < m->count; j++) {
+        size_t i = (size_t)m->entries[j].hash & (n - 1);
+        while (slots[i])
+            i = (i + 1) & (n - 1);
+        slots[i] = (uint32_t)(j + 1);
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->nslots = n;
+    return 0;
+}
+
+/* Look key up; 1 and *value if present, else 0. */
+int esr_strmap_get(const esr_strmap *m, const char *key, size_t len, size_t *value)
+{
+    int found;
+    size_t i = find_slot(m, key, len, esr_hash64(key, len), &found);
+    if (found && value)
+        *value = m->entries[m->slots[i] - 1].value;
+    return found;
+}
+
+/* Insert key -> value if absent (see strmap.h). */
+int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, size_t *existing)
+{
+    uint64_t h = esr_hash64(key, len);
+    int found;
+    size_t i = find_slot(m, key, len, h, &found);
+    if (found) {
+        if (existing)
+            *existing = m->entries[m->slots[i] - 1].value;
+        return 0;
+    }
+    if ((m->count + 1) * 4 > m->nslots * 3 || m->count + 1 >= UINT32_MAX) {
+        if (m->count + 1 >= UINT32_MAX || grow(m))
+            return -1;
+        i = find_slot(m, key, len, h, &found);
+    }
+    if (m->count == m->entries_cap) {
+        size_t cap = m->entries_cap ? m->entries_cap * 2 : 32;
+        entry *e = realloc(m->entries, cap * sizeof *e);
+        if (!e)
+            return -1;
+        m->entries = e;
+        m->entries_cap = cap;
+    }
+    if (m->keys_len + len + 1 > m->keys_cap) {
+        size_t cap = m->keys_cap ? m->keys_cap : 1024;
+        while (cap < m->keys_len + len + 1)
+            cap *= 2;
+        char *k = realloc(m->keys, cap);
+        if (!k)
+            return -1;
+        m->keys = k;
+        m->keys_cap = cap;
+    }
+    memcpy(m->keys + m->keys_len, key, len);
+    m->keys[m->keys_len + len] = '\0';
+    m->entries[m->count] = (entry){m->keys_len, len, value, h};
+    m->keys_len += len + 1;
+    m->slots[i] = (uint32_t)(++m->count);
+    return 1;
+}
+
+/* Number of keys. */
+size_t esr_strmap_count(const esr_strmap *m)
+{
+    return m->count;
+}
+
+/* The key stored for entry i, in insertion order. */
+const char *esr_strmap_key(const esr_strmap *m, size_t i, size_t *len)
+{
+    if (len)
+        *len = m->entries[i].key_len;
+    return m->keys + m->entries[i].key_off;
+}
+
+/* The value stored for entry i, in insertion order. */
+size_t esr_strmap_value(const esr_strmap *m, size_t i)
+{
+    return m->entries[i].value;
+}

@@ -1,0 +1,112 @@
+/* text.c - trimming, matching keys and exact decimal FTE arithmetic. */
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int is_space(const unsigned char *p, size_t *len)
+{
+    if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') {
+        *len = 1;
+        return 1;
+    }
+    if (p[0] == 0xc2 && p[1] == 0xa0) { /* NBSP */
+        *len = 2;
+        return 1;
+    }
+    return 0;
+}
+
+/* Trim ASCII whitespace (and NBSP) in place; returns s. */
+char *text_trim(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t k;
+    while (*p && is_space(p, &k))
+        p += k;
+    size_t n = strlen((char *)p);
+    while (n > 0) {
+        if (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')
+            n--;
+        else if (n >= 2 && p[n - 2] == 0xc2 && p[n - 1] == 0xa0)
+            n -= 2;
+        else
+            break;
+    }
+    if ((char *)p != s)
+        memmove(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* Matching key: lower-case ASCII alphanumerics, "&" read as "and". */
+int text_key(const char *s, esr_buf *out)
+{
+    esr_buf_reset(out);
+    if (esr_buf_reserve(out, strlen(s) * 3 + 1))
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        if (c >= 'A' && c <= 'Z')
+            out->data[out->len++] = (char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out->data[out->len++] = (char)c;
+        else if (c == '&') {
+            memcpy(out->data + out->len, "and", 3);
+            out->len += 3;
+        }
+    }
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+/* Non-zero if s is empty or only whitespace. */
+int text_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+/* Parse a decimal into units of 0.00001 (see text.h). */
+int text_parse_e5(const char *s, long long *out)
+{
+    while (*s == ' ')
+        s++;
+    int neg = 0;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    long long whole = 0, frac = 0;
+    int digits = 0, fdigits = 0, round_up = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        if (whole > 100000000000LL)
+            return -1;
+        whole = whole * 10 + (*s - '0');
+    }
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++, fdigits++) {
+            if (fdigits < 5)
+                frac = frac * 10 + (*s - '0');
+            else if (fdigits == 5)
+                round_up = *s >= '5';
+        }
+    }
+    while (*s == ' ')
+        s++;
+    if (*s || (digits == 0 && fdigits == 0))
+        return -1;
+    for (int i = fdigits < 5 ? fdigits : 5; i < 5; i++)
+        frac *= 10;
+    long long v = whole * 100000 + frac + round_up;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* Format units of 0.00001 as "-?D.DDDDD". */
+void text_format_e5(long long v, char *out)
+{
+    const char *sign = v < 0 ? "-" : "";
+    unsigned long long a = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+    snprintf(out, 32, "%s%llu.%05llu", sign, a / 100000, a % 100000);
+}

@@ -1,0 +1,22 @@
+/* text.h - small UTF-8/ASCII text helpers shared by the stages. */
+#ifndef ESR_TEXT_H
+#define ESR_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Trim ASCII whitespace (and NBSP) in place; returns s. */
+char *text_trim(char *s);
+/* Matching key: lower-case ASCII letters and digits only, "&" read as
+ * "and"; so "Area Of Work", "area_of_work" and "AREA-OF-WORK" agree. */
+int text_key(const char *s, esr_buf *out);
+/* Non-zero if s is empty or only whitespace. */
+int text_blank(const char *s);
+/* Parse a decimal (optionally signed, up to 5 decimal places, more are
+ * rounded half-up) into units of 0.00001; 0 on success, -1 if not a number. */
+int text_parse_e5(const char *s, long long *out);
+/* Format units of 0.00001 as "-?D.DDDDD" into out (at least 32 bytes). */
+void text_format_e5(long long v, char *out);
+
+#endif

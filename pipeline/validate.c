@@ -1,0 +1,114 @@
+/* validate.c - rejection checks and data-quality findings. */
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "strmap.h"
+#include "text.h"
+#include "u64set.h"
+
+struct esr_validator {
+    const esr_mappings *m;
+    esr_u64set assignments; /* hashes of org + assignment number */
+    esr_buf key;
+};
+
+/* Create a validator. */
+esr_validator *validate_new(const esr_mappings *m)
+{
+    esr_validator *v = calloc(1, sizeof *v);
+    if (v)
+        v->m = m;
+    return v;
+}
+
+/* Free the validator. */
+void validate_free(esr_validator *v)
+{
+    if (!v)
+        return;
+    u64set_free(&v->assignments);
+    esr_buf_free(&v->key);
+    free(v);
+}
+
+/* Structural checks on a raw row (see validate.h). */
+int validate_row(esr_validator *v, const esr_row *row, size_t header_fields)
+{
+    (void)v;
+    if (row->fault == ESR_ROW_FIELD_TOO_BIG)
+        return ESR_RULE_FIELD_TOO_BIG;
+    if (row->fault || row->nfields != header_fields)
+        return ESR_RULE_ROW_TORN;
+    return -1;
+}
+
+static int reject(esr_record *r, int rule, const char *detail)
+{
+    r->scope = ESR_SCOPE_REJECTED;
+    r->reason_rule = rule;
+    r->reason_detail = detail;
+    return -1;
+}
+
+/* Field checks before classification (see validate.h). */
+int validate_fields(esr_validator *v, esr_record *r)
+{
+    const char *fte = r->f[ESR_COL_FTE];
+    if (text_parse_e5(fte, &r->fte_e5))
+        return reject(r, ESR_RULE_FTE_NOT_NUMBER, fte);
+    if (r->fte_e5 < 0)
+        return reject(r, ESR_RULE_FTE_NEGATIVE, fte);
+    if (!*r->f[ESR_COL_OCCUPATION_CODE] && !*r->f[ESR_COL_POSITION_TITLE])
+        return reject(r, ESR_RULE_NO_CODE_NO_TITLE, "");
+    const char *asg = r->f[ESR_COL_ASSIGNMENT_NUMBER];
+    if (*asg) {
+        esr_buf_reset(&v->key);
+        if (esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]) || esr_buf_putc(&v->key, '\x1f') ||
+            esr_buf_puts(&v->key, asg))
+            return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, "out of memory");
+        int added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+        if (added == 0)
+            return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, asg);
+    }
+    return 0;
+}
+
+/* Findings on a classified record (warnings and info). */
+void validate_record(esr_validator *v, esr_record *r)
+{
+    const esr_mappings *m = v->m;
+    switch (r->occ_state) {
+    case ESR_OCC_MISSING: record_flag(r, ESR_RULE_OCC_MISSING, ""); break;
+    case ESR_OCC_MALFORMED: record_flag(r, ESR_RULE_OCC_MALFORMED, r->f[ESR_COL_OCCUPATION_CODE]); break;
+    case ESR_OCC_UNKNOWN: record_flag(r, ESR_RULE_OCC_UNKNOWN, r->f[ESR_COL_OCCUPATION_CODE]); break;
+    case ESR_OCC_RETIRED: record_flag(r, ESR_RULE_OCC_RETIRED, r->occ_code); break;
+    default: break;
+    }
+    if (r->scope != ESR_SCOPE_IN)
+        return;
+    if (r->fte_e5 > ESR_FTE_HIGH_E5)
+        record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
+    if (!*r->f[ESR_COL_AREA_OF_WORK])
+        record_flag(r, ESR_RULE_AREA_BLANK, "");
+    else if (r->area < 0)
+        record_flag(r, ESR_RULE_AREA_UNKNOWN, r->f[ESR_COL_AREA_OF_WORK]);
+    if (!*r->f[ESR_COL_PAY_BAND]) {
+        record_flag(r, ESR_RULE_BAND_BLANK, "");
+        return;
+    }
+    if (r->band < 0) {
+        record_flag(r, ESR_RULE_BAND_UNKNOWN, r->f[ESR_COL_PAY_BAND]);
+        return;
+    }
+    const esr_band *b = &m->bands[r->band];
+    const char *role = m->roles[r->role].name;
+    if (!strcmp(role, "Assistant practitioner") && b->rank != 4)
+        record_flag(r, ESR_RULE_BAND_AP_NOT_4, b->name);
+    else if (!strcmp(role, "Trainee assistant practitioner") && b->rank != 3)
+        record_flag(r, ESR_RULE_BAND_TRAINEE_NOT_3, b->name);
+    else if (b->rank >= 5)
+        record_flag(r, ESR_RULE_BAND_HIGH_SUPPORT, b->name);
+}

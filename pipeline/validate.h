@@ -1,0 +1,30 @@
+/* validate.h - data-quality rules: row-level checks that reject a row
+ * before classification, and findings on a classified row. Rule ids,
+ * severities and messages are in mappings/dq_rules.csv. */
+#ifndef ESR_VALIDATE_H
+#define ESR_VALIDATE_H
+
+#include "csvreader.h"
+#include "mappings.h"
+#include "record.h"
+
+/* FTE above this is flagged (fte_high). */
+#define ESR_FTE_HIGH_E5 150000LL
+
+typedef struct esr_validator esr_validator;
+
+/* Create a validator (it remembers assignment numbers to find duplicates). */
+esr_validator *validate_new(const esr_mappings *m);
+/* Structural checks on a raw row against the header width. Returns the
+ * rejecting rule, or -1 if the row can be read. */
+int validate_row(esr_validator *v, const esr_row *row, size_t header_fields);
+/* Field checks before classification (FTE, code or title present,
+ * duplicate assignment). Sets r->scope = REJECTED and r->reason_rule on
+ * failure; on success parses r->fte_e5. Returns 0 if r may continue. */
+int validate_fields(esr_validator *v, esr_record *r);
+/* Findings on a classified record (warnings and info). */
+void validate_record(esr_validator *v, esr_record *r);
+/* Free the validator. */
+void validate_free(esr_validator *v);
+
+#endif

@@ -1,0 +1,104 @@
+/* write_csv.c - records.csv, summary.csv and rejects.csv. */
+#include "write_csv.h"
+
+#include <string.h>
+
+#include "csvout.h"
+#include "text.h"
+
+/* Write the records.csv header. */
+int write_records_header(FILE *fp)
+{
+    esr_buf line = {0};
+    int bad = 0;
+    for (int c = 0; c < RC_COUNT; c++)
+        bad |= csvout_raw(&line, records_col_name(c), c == 0);
+    bad |= csvout_flush(&line, fp);
+    esr_buf_free(&line);
+    return bad ? -1 : 0;
+}
+
+/* Write one records.csv row. */
+int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line)
+{
+    int bad = 0;
+    for (int c = 0; c < RC_COUNT; c++)
+        bad |= records_col_numeric(c) ? csvout_raw(line, row->v[c], c == 0)
+                                      : csvout_text(line, row->v[c], c == 0);
+    bad |= csvout_flush(line, fp);
+    return bad ? -1 : 0;
+}
+
+static int summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell *c)
+{
+    char fte[32], hc[32];
+    text_format_e5(c->fte_e5, fte);
+    snprintf(hc, sizeof hc, "%llu", (unsigned long long)c->headcount);
+    int bad = csvout_text(line, org, 1) | csvout_raw(line, aggregate_dim_name(c->dim), 0) |
+              csvout_text(line, c->profession, 0) | csvout_text(line, c->role, 0) |
+              csvout_text(line, c->key, 0) | csvout_raw(line, fte, 0) | csvout_raw(line, hc, 0);
+    return bad | csvout_flush(line, fp);
+}
+
+/* Write summary.csv for org (see write_csv.h). */
+int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
+{
+    esr_buf line = {0};
+    int bad = fputs("org_code,dimension,profession,support_role,key,fte,headcount\n", fp) < 0;
+    const esr_cell **cells;
+    size_t n = aggregate_cells(agg, &cells);
+    if (*org) {
+        /* a one-organisation return: its totals, then its block */
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(cells[i]->org, org))
+                bad |= summary_row(&line, fp, "", cells[i]);
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(cells[i]->org, org))
+                bad |= summary_row(&line, fp, org, cells[i]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            bad |= summary_row(&line, fp, cells[i]->org, cells[i]);
+    }
+    esr_buf_free(&line);
+    return bad ? -1 : 0;
+}
+
+/* Write the rejects.csv header. */
+int write_rejects_header(FILE *fp)
+{
+    return fputs("source_file,line,reason,raw\n", fp) < 0 ? -1 : 0;
+}
+
+#define PII_MASK "[personal data removed]"
+
+/* Write one reject (see write_csv.h). */
+int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason, const esr_row *row,
+                 const esr_schema *schema)
+{
+    esr_buf out = {0}, raw = {0};
+    char ln[32];
+    snprintf(ln, sizeof ln, "%llu", (unsigned long long)line);
+    int has_pii = 0;
+    for (size_t i = 0; schema && i < schema->ncols; i++)
+        has_pii |= schema->kind[i] == 2;
+    if (!has_pii && row->raw) {
+        size_t n = row->raw_len;
+        while (n && (row->raw[n - 1] == '\n' || row->raw[n - 1] == '\r'))
+            n--;
+        esr_buf_append(&raw, row->raw, n);
+        if (row->raw_truncated)
+            esr_buf_puts(&raw, " [truncated]");
+    } else if (!row->fault && (!has_pii || row->nfields == schema->ncols)) {
+        for (size_t i = 0; i < row->nfields; i++)
+            csvout_raw(&raw, has_pii && schema->kind[i] == 2 ? PII_MASK : row->fields[i], i == 0);
+    } else {
+        esr_buf_printf(&raw, "[row withheld: %zu fields where the header has %zu, so personal-data "
+                             "columns cannot be located; see the input at this line]",
+                       row->nfields, schema ? schema->ncols : 0);
+    }
+    int bad = csvout_text(&out, source, 1) | csvout_raw(&out, ln, 0) | csvout_text(&out, reason, 0) |
+              csvout_text(&out, esr_buf_str(&raw), 0) | csvout_flush(&out, fp);
+    esr_buf_free(&out);
+    esr_buf_free(&raw);
+    return bad ? -1 : 0;
+}

@@ -1,0 +1,29 @@
+/* write_csv.h - the CSV sidecars: records.csv rows, summary.csv (long
+ * format), rejects.csv (verbatim rows with file, line and reason). */
+#ifndef ESR_WRITE_CSV_H
+#define ESR_WRITE_CSV_H
+
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "csvreader.h"
+#include "records.h"
+#include "schema.h"
+
+/* Write the records.csv header. */
+int write_records_header(FILE *fp);
+/* Write one records.csv row, using line as scratch. */
+int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line);
+/* Write summary.csv for org ("" = every org: totals plus one block per
+ * org; otherwise that org's block and, as totals, the same figures). */
+int write_summary(FILE *fp, esr_aggregate *agg, const char *org);
+/* Write the rejects.csv header. */
+int write_rejects_header(FILE *fp);
+/* Write one reject: source file, line, reason and the row. The row is
+ * verbatim when the export has no personal-data columns; otherwise those
+ * fields are masked, and a row whose fields cannot be aligned with the
+ * header (torn, oversize) is withheld: the line number finds it. */
+int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
+                 const esr_row *row, const esr_schema *schema);
+
+#endif
