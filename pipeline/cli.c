@@ -32,6 +32,7 @@ static const char usage_text[] =
     "      --classify MODE       evidence (default) or code-only (national statistics)\n"
     "      --max-reject-rate PCT fail, writing nothing, above PCT%% rejected (default 5)\n"
     "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
+    "      --dry-run             read, classify and check only; write nothing\n"
     "      --encoding ENC        auto (default), utf-8, windows-1252 (= latin-1), utf-16le\n"
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
@@ -96,7 +97,7 @@ static const char *default_mappings(char *buf, size_t n)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO };
+    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
@@ -109,6 +110,7 @@ static int cmd_run(int argc, char **argv)
         {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
         {"max-columns", required_argument, NULL, O_MAXCOL},
         {"max-ratio", required_argument, NULL, O_RATIO},
+        {"dry-run", no_argument, NULL, O_DRY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -145,6 +147,7 @@ static int cmd_run(int argc, char **argv)
             break;
         }
         case O_SPLIT: o.split_by_org = 1; break;
+        case O_DRY: o.dry_run = 1; break;
         case O_ENC:
             if (source_encoding_parse(optarg, &o.source.encoding))
                 return usage_error("--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le",
@@ -176,13 +179,18 @@ static int cmd_run(int argc, char **argv)
     o.log = log_stderr;
     o.log_ctx = &lc;
     esr_err err = {0};
-    esr_status st = run_pipeline(&o, &err);
+    esr_run_counts n = {0};
+    esr_status st = run_pipeline(&o, &n, &err);
     if (st) {
         fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
         return esr_exit_code(st);
     }
     if (!lc.quiet)
-        fprintf(stderr, "esrpipe: return written to %s/\n", o.outdir);
+        fprintf(stderr, "esrpipe: %llu rows: %llu in scope, %llu out of scope, %llu rejected; %s\n",
+                n.read, n.in_scope, n.out_of_scope, n.rejected,
+                o.dry_run ? "nothing written (--dry-run)" : "return written");
+    if (!lc.quiet && !o.dry_run)
+        fprintf(stderr, "esrpipe: outputs in %s/\n", o.outdir);
     return 0;
 }
 

@@ -244,6 +244,8 @@ static int on_row(void *vctx, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
+    if (c->o->dry_run)
+        return 0;
     ret_out *ret = ret_for(c, rec.f[ESR_COL_ORG_CODE]);
     if (!ret)
         return 1;
@@ -543,7 +545,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
 }
 
 /* Run the pipeline. On any error nothing in outdir is created or replaced. */
-esr_status run_pipeline(const esr_run_opts *o, esr_err *err)
+esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *err)
 {
     run_ctx c = {0};
     c.o = o;
@@ -554,8 +556,13 @@ esr_status run_pipeline(const esr_run_opts *o, esr_err *err)
         return esr_err_set(err, ESR_ERR_USAGE, "no input files");
     if ((st = find_snapshot(&c)))
         return st;
-    if ((st = mappings_open(o->mappings_dir, &c.m, err)))
+    esr_mappings *owned = NULL;
+    if (o->mappings)
+        c.m = (esr_mappings *)o->mappings;
+    else if ((st = mappings_open(o->mappings_dir, &owned, err)))
         return st;
+    else
+        c.m = owned;
     c.ninputs = o->ninputs;
     c.inputs = calloc(o->ninputs, sizeof *c.inputs);
     c.unknown_cols = calloc(o->ninputs, sizeof *c.unknown_cols);
@@ -574,10 +581,12 @@ esr_status run_pipeline(const esr_run_opts *o, esr_err *err)
         source_close(probe);
     }
     ret_out *first;
-    if ((st = ret_open(&c, o->outdir, "", !o->split_by_org, &first)))
-        goto done;
-    if (o->split_by_org)
-        c.unassigned = first;
+    if (!o->dry_run) {
+        if ((st = ret_open(&c, o->outdir, "", !o->split_by_org, &first)))
+            goto done;
+        if (o->split_by_org)
+            c.unassigned = first;
+    }
     for (size_t i = 0; i < o->ninputs; i++)
         if ((st = read_input(&c, i)))
             goto done;
@@ -586,6 +595,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_err *err)
             (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
 
     const esr_org_counts *all = aggregate_org(c.agg, "");
+    if (counts && all)
+        *counts = (esr_run_counts){all->read, all->in_scope, all->out_of_scope, all->rejected};
     if (all && all->read && (double)all->rejected * 100.0 > o->max_reject_pct * (double)all->read) {
         st = esr_err_set(err, ESR_ERR_REJECT_RATE,
                          "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: nothing "
@@ -624,6 +635,6 @@ done:
     aggregate_free(c.agg);
     validate_free(c.val);
     classify_free(c.cls);
-    mappings_close(c.m);
+    mappings_close(owned);
     return st;
 }

@@ -20,11 +20,13 @@ typedef void (*esr_log_fn)(void *ctx, const char *msg);
 typedef struct esr_run_opts {
     const char *outdir;
     const char *mappings_dir;
+    const struct esr_mappings *mappings; /* preloaded (borrowed); NULL: load mappings_dir */
     const char *org;            /* organisation code for rows without one */
     const char *snapshot;       /* YYYY-MM-DD; NULL: from the file name */
     esr_classify_mode mode;
     double max_reject_pct;
     int split_by_org;
+    int dry_run;                /* read and check only: write nothing */
     int progress;               /* print a progress line (TTY) */
     esr_source_opts source;
     size_t max_field_bytes;
@@ -38,7 +40,12 @@ typedef struct esr_run_opts {
 
 /* Fill opts with the documented defaults. */
 void run_opts_default(esr_run_opts *opts);
-/* Run the pipeline. On any error nothing in outdir is created or replaced. */
-esr_status run_pipeline(const esr_run_opts *opts, esr_err *err);
+typedef struct esr_run_counts {
+    unsigned long long read, in_scope, out_of_scope, rejected;
+} esr_run_counts;
+
+/* Run the pipeline. On any error nothing in outdir is created or replaced.
+ * counts (may be NULL) receives the row accounting. */
+esr_status run_pipeline(const esr_run_opts *opts, esr_run_counts *counts, esr_err *err);
 
 #endif
