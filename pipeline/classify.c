@@ -1,15 +1,29 @@
-/* classify.c - occupation code, band and area lookups; scope; level. */
+/* classify.c - occupation code, job title, band and area of work to
+ * profession supported, support role, career framework level, standard
+ * title and scope, each with its lineage. */
 #include "classify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "text.h"
+#include "title.h"
+
+typedef struct std_title {
+    int role;      /* -1 = any role ('*') */
+    int level;     /* 0 = any */
+    int trainee;   /* 1 = only for trainees */
+    const char *pattern;
+} std_title;
 
 struct esr_classifier {
     const esr_mappings *m;
     esr_classify_mode mode;
+    esr_titler *titler;
+    std_title *std;
+    size_t nstd;
     esr_buf key;
 };
 
@@ -21,6 +35,26 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         return NULL;
     c->m = m;
     c->mode = mode;
+    const esr_table *t = m->t_std;
+    int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
+        c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
+    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
+        !(c->std = calloc(t->nrows + 1, sizeof *c->std))) {
+        classify_free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *role = table_get(t, i, c_role);
+        size_t r = 0;
+        std_title *s = &c->std[c->nstd];
+        s->role = strcmp(role, "*") && esr_strmap_get(m->role_by_name, role, strlen(role), &r) ? (int)r : -1;
+        if (s->role < 0 && strcmp(role, "*"))
+            continue; /* unknown role: check-mappings reports it */
+        s->level = atoi(table_get(t, i, c_lvl));
+        s->trainee = !strcmp(table_get(t, i, c_tr), "yes");
+        s->pattern = table_get(t, i, c_pat);
+        c->nstd++;
+    }
     return c;
 }
 
@@ -29,6 +63,8 @@ void classify_free(esr_classifier *c)
 {
     if (!c)
         return;
+    title_free(c->titler);
+    free(c->std);
     esr_buf_free(&c->key);
     free(c);
 }
@@ -70,36 +106,25 @@ static void classify_code(esr_classifier *c, esr_record *r)
     r->occ_state = r->occ->retired ? ESR_OCC_RETIRED : ESR_OCC_VALID;
 }
 
-static void classify_band(esr_classifier *c, esr_record *r)
+static int lookup_key(esr_classifier *c, esr_strmap *map, const char *s)
 {
-    const char *s = r->f[ESR_COL_PAY_BAND];
     size_t i;
     if (!*s || text_key(s, &c->key))
-        return;
-    if (esr_strmap_get(c->m->band_by_key, c->key.data, c->key.len, &i))
-        r->band = (int)i;
-}
-
-static void classify_area(esr_classifier *c, esr_record *r)
-{
-    const char *s = r->f[ESR_COL_AREA_OF_WORK];
-    size_t i;
-    if (!*s || text_key(s, &c->key))
-        return;
-    if (esr_strmap_get(c->m->area_by_key, c->key.data, c->key.len, &i))
-        r->area = (int)i;
+        return -1;
+    return esr_strmap_get(map, c->key.data, c->key.len, &i) ? (int)i : -1;
 }
 
 /* Career framework level from the role's range and the band: band 2 -> 2,
- * 3 -> 3, 4 -> 4, clamped into the role's range; unknown band: unknown. */
-static int level_of(const esr_role *role, const esr_band *band)
+ * 3 -> 3, 4 -> 4, clamped into the role's range; a "senior" title with no
+ * band reads as level 3; otherwise unknown. */
+static int level_of(const esr_role *role, const esr_band *band, int senior)
 {
     if (!role->level_lo)
         return 0;
     if (role->level_lo == role->level_hi)
         return role->level_lo;
     if (!band || band->rank <= 0)
-        return 0;
+        return senior && role->level_lo <= 3 && role->level_hi >= 3 ? 3 : 0;
     if (band->rank < role->level_lo)
         return role->level_lo;
     if (band->rank > role->level_hi)
@@ -107,13 +132,49 @@ static int level_of(const esr_role *role, const esr_band *band)
     return band->rank;
 }
 
+/* Standard title from standard_titles.csv: the first row whose role,
+ * level and trainee flag fit; {profession} is the profession's title name. */
+static void standard_title(esr_classifier *c, esr_record *r, int trainee)
+{
+    const esr_profession *p = &c->m->prof[r->profession];
+    for (size_t i = 0; i < c->nstd; i++) {
+        const std_title *s = &c->std[i];
+        if ((s->role >= 0 && s->role != r->role) || (s->level && s->level != r->level) ||
+            (s->trainee && !trainee))
+            continue;
+        const char *at = strstr(s->pattern, "{profession}");
+        if (at && !*p->title_name)
+            return; /* no standard title without a named profession */
+        if (at)
+            snprintf(r->standard_title, sizeof r->standard_title, "%.*s%s%s",
+                     (int)(at - s->pattern), s->pattern, p->title_name, at + strlen("{profession}"));
+        else
+            snprintf(r->standard_title, sizeof r->standard_title, "%s", s->pattern);
+        return;
+    }
+}
+
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r)
 {
     const esr_mappings *m = c->m;
+    int evidence = c->mode == ESR_CLASSIFY_EVIDENCE;
     classify_code(c, r);
-    classify_band(c, r);
-    classify_area(c, r);
+    r->band = lookup_key(c, m->band_by_key, r->f[ESR_COL_PAY_BAND]);
+    r->area = lookup_key(c, m->area_by_key, r->f[ESR_COL_AREA_OF_WORK]);
+
+    esr_title_match tm = {0};
+    tm.profession = tm.role = -1;
+    if (*r->f[ESR_COL_POSITION_TITLE]) {
+        title_match(c->titler, r->f[ESR_COL_POSITION_TITLE], &tm);
+        r->title_match = title_kind_name(tm.kind);
+        r->title_rule = tm.rule;
+        r->title_score = tm.score;
+        r->title_suggestion = tm.suggestion;
+        r->title_profession = tm.profession;
+        if (tm.kind == ESR_TITLE_NONE)
+            record_flag(r, ESR_RULE_TITLE_UNMAPPED, tm.suggestion);
+    }
 
     r->profession = m->prof_unknown;
     r->role = m->role_none;
@@ -121,9 +182,50 @@ void classify_record(esr_classifier *c, esr_record *r)
         r->profession = r->occ->profession;
         r->prof_source = ESR_PSRC_CODE;
         r->role = r->occ->role;
+    } else if (evidence && tm.role >= 0 && r->occ_state != ESR_OCC_MEDICAL) {
+        r->role = tm.role; /* no usable code: the title's role */
     }
+
+    /* Evidence: a missing, invalid or generic code gives way to a title
+     * or area of work that clearly names a profession. */
+    int generic = !r->occ || !r->occ->profession_specific;
+    if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
+        int from = -1;
+        esr_prof_source src = ESR_PSRC_NONE;
+        if (tm.profession >= 0 && tm.profession != r->profession) {
+            from = tm.profession;
+            src = ESR_PSRC_TITLE;
+        } else if (tm.profession < 0 && *r->f[ESR_COL_AREA_OF_WORK]) {
+            esr_title_match am;
+            title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
+            if (am.kind != ESR_TITLE_NONE && am.profession >= 0 && am.profession != r->profession) {
+                from = am.profession;
+                src = ESR_PSRC_AREA;
+            }
+        }
+        if (from >= 0) {
+            if (r->occ && !strcmp(m->prof[r->profession].name, "Nursing and midwifery") &&
+                from == m->prof_odp)
+                record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
+            r->profession = from;
+            r->prof_source = src;
+            record_flag(r, src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE : ESR_RULE_PROFESSION_FROM_AREA,
+                        m->prof[from].name);
+        }
+    } else if (generic && !evidence && r->occ && tm.profession == m->prof_odp &&
+               !strcmp(m->prof[r->profession].name, "Nursing and midwifery")) {
+        record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
+    } else if (!generic && tm.profession >= 0 && tm.profession != r->profession) {
+        record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm.profession].name);
+    }
+    if (tm.trainee && !strcmp(m->roles[r->role].name, "Assistant practitioner")) {
+        size_t ti;
+        if (esr_strmap_get(m->role_by_name, "Trainee assistant practitioner", 30, &ti))
+            r->role = (int)ti;
+    }
+
     const esr_role *role = &m->roles[r->role];
-    r->level = level_of(role, r->band >= 0 ? &m->bands[r->band] : NULL);
+    r->level = level_of(role, r->band >= 0 ? &m->bands[r->band] : NULL, tm.senior);
 
     r->scope = ESR_SCOPE_IN;
     if (!role->in_scope) {
@@ -143,4 +245,6 @@ void classify_record(esr_classifier *c, esr_record *r)
         r->scope = ESR_SCOPE_OUT;
         r->out_reason = ESR_OUT_ZERO_FTE;
     }
+    if (r->scope == ESR_SCOPE_IN)
+        standard_title(c, r, tm.trainee);
 }

@@ -7,7 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "checkmap.h"
+#include "mappings.h"
 #include "run.h"
+#include "title.h"
 #include "source.h"
 #include "status.h"
 
@@ -17,6 +21,8 @@
 
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
+    "       esrpipe check-mappings [DIR]\n"
+    "       esrpipe explain-title [-m DIR] TITLE...\n"
     "       esrpipe --help | --version\n"
     "\n"
     "Turn ESR staff-in-post exports (CSV/TSV, gzip or not, UTF-8/UTF-16/Windows-1252)\n"
@@ -194,6 +200,63 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* check-mappings [DIR]: validate the tables; 65 with file:line messages. */
+static int cmd_check_mappings(int argc, char **argv)
+{
+    char mbuf[4300];
+    const char *dir = argc > 1 ? argv[1] : default_mappings(mbuf, sizeof mbuf);
+    esr_buf report = {0};
+    size_t n = 0;
+    esr_status st = checkmap_run(dir, &report, &n);
+    if (st) {
+        fputs(esr_buf_str(&report), stderr);
+        fprintf(stderr, "esrpipe: check-mappings: %zu error%s in %s\n", n, n == 1 ? "" : "s", dir);
+    } else {
+        printf("esrpipe: check-mappings: %s is consistent\n", dir);
+    }
+    esr_buf_free(&report);
+    return st ? esr_exit_code(st) : 0;
+}
+
+/* explain-title [-m DIR] TITLE...: every normalisation step and the match. */
+static int cmd_explain_title(int argc, char **argv)
+{
+    char mbuf[4300];
+    const char *dir = NULL;
+    int i = 1;
+    if (argc > 2 && !strcmp(argv[1], "-m")) {
+        dir = argv[2];
+        i = 3;
+    }
+    if (i >= argc)
+        return usage_error("%s", "explain-title: no title given");
+    if (!dir)
+        dir = default_mappings(mbuf, sizeof mbuf);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    if (mappings_open(dir, &m, &err)) {
+        fprintf(stderr, "esrpipe: error: %s\n", err.msg);
+        return esr_exit_code(err.status);
+    }
+    esr_titler *t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    if (!t) {
+        mappings_close(m);
+        fprintf(stderr, "esrpipe: error: out of memory\n");
+        return 70;
+    }
+    for (; i < argc; i++) {
+        esr_buf trace = {0};
+        esr_title_match tm;
+        title_explain(t, argv[i], &tm, &trace);
+        fputs(esr_buf_str(&trace), stdout);
+        printf("lineage:      %s\n%s", *tm.rule ? tm.rule : "(none)", i + 1 < argc ? "\n" : "");
+        esr_buf_free(&trace);
+    }
+    title_free(t);
+    mappings_close(m);
+    return 0;
+}
+
 /* Entry point: dispatch on the command word. */
 int main(int argc, char **argv)
 {
@@ -210,5 +273,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check-mappings"))
+        return cmd_check_mappings(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explain-title"))
+        return cmd_explain_title(argc - 1, argv + 1);
     return usage_error("unknown command \"%s\"", cmd);
 }

@@ -11,8 +11,9 @@
 
 /* Every table, in the order they are hashed into the mapping checksum. */
 static const char *const table_files[] = {
-    "areas_of_work.csv", "bands.csv", "columns.csv", "dq_rules.csv", "occupation_codes.csv",
-    "organisations.csv", "professions.csv", "support_roles.csv", NULL,
+    "areas_of_work.csv", "bands.csv", "columns.csv", "dq_rules.csv", "job_titles.csv",
+    "occupation_codes.csv", "organisations.csv", "professions.csv", "standard_titles.csv",
+    "support_roles.csv", "title_abbreviations.csv", "title_terms.csv", NULL,
 };
 
 static esr_status load(esr_mappings *m, const char *name, const char *const *cols, esr_table **out,
@@ -101,7 +102,8 @@ static int parse_level(const char *s, int *lo, int *hi)
 static esr_status index_names(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_prof;
-    int c_name = table_col(t, "profession"), c_ahp = table_col(t, "is_ahp");
+    int c_name = table_col(t, "profession"), c_ahp = table_col(t, "is_ahp"),
+        c_tn = table_col(t, "title_name");
     m->nprof = t->nrows;
     m->prof = calloc(t->nrows ? t->nrows : 1, sizeof *m->prof);
     m->prof_unknown = m->prof_odp = -1;
@@ -109,7 +111,7 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *n = table_get(t, i, c_name);
-        m->prof[i] = (esr_profession){n, !strcmp(table_get(t, i, c_ahp), "yes")};
+        m->prof[i] = (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes")};
         if (esr_strmap_put(m->prof_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate profession \"%s\"", n);
         if (!strcmp(n, "Unknown"))
@@ -311,6 +313,10 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
     static const char *const c_areas[] = {"area_of_work", NULL};
     static const char *const c_rules[] = {"rule_id", "severity", "field", "message", NULL};
     static const char *const c_orgs[] = {"ods_code", "name", "region", NULL};
+    static const char *const c_abbrev[] = {"abbreviation", "expansion", NULL};
+    static const char *const c_terms[] = {"phrase", "kind", "value", NULL};
+    static const char *const c_jobs[] = {"title", "profession", "support_role", "trainee", NULL};
+    static const char *const c_std[] = {"support_role", "level", "trainee", "standard_title", NULL};
 
     *out = NULL;
     esr_mappings *m = calloc(1, sizeof *m);
@@ -327,6 +333,10 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         (st = load(m, "areas_of_work.csv", c_areas, &m->t_areas, err)) ||
         (st = load(m, "dq_rules.csv", c_rules, &m->t_rules, err)) ||
         (st = load(m, "organisations.csv", c_orgs, &m->t_orgs, err)) ||
+        (st = load(m, "title_abbreviations.csv", c_abbrev, &m->t_abbrev, err)) ||
+        (st = load(m, "title_terms.csv", c_terms, &m->t_terms, err)) ||
+        (st = load(m, "job_titles.csv", c_jobs, &m->t_jobs, err)) ||
+        (st = load(m, "standard_titles.csv", c_std, &m->t_std, err)) ||
         (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
         (st = hash_tables(m, err))) {
         mappings_close(m);
@@ -361,6 +371,10 @@ void mappings_close(esr_mappings *m)
     table_free(m->t_areas);
     table_free(m->t_rules);
     table_free(m->t_orgs);
+    table_free(m->t_abbrev);
+    table_free(m->t_terms);
+    table_free(m->t_jobs);
+    table_free(m->t_std);
     esr_strmap_free(m->occ_by_code);
     esr_strmap_free(m->prof_by_name);
     esr_strmap_free(m->role_by_name);

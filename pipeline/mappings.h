@@ -25,6 +25,7 @@ typedef struct esr_occ {
 
 typedef struct esr_profession {
     const char *name;
+    const char *title_name;      /* as it reads in a standard job title */
     int is_ahp;
 } esr_profession;
 
@@ -51,6 +52,7 @@ typedef struct esr_mappings {
     char sha256[65];             /* over every table, in name order */
 
     esr_table *t_columns, *t_occ, *t_prof, *t_roles, *t_bands, *t_areas, *t_rules, *t_orgs;
+    esr_table *t_abbrev, *t_terms, *t_jobs, *t_std; /* compiled by title.c, classify.c */
 
     esr_occ *occ;
     size_t nocc;

@@ -56,10 +56,12 @@ void record_clear(esr_record *r)
     r->profession = r->role = r->band = r->area = -1;
     r->prof_source = ESR_PSRC_NONE;
     r->level = 0;
-    r->standard_title = "";
+    r->standard_title[0] = '\0';
     r->title_match = "none";
-    r->title_row = 0;
+    r->title_rule = "";
+    r->title_suggestion = "";
     r->title_score = 0;
+    r->title_profession = -1;
     r->scope = ESR_SCOPE_IN;
     r->out_reason = ESR_OUT_NONE;
     r->reason_rule = -1;

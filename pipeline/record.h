@@ -90,10 +90,12 @@ typedef struct esr_record {
     int level;                  /* career framework level, 0 = none */
     int band;                   /* index into bands, -1 unknown/blank */
     int area;                   /* index into areas of work, -1 blank/unknown */
-    const char *standard_title; /* "" if none */
+    char standard_title[128];   /* "" if none */
     const char *title_match;    /* exact / normalised / fuzzy / none */
-    int title_row;              /* job_titles.csv line, 0 none */
+    const char *title_rule;     /* mapping rows that matched (lineage) */
+    const char *title_suggestion; /* best guess when unmatched, for review */
     int title_score;            /* match confidence 0-100 */
+    int title_profession;       /* what the title alone says, -1 none */
 
     esr_scope scope;
     esr_out_reason out_reason;  /* when scope is OUT */

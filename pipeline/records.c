@@ -7,7 +7,7 @@
 
 static const char *const rcol_names[RC_COUNT] = {
     "org_code", "source_file", "source_line", "employee_number", "assignment_number",
-    "position_title", "standard_title", "title_match", "occupation_code", "occupation_code_status",
+    "position_title", "standard_title", "title_match", "title_rule", "title_confidence", "occupation_code", "occupation_code_status",
     "staff_group", "job_role", "profession_supported", "profession_source", "support_role",
     "career_framework_level", "pay_band", "area_of_work", "fte", "assignment_category", "dq_flags",
 };
@@ -23,7 +23,7 @@ const char *records_col_name(esr_rcol c)
 /* Non-zero if column c holds a number. */
 int records_col_numeric(esr_rcol c)
 {
-    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL;
+    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL || c == RC_TITLE_SCORE;
 }
 
 /* Render r (see records.h). */
@@ -48,6 +48,11 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     }
     if (esr_buf_putc(b, '\0'))
         return -1;
+    size_t o_score = b->len;
+    if (*r->f[ESR_COL_POSITION_TITLE] && esr_buf_printf(b, "%d", r->title_score))
+        return -1;
+    if (esr_buf_putc(b, '\0'))
+        return -1;
     size_t o_flags = b->len;
     for (size_t i = 0; i < r->nfindings; i++)
         if ((i && esr_buf_putc(b, ';')) || esr_buf_puts(b, rule_id(r->findings[i].rule)))
@@ -64,6 +69,8 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_POSITION_TITLE] = r->f[ESR_COL_POSITION_TITLE];
     v[RC_STANDARD_TITLE] = r->standard_title;
     v[RC_TITLE_MATCH] = r->title_match;
+    v[RC_TITLE_RULE] = r->title_rule;
+    v[RC_TITLE_SCORE] = b->data + o_score;
     v[RC_OCCUPATION_CODE] = r->occ_code[0] ? r->occ_code : r->f[ESR_COL_OCCUPATION_CODE];
     v[RC_OCCUPATION_STATUS] = occ_state_names[r->occ_state];
     v[RC_STAFF_GROUP] = r->f[ESR_COL_STAFF_GROUP];

@@ -1,0 +1,268 @@
+/* checkmap.c - mapping-table validation in classes of checks. */
+#include "checkmap.h"
+
+#include <string.h>
+
+#include "mappings.h"
+#include "strmap.h"
+#include "table.h"
+#include "text.h"
+#include "title.h"
+
+typedef struct spec {
+    const char *file;
+    const char *cols[8];
+    const char *key;   /* column whose values must be unique ("" none) */
+} spec;
+
+static const spec specs[] = {
+    {"columns.csv", {"canonical", "kind", "alias"}, ""},
+    {"occupation_codes.csv", {"code", "description", "occupation_level", "specialty", "status",
+                              "nhsd_staff_group", "profession", "support_role"}, "code"},
+    {"professions.csv", {"profession", "is_ahp", "title_name"}, "profession"},
+    {"support_roles.csv", {"support_role", "career_framework_level"}, "support_role"},
+    {"bands.csv", {"label", "band", "afc_rank"}, "label"},
+    {"areas_of_work.csv", {"area_of_work"}, "area_of_work"},
+    {"dq_rules.csv", {"rule_id", "severity", "field", "message"}, "rule_id"},
+    {"organisations.csv", {"ods_code", "name", "region"}, "ods_code"},
+    {"regions.csv", {"region"}, "region"},
+    {"title_abbreviations.csv", {"abbreviation", "expansion"}, "abbreviation"},
+    {"title_terms.csv", {"phrase", "kind", "value"}, "phrase"},
+    {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title"},
+    {"standard_titles.csv", {"support_role", "level", "trainee", "standard_title"}, ""},
+};
+#define NSPECS (sizeof specs / sizeof specs[0])
+
+typedef struct checker {
+    esr_buf *report;
+    size_t errors;
+    esr_table *t[NSPECS];
+} checker;
+
+static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, const char *a, const char *b)
+{
+    esr_buf_printf(c->report, "%s:%llu: ", t->path, row == (size_t)-1 ? 1ULL : (unsigned long long)t->rows[row].line);
+    esr_buf_printf(c->report, fmt, a, b);
+    esr_buf_putc(c->report, '\n');
+    c->errors++;
+}
+
+static esr_table *find(checker *c, const char *file)
+{
+    for (size_t i = 0; i < NSPECS; i++)
+        if (!strcmp(specs[i].file, file))
+            return c->t[i];
+    return NULL;
+}
+
+/* Class 1: every table loads and has its columns. */
+static void check_tables(checker *c, const char *dir)
+{
+    for (size_t i = 0; i < NSPECS; i++) {
+        esr_buf path = {0};
+        esr_err err = {0};
+        esr_buf_printf(&path, "%s/%s", dir, specs[i].file);
+        if (table_load(path.data, &c->t[i], &err)) {
+            esr_buf_printf(c->report, "%s\n", err.msg);
+            c->errors++;
+        } else {
+            for (size_t k = 0; k < 8 && specs[i].cols[k]; k++)
+                if (table_col(c->t[i], specs[i].cols[k]) < 0)
+                    fail(c, c->t[i], (size_t)-1, "required column \"%s\" missing%s", specs[i].cols[k], "");
+        }
+        esr_buf_free(&path);
+    }
+}
+
+/* Class 2: unique keys; occupation codes well formed. */
+static void check_keys(checker *c)
+{
+    esr_buf key = {0};
+    for (size_t i = 0; i < NSPECS; i++) {
+        esr_table *t = c->t[i];
+        int col = *specs[i].key ? table_col(t, specs[i].key) : -1;
+        if (col < 0)
+            continue;
+        esr_strmap *seen = esr_strmap_new();
+        for (size_t r = 0; seen && r < t->nrows; r++) {
+            const char *v = table_get(t, r, col);
+            size_t first;
+            if (!*v)
+                fail(c, t, r, "empty %s%s", specs[i].key, "");
+            else if (esr_strmap_put(seen, v, strlen(v), r, &first) == 0)
+                fail(c, t, r, "duplicate %s \"%s\"", specs[i].key, v);
+        }
+        esr_strmap_free(seen);
+    }
+    esr_table *occ = find(c, "occupation_codes.csv");
+    int cc = table_col(occ, "code"), cs = table_col(occ, "status");
+    for (size_t r = 0; r < occ->nrows; r++) {
+        const char *code = table_get(occ, r, cc);
+        int ok = strlen(code) == 3;
+        for (size_t k = 0; ok && k < 3; k++)
+            ok = (code[k] >= 'A' && code[k] <= 'Z') || (code[k] >= '0' && code[k] <= '9');
+        if (!ok || (code[0] >= '0' && code[0] <= '9'))
+            fail(c, occ, r, "occupation code \"%s\" is not a letter then two letters or digits%s", code, "");
+        const char *st = table_get(occ, r, cs);
+        if (strcmp(st, "valid") && strcmp(st, "retired"))
+            fail(c, occ, r, "status \"%s\" is not valid or retired%s", st, "");
+    }
+    /* aliases: one header key must not name two columns */
+    esr_table *cols = find(c, "columns.csv");
+    int ca = table_col(cols, "alias"), cn = table_col(cols, "canonical");
+    esr_strmap *seen = esr_strmap_new();
+    for (size_t r = 0; seen && r < cols->nrows; r++) {
+        text_key(table_get(cols, r, ca), &key);
+        size_t first;
+        if (esr_strmap_put(seen, key.data, key.len, r, &first) == 0 &&
+            strcmp(table_get(cols, first, cn), table_get(cols, r, cn)))
+            fail(c, cols, r, "alias \"%s\" already names column %s", table_get(cols, r, ca),
+                 table_get(cols, first, cn));
+    }
+    esr_strmap_free(seen);
+    esr_buf_free(&key);
+}
+
+static int in_col(const esr_table *t, const char *col, const char *v)
+{
+    int c = table_col(t, col);
+    for (size_t r = 0; r < t->nrows; r++)
+        if (!strcmp(table_get(t, r, c), v))
+            return 1;
+    return 0;
+}
+
+static void vocab(checker *c, const char *file, const char *col, const char *vfile, const char *vcol,
+                  int allow_empty, const char *also)
+{
+    esr_table *t = find(c, file), *v = find(c, vfile);
+    int k = table_col(t, col);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *s = table_get(t, r, k);
+        if ((!*s && allow_empty) || (also && !strcmp(s, also)))
+            continue;
+        if (!in_col(v, vcol, s))
+            fail(c, t, r, "\"%s\" is not in %s", s, vfile);
+    }
+}
+
+/* Class 3: every target is in its controlled vocabulary. */
+static void check_vocab(checker *c)
+{
+    vocab(c, "occupation_codes.csv", "profession", "professions.csv", "profession", 0, NULL);
+    vocab(c, "occupation_codes.csv", "support_role", "support_roles.csv", "support_role", 0, NULL);
+    vocab(c, "job_titles.csv", "profession", "professions.csv", "profession", 1, NULL);
+    vocab(c, "job_titles.csv", "support_role", "support_roles.csv", "support_role", 1, NULL);
+    vocab(c, "standard_titles.csv", "support_role", "support_roles.csv", "support_role", 0, "*");
+    vocab(c, "organisations.csv", "region", "regions.csv", "region", 0, NULL);
+    esr_table *t = find(c, "title_terms.csv");
+    int ck = table_col(t, "kind"), cv = table_col(t, "value");
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *k = table_get(t, r, ck), *v = table_get(t, r, cv);
+        if (!strcmp(k, "profession") ? !in_col(find(c, "professions.csv"), "profession", v)
+            : !strcmp(k, "role")     ? !in_col(find(c, "support_roles.csv"), "support_role", v)
+            : strcmp(k, "senior") && strcmp(k, "trainee") && strcmp(k, "ignore"))
+            fail(c, t, r, "kind \"%s\" value \"%s\" is not in the vocabulary", k, v);
+    }
+    t = find(c, "dq_rules.csv");
+    int ci = table_col(t, "rule_id"), cs = table_col(t, "severity");
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (rule_parse(table_get(t, r, ci)) < 0)
+            fail(c, t, r, "rule \"%s\" is not a rule esrpipe checks%s", table_get(t, r, ci), "");
+        const char *s = table_get(t, r, cs);
+        if (strcmp(s, "error") && strcmp(s, "warning") && strcmp(s, "info"))
+            fail(c, t, r, "severity \"%s\" is not error, warning or info%s", s, "");
+    }
+    for (int id = 0; id < ESR_RULE_COUNT; id++)
+        if (!in_col(t, "rule_id", rule_id(id)))
+            fail(c, t, (size_t)-1, "rule \"%s\" has no row%s", rule_id(id), "");
+}
+
+/* Class 4: no title key normalising to two targets; no abbreviation cycle. */
+static void check_normalised(checker *c, const char *dir)
+{
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    if (mappings_open(dir, &m, &err)) {
+        esr_buf_printf(c->report, "%s\n", err.msg);
+        c->errors++;
+        return;
+    }
+    esr_titler *tl = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    esr_buf norm = {0}, target = {0};
+    const char *files[] = {"job_titles.csv", "title_terms.csv"};
+    for (int f = 0; tl && f < 2; f++) {
+        esr_table *t = find(c, files[f]);
+        int cp = table_col(t, f ? "phrase" : "title");
+        esr_strmap *seen = esr_strmap_new();
+        for (size_t r = 0; seen && r < t->nrows; r++) {
+            if (f) /* phrases match in order; whole titles as keys */
+                title_normalise(tl, table_get(t, r, cp), &norm);
+            else
+                title_key(tl, table_get(t, r, cp), &norm);
+            esr_buf_reset(&target);
+            for (size_t k = 1; k < t->ncols; k++)
+                if (strcmp(t->header[k], "note"))
+                    esr_buf_printf(&target, "%s|", t->rows[r].fields[k]);
+            size_t first;
+            if (!norm.len) {
+                fail(c, t, r, "\"%s\" normalises to nothing%s", table_get(t, r, cp), "");
+                continue;
+            }
+            if (esr_strmap_put(seen, norm.data, norm.len, r, &first) == 0) {
+                esr_buf other = {0};
+                for (size_t k = 1; k < t->ncols; k++)
+                    if (strcmp(t->header[k], "note"))
+                        esr_buf_printf(&other, "%s|", t->rows[first].fields[k]);
+                if (strcmp(esr_buf_str(&other), esr_buf_str(&target)))
+                    fail(c, t, r, "\"%s\" normalises like the row with \"%s\" but maps elsewhere",
+                         table_get(t, r, cp), table_get(t, first, cp));
+                esr_buf_free(&other);
+            }
+        }
+        esr_strmap_free(seen);
+    }
+    /* abbreviation cycles: a -> ... -> a through expansions */
+    esr_table *ab = find(c, "title_abbreviations.csv");
+    int ca = table_col(ab, "abbreviation"), ce = table_col(ab, "expansion");
+    for (size_t r = 0; r < ab->nrows; r++) {
+        const char *start = table_get(ab, r, ca);
+        const char *cur = table_get(ab, r, ce);
+        for (size_t steps = 0; *cur && steps < ab->nrows; steps++) {
+            size_t next = (size_t)-1;
+            for (size_t q = 0; q < ab->nrows; q++)
+                if (!strcmp(table_get(ab, q, ca), cur)) {
+                    next = q;
+                    break;
+                }
+            if (next == (size_t)-1)
+                break;
+            if (!strcmp(table_get(ab, next, ca), start) || !strcmp(table_get(ab, next, ce), start)) {
+                fail(c, ab, r, "abbreviation \"%s\" expands in a cycle through \"%s\"", start, cur);
+                break;
+            }
+            cur = table_get(ab, next, ce);
+        }
+    }
+    esr_buf_free(&norm);
+    esr_buf_free(&target);
+    title_free(tl);
+    mappings_close(m);
+}
+
+/* Check dir (see checkmap.h). */
+esr_status checkmap_run(const char *dir, esr_buf *report, size_t *nerrors)
+{
+    checker c = {report, 0, {0}};
+    check_tables(&c, dir);
+    if (!c.errors)
+        check_keys(&c);
+    if (!c.errors)
+        check_vocab(&c);
+    if (!c.errors)
+        check_normalised(&c, dir);
+    for (size_t i = 0; i < NSPECS; i++)
+        table_free(c.t[i]);
+    *nerrors = c.errors;
+    return c.errors ? ESR_ERR_MAPPING : ESR_OK;
+}

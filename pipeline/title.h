@@ -1,0 +1,51 @@
+/* title.h - job-title normalisation and matching. A local title is
+ * normalised (ASCII fold, case, brackets, band suffixes, punctuation,
+ * abbreviations from title_abbreviations.csv) into tokens and a key (sorted
+ * distinct tokens); the key is looked up in job_titles.csv, else the tokens
+ * are read as phrases from title_terms.csv (profession, role, senior,
+ * trainee, ignorable words), with typos corrected against the terms'
+ * vocabulary at a cost in confidence. Below the threshold nothing is
+ * applied: the title is left for review with its best suggestion. */
+#ifndef ESR_TITLE_H
+#define ESR_TITLE_H
+
+#include "buf.h"
+#include "mappings.h"
+
+#define ESR_TITLE_THRESHOLD_DEFAULT 80
+
+typedef enum esr_title_kind {
+    ESR_TITLE_NONE = 0,
+    ESR_TITLE_EXACT,      /* the title as written is in job_titles.csv */
+    ESR_TITLE_NORMALISED, /* its normalised form matched */
+    ESR_TITLE_FUZZY       /* matched after correcting typos */
+} esr_title_kind;
+
+typedef struct esr_title_match {
+    esr_title_kind kind;
+    int profession;      /* index into professions, -1 none */
+    int role;            /* index into support roles, -1 none */
+    int senior, trainee;
+    int score;           /* confidence 0-100 */
+    const char *rule;    /* lineage: "job_titles.csv:12" or term lines */
+    const char *suggestion; /* when kind is NONE: best guess, else "" */
+} esr_title_match;
+
+typedef struct esr_titler esr_titler;
+
+/* Compile the title tables of m (borrowed). NULL on no memory. */
+esr_titler *title_new(const esr_mappings *m, int threshold);
+/* Match title; the result's strings live until the next call. */
+void title_match(esr_titler *t, const char *title, esr_title_match *out);
+/* Like title_match, appending a step-by-step account to trace. */
+void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace);
+/* Normalise title into space-separated tokens (for tests and tools). */
+void title_normalise(esr_titler *t, const char *title, esr_buf *out);
+/* The lookup key of title: its normalised tokens, sorted and distinct. */
+void title_key(esr_titler *t, const char *title, esr_buf *out);
+/* Name of a match kind ("exact", "normalised", "fuzzy", "none"). */
+const char *title_kind_name(esr_title_kind k);
+/* Free the titler. */
+void title_free(esr_titler *t);
+
+#endif
