@@ -49,9 +49,13 @@ def main(ref, dst):
     pspec = [(p["profession"], expand(p["esr_specialties"])) for p in profs]
     rspec = [(r["support_role"], expand(r["occupation_levels"])) for r in roles]
 
-    write(os.path.join(dst, "professions.csv"),
-          ["profession", "is_ahp", "esr_specialties", "notes"],
-          [[p["profession"], p["is_ahp"], p["esr_specialties"], p["notes"]] for p in profs])
+    # title_name (how the profession reads in a standard job title) is
+    # esrpipe's own column: keep what mappings/ already says.
+    old = os.path.join(dst, "professions.csv")
+    names = {r["profession"]: r.get("title_name", "") for r in read(old)} if os.path.exists(old) else {}
+    write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "notes"],
+          [[p["profession"], p["is_ahp"], p["esr_specialties"], names.get(p["profession"], ""), p["notes"]]
+           for p in profs])
     write(os.path.join(dst, "support_roles.csv"),
           ["support_role", "career_framework_level", "occupation_levels", "notes"],
           [[r["support_role"], r["career_framework_level"], r["occupation_levels"], r["notes"]] for r in roles])
