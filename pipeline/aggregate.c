@@ -20,6 +20,10 @@ struct esr_aggregate {
     esr_strmap *org_index;
     esr_org_counts **orgs;
     size_t norgs, orgs_cap;
+    esr_strmap *title_index;  /* packed key -> esr_title_stat* */
+    esr_title_stat **titles;
+    size_t ntitles, titles_cap;
+    int titles_sorted;
     esr_buf key;
     int sorted;
 };
@@ -38,7 +42,8 @@ esr_aggregate *aggregate_new(const esr_mappings *m)
         return NULL;
     a->m = m;
     if (!(a->cell_index = esr_strmap_new()) ||
-        !(a->persons = esr_strmap_new()) || !(a->org_index = esr_strmap_new())) {
+        !(a->persons = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
+        !(a->title_index = esr_strmap_new())) {
         aggregate_free(a);
         return NULL;
     }
@@ -54,8 +59,12 @@ void aggregate_free(esr_aggregate *a)
         free(a->cells[i]);
     for (size_t i = 0; i < a->norgs; i++)
         free(a->orgs[i]);
+    for (size_t i = 0; i < a->ntitles; i++)
+        free(a->titles[i]);
     free(a->cells);
     free(a->orgs);
+    free(a->titles);
+    esr_strmap_free(a->title_index);
     esr_strmap_free(a->cell_index);
     esr_strmap_free(a->persons);
     esr_strmap_free(a->org_index);
@@ -131,6 +140,56 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     a->cells[a->ncells++] = c;
     a->sorted = 0;
     return c;
+}
+
+/* Count r under its local title (and standard title) for org. */
+static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
+{
+    const esr_mappings *m = a->m;
+    const char *fields[8] = {
+        org, r->f[ESR_COL_POSITION_TITLE], r->standard_title, m->prof[r->profession].name,
+        m->roles[r->role].name, r->title_match, r->title_rule, r->title_suggestion,
+    };
+    esr_buf_reset(&a->key);
+    for (int i = 0; i < 3; i++)
+        if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
+            return -1;
+    size_t v;
+    esr_title_stat *ts;
+    if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v)) {
+        ts = (esr_title_stat *)(uintptr_t)v;
+    } else {
+        size_t len[8], total = 0;
+        for (int i = 0; i < 8; i++)
+            total += (len[i] = strlen(fields[i]) + 1);
+        if (a->ntitles == a->titles_cap) {
+            size_t cap = a->titles_cap ? a->titles_cap * 2 : 256;
+            esr_title_stat **t = realloc(a->titles, cap * sizeof *t);
+            if (!t)
+                return -1;
+            a->titles = t;
+            a->titles_cap = cap;
+        }
+        if (!(ts = calloc(1, sizeof *ts + total)))
+            return -1;
+        char *s = (char *)(ts + 1);
+        const char **dst[8] = {&ts->org, &ts->title, &ts->standard_title, &ts->profession,
+                               &ts->role, &ts->match, &ts->rule, &ts->suggestion};
+        for (int i = 0; i < 8; i++) {
+            *dst[i] = memcpy(s, fields[i], len[i]);
+            s += len[i];
+        }
+        ts->score = r->title_score;
+        if (esr_strmap_put(a->title_index, a->key.data, a->key.len, (size_t)(uintptr_t)ts, NULL) < 0) {
+            free(ts);
+            return -1;
+        }
+        a->titles[a->ntitles++] = ts;
+        a->titles_sorted = 0;
+    }
+    ts->rows++;
+    ts->fte_e5 += r->fte_e5;
+    return 0;
 }
 
 static int cell_add(esr_aggregate *a, const char *org, esr_dim dim, const char *prof,
@@ -210,7 +269,7 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             cell_add(a, o, ESR_DIM_BAND, prof, "", band, f, p) ||
             cell_add(a, o, ESR_DIM_BAND, "", "", band, f, p) ||
             cell_add(a, o, ESR_DIM_AREA, prof, "", area, f, p) ||
-            cell_add(a, o, ESR_DIM_AREA, "", "", area, f, p))
+            cell_add(a, o, ESR_DIM_AREA, "", "", area, f, p) || title_add(a, o, r))
             return -1;
     }
     return 0;
@@ -240,12 +299,35 @@ static int org_cmp(const void *x, const void *y)
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out)
 {
     if (!a->sorted) {
-        qsort(a->cells, a->ncells, sizeof *a->cells, cell_cmp);
-        qsort(a->orgs, a->norgs, sizeof *a->orgs, org_cmp);
+        /* qsort with a NULL base is undefined even for 0 elements */
+        if (a->ncells)
+            qsort(a->cells, a->ncells, sizeof *a->cells, cell_cmp);
+        if (a->norgs)
+            qsort(a->orgs, a->norgs, sizeof *a->orgs, org_cmp);
         a->sorted = 1;
     }
     *out = (const esr_cell **)a->cells;
     return a->ncells;
+}
+
+static int title_cmp(const void *x, const void *y)
+{
+    const esr_title_stat *a = *(const esr_title_stat *const *)x, *b = *(const esr_title_stat *const *)y;
+    int c;
+    if ((c = strcmp(a->org, b->org)) || (c = strcmp(a->title, b->title)))
+        return c;
+    return strcmp(a->standard_title, b->standard_title);
+}
+
+/* Local titles of in-scope rows, sorted by org, title, standard title. */
+size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out)
+{
+    if (!a->titles_sorted) {
+        qsort(a->titles, a->ntitles, sizeof *a->titles, title_cmp);
+        a->titles_sorted = 1;
+    }
+    *out = (const esr_title_stat **)a->titles;
+    return a->ntitles;
 }
 
 /* Per-organisation counts, sorted by org ("" = all first). */

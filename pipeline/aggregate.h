@@ -37,6 +37,21 @@ typedef struct esr_org_counts {
     long long findings_fte_e5[ESR_RULE_COUNT];
 } esr_org_counts;
 
+/* One local title as it was classified, per organisation. */
+typedef struct esr_title_stat {
+    const char *org;            /* "" = all organisations */
+    const char *title;          /* local title as written */
+    const char *standard_title;
+    const char *profession;
+    const char *role;
+    const char *match;          /* exact / normalised / fuzzy / none */
+    const char *rule;           /* mapping rows that matched */
+    const char *suggestion;     /* best guess when unmatched */
+    int score;
+    uint64_t rows;
+    long long fte_e5;
+} esr_title_stat;
+
 typedef struct esr_aggregate esr_aggregate;
 
 /* Create an empty aggregate. */
@@ -46,6 +61,8 @@ esr_aggregate *aggregate_new(const esr_mappings *m);
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
+/* Local titles of in-scope rows, sorted by org, title, standard title. */
+size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out);
 /* Per-organisation counts, sorted by org ("" = all first). */
 size_t aggregate_orgs(esr_aggregate *a, const esr_org_counts ***out);
 /* Counts for one org ("" = all); NULL if never seen. */

@@ -64,7 +64,8 @@ static void sweep_stale(const char *dir)
         if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
             continue;
         long pid = strtol(e->d_name + strlen(TMP_PREFIX), NULL, 10);
-        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
+        /* EPERM: the process exists but belongs to another user */
+        if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
             continue; /* a live run owns it */
         esr_buf p = {0};
         if (!esr_buf_printf(&p, "%s/%s", dir, e->d_name))
@@ -138,6 +139,15 @@ esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_er
     if (!st)
         *tmp = o->tmp;
     return st;
+}
+
+/* Temporary path of a file already registered under name, or NULL. */
+const char *outdir_tmp_of(const esr_outdir *d, const char *name)
+{
+    for (size_t i = 0; i < d->nfiles; i++)
+        if (!strcmp(d->files[i].name, name))
+            return d->files[i].tmp;
+    return NULL;
 }
 
 /* The directory. */

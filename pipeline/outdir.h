@@ -19,7 +19,9 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
 /* Reserve a temporary path for a file another library writes; the path
  * stays valid until the outdir is freed. */
 esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err);
-/* The final path of name (for messages). */
+/* Temporary path of a file already registered under name, or NULL. */
+const char *outdir_tmp_of(const esr_outdir *d, const char *name);
+/* The directory (for messages). */
 const char *outdir_dir(const esr_outdir *d);
 /* Flush, fsync and close every file (no renames yet). */
 esr_status outdir_finish(esr_outdir *d, esr_err *err);

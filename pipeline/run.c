@@ -30,7 +30,6 @@ typedef struct ret_out {
     char *org;              /* "" = the combined return */
     esr_outdir *dir;
     FILE *records, *rejects;
-    esr_xlsx *xlsx;
     int has_records;        /* gets records / workbook (not the unassigned bucket) */
 } ret_out;
 
@@ -99,7 +98,6 @@ static void ret_free(ret_out *r)
 {
     if (!r)
         return;
-    xlsx_free(r->xlsx);
     outdir_free(r->dir);
     free(r->org);
     free(r);
@@ -123,10 +121,7 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
         goto fail;
     }
     if (has_records) {
-        const char *xpath;
-        if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)) ||
-            (st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
-            (st = xlsx_open(xpath, NULL, &r->xlsx, c->err)))
+        if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
             goto fail;
         if (write_records_header(r->records)) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
@@ -272,8 +267,6 @@ static int on_row(void *vctx, const esr_row *row)
                             outdir_dir(ret->dir), strerror(errno));
         return 1;
     }
-    if ((c->st = xlsx_record(ret->xlsx, &c->rendered, c->err)))
-        return 1;
     return 0;
 }
 
@@ -534,9 +527,21 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
-        st = xlsx_close(r->xlsx, &meta, c->agg, r->org, c->m, c->err);
-        r->xlsx = NULL;
-        if (st)
+        if (fflush(r->records) || fflush(r->rejects))
+            return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir), strerror(errno));
+        const char *xpath;
+        if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)))
+            return st;
+        esr_xlsx_in xin = {
+            .meta = &meta,
+            .agg = c->agg,
+            .org = r->org,
+            .m = c->m,
+            .records_csv = outdir_tmp_of(r->dir, "records.csv"),
+            .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
+            .max_sheet_rows = c->o->max_sheet_rows,
+        };
+        if ((st = xlsx_write(xpath, &xin, c->err)))
             return st;
     }
     if ((st = write_run_json(c, r, elapsed)))

@@ -1,4 +1,6 @@
-/* write_xlsx.c - the return workbook. */
+/* write_xlsx.c - the return workbook. Every sheet is written in row order
+ * (constant_memory): tables are gathered from the aggregates first, and
+ * the long sheets stream from the return's own records.csv and rejects.csv. */
 #include "write_xlsx.h"
 
 #include <stdio.h>
@@ -7,318 +9,800 @@
 #include <xlsxwriter.h>
 
 #include "buf.h"
+#include "csvreader.h"
 #include "text.h"
 
-#define SHEET_COVER "Cover"
-#define SHEET_RECORDS "Support workforce"
-#define SHEET_PROFESSION "By profession"
 #define MAX_WIDTH 60.0
+#define MAX_COLS 64
 
-struct esr_xlsx {
-    lxw_workbook *wb;
-    lxw_worksheet *cover, *records, *by_prof;
-    lxw_format *bold, *heading, *title, *fte, *count, *pct, *wrap;
-    uint32_t rows;
-    double width[RC_COUNT];
+enum { S_COVER, S_RECORDS, S_PROF, S_BAND, S_AREA, S_TITLES, S_TRAINING, S_DQ, S_LISTS, S_COUNT };
+static const char *const sheet_names[S_COUNT] = {
+    "Cover", "Support workforce", "By profession", "By band", "Area of work",
+    "Job titles", "Training", "Data quality", "Lists",
 };
 
-static esr_status lxw_fail(esr_err *err, lxw_error e, const char *what)
-{
-    return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: %s: %s", what, lxw_strerror(e));
-}
+typedef struct sheet {
+    lxw_worksheet *ws;
+    double width[MAX_COLS];
+} sheet;
 
-static void track(double *w, const char *s)
+typedef struct book {
+    lxw_workbook *wb;
+    sheet s[S_COUNT];
+    lxw_format *bold, *heading, *title, *fte, *count, *pct, *note, *total, *total_fte;
+    const esr_xlsx_in *in;
+    lxw_error error;
+} book;
+
+static void track(sheet *sh, lxw_col_t c, const char *s, double extra)
 {
-    /* width in characters: count UTF-8 code points */
-    double n = 0;
+    if (c >= MAX_COLS)
+        return;
+    double n = extra;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         n += (*p & 0xc0) != 0x80;
-    if (n + 2 > *w)
-        *w = n + 2 > MAX_WIDTH ? MAX_WIDTH : n + 2;
+    n += 2;
+    if (n > sh->width[c])
+        sh->width[c] = n > MAX_WIDTH ? MAX_WIDTH : n;
 }
 
-/* Start a workbook at path (a temporary name). */
-esr_status xlsx_open(const char *path, const char *tmpdir, esr_xlsx **out, esr_err *err)
+static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
 {
-    *out = NULL;
-    esr_xlsx *x = calloc(1, sizeof *x);
-    if (!x)
-        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir,
-                                .use_zip64 = LXW_TRUE};
-    x->wb = workbook_new_opt(path, &opt);
-    if (!x->wb) {
-        free(x);
-        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
-    }
-    x->cover = workbook_add_worksheet(x->wb, SHEET_COVER);
-    x->records = workbook_add_worksheet(x->wb, SHEET_RECORDS);
-    x->by_prof = workbook_add_worksheet(x->wb, SHEET_PROFESSION);
-    x->bold = workbook_add_format(x->wb);
-    format_set_bold(x->bold);
-    x->heading = workbook_add_format(x->wb);
-    format_set_bold(x->heading);
-    format_set_bg_color(x->heading, 0xDCE6F1);
-    format_set_bottom(x->heading, LXW_BORDER_THIN);
-    x->title = workbook_add_format(x->wb);
-    format_set_bold(x->title);
-    format_set_font_size(x->title, 14);
-    x->fte = workbook_add_format(x->wb);
-    format_set_num_format(x->fte, "#,##0.00");
-    x->count = workbook_add_format(x->wb);
-    format_set_num_format(x->count, "#,##0");
-    x->pct = workbook_add_format(x->wb);
-    format_set_num_format(x->pct, "0.0%");
-    x->wrap = workbook_add_format(x->wb);
-    format_set_text_wrap(x->wrap);
-    if (!x->cover || !x->records || !x->by_prof) {
-        xlsx_free(x);
-        return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheets", path);
-    }
-    for (int c = 0; c < RC_COUNT; c++) {
-        worksheet_write_string(x->records, 0, (lxw_col_t)c, records_col_name(c), x->heading);
-        track(&x->width[c], records_col_name(c));
-    }
-    worksheet_freeze_panes(x->records, 1, 0);
-    *out = x;
-    return ESR_OK;
+    if (!v || !*v)
+        return;
+    lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
+    if (e && !b->error)
+        b->error = e;
+    track(&b->s[s], c, v, f == b->heading ? 1 : 0);
 }
 
-/* Append one Support workforce row. */
-esr_status xlsx_record(esr_xlsx *x, const esr_rendered *row, esr_err *err)
+static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
-    lxw_row_t r = ++x->rows;
-    if (r >= LXW_ROW_MAX)
-        return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: more than %u rows", LXW_ROW_MAX - 1);
-    for (int c = 0; c < RC_COUNT; c++) {
-        const char *v = row->v[c];
-        lxw_error e;
-        if (c == RC_FTE)
-            e = worksheet_write_number(x->records, r, (lxw_col_t)c, (double)row->fte_e5 / 1e5, x->fte);
-        else if (records_col_numeric(c) && *v)
-            e = worksheet_write_number(x->records, r, (lxw_col_t)c, strtod(v, NULL), NULL);
-        else if (*v)
-            e = worksheet_write_string(x->records, r, (lxw_col_t)c, v, NULL);
-        else
-            continue;
-        if (e)
-            return lxw_fail(err, e, "Support workforce");
-        track(&x->width[c], v);
-    }
-    return ESR_OK;
+    lxw_error e = worksheet_write_number(b->s[s].ws, r, c, v, f);
+    if (e && !b->error)
+        b->error = e;
+    char t[48];
+    snprintf(t, sizeof t, f == b->pct ? "%.1f%%" : "%.2f", f == b->pct ? v * 100 : v);
+    track(&b->s[s], c, t, 1);
 }
 
-static void kv(esr_xlsx *x, lxw_row_t *r, const char *k, const char *v)
+static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
-    worksheet_write_string(x->cover, *r, 0, k, x->bold);
-    if (v && *v)
-        worksheet_write_string(x->cover, *r, 1, v, NULL);
+    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->fte);
+}
+
+static void widths(book *b, int s, double min)
+{
+    for (lxw_col_t c = 0; c < MAX_COLS; c++)
+        if (b->s[s].width[c] > 0)
+            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c], NULL);
+}
+
+static void headings(book *b, int s, lxw_row_t r, const char *const *names)
+{
+    for (lxw_col_t c = 0; names[c]; c++)
+        str(b, s, r, c, names[c], b->heading);
+}
+
+/* ---- Cover ---------------------------------------------------------- */
+
+static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
+{
+    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 1, v, NULL);
     (*r)++;
 }
 
-static void kn(esr_xlsx *x, lxw_row_t *r, const char *k, double v, lxw_format *f)
+static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
-    worksheet_write_string(x->cover, *r, 0, k, x->bold);
-    worksheet_write_number(x->cover, *r, 1, v, f);
+    str(b, S_COVER, *r, 0, k, b->bold);
+    num(b, S_COVER, *r, 1, v, f);
     (*r)++;
 }
 
-static void write_cover(esr_xlsx *x, const esr_return_meta *meta, const esr_org_counts *oc)
+static void write_cover(book *b)
 {
+    const esr_return_meta *meta = b->in->meta;
+    const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
     lxw_row_t r = 0;
-    worksheet_write_string(x->cover, r, 0, "Support workforce return", x->title);
+    str(b, S_COVER, r, 0, "Support workforce return", b->title);
     r += 2;
-    kv(x, &r, "Organisation code", *meta->org_code ? meta->org_code : "(several: see By profession)");
-    kv(x, &r, "Organisation", meta->org_name);
-    kv(x, &r, "Region", meta->region);
-    kv(x, &r, "Snapshot date", *meta->snapshot ? meta->snapshot : "(not given)");
-    kv(x, &r, "Template version", meta->template_version);
-    kv(x, &r, "Mapping version", meta->mapping_version);
-    kv(x, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
-    kv(x, &r, "Classification mode", meta->classify_mode);
-    kv(x, &r, "Employee numbers pseudonymised", meta->pseudonymised);
-    kv(x, &r, "Written by", meta->tool_version);
+    kv(b, &r, "Organisation code", *meta->org_code ? meta->org_code : "(several: see the per-organisation blocks in summary.csv)");
+    kv(b, &r, "Organisation", meta->org_name);
+    kv(b, &r, "Region", meta->region);
+    kv(b, &r, "Snapshot date", *meta->snapshot ? meta->snapshot : "(not given)");
+    kv(b, &r, "Template version", meta->template_version);
+    kv(b, &r, "Mapping version", meta->mapping_version);
+    kv(b, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
+    kv(b, &r, "Classification mode", meta->classify_mode);
+    kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
+    kv(b, &r, "Written by", meta->tool_version);
     r++;
-    worksheet_write_string(x->cover, r++, 0, "Rows", x->heading);
-    kn(x, &r, "Rows read", oc ? (double)oc->read : 0, x->count);
-    kn(x, &r, "In scope", oc ? (double)oc->in_scope : 0, x->count);
-    kn(x, &r, "Out of scope", oc ? (double)oc->out_of_scope : 0, x->count);
-    if (oc)
-        for (int i = 1; i < ESR_OUT_COUNT; i++)
-            if (oc->out_by_reason[i]) {
-                esr_buf b = {0};
-                esr_buf_printf(&b, "    %s", record_out_name(i));
-                kn(x, &r, esr_buf_str(&b), (double)oc->out_by_reason[i], x->count);
-                esr_buf_free(&b);
-            }
-    kn(x, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, x->count);
-    kn(x, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, x->fte);
+    str(b, S_COVER, r++, 0, "Rows", b->heading);
+    kn(b, &r, "Rows read", oc ? (double)oc->read : 0, b->count);
+    kn(b, &r, "In scope", oc ? (double)oc->in_scope : 0, b->count);
+    kn(b, &r, "Out of scope", oc ? (double)oc->out_of_scope : 0, b->count);
+    for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
+        if (oc->out_by_reason[i]) {
+            char label[96];
+            snprintf(label, sizeof label, "    %s", record_out_name(i));
+            kn(b, &r, label, (double)oc->out_by_reason[i], b->count);
+        }
+    kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->count);
+    kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->fte);
     r++;
-    worksheet_write_string(x->cover, r, 0, "Input file", x->heading);
-    worksheet_write_string(x->cover, r, 1, "Bytes", x->heading);
-    worksheet_write_string(x->cover, r, 2, "SHA-256", x->heading);
-    worksheet_write_string(x->cover, r, 3, "Encoding", x->heading);
-    worksheet_write_string(x->cover, r, 4, "Rows", x->heading);
-    r++;
+    static const char *const ih[] = {"Input file", "Bytes", "SHA-256", "Encoding", "Rows", NULL};
+    headings(b, S_COVER, r++, ih);
     for (size_t i = 0; i < meta->ninputs; i++, r++) {
         const esr_input_meta *in = &meta->inputs[i];
-        worksheet_write_string(x->cover, r, 0, in->name, NULL);
-        worksheet_write_number(x->cover, r, 1, (double)in->bytes, x->count);
-        worksheet_write_string(x->cover, r, 2, in->sha256, NULL);
-        esr_buf b = {0};
-        esr_buf_printf(&b, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
-        worksheet_write_string(x->cover, r, 3, esr_buf_str(&b), NULL);
-        esr_buf_free(&b);
-        worksheet_write_number(x->cover, r, 4, (double)in->rows, x->count);
+        char enc[64];
+        snprintf(enc, sizeof enc, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
+        str(b, S_COVER, r, 0, in->name, NULL);
+        num(b, S_COVER, r, 1, (double)in->bytes, b->count);
+        str(b, S_COVER, r, 2, in->sha256, NULL);
+        str(b, S_COVER, r, 3, enc, NULL);
+        num(b, S_COVER, r, 4, (double)in->rows, b->count);
     }
-    worksheet_set_column(x->cover, 0, 0, 34, NULL);
-    worksheet_set_column(x->cover, 1, 1, 22, NULL);
-    worksheet_set_column(x->cover, 2, 2, 66, NULL);
-    worksheet_set_column(x->cover, 3, 4, 18, NULL);
-    worksheet_activate(x->cover);
+    r++;
+    str(b, S_COVER, r++, 0, "Reading this return", b->heading);
+    static const char *const notes[] = {
+        "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in each cell and once in any total.",
+        "Support workforce lists every in-scope assignment; correct coded columns with the drop-downs and send the file back.",
+        "Data quality lists every finding with its input line; Job titles lists local titles and how each was standardised.",
+        NULL,
+    };
+    for (int i = 0; notes[i]; i++)
+        str(b, S_COVER, r++, 0, notes[i], b->note);
+    widths(b, S_COVER, 10);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_activate(b->s[S_COVER].ws);
 }
 
-/* By profession: FTE matrix profession x support role, totals, headcount,
- * and a stacked bar chart of the matrix. */
-static void write_by_profession(esr_xlsx *x, esr_aggregate *agg, const char *org,
-                                const esr_mappings *m)
-{
-    const esr_cell **cells;
-    size_t n = aggregate_cells(agg, &cells);
-    /* which professions and roles occur, in mapping-table order */
-    int *prow = calloc(m->nprof, sizeof *prow), *rcol = calloc(m->nroles, sizeof *rcol);
-    if (!prow || !rcol)
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        const esr_cell *c = cells[i];
-        if (strcmp(c->org, org) || c->dim != ESR_DIM_PROFESSION_ROLE || !*c->profession || !*c->role)
-            continue;
-        size_t p, r;
-        if (esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p))
-            prow[p] = 1;
-        if (esr_strmap_get(m->role_by_name, c->role, strlen(c->role), &r))
-            rcol[r] = 1;
-    }
-    int np = 0, nr = 0;
-    for (size_t p = 0; p < m->nprof; p++)
-        prow[p] = prow[p] ? ++np : 0;
-    for (size_t r = 0; r < m->nroles; r++)
-        rcol[r] = rcol[r] ? ++nr : 0;
+/* ---- matrices: profession x role, profession x band ------------------ */
 
-    /* constant_memory writes rows in order: gather the matrix first */
-    size_t w = (size_t)nr + 3, h = (size_t)np + 2;
-    double *fte = calloc(w * h, sizeof *fte);
-    double *head = calloc(h, sizeof *head);
-    if (!fte || !head) {
-        free(fte);
-        free(head);
-        goto done;
-    }
-    lxw_row_t total_row = (lxw_row_t)(np + 1);
+/* Rows are professions in mapping order; columns are the values of keyfn
+ * found in the cells of dim; then Total FTE and Headcount. */
+typedef struct matrix {
+    int np, nc;
+    int *prow;       /* profession -> row (1-based), 0 absent */
+    const char **cols;
+    double *fte;     /* (np + 2) x (nc + 3) */
+    double *head;    /* per row */
+} matrix;
+
+static int col_index(matrix *mx, const char *name)
+{
+    for (int i = 0; i < mx->nc; i++)
+        if (!strcmp(mx->cols[i], name))
+            return i + 1;
+    return 0;
+}
+
+static int build_matrix(book *b, esr_dim dim, const char *const *order, size_t norder, matrix *mx)
+{
+    const esr_mappings *m = b->in->m;
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    memset(mx, 0, sizeof *mx);
+    mx->prow = calloc(m->nprof, sizeof *mx->prow);
+    mx->cols = calloc(norder + 2, sizeof *mx->cols);
+    if (!mx->prow || !mx->cols)
+        return -1;
+    int *seen = calloc(norder + 1, sizeof *seen);
+    if (!seen)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         const esr_cell *c = cells[i];
-        if (strcmp(c->org, org) || c->dim != ESR_DIM_PROFESSION_ROLE)
+        const char *col = dim == ESR_DIM_PROFESSION_ROLE ? c->role : c->key;
+        if (strcmp(c->org, b->in->org) || c->dim != dim || !*c->profession || !*col)
             continue;
-        size_t p = 0, r = 0;
+        size_t p;
+        if (esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p))
+            mx->prow[p] = 1;
+        for (size_t k = 0; k < norder; k++)
+            if (!strcmp(order[k], col))
+                seen[k] = 1;
+        if (dim == ESR_DIM_BAND && !strncmp(col, "(", 1))
+            seen[norder] = 1; /* "(not recorded)" and friends go last */
+    }
+    for (size_t k = 0; k < norder; k++)
+        if (seen[k])
+            mx->cols[mx->nc++] = order[k];
+    if (seen[norder]) {
+        mx->cols[mx->nc++] = "(not recorded)";
+        mx->cols[mx->nc++] = "(not recognised)";
+    }
+    free(seen);
+    for (size_t p = 0; p < m->nprof; p++)
+        mx->prow[p] = mx->prow[p] ? ++mx->np : 0;
+    size_t w = (size_t)mx->nc + 3, h = (size_t)mx->np + 2;
+    mx->fte = calloc(w * h, sizeof *mx->fte);
+    mx->head = calloc(h, sizeof *mx->head);
+    if (!mx->fte || !mx->head)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (strcmp(c->org, b->in->org) || c->dim != dim)
+            continue;
+        const char *col = dim == ESR_DIM_PROFESSION_ROLE ? c->role : c->key;
+        size_t p = 0;
         int hp = *c->profession && esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p);
-        int hr = *c->role && esr_strmap_get(m->role_by_name, c->role, strlen(c->role), &r);
-        size_t row = hp ? (size_t)prow[p] : total_row;
-        if (hr) {
-            fte[row * w + (size_t)rcol[r]] = (double)c->fte_e5 / 1e5;
+        size_t row = hp ? (size_t)mx->prow[p] : (size_t)mx->np + 1;
+        if (*col) {
+            int k = col_index(mx, col);
+            if (k)
+                mx->fte[row * w + (size_t)k] = (double)c->fte_e5 / 1e5;
         } else {
-            fte[row * w + (size_t)nr + 1] = (double)c->fte_e5 / 1e5;
-            head[row] = (double)c->headcount;
+            mx->fte[row * w + (size_t)mx->nc + 1] = (double)c->fte_e5 / 1e5;
+            mx->head[row] = (double)c->headcount;
         }
     }
-    lxw_worksheet *ws = x->by_prof;
-    worksheet_write_string(ws, 0, 0, "Profession supported", x->heading);
-    for (size_t r = 0; r < m->nroles; r++)
-        if (rcol[r])
-            worksheet_write_string(ws, 0, (lxw_col_t)rcol[r], m->roles[r].name, x->heading);
-    worksheet_write_string(ws, 0, (lxw_col_t)(nr + 1), "Total FTE", x->heading);
-    worksheet_write_string(ws, 0, (lxw_col_t)(nr + 2), "Headcount", x->heading);
+    /* band cells carry no row totals: sum them (FTE is additive) */
+    if (dim == ESR_DIM_BAND)
+        for (size_t row = 1; row < h; row++) {
+            double t = 0;
+            for (int k = 1; k <= mx->nc; k++)
+                t += mx->fte[row * w + (size_t)k];
+            mx->fte[row * w + (size_t)mx->nc + 1] = t;
+        }
+    return 0;
+}
+
+static void free_matrix(matrix *mx)
+{
+    free(mx->prow);
+    free(mx->cols);
+    free(mx->fte);
+    free(mx->head);
+}
+
+static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head)
+{
+    const esr_mappings *m = b->in->m;
+    size_t w = (size_t)mx->nc + 3;
+    str(b, s, 0, 0, corner, b->heading);
+    for (int k = 0; k < mx->nc; k++)
+        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->heading);
+    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->heading);
+    if (with_head)
+        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->heading);
     for (size_t p = 0; p <= m->nprof; p++) {
         lxw_row_t row;
+        lxw_format *f = b->fte;
         if (p < m->nprof) {
-            if (!prow[p])
+            if (!mx->prow[p])
                 continue;
-            row = (lxw_row_t)prow[p];
-            worksheet_write_string(ws, row, 0, m->prof[p].name, NULL);
+            row = (lxw_row_t)mx->prow[p];
+            str(b, s, row, 0, m->prof[p].name, NULL);
         } else {
-            row = total_row;
-            worksheet_write_string(ws, row, 0, "Total", x->heading);
+            row = (lxw_row_t)mx->np + 1;
+            str(b, s, row, 0, "Total", b->total);
+            f = b->total_fte;
         }
-        for (int c = 1; c <= nr + 1; c++)
-            worksheet_write_number(ws, row, (lxw_col_t)c, fte[row * w + (size_t)c], x->fte);
-        worksheet_write_number(ws, row, (lxw_col_t)(nr + 2), head[row], x->count);
+        for (int k = 1; k <= mx->nc + 1; k++)
+            num(b, s, row, (lxw_col_t)k, mx->fte[row * w + (size_t)k], f);
+        if (with_head)
+            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->count);
     }
-    free(fte);
-    free(head);
-    worksheet_write_string(ws, total_row + 2, 0,
-                           "FTE is additive; headcount is de-duplicated per cell and is not "
-                           "(a person with two assignments counts once in each).",
-                           NULL);
-    worksheet_set_column(ws, 0, 0, 40, NULL);
-    worksheet_set_column(ws, 1, (lxw_col_t)(nr + 2), 16, x->wrap);
-    worksheet_set_row(ws, 0, 45, NULL);
-    worksheet_freeze_panes(ws, 1, 1);
-    if (np && nr) {
-        lxw_chart *chart = workbook_add_chart(x->wb, LXW_CHART_BAR_STACKED);
-        for (size_t r = 0; r < m->nroles; r++) {
-            if (!rcol[r])
-                continue;
-            char cat[128], val[128], name[192];
-            snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", SHEET_PROFESSION, np + 1);
-            lxw_rowcol_to_range_abs(val, 1, (lxw_col_t)rcol[r], (lxw_row_t)np, (lxw_col_t)rcol[r]);
-            snprintf(name, sizeof name, "='%s'!%s", SHEET_PROFESSION, val);
-            lxw_chart_series *s = chart_add_series(chart, cat, name);
-            char hdr[64];
-            lxw_rowcol_to_cell_abs(hdr, 0, (lxw_col_t)rcol[r], 1, 1);
-            snprintf(name, sizeof name, "='%s'!%s", SHEET_PROFESSION, hdr);
-            chart_series_set_name(s, name);
-        }
-        chart_title_set_name(chart, "FTE by profession supported and support role");
-        chart_axis_set_name(chart->x_axis, "FTE");
-        chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-        lxw_chart_options co = {.x_scale = 2.2, .y_scale = 1.8};
-        worksheet_insert_chart_opt(ws, total_row + 4, 0, chart, &co);
-    }
-done:
-    free(prow);
-    free(rcol);
+    worksheet_freeze_panes(b->s[s].ws, 1, 1);
+    worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np, (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
 }
 
-/* Write Cover and By profession for org ("" = all) and close the file. */
-esr_status xlsx_close(esr_xlsx *x, const esr_return_meta *meta, esr_aggregate *agg,
-                      const char *org, const esr_mappings *m, esr_err *err)
+static void write_by_profession(book *b)
 {
-    write_cover(x, meta, aggregate_org(agg, org));
-    write_by_profession(x, agg, org, m);
+    const esr_mappings *m = b->in->m;
+    const char **order = calloc(m->nroles + 1, sizeof *order);
+    matrix mx;
+    if (!order)
+        return;
+    for (size_t i = 0; i < m->nroles; i++)
+        order[i] = m->roles[i].name;
+    if (build_matrix(b, ESR_DIM_PROFESSION_ROLE, order, m->nroles, &mx) == 0) {
+        write_matrix(b, S_PROF, &mx, "Profession supported", 1);
+        lxw_row_t r = (lxw_row_t)mx.np + 3;
+        str(b, S_PROF, r, 0, "FTE by support role; headcount de-duplicated per row, so rows do not add to the total.", b->note);
+        if (mx.np && mx.nc) {
+            lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
+            for (int k = 1; k <= mx.nc; k++) {
+                char cat[160], val[160], name[160], ref[64];
+                snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], mx.np + 1);
+                lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, (lxw_row_t)mx.np, (lxw_col_t)k);
+                snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
+                lxw_chart_series *se = chart_add_series(chart, cat, val);
+                lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
+                snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
+                chart_series_set_name(se, name);
+            }
+            chart_title_set_name(chart, "FTE by profession supported and support role");
+            chart_axis_set_name(chart->x_axis, "FTE");
+            chart_axis_set_reverse(chart->y_axis);
+            chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+            lxw_chart_options co = {.x_scale = 2.4, .y_scale = 1.9};
+            worksheet_insert_chart_opt(b->s[S_PROF].ws, r + 2, 0, chart, &co);
+        }
+    }
+    widths(b, S_PROF, 12);
+    free_matrix(&mx);
+    free(order);
+}
+
+static void write_by_band(book *b)
+{
+    const esr_mappings *m = b->in->m;
+    const char **order = calloc(m->nbands + 1, sizeof *order);
+    matrix mx;
+    if (!order)
+        return;
+    for (size_t i = 0; i < m->nbands; i++)
+        order[i] = m->bands[i].name;
+    if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
+        write_matrix(b, S_BAND, &mx, "Profession supported", 0);
+        str(b, S_BAND, (lxw_row_t)mx.np + 3, 0,
+            "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, trainees at band 3; band 5 and above on a support role is flagged.",
+            b->note);
+    }
+    widths(b, S_BAND, 10);
+    free_matrix(&mx);
+    free(order);
+}
+
+/* ---- Area of work ---------------------------------------------------- */
+
+typedef struct area_row {
+    const char *area;
+    long long fte;
+    uint64_t head;
+} area_row;
+
+static int area_cmp(const void *x, const void *y)
+{
+    const area_row *a = x, *b = y;
+    if (a->fte != b->fte)
+        return a->fte > b->fte ? -1 : 1;
+    return strcmp(a->area, b->area);
+}
+
+static void write_area(book *b)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    area_row *rows = calloc(n + 1, sizeof *rows);
+    size_t nr = 0;
+    long long total = 0;
+    if (!rows)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (!strcmp(c->org, b->in->org) && c->dim == ESR_DIM_AREA && !*c->profession) {
+            rows[nr++] = (area_row){c->key, c->fte_e5, c->headcount};
+            total += c->fte_e5;
+        }
+    }
+    qsort(rows, nr, sizeof *rows, area_cmp);
+    static const char *const h1[] = {"Area of work", "FTE", "Headcount", "Share of FTE", NULL};
+    lxw_row_t r = 0;
+    headings(b, S_AREA, r++, h1);
+    for (size_t i = 0; i < nr; i++, r++) {
+        str(b, S_AREA, r, 0, rows[i].area, NULL);
+        fte(b, S_AREA, r, 1, rows[i].fte, NULL);
+        num(b, S_AREA, r, 2, (double)rows[i].head, b->count);
+        num(b, S_AREA, r, 3, total ? (double)rows[i].fte / (double)total : 0, b->pct);
+    }
+    str(b, S_AREA, r, 0, "Total", b->total);
+    fte(b, S_AREA, r, 1, total, b->total_fte);
+    worksheet_freeze_panes(b->s[S_AREA].ws, 1, 0);
+    worksheet_autofilter(b->s[S_AREA].ws, 0, 0, r - 1, 3);
+    r += 2;
+
+    /* completeness: share of FTE with a recorded area, by profession */
+    static const char *const h2[] = {"Completeness by profession", "FTE", "FTE with area recorded",
+                                     "Completeness", NULL};
+    headings(b, S_AREA, r++, h2);
+    const esr_mappings *m = b->in->m;
+    long long *all = calloc(m->nprof, sizeof *all), *blank = calloc(m->nprof, sizeof *blank);
+    if (all && blank) {
+        for (size_t i = 0; i < n; i++) {
+            const esr_cell *c = cells[i];
+            size_t p;
+            if (strcmp(c->org, b->in->org) || c->dim != ESR_DIM_AREA || !*c->profession ||
+                !esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p))
+                continue;
+            all[p] += c->fte_e5;
+            if (!strcmp(c->key, "(not recorded)"))
+                blank[p] += c->fte_e5;
+        }
+        long long ta = 0, tb = 0;
+        for (size_t p = 0; p < m->nprof; p++) {
+            if (!all[p])
+                continue;
+            str(b, S_AREA, r, 0, m->prof[p].name, NULL);
+            fte(b, S_AREA, r, 1, all[p], NULL);
+            fte(b, S_AREA, r, 2, all[p] - blank[p], NULL);
+            num(b, S_AREA, r++, 3, (double)(all[p] - blank[p]) / (double)all[p], b->pct);
+            ta += all[p];
+            tb += blank[p];
+        }
+        str(b, S_AREA, r, 0, "All professions", b->total);
+        fte(b, S_AREA, r, 1, ta, b->total_fte);
+        fte(b, S_AREA, r, 2, ta - tb, b->total_fte);
+        num(b, S_AREA, r++, 3, ta ? (double)(ta - tb) / (double)ta : 0, b->pct);
+    }
+    free(all);
+    free(blank);
+
+    /* by organisation, when the return covers several */
+    if (!*b->in->org) {
+        const esr_org_counts **orgs;
+        size_t no = aggregate_orgs(b->in->agg, &orgs);
+        if (no > 2) {
+            r++;
+            static const char *const h3[] = {"Completeness by organisation", "FTE", "FTE with area recorded",
+                                             "Completeness", NULL};
+            headings(b, S_AREA, r++, h3);
+            for (size_t o = 1; o < no; o++) {
+                long long a = 0, bl = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const esr_cell *c = cells[i];
+                    if (c->dim != ESR_DIM_AREA || *c->profession || strcmp(c->org, orgs[o]->org))
+                        continue;
+                    a += c->fte_e5;
+                    if (!strcmp(c->key, "(not recorded)"))
+                        bl += c->fte_e5;
+                }
+                str(b, S_AREA, r, 0, orgs[o]->org, NULL);
+                fte(b, S_AREA, r, 1, a, NULL);
+                fte(b, S_AREA, r, 2, a - bl, NULL);
+                num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->pct);
+            }
+        }
+    }
+    widths(b, S_AREA, 12);
+    free(rows);
+}
+
+/* ---- Job titles ------------------------------------------------------ */
+
+static void write_titles(book *b)
+{
+    const esr_title_stat **ts;
+    size_t n = aggregate_titles(b->in->agg, &ts);
+    static const char *const h[] = {"Local title", "Standard title", "Profession supported", "Support role",
+                                    "Match", "Confidence", "Mapping rows", "Suggestion (unmapped)",
+                                    "Assignments", "FTE", NULL};
+    headings(b, S_TITLES, 0, h);
+    lxw_row_t r = 1;
+    for (size_t i = 0; i < n; i++) {
+        const esr_title_stat *t = ts[i];
+        if (strcmp(t->org, b->in->org))
+            continue;
+        str(b, S_TITLES, r, 0, t->title, NULL);
+        str(b, S_TITLES, r, 1, t->standard_title, NULL);
+        str(b, S_TITLES, r, 2, t->profession, NULL);
+        str(b, S_TITLES, r, 3, t->role, NULL);
+        str(b, S_TITLES, r, 4, t->match, NULL);
+        if (*t->title)
+            num(b, S_TITLES, r, 5, t->score, b->count);
+        str(b, S_TITLES, r, 6, t->rule, NULL);
+        str(b, S_TITLES, r, 7, t->suggestion, NULL);
+        num(b, S_TITLES, r, 8, (double)t->rows, b->count);
+        fte(b, S_TITLES, r, 9, t->fte_e5, NULL);
+        r++;
+    }
+    worksheet_freeze_panes(b->s[S_TITLES].ws, 1, 1);
+    if (r > 1)
+        worksheet_autofilter(b->s[S_TITLES].ws, 0, 0, r - 1, 9);
+    widths(b, S_TITLES, 10);
+}
+
+/* ---- Training -------------------------------------------------------- */
+
+static void write_training(book *b)
+{
+    str(b, S_TRAINING, 0, 0, "Training and qualifications", b->title);
+    str(b, S_TRAINING, 2, 0,
+        "No competence export was joined: run with --training FILE (an ESR competence / learning-record "
+        "export) to fill Care Certificate status, qualification levels and apprenticeships.",
+        b->note);
+    worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
+}
+
+/* ---- streaming sheets: Support workforce and Data quality ------------ */
+
+typedef struct stream {
+    book *b;
+    int header_done;
+    int col_of[RC_COUNT];   /* records.csv column -> rcol */
+    int rule_col[ESR_RULE_COUNT];
+    lxw_row_t rec_row, dq_row;
+    uint64_t rec_dropped, dq_dropped;
+    int rejects;
+} stream;
+
+static int dq_finding(stream *st, const char *src, const char *line, int rule, const char *value)
+{
+    book *b = st->b;
+    const esr_rule_info *ri = &b->in->m->rules[rule];
+    uint64_t cap = b->in->max_sheet_rows;
+    if (cap && st->dq_row > cap) {
+        st->dq_dropped++;
+        return 0;
+    }
+    static const char *const sev[] = {"error", "warning", "info"};
+    lxw_row_t r = st->dq_row++;
+    str(b, S_DQ, r, 0, rule_id(rule), NULL);
+    str(b, S_DQ, r, 1, sev[ri->severity], NULL);
+    str(b, S_DQ, r, 2, src, NULL);
+    num(b, S_DQ, r, 3, strtod(line, NULL), b->count);
+    str(b, S_DQ, r, 4, ri->field, NULL);
+    str(b, S_DQ, r, 5, value, NULL);
+    return 0;
+}
+
+static int on_record(void *ctx, const esr_row *row)
+{
+    stream *st = ctx;
+    book *b = st->b;
+    if (row->fault)
+        return 0;
+    if (!st->header_done) {
+        st->header_done = 1;
+        for (size_t i = 0; i < row->nfields && i < RC_COUNT; i++)
+            st->col_of[i] = (int)i;
+        for (int r = 0; r < ESR_RULE_COUNT; r++) {
+            st->rule_col[r] = -1;
+            for (size_t i = 0; i < row->nfields; i++)
+                if (!strcmp(row->fields[i], b->in->m->rules[r].field))
+                    st->rule_col[r] = (int)i;
+        }
+        return 0;
+    }
+    if (st->rejects) {
+        /* source_file,line,reason,raw: the rule id leads the reason */
+        if (row->nfields < 3)
+            return 0;
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)strcspn(row->fields[2], ":"), row->fields[2]);
+        int rule = rule_parse(id);
+        if (rule >= 0)
+            dq_finding(st, row->fields[0], row->fields[1], rule, row->fields[2] + strlen(id) + (row->fields[2][strlen(id)] ? 2 : 0));
+        return 0;
+    }
+    if (row->nfields != RC_COUNT)
+        return 0;
+    uint64_t cap = b->in->max_sheet_rows;
+    if (!cap || st->rec_row <= cap) {
+        lxw_row_t r = st->rec_row++;
+        for (int c = 0; c < RC_COUNT; c++) {
+            const char *v = row->fields[c];
+            if (!*v)
+                continue;
+            if (records_col_numeric(c)) {
+                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->fte : NULL);
+            } else {
+                /* records.csv neutralised formulas with a leading apostrophe;
+                 * the sheet gets the text itself (never a formula) */
+                if (v[0] == '\'' && strchr("=+-@\t\r", v[1]))
+                    v++;
+                str(b, S_RECORDS, r, (lxw_col_t)c, v, NULL);
+            }
+        }
+    } else {
+        st->rec_dropped++;
+    }
+    /* findings of this record */
+    const char *flags = row->fields[RC_DQ_FLAGS];
+    while (*flags) {
+        size_t k = strcspn(flags, ";");
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)(k < 63 ? k : 63), flags);
+        int rule = rule_parse(id);
+        if (rule >= 0)
+            dq_finding(st, row->fields[RC_SOURCE_FILE], row->fields[RC_SOURCE_LINE], rule,
+                       st->rule_col[rule] >= 0 ? row->fields[st->rule_col[rule]] : "");
+        flags += k + (flags[k] == ';');
+    }
+    return 0;
+}
+
+static esr_status stream_csv(stream *st, const char *path, esr_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", path);
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    o.max_field_bytes = 1u << 24;
+    esr_csvreader *rd = csvreader_new(&o, on_record, st);
+    esr_status s = ESR_OK;
+    if (!rd) {
+        fclose(fp);
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    }
+    char buf[65536];
+    size_t n;
+    st->header_done = 0;
+    while (!s && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        s = csvreader_feed(rd, buf, n, err);
+    if (!s)
+        s = csvreader_finish(rd, err);
+    csvreader_free(rd);
+    fclose(fp);
+    return s;
+}
+
+static void write_dq_summary(book *b, lxw_row_t *r)
+{
+    const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
+    static const char *const h[] = {"Rule", "Severity", "Field", "What it means", "Rows", "FTE", NULL};
+    static const char *const sev[] = {"error (row rejected)", "warning", "info"};
+    headings(b, S_DQ, (*r)++, h);
+    for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
+        if (!oc->findings[i])
+            continue;
+        const esr_rule_info *ri = &b->in->m->rules[i];
+        str(b, S_DQ, *r, 0, rule_id(i), NULL);
+        str(b, S_DQ, *r, 1, sev[ri->severity], NULL);
+        str(b, S_DQ, *r, 2, ri->field, NULL);
+        str(b, S_DQ, *r, 3, ri->message, NULL);
+        num(b, S_DQ, *r, 4, (double)oc->findings[i], b->count);
+        if (ri->severity != ESR_SEV_ERROR)
+            fte(b, S_DQ, *r, 5, oc->findings_fte_e5[i], NULL);
+        (*r)++;
+    }
+    *r += 1;
+    static const char *const h2[] = {"Rule", "Severity", "Source file", "Line", "Field", "Value", NULL};
+    headings(b, S_DQ, (*r)++, h2);
+}
+
+/* ---- Lists and drop-downs -------------------------------------------- */
+
+static void write_lists(book *b, lxw_row_t nrows)
+{
+    const esr_mappings *m = b->in->m;
+    static const char *const h[] = {"Profession supported", "Support role", "Pay band", "Area of work",
+                                    "Standard title", NULL};
+    headings(b, S_LISTS, 0, h);
+    size_t len[5] = {m->nprof, m->nroles, m->nbands, m->nareas, 0};
+    const esr_title_stat **ts;
+    size_t nt = aggregate_titles(b->in->agg, &ts);
+    const char **std = calloc(nt + 1, sizeof *std);
+    for (size_t i = 0; std && i < nt; i++) {
+        if (!*ts[i]->standard_title)
+            continue;
+        size_t k = 0;
+        while (k < len[4] && strcmp(std[k], ts[i]->standard_title))
+            k++;
+        if (k == len[4])
+            std[len[4]++] = ts[i]->standard_title;
+    }
+    size_t most = 0;
+    for (int c = 0; c < 5; c++)
+        most = len[c] > most ? len[c] : most;
+    for (size_t i = 0; i < most; i++) {
+        lxw_row_t r = (lxw_row_t)i + 1;
+        if (i < len[0])
+            str(b, S_LISTS, r, 0, m->prof[i].name, NULL);
+        if (i < len[1])
+            str(b, S_LISTS, r, 1, m->roles[i].name, NULL);
+        if (i < len[2])
+            str(b, S_LISTS, r, 2, m->bands[i].name, NULL);
+        if (i < len[3])
+            str(b, S_LISTS, r, 3, m->areas[i], NULL);
+        if (i < len[4])
+            str(b, S_LISTS, r, 4, std[i], NULL);
+    }
+    widths(b, S_LISTS, 10);
+    worksheet_hide(b->s[S_LISTS].ws);
+    free(std);
+    if (nrows < 1)
+        return;
+    /* drop-downs on the coded columns of Support workforce */
+    static const struct {
+        int rcol, list;
+    } dd[] = {{RC_PROFESSION, 0}, {RC_SUPPORT_ROLE, 1}, {RC_PAY_BAND, 2}, {RC_AREA_OF_WORK, 3},
+              {RC_STANDARD_TITLE, 4}};
+    for (size_t i = 0; i < sizeof dd / sizeof dd[0]; i++) {
+        if (!len[dd[i].list])
+            continue;
+        char formula[64], col[8];
+        lxw_col_to_name(col, (lxw_col_t)dd[i].list, 0);
+        snprintf(formula, sizeof formula, "=Lists!$%s$2:$%s$%zu", col, col, len[dd[i].list] + 1);
+        lxw_data_validation v = {0};
+        v.validate = LXW_VALIDATION_TYPE_LIST_FORMULA;
+        v.value_formula = formula;
+        v.error_type = LXW_VALIDATION_ERROR_TYPE_WARNING;
+        v.ignore_blank = LXW_VALIDATION_ON;
+        worksheet_data_validation_range(b->s[S_RECORDS].ws, 1, (lxw_col_t)dd[i].rcol, nrows,
+                                        (lxw_col_t)dd[i].rcol, &v);
+    }
+}
+
+/* Write the whole workbook to path (a temporary name). */
+esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
+{
+    book b = {0};
+    b.in = in;
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
+    b.wb = workbook_new_opt(path, &opt);
+    if (!b.wb)
+        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
+    for (int s = 0; s < S_COUNT; s++)
+        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
+            lxw_workbook_free(b.wb);
+            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path, sheet_names[s]);
+        }
+    b.bold = workbook_add_format(b.wb);
+    format_set_bold(b.bold);
+    b.heading = workbook_add_format(b.wb);
+    format_set_bold(b.heading);
+    format_set_bg_color(b.heading, 0xDCE6F1);
+    format_set_bottom(b.heading, LXW_BORDER_THIN);
+    format_set_text_wrap(b.heading);
+    format_set_align(b.heading, LXW_ALIGN_VERTICAL_TOP);
+    b.title = workbook_add_format(b.wb);
+    format_set_bold(b.title);
+    format_set_font_size(b.title, 14);
+    b.fte = workbook_add_format(b.wb);
+    format_set_num_format(b.fte, "#,##0.00");
+    b.count = workbook_add_format(b.wb);
+    format_set_num_format(b.count, "#,##0");
+    b.pct = workbook_add_format(b.wb);
+    format_set_num_format(b.pct, "0.0%");
+    b.note = workbook_add_format(b.wb);
+    format_set_italic(b.note);
+    format_set_font_color(b.note, 0x595959);
+    b.total = workbook_add_format(b.wb);
+    format_set_bold(b.total);
+    format_set_top(b.total, LXW_BORDER_THIN);
+    b.total_fte = workbook_add_format(b.wb);
+    format_set_bold(b.total_fte);
+    format_set_top(b.total_fte, LXW_BORDER_THIN);
+    format_set_num_format(b.total_fte, "#,##0.00");
+
+    write_cover(&b);
+    write_by_profession(&b);
+    write_by_band(&b);
+    write_area(&b);
+    write_titles(&b);
+    write_training(&b);
+
+    stream st = {0};
+    st.b = &b;
     for (int c = 0; c < RC_COUNT; c++)
-        worksheet_set_column(x->records, (lxw_col_t)c, (lxw_col_t)c, x->width[c], NULL);
-    if (x->rows)
-        worksheet_autofilter(x->records, 0, 0, x->rows, RC_COUNT - 1);
+        str(&b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b.heading);
+    st.rec_row = 1;
+    lxw_row_t dq = 0;
+    write_dq_summary(&b, &dq);
+    st.dq_row = dq;
+    esr_status s = stream_csv(&st, in->records_csv, err);
+    if (!s) {
+        st.rejects = 1;
+        s = stream_csv(&st, in->rejects_csv, err);
+    }
+    if (s) {
+        lxw_workbook_free(b.wb);
+        return s;
+    }
+    if (st.rec_dropped)
+        str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.", b.note);
+    if (st.dq_dropped)
+        str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.", b.note);
+    worksheet_freeze_panes(b.s[S_RECORDS].ws, 1, 0);
+    if (st.rec_row > 1)
+        worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
+    widths(&b, S_RECORDS, 8);
+    worksheet_freeze_panes(b.s[S_DQ].ws, 1, 0);
+    widths(&b, S_DQ, 10);
+    write_lists(&b, st.rec_row - 1);
 
     lxw_doc_properties props = {0};
     props.title = "Support workforce return";
-    props.company = (char *)meta->org_name;
+    props.company = (char *)in->meta->org_name;
     props.comments = "Written by esrpipe";
-    props.created = meta->created;
-    workbook_set_properties(x->wb, &props);
-    lxw_error e = workbook_close(x->wb);
-    x->wb = NULL;
-    free(x);
-    if (e)
-        return lxw_fail(err, e, "close");
+    props.created = in->meta->created;
+    workbook_set_properties(b.wb, &props);
+    lxw_error e = workbook_close(b.wb);
+    if (e || b.error)
+        return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: %s", lxw_strerror(e ? e : b.error));
     return ESR_OK;
-}
-
-/* Free without writing (on failure). */
-void xlsx_free(esr_xlsx *x)
-{
-    if (!x)
-        return;
-    if (x->wb)
-        lxw_workbook_free(x->wb);
-    free(x);
 }

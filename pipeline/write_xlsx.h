@@ -1,7 +1,8 @@
-/* write_xlsx.h - the return workbook (libxlsxwriter, constant_memory):
- * Cover, Support workforce (streamed row by row), By profession (with a
- * stacked bar chart). Deterministic: the document time comes from the
- * snapshot date, never the clock. */
+/* write_xlsx.h - the return workbook (libxlsxwriter, constant_memory),
+ * built when the run is complete: Cover, Support workforce, By profession
+ * (with a stacked bar chart), By band, Area of work, Job titles, Training,
+ * Data quality, and a hidden Lists sheet behind the drop-downs.
+ * Deterministic: the document time comes from the snapshot date. */
 #ifndef ESR_WRITE_XLSX_H
 #define ESR_WRITE_XLSX_H
 
@@ -38,16 +39,19 @@ typedef struct esr_return_meta {
     size_t ninputs;
 } esr_return_meta;
 
-typedef struct esr_xlsx esr_xlsx;
+/* What the workbook is built from: the finished records.csv and
+ * rejects.csv of the return, and the aggregates. */
+typedef struct esr_xlsx_in {
+    const esr_return_meta *meta;
+    esr_aggregate *agg;
+    const char *org;            /* "" = every organisation */
+    const esr_mappings *m;
+    const char *records_csv;    /* path of the complete records.csv */
+    const char *rejects_csv;    /* path of the complete rejects.csv */
+    uint64_t max_sheet_rows;    /* row cap for the long sheets; 0 = none */
+} esr_xlsx_in;
 
-/* Start a workbook at path (a temporary name). */
-esr_status xlsx_open(const char *path, const char *tmpdir, esr_xlsx **out, esr_err *err);
-/* Append one Support workforce row. */
-esr_status xlsx_record(esr_xlsx *x, const esr_rendered *row, esr_err *err);
-/* Write Cover and By profession for org ("" = all) and close the file. */
-esr_status xlsx_close(esr_xlsx *x, const esr_return_meta *meta, esr_aggregate *agg,
-                      const char *org, const esr_mappings *m, esr_err *err);
-/* Free without writing (on failure). */
-void xlsx_free(esr_xlsx *x);
+/* Write the whole workbook to path (a temporary name). */
+esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err);
 
 #endif
