@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "checkmap.h"
+#include "consolidate.h"
 #include "mappings.h"
 #include "run.h"
 #include "title.h"
@@ -21,6 +22,7 @@
 
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
+    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] RETURN_DIR...\n"
     "       esrpipe check-mappings [DIR]\n"
     "       esrpipe explain-title [-m DIR] TITLE...\n"
     "       esrpipe --help | --version\n"
@@ -39,6 +41,10 @@ static const char usage_text[] =
     "      --max-reject-rate PCT fail, writing nothing, above PCT%% rejected (default 5)\n"
     "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
     "      --dry-run             read, classify and check only; write nothing\n"
+    "      --pseudonymise KEYFILE  replace employee and assignment numbers everywhere\n"
+    "                            by HMAC-SHA-256 pseudonyms under the trust's key\n"
+    "      --max-sheet-rows N    cap the Support workforce and Data quality sheets\n"
+    "                            (records.csv always has every row; default: no cap)\n"
     "      --encoding ENC        auto (default), utf-8, windows-1252 (= latin-1), utf-16le\n"
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
@@ -103,7 +109,7 @@ static const char *default_mappings(char *buf, size_t n)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY };
+    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY, O_PSEUDO, O_SHEETROWS };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
@@ -117,6 +123,9 @@ static int cmd_run(int argc, char **argv)
         {"max-columns", required_argument, NULL, O_MAXCOL},
         {"max-ratio", required_argument, NULL, O_RATIO},
         {"dry-run", no_argument, NULL, O_DRY},
+        {"pseudonymise", required_argument, NULL, O_PSEUDO},
+        {"pseudonymize", required_argument, NULL, O_PSEUDO},
+        {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -154,6 +163,14 @@ static int cmd_run(int argc, char **argv)
         }
         case O_SPLIT: o.split_by_org = 1; break;
         case O_DRY: o.dry_run = 1; break;
+        case O_PSEUDO: o.pseudonymise_key = optarg; break;
+        case O_SHEETROWS: {
+            size_t r;
+            if (parse_size(optarg, &r))
+                return usage_error("--max-sheet-rows %s: expected a positive number", optarg);
+            o.max_sheet_rows = r;
+            break;
+        }
         case O_ENC:
             if (source_encoding_parse(optarg, &o.source.encoding))
                 return usage_error("--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le",
@@ -273,6 +290,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "consolidate"))
+        return consolidate_cli(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-mappings"))
         return cmd_check_mappings(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain-title"))

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "mappings.h"
 #include "outdir.h"
+#include "pseudo.h"
 #include "records.h"
 #include "schema.h"
 #include "strmap.h"
@@ -52,6 +53,9 @@ typedef struct run_ctx {
     size_t nrets;
     esr_strmap *ret_by_org;
     ret_out *unassigned;    /* split mode: rejects without an org code */
+    esr_pseudo *pseudo;
+    const char **replace;   /* per header field, for rejects.csv */
+    char emp_p[ESR_PSEUDO_LEN + 1], asg_p[ESR_PSEUDO_LEN + 1];
     esr_rendered rendered;
     esr_buf line, person, msg;
     uint64_t reject_messages;
@@ -173,13 +177,16 @@ static ret_out *ret_for(run_ctx *c, const char *org)
 static const char *reason_text(run_ctx *c, const esr_record *r)
 {
     const esr_rule_info *ri = &c->m->rules[r->reason_rule];
+    const char *detail = r->reason_detail;
+    if (c->pseudo && r->reason_rule == ESR_RULE_ASSIGNMENT_DUPLICATE)
+        detail = c->asg_p;
     esr_buf_reset(&c->msg);
     esr_buf_printf(&c->msg, "%s: %s", rule_id(r->reason_rule), ri->message);
-    if (r->reason_detail && *r->reason_detail) {
+    if (detail && *detail) {
         if (ri->field[0] == '(')
-            esr_buf_printf(&c->msg, " (%.80s)", r->reason_detail);
+            esr_buf_printf(&c->msg, " (%.80s)", detail);
         else
-            esr_buf_printf(&c->msg, " (field %s = \"%.80s\")", ri->field, r->reason_detail);
+            esr_buf_printf(&c->msg, " (field %s = \"%.80s\")", ri->field, detail);
     }
     return esr_buf_str(&c->msg);
 }
@@ -195,6 +202,11 @@ static int on_row(void *vctx, const esr_row *row)
         }
         if ((c->st = schema_bind(c->m, row, c->source_name, &c->schema, c->err)))
             return 1;
+        free(c->replace);
+        if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
+            c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+            return 1;
+        }
         return 0;
     }
     if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
@@ -229,10 +241,16 @@ static int on_row(void *vctx, const esr_row *row)
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
 
+    /* keyed pseudonyms replace both numbers everywhere from here on */
+    const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
+    if (c->pseudo) {
+        emp = pseudo_apply(c->pseudo, "employee", emp, c->emp_p);
+        asg = pseudo_apply(c->pseudo, "assignment", asg, c->asg_p);
+    }
     /* person key: employee number, else the assignment (counts alone) */
     esr_buf_reset(&c->person);
-    if (*rec.f[ESR_COL_EMPLOYEE_NUMBER])
-        esr_buf_puts(&c->person, rec.f[ESR_COL_EMPLOYEE_NUMBER]);
+    if (*emp)
+        esr_buf_puts(&c->person, emp);
     else
         esr_buf_printf(&c->person, "\x1e%s:%llu", c->source_name, (unsigned long long)rec.line);
     if (aggregate_add(c->agg, &rec, esr_buf_str(&c->person))) {
@@ -248,7 +266,17 @@ static int on_row(void *vctx, const esr_row *row)
         const char *why = reason_text(c, &rec);
         if (c->reject_messages++ < MAX_REJECT_MESSAGES)
             say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec.line, why);
-        if (write_reject(ret->rejects, c->source_name, rec.line, why, row, c->schema)) {
+        if (c->pseudo) {
+            for (size_t i = 0; i < c->schema->ncols; i++)
+                c->replace[i] = NULL;
+            const int pos[2] = {c->schema->pos[ESR_COL_EMPLOYEE_NUMBER], c->schema->pos[ESR_COL_ASSIGNMENT_NUMBER]};
+            for (int k = 0; k < 2; k++)
+                if (pos[k] >= 0 && (size_t)pos[k] < row->nfields)
+                    c->replace[pos[k]] = pseudo_apply(c->pseudo, k ? "assignment" : "employee",
+                                                      text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
+        }
+        esr_redact red = {c->schema, c->pseudo ? c->replace : NULL};
+        if (write_reject(ret->rejects, c->source_name, rec.line, why, row, &red)) {
             c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
                                 outdir_dir(ret->dir), strerror(errno));
             return 1;
@@ -257,8 +285,7 @@ static int on_row(void *vctx, const esr_row *row)
     }
     if (rec.scope != ESR_SCOPE_IN)
         return 0;
-    if (records_render(&rec, c->m, rec.f[ESR_COL_EMPLOYEE_NUMBER], rec.f[ESR_COL_ASSIGNMENT_NUMBER],
-                       &c->rendered)) {
+    if (records_render(&rec, c->m, emp, asg, &c->rendered)) {
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
@@ -523,7 +550,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .mapping_version = c->m->version,
             .mapping_sha256 = c->m->sha256,
             .classify_mode = c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence",
-            .pseudonymised = "no",
+            .pseudonymised = c->pseudo ? "yes (HMAC-SHA-256 with the trust's key)" : "no",
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
@@ -577,6 +604,13 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         !(c.ret_by_org = esr_strmap_new())) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
+    }
+    if (o->pseudonymise_key) {
+        int exposed = 0;
+        if ((st = pseudo_open(o->pseudonymise_key, &c.pseudo, &exposed, err)))
+            goto done;
+        if (exposed)
+            say(&c, "warning: key file %s can be read by group or others: chmod 600 it", o->pseudonymise_key);
     }
     /* Check every input exists before creating anything. */
     for (size_t i = 0; i < o->ninputs; i++) {
@@ -632,6 +666,8 @@ done:
     free(c.unknown_cols);
     free(c.pii_cols);
     records_rendered_free(&c.rendered);
+    pseudo_free(c.pseudo);
+    free(c.replace);
     esr_buf_free(&c.line);
     esr_buf_free(&c.person);
     esr_buf_free(&c.msg);

@@ -73,14 +73,15 @@ int write_rejects_header(FILE *fp)
 
 /* Write one reject (see write_csv.h). */
 int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason, const esr_row *row,
-                 const esr_schema *schema)
+                 const esr_redact *redact)
 {
+    const esr_schema *schema = redact->schema;
     esr_buf out = {0}, raw = {0};
     char ln[32];
     snprintf(ln, sizeof ln, "%llu", (unsigned long long)line);
     int has_pii = 0;
     for (size_t i = 0; schema && i < schema->ncols; i++)
-        has_pii |= schema->kind[i] == 2;
+        has_pii |= schema->kind[i] == 2 || (redact->replace && redact->replace[i]);
     if (!has_pii && row->raw) {
         size_t n = row->raw_len;
         while (n && (row->raw[n - 1] == '\n' || row->raw[n - 1] == '\r'))
@@ -89,8 +90,14 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
         if (row->raw_truncated)
             esr_buf_puts(&raw, " [truncated]");
     } else if (!row->fault && (!has_pii || row->nfields == schema->ncols)) {
-        for (size_t i = 0; i < row->nfields; i++)
-            csvout_raw(&raw, has_pii && schema->kind[i] == 2 ? PII_MASK : row->fields[i], i == 0);
+        for (size_t i = 0; i < row->nfields; i++) {
+            const char *v = row->fields[i];
+            if (has_pii && schema->kind[i] == 2)
+                v = PII_MASK;
+            else if (has_pii && redact->replace && redact->replace[i])
+                v = redact->replace[i];
+            csvout_raw(&raw, v, i == 0);
+        }
     } else {
         esr_buf_printf(&raw, "[row withheld: %zu fields where the header has %zu, so personal-data "
                              "columns cannot be located; see the input at this line]",

@@ -20,10 +20,16 @@ int write_summary(FILE *fp, esr_aggregate *agg, const char *org);
 /* Write the rejects.csv header. */
 int write_rejects_header(FILE *fp);
 /* Write one reject: source file, line, reason and the row. The row is
- * verbatim when the export has no personal-data columns; otherwise those
- * fields are masked, and a row whose fields cannot be aligned with the
- * header (torn, oversize) is withheld: the line number finds it. */
+ * verbatim when the export has no personal-data columns and nothing is
+ * replaced; otherwise personal-data fields are masked and replaced fields
+ * substituted, and a row whose fields cannot be aligned with the header
+ * (torn, oversize) is withheld: the line number finds it. */
+typedef struct esr_redact {
+    const esr_schema *schema;  /* which header fields hold personal data */
+    const char *const *replace; /* per header field: a substitute (pseudonym) or NULL */
+} esr_redact;
+
 int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
-                 const esr_row *row, const esr_schema *schema);
+                 const esr_row *row, const esr_redact *redact);
 
 #endif

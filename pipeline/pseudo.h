@@ -1,0 +1,24 @@
+/* pseudo.h - keyed pseudonyms for employee and assignment numbers:
+ * HMAC-SHA-256 (OpenSSL libcrypto) under a key file the trust keeps.
+ * Deterministic for a key, unlinkable without it; the key is never
+ * printed, logged or written. The creator owns it; pseudo_free wipes it. */
+#ifndef ESR_PSEUDO_H
+#define ESR_PSEUDO_H
+
+#include "status.h"
+
+#define ESR_PSEUDO_MIN_KEY_BYTES 16
+#define ESR_PSEUDO_LEN 24 /* hex characters kept (96 bits) */
+
+typedef struct esr_pseudo esr_pseudo;
+
+/* Read the key from keyfile; *exposed is set when the file can be read by
+ * group or others (the caller warns). */
+esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_err *err);
+/* Pseudonym of value in namespace kind ("employee", "assignment") into out
+ * (ESR_PSEUDO_LEN + 1 bytes); "" stays "". Returns out. */
+const char *pseudo_apply(const esr_pseudo *p, const char *kind, const char *value, char *out);
+/* Wipe and free. */
+void pseudo_free(esr_pseudo *p);
+
+#endif

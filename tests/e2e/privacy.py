@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Privacy and injection: personal data never reaches an output; keyed
+pseudonyms (--pseudonymise) are deterministic for a key, differ across keys,
+replace employee and assignment numbers everywhere, and the key is never
+written or printed; CSV outputs neutralise spreadsheet formulas and the
+workbook never holds a formula built from input text."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+SAMPLE = "fixtures/sample/esr_sample_2026-03-31.csv"
+checks = []
+
+
+def check(name, cond, detail=""):
+    checks.append(bool(cond))
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+
+
+def all_text(d):
+    """Every output's text, the workbook's XML parts included."""
+    out = {}
+    for fn in os.listdir(d):
+        p = os.path.join(d, fn)
+        if fn.endswith(".xlsx"):
+            with zipfile.ZipFile(p) as z:
+                out[fn] = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        else:
+            out[fn] = open(p, encoding="utf-8", errors="replace").read()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--esrpipe", required=True)
+    e = ap.parse_args().esrpipe
+    tmp = tempfile.mkdtemp(prefix="esrpipe-privacy-")
+    try:
+        import csv, io
+        raw = open(SAMPLE, encoding="cp1252").read()
+        rows = list(csv.DictReader(io.StringIO(raw)))
+        names = {r["Full Name"] for r in rows if r.get("Full Name")}
+        ninos = {r["NI Number"] for r in rows if r.get("NI Number")}
+        dobs = {r["Date of Birth"] for r in rows if r.get("Date of Birth")}
+        emps = {r["Employee Number"] for r in rows if r.get("Employee Number")}
+
+        plain = os.path.join(tmp, "plain")
+        subprocess.run([e, "run", "-q", "-o", plain, SAMPLE], check=True)
+        texts = all_text(plain)
+        leaks = [(f, v) for f, t in texts.items() for v in names | ninos | dobs if v and v in t]
+        check("no names, NI numbers or dates of birth in any output", not leaks, str(leaks[:5]))
+        check("summary.csv carries no employee numbers", not any(x in texts["summary.csv"] for x in emps))
+
+        key1, key2 = os.path.join(tmp, "k1"), os.path.join(tmp, "k2")
+        open(key1, "w").write("a" * 20 + "secret-key-one-0123456789\n")
+        open(key2, "w").write("b" * 20 + "secret-key-two-0123456789\n")
+        os.chmod(key1, 0o600)
+        os.chmod(key2, 0o600)
+        outs = {}
+        for name, key in (("a", key1), ("b", key1), ("c", key2)):
+            d = os.path.join(tmp, name)
+            p = subprocess.run([e, "run", "-o", d, "--pseudonymise", key, SAMPLE], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            check("pseudonymised run %s exits 0" % name, p.returncode == 0, p.stderr.decode())
+            check("run %s: the key is never printed" % name, b"secret-key" not in p.stdout + p.stderr)
+            outs[name] = all_text(d)
+        a, b, c = outs["a"], outs["b"], outs["c"]
+        leaked = [(f, x) for f, t in a.items() for x in emps if x in t]
+        check("no employee number survives in any output", not leaked, str(leaked[:5]))
+        check("no key bytes in any output", not any("secret-key" in t for t in a.values()))
+        check("same key: identical records.csv", a["records.csv"] == b["records.csv"])
+        check("different key: different pseudonyms", a["records.csv"] != c["records.csv"])
+        rec = list(csv.DictReader(io.StringIO(a["records.csv"])))
+        check("pseudonyms are 24 hex characters", all(len(r["employee_number"]) == 24 and
+              all(ch in "0123456789abcdef" for ch in r["employee_number"]) for r in rec))
+        same_person = {}
+        for r in rec:
+            same_person.setdefault(r["employee_number"], 0)
+            same_person[r["employee_number"]] += 1
+        check("a person with two assignments keeps one pseudonym", max(same_person.values()) >= 2)
+        check("Cover says the numbers are pseudonymised", "HMAC-SHA-256" in a["return.xlsx"])
+
+        os.chmod(key1, 0o644)
+        p = subprocess.run([e, "run", "-o", os.path.join(tmp, "d"), "--pseudonymise", key1, SAMPLE],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        check("a key readable by others gives a warning", b"chmod 600" in p.stderr, p.stderr.decode())
+        short = os.path.join(tmp, "short")
+        open(short, "w").write("tooshort")
+        p = subprocess.run([e, "run", "-o", os.path.join(tmp, "x"), "--pseudonymise", short, SAMPLE],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        check("a short key is refused (64)", p.returncode == 64 and b"tooshort" not in p.stderr, p.stderr.decode())
+
+        # formula injection
+        inj = os.path.join(tmp, "inj.csv")
+        open(inj, "w").write(
+            "Employee Number,Assignment Number,Org Code,Job Title,Occupation Code,Area of Work,Band,FTE\n"
+            "1,1-1,RTH,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",S9E,Physiotherapy,Band 3,1\n"
+            "2,2-1,RTH,+SUM(A1:A2),S9E,@cmd,Band 3,1\n"
+            "3,3-1,RTH,-2+3,S9E,Physiotherapy,Band 3,1\n")
+        d = os.path.join(tmp, "inj")
+        subprocess.run([e, "run", "-q", "-o", d, inj], check=True)
+        recs = open(os.path.join(d, "records.csv")).read()
+        check("records.csv: formulas neutralised with an apostrophe",
+              "'=HYPERLINK" in recs and "'+SUM(A1:A2)" in recs and "'@cmd" in recs and "'-2+3" in recs, recs)
+        with zipfile.ZipFile(os.path.join(d, "return.xlsx")) as z:
+            sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        check("the workbook holds no formula built from input text", not any("<f>" in s and "HYPERLINK" in s for s in sheets)
+              and not any("<f>SUM" in s for s in sheets))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
+    return 0 if all(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
