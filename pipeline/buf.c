@@ -9,6 +9,8 @@
 /* Make room for at least extra more bytes (plus the NUL); 0 or -1. */
 int esr_buf_reserve(esr_buf *b, size_t extra)
 {
+    if (extra > ((size_t)-1) - b->len - 1)
+        return -1; /* len + extra + 1 would wrap around */
     if (b->len + extra + 1 <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 64;

@@ -34,6 +34,7 @@ struct esr_csvreader {
     size_t *offs, *lens, noffs, offs_cap;
     size_t cur_first;    /* first field index of the record in progress */
     int cur_too_wide;
+    int cur_too_big;     /* a finished field of it exceeded max_field_bytes */
     pending *done;
     size_t ndone, done_cap;
 
@@ -44,6 +45,7 @@ struct esr_csvreader {
     int in_record;
     uint64_t rec_quotes; /* quote characters in the current record */
     int skipping;        /* discarding an oversize record */
+    int carry_cr;        /* input so far ended in CR: held back for its LF */
 
     char **ptrs;         /* scratch for esr_row.fields */
     size_t ptrs_cap;
@@ -62,6 +64,10 @@ static int parser_init(esr_csvreader *rd)
     if (csv_init(&rd->parser, 0))
         return -1;
     csv_set_delim(&rd->parser, (unsigned char)rd->opts.delim);
+    /* libcsv grows its field buffer by a fixed block (128 bytes by default):
+     * quadratic copying for a large field. One slice per block bounds a
+     * field of max_field_bytes to a few dozen reallocations. */
+    csv_set_blk_size(&rd->parser, SLICE);
     return 0;
 }
 
@@ -103,6 +109,11 @@ static void on_field(void *data, size_t len, void *vrd)
         return;
     if (rd->noffs - rd->cur_first >= rd->opts.max_columns) {
         rd->cur_too_wide = 1;
+        return;
+    }
+    if (len > rd->opts.max_field_bytes) {
+        /* a field that began and ended within one slice */
+        rd->cur_too_big = 1;
         return;
     }
     if (rd->noffs == rd->offs_cap) {
@@ -147,8 +158,11 @@ static void on_row(int c, void *vrd)
     rd->done[rd->ndone++] = (pending){rd->cur_first, rd->noffs - rd->cur_first};
     if (rd->cur_too_wide)
         rd->done[rd->ndone - 1].nfields = (size_t)-1;
+    else if (rd->cur_too_big)
+        rd->done[rd->ndone - 1].nfields = (size_t)-2;
     rd->cur_first = rd->noffs;
     rd->cur_too_wide = 0;
+    rd->cur_too_big = 0;
 }
 
 static int emit(esr_csvreader *rd, esr_row *row)
@@ -177,6 +191,8 @@ static void dispatch(esr_csvreader *rd, uint64_t end_line)
         }
         if (d->nfields == (size_t)-1) {
             row.fault = ESR_ROW_TOO_MANY_COLUMNS;
+        } else if (d->nfields == (size_t)-2) {
+            row.fault = ESR_ROW_FIELD_TOO_BIG;
         } else {
             if (d->nfields > rd->ptrs_cap) {
                 char **p = realloc(rd->ptrs, d->nfields * sizeof *p);
@@ -284,6 +300,7 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         }
         rd->noffs = rd->cur_first;
         rd->cur_too_wide = 0;
+        rd->cur_too_big = 0;
         if (rd->ndone) /* a record ended earlier in this slice: let it go first */
             dispatch(rd, rd->line);
         rd->skipping = 1;
@@ -300,11 +317,31 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
 /* Feed n bytes (see csvreader.h). */
 esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *err)
 {
+    /* A CR and the LF after it go to libcsv in one slice, however the input
+     * was chunked: libcsv ends the record at the CR, and only the LF moves
+     * the line count, so splitting them would misreport end_line and raw. */
+    if (rd->carry_cr && n && !rd->stopped && !rd->status) {
+        rd->carry_cr = 0;
+        if (*p == '\n') {
+            feed_slice(rd, "\r\n", 2);
+            p++;
+            n--;
+        } else {
+            feed_slice(rd, "\r", 1);
+        }
+    }
     while (n && !rd->stopped && !rd->status) {
         size_t take = n < SLICE ? n : SLICE;
         const char *nl = memchr(p, '\n', take);
-        if (nl)
+        if (nl) {
             take = (size_t)(nl - p) + 1;
+        } else if (p[take - 1] == '\r') {
+            if (take == 1) { /* input ends in CR: wait for the next byte */
+                rd->carry_cr = 1;
+                break;
+            }
+            take--; /* the CR starts the next slice, with its LF */
+        }
         feed_slice(rd, p, take);
         p += take;
         n -= take;
@@ -317,6 +354,10 @@ esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *e
 /* Flush the last record at end of input. */
 esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
 {
+    if (rd->carry_cr && !rd->stopped && !rd->status) {
+        rd->carry_cr = 0;
+        feed_slice(rd, "\r", 1);
+    }
     if (!rd->stopped && !rd->status) {
         if (rd->skipping) {
             emit_oversize(rd);

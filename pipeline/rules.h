@@ -11,13 +11,11 @@
     X(FTE_NEGATIVE, "fte_negative")                                                                \
     X(NO_CODE_NO_TITLE, "no_code_no_title")                                                        \
     X(ASSIGNMENT_DUPLICATE, "assignment_duplicate")                                                \
-    X(FTE_ZERO, "fte_zero")                                                                        \
     X(FTE_HIGH, "fte_high")                                                                        \
     X(OCC_MISSING, "occ_missing")                                                                  \
     X(OCC_MALFORMED, "occ_malformed")                                                              \
     X(OCC_UNKNOWN, "occ_unknown")                                                                  \
     X(OCC_RETIRED, "occ_retired")                                                                  \
-    X(OCC_TECHNICIAN, "occ_technician")                                                            \
     X(PROFESSION_FROM_TITLE, "profession_from_title")                                              \
     X(PROFESSION_FROM_AREA, "profession_from_area")                                                \
     X(PROFESSION_TITLE_DISAGREES, "profession_title_disagrees")                                    \

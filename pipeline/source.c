@@ -343,6 +343,14 @@ static void put_replacement(char **out, size_t *room)
     }
 }
 
+/* The second byte's range for lead byte c: rules out overlong forms,
+ * UTF-16 surrogates and code points above U+10FFFF (RFC 3629). */
+static int utf8_second_ok(unsigned c, unsigned c1)
+{
+    return c == 0xe0 ? c1 >= 0xa0 : c == 0xed ? c1 <= 0x9f : c == 0xf0 ? c1 >= 0x90
+         : c == 0xf4 ? c1 <= 0x8f : 1;
+}
+
 /* UTF-8 mode: copy valid sequences, decode stray bytes as Windows-1252. */
 static void decode_utf8(esr_source *s, char **out, size_t *room)
 {
@@ -359,7 +367,7 @@ static void decode_utf8(esr_source *s, char **out, size_t *room)
         size_t j = 1;
         if (k) {
             for (; j <= k && p + j < end; j++)
-                if ((p[j] & 0xc0) != 0x80)
+                if ((p[j] & 0xc0) != 0x80 || (j == 1 && !utf8_second_ok(c, p[1])))
                     break;
             if (j <= k && p + j >= end && !s->dec_eof)
                 break; /* sequence continues in the next read */

@@ -26,7 +26,8 @@ char *text_trim(char *s)
         p += k;
     size_t n = strlen((char *)p);
     while (n > 0) {
-        if (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')
+        unsigned char c = p[n - 1];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f')
             n--;
         else if (n >= 2 && p[n - 2] == 0xc2 && p[n - 1] == 0xa0)
             n -= 2;
@@ -63,10 +64,12 @@ int text_key(const char *s, esr_buf *out)
 /* Non-zero if s is empty or only whitespace. */
 int text_blank(const char *s)
 {
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-            return 0;
-    return 1;
+    /* the same whitespace as text_trim, so a blank field trims to "" */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k;
+    while (*p && is_space(p, &k))
+        p += k;
+    return *p == '\0';
 }
 
 /* Parse a decimal into units of 0.00001 (see text.h). */

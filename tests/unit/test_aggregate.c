@@ -1,0 +1,325 @@
+/* test_aggregate.c - exact FTE sums, de-duplicated headcount, ordering,
+ * per-organisation counts. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "classify.h"
+#include "unit_helpers.h"
+
+static esr_mappings *m;
+static esr_classifier *cls;
+static esr_aggregate *agg;
+
+static void setup(void)
+{
+    m = th_mappings();
+    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    agg = aggregate_new(m);
+    cr_assert_not_null(cls);
+    cr_assert_not_null(agg);
+}
+
+static void teardown(void)
+{
+    aggregate_free(agg);
+    classify_free(cls);
+    mappings_close(m);
+}
+
+TestSuite(aggregate, .init = setup, .fini = teardown);
+
+/* A classified record (fields must outlive the call to aggregate_add). */
+static esr_record rec(const char *org, const char *code, const char *band, const char *area,
+                      long long fte_e5)
+{
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    record_clear(&r);
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r.f[c] = "";
+    r.f[ESR_COL_ORG_CODE] = org;
+    r.f[ESR_COL_OCCUPATION_CODE] = code;
+    r.f[ESR_COL_PAY_BAND] = band;
+    r.f[ESR_COL_AREA_OF_WORK] = area;
+    r.f[ESR_COL_POSITION_TITLE] = "t";
+    r.fte_e5 = fte_e5;
+    classify_record(cls, &r);
+    return r;
+}
+
+static void add(const esr_record *r, const char *person)
+{
+    cr_assert_eq(aggregate_add(agg, r, person), 0);
+}
+
+static const esr_cell *cell(const char *org, esr_dim dim, const char *prof, const char *role,
+                            const char *key)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(agg, &cells);
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (!strcmp(c->org, org) && c->dim == dim && !strcmp(c->profession, prof) &&
+            !strcmp(c->role, role) && !strcmp(c->key, key))
+            return c;
+    }
+    return NULL;
+}
+
+static const esr_cell *must_cell(const char *org, esr_dim dim, const char *prof, const char *role,
+                                 const char *key)
+{
+    const esr_cell *c = cell(org, dim, prof, role, key);
+    cr_assert_not_null(c, "no cell org=\"%s\" dim=%s prof=\"%s\" role=\"%s\" key=\"%s\"", org,
+                       aggregate_dim_name(dim), prof, role, key);
+    return c;
+}
+
+Test(aggregate, dim_names)
+{
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_PROFESSION_ROLE), "profession_role");
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_BAND), "band");
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_AREA), "area_of_work");
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_COUNT), "");
+}
+
+Test(aggregate, fte_sums_are_exact)
+{
+    /* ten times 0.1 and three times 0.33333: floating point would drift */
+    char persons[16][8];
+    for (int i = 0; i < 10; i++) {
+        snprintf(persons[i], sizeof persons[i], "p%d", i);
+        esr_record r = rec("R0A", "S9E", "Band 2", "Physiotherapy", 10000);
+        add(&r, persons[i]);
+    }
+    for (int i = 10; i < 13; i++) {
+        snprintf(persons[i], sizeof persons[i], "p%d", i);
+        esr_record r = rec("R0A", "S9E", "Band 2", "Physiotherapy", 33333);
+        add(&r, persons[i]);
+    }
+    const esr_cell *c = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "Assistant", "");
+    cr_assert_eq(c->fte_e5, 199999);
+    cr_assert_eq(c->rows, 13);
+    cr_assert_eq(c->headcount, 13);
+    c = must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "");
+    cr_assert_eq(c->fte_e5, 199999);
+    const esr_org_counts *oc = aggregate_org(agg, "R0A");
+    cr_assert_not_null(oc);
+    cr_assert_eq(oc->in_scope_fte_e5, 199999);
+}
+
+Test(aggregate, person_with_two_assignments_counts_once)
+{
+    esr_record a = rec("R0A", "S9E", "Band 2", "Physiotherapy", 60000);
+    esr_record b = rec("R0A", "S9E", "Band 3", "Physiotherapy", 40000);
+    esr_record c = rec("R0A", "S9E", "Band 3", "Physiotherapy", 100000);
+    add(&a, "emp-1");
+    add(&b, "emp-1");
+    add(&c, "emp-2");
+    /* same profession x role cell: 3 assignments, 2 people */
+    const esr_cell *pr = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "Assistant", "");
+    cr_assert_eq(pr->rows, 3);
+    cr_assert_eq(pr->headcount, 2);
+    cr_assert_eq(pr->fte_e5, 200000);
+    /* totals: emp-1 once */
+    const esr_cell *tot = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "", "");
+    cr_assert_eq(tot->headcount, 2);
+    tot = must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "");
+    cr_assert_eq(tot->headcount, 2);
+    cr_assert_eq(tot->rows, 3);
+    /* by band: emp-1 appears in both band cells, once in each */
+    const esr_cell *b2 = must_cell("R0A", ESR_DIM_BAND, "", "", "Band 2");
+    const esr_cell *b3 = must_cell("R0A", ESR_DIM_BAND, "", "", "Band 3");
+    cr_assert_eq(b2->headcount, 1);
+    cr_assert_eq(b3->headcount, 2);
+    cr_assert_eq(b2->fte_e5, 60000);
+    cr_assert_eq(b3->fte_e5, 140000);
+    /* headcount is not summed across groups: 1 + 2 != 2 */
+    cr_assert_neq(b2->headcount + b3->headcount, tot->headcount);
+}
+
+Test(aggregate, same_person_number_in_two_orgs_is_two_people)
+{
+    esr_record a = rec("R0A", "S9E", "Band 2", "Physiotherapy", 100000);
+    esr_record b = rec("R0B", "S9E", "Band 2", "Physiotherapy", 100000);
+    add(&a, "42");
+    add(&b, "42");
+    cr_assert_eq(must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "")->headcount, 2);
+    cr_assert_eq(must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "", "")->headcount, 1);
+    cr_assert_eq(must_cell("R0B", ESR_DIM_PROFESSION_ROLE, "", "", "")->headcount, 1);
+}
+
+Test(aggregate, unrecognised_and_missing_band_and_area)
+{
+    esr_record a = rec("R0A", "S9E", "Grade Z", "Moon Base", 100000);
+    esr_record b = rec("R0A", "S9E", "", "", 100000);
+    add(&a, "1");
+    add(&b, "2");
+    cr_assert_eq(must_cell("R0A", ESR_DIM_BAND, "", "", "(not recognised)")->rows, 1);
+    cr_assert_eq(must_cell("R0A", ESR_DIM_BAND, "", "", "(not recorded)")->rows, 1);
+    cr_assert_eq(must_cell("R0A", ESR_DIM_AREA, "", "", "(not recognised)")->rows, 1);
+    cr_assert_eq(must_cell("R0A", ESR_DIM_AREA, "Physiotherapy", "", "(not recorded)")->rows, 1);
+}
+
+static int cmp_cells(const esr_cell *a, const esr_cell *b)
+{
+    int c;
+    if ((c = strcmp(a->org, b->org)))
+        return c;
+    if (a->dim != b->dim)
+        return a->dim < b->dim ? -1 : 1;
+    if ((c = strcmp(a->profession, b->profession)))
+        return c;
+    if ((c = strcmp(a->role, b->role)))
+        return c;
+    return strcmp(a->key, b->key);
+}
+
+Test(aggregate, cells_sorted)
+{
+    static const char *const codes[] = {"S9E", "S5E", "H1S", "S9C", "N9A", "A2A", "S9E"};
+    static const char *const orgs[] = {"RZZ", "R0A", "", "RAA", "R0A", "RZZ", "RAA"};
+    static const char *const bands[] = {"Band 3", "Band 4", "Band 2", "", "Band 9", "b2", "x"};
+    char person[8][8];
+    for (int i = 0; i < 7; i++) {
+        snprintf(person[i], sizeof person[i], "p%d", i);
+        esr_record r = rec(orgs[i], codes[i], bands[i], "Therapies", 100000);
+        add(&r, person[i]);
+    }
+    const esr_cell **cells;
+    size_t n = aggregate_cells(agg, &cells);
+    cr_assert_gt(n, 20);
+    cr_assert_str_eq(cells[0]->org, "", "totals first");
+    cr_assert_eq(cells[0]->dim, ESR_DIM_PROFESSION_ROLE);
+    cr_assert_str_eq(cells[0]->profession, "");
+    cr_assert_str_eq(cells[0]->role, "");
+    for (size_t i = 1; i < n; i++)
+        cr_assert_lt(cmp_cells(cells[i - 1], cells[i]), 0, "cells %zu and %zu out of order", i - 1, i);
+
+    /* adding after a sort keeps the result sorted and the cells findable */
+    esr_record late = rec("RAB", "S9E", "Band 2", "Stroke", 100000);
+    add(&late, "late");
+    n = aggregate_cells(agg, &cells);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_lt(cmp_cells(cells[i - 1], cells[i]), 0);
+    cr_assert_eq(must_cell("RAB", ESR_DIM_AREA, "", "", "Stroke")->headcount, 1);
+    esr_record again = rec("RZZ", "S9E", "Band 3", "Therapies", 50000);
+    add(&again, person[0]);
+    const esr_cell *c = must_cell("RZZ", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "Assistant", "");
+    cr_assert_eq(c->rows, 2);
+    cr_assert_eq(c->headcount, 1, "person p0 already counted in this cell before the sort");
+    cr_assert_eq(c->fte_e5, 150000);
+}
+
+Test(aggregate, per_org_counts)
+{
+    esr_record in1 = rec("R0A", "S9E", "Band 2", "", 100000);
+    esr_record in2 = rec("R0A", "S5E", "Band 3", "Physiotherapy", 50000);
+    record_flag(&in1, ESR_RULE_AREA_BLANK, "");
+    record_flag(&in2, ESR_RULE_BAND_AP_NOT_4, "Band 3");
+    esr_record out1 = rec("R0A", "109", "", "", 100000);
+    esr_record out2 = rec("R0A", "S9E", "Band 2", "", 0);
+    esr_record rej = rec("R0A", "S9E", "", "", 100000);
+    rej.scope = ESR_SCOPE_REJECTED;
+    rej.reason_rule = ESR_RULE_FTE_NOT_NUMBER;
+    esr_record other = rec("R0B", "S9E", "Band 2", "", 100000);
+    add(&in1, "a");
+    add(&in2, "b");
+    add(&out1, "c");
+    add(&out2, "d");
+    add(&rej, "e");
+    add(&other, "f");
+
+    const esr_org_counts *oc = aggregate_org(agg, "R0A");
+    cr_assert_not_null(oc);
+    cr_assert_eq(oc->read, 5);
+    cr_assert_eq(oc->in_scope, 2);
+    cr_assert_eq(oc->out_of_scope, 2);
+    cr_assert_eq(oc->rejected, 1);
+    cr_assert_eq(oc->read, oc->in_scope + oc->out_of_scope + oc->rejected);
+    cr_assert_eq(oc->out_by_reason[ESR_OUT_MEDICAL], 1);
+    cr_assert_eq(oc->out_by_reason[ESR_OUT_ZERO_FTE], 1);
+    cr_assert_eq(oc->in_scope_fte_e5, 150000);
+    cr_assert_eq(oc->findings[ESR_RULE_AREA_BLANK], 1);
+    cr_assert_eq(oc->findings_fte_e5[ESR_RULE_AREA_BLANK], 100000);
+    cr_assert_eq(oc->findings[ESR_RULE_BAND_AP_NOT_4], 1);
+    cr_assert_eq(oc->findings_fte_e5[ESR_RULE_BAND_AP_NOT_4], 50000);
+    cr_assert_eq(oc->findings[ESR_RULE_FTE_NOT_NUMBER], 1);
+
+    const esr_org_counts *all = aggregate_org(agg, "");
+    cr_assert_not_null(all);
+    cr_assert_eq(all->read, 6);
+    cr_assert_eq(all->in_scope, 3);
+    cr_assert_eq(aggregate_org(agg, "R0B")->read, 1);
+    cr_assert_null(aggregate_org(agg, "RXX"));
+
+    const esr_org_counts **orgs;
+    size_t n = aggregate_orgs(agg, &orgs);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(orgs[0]->org, "");
+    cr_assert_str_eq(orgs[1]->org, "R0A");
+    cr_assert_str_eq(orgs[2]->org, "R0B");
+}
+
+Test(aggregate, rows_without_org_count_in_totals_only)
+{
+    esr_record a = rec("", "S9E", "Band 2", "", 100000);
+    esr_record b = rec("", "109", "", "", 100000);
+    esr_record c = rec("R0A", "S9E", "Band 2", "", 30000);
+    add(&a, "x");
+    add(&b, "y");
+    add(&c, "z");
+    const esr_org_counts **orgs;
+    size_t n = aggregate_orgs(agg, &orgs);
+    cr_assert_eq(n, 2, "only the totals and R0A");
+    const esr_org_counts *all = aggregate_org(agg, "");
+    cr_assert_eq(all->read, 3);
+    cr_assert_eq(all->in_scope, 2);
+    cr_assert_eq(all->out_of_scope, 1);
+    cr_assert_eq(aggregate_org(agg, "R0A")->read, 1);
+    const esr_cell *tot = must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "");
+    cr_assert_eq(tot->fte_e5, 130000);
+    cr_assert_eq(tot->headcount, 2);
+    cr_assert_eq(must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "", "")->fte_e5, 30000);
+    /* every cell belongs either to the totals or to R0A */
+    const esr_cell **cells;
+    size_t nc = aggregate_cells(agg, &cells);
+    for (size_t i = 0; i < nc; i++)
+        cr_assert(!strcmp(cells[i]->org, "") || !strcmp(cells[i]->org, "R0A"));
+}
+
+Test(aggregate, out_of_scope_rows_make_no_cells)
+{
+    esr_record out = rec("R0A", "S1E", "Band 6", "Physiotherapy", 100000);
+    add(&out, "q");
+    const esr_cell **cells;
+    cr_assert_eq(aggregate_cells(agg, &cells), 0);
+    cr_assert_eq(aggregate_org(agg, "R0A")->out_of_scope, 1);
+    cr_assert_eq(aggregate_org(agg, "R0A")->out_by_reason[ESR_OUT_NOT_SUPPORT], 1);
+}
+
+Test(aggregate, many_people_headcount)
+{
+    char p[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(p, sizeof p, "person-%d", i % 5000);
+        esr_record r = rec("R0A", i % 2 ? "S9E" : "S5E", "Band 3", "Therapies", 1);
+        add(&r, p);
+    }
+    const esr_cell *tot = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "", "");
+    cr_assert_eq(tot->rows, 20000);
+    cr_assert_eq(tot->headcount, 5000);
+    cr_assert_eq(tot->fte_e5, 20000);
+    const esr_cell *ap = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "Assistant practitioner", "");
+    cr_assert_eq(ap->headcount, 2500, "even i: person ids 0,2,4... mod 5000");
+}
+
+Test(aggregate, empty_aggregate)
+{
+    const esr_cell **cells;
+    const esr_org_counts **orgs;
+    cr_assert_eq(aggregate_cells(agg, &cells), 0);
+    cr_assert_eq(aggregate_orgs(agg, &orgs), 0);
+    cr_assert_null(aggregate_org(agg, ""));
+}

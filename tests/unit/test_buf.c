@@ -1,0 +1,70 @@
+/* test_buf.c - the growable byte buffer. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "buf.h"
+
+Test(buf, empty_is_empty_string)
+{
+    esr_buf b = {0};
+    cr_assert_str_eq(esr_buf_str(&b), "");
+    esr_buf_reset(&b); /* safe with no storage */
+    cr_assert_eq(b.len, 0);
+    esr_buf_free(&b);
+    esr_buf_free(&b); /* idempotent */
+}
+
+Test(buf, append_and_nul)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_puts(&b, "abc"), 0);
+    cr_assert_eq(esr_buf_putc(&b, 'd'), 0);
+    cr_assert_eq(esr_buf_append(&b, "ef\0gh", 5), 0);
+    cr_assert_eq(b.len, 9);
+    cr_assert_eq(memcmp(b.data, "abcdef\0gh", 9), 0);
+    cr_assert_eq(b.data[9], '\0');
+    cr_assert_eq(esr_buf_append(&b, NULL, 0), 0);
+    cr_assert_eq(b.len, 9);
+    esr_buf_free(&b);
+    cr_assert_null(b.data);
+    cr_assert_eq(b.cap, 0);
+}
+
+Test(buf, printf_and_growth)
+{
+    esr_buf b = {0};
+    for (int i = 0; i < 10000; i++)
+        cr_assert_eq(esr_buf_printf(&b, "%d,", i), 0);
+    cr_assert_eq(strncmp(b.data, "0,1,2,3,", 8), 0);
+    cr_assert_eq(b.len, strlen(b.data));
+    cr_assert(b.cap > b.len);
+    const char *tail = b.data + b.len - 5;
+    cr_assert_str_eq(tail, "9999,");
+    size_t cap = b.cap;
+    esr_buf_reset(&b);
+    cr_assert_eq(b.len, 0);
+    cr_assert_str_eq(esr_buf_str(&b), "");
+    cr_assert_eq(b.cap, cap, "reset keeps the storage");
+    esr_buf_free(&b);
+}
+
+Test(buf, reserve)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_reserve(&b, 1000), 0);
+    cr_assert_geq(b.cap, 1001);
+    cr_assert_eq(b.len, 0);
+    cr_assert_neq(esr_buf_reserve(&b, (size_t)-1 / 2 + 10), 0, "absurd size must fail, not wrap");
+    esr_buf_free(&b);
+}
+
+Test(buf, reserve_overflow_fails)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_puts(&b, "x"), 0);
+    /* len + extra + 1 wraps around: must be refused, not "room enough" */
+    cr_assert_neq(esr_buf_reserve(&b, (size_t)-1), 0);
+    cr_assert_neq(esr_buf_reserve(&b, (size_t)-2), 0);
+    cr_assert_str_eq(esr_buf_str(&b), "x");
+    esr_buf_free(&b);
+}

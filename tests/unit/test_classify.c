@@ -1,0 +1,206 @@
+/* test_classify.c - occupation code -> profession, role, level, scope. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "classify.h"
+#include "unit_helpers.h"
+
+static esr_mappings *m;
+static esr_classifier *cls;
+
+static void setup(void)
+{
+    m = th_mappings();
+    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    cr_assert_not_null(cls);
+}
+
+static void teardown(void)
+{
+    classify_free(cls);
+    mappings_close(m);
+}
+
+TestSuite(classify, .init = setup, .fini = teardown);
+
+static esr_record rec(const char *code, const char *band, long long fte_e5)
+{
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    record_clear(&r);
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r.f[c] = "";
+    r.f[ESR_COL_OCCUPATION_CODE] = code;
+    r.f[ESR_COL_PAY_BAND] = band;
+    r.f[ESR_COL_POSITION_TITLE] = "Some Title";
+    r.fte_e5 = fte_e5;
+    return r;
+}
+
+static esr_record classified(const char *code, const char *band, long long fte_e5)
+{
+    esr_record r = rec(code, band, fte_e5);
+    classify_record(cls, &r);
+    return r;
+}
+
+static const char *prof(const esr_record *r)
+{
+    cr_assert_geq(r->profession, 0);
+    return m->prof[r->profession].name;
+}
+
+static const char *role(const esr_record *r)
+{
+    cr_assert_geq(r->role, 0);
+    return m->roles[r->role].name;
+}
+
+Test(classify, s5e_assistant_practitioner_in_scope)
+{
+    esr_record r = classified("S5E", "Band 4", 100000);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_eq(r.occ_state, ESR_OCC_VALID);
+    cr_assert_not_null(r.occ);
+    cr_assert_str_eq(r.occ_code, "S5E");
+    cr_assert_str_eq(role(&r), "Assistant practitioner");
+    cr_assert_str_eq(prof(&r), "Physiotherapy");
+    cr_assert_eq(r.prof_source, ESR_PSRC_CODE);
+    cr_assert_eq(r.level, 4);
+    cr_assert_eq(r.out_reason, ESR_OUT_NONE);
+}
+
+Test(classify, s5e_level_is_4_whatever_the_band)
+{
+    esr_record r = classified("S5E", "Band 3", 100000);
+    cr_assert_eq(r.level, 4);
+    r = classified("S5E", "", 100000);
+    cr_assert_eq(r.level, 4);
+}
+
+Test(classify, medical_three_digits_out_of_scope)
+{
+    esr_record r = classified("109", "", 100000);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(r.occ_state, ESR_OCC_MEDICAL);
+    cr_assert_eq(r.out_reason, ESR_OUT_MEDICAL);
+    cr_assert_null(r.occ);
+    cr_assert_str_eq(role(&r), "Not a support role");
+}
+
+Test(classify, registered_therapist_out_of_scope)
+{
+    esr_record r = classified("S1E", "Band 6", 100000);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(r.occ_state, ESR_OCC_VALID);
+    cr_assert_eq(r.out_reason, ESR_OUT_NOT_SUPPORT);
+    cr_assert_str_eq(prof(&r), "Physiotherapy");
+}
+
+Test(classify, technician_out_of_scope)
+{
+    esr_record r = classified("S4T", "Band 4", 100000);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(r.out_reason, ESR_OUT_TECHNICIAN);
+}
+
+Test(classify, zero_fte_out_of_scope)
+{
+    esr_record r = classified("S9E", "Band 2", 0);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(r.out_reason, ESR_OUT_ZERO_FTE);
+    cr_assert_str_eq(role(&r), "Assistant", "still classified");
+}
+
+Test(classify, blank_code_out_of_scope)
+{
+    esr_record r = classified("", "Band 3", 100000);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(r.occ_state, ESR_OCC_MISSING);
+    cr_assert_eq(r.out_reason, ESR_OUT_NO_CODE);
+    cr_assert_eq(r.profession, m->prof_unknown);
+    cr_assert_eq(r.role, m->role_none);
+}
+
+Test(classify, malformed_and_unknown_codes)
+{
+    static const char *const malformed[] = {"S9", "S9EE", "S-E", "S 9", "\xc3\xa9" "E"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        esr_record r = classified(malformed[i], "", 100000);
+        cr_assert_eq(r.occ_state, ESR_OCC_MALFORMED, "\"%s\"", malformed[i]);
+        cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+        cr_assert_eq(r.out_reason, ESR_OUT_NO_CODE);
+    }
+    esr_record r = classified("ZZ9", "", 100000);
+    cr_assert_eq(r.occ_state, ESR_OCC_UNKNOWN);
+    cr_assert_eq(r.out_reason, ESR_OUT_NO_CODE);
+    cr_assert_str_eq(r.occ_code, "ZZ9");
+}
+
+Test(classify, lowercase_code_accepted)
+{
+    esr_record r = classified("s9e", "band 2", 100000);
+    cr_assert_eq(r.occ_state, ESR_OCC_VALID);
+    cr_assert_str_eq(r.occ_code, "S9E");
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_str_eq(prof(&r), "Physiotherapy");
+    cr_assert_str_eq(role(&r), "Assistant");
+}
+
+Test(classify, retired_code_in_scope)
+{
+    esr_record r = classified("A2A", "Band 3", 100000);
+    cr_assert_eq(r.occ_state, ESR_OCC_RETIRED);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_str_eq(prof(&r), "Paramedic/ambulance");
+    r = classified("H1S", "Band 2", 50000);
+    cr_assert_eq(r.occ_state, ESR_OCC_RETIRED);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_str_eq(role(&r), "Healthcare assistant");
+    cr_assert_eq(r.level, 2);
+}
+
+Test(classify, level_from_band_for_assistant)
+{
+    cr_assert_eq(classified("S9E", "Band 2", 100000).level, 2);
+    cr_assert_eq(classified("S9E", "Band 3", 100000).level, 3);
+    cr_assert_eq(classified("S9E", "AfC Band 3", 100000).level, 3);
+    /* clamped into the role's range 2-3 */
+    cr_assert_eq(classified("S9E", "Band 1", 100000).level, 2);
+    cr_assert_eq(classified("S9E", "Band 4", 100000).level, 3);
+    /* no band, unknown band, or a band without an AfC rank: level unknown */
+    cr_assert_eq(classified("S9E", "", 100000).level, 0);
+    cr_assert_eq(classified("S9E", "Grade Z", 100000).level, 0);
+    cr_assert_eq(classified("S9E", "Spot Salary", 100000).level, 0);
+}
+
+Test(classify, band_and_area_lookups)
+{
+    esr_record r = rec("S9E", "AfC Band 4", 100000);
+    r.f[ESR_COL_AREA_OF_WORK] = "physiotherapy";
+    classify_record(cls, &r);
+    cr_assert_geq(r.band, 0);
+    cr_assert_str_eq(m->bands[r.band].name, "Band 4");
+    cr_assert_geq(r.area, 0);
+    cr_assert_str_eq(m->areas[r.area], "Physiotherapy");
+
+    r = rec("S9E", "Band 99", 100000);
+    r.f[ESR_COL_AREA_OF_WORK] = "Underwater Basket Weaving";
+    classify_record(cls, &r);
+    cr_assert_eq(r.band, -1);
+    cr_assert_eq(r.area, -1);
+}
+
+Test(classify, code_only_mode_same_for_coded_rows)
+{
+    esr_classifier *c2 = classify_new(m, ESR_CLASSIFY_CODE_ONLY);
+    cr_assert_not_null(c2);
+    esr_record a = rec("S5E", "Band 4", 100000), b = a;
+    classify_record(cls, &a);
+    classify_record(c2, &b);
+    cr_assert_eq(a.scope, b.scope);
+    cr_assert_eq(a.profession, b.profession);
+    cr_assert_eq(a.role, b.role);
+    cr_assert_eq(a.level, b.level);
+    classify_free(c2);
+}

@@ -1,0 +1,273 @@
+/* test_mappings.c - the project's mapping tables load, index and validate. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <string.h>
+
+#include "mappings.h"
+#include "text.h"
+#include "unit_helpers.h"
+
+static const esr_occ *occ(const esr_mappings *m, const char *code)
+{
+    size_t i;
+    cr_assert(esr_strmap_get(m->occ_by_code, code, strlen(code), &i), "code %s not indexed", code);
+    cr_assert_lt(i, m->nocc);
+    return &m->occ[i];
+}
+
+static const char *band_of(const esr_mappings *m, const char *label)
+{
+    esr_buf k = {0};
+    cr_assert_eq(text_key(label, &k), 0);
+    size_t i;
+    int found = esr_strmap_get(m->band_by_key, k.data, k.len, &i);
+    esr_buf_free(&k);
+    if (!found)
+        return NULL;
+    cr_assert_lt(i, m->nbands);
+    return m->bands[i].name;
+}
+
+Test(mappings, open_project_mappings)
+{
+    esr_mappings *m = th_mappings();
+    cr_assert_gt(m->nocc, 600);
+    cr_assert_gt(m->nprof, 10);
+    cr_assert_gt(m->nroles, 10);
+    cr_assert_gt(m->nbands, 10);
+    cr_assert_gt(m->nareas, 50);
+    cr_assert_str_eq(m->prof[m->prof_unknown].name, "Unknown");
+    cr_assert_geq(m->prof_odp, 0);
+    cr_assert_str_eq(m->prof[m->prof_odp].name, "Operating department practice");
+    cr_assert_str_eq(m->roles[m->role_none].name, "Not a support role");
+    cr_assert_not(m->roles[m->role_none].in_scope);
+    cr_assert_eq(strlen(m->sha256), 64);
+    cr_assert_neq(strcmp(m->version, "unversioned"), 0, "VERSION file read");
+    for (int r = 0; r < ESR_RULE_COUNT; r++)
+        cr_assert_not_null(m->rules[r].message, "rule %s has a message", rule_id(r));
+    cr_assert_eq(m->rules[ESR_RULE_ROW_TORN].severity, ESR_SEV_ERROR);
+    cr_assert_eq(m->rules[ESR_RULE_AREA_BLANK].severity, ESR_SEV_WARNING);
+    mappings_close(m);
+}
+
+Test(mappings, occupation_lookups)
+{
+    esr_mappings *m = th_mappings();
+    const esr_occ *o = occ(m, "S9E");
+    cr_assert_str_eq(o->code, "S9E");
+    cr_assert_str_eq(m->prof[o->profession].name, "Physiotherapy");
+    cr_assert_str_eq(m->roles[o->role].name, "Assistant");
+    cr_assert_not(o->retired);
+    cr_assert(o->profession_specific);
+    cr_assert_gt(o->line, 1);
+
+    o = occ(m, "H1S");
+    cr_assert(o->retired, "H1S is retired, not invalid");
+    cr_assert_str_eq(m->prof[o->profession].name, "Paramedic/ambulance");
+    cr_assert_str_eq(m->roles[o->role].name, "Healthcare assistant");
+
+    o = occ(m, "A2A");
+    cr_assert(o->retired);
+
+    o = occ(m, "S5E");
+    cr_assert_str_eq(m->roles[o->role].name, "Assistant practitioner");
+    cr_assert_eq(m->roles[o->role].level_lo, 4);
+    cr_assert_eq(m->roles[o->role].level_hi, 4);
+
+    cr_assert_not(esr_strmap_get(m->occ_by_code, "ZZZ", 3, NULL));
+    mappings_close(m);
+}
+
+Test(mappings, roles_levels)
+{
+    esr_mappings *m = th_mappings();
+    size_t i;
+    cr_assert(esr_strmap_get(m->role_by_name, "Assistant", 9, &i));
+    cr_assert_eq(m->roles[i].level_lo, 2);
+    cr_assert_eq(m->roles[i].level_hi, 3);
+    cr_assert(m->roles[i].in_scope);
+    mappings_close(m);
+}
+
+Test(mappings, band_labels)
+{
+    esr_mappings *m = th_mappings();
+    cr_assert_str_eq(band_of(m, "AfC Band 4"), "Band 4");
+    cr_assert_str_eq(band_of(m, "Band 4"), "Band 4");
+    cr_assert_str_eq(band_of(m, "band_3"), "Band 3");
+    cr_assert_str_eq(band_of(m, "B2"), "Band 2");
+    cr_assert_str_eq(band_of(m, "Agenda for Change Band 8a"), "Band 8a");
+    cr_assert_null(band_of(m, "Band 12"));
+    size_t i;
+    esr_buf k = {0};
+    text_key("Band 8c", &k);
+    cr_assert(esr_strmap_get(m->band_by_key, k.data, k.len, &i));
+    cr_assert_eq(m->bands[i].rank, 8);
+    esr_buf_free(&k);
+    mappings_close(m);
+}
+
+Test(mappings, areas_and_columns_and_orgs)
+{
+    esr_mappings *m = th_mappings();
+    esr_buf k = {0};
+    size_t i;
+    text_key("PHYSIOTHERAPY", &k);
+    cr_assert(esr_strmap_get(m->area_by_key, k.data, k.len, &i));
+    cr_assert_str_eq(m->areas[i], "Physiotherapy");
+    text_key("Contracted WTE", &k);
+    cr_assert(esr_strmap_get(m->col_by_key, k.data, k.len, &i));
+    esr_buf_free(&k);
+
+    const char *name, *region;
+    mappings_org(m, "R0A", &name, &region);
+    cr_assert_str_eq(name, "MANCHESTER UNIVERSITY NHS FOUNDATION TRUST");
+    cr_assert_str_eq(region, "North West");
+    mappings_org(m, "NOPE", &name, &region);
+    cr_assert_str_eq(name, "");
+    cr_assert_str_eq(region, "");
+    mappings_close(m);
+}
+
+/* A temp dir per test, removed by the suite's fini even when a test fails. */
+static char dir[PATH_MAX];
+
+static void cleanup(void)
+{
+    if (*dir)
+        th_rm_rf(dir);
+}
+
+TestSuite(mappings, .fini = cleanup);
+
+/* Copy the project's mappings into a temp dir. */
+static void copy_mappings(const char *to)
+{
+    DIR *d = opendir(ESR_MAPPINGS_DIR);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char from[PATH_MAX], dst[PATH_MAX];
+        th_join(from, ESR_MAPPINGS_DIR, e->d_name);
+        th_join(dst, to, e->d_name);
+        size_t n;
+        char *data = th_read(from, &n);
+        if (!data)
+            continue;
+        th_write(dst, data, n);
+        free(data);
+    }
+    closedir(d);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+Test(mappings, copy_loads_with_same_checksum)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    esr_mappings *a = th_mappings(), *b = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &b, &err), ESR_OK, "%s", err.msg);
+    cr_assert_str_eq(a->sha256, b->sha256, "checksum depends on content, not location");
+    mappings_close(b);
+
+    /* any change to a table changes the checksum */
+    char p[PATH_MAX];
+    th_join(p, dir, "areas_of_work.csv");
+    char *t = th_read(p, NULL);
+    size_t n = strlen(t);
+    t = realloc(t, n + 64);
+    strcat(t, "Hydrotherapy Pool,test\n");
+    th_write(p, t, strlen(t));
+    free(t);
+    cr_assert_eq(mappings_open(dir, &b, &err), ESR_OK, "%s", err.msg);
+    cr_assert_str_neq(a->sha256, b->sha256);
+    mappings_close(b);
+    mappings_close(a);
+}
+
+Test(mappings, duplicate_occupation_code_names_line)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX];
+    th_join(p, dir, "occupation_codes.csv");
+    char *t = th_read(p, NULL);
+    cr_assert_not_null(t);
+    size_t n = strlen(t);
+    cr_assert_eq(t[n - 1], '\n');
+    size_t dup_line = count_lines(t) + 1;
+    const char *row = "S9E,Assistant in Physiotherapy,S,Assistant,Physiotherapy,valid,Support to ST&T "
+                      "staff,Support to AHPs,Physiotherapy,yes,Assistant\n";
+    t = realloc(t, n + strlen(row) + 1);
+    strcat(t, row);
+    th_write(p, t, strlen(t));
+    free(t);
+
+    esr_mappings *m = (esr_mappings *)1;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING, "%s", err.msg);
+    cr_assert_null(m);
+    char want[64];
+    snprintf(want, sizeof want, "occupation_codes.csv:%zu", dup_line);
+    cr_assert(strstr(err.msg, want) != NULL, "want \"%s\" in \"%s\"", want, err.msg);
+    cr_assert(strstr(err.msg, "S9E") != NULL, "%s", err.msg);
+}
+
+Test(mappings, unknown_profession_names_line)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX];
+    th_join(p, dir, "occupation_codes.csv");
+    char *t = th_read(p, NULL);
+    size_t line = count_lines(t) + 1;
+    const char *row = "Z9Z,Test,Z,Assistant,Test,valid,x,y,Basket weaving,yes,Assistant\n";
+    t = realloc(t, strlen(t) + strlen(row) + 1);
+    strcat(t, row);
+    th_write(p, t, strlen(t));
+    free(t);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
+    char want[64];
+    snprintf(want, sizeof want, "occupation_codes.csv:%zu", line);
+    cr_assert(strstr(err.msg, want) != NULL, "want \"%s\" in \"%s\"", want, err.msg);
+    cr_assert(strstr(err.msg, "Basket weaving") != NULL, "%s", err.msg);
+}
+
+Test(mappings, missing_table_is_mapping_error)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX];
+    th_join(p, dir, "bands.csv");
+    cr_assert_eq(unlink(p), 0);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
+    cr_assert(strstr(err.msg, "bands.csv") != NULL, "%s", err.msg);
+}
+
+Test(mappings, missing_rule_is_mapping_error)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX];
+    th_join(p, dir, "dq_rules.csv");
+    const char *rules = "rule_id,severity,field,message\nrow_torn,error,(row),torn\n";
+    th_write(p, rules, strlen(rules));
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
+    cr_assert(strstr(err.msg, "field_too_big") != NULL, "%s", err.msg);
+}

@@ -1,0 +1,177 @@
+/* test_schema.c - header names to canonical columns. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "schema.h"
+#include "unit_helpers.h"
+
+static esr_mappings *m;
+
+static void setup(void)
+{
+    m = th_mappings();
+}
+
+static void teardown(void)
+{
+    mappings_close(m);
+}
+
+TestSuite(schema, .init = setup, .fini = teardown);
+
+typedef struct hrow {
+    esr_row row;
+    char *f[32];
+    size_t lens[32];
+} hrow;
+
+static void mkrow(hrow *h, const char *const *names, size_t n, uint64_t line)
+{
+    memset(h, 0, sizeof *h);
+    cr_assert_leq(n, 32);
+    for (size_t i = 0; i < n; i++) {
+        h->f[i] = strdup(names[i]);
+        h->lens[i] = strlen(names[i]);
+    }
+    h->row.nfields = n;
+    h->row.fields = h->f;
+    h->row.lens = h->lens;
+    h->row.line = line;
+    h->row.end_line = line;
+}
+
+static void rowfree(hrow *h)
+{
+    for (size_t i = 0; i < h->row.nfields; i++)
+        free(h->f[i]);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+Test(schema, aliases_in_shuffled_order)
+{
+    static const char *const names[] = {
+        "Contracted WTE", "  Occ Code ", "Organisation Code", "AREA OF WORK", "Job Title",
+        "assignment_no",  "Emp No",      "Grade",             "Staff Group",  "Primary Assignment",
+        "Hire Date",      "Job Role",    "Assignment Category", "Assignment Status", "Org Name"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(s->ncols, N(names));
+    cr_assert_eq(s->pos[ESR_COL_FTE], 0);
+    cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], 1);
+    cr_assert_eq(s->pos[ESR_COL_ORG_CODE], 2);
+    cr_assert_eq(s->pos[ESR_COL_AREA_OF_WORK], 3);
+    cr_assert_eq(s->pos[ESR_COL_POSITION_TITLE], 4);
+    cr_assert_eq(s->pos[ESR_COL_ASSIGNMENT_NUMBER], 5);
+    cr_assert_eq(s->pos[ESR_COL_EMPLOYEE_NUMBER], 6);
+    cr_assert_eq(s->pos[ESR_COL_PAY_BAND], 7);
+    cr_assert_eq(s->pos[ESR_COL_STAFF_GROUP], 8);
+    cr_assert_eq(s->pos[ESR_COL_PRIMARY_FLAG], 9);
+    cr_assert_eq(s->pos[ESR_COL_START_DATE], 10);
+    cr_assert_eq(s->pos[ESR_COL_JOB_ROLE], 11);
+    cr_assert_eq(s->pos[ESR_COL_ASSIGNMENT_CATEGORY], 12);
+    cr_assert_eq(s->pos[ESR_COL_ASSIGNMENT_STATUS], 13);
+    cr_assert_eq(s->pos[ESR_COL_ORG_NAME], 14);
+    for (size_t i = 0; i < N(names); i++)
+        cr_assert_eq(s->kind[i], 1, "column %zu (%s) mapped", i, names[i]);
+    cr_assert_str_eq(s->header[1], "Occ Code", "header names kept, trimmed");
+    schema_free(s);
+    rowfree(&h);
+}
+
+Test(schema, pii_unknown_and_duplicate_columns)
+{
+    static const char *const names[] = {"Full Name", "FTE",     "Favourite Colour", "NI Number",
+                                        "Position Title", "Date of Birth", "WTE", "",
+                                        "Surname"};
+    hrow h;
+    mkrow(&h, names, N(names), 3);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(s->kind[0], 2, "Full Name is PII");
+    cr_assert_eq(s->kind[1], 1);
+    cr_assert_eq(s->kind[2], 0, "unknown column");
+    cr_assert_eq(s->kind[3], 2, "NI Number is PII");
+    cr_assert_eq(s->kind[4], 1);
+    cr_assert_eq(s->kind[5], 2, "Date of Birth is PII");
+    cr_assert_eq(s->kind[6], 3, "a second FTE alias is a duplicate");
+    cr_assert_eq(s->kind[7], 0, "empty header");
+    cr_assert_eq(s->kind[8], 2);
+    cr_assert_eq(s->pos[ESR_COL_FTE], 1, "the first alias wins");
+    cr_assert_eq(s->pos[ESR_COL_POSITION_TITLE], 4);
+    cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], -1);
+    cr_assert_eq(s->pos[ESR_COL_EMPLOYEE_NUMBER], -1);
+    /* PII columns are never bound to a canonical field */
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        cr_assert(s->pos[c] != 0 && s->pos[c] != 3 && s->pos[c] != 5 && s->pos[c] != 8);
+    schema_free(s);
+    rowfree(&h);
+}
+
+Test(schema, missing_fte_names_aliases)
+{
+    static const char *const names[] = {"Employee Number", "Occupation Code", "Job Title", "Hours"};
+    hrow h;
+    mkrow(&h, names, N(names), 7);
+    esr_schema *s = (esr_schema *)1;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "export.csv", &s, &err), ESR_ERR_SCHEMA);
+    cr_assert_null(s);
+    cr_assert_eq(err.status, ESR_ERR_SCHEMA);
+    cr_assert(strstr(err.msg, "fte") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "Contracted WTE") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "Assignment FTE") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "export.csv:7") != NULL, "names the file and header line: %s",
+              err.msg);
+    rowfree(&h);
+}
+
+Test(schema, missing_code_and_title)
+{
+    static const char *const names[] = {"Employee Number", "FTE", "Band"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_ERR_SCHEMA);
+    cr_assert(strstr(err.msg, "Occupation Code") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "Position Title") != NULL, "%s", err.msg);
+    rowfree(&h);
+
+    /* either one alone is enough */
+    static const char *const only_title[] = {"FTE", "Job Title"};
+    mkrow(&h, only_title, N(only_title), 1);
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_OK, "%s", err.msg);
+    schema_free(s);
+    rowfree(&h);
+}
+
+Test(schema, fill_points_at_trimmed_fields)
+{
+    static const char *const names[] = {"Occupation Code", "Contracted FTE", "Surname", "Area of Work"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_OK, "%s", err.msg);
+    static const char *const data[] = {" S9E ", "\xc2\xa0" "0.5", "Smith"};
+    hrow d;
+    mkrow(&d, data, N(data), 2); /* a short row: area_of_work absent */
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    record_clear(&r);
+    schema_fill(s, &d.row, &r);
+    cr_assert_str_eq(r.f[ESR_COL_OCCUPATION_CODE], "S9E");
+    cr_assert_str_eq(r.f[ESR_COL_FTE], "0.5");
+    cr_assert_str_eq(r.f[ESR_COL_AREA_OF_WORK], "");
+    cr_assert_str_eq(r.f[ESR_COL_EMPLOYEE_NUMBER], "");
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        cr_assert(strcmp(r.f[c], "Smith") != 0, "PII reached a canonical field");
+    schema_free(s);
+    rowfree(&h);
+    rowfree(&d);
+}

@@ -1,0 +1,280 @@
+/* test_validate.c - rejection rules and data-quality findings. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "classify.h"
+#include "unit_helpers.h"
+#include "validate.h"
+
+static esr_mappings *m;
+static esr_validator *val;
+static esr_classifier *cls;
+
+static void setup(void)
+{
+    m = th_mappings();
+    val = validate_new(m);
+    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    cr_assert_not_null(val);
+    cr_assert_not_null(cls);
+}
+
+static void teardown(void)
+{
+    classify_free(cls);
+    validate_free(val);
+    mappings_close(m);
+}
+
+TestSuite(validate, .init = setup, .fini = teardown);
+
+static esr_record rec(const char *org, const char *asg, const char *code, const char *fte)
+{
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    record_clear(&r);
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r.f[c] = "";
+    r.f[ESR_COL_ORG_CODE] = org;
+    r.f[ESR_COL_ASSIGNMENT_NUMBER] = asg;
+    r.f[ESR_COL_OCCUPATION_CODE] = code;
+    r.f[ESR_COL_POSITION_TITLE] = "Physiotherapy Assistant";
+    r.f[ESR_COL_FTE] = fte;
+    r.f[ESR_COL_PAY_BAND] = "Band 3";
+    r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
+    return r;
+}
+
+static int has(const esr_record *r, int rule)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].rule == rule)
+            return 1;
+    return 0;
+}
+
+static const char *detail(const esr_record *r, int rule)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].rule == rule)
+            return r->findings[i].detail;
+    return NULL;
+}
+
+/* validate_fields, classify, validate_record: as run.c chains them. */
+static int full(esr_record *r)
+{
+    int ok = validate_fields(val, r);
+    if (ok == 0) {
+        classify_record(cls, r);
+        validate_record(val, r);
+    }
+    return ok;
+}
+
+Test(validate, fte_parsed_on_success)
+{
+    esr_record r = rec("R0A", "1-1", "S9E", "0.53333");
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_eq(r.fte_e5, 53333);
+    cr_assert_eq(r.reason_rule, -1);
+}
+
+Test(validate, fte_not_a_number)
+{
+    static const char *const bad[] = {"n/a", "1,0", "", "one", "1.2.3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        esr_record r = rec("R0A", "", "S9E", bad[i]);
+        cr_assert_neq(validate_fields(val, &r), 0, "\"%s\"", bad[i]);
+        cr_assert_eq(r.scope, ESR_SCOPE_REJECTED);
+        cr_assert_eq(r.reason_rule, ESR_RULE_FTE_NOT_NUMBER, "\"%s\": rule %d", bad[i], r.reason_rule);
+        cr_assert_str_eq(r.reason_detail, bad[i]);
+    }
+}
+
+Test(validate, fte_negative)
+{
+    esr_record r = rec("R0A", "9", "S9E", "-0.5");
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.scope, ESR_SCOPE_REJECTED);
+    cr_assert_eq(r.reason_rule, ESR_RULE_FTE_NEGATIVE);
+    cr_assert_str_eq(r.reason_detail, "-0.5");
+    /* "-0" is zero, not negative */
+    r = rec("R0A", "", "S9E", "-0");
+    cr_assert_eq(validate_fields(val, &r), 0);
+}
+
+Test(validate, no_code_no_title)
+{
+    esr_record r = rec("R0A", "", "", "1");
+    r.f[ESR_COL_POSITION_TITLE] = "";
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.reason_rule, ESR_RULE_NO_CODE_NO_TITLE);
+    /* a title alone is enough */
+    r = rec("R0A", "", "", "1");
+    cr_assert_eq(validate_fields(val, &r), 0);
+}
+
+Test(validate, duplicate_assignment_same_org)
+{
+    esr_record a = rec("R0A", "12345678-2", "S9E", "1");
+    cr_assert_eq(validate_fields(val, &a), 0);
+    esr_record b = rec("R0A", "12345678-2", "S9E", "0.5");
+    cr_assert_neq(validate_fields(val, &b), 0);
+    cr_assert_eq(b.scope, ESR_SCOPE_REJECTED);
+    cr_assert_eq(b.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
+    cr_assert_str_eq(b.reason_detail, "12345678-2");
+    /* and again the third time */
+    esr_record c = rec("R0A", "12345678-2", "S9E", "0.5");
+    cr_assert_neq(validate_fields(val, &c), 0);
+}
+
+Test(validate, same_assignment_other_org_is_not_duplicate)
+{
+    esr_record a = rec("R0A", "777", "S9E", "1");
+    esr_record b = rec("R0B", "777", "S9E", "1");
+    esr_record c = rec("", "777", "S9E", "1");
+    cr_assert_eq(validate_fields(val, &a), 0);
+    cr_assert_eq(validate_fields(val, &b), 0);
+    cr_assert_eq(validate_fields(val, &c), 0);
+    /* the key cannot be confused by moving characters between org and number */
+    esr_record d = rec("R0", "A777", "S9E", "1");
+    cr_assert_eq(validate_fields(val, &d), 0);
+}
+
+Test(validate, blank_assignment_never_duplicate)
+{
+    for (int i = 0; i < 3; i++) {
+        esr_record r = rec("R0A", "", "S9E", "1");
+        cr_assert_eq(validate_fields(val, &r), 0);
+    }
+}
+
+Test(validate, rejected_fte_does_not_reserve_assignment)
+{
+    esr_record a = rec("R0A", "55", "S9E", "oops");
+    cr_assert_neq(validate_fields(val, &a), 0);
+    esr_record b = rec("R0A", "55", "S9E", "1");
+    cr_assert_eq(validate_fields(val, &b), 0, "the corrected row is not a duplicate");
+}
+
+Test(validate, torn_and_oversize_rows)
+{
+    char *f[3] = {"a", "b", "c"};
+    size_t lens[3] = {1, 1, 1};
+    esr_row row = {.nfields = 3, .fields = f, .lens = lens, .line = 5, .end_line = 5};
+    cr_assert_eq(validate_row(val, &row, 3), -1);
+    cr_assert_eq(validate_row(val, &row, 4), ESR_RULE_ROW_TORN);
+    cr_assert_eq(validate_row(val, &row, 2), ESR_RULE_ROW_TORN);
+    esr_row big = {.fault = ESR_ROW_FIELD_TOO_BIG, .line = 6};
+    cr_assert_eq(validate_row(val, &big, 3), ESR_RULE_FIELD_TOO_BIG);
+    esr_row wide = {.fault = ESR_ROW_TOO_MANY_COLUMNS, .line = 7};
+    cr_assert_eq(validate_row(val, &wide, 3), ESR_RULE_ROW_TORN);
+}
+
+Test(validate, clean_row_has_no_findings)
+{
+    esr_record r = rec("R0A", "1", "S9E", "1");
+    cr_assert_eq(full(&r), 0);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_eq(r.nfindings, 0, "first finding: %s",
+                 r.nfindings ? rule_id(r.findings[0].rule) : "");
+}
+
+Test(validate, area_blank_and_unknown)
+{
+    esr_record r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_AREA_OF_WORK] = "";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_AREA_BLANK));
+    cr_assert_not(has(&r, ESR_RULE_AREA_UNKNOWN));
+
+    r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_AREA_OF_WORK] = "Moon Base";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_AREA_UNKNOWN));
+    cr_assert_str_eq(detail(&r, ESR_RULE_AREA_UNKNOWN), "Moon Base");
+    cr_assert_not(has(&r, ESR_RULE_AREA_BLANK));
+}
+
+Test(validate, band_unknown_and_blank)
+{
+    esr_record r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_PAY_BAND] = "Grade Q";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_BAND_UNKNOWN));
+    cr_assert_str_eq(detail(&r, ESR_RULE_BAND_UNKNOWN), "Grade Q");
+
+    r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_PAY_BAND] = "";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_BAND_BLANK));
+    cr_assert_not(has(&r, ESR_RULE_BAND_UNKNOWN));
+}
+
+Test(validate, band_ap_not_4)
+{
+    esr_record r = rec("R0A", "", "S5E", "1");
+    r.f[ESR_COL_PAY_BAND] = "Band 3";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_BAND_AP_NOT_4));
+    cr_assert_str_eq(detail(&r, ESR_RULE_BAND_AP_NOT_4), "Band 3");
+
+    r = rec("R0A", "", "S5E", "1");
+    r.f[ESR_COL_PAY_BAND] = "AfC Band 4";
+    full(&r);
+    cr_assert_not(has(&r, ESR_RULE_BAND_AP_NOT_4));
+}
+
+Test(validate, band_high_support)
+{
+    esr_record r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_PAY_BAND] = "Band 6";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_BAND_HIGH_SUPPORT));
+}
+
+Test(validate, fte_high)
+{
+    esr_record r = rec("R0A", "", "S9E", "1.50001");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_FTE_HIGH));
+    cr_assert_str_eq(detail(&r, ESR_RULE_FTE_HIGH), "1.50001");
+    r = rec("R0A", "", "S9E", "1.5");
+    full(&r);
+    cr_assert_not(has(&r, ESR_RULE_FTE_HIGH), "1.5 itself is not above 1.5");
+}
+
+Test(validate, occupation_findings)
+{
+    esr_record r = rec("R0A", "", "A2A", "1");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_OCC_RETIRED));
+    cr_assert_str_eq(detail(&r, ESR_RULE_OCC_RETIRED), "A2A");
+
+    r = rec("R0A", "", "QQ9", "1");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_OCC_UNKNOWN));
+    cr_assert_str_eq(detail(&r, ESR_RULE_OCC_UNKNOWN), "QQ9");
+
+    r = rec("R0A", "", "", "1");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_OCC_MISSING));
+
+    r = rec("R0A", "", "S9EX", "1");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_OCC_MALFORMED));
+}
+
+Test(validate, out_of_scope_rows_get_no_field_findings)
+{
+    esr_record r = rec("R0A", "", "S1E", "9");
+    r.f[ESR_COL_AREA_OF_WORK] = "";
+    r.f[ESR_COL_PAY_BAND] = "";
+    full(&r);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_not(has(&r, ESR_RULE_AREA_BLANK));
+    cr_assert_not(has(&r, ESR_RULE_BAND_BLANK));
+    cr_assert_not(has(&r, ESR_RULE_FTE_HIGH));
+}
