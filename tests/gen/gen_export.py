@@ -22,16 +22,19 @@ import gzip
 import hashlib
 import json
 import os
+import queue
 import random
 import re
 import sys
+import threading
 from decimal import Decimal, ROUND_HALF_EVEN
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.normpath(os.path.join(HERE, "..", "data"))
 UNIT = 100000                       # 1 FTE = 100000 units of 0.00001 FTE
 PLAN_VERSION = 1
-PII_PERSON_CAP = 250000             # list every person's PII up to this many
+TIMING = os.environ.get("ESRGEN_TIMING") == "1"
+PII_POOL = 1 << 18                  # distinct PII tuples: unique per person up to this many persons
 
 # --------------------------------------------------------------------------
 # reference data (copied from ../shared/reference into tests/data)
@@ -404,6 +407,8 @@ NI_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
 NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"
 NI_BAD = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 NI_PREFIXES = [a + b for a in NI_FIRST for b in NI_SECOND if a + b not in NI_BAD]
+PC_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+N_FIRST, N_SUR, N_STREETS, N_STYPES, N_TOWNS = len(FIRST), len(SURNAMES), len(STREETS), len(STREET_TYPES), len(TOWNS)
 
 NOTES_PLAIN = ["Phased return, 4 weeks", "Acting up to Band 4 \"temporary\"", "Flexible working, Tue/Thu",
                "Bank shifts also", "TUPE transfer 2019", "Secondment to ICS, ends 31/03/2021"]
@@ -413,6 +418,7 @@ NOTES_MULTILINE = ["Reduced hours agreed,\nreview at 6 months \"OH advice\"",
 COST_CENTRES = ["CC4711 Therapies", "CC4712 Physiotherapy Outpatients", "CC5120 Theatres, Day Surgery",
                 "CC3301 Medicine, Ward 7", "CC6200 Imaging", "CC2105 Community Services",
                 "CC8801 Emergency Operations", "CC8840 Patient Transport, North", "CC1001 Corporate"]
+N_CC = len(COST_CENTRES)
 
 # Header aliases (design's input table) and per-run spellings of PII / extras
 ALIASES = {
@@ -471,6 +477,20 @@ def expand(pairs):
     return out
 
 
+_T0 = [None]
+
+
+def phase(label):
+    """ESRGEN_TIMING=1: print CPU and wall seconds per phase on stderr."""
+    if not TIMING:
+        return
+    import time
+    now = (time.process_time(), time.perf_counter())
+    if _T0[0] is not None:
+        sys.stderr.write("gen_export: %-28s cpu %6.2fs wall %6.2fs\n" % (label, now[0] - _T0[0][0], now[1] - _T0[0][1]))
+    _T0[0] = now
+
+
 def fmt_units(u):
     return "%d.%05d" % divmod(u, UNIT)
 
@@ -486,6 +506,26 @@ def band_key(b):
 # --------------------------------------------------------------------------
 # generator
 # --------------------------------------------------------------------------
+
+
+class HashingWriter:
+    """File wrapper that counts and SHA-256-hashes what is written (no second read of a big export)."""
+
+    def __init__(self, f):
+        self.f = f
+        self.sha = hashlib.sha256()
+        self.n = 0
+
+    def write(self, b):
+        self.sha.update(b)
+        self.n += len(b)
+        return self.f.write(b)
+
+    def flush(self):
+        self.f.flush()
+
+    def close(self):
+        self.f.close()
 
 
 class Gen:
@@ -528,48 +568,89 @@ class Gen:
     # ---- people ---------------------------------------------------------
     def setup_people(self):
         rng = self.rng
-        self.name_style = rng.choice(["surname_first", "surname_first", "first_surname"])
-        self.ni_style = rng.choice(["spaced", "compact"])
+        self.name_style = rng.choice([True, True, False])    # True: "Surname, First"
+        self.ni_style = rng.choice([True, False])            # True: "AB 12 34 56 C"
         d0 = datetime.date(1958, 1, 1)
         n = (datetime.date(2002, 12, 31) - d0).days + 1
         self.dob_pool = [(d0 + datetime.timedelta(days=k)).strftime("%d/%m/%Y") for k in range(n)]
+        self.n_dob = n
         s0 = datetime.date(2003, 1, 6)
         n = (datetime.date(2020, 1, 31) - s0).days + 1
         self.start_pool = [(s0 + datetime.timedelta(days=k)).strftime("%d/%m/%Y") for k in range(n)]
         self.emp_off = self.mix(7, 7) % 90000000
         self.ni_mod = len(NI_PREFIXES) * 1000000
         self.ni_off = self.mix(8, 8) % self.ni_mod
+        self._pii = {}
 
     def emp(self, p):
         return str(10000000 + (p * 7777777 + self.emp_off) % 90000000)
 
-    def name(self, p):
-        f = FIRST[self.mix(p, 1) % len(FIRST)]
-        s = SURNAMES[self.mix(p, 2) % len(SURNAMES)]
-        if self.name_style == "surname_first":
-            return "%s, %s" % (s, f)
-        return "%s %s" % (f, s)
+    def person(self, p):
+        """(employee no, full name, NI number, date of birth, address, cost centre, last-updated,
+        start-date seed) for person p.  The employee number is unique per person; the PII part is a
+        pure function of p % PII_POOL (so it is unique up to PII_POOL persons and bounded beyond)."""
+        k = p % PII_POOL
+        t = self._pii.get(k)
+        if t is None:
+            t = self._pii[k] = self.pii_calc(k)
+        return (str(10000000 + (p * 7777777 + self.emp_off) % 90000000),) + t
 
-    def ni(self, p):
+    def pii_calc(self, p):
+        """Pure function of (seed, p): three integer hashes, no RNG state."""
+        salt = self.salt
+        x = (p * 0x9E3779B1 + salt) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        h1 = (x >> 16) ^ x
+        x = (p * 0x85EBCA77 + salt + 0x68E31DA4) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        h2 = (x >> 16) ^ x
+        x = (p * 0xC2B2AE3D + salt + 0x1B56C4E9) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        h3 = (x >> 16) ^ x
+        t, fi = divmod(h1, N_FIRST)
+        t, si = divmod(t, N_SUR)
+        t, suf = divmod(t, 4)
+        cc = t % N_CC
+        if self.name_style:
+            name = SURNAMES[si] + ", " + FIRST[fi]
+        else:
+            name = FIRST[fi] + " " + SURNAMES[si]
         j = (p * 387420489 + self.ni_off) % self.ni_mod   # 3**18: coprime to 373 * 10**6, so a bijection
         pre, num = divmod(j, 1000000)
-        d = "%06d" % num
-        suf = "ABCD"[self.mix(p, 3) & 3]
-        if self.ni_style == "spaced":
-            return "%s %s %s %s %s" % (NI_PREFIXES[pre], d[0:2], d[2:4], d[4:6], suf)
-        return NI_PREFIXES[pre] + d + suf
+        if self.ni_style:
+            d = "%06d" % num
+            ni = "%s %s %s %s %s" % (NI_PREFIXES[pre], d[0:2], d[2:4], d[4:6], "ABCD"[suf])
+        else:
+            ni = "%s%06d%s" % (NI_PREFIXES[pre], num, "ABCD"[suf])
+        t, house = divmod(h2, 180)
+        t, st = divmod(t, N_STREETS)
+        t, sty = divmod(t, N_STYPES)
+        t, tw = divmod(t, N_TOWNS)
+        upd_m = t % 60
+        t, di = divmod(h3, self.n_dob)
+        t, pd = divmod(t, 10)
+        t, l1 = divmod(t, 20)
+        t, l2 = divmod(t, 20)
+        town, district = TOWNS[tw]
+        addr = "%d %s %s, %s, %s %d%s%s" % (house + 1, STREETS[st], STREET_TYPES[sty], town, district, pd,
+                                            PC_LETTERS[l1], PC_LETTERS[l2])
+        return (name, ni, self.dob_pool[di], addr, COST_CENTRES[cc], "2020-02-29 23:%02d:%02d" % (upd_m, (h3 >> 7) % 60),
+                h2 ^ h3)
+
+    def name(self, p):
+        return self.person(p)[1]
+
+    def ni(self, p):
+        return self.person(p)[2]
 
     def dob(self, p):
-        return self.dob_pool[self.mix(p, 4) % len(self.dob_pool)]
+        return self.person(p)[3]
 
     def address(self, p):
-        h = self.mix(p, 5)
-        town, district = TOWNS[h % len(TOWNS)]
-        h2 = self.mix(p, 6)
-        post = "%s %d%s%s" % (district, h2 % 10, "ABDEFGHJLNPQRSTUWXYZ"[(h2 >> 4) % 20],
-                              "ABDEFGHJLNPQRSTUWXYZ"[(h2 >> 9) % 20])
-        return "%d %s %s, %s, %s" % (1 + (h >> 8) % 180, STREETS[(h >> 16) % len(STREETS)],
-                                     STREET_TYPES[(h >> 24) % len(STREET_TYPES)], town, post)
+        return self.person(p)[4]
 
     # ---- strata ---------------------------------------------------------
     def build_strata(self, scale_dec):
@@ -714,6 +795,7 @@ class Gen:
         statuses = ["Active Assignment"] * 95 + ["Internal Secondment"] * 3 + ["Acting Up"] * 2
         blank_p = 0.15
 
+        phase("setup")
         # ---- in-scope rows: [person, stratum index, units, code, title, area, band, bandtxt, category,
         #                      status, org, asg, primary]
         rows = []
@@ -738,6 +820,7 @@ class Gen:
                              None, None, "Y"])
         n_in = len(rows)
 
+        phase("in-scope rows")
         # ---- people: pair some assignments into one person ------------------
         pid = 0
         persons = {}  # person -> list of row indexes (in-scope)
@@ -844,6 +927,7 @@ class Gen:
                     rejects_per_org[rows[st_i][10]].append(spec)
                 rej_specs.append(spec)
 
+        phase("persons, orgs, rejects")
         # ---- write --------------------------------------------------------
         self.rows = rows
         self.strata = strata
@@ -853,6 +937,7 @@ class Gen:
         write_stats = self.write(fmt, rows, strata, persons, partners, out_per_org, rejects_per_org, dup_of,
                                  titles, areas, next_pid, plan_rejects, oos_counts)
 
+        phase("write export")
         # ---- plan ---------------------------------------------------------
         plan = self.make_plan(fmt, rows, strata, sources, persons, plan_rejects, write_stats, oos_counts,
                               dict(same_cell_pairs=same_pairs, cross_cell_pairs=cross_pairs,
@@ -919,21 +1004,43 @@ class Gen:
               next_pid, plan_rejects, oos_counts):
         a = self.args
         rng = self.rng
+        rnd = rng.random
         delim = fmt["delimiter"]
         quote_all = fmt["quote_all"]
         fte_style = fmt["fte_style"]
         cols = fmt["cols"]
-        ncols = len(cols)
         order = [CI[c] for c in cols]
-        nval = len(COLS)
-        special = set(["\n", "\r", '"', delim])
+        has_upd = "x_updated" in cols
+        person = self.person
+
+        # cp1252 fast path: map the 0x80-0x9F punctuation (en dash, curly quotes...) to the code points
+        # with the same byte value, then encode as Latin-1 (a C fast path; charmap encoding is slow).
+        # Every other character cp1252 can encode is the same byte in Latin-1.
+        if fmt["encoding"] == "cp1252":
+            x1252 = {}
+            for bv in range(0x80, 0xA0):
+                try:
+                    x1252[ord(bytes([bv]).decode("cp1252"))] = bv
+                except UnicodeDecodeError:
+                    pass
+        else:
+            x1252 = None
 
         def q(s):
-            if quote_all:
-                return '"' + s.replace('"', '""') + '"'
-            if delim in s or '"' in s or "\n" in s or "\r" in s:
+            if x1252 is not None:
+                s = s.translate(x1252)
+            if quote_all or delim in s or '"' in s or "\n" in s or "\r" in s:
                 return '"' + s.replace('"', '""') + '"'
             return s
+
+        def qp(s):
+            """q() for person fields: their vocabularies are Latin-1 (checked below), no translation needed."""
+            if quote_all or delim in s or '"' in s or "\n" in s or "\r" in s:
+                return '"' + s.replace('"', '""') + '"'
+            return s
+
+        for word in FIRST + SURNAMES + STREETS + STREET_TYPES + [t for t, _ in TOWNS]:
+            word.encode("latin-1")
 
         qcache = {}
 
@@ -944,35 +1051,20 @@ class Gen:
             return v
 
         if quote_all:
-            def qn(s):   # plain (never special) fields
+            def qn(s):   # fields that never need quoting
                 return '"' + s + '"'
         else:
             def qn(s):
                 return s
+        empty = qn("")
+        prim_y, prim_n = qn("Y"), qn("N")
 
         orgs = self.orgs
         org_code_q = [qc(o["ods_code"]) for o in orgs]
         org_name_q = [qc(o["name"]) for o in orgs]
         start_pool = self.start_pool
         n_start = len(start_pool)
-        ccs = COST_CENTRES
-        updated = "2020-02-29 23:%02d:%02d"
-        has_upd = "x_updated" in cols
-
-        # out-of-scope templates
-        oos_pools = {}
-        for kind, (codes, tl, jr, sg, bands, ar) in OOS.items():
-            if codes is None:
-                continue
-            oos_pools[kind] = (codes, expand(tl) if tl else None, jr, sg, expand(bands) if bands else None,
-                               expand(ar) if ar else None)
-        kinds = {k: expand(v) for k, v in OOS_WEIGHTS.items()}
-        zero_texts = ["0", "0.00", "0.00000", "0"]
-        in_rows_by_org = [[] for _ in orgs]
-        for ri, r in enumerate(rows):
-            in_rows_by_org[r[10]].append(ri)
-        amb_templates = [ri for ri, r in enumerate(rows) if strata[r[1]]["amb"]]
-        gen_templates = [ri for ri, r in enumerate(rows) if not strata[r[1]]["amb"]]
+        start_q = [qn(x) for x in start_pool]
 
         jobrole_cache = {}
 
@@ -1008,100 +1100,93 @@ class Gen:
                 v = jobrole_cache[key] = (qc(jr), qc(sg))
             return v
 
-        # base value list for an in-scope row
-        def in_values(r, person, fte_txt=None, notes=""):
-            st = strata[r[1]]
-            v = [""] * nval
-            v[0] = qn(r[11].split("-")[0])
-            v[1] = qn(r[11])
-            v[2] = org_code_q[r[10]]
-            v[3] = org_name_q[r[10]]
-            v[4] = qc(r[4])
-            v[5] = qn(r[3])
-            jr, sg = job_role_for(r[3], st)
-            v[6] = jr
-            v[7] = sg
-            v[8] = qc(r[5])
-            v[9] = qc(r[7])
-            v[10] = qn(fte_txt if fte_txt is not None else self.fte_text(r[2], fte_style))
-            v[11] = qc(r[8])
-            v[12] = qc(r[9])
-            v[13] = qn(r[12])
-            v[14] = qn(start_pool[self.mix(person * 3 + (len(r[11]) > 8), 9) % n_start])
-            v[15] = qn(self.dob(person))
-            v[16] = q(self.name(person))
-            v[17] = qn(self.ni(person))
-            v[18] = q(self.address(person))
-            v[19] = qc(ccs[self.mix(person, 10) % len(ccs)])
-            v[20] = q(notes) if notes else ("\"\"" if quote_all else "")
-            v[21] = qn(updated % ((person >> 2) % 60, person % 60)) if has_upd else ""
+        pcache = {}
+
+        def pq(p):
+            """Quoted person fields (cached: in-scope persons recur)."""
+            v = pcache.get(p)
+            if v is None:
+                e, name, ni, dob, addr, cc, upd, hs = person(p)
+                v = pcache[p] = (qn(e), qp(name), qn(ni), qn(dob), qp(addr), qc(cc), qn(upd) if has_upd else "", hs)
             return v
 
-        def oos_values(kind, person, org, asg, primary, zero_template=None):
-            v = [""] * nval
+        def in_values(r, pf, asg, fte_txt=None, notes=""):
+            """Canonical-order field list for an in-scope-like row r with person fields pf."""
+            jr, sg = job_role_for(r[3], strata[r[1]])
+            return [pf[0], qn(asg), org_code_q[r[10]], org_name_q[r[10]], qc(r[4]), qn(r[3]), jr, sg, qc(r[5]),
+                    qc(r[7]), qn(fte_txt if fte_txt is not None else self.fte_text(r[2], fte_style)), qc(r[8]),
+                    qc(r[9]), prim_y if r[12] == "Y" else prim_n, start_q[(pf[7] + len(asg)) % n_start],
+                    pf[3], pf[1], pf[2], pf[4], pf[5], q(notes) if notes else empty, pf[6]]
+
+        # ---- out-of-scope row templates: static fields baked into a %-format string --------
+        static_ids = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+        dyn_names = {0: "e", 1: "a", 13: "pr", 14: "sd", 15: "dob", 16: "nm", 17: "ni", 18: "ad", 19: "cc",
+                     20: "no", 21: "up"}
+        mk = eval("lambda e, a, pr, sd, dob, nm, ni, ad, cc, no, up: (%s,)"
+                  % ", ".join(dyn_names[i] for i in order if i not in static_ids))
+
+        def template(org, kind, code, title, jr, sg, area, band, fte, cat):
+            stat = {2: org_code_q[org], 3: org_name_q[org], 4: qc(title), 5: qn(code), 6: jr, 7: sg, 8: qc(area),
+                    9: qc(band), 10: qn(fte), 11: qc(cat), 12: qc("Active Assignment")}
+            return (delim.join(stat[i].replace("%", "%%") if i in stat else "%s" for i in order), kind)
+
+        amb_templates = [ri for ri, r in enumerate(rows) if strata[r[1]]["amb"]]
+        gen_templates = [ri for ri, r in enumerate(rows) if not strata[r[1]]["amb"]]
+        zero_texts = ["0", "0.00", "0.00000", "0"]
+        fte_mix = self.fte_mix
+
+        def oos_static(kind, org_amb, zero_template=None):
             if kind == "zero_fte_support":
+                if zero_template is None:
+                    tl = (amb_templates if org_amb else gen_templates) or amb_templates or gen_templates
+                    zero_template = tl[int(rnd() * len(tl))]
                 tr = rows[zero_template]
-                st = strata[tr[1]]
-                code = tr[3]
-                title = tr[4]
-                area = tr[5]
-                jr, sg = job_role_for(code, st)
-                band = tr[7]
-                fte = zero_texts[int(rng.random() * 4)]
-                cat = "Bank"
+                jr, sg = job_role_for(tr[3], strata[tr[1]])
+                return (tr[3], tr[4], jr, sg, tr[5], tr[7], zero_texts[int(rnd() * 4)], "Bank")
+            codes, tl, jrl, sgn, bands, ar = OOS[kind]
+            code = codes[int(rnd() * len(codes))]
+            if kind == "registered_ahp":
+                title = S1_TITLES[code[2]]
+                jr = title
+                if rnd() < 0.3:
+                    title = "Senior " + title
+                area = ""
             else:
-                codes, tl, jrl, sgn, bands, ar = oos_pools[kind]
-                code = codes[int(rng.random() * len(codes))]
-                if kind == "registered_ahp":
-                    title = S1_TITLES[code[2]]
-                    jrl = [title]
-                    if rng.random() < 0.3:
-                        title = "Senior " + title
-                    area = ""
-                else:
-                    title = tl[int(rng.random() * len(tl))]
-                    area = ar[int(rng.random() * len(ar))] if ar else ""
-                if rng.random() < 0.12:
-                    area = ""
-                jr = qc(jrl[int(rng.random() * len(jrl))])
-                sg = qc(sgn)
-                if bands:
-                    b = bands[int(rng.random() * len(bands))]
-                    band = ("AfC Band %s" if rng.random() < 0.25 else "Band %s") % b
-                else:
-                    band = title.split()[0] if kind == "medical_dental" else ""
-                    band = {"Consultant": "Consultant", "Specialty": "Specialty Registrar",
-                            "Foundation": "Foundation Year 2", "Speciality": "Specialty Doctor"}.get(band, band)
-                fte = self.fte_text(self.fte_mix[int(rng.random() * len(self.fte_mix))], fte_style)
-                cat = "Permanent" if rng.random() < 0.9 else "Fixed Term Temp"
-            v[0] = qn(asg.split("-")[0])
-            v[1] = qn(asg)
-            v[2] = org_code_q[org]
-            v[3] = org_name_q[org]
-            v[4] = qc(title)
-            v[5] = qn(code)
-            v[6] = jr
-            v[7] = sg
-            v[8] = qc(area)
-            v[9] = qc(band)
-            v[10] = qn(fte)
-            v[11] = qc(cat)
-            v[12] = qc("Active Assignment")
-            v[13] = qn(primary)
-            v[14] = qn(start_pool[self.mix(person * 3 + 2, 9) % n_start])
-            v[15] = qn(self.dob(person))
-            v[16] = q(self.name(person))
-            v[17] = qn(self.ni(person))
-            v[18] = q(self.address(person))
-            v[19] = qc(ccs[self.mix(person, 10) % len(ccs)])
-            v[20] = "\"\"" if quote_all else ""
-            v[21] = qn(updated % ((person >> 2) % 60, person % 60)) if has_upd else ""
-            return v
+                tl = expand(tl)
+                title = tl[int(rnd() * len(tl))]
+                area = ""
+                if ar:
+                    arx = expand(ar)
+                    area = arx[int(rnd() * len(arx))]
+                jr = jrl[int(rnd() * len(jrl))]
+            if rnd() < 0.12:
+                area = ""
+            if bands:
+                bx = expand(bands)
+                b = bx[int(rnd() * len(bx))]
+                band = ("AfC Band %s" if rnd() < 0.25 else "Band %s") % b
+            else:
+                band = {"Consultant": "Consultant", "Specialty": "Specialty Registrar", "Foundation": "Foundation Year 2",
+                        "Speciality": "Specialty Doctor"}.get(title.split()[0], "")
+            fte = self.fte_text(fte_mix[int(rnd() * len(fte_mix))], fte_style)
+            cat = "Permanent" if rnd() < 0.9 else "Fixed Term Temp"
+            return (code, title, qc(jr), qc(sgn), area, band, fte, cat)
 
-        # output sink
+        kinds = {k: expand(v) for k, v in OOS_WEIGHTS.items()}
+        NPOOL = 2048
+        pools = []
+        for org, o in enumerate(orgs):
+            wk = kinds["ambulance"] if o["ambulance"] else kinds["general"]
+            pool = []
+            for _ in range(NPOOL):
+                kind = wk[int(rnd() * len(wk))]
+                pool.append(template(org, kind, *oos_static(kind, o["ambulance"])))
+            pools.append(pool)
+
+        # ---- output sink: encoding + (gzip) writing on a thread (zlib releases the GIL) ----
         path = a.out
-        raw = open(path, "wb")
-        sink = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) if a.gzip else raw
+        raw = HashingWriter(open(path, "wb"))
+        sink = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=3) if a.gzip else raw
         enc = fmt["encoding"]
         if enc == "utf-16":
             sink.write(b"\xff\xfe")
@@ -1110,45 +1195,44 @@ class Gen:
             sink.write(b"\xef\xbb\xbf")
             codec = "utf-8"
         else:
-            codec = enc
-        buf = []
-        header = delim.join(q(h) if (quote_all or delim in h) else h for h in fmt["header"])
-        buf.append(header)
-        line = 1          # physical line of the last line written
-        record = 0        # data record ordinal (header excluded)
-        stats = dict(multiline_rows=0, multiline_first_line=None)
-        join = delim.join
+            codec = "latin-1" if x1252 is not None else enc
+        qout = queue.Queue(maxsize=8)
+        werr = []
+
+        def writer():
+            while True:
+                b = qout.get()
+                if b is None:
+                    return
+                if not werr:
+                    try:
+                        sink.write(b)
+                    except Exception as e:   # reported after join
+                        werr.append(e)
+
+        th = threading.Thread(target=writer, daemon=True)
+        th.start()
+        buf = [delim.join(q(h) for h in fmt["header"])]
 
         def flush():
-            sink.write(("\r\n".join(buf) + "\r\n").encode(codec))
+            qout.put(("\r\n".join(buf) + "\r\n").encode(codec))
             buf.clear()
 
+        line = 1          # physical lines written so far (header = line 1)
+        record = 0        # data records written
+        stats = dict(multiline_rows=0, multiline_first_line=None)
+        join = delim.join
         multiline_every = max(1, int(len(rows) / max(2, int(round(6 * self.scale)))))
         notes_plain_every = 97
-        pii_out_sample = []
-        out_sample_every = max(1, (sum(out_per_org) // 4000) or 1)
-        out_person = [next_pid]
+        qpool = {}
+        emp_off = self.emp_off
+        p_next = next_pid
         n_out_written = 0
+        buf_append = buf.append
 
-        def emit(vals, nl_extra=0):
-            nonlocal line, record
-            record += 1
-            start = line + 1
-            buf.append(join([vals[i] for i in order]))
-            line += 1 + nl_extra
-            if len(buf) >= 20000:
-                flush()
-            return start
-
-        def emit_raw(text):
-            nonlocal line, record
-            record += 1
-            start = line + 1
-            buf.append(text)
-            line += 1 + text.count("\n")
-            if len(buf) >= 20000:
-                flush()
-            return start, record
+        in_rows_by_org = [[] for _ in orgs]
+        for ri, r in enumerate(rows):
+            in_rows_by_org[r[10]].append(ri)
 
         for org in range(len(orgs)):
             ins = in_rows_by_org[org]
@@ -1161,92 +1245,125 @@ class Gen:
             n_r = len(rj)
             pending_dups = []
             ii = oi = pi = rji = 0
-            templates = amb_templates if orgs[org]["ambulance"] else gen_templates
-            if not templates:
-                templates = amb_templates or gen_templates
-            wkinds = kinds["ambulance"] if orgs[org]["ambulance"] else kinds["general"]
-            total = n_i + n_o + n_r
-            for _t in range(total):
+            pool = pools[org]
+            pool_fmt = [tp[0] for tp in pool]
+            pool_used = [0] * NPOOL
+            org_amb = orgs[org]["ambulance"]
+            for _t in range(n_i + n_o + n_r):
                 rem_i = n_i - ii
                 rem_o = n_o - oi
-                x = rng.random() * (rem_i + rem_o + n_r - rji)
+                x = rnd() * (rem_i + rem_o + n_r - rji)
                 if x < rem_i:
+                    # ---- in-scope row
                     ri = ins[ii]
                     ii += 1
                     r = rows[ri]
-                    person = r[0]
                     notes = ""
                     nl = 0
                     if ri % multiline_every == multiline_every // 2 or (org == 0 and ii == 5):
                         notes = NOTES_MULTILINE[ri % len(NOTES_MULTILINE)]
                         nl = notes.count("\n")
                         stats["multiline_rows"] += 1
+                        if stats["multiline_first_line"] is None:
+                            stats["multiline_first_line"] = line + 1
                     elif ri % notes_plain_every == 0:
                         notes = NOTES_PLAIN[ri % len(NOTES_PLAIN)]
-                    vals = in_values(r, person, notes=notes)
-                    s = emit(vals, nl)
-                    if nl and stats["multiline_first_line"] is None:
-                        stats["multiline_first_line"] = s
+                    vals = in_values(r, pq(r[0]), r[11], notes=notes)
+                    buf_append(join([vals[i] for i in order]))
                     if ri in dup_of:
                         pending_dups.append((ri, vals))
+                    line += 1 + nl
                 elif x < rem_i + rem_o:
+                    # ---- out-of-scope row
                     oi += 1
-                    # explicit partners spread over the block
-                    if pi < n_p and rng.random() * (rem_o) < (n_p - pi):
+                    if pi < n_p and rnd() * rem_o < (n_p - pi):
                         p, tri, kind, asg = parts[pi]
                         pi += 1
+                        pf = pq(p)
                         if kind == "zero_fte_support":
-                            vals = oos_values(kind, p, org, asg, "N", zero_template=tri)
+                            st = oos_static(kind, org_amb, zero_template=tri)
                         else:
-                            vals = oos_values(kind, p, org, asg, "N")
-                        oos_counts[kind] = oos_counts.get(kind, 0) + 1
+                            st = oos_static(kind, org_amb)
+                        tf = template(org, kind, *st)[0]
+                        buf_append(tf % mk(pf[0], qn(asg), prim_n, start_q[(pf[7] + 1) % n_start], pf[3], pf[1],
+                                           pf[2], pf[4], pf[5], empty, pf[6]))
                     else:
-                        p = out_person[0]
-                        out_person[0] += 1
-                        kind = wkinds[int(rng.random() * len(wkinds))]
-                        tri = templates[int(rng.random() * len(templates))] if kind == "zero_fte_support" else None
-                        vals = oos_values(kind, p, org, self.emp(p), "Y", zero_template=tri)
-                        oos_counts[kind] = oos_counts.get(kind, 0) + 1
-                        if (p % out_sample_every) == 0:
-                            pii_out_sample.append(p)
-                    emit(vals)
+                        p = p_next
+                        p_next += 1
+                        ti = int(rnd() * NPOOL)
+                        pool_used[ti] += 1
+                        t = qpool.get(p % PII_POOL)
+                        if t is None:
+                            name, ni, dob, addr, cc, upd, hs = person(p)[1:]
+                            t = qpool[p % PII_POOL] = (qn(dob), qp(name), qn(ni), qp(addr), qc(cc),
+                                                       qn(upd) if has_upd else "", start_q[hs % n_start])
+                        qe = str(10000000 + (p * 7777777 + emp_off) % 90000000)
+                        if quote_all:
+                            qe = '"' + qe + '"'
+                        buf_append(pool_fmt[ti] % mk(qe, qe, prim_y, t[6], t[0], t[1], t[2], t[3], t[4], empty,
+                                                     t[5]))
+                        n_out_written += 1
+                        line += 1
+                        record += 1
+                        if len(buf) >= 20000:
+                            flush()
+                        continue
+                    oos_counts[kind] = oos_counts.get(kind, 0) + 1
                     n_out_written += 1
+                    line += 1
                 else:
+                    # ---- planted reject
                     spec = rj[rji]
                     rji += 1
-                    s = self.emit_reject(spec, rows, in_values, emit_raw, order, ncols, q, qn, quote_all, delim)
-                    plan_rejects.append(s)
-            # duplicates of rows in this block, at the end of the block
+                    text, d = self.reject_text(spec, rows, pq, in_values, order, q, qn, delim)
+                    buf_append(text)
+                    d["line"] = line + 1
+                    d["record"] = record + 1
+                    plan_rejects.append(d)
+                    line += 1 + text.count("\n")
+                record += 1
+                if len(buf) >= 20000:
+                    flush()
+            for ti, n in enumerate(pool_used):
+                if n:
+                    oos_counts[pool[ti][1]] = oos_counts.get(pool[ti][1], 0) + n
+            # duplicates of rows of this block, at the end of the block
             for ri, vals in pending_dups:
                 spec = dup_of[ri]
                 v = list(vals)
                 if spec["subtype"] == "changed":
                     r = rows[ri]
-                    alt = 60000 if r[2] != 60000 else 80000
-                    v[10] = qn(self.fte_text(alt, fte_style))
-                    v[20] = q("Updated record") if not quote_all else '"Updated record"'
+                    v[10] = qn(self.fte_text(60000 if r[2] != 60000 else 80000, fte_style))
+                    v[20] = q("Updated record")
                 text = join([v[i] for i in order])
-                s, rec = emit_raw(text)
-                plan_rejects.append(dict(line=s, record=rec, reason="duplicate_assignment",
+                buf_append(text)
+                plan_rejects.append(dict(line=line + 1, record=record + 1, reason="duplicate_assignment",
                                          subtype=spec["subtype"], raw_contains=[rows[ri][11]],
                                          assignment_number=rows[ri][11]))
+                line += 1 + text.count("\n")
+                record += 1
         if buf:
             flush()
+        qout.put(None)
+        th.join()
         if sink is not raw:
             sink.close()
         raw.close()
+        if werr:
+            raise werr[0]
+        stats.update(sha256=raw.sha.hexdigest(), bytes=raw.n)
         stats.update(rows_total=record, physical_lines=line, out_written=n_out_written,
-                     pii_out_sample=pii_out_sample, next_person=out_person[0], out_first_person=next_pid)
+                     next_person=p_next, out_first_person=next_pid)
         return stats
 
-    def emit_reject(self, spec, rows, in_values, emit_raw, order, ncols, q, qn, quote_all, delim):
+    def reject_text(self, spec, rows, pq, in_values, order, q, qn, delim):
         rng = self.rng
         tr = rows[spec["template"]]
         p = spec["person"]
-        e = self.emp(p)
+        pf = pq(p)
+        e = pf[0].strip('"')
         r = list(tr)
         r[10] = spec["org"]
-        r[11] = e
         r[12] = "Y"
         reason, sub = spec["reason"], spec["subtype"]
         fte_txt = None
@@ -1254,13 +1371,14 @@ class Gen:
             fte_txt = sub
         elif reason == "fte_negative":
             fte_txt = "-0.4"
-        vals = in_values(r, p, fte_txt=fte_txt)
-        if reason == "fte_not_a_number" and sub == "1,0":
-            vals[10] = q("1,0")
+        vals = in_values(r, pf, e, fte_txt=fte_txt)
+        if reason == "fte_not_a_number":
+            vals[10] = q(sub)
         if reason == "no_code_or_title":
-            vals[4] = '""' if quote_all else ""
-            vals[5] = '""' if quote_all else ""
+            vals[4] = qn("")
+            vals[5] = qn("")
         fields = [vals[i] for i in order]
+        ncols = len(order)
         contains = []
         if reason == "torn_row":
             if sub == "truncated":
@@ -1268,17 +1386,13 @@ class Gen:
                 fields = fields[:k]
             else:
                 fields = fields + ([""] * (1 + int(rng.random() * 2)))
-            kept = [COLS[i] for i in order][:len(fields)]
-            if "assignment_number" in kept:
-                contains.append(e)
+            # nothing required in raw: a tool may withhold a torn row (its PII columns cannot be located)
         else:
             contains.append(e)
             if reason.startswith("fte"):
                 contains.append(fte_txt)
-        text = delim.join(fields)
-        s, rec = emit_raw(text)
-        return dict(line=s, record=rec, reason=reason, subtype=sub, raw_contains=contains, assignment_number=e,
-                    fields=len(fields), person=p)
+        return delim.join(fields), dict(reason=reason, subtype=sub, raw_contains=contains, assignment_number=e,
+                                        fields=len(fields), person=p)
 
     # ---- plan -------------------------------------------------------------
     def make_plan(self, fmt, rows, strata, sources, persons, plan_rejects, ws, oos_counts, multi,
@@ -1289,59 +1403,62 @@ class Gen:
         # record ordinals for rejects are not tracked for non-dups; derive from line order
         plan_rejects.sort(key=lambda d: d["line"])
 
+        # base aggregates per (stratum, org); modes combine them (set unions run in C)
+        base = {}
+        for r in rows:
+            k = (r[1], r[10])
+            bb = base.get(k)
+            if bb is None:
+                bb = base[k] = [0, set(), 0]
+            bb[0] += r[2]
+            bb[1].add(r[0])
+            bb[2] += 1
+
         def agg(mode):
-            cells = {}
-            orgs = {}
-            byprof = {}
-            byrole = {}
-            tot_u = 0
-            tot_p = set()
-            for r in rows:
-                st = strata[r[1]]
+            cells, orgs, byprof, byrole = {}, {}, {}, {}
+            tot = [0, set(), 0]
+
+            def acc(d, key, bb):
+                x = d.get(key)
+                if x is None:
+                    x = d[key] = [0, set(), 0]
+                x[0] += bb[0]
+                x[1] |= bb[1]
+                x[2] += bb[2]
+
+            for (si, org), bb in base.items():
+                st = strata[si]
                 prof = st["ev_profession"] if mode == "evidence" else st["profession"]
                 key = (prof, st["role"])
-                c = cells.setdefault(key, [0, set(), 0])
-                c[0] += r[2]
-                c[1].add(r[0])
-                c[2] += 1
-                oc = self.orgs[r[10]]["ods_code"]
-                o = orgs.setdefault(oc, {"cells": {}, "u": 0, "p": set(), "n": 0})
-                oc2 = o["cells"].setdefault(key, [0, set(), 0])
-                oc2[0] += r[2]
-                oc2[1].add(r[0])
-                oc2[2] += 1
-                o["u"] += r[2]
-                o["p"].add(r[0])
-                o["n"] += 1
-                bp = byprof.setdefault(prof, [0, set(), 0])
-                bp[0] += r[2]
-                bp[1].add(r[0])
-                bp[2] += 1
-                br = byrole.setdefault(st["role"], [0, set(), 0])
-                br[0] += r[2]
-                br[1].add(r[0])
-                br[2] += 1
-                tot_u += r[2]
-                tot_p.add(r[0])
+                oc = self.orgs[org]["ods_code"]
+                acc(cells, key, bb)
+                o = orgs.setdefault(oc, [{}, [0, set(), 0]])
+                acc(o[0], key, bb)
+                acc({"t": o[1]}, "t", bb)
+                acc(byprof, prof, bb)
+                acc(byrole, st["role"], bb)
+                acc({"t": tot}, "t", bb)
 
             def cl(d):
                 return [dict(profession=k[0], support_role=k[1], fte=fmt_units(v[0]), headcount=len(v[1]),
                              rows=v[2]) for k, v in sorted(d.items())]
-            reclass = [r for r in rows if strata[r[1]]["ev_profession"] != strata[r[1]]["profession"]]
-            out = dict(
+
+            def one(v):
+                return dict(fte=fmt_units(v[0]), headcount=len(v[1]), rows=v[2])
+            rc_rows = rc_u = 0
+            if mode == "evidence":
+                for (si, org), bb in base.items():
+                    if strata[si]["ev_profession"] != strata[si]["profession"]:
+                        rc_rows += bb[2]
+                        rc_u += bb[0]
+            return dict(
                 cells=cl(cells),
-                by_profession={k: dict(fte=fmt_units(v[0]), headcount=len(v[1]), rows=v[2])
-                               for k, v in sorted(byprof.items())},
-                by_role={k: dict(fte=fmt_units(v[0]), headcount=len(v[1]), rows=v[2])
-                         for k, v in sorted(byrole.items())},
-                total=dict(fte=fmt_units(tot_u), headcount=len(tot_p), rows=n_in),
-                orgs={k: dict(total=dict(fte=fmt_units(v["u"]), headcount=len(v["p"]), rows=v["n"]),
-                              cells=cl(v["cells"])) for k, v in sorted(orgs.items())},
-                profession_from_evidence=dict(
-                    rows=len(reclass) if mode == "evidence" else 0,
-                    fte=fmt_units(sum(r[2] for r in reclass) if mode == "evidence" else 0)),
+                by_profession={k: one(v) for k, v in sorted(byprof.items())},
+                by_role={k: one(v) for k, v in sorted(byrole.items())},
+                total=one(tot),
+                orgs={k: dict(total=one(v[1]), cells=cl(v[0])) for k, v in sorted(orgs.items())},
+                profession_from_evidence=dict(rows=rc_rows, fte=fmt_units(rc_u)),
             )
-            return out
 
         # source tables: planted FTE per source cell
         st_units = {}
@@ -1410,33 +1527,28 @@ class Gen:
                 blank_u += r[2]
             else:
                 area[r[5]] = area.get(r[5], 0) + r[2]
-            if any(ord(ch) > 127 for ch in r[4]):
-                titles[r[4]] = titles.get(r[4], 0) + 1
+            titles[r[4]] = titles.get(r[4], 0) + 1
 
-        # PII
-        all_persons = set()
-        for r in rows:
-            all_persons.add(r[0])
-        total_persons = len(all_persons) + len(pii_rejected) + (ws["next_person"] - ws["out_first_person"])
-        out_persons = range(ws["out_first_person"], ws["next_person"])
-        if len(all_persons) + len(pii_rejected) + len(out_persons) <= PII_PERSON_CAP:
-            complete = True
-            listed = sorted(all_persons) + sorted(pii_rejected) + list(out_persons)
+        # PII: every PII tuple any written row can carry (PII repeats only beyond PII_POOL persons)
+        all_persons = set(r[0] for r in rows)
+        n_out_persons = ws["next_person"] - ws["out_first_person"]
+        total_persons = len(all_persons) + len(pii_rejected) + n_out_persons
+        idx = set(p % PII_POOL for p in all_persons)
+        idx.update(p % PII_POOL for p in pii_rejected)
+        if n_out_persons >= PII_POOL:
+            idx = set(range(PII_POOL))
         else:
-            complete = False
-            listed = sorted(set(pii_rejected) | set(ws["pii_out_sample"]) |
-                            set(sorted(all_persons)[::max(1, len(all_persons) // (PII_PERSON_CAP // 2))]))
+            idx.update(p % PII_POOL for p in range(ws["out_first_person"], ws["next_person"]))
         names, nis, dobs, addrs = set(), set(), set(), set()
-        for p in listed:
-            names.add(self.name(p))
-            nis.add(self.ni(p))
-            dobs.add(self.dob(p))
-            addrs.add(self.address(p))
-        for p in pii_rejected:
-            names.add(self.name(p))
-            nis.add(self.ni(p))
-            dobs.add(self.dob(p))
-            addrs.add(self.address(p))
+        person = self.person
+        for k in idx:
+            _, n_, ni_, d_, a_ = person(k)[:5]
+            names.add(n_)
+            nis.add(ni_)
+            dobs.add(d_)
+            addrs.add(a_)
+        complete = True
+        listed = idx
 
         rej_by_reason = {}
         for rj in plan_rejects:
@@ -1456,16 +1568,12 @@ class Gen:
                                 1 if r[5] == "" else 0])
 
         out_path = a.out
-        h = hashlib.sha256()
-        with open(out_path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
         plan = dict(
             plan_version=PLAN_VERSION,
             generator="tests/gen/gen_export.py",
             args=dict(seed=a.seed, scale=a.scale, rows=a.rows, orgs=a.orgs, encoding=a.encoding, gzip=a.gzip),
             scale=self.scale,
-            file=dict(name=os.path.basename(out_path), bytes=os.path.getsize(out_path), sha256=h.hexdigest(),
+            file=dict(name=os.path.basename(out_path), bytes=ws["bytes"], sha256=ws["sha256"],
                       gzip=bool(a.gzip), encoding=fmt["encoding"], line_ending="CRLF",
                       delimiter="tab" if fmt["delimiter"] == "\t" else "comma", quote_all=fmt["quote_all"],
                       fte_style=fmt["fte_style"], header_style=fmt["header_style"]),
@@ -1493,7 +1601,7 @@ class Gen:
             area_of_work=dict(blank_rows=blank_rows, blank_fte=fmt_units(blank_u),
                               filled_fte=fmt_units(sum(area.values())),
                               by_area={k: fmt_units(v) for k, v in sorted(area.items())}),
-            titles_special=dict(sorted(titles.items())),
+            titles_special={t: n for t, n in sorted(titles.items()) if any(ord(ch) > 127 for ch in t)},
             multi_assignment=multi,
             cell_keys=[list(k) for k in cell_keys],
             in_scope_assignments_columns=["assignment_number", "employee_number", "org_code", "occupation_code",
@@ -1511,6 +1619,14 @@ def write_plan(plan, f):
     def dump(v, ind):
         if isinstance(v, list) and len(v) > 50:
             pad = " " * (ind + 1)
+            if isinstance(v[0], str):
+                body = json.dumps(v, ensure_ascii=False)[1:-1]
+                if body.count('", "') == len(v) - 1:     # no element contains '", "'
+                    return "[\n" + pad + body.replace('", "', '",\n' + pad + '"') + "\n" + " " * ind + "]"
+            elif isinstance(v[0], list):
+                body = json.dumps(v, ensure_ascii=False, separators=(",", ":"))[1:-1]
+                if body.count("],[") == len(v) - 1:     # no element contains '],['
+                    return "[\n" + pad + body.replace("],[", "],\n" + pad + "[") + "\n" + " " * ind + "]"
             return "[\n" + ",\n".join(pad + json.dumps(e, ensure_ascii=False, separators=(",", ":"))
                                        for e in v) + "\n" + " " * ind + "]"
         if isinstance(v, dict) and any(isinstance(x, (list, dict)) for x in v.values()):
@@ -1537,13 +1653,16 @@ def main(argv=None):
     if args.rows is not None and args.rows < 20:
         ap.error("--rows must be at least 20")
     ref = load_reference()
+    phase("start")
     g = Gen(args, ref)
     plan = g.run()
+    phase("make plan")
     plan_path = args.plan or (args.out + ".plan.json")
     tmp = plan_path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         write_plan(plan, f)
     os.replace(tmp, plan_path)
+    phase("write plan")
     c = plan["counts"]
     sys.stderr.write("gen_export: %s: %d rows (%d in scope, %d out of scope, %d rejected), scale %s; plan %s\n"
                      % (args.out, c["rows_read"], c["in_scope"], c["out_of_scope"], c["rejected"], plan["scale"],
