@@ -1,6 +1,7 @@
 /* aggregate.c - keyed cells and per-person de-duplication. */
 #include "aggregate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,8 @@
 #include "strmap.h"
 #include "u64set.h"
 
-static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role", "band", "area_of_work"};
+static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role", "band", "area_of_work",
+                                                      "care_certificate", "qualification_level", "apprenticeship"};
 
 struct esr_aggregate {
     const esr_mappings *m;
@@ -270,6 +272,21 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             cell_add(a, o, ESR_DIM_BAND, "", "", band, f, p) ||
             cell_add(a, o, ESR_DIM_AREA, prof, "", area, f, p) ||
             cell_add(a, o, ESR_DIM_AREA, "", "", area, f, p) || title_add(a, o, r))
+            return -1;
+        if (!*r->care_certificate)
+            continue;
+        char level[32];
+        if (r->qualification_level)
+            snprintf(level, sizeof level, "Level %d", r->qualification_level);
+        else
+            snprintf(level, sizeof level, "none recorded");
+        const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
+        if (cell_add(a, o, ESR_DIM_CARE_CERTIFICATE, prof, "", r->care_certificate, f, p) ||
+            cell_add(a, o, ESR_DIM_CARE_CERTIFICATE, "", "", r->care_certificate, f, p) ||
+            cell_add(a, o, ESR_DIM_QUAL_LEVEL, prof, "", level, f, p) ||
+            cell_add(a, o, ESR_DIM_QUAL_LEVEL, "", "", level, f, p) ||
+            cell_add(a, o, ESR_DIM_APPRENTICESHIP, prof, "", appr, f, p) ||
+            cell_add(a, o, ESR_DIM_APPRENTICESHIP, "", "", appr, f, p))
             return -1;
     }
     return 0;

@@ -11,7 +11,15 @@
 #include "mappings.h"
 #include "record.h"
 
-typedef enum esr_dim { ESR_DIM_PROFESSION_ROLE = 0, ESR_DIM_BAND, ESR_DIM_AREA, ESR_DIM_COUNT } esr_dim;
+typedef enum esr_dim {
+    ESR_DIM_PROFESSION_ROLE = 0,
+    ESR_DIM_BAND,
+    ESR_DIM_AREA,
+    ESR_DIM_CARE_CERTIFICATE, /* these three only with --training */
+    ESR_DIM_QUAL_LEVEL,
+    ESR_DIM_APPRENTICESHIP,
+    ESR_DIM_COUNT
+} esr_dim;
 
 /* Name of a dimension as written in summary.csv. */
 const char *aggregate_dim_name(esr_dim d);

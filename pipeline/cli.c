@@ -38,8 +38,10 @@ static const char usage_text[] =
     "      --org CODE            organisation code for rows that have none\n"
     "      --snapshot YYYY-MM-DD snapshot date (default: a date in the file name)\n"
     "      --classify MODE       evidence (default) or code-only (national statistics)\n"
-    "      --max-reject-rate PCT fail, writing nothing, above PCT%% rejected (default 5)\n"
+    "      --max-reject-rate PCT fail, writing nothing, above PCT% rejected (default 5)\n"
     "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
+    "      --training FILE       join an ESR competence / learning-record export\n"
+    "                            (Care Certificate, qualifications, apprenticeships)\n"
     "      --dry-run             read, classify and check only; write nothing\n"
     "      --pseudonymise KEYFILE  replace employee and assignment numbers everywhere\n"
     "                            by HMAC-SHA-256 pseudonyms under the trust's key\n"
@@ -109,7 +111,7 @@ static const char *default_mappings(char *buf, size_t n)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY, O_PSEUDO, O_SHEETROWS };
+    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY, O_PSEUDO, O_SHEETROWS, O_TRAINING };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
@@ -126,6 +128,7 @@ static int cmd_run(int argc, char **argv)
         {"pseudonymise", required_argument, NULL, O_PSEUDO},
         {"pseudonymize", required_argument, NULL, O_PSEUDO},
         {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
+        {"training", required_argument, NULL, O_TRAINING},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -164,6 +167,7 @@ static int cmd_run(int argc, char **argv)
         case O_SPLIT: o.split_by_org = 1; break;
         case O_DRY: o.dry_run = 1; break;
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
+        case O_TRAINING: o.training = optarg; break;
         case O_SHEETROWS: {
             size_t r;
             if (parse_size(optarg, &r))

@@ -11,8 +11,9 @@
 
 /* Every table, in the order they are hashed into the mapping checksum. */
 static const char *const table_files[] = {
-    "areas_of_work.csv", "bands.csv", "columns.csv", "dq_rules.csv", "job_titles.csv",
-    "occupation_codes.csv", "organisations.csv", "professions.csv", "standard_titles.csv",
+    "areas_of_work.csv", "bands.csv", "columns.csv", "competence_statuses.csv", "dq_rules.csv",
+    "job_titles.csv", "occupation_codes.csv", "organisations.csv", "professions.csv",
+    "qualifications.csv", "standard_titles.csv",
     "support_roles.csv", "title_abbreviations.csv", "title_terms.csv", NULL,
 };
 
@@ -317,6 +318,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
     static const char *const c_terms[] = {"phrase", "kind", "value", NULL};
     static const char *const c_jobs[] = {"title", "profession", "support_role", "trainee", NULL};
     static const char *const c_std[] = {"support_role", "level", "trainee", "standard_title", NULL};
+    static const char *const c_quals[] = {"pattern", "kind", "value", "level", NULL};
+    static const char *const c_status[] = {"status", "meaning", NULL};
 
     *out = NULL;
     esr_mappings *m = calloc(1, sizeof *m);
@@ -337,6 +340,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         (st = load(m, "title_terms.csv", c_terms, &m->t_terms, err)) ||
         (st = load(m, "job_titles.csv", c_jobs, &m->t_jobs, err)) ||
         (st = load(m, "standard_titles.csv", c_std, &m->t_std, err)) ||
+        (st = load(m, "qualifications.csv", c_quals, &m->t_quals, err)) ||
+        (st = load(m, "competence_statuses.csv", c_status, &m->t_statuses, err)) ||
         (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
         (st = hash_tables(m, err))) {
         mappings_close(m);
@@ -375,6 +380,8 @@ void mappings_close(esr_mappings *m)
     table_free(m->t_terms);
     table_free(m->t_jobs);
     table_free(m->t_std);
+    table_free(m->t_quals);
+    table_free(m->t_statuses);
     esr_strmap_free(m->occ_by_code);
     esr_strmap_free(m->prof_by_name);
     esr_strmap_free(m->role_by_name);

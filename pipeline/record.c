@@ -7,6 +7,7 @@ static const char *const col_names[ESR_COL_COUNT] = {
     "employee_number", "assignment_number", "org_code", "org_name", "position_title",
     "occupation_code", "job_role", "staff_group", "area_of_work", "pay_band", "fte",
     "assignment_category", "assignment_status", "primary_flag", "start_date",
+    "competence_name", "competence_status", "achieved_date",
 };
 
 /* Canonical name of a column. */
@@ -62,6 +63,9 @@ void record_clear(esr_record *r)
     r->title_suggestion = "";
     r->title_score = 0;
     r->title_profession = -1;
+    r->care_certificate = "";
+    r->qualification_level = 0;
+    r->apprenticeship = "";
     r->scope = ESR_SCOPE_IN;
     r->out_reason = ESR_OUT_NONE;
     r->reason_rule = -1;

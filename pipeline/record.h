@@ -23,6 +23,9 @@ typedef enum esr_col {
     ESR_COL_ASSIGNMENT_STATUS,
     ESR_COL_PRIMARY_FLAG,
     ESR_COL_START_DATE,
+    ESR_COL_COMPETENCE_NAME,   /* training export (--training) */
+    ESR_COL_COMPETENCE_STATUS,
+    ESR_COL_ACHIEVED_DATE,
     ESR_COL_COUNT
 } esr_col;
 
@@ -96,6 +99,10 @@ typedef struct esr_record {
     const char *title_suggestion; /* best guess when unmatched, for review */
     int title_score;            /* match confidence 0-100 */
     int title_profession;       /* what the title alone says, -1 none */
+
+    const char *care_certificate; /* completed / in_progress / not_recorded; "" without --training */
+    int qualification_level;      /* highest RQF level achieved, 0 none */
+    const char *apprenticeship;   /* standard in progress, "" none */
 
     esr_scope scope;
     esr_out_reason out_reason;  /* when scope is OUT */

@@ -9,7 +9,8 @@ static const char *const rcol_names[RC_COUNT] = {
     "org_code", "source_file", "source_line", "employee_number", "assignment_number",
     "position_title", "standard_title", "title_match", "title_rule", "title_confidence", "occupation_code", "occupation_code_status",
     "staff_group", "job_role", "profession_supported", "profession_source", "support_role",
-    "career_framework_level", "pay_band", "area_of_work", "fte", "assignment_category", "dq_flags",
+    "career_framework_level", "pay_band", "area_of_work", "fte", "assignment_category",
+    "care_certificate", "qualification_level", "apprenticeship", "dq_flags",
 };
 
 static const char *const occ_state_names[] = {"missing", "malformed", "unknown", "medical", "valid", "retired"};
@@ -23,7 +24,7 @@ const char *records_col_name(esr_rcol c)
 /* Non-zero if column c holds a number. */
 int records_col_numeric(esr_rcol c)
 {
-    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL || c == RC_TITLE_SCORE;
+    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL || c == RC_TITLE_SCORE || c == RC_QUAL_LEVEL;
 }
 
 /* Render r (see records.h). */
@@ -50,6 +51,11 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
         return -1;
     size_t o_score = b->len;
     if (*r->f[ESR_COL_POSITION_TITLE] && esr_buf_printf(b, "%d", r->title_score))
+        return -1;
+    if (esr_buf_putc(b, '\0'))
+        return -1;
+    size_t o_qual = b->len;
+    if (r->qualification_level && esr_buf_printf(b, "%d", r->qualification_level))
         return -1;
     if (esr_buf_putc(b, '\0'))
         return -1;
@@ -83,6 +89,9 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_AREA_OF_WORK] = r->area >= 0 ? m->areas[r->area] : r->f[ESR_COL_AREA_OF_WORK];
     v[RC_FTE] = b->data + o_fte;
     v[RC_ASSIGNMENT_CATEGORY] = r->f[ESR_COL_ASSIGNMENT_CATEGORY];
+    v[RC_CARE_CERTIFICATE] = r->care_certificate;
+    v[RC_QUAL_LEVEL] = b->data + o_qual;
+    v[RC_APPRENTICESHIP] = r->apprenticeship;
     v[RC_DQ_FLAGS] = b->data + o_flags;
     out->fte_e5 = r->fte_e5;
     return 0;

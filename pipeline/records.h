@@ -30,6 +30,9 @@ typedef enum esr_rcol {
     RC_AREA_OF_WORK,
     RC_FTE,
     RC_ASSIGNMENT_CATEGORY,
+    RC_CARE_CERTIFICATE,
+    RC_QUAL_LEVEL,
+    RC_APPRENTICESHIP,
     RC_DQ_FLAGS,
     RC_COUNT
 } esr_rcol;

@@ -19,6 +19,7 @@
 #include "schema.h"
 #include "strmap.h"
 #include "text.h"
+#include "training.h"
 #include "validate.h"
 #include "write_csv.h"
 #include "write_xlsx.h"
@@ -54,6 +55,7 @@ typedef struct run_ctx {
     esr_strmap *ret_by_org;
     ret_out *unassigned;    /* split mode: rejects without an org code */
     esr_pseudo *pseudo;
+    esr_training *training;
     const char **replace;   /* per header field, for rejects.csv */
     char emp_p[ESR_PSEUDO_LEN + 1], asg_p[ESR_PSEUDO_LEN + 1];
     esr_rendered rendered;
@@ -200,7 +202,7 @@ static int on_row(void *vctx, const esr_row *row)
                                 c->source_name, (unsigned long long)row->line);
             return 1;
         }
-        if ((c->st = schema_bind(c->m, row, c->source_name, &c->schema, c->err)))
+        if ((c->st = schema_bind(c->m, row, c->source_name, ESR_SCHEMA_STAFF, &c->schema, c->err)))
             return 1;
         free(c->replace);
         if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
@@ -236,6 +238,8 @@ static int on_row(void *vctx, const esr_row *row)
         if (validate_fields(c->val, &rec) == 0) {
             classify_record(c->cls, &rec);
             validate_record(c->val, &rec);
+            if (c->training)
+                training_join(c->training, &rec);
         }
     }
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
@@ -508,6 +512,27 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
                 json_str(&j, NULL, orgs[i]->org);
         json_close(&j, ']');
     }
+    if (c->training) {
+        const esr_training_stats *ts = training_stats(c->training);
+        json_open(&j, "training", '{');
+        json_str(&j, "name", training_input_name(c->training));
+        json_str(&j, "sha256", training_input_sha256(c->training));
+        json_u64(&j, "rows", ts->rows);
+        json_u64(&j, "matched", ts->matched);
+        json_u64(&j, "unmatched", ts->unmatched);
+        json_u64(&j, "rejected", ts->rejected);
+        json_u64(&j, "persons", ts->persons);
+        json_open(&j, "unmatched_names", '[');
+        const char *name;
+        uint64_t count;
+        size_t nu = training_unmatched(c->training, 0, &name, &count);
+        for (size_t i = 0; i < nu && i < 50; i++) {
+            training_unmatched(c->training, i, &name, &count);
+            json_str(&j, NULL, name);
+        }
+        json_close(&j, ']');
+        json_close(&j, '}');
+    }
     char t[96];
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
     json_raw(&j, "timings_ms", t);
@@ -567,6 +592,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .records_csv = outdir_tmp_of(r->dir, "records.csv"),
             .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
             .max_sheet_rows = c->o->max_sheet_rows,
+            .training = c->training,
         };
         if ((st = xlsx_write(xpath, &xin, c->err)))
             return st;
@@ -612,6 +638,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         if (exposed)
             say(&c, "warning: key file %s can be read by group or others: chmod 600 it", o->pseudonymise_key);
     }
+    if (o->training && (st = training_load(o->training, c.m, &o->source, &c.training, err)))
+        goto done;
     /* Check every input exists before creating anything. */
     for (size_t i = 0; i < o->ninputs; i++) {
         esr_source *probe;
@@ -667,6 +695,7 @@ done:
     free(c.pii_cols);
     records_rendered_free(&c.rendered);
     pseudo_free(c.pseudo);
+    training_free(c.training);
     free(c.replace);
     esr_buf_free(&c.line);
     esr_buf_free(&c.person);

@@ -20,7 +20,7 @@ static void aliases_tried(const esr_mappings *m, const char *canon, esr_buf *out
 
 /* Bind the header row of source. */
 esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char *source,
-                       esr_schema **out, esr_err *err)
+                       esr_schema_kind want, esr_schema **out, esr_err *err)
 {
     *out = NULL;
     esr_schema *s = calloc(1, sizeof *s);
@@ -51,7 +51,9 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
             continue;
         }
         int c = record_col_parse(table_get(t, row, c_c));
-        if (c < 0 || strcmp(kind, "field"))
+        int wanted = want == ESR_SCHEMA_STAFF ? !strcmp(kind, "field")
+                                              : !strcmp(kind, "training") || c == ESR_COL_EMPLOYEE_NUMBER;
+        if (c < 0 || !wanted)
             continue;
         if (s->pos[c] >= 0) {
             s->kind[i] = 3;
@@ -61,6 +63,21 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
         s->kind[i] = 1;
     }
     esr_buf tried = {0};
+    if (want == ESR_SCHEMA_TRAINING) {
+        static const esr_col need[] = {ESR_COL_EMPLOYEE_NUMBER, ESR_COL_COMPETENCE_NAME};
+        for (size_t k = 0; k < 2; k++)
+            if (s->pos[need[k]] < 0) {
+                aliases_tried(m, record_col_name(need[k]), &tried);
+                st = esr_err_set(err, ESR_ERR_SCHEMA, "%s:%llu: required column %s missing (header names tried: %s)",
+                                 source, (unsigned long long)header->line, record_col_name(need[k]),
+                                 esr_buf_str(&tried));
+                esr_buf_free(&tried);
+                goto fail;
+            }
+        esr_buf_free(&key);
+        *out = s;
+        return ESR_OK;
+    }
     if (s->pos[ESR_COL_FTE] < 0) {
         aliases_tried(m, "fte", &tried);
         st = esr_err_set(err, ESR_ERR_SCHEMA,

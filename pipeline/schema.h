@@ -15,10 +15,15 @@ typedef struct esr_schema {
     int *kind;              /* per header field: 0 unknown, 1 mapped, 2 PII, 3 duplicate */
 } esr_schema;
 
+typedef enum esr_schema_kind {
+    ESR_SCHEMA_STAFF = 0, /* staff-in-post export: columns of kind "field" */
+    ESR_SCHEMA_TRAINING   /* competence export: employee_number + kind "training" */
+} esr_schema_kind;
+
 /* Bind the header row of source; a missing required column is an error
  * naming the aliases tried. */
 esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char *source,
-                       esr_schema **out, esr_err *err);
+                       esr_schema_kind kind, esr_schema **out, esr_err *err);
 /* Point r->f[] at the trimmed canonical fields of row (modifies row). */
 void schema_fill(const esr_schema *s, const esr_row *row, esr_record *r);
 /* Free the schema. */

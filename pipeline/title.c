@@ -48,6 +48,7 @@ struct esr_titler {
     size_t ncache, cache_cap;
     int role_trainee_ap;
     esr_buf a, b, key, rule, sugg, lower;
+    esr_buf brk;             /* bracketed qualifiers of the last title cleaned */
     char *tok[MAX_TOKENS];
     size_t ntok;
     esr_buf tokbuf;
@@ -120,21 +121,31 @@ static void fold(const char *s, esr_buf *out)
     }
 }
 
-/* Drop bracketed qualifiers; punctuation to spaces; '&' reads "and". */
-static void clean(const char *s, esr_buf *out)
+/* Drop bracketed qualifiers (kept in brk, cleaned the same way, for
+ * bracket_profession); punctuation to spaces; '&' reads "and". */
+static void clean(const char *s, esr_buf *out, esr_buf *brk)
 {
     esr_buf_reset(out);
+    esr_buf_reset(brk);
     int depth = 0;
     for (const char *p = s; *p; p++) {
         char c = *p;
         if (c == '(' || c == '[' || c == '{') {
             depth++;
             esr_buf_putc(out, ' ');
+            esr_buf_putc(brk, ' ');
         } else if (c == ')' || c == ']' || c == '}') {
             if (depth)
                 depth--;
             esr_buf_putc(out, ' ');
+            esr_buf_putc(brk, ' ');
         } else if (depth) {
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+                esr_buf_putc(brk, c);
+            else if (c == '&')
+                esr_buf_puts(brk, " and ");
+            else if (c != '\'')
+                esr_buf_putc(brk, ' ');
             continue;
         } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
             esr_buf_putc(out, c);
@@ -234,7 +245,7 @@ static void expand(esr_titler *t, esr_buf *out)
 void title_normalise(esr_titler *t, const char *title, esr_buf *out)
 {
     fold(title, &t->a);
-    clean(esr_buf_str(&t->a), &t->b);
+    clean(esr_buf_str(&t->a), &t->b, &t->brk);
     tokenise(t, esr_buf_str(&t->b));
     expand(t, out);
 }
@@ -306,32 +317,109 @@ static int distance(const char *a, const char *b, int max)
     return d[la][lb];
 }
 
-/* Nearest known token within the typo budget for its length, or NULL. */
-static const char *correct(esr_titler *t, const char *w, int *dist)
-{
-    size_t n = strlen(w);
-    int max = n >= 8 ? 2 : n >= 5 ? 1 : 0;
-    if (!max || esr_strmap_get(t->vocab, w, n, NULL))
-        return NULL; /* a known word is not a typo */
-    const char *best = NULL;
-    int bd = max + 1;
-    for (size_t i = 0; i < esr_strmap_count(t->vocab); i++) {
-        const char *v = esr_strmap_key(t->vocab, i, NULL);
-        int d = distance(w, v, max);
-        if (d < bd) {
-            bd = d;
-            best = v;
-        }
-    }
-    *dist = bd;
-    return best;
-}
-
 static void add_line(esr_buf *rule, const char *table, unsigned line)
 {
     if (rule->len)
         esr_buf_putc(rule, ',');
     esr_buf_printf(rule, "%s:%u", table, line);
+}
+
+/* What a known single word reads as: its abbreviation expansion, else itself. */
+static const char *canon(esr_titler *t, const char *w)
+{
+    size_t i;
+    return esr_strmap_get(t->abbrev, w, strlen(w), &i) ? t->abbrev_exp[i] : w;
+}
+
+/* Nearest known token within the typo budget for its length, or NULL.
+ * Two nearest words that read differently ("orthottic": orthotic or
+ * orthoptic?) make the typo ambiguous: NULL, with the two in amb[]. Typos
+ * seldom hit the first letter: a two-edit correction must keep it. */
+static const char *correct(esr_titler *t, const char *w, int *dist, const char *amb[2])
+{
+    size_t n = strlen(w);
+    int max = n >= 8 ? 2 : n >= 5 ? 1 : 0;
+    amb[0] = amb[1] = NULL;
+    if (!max || esr_strmap_get(t->vocab, w, n, NULL))
+        return NULL; /* a known word is not a typo */
+    const char *best = NULL, *tie = NULL;
+    int bd = max + 1;
+    for (size_t i = 0; i < esr_strmap_count(t->vocab); i++) {
+        const char *v = esr_strmap_key(t->vocab, i, NULL);
+        int d = distance(w, v, max);
+        if (d > 1 && v[0] != w[0])
+            continue; /* two edits and another first letter: another word
+                       * ("audiology" is not "radiology") */
+        if (d < bd) {
+            bd = d;
+            best = v;
+            tie = NULL;
+        } else if (d == bd && best && !tie && strcmp(canon(t, v), canon(t, best))) {
+            tie = v;
+        }
+    }
+    *dist = bd;
+    if (tie) {
+        amb[0] = best;
+        amb[1] = tie;
+        return NULL;
+    }
+    return best;
+}
+
+/* The profession named by the bracketed qualifiers of the title last
+ * normalised: -1 none, -2 two different ones; the terms' lines go to
+ * lines and the typo corrections made to *edits. Only profession phrases
+ * count; other words in brackets are free text and cost nothing. */
+static int bracket_profession(esr_titler *t, esr_buf *lines, int *edits, esr_buf *trace)
+{
+    esr_buf norm = {0}, phrase = {0};
+    char *tok[MAX_TOKENS], *save = NULL;
+    size_t n = 0;
+    int prof = -1;
+    tokenise(t, esr_buf_str(&t->brk));
+    for (size_t k = 0; k < t->ntok; k++) {
+        int d = 0;
+        const char *amb[2];
+        const char *fix = correct(t, t->tok[k], &d, amb);
+        if (fix) {
+            if (trace)
+                esr_buf_printf(trace, "bracket typo: %s -> %s\n", t->tok[k], fix);
+            t->tok[k] = (char *)fix;
+            *edits += d;
+        }
+    }
+    expand(t, &norm);
+    char *copy = strdup(esr_buf_str(&norm));
+    if (!copy)
+        goto done;
+    for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
+        tok[n++] = w;
+    if (trace && n)
+        esr_buf_printf(trace, "brackets:     %s\n", esr_buf_str(&norm));
+    for (size_t i = 0; i < n;) {
+        size_t best = 0, idx = 0;
+        for (size_t L = n - i < MAX_PHRASE ? n - i : MAX_PHRASE; L >= 1; L--) {
+            join(tok + i, L, &phrase);
+            if (esr_strmap_get(t->terms, phrase.data, phrase.len, &idx)) {
+                best = L;
+                break;
+            }
+        }
+        if (best && t->term_v[idx].kind == TK_PROFESSION && t->term_v[idx].value >= 0) {
+            const term *tm = &t->term_v[idx];
+            if (trace)
+                esr_buf_printf(trace, "bracket term: \"%s\" (title_terms.csv:%u)\n", phrase.data, tm->line);
+            add_line(lines, "title_terms.csv", tm->line);
+            prof = prof >= 0 && prof != tm->value ? -2 : prof == -2 ? -2 : tm->value;
+        }
+        i += best ? best : 1;
+    }
+    free(copy);
+done:
+    esr_buf_free(&norm);
+    esr_buf_free(&phrase);
+    return prof;
 }
 
 static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace)
@@ -375,7 +463,11 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         int edits = 0;
         for (size_t k = 0; k < t->ntok; k++) {
             int d = 0;
-            const char *fix = correct(t, t->tok[k], &d);
+            const char *amb[2];
+            const char *fix = correct(t, t->tok[k], &d, amb);
+            if (amb[0] && trace)
+                esr_buf_printf(trace, "typo:         %s is ambiguous (%s or %s): left unknown\n", t->tok[k],
+                               amb[0], amb[1]);
             if (!fix)
                 continue;
             if (trace)
@@ -472,6 +564,28 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         out->kind = edits ? ESR_TITLE_FUZZY : ESR_TITLE_NORMALISED;
     }
 finish:
+    /* bracketed qualifiers are not part of the title's key, but one that
+     * names a profession is evidence: it supplies a profession the title
+     * lacks ("Rehab Assistant (Physio)") and contradicts one the title names
+     * ("Technical Instructor (Physiotherapy)" is not the OT title) */
+    if (out->kind != ESR_TITLE_NONE && (out->profession >= 0 || out->role >= 0) && t->brk.len) {
+        esr_buf lines = {0};
+        int edits = 0;
+        int bp = bracket_profession(t, &lines, &edits, trace);
+        if (bp == -2 || (bp >= 0 && out->profession >= 0 && bp != out->profession)) {
+            if (trace)
+                esr_buf_printf(trace, "brackets:     name %s: no profession applied\n",
+                               bp == -2 ? "two professions" : "another profession");
+            out->profession = -1;
+            out->score = out->score > PENALTY_UNKNOWN ? out->score - PENALTY_UNKNOWN : 0;
+            esr_buf_printf(&t->rule, "%s%s", t->rule.len ? "," : "", esr_buf_str(&lines));
+        } else if (bp >= 0 && out->profession < 0) {
+            out->profession = bp;
+            out->score -= PENALTY_PER_EDIT * edits;
+            esr_buf_printf(&t->rule, "%s%s", t->rule.len ? "," : "", esr_buf_str(&lines));
+        }
+        esr_buf_free(&lines);
+    }
     if (out->role >= 0 && out->trainee && out->role == (int)m->role_none)
         out->role = -1;
     if (out->trainee && out->role >= 0 && !strcmp(m->roles[out->role].name, "Assistant practitioner") &&
@@ -583,7 +697,7 @@ esr_titler *title_new(const esr_mappings *m, int threshold)
     for (size_t i = 0; i < tb->nrows; i++) {
         /* the phrase is cleaned the same way titles are */
         fold(table_get(tb, i, c_ab), &t->a);
-        clean(esr_buf_str(&t->a), &t->b);
+        clean(esr_buf_str(&t->a), &t->b, &t->brk);
         tokenise(t, esr_buf_str(&t->b));
         join(t->tok, t->ntok, &norm);
         if (t->ntok > t->abbrev_max)
@@ -668,6 +782,7 @@ void title_free(esr_titler *t)
     esr_buf_free(&t->rule);
     esr_buf_free(&t->sugg);
     esr_buf_free(&t->lower);
+    esr_buf_free(&t->brk);
     esr_buf_free(&t->tokbuf);
     free(t);
 }

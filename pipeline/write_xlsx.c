@@ -496,14 +496,116 @@ static void write_titles(book *b)
 
 /* ---- Training -------------------------------------------------------- */
 
+/* headcount of cell (org, dim, profession, "", key) or 0 */
+static const esr_cell *find_cell(book *b, esr_dim dim, const char *prof, const char *key)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (c->dim == dim && !strcmp(c->org, b->in->org) && !strcmp(c->profession, prof) && !*c->role &&
+            !strcmp(c->key, key))
+            return c;
+    }
+    return NULL;
+}
+
+static double head_of(book *b, esr_dim dim, const char *prof, const char *key)
+{
+    const esr_cell *c = find_cell(b, dim, prof, key);
+    return c ? (double)c->headcount : 0;
+}
+
 static void write_training(book *b)
 {
-    str(b, S_TRAINING, 0, 0, "Training and qualifications", b->title);
-    str(b, S_TRAINING, 2, 0,
-        "No competence export was joined: run with --training FILE (an ESR competence / learning-record "
-        "export) to fill Care Certificate status, qualification levels and apprenticeships.",
+    const esr_training *tr = b->in->training;
+    const esr_mappings *m = b->in->m;
+    lxw_row_t r = 0;
+    str(b, S_TRAINING, r, 0, "Training and qualifications", b->title);
+    r += 2;
+    if (!tr) {
+        str(b, S_TRAINING, r, 0,
+            "No competence export was joined: run with --training FILE (an ESR competence / learning-record "
+            "export) to fill Care Certificate status, qualification levels and apprenticeships.",
+            b->note);
+        worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
+        return;
+    }
+    const esr_training_stats *ts = training_stats(tr);
+    char line[256];
+    snprintf(line, sizeof line, "Joined %s: %llu competence rows, %llu matched, %llu not recognised (listed below for review).",
+             training_input_name(tr), (unsigned long long)ts->rows, (unsigned long long)ts->matched,
+             (unsigned long long)ts->unmatched);
+    str(b, S_TRAINING, r++, 0, line, b->note);
+    str(b, S_TRAINING, r++, 0,
+        "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career framework level "
+        "is what the post asks for: the two are reported apart, never corrected.",
         b->note);
-    worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
+    r++;
+
+    static const char *const h1[] = {"Care Certificate by profession", "People", "Completed", "In progress",
+                                     "Not recorded", "Completion", NULL};
+    headings(b, S_TRAINING, r++, h1);
+    for (size_t p = 0; p <= m->nprof; p++) {
+        const char *prof = p < m->nprof ? m->prof[p].name : "";
+        double done = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "completed");
+        double prog = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "in_progress");
+        double none = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "not_recorded");
+        const esr_cell *all = find_cell(b, ESR_DIM_PROFESSION_ROLE, prof, "");
+        double people = all ? (double)all->headcount : 0;
+        if (!people)
+            continue;
+        lxw_format *f = p < m->nprof ? NULL : b->total;
+        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", f ? f : NULL);
+        num(b, S_TRAINING, r, 1, people, b->count);
+        num(b, S_TRAINING, r, 2, done, b->count);
+        num(b, S_TRAINING, r, 3, prog, b->count);
+        num(b, S_TRAINING, r, 4, none, b->count);
+        num(b, S_TRAINING, r++, 5, done / people, b->pct);
+    }
+    r++;
+    static const char *const h2[] = {"Highest qualification by profession", "None recorded", "Level 2",
+                                     "Level 3", "Level 4", "Level 5", "Level 6", NULL};
+    static const char *const lv[] = {"none recorded", "Level 2", "Level 3", "Level 4", "Level 5", "Level 6"};
+    headings(b, S_TRAINING, r++, h2);
+    for (size_t p = 0; p <= m->nprof; p++) {
+        const char *prof = p < m->nprof ? m->prof[p].name : "";
+        double row[6], any = 0;
+        for (int k = 0; k < 6; k++)
+            any += row[k] = head_of(b, ESR_DIM_QUAL_LEVEL, prof, lv[k]);
+        if (!any)
+            continue;
+        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", p < m->nprof ? NULL : b->total);
+        for (int k = 0; k < 6; k++)
+            num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->count);
+        r++;
+    }
+    r++;
+    static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE", NULL};
+    headings(b, S_TRAINING, r++, h3);
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (c->dim != ESR_DIM_APPRENTICESHIP || strcmp(c->org, b->in->org) || *c->profession ||
+            !strcmp(c->key, "none"))
+            continue;
+        str(b, S_TRAINING, r, 0, c->key, NULL);
+        num(b, S_TRAINING, r, 1, (double)c->headcount, b->count);
+        fte(b, S_TRAINING, r++, 2, c->fte_e5, NULL);
+    }
+    r++;
+    static const char *const h4[] = {"Competence names not recognised (review; never guessed)", "Rows", NULL};
+    headings(b, S_TRAINING, r++, h4);
+    const char *name;
+    uint64_t count;
+    size_t nu = training_unmatched(tr, 0, &name, &count);
+    for (size_t i = 0; i < nu; i++) {
+        training_unmatched(tr, i, &name, &count);
+        str(b, S_TRAINING, r, 0, name, NULL);
+        num(b, S_TRAINING, r++, 1, (double)count, b->count);
+    }
+    widths(b, S_TRAINING, 12);
 }
 
 /* ---- streaming sheets: Support workforce and Data quality ------------ */

@@ -13,6 +13,7 @@
 #include "mappings.h"
 #include "records.h"
 #include "status.h"
+#include "training.h"
 
 typedef struct esr_input_meta {
     const char *name;
@@ -49,6 +50,7 @@ typedef struct esr_xlsx_in {
     const char *records_csv;    /* path of the complete records.csv */
     const char *rejects_csv;    /* path of the complete rejects.csv */
     uint64_t max_sheet_rows;    /* row cap for the long sheets; 0 = none */
+    const esr_training *training; /* joined competence export, or NULL */
 } esr_xlsx_in;
 
 /* Write the whole workbook to path (a temporary name). */

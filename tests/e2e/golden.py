@@ -75,6 +75,13 @@ def run_case(esrpipe, case, accept):
         if accept:
             shutil.rmtree(expected_dir, ignore_errors=True)
             shutil.copytree(out, expected_dir)
+            for dirpath, _, fns in os.walk(expected_dir):  # timings are not part of the result
+                for fn in fns:
+                    if fn == "run.json":
+                        p = os.path.join(dirpath, fn)
+                        data = open(p, "rb").read()
+                        open(p, "wb").write(b"\n".join(b'  "timings_ms": {"total": 0}' if b'"timings_ms"' in l else l
+                                                       for l in data.split(b"\n")))
             print("accepted %s (%d files)" % (case, len(os.listdir(expected_dir))))
             return True
         ok = True

@@ -193,8 +193,8 @@ CATALOGUE = [
     # two professions: no one profession is implied
     ("", "Physio/OT Assistant", NONE, AS, 1),
     ("", "Therapy Assistant (Physiotherapy & Occupational Therapy)", NONE, AS, 1),
-    # support to professions other than the AHPs: the tables name none of
-    # them, so these can only be left for review, never guessed
+    # support to professions other than the AHPs: never to be read as an
+    # AHP ("Audiology" is one letter-pair from "Radiology")
     ("", "Audiology Assistant", HCS, AS, 1),
     ("", "Cardiac Physiology Assistant", HCS, AS, 1),
     ("", "Pharmacy Assistant", OSTT, AS, 1),
@@ -234,6 +234,7 @@ SETTINGS = {
     "none": ["Community", "Inpatient", "Acute", "Stroke", "Neuro", "Older People's", "Hospital",
              "Mental Health", "Adult", "Children's"],
     "ambulance": [],
+    "non_ahp": ["Community", "Acute", "Paediatric", "Hospital"],
 }
 SETTINGS_ALL = sorted({s for v in SETTINGS.values() for s in v})
 # Real qualifiers the mapping tables are not expected to know: they keep the
@@ -309,7 +310,7 @@ def smart_title(s):
 
 def family(prof):
     return {PHYS: "physio", OT: "ot", SLT: "slt", RADD: "imaging", RADT: "imaging", ODP: "theatre",
-            NONE: "none", AMB: "ambulance"}.get(prof, "other_ahp")
+            NONE: "none", AMB: "ambulance", HCS: "non_ahp", OSTT: "non_ahp"}.get(prof, "other_ahp")
 
 
 def title_case(s):

@@ -58,7 +58,7 @@ Test(schema, aliases_in_shuffled_order)
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "x.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
     cr_assert_eq(s->ncols, N(names));
     cr_assert_eq(s->pos[ESR_COL_FTE], 0);
     cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], 1);
@@ -91,7 +91,7 @@ Test(schema, pii_unknown_and_duplicate_columns)
     mkrow(&h, names, N(names), 3);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "x.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
     cr_assert_eq(s->kind[0], 2, "Full Name is PII");
     cr_assert_eq(s->kind[1], 1);
     cr_assert_eq(s->kind[2], 0, "unknown column");
@@ -119,7 +119,7 @@ Test(schema, missing_fte_names_aliases)
     mkrow(&h, names, N(names), 7);
     esr_schema *s = (esr_schema *)1;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "export.csv", &s, &err), ESR_ERR_SCHEMA);
+    cr_assert_eq(schema_bind(m, &h.row, "export.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_ERR_SCHEMA);
     cr_assert_null(s);
     cr_assert_eq(err.status, ESR_ERR_SCHEMA);
     cr_assert(strstr(err.msg, "fte") != NULL, "%s", err.msg);
@@ -137,7 +137,7 @@ Test(schema, missing_code_and_title)
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_ERR_SCHEMA);
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_ERR_SCHEMA);
     cr_assert(strstr(err.msg, "Occupation Code") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "Position Title") != NULL, "%s", err.msg);
     rowfree(&h);
@@ -145,7 +145,7 @@ Test(schema, missing_code_and_title)
     /* either one alone is enough */
     static const char *const only_title[] = {"FTE", "Job Title"};
     mkrow(&h, only_title, N(only_title), 1);
-    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
     schema_free(s);
     rowfree(&h);
 }
@@ -157,7 +157,7 @@ Test(schema, fill_points_at_trimmed_fields)
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "e.csv", &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
     static const char *const data[] = {" S9E ", "\xc2\xa0" "0.5", "Smith"};
     hrow d;
     mkrow(&d, data, N(data), 2); /* a short row: area_of_work absent */
@@ -174,4 +174,35 @@ Test(schema, fill_points_at_trimmed_fields)
     schema_free(s);
     rowfree(&h);
     rowfree(&d);
+}
+
+/* A competence export binds employee number and the training columns. */
+Test(schema, training_export_binds_training_columns)
+{
+    static const char *const names[] = {"Employee No", "Competence Name", "Status", "Date Achieved", "Full Name"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "t.csv", ESR_SCHEMA_TRAINING, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(s->pos[ESR_COL_EMPLOYEE_NUMBER], 0);
+    cr_assert_eq(s->pos[ESR_COL_COMPETENCE_NAME], 1);
+    cr_assert_eq(s->pos[ESR_COL_COMPETENCE_STATUS], 2);
+    cr_assert_eq(s->pos[ESR_COL_ACHIEVED_DATE], 3);
+    cr_assert_eq(s->kind[4], 2, "Full Name is personal data");
+    schema_free(s);
+    rowfree(&h);
+}
+
+/* A competence export without a competence name column is refused. */
+Test(schema, training_export_needs_competence_name)
+{
+    static const char *const names[] = {"Employee Number", "Status"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "t.csv", ESR_SCHEMA_TRAINING, &s, &err), ESR_ERR_SCHEMA);
+    cr_assert(strstr(err.msg, "competence_name") != NULL, "%s", err.msg);
+    rowfree(&h);
 }

@@ -1,0 +1,513 @@
+/* consolidate_return.c - read one trust's return back for consolidation. */
+#include "consolidate_return.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "csvreader.h"
+#include "text.h"
+
+#define RUN_JSON_MAX_BYTES (64u << 20)
+#define READ_CHUNK 65536u
+
+static const char *const summary_cols[] = {"org_code", "dimension", "profession", "support_role",
+                                           "key",      "fte",       "headcount"};
+#define SUMMARY_NCOLS (sizeof summary_cols / sizeof summary_cols[0])
+
+/* Free the return. */
+void trustret_free(esr_trust_return *r)
+{
+    if (!r)
+        return;
+    free(r->dir);
+    free(r->inputs);
+    free(r->rules);
+    free(r->rows);
+    cjson_free(r->run_json);
+    table_free(r->summary);
+    free(r);
+}
+
+/* dir/name into b; -1 on no memory. */
+static int path_of(esr_buf *b, const char *dir, const char *name)
+{
+    esr_buf_reset(b);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return esr_buf_append(b, dir, n) || esr_buf_printf(b, "/%s", name) ? -1 : 0;
+}
+
+/* Check that path is a regular file of the return. */
+static esr_status need_file(const char *path, const char *dir, const char *name, esr_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: %s missing: not a complete esrpipe return (run `esrpipe run -o %s` "
+                           "again, or leave this directory out)",
+                           dir, name, dir);
+    return ESR_OK;
+}
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
+static esr_status slurp(const char *path, size_t max, char **out, size_t *len, esr_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    esr_buf b = {0};
+    esr_status st = ESR_OK;
+    *out = NULL;
+    if (!fp)
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char chunk[READ_CHUNK];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+        if (b.len + n > max) {
+            st = esr_err_set(err, ESR_ERR_INPUT_LIMIT, "%s: larger than %zu bytes: not a run.json",
+                             path, max);
+            goto done;
+        }
+        if (esr_buf_append(&b, chunk, n)) {
+            st = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path);
+            goto done;
+        }
+    }
+    if (ferror(fp)) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!b.data && esr_buf_reserve(&b, 1)) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    b.data[b.len] = '\0';
+    *out = b.data;
+    *len = b.len;
+    b.data = NULL;
+done:
+    esr_buf_free(&b);
+    fclose(fp);
+    return st;
+}
+
+/* SHA-256 of a file's bytes as 64 hex digits. */
+static esr_status sha256_file(const char *path, char hex[65], esr_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    EVP_MD_CTX *ctx = NULL;
+    esr_status st = ESR_OK;
+    if (!fp)
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        st = esr_err_set(err, ESR_ERR_INTERNAL, "SHA-256 unavailable");
+        goto done;
+    }
+    char chunk[READ_CHUNK];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (EVP_DigestUpdate(ctx, chunk, n) != 1) {
+            st = esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", path);
+            goto done;
+        }
+    if (ferror(fp)) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        goto done;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+        st = esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", path);
+        goto done;
+    }
+    for (unsigned i = 0; i < mdlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+done:
+    EVP_MD_CTX_free(ctx);
+    fclose(fp);
+    return st;
+}
+
+/* An ODS code as esrpipe writes it: 1-16 letters and digits. */
+static int ods_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+              (s[n] >= '0' && s[n] <= '9')))
+            return 0;
+    return n >= 1 && n <= 16;
+}
+
+/* YYYY-MM-DD with a plausible month and day. */
+static int date_ok(const char *s)
+{
+    int y, m, d;
+    char tail;
+    return strlen(s) == 10 && s[4] == '-' && s[7] == '-' &&
+           sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+           d <= 31;
+}
+
+/* The keys of run.json a regional return needs. */
+static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    esr_status st = slurp(path, RUN_JSON_MAX_BYTES, &text, &len, err);
+    if (st)
+        return st;
+    st = cjson_parse(text, len, path, &r->run_json, err);
+    free(text);
+    if (st)
+        return st;
+    const cjson_node *root = cjson_root(r->run_json);
+    if (root->type != CJSON_OBJECT)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: not a JSON object: not an esrpipe run.json",
+                           path);
+    const char *cmd = cjson_str(cjson_get(root, "command"));
+    if (cmd && !strcmp(cmd, "consolidate"))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: a regional return (esrpipe consolidate), not a trust's return: "
+                           "consolidate the trusts' returns themselves",
+                           r->dir);
+    r->template_version = cjson_str(cjson_get(root, "template_version"));
+    if (!r->template_version)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: no \"template_version\": not a return written by esrpipe", path);
+
+    /* the organisation: org_code, else the one entry of organisations */
+    r->org = cjson_str(cjson_get(root, "org_code"));
+    if (!r->org)
+        r->org = "";
+    if (!*r->org) {
+        const cjson_node *orgs = cjson_get(root, "organisations");
+        if (orgs && orgs->type == CJSON_ARRAY && orgs->count > 1) {
+            esr_buf list = {0};
+            size_t shown = 0;
+            for (const cjson_node *c = orgs->child; c && shown < 5; c = c->next, shown++)
+                esr_buf_printf(&list, "%s%s", shown ? ", " : "", cjson_str(c) ? cjson_str(c) : "?");
+            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                             "%s: one return for %zu organisations (%s%s); consolidation takes one "
+                             "return per organisation: run `esrpipe run --split-by-org` and pass "
+                             "its per-organisation directories (%s/*/)",
+                             r->dir, orgs->count, esr_buf_str(&list), orgs->count > 5 ? ", ..." : "",
+                             r->dir);
+            esr_buf_free(&list);
+            return st;
+        }
+        if (orgs && orgs->type == CJSON_ARRAY && orgs->count == 1 && cjson_str(orgs->child))
+            r->org = cjson_str(orgs->child);
+    }
+    if (!*r->org)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: no organisation code: re-run the return with --org CODE", path);
+    if (!ods_ok(r->org))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: org_code \"%.40s\" is not an ODS code (letters and digits)", path,
+                           r->org);
+
+    r->snapshot = cjson_str(cjson_get(root, "snapshot_date"));
+    if (!r->snapshot)
+        r->snapshot = "";
+    if (*r->snapshot && !date_ok(r->snapshot))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: snapshot_date \"%.40s\": expected YYYY-MM-DD", path, r->snapshot);
+    const char *s;
+    r->tool = (s = cjson_str(cjson_get(root, "tool"))) ? s : "";
+    r->classify_mode = (s = cjson_str(cjson_get(root, "classify_mode"))) ? s : "";
+    const cjson_node *mp = cjson_get(root, "mappings");
+    r->mapping_version = (s = cjson_str(cjson_get(mp, "version"))) ? s : "";
+    r->mapping_sha256 = (s = cjson_str(cjson_get(mp, "sha256"))) ? s : "";
+
+    const cjson_node *inputs = cjson_get(root, "inputs");
+    if (inputs && inputs->type == CJSON_ARRAY && inputs->count) {
+        if (!(r->inputs = calloc(inputs->count, sizeof *r->inputs)))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        for (const cjson_node *c = inputs->child; c; c = c->next) {
+            esr_ret_input *in = &r->inputs[r->ninputs++];
+            in->name = (s = cjson_str(cjson_get(c, "name"))) ? s : "";
+            in->sha256 = (s = cjson_str(cjson_get(c, "sha256"))) ? s : "";
+            if (cjson_u64(cjson_get(c, "bytes"), &in->bytes))
+                in->bytes = 0;
+        }
+    }
+
+    const cjson_node *counts = cjson_get(root, "counts");
+    static const char *const count_keys[] = {"rows_read", "in_scope", "out_of_scope", "rejected"};
+    uint64_t *count_vals[] = {&r->rows_read, &r->in_scope, &r->out_of_scope, &r->rejected};
+    for (size_t i = 0; i < 4; i++)
+        if (cjson_u64(cjson_get(counts, count_keys[i]), count_vals[i]))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s: counts.%s missing or not a whole number", path, count_keys[i]);
+    const cjson_node *fte = cjson_get(counts, "in_scope_fte");
+    if (!fte || fte->type != CJSON_NUMBER || text_parse_e5(fte->text, &r->in_scope_fte_e5))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: counts.in_scope_fte missing or not a number",
+                           path);
+
+    const cjson_node *rules = cjson_get(root, "findings_by_rule");
+    if (rules && rules->type == CJSON_OBJECT && rules->count) {
+        if (!(r->rules = calloc(rules->count, sizeof *r->rules)))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        for (const cjson_node *c = rules->child; c; c = c->next) {
+            esr_ret_rule *ru = &r->rules[r->nrules];
+            const cjson_node *f = cjson_get(c, "fte");
+            ru->id = c->key;
+            ru->severity = (s = cjson_str(cjson_get(c, "severity"))) ? s : "";
+            if (cjson_u64(cjson_get(c, "count"), &ru->count))
+                return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                                   "%s: findings_by_rule.%.60s.count missing or not a whole number",
+                                   path, c->key);
+            if (!f || f->type != CJSON_NUMBER || text_parse_e5(f->text, &ru->fte_e5))
+                ru->fte_e5 = 0;
+            r->nrules++;
+        }
+    }
+    return ESR_OK;
+}
+
+/* Undo the formula neutralising csvout_text applied (a leading apostrophe). */
+static const char *unneutralise(const char *s)
+{
+    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+}
+
+/* A headcount: digits only. */
+static int parse_count(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* The organisation's block of summary.csv. */
+static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *err)
+{
+    esr_status st = table_load(path, &r->summary, err);
+    if (st)
+        return st == ESR_ERR_MAPPING ? (err->status = ESR_ERR_INPUT_FORMAT) : st;
+    const esr_table *t = r->summary;
+    int bad_header = t->ncols != SUMMARY_NCOLS;
+    for (size_t i = 0; !bad_header && i < SUMMARY_NCOLS; i++)
+        bad_header = strcmp(t->header[i], summary_cols[i]) != 0;
+    if (bad_header)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s:1: header is not "
+                           "org_code,dimension,profession,support_role,key,fte,headcount",
+                           path);
+    if (!(r->rows = calloc(t->nrows + 1, sizeof *r->rows)))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    /* the organisation's own rows; a return without them (no org rows at
+     * all) gives its totals instead, which are the same figures */
+    int has_org_rows = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *org = t->rows[i].fields[0];
+        if (*org && strcmp(org, r->org))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s:%llu: a row for organisation %.40s in the return of %s: "
+                               "consolidation takes one return per organisation",
+                               path, (unsigned long long)t->rows[i].line, org, r->org);
+        has_org_rows |= *org != '\0';
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        char **f = t->rows[i].fields;
+        unsigned long long line = (unsigned long long)t->rows[i].line;
+        if ((*f[0] != '\0') != has_org_rows)
+            continue;
+        esr_sumrow *row = &r->rows[r->nrows];
+        int d;
+        for (d = 0; d < ESR_DIM_COUNT; d++)
+            if (!strcmp(f[1], aggregate_dim_name((esr_dim)d)))
+                break;
+        if (d == ESR_DIM_COUNT)
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s:%llu: dimension \"%.60s\": expected profession_role, band or "
+                               "area_of_work",
+                               path, line, f[1]);
+        row->dim = (esr_dim)d;
+        row->profession = unneutralise(f[2]);
+        row->role = unneutralise(f[3]);
+        row->key = unneutralise(f[4]);
+        if (text_parse_e5(f[5], &row->fte_e5))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s:%llu: fte \"%.40s\" is not a number",
+                               path, line, f[5]);
+        if (parse_count(f[6], &row->headcount))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s:%llu: headcount \"%.40s\" is not a whole number", path, line,
+                               f[6]);
+        r->nrows++;
+    }
+    return sha256_file(path, r->summary_sha256, err);
+}
+
+typedef struct rec_ctx {
+    esr_trust_return *r;
+    const char *path;
+    esr_err *err;
+    esr_status st;
+    int header_done;
+    int col_match;
+} rec_ctx;
+
+static int on_record(void *vctx, const esr_row *row)
+{
+    rec_ctx *c = vctx;
+    if (row->fault) {
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: record too large to read",
+                            c->path, (unsigned long long)row->line);
+        return 1;
+    }
+    if (!c->header_done) {
+        c->header_done = 1;
+        c->col_match = -1;
+        for (size_t i = 0; i < row->nfields; i++)
+            if (!strcmp(row->fields[i], "title_match"))
+                c->col_match = (int)i;
+        if (c->col_match < 0) {
+            c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                                "%s:1: no title_match column: not an esrpipe records.csv", c->path);
+            return 1;
+        }
+        return 0;
+    }
+    if (row->nfields == 1 && row->lens[0] == 0)
+        return 0; /* blank line */
+    c->r->records++;
+    if ((size_t)c->col_match < row->nfields && !strcmp(row->fields[c->col_match], "none"))
+        c->r->unmapped++;
+    return 0;
+}
+
+/* Count records.csv rows and those whose title was not mapped. */
+static esr_status read_records(esr_trust_return *r, const char *path, esr_err *err)
+{
+    rec_ctx c = {r, path, err, ESR_OK, 0, -1};
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = NULL;
+    esr_status st = ESR_OK;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!(rd = csvreader_new(&o, on_record, &c))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    char buf[READ_CHUNK];
+    size_t n;
+    while (!st && !c.st && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        st = csvreader_feed(rd, buf, n, err);
+    if (!st && !c.st && ferror(fp))
+        st = esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", path, strerror(errno));
+    if (!st && !c.st)
+        st = csvreader_finish(rd, err);
+    if (!st)
+        st = c.st;
+    if (!st && !c.header_done)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", path);
+done:
+    csvreader_free(rd);
+    fclose(fp);
+    return st;
+}
+
+/* The return's files must agree with one another; say where they do not. */
+static void cross_check(esr_trust_return *r)
+{
+    long long total = 0;
+    int seen = 0;
+    for (size_t i = 0; i < r->nrows; i++)
+        if (r->rows[i].dim == ESR_DIM_PROFESSION_ROLE && !*r->rows[i].profession &&
+            !*r->rows[i].role) {
+            total = r->rows[i].fte_e5;
+            seen = 1;
+        }
+    if (r->records != r->in_scope)
+        snprintf(r->warning, sizeof r->warning,
+                 "%s: records.csv has %llu rows but run.json counts %llu in scope: the files "
+                 "are from different runs or were edited",
+                 r->dir, (unsigned long long)r->records, (unsigned long long)r->in_scope);
+    else if ((seen || r->in_scope_fte_e5) && total != r->in_scope_fte_e5) {
+        char a[32], b[32];
+        text_format_e5(total, a);
+        text_format_e5(r->in_scope_fte_e5, b);
+        snprintf(r->warning, sizeof r->warning,
+                 "%s: summary.csv totals %s FTE but run.json counts %s in scope: the files are "
+                 "from different runs or were edited",
+                 r->dir, a, b);
+    }
+}
+
+/* Read and check the return in dir. */
+esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
+                         esr_err *err)
+{
+    esr_trust_return *r = calloc(1, sizeof *r);
+    esr_buf path = {0};
+    esr_status st;
+    *out = NULL;
+    if (!r || !(r->dir = strdup(dir))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    struct stat sb;
+    if (stat(dir, &sb)) {
+        st = esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: return directory not found: %s", dir,
+                         strerror(errno));
+        goto fail;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st = esr_err_set(err, ESR_ERR_INPUT_MISSING,
+                         "%s: not a directory: give the return directories `esrpipe run -o` wrote",
+                         dir);
+        goto fail;
+    }
+    if (path_of(&path, dir, "run.json")) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = need_file(esr_buf_str(&path), dir, "run.json", err)) ||
+        (st = read_run_json(r, esr_buf_str(&path), err)))
+        goto fail;
+    if (strcmp(r->template_version, template_version)) {
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                         "%s/run.json: template version \"%.40s\", but this esrpipe consolidates "
+                         "template version %s only: have the trust re-run its return with a "
+                         "matching esrpipe, or leave it out",
+                         dir, r->template_version, template_version);
+        goto fail;
+    }
+    if (path_of(&path, dir, "summary.csv")) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = need_file(esr_buf_str(&path), dir, "summary.csv", err)) ||
+        (st = read_summary(r, esr_buf_str(&path), err)))
+        goto fail;
+    if (path_of(&path, dir, "records.csv")) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = need_file(esr_buf_str(&path), dir, "records.csv", err)) ||
+        (st = read_records(r, esr_buf_str(&path), err)))
+        goto fail;
+    cross_check(r);
+    esr_buf_free(&path);
+    *out = r;
+    return ESR_OK;
+fail:
+    esr_buf_free(&path);
+    trustret_free(r);
+    return st;
+}

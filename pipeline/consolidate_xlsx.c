@@ -1,0 +1,629 @@
+/* consolidate_xlsx.c - the regional workbook. Every sheet is written in row
+ * order (constant_memory) from the consolidated figures in esr_region. */
+#include "consolidate_xlsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+#include "text.h"
+
+#define MAX_WIDTH 60.0
+#define MAX_COLS 32
+#define TOP_RULES 3
+
+enum { S_COVER, S_ORG, S_PROF, S_DQ, S_MISSING, S_COUNT };
+static const char *const sheet_names[S_COUNT] = {
+    "Cover", "By organisation", "By profession", "Data quality", "Missing returns",
+};
+
+typedef struct sheet {
+    lxw_worksheet *ws;
+    double width[MAX_COLS];
+} sheet;
+
+typedef struct book {
+    lxw_workbook *wb;
+    sheet s[S_COUNT];
+    lxw_format *bold, *heading, *title, *fte, *count, *pct, *note, *total, *total_fte, *total_count,
+        *total_pct;
+    const esr_region *reg;
+    lxw_error error;
+} book;
+
+/* Widen column c of a sheet to fit text s. */
+static void track(sheet *sh, lxw_col_t c, const char *s, double extra)
+{
+    if (c >= MAX_COLS)
+        return;
+    double n = extra + 2;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    if (n > sh->width[c])
+        sh->width[c] = n > MAX_WIDTH ? MAX_WIDTH : n;
+}
+
+/* Write a string cell (nothing for an empty string). */
+static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
+{
+    if (!v || !*v)
+        return;
+    lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
+    if (e && !b->error)
+        b->error = e;
+    if (f != b->note)
+        track(&b->s[s], c, v, f == b->heading ? 1 : 0);
+}
+
+/* Write a number cell. */
+static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
+{
+    lxw_error e = worksheet_write_number(b->s[s].ws, r, c, v, f);
+    if (e && !b->error)
+        b->error = e;
+    char t[48];
+    int pct = f == b->pct || f == b->total_pct;
+    snprintf(t, sizeof t, pct ? "%.1f%%" : "%.2f", pct ? v * 100 : v);
+    track(&b->s[s], c, t, 1);
+}
+
+/* Write an FTE (units of 0.00001) as a number. */
+static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
+{
+    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->fte);
+}
+
+/* Set the tracked column widths of a sheet (at least min). */
+static void widths(book *b, int s, double min)
+{
+    for (lxw_col_t c = 0; c < MAX_COLS; c++)
+        if (b->s[s].width[c] > 0)
+            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c],
+                                 NULL);
+}
+
+/* Write a row of column headings (NULL-terminated). */
+static void headings(book *b, int s, lxw_row_t r, const char *const *names)
+{
+    for (lxw_col_t c = 0; names[c]; c++)
+        str(b, s, r, c, names[c], b->heading);
+}
+
+/* ---- ordering: professions and roles in mapping order ---------------- */
+
+/* Rank of a profession: mapping order, unknown names after, "" (all) last. */
+static size_t prof_rank(const esr_mappings *m, const char *name)
+{
+    size_t i;
+    if (!*name)
+        return m->nprof + 1;
+    return esr_strmap_get(m->prof_by_name, name, strlen(name), &i) ? i : m->nprof;
+}
+
+/* Rank of a support role: mapping order, unknown names after, "" last. */
+static size_t role_rank(const esr_mappings *m, const char *name)
+{
+    size_t i;
+    if (!*name)
+        return m->nroles + 1;
+    return esr_strmap_get(m->role_by_name, name, strlen(name), &i) ? i : m->nroles;
+}
+
+static const esr_mappings *sort_m; /* qsort has no context argument in C11 */
+
+/* Order profession_role rows: profession, then role, totals last. */
+static int pr_cmp(const void *x, const void *y)
+{
+    const esr_sumrow *a = *(const esr_sumrow *const *)x, *b = *(const esr_sumrow *const *)y;
+    size_t ra = prof_rank(sort_m, a->profession), rb = prof_rank(sort_m, b->profession);
+    int c;
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if ((c = strcmp(a->profession, b->profession)))
+        return c;
+    ra = role_rank(sort_m, a->role);
+    rb = role_rank(sort_m, b->role);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    return strcmp(a->role, b->role);
+}
+
+/* The profession_role rows of rows[0..n), sorted for display. */
+static size_t pr_rows(const esr_mappings *m, const esr_sumrow *rows, size_t n,
+                      const esr_sumrow ***out)
+{
+    const esr_sumrow **v = calloc(n + 1, sizeof *v);
+    size_t k = 0;
+    *out = v;
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].dim == ESR_DIM_PROFESSION_ROLE)
+            v[k++] = &rows[i];
+    sort_m = m;
+    qsort(v, k, sizeof *v, pr_cmp);
+    return k;
+}
+
+/* ---- Cover ----------------------------------------------------------- */
+
+static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
+{
+    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 1, v, NULL);
+    (*r)++;
+}
+
+static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
+{
+    str(b, S_COVER, *r, 0, k, b->bold);
+    num(b, S_COVER, *r, 1, v, f);
+    (*r)++;
+}
+
+/* Cover: region, counts, how headcount was combined, the returns. */
+static void write_cover(book *b)
+{
+    const esr_region *g = b->reg;
+    lxw_row_t r = 0;
+    char text[256];
+    str(b, S_COVER, r, 0, "Regional support workforce return", b->title);
+    r += 2;
+    kv(b, &r, "Region", g->region);
+    snprintf(text, sizeof text, "%s%s", *g->snapshot ? g->snapshot : "(not given)",
+             g->mixed_snapshots ? " (latest; the returns have different dates: see below)" : "");
+    kv(b, &r, "Snapshot date", text);
+    kv(b, &r, "Template version", g->template_version);
+    kn(b, &r, "Returns included", (double)g->norgs, b->count);
+    kn(b, &r, "Expected organisations", (double)(g->norgs + g->nmissing), b->count);
+    kn(b, &r, "Missing returns", (double)g->nmissing, b->count);
+    kv(b, &r, "Mapping version (consolidation)", g->m->version);
+    kv(b, &r, "Mapping checksum (SHA-256)", g->m->sha256);
+    kv(b, &r, "Written by", g->tool_version);
+    r++;
+    str(b, S_COVER, r++, 0, "Rows (summed over the included returns)", b->heading);
+    kn(b, &r, "Rows read", (double)g->rows_read, b->count);
+    kn(b, &r, "In scope", (double)g->in_scope, b->count);
+    kn(b, &r, "Out of scope", (double)g->out_of_scope, b->count);
+    kn(b, &r, "Rejected", (double)g->rejected, b->count);
+    kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->fte);
+    r++;
+    str(b, S_COVER, r++, 0, "How headcount was combined", b->heading);
+    str(b, S_COVER, r++, 0, ESR_REGION_HEADCOUNT_NOTE, b->note);
+    r++;
+    static const char *const ih[] = {"ODS code",         "Organisation",    "Trust type",
+                                     "Snapshot date",    "Template version", "Mapping version",
+                                     "Input file",       "Bytes",           "Input SHA-256",
+                                     "summary.csv SHA-256", NULL};
+    str(b, S_COVER, r++, 0, "Returns included", b->heading);
+    headings(b, S_COVER, r++, ih);
+    for (size_t i = 0; i < g->norgs; i++) {
+        const esr_region_org *o = &g->orgs[i];
+        const esr_trust_return *t = o->ret;
+        str(b, S_COVER, r, 0, t->org, NULL);
+        str(b, S_COVER, r, 1, o->name, NULL);
+        str(b, S_COVER, r, 2, o->trust_type, NULL);
+        str(b, S_COVER, r, 3, t->snapshot, NULL);
+        str(b, S_COVER, r, 4, t->template_version, NULL);
+        str(b, S_COVER, r, 5, t->mapping_version, NULL);
+        str(b, S_COVER, r, 9, t->summary_sha256, NULL);
+        for (size_t k = 0; k < t->ninputs; k++, r++) {
+            str(b, S_COVER, r, 6, t->inputs[k].name, NULL);
+            num(b, S_COVER, r, 7, (double)t->inputs[k].bytes, b->count);
+            str(b, S_COVER, r, 8, t->inputs[k].sha256, NULL);
+        }
+        if (!t->ninputs)
+            r++;
+    }
+    if (g->nskipped) {
+        r++;
+        static const char *const sh[] = {"ODS code", "Snapshot date", "Return directory", "Reason",
+                                         NULL};
+        str(b, S_COVER, r++, 0, "Returns not included", b->heading);
+        headings(b, S_COVER, r++, sh);
+        for (size_t i = 0; i < g->nskipped; i++, r++) {
+            str(b, S_COVER, r, 0, g->skipped[i].org, NULL);
+            str(b, S_COVER, r, 1, g->skipped[i].snapshot, NULL);
+            str(b, S_COVER, r, 2, g->skipped[i].dir, NULL);
+            str(b, S_COVER, r, 3, g->skipped[i].reason, NULL);
+        }
+    }
+    r++;
+    str(b, S_COVER, r++, 0, "Reading this return", b->heading);
+    static const char *const notes[] = {
+        "By organisation: FTE and headcount per organisation, profession supported and support role, with totals.",
+        "By profession: the region's FTE and headcount, profession supported x support role.",
+        "Data quality: a league table of the organisations (rejected rows, area-of-work completeness, unmapped job titles, most frequent findings).",
+        "Missing returns: the region's organisations in mappings/organisations.csv that sent no return.",
+        "No person-level data is included: the trusts' records stay with the trusts.",
+        NULL,
+    };
+    for (int i = 0; notes[i]; i++)
+        str(b, S_COVER, r++, 0, notes[i], b->note);
+    widths(b, S_COVER, 10);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_activate(b->s[S_COVER].ws);
+}
+
+/* ---- By organisation ------------------------------------------------- */
+
+/* Organisation x profession x support role, with totals. */
+static void write_by_org(book *b)
+{
+    const esr_region *g = b->reg;
+    static const char *const h[] = {"ODS code",     "Organisation", "Profession supported",
+                                    "Support role", "FTE",          "Headcount", NULL};
+    headings(b, S_ORG, 0, h);
+    lxw_row_t r = 1;
+    for (size_t i = 0; i < g->norgs; i++) {
+        const esr_trust_return *t = g->orgs[i].ret;
+        const esr_sumrow **rows;
+        size_t n = pr_rows(g->m, t->rows, t->nrows, &rows);
+        for (size_t k = 0; k < n; k++, r++) {
+            const esr_sumrow *s = rows[k];
+            int total = !*s->role;
+            str(b, S_ORG, r, 0, t->org, NULL);
+            str(b, S_ORG, r, 1, g->orgs[i].name, NULL);
+            str(b, S_ORG, r, 2, *s->profession ? s->profession : "All professions",
+                total ? b->bold : NULL);
+            str(b, S_ORG, r, 3, *s->role ? s->role : "All support roles", total ? b->bold : NULL);
+            fte(b, S_ORG, r, 4, s->fte_e5, NULL);
+            num(b, S_ORG, r, 5, (double)s->headcount, b->count);
+        }
+        free(rows);
+    }
+    worksheet_freeze_panes(b->s[S_ORG].ws, 1, 0);
+    worksheet_autofilter(b->s[S_ORG].ws, 0, 0, r > 1 ? r - 1 : 1, 5);
+    r++;
+    str(b, S_ORG, r++, 0,
+        "\"All support roles\" rows are a profession's total, \"All professions\" an organisation's "
+        "total. Headcount is de-duplicated within each organisation, so role rows need not add up "
+        "to a total; FTE does.",
+        b->note);
+    widths(b, S_ORG, 10);
+}
+
+/* ---- By profession --------------------------------------------------- */
+
+/* One matrix block (FTE or headcount) of the regional totals; returns
+ * the row after it. */
+static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, const char *last,
+                                  int headcount, const esr_sumrow **rows, size_t n,
+                                  const char **roles, size_t nroles, double *vals)
+{
+    str(b, S_PROF, r, 0, corner, b->heading);
+    for (size_t k = 0; k < nroles; k++)
+        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->heading);
+    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->heading);
+    if (!headcount)
+        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->heading);
+    r++;
+    /* rows arrive profession by profession, each with its total last */
+    for (size_t i = 0; i < n;) {
+        const char *prof = rows[i]->profession;
+        int total = !*prof;
+        double all = 0, head = 0;
+        memset(vals, 0, nroles * sizeof *vals);
+        size_t j = i;
+        for (; j < n && !strcmp(rows[j]->profession, prof); j++) {
+            const esr_sumrow *s = rows[j];
+            double v = headcount ? (double)s->headcount : (double)s->fte_e5 / 1e5;
+            if (!*s->role) {
+                all = v;
+                head = (double)s->headcount;
+                continue;
+            }
+            for (size_t k = 0; k < nroles; k++)
+                if (!strcmp(roles[k], s->role))
+                    vals[k] = v;
+        }
+        lxw_format *f = total ? (headcount ? b->total_count : b->total_fte)
+                              : (headcount ? b->count : b->fte);
+        str(b, S_PROF, r, 0, total ? "Total" : prof, total ? b->total : NULL);
+        for (size_t k = 0; k < nroles; k++)
+            num(b, S_PROF, r, (lxw_col_t)(k + 1), vals[k], f);
+        num(b, S_PROF, r, (lxw_col_t)(nroles + 1), all, f);
+        if (!headcount)
+            num(b, S_PROF, r, (lxw_col_t)(nroles + 2), head, total ? b->total_count : b->count);
+        i = j;
+        r++;
+    }
+    return r;
+}
+
+/* Regional FTE and headcount, profession x support role. */
+static void write_by_prof(book *b)
+{
+    const esr_region *g = b->reg;
+    const esr_sumrow **rows;
+    size_t n = pr_rows(g->m, g->totals, g->ntotals, &rows);
+    const char **roles = calloc(n + 1, sizeof *roles);
+    double *vals = calloc(n + 1, sizeof *vals);
+    size_t nroles = 0;
+    if (!rows || !roles || !vals) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        free(rows);
+        free(roles);
+        free(vals);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!*rows[i]->role)
+            continue;
+        size_t k = 0;
+        while (k < nroles && strcmp(roles[k], rows[i]->role))
+            k++;
+        if (k == nroles)
+            roles[nroles++] = rows[i]->role;
+    }
+    /* roles in mapping order */
+    for (size_t i = 1; i < nroles; i++)
+        for (size_t k = i; k > 0; k--) {
+            size_t ra = role_rank(g->m, roles[k - 1]), rb = role_rank(g->m, roles[k]);
+            if (ra < rb || (ra == rb && strcmp(roles[k - 1], roles[k]) <= 0))
+                break;
+            const char *t = roles[k];
+            roles[k] = roles[k - 1];
+            roles[k - 1] = t;
+        }
+    lxw_row_t r = write_prof_block(b, 0, "Profession supported (FTE)", "Total FTE", 0, rows, n,
+                                   roles, nroles, vals);
+    worksheet_freeze_panes(b->s[S_PROF].ws, 1, 1);
+    r++;
+    r = write_prof_block(b, r, "Headcount, summed across organisations", "Total headcount", 1, rows,
+                         n, roles, nroles, vals);
+    r++;
+    str(b, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE, b->note);
+    widths(b, S_PROF, 12);
+    free(rows);
+    free(roles);
+    free(vals);
+}
+
+/* ---- Data quality ---------------------------------------------------- */
+
+typedef struct dq_row {
+    const esr_region_org *o;
+    long long fte, fte_area;     /* in scope; with an area of work recorded */
+    double area, unmapped, rejected; /* shares; area < 0: no in-scope FTE */
+} dq_row;
+
+static int dq_cmp(const void *x, const void *y)
+{
+    const dq_row *a = x, *b = y;
+    if (a->area != b->area)
+        return a->area > b->area ? -1 : 1;
+    if (a->unmapped != b->unmapped)
+        return a->unmapped < b->unmapped ? -1 : 1;
+    if (a->rejected != b->rejected)
+        return a->rejected < b->rejected ? -1 : 1;
+    return strcmp(a->o->ret->org, b->o->ret->org);
+}
+
+/* In-scope FTE and FTE with an area of work recorded, from summary rows. */
+static void area_fte(const esr_sumrow *rows, size_t n, long long *all, long long *recorded)
+{
+    *all = *recorded = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].dim != ESR_DIM_AREA || *rows[i].profession || *rows[i].role)
+            continue;
+        *all += rows[i].fte_e5;
+        if (strcmp(rows[i].key, "(not recorded)"))
+            *recorded += rows[i].fte_e5;
+    }
+}
+
+static int rule_cmp(const void *x, const void *y)
+{
+    const esr_ret_rule *a = *(const esr_ret_rule *const *)x, *b = *(const esr_ret_rule *const *)y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+/* The top rules by count as "rule: count" cells from column c. */
+static void top_rules(book *b, lxw_row_t r, lxw_col_t c, const esr_ret_rule *rules, size_t n,
+                      lxw_format *f)
+{
+    const esr_ret_rule **v = calloc(n + 1, sizeof *v);
+    if (!v) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rules[i].count)
+            v[k++] = &rules[i];
+    qsort(v, k, sizeof *v, rule_cmp);
+    for (size_t i = 0; i < k && i < TOP_RULES; i++) {
+        char cell[160];
+        snprintf(cell, sizeof cell, "%.100s: %llu", v[i]->id, (unsigned long long)v[i]->count);
+        str(b, S_DQ, r, c + (lxw_col_t)i, cell, f);
+    }
+    free(v);
+}
+
+/* The columns of one league-table row from column 1 on. */
+static void dq_cells(book *b, lxw_row_t r, uint64_t read, uint64_t rejected, long long all,
+                     long long area, uint64_t records, uint64_t unmapped, int total)
+{
+    lxw_format *c = total ? b->total_count : b->count, *p = total ? b->total_pct : b->pct,
+               *f = total ? b->total_fte : b->fte;
+    num(b, S_DQ, r, 4, (double)read, c);
+    num(b, S_DQ, r, 5, (double)rejected, c);
+    if (read)
+        num(b, S_DQ, r, 6, (double)rejected / (double)read, p);
+    fte(b, S_DQ, r, 7, all, f);
+    fte(b, S_DQ, r, 8, area, f);
+    if (all)
+        num(b, S_DQ, r, 9, (double)area / (double)all, p);
+    num(b, S_DQ, r, 10, (double)records, c);
+    num(b, S_DQ, r, 11, (double)unmapped, c);
+    if (records)
+        num(b, S_DQ, r, 12, (double)unmapped / (double)records, p);
+}
+
+/* League table: one row per organisation, best area-of-work completeness first. */
+static void write_dq(book *b)
+{
+    const esr_region *g = b->reg;
+    dq_row *v = calloc(g->norgs + 1, sizeof *v);
+    if (!v) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    for (size_t i = 0; i < g->norgs; i++) {
+        const esr_trust_return *t = g->orgs[i].ret;
+        dq_row *d = &v[i];
+        d->o = &g->orgs[i];
+        area_fte(t->rows, t->nrows, &d->fte, &d->fte_area);
+        d->area = d->fte ? (double)d->fte_area / (double)d->fte : -1;
+        d->unmapped = t->records ? (double)t->unmapped / (double)t->records : 0;
+        d->rejected = t->rows_read ? (double)t->rejected / (double)t->rows_read : 0;
+    }
+    qsort(v, g->norgs, sizeof *v, dq_cmp);
+    static const char *const h[] = {
+        "Rank",           "ODS code",          "Organisation",   "Snapshot date",
+        "Rows read",      "Rejected rows",     "Rejected %",     "In-scope FTE",
+        "FTE with area of work", "Area-of-work completeness", "In-scope records",
+        "Unmapped titles", "Unmapped-title %", "Top finding 1", "Top finding 2", "Top finding 3",
+        NULL};
+    headings(b, S_DQ, 0, h);
+    lxw_row_t r = 1;
+    uint64_t records = 0, unmapped = 0;
+    for (size_t i = 0; i < g->norgs; i++, r++) {
+        const esr_trust_return *t = v[i].o->ret;
+        num(b, S_DQ, r, 0, (double)(i + 1), b->count);
+        str(b, S_DQ, r, 1, t->org, NULL);
+        str(b, S_DQ, r, 2, v[i].o->name, NULL);
+        str(b, S_DQ, r, 3, t->snapshot, NULL);
+        dq_cells(b, r, t->rows_read, t->rejected, v[i].fte, v[i].fte_area, t->records, t->unmapped,
+                 0);
+        top_rules(b, r, 13, t->rules, t->nrules, NULL);
+        records += t->records;
+        unmapped += t->unmapped;
+    }
+    long long all, area;
+    area_fte(g->totals, g->ntotals, &all, &area);
+    str(b, S_DQ, r, 0, "Region", b->total);
+    str(b, S_DQ, r, 2, g->region, b->total);
+    str(b, S_DQ, r, 3, g->snapshot, b->total);
+    dq_cells(b, r, g->rows_read, g->rejected, all, area, records, unmapped, 1);
+    top_rules(b, r, 13, g->rules, g->nrules, b->total);
+    worksheet_freeze_panes(b->s[S_DQ].ws, 1, 3);
+    worksheet_autofilter(b->s[S_DQ].ws, 0, 0, r > 1 ? r - 1 : 1, 15);
+    r += 2;
+    static const char *const notes[] = {
+        "Ranked by area-of-work completeness (share of in-scope FTE with an area of work recorded), then fewest unmapped job titles, then fewest rejected rows.",
+        "Rejected %: rows the trust's export could not use, of rows read. Unmapped-title %: in-scope assignments whose local job title matched no standard title.",
+        "Top findings: the data-quality rules raised most often in the trust's return (rule: rows); see each trust's return for the rows.",
+        NULL,
+    };
+    for (int i = 0; notes[i]; i++)
+        str(b, S_DQ, r++, 0, notes[i], b->note);
+    widths(b, S_DQ, 8);
+    free(v);
+}
+
+/* ---- Missing returns ------------------------------------------------- */
+
+/* Expected organisations of the region that sent nothing. */
+static void write_missing(book *b)
+{
+    const esr_region *g = b->reg;
+    static const char *const h[] = {"ODS code", "Organisation", "Trust type", NULL};
+    headings(b, S_MISSING, 0, h);
+    lxw_row_t r = 1;
+    for (size_t i = 0; i < g->nmissing; i++, r++) {
+        str(b, S_MISSING, r, 0, g->missing[i].org, NULL);
+        str(b, S_MISSING, r, 1, g->missing[i].name, NULL);
+        str(b, S_MISSING, r, 2, g->missing[i].trust_type, NULL);
+    }
+    worksheet_freeze_panes(b->s[S_MISSING].ws, 1, 0);
+    if (g->nmissing)
+        worksheet_autofilter(b->s[S_MISSING].ws, 0, 0, r - 1, 2);
+    r++;
+    char note[512];
+    if (g->nmissing)
+        snprintf(note, sizeof note,
+                 "%zu of the %zu organisations of %s listed in mappings/organisations.csv sent no "
+                 "return.",
+                 g->nmissing, g->nmissing + g->norgs, g->region);
+    else
+        snprintf(note, sizeof note,
+                 "Every organisation of %s listed in mappings/organisations.csv sent a return.",
+                 g->region);
+    str(b, S_MISSING, r, 0, note, b->note);
+    widths(b, S_MISSING, 10);
+}
+
+/* Write the regional workbook to path (a temporary name). */
+esr_status region_xlsx_write(const char *path, const esr_region *reg, esr_err *err)
+{
+    book b = {0};
+    b.reg = reg;
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
+    b.wb = workbook_new_opt(path, &opt);
+    if (!b.wb)
+        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
+    for (int s = 0; s < S_COUNT; s++)
+        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
+            lxw_workbook_free(b.wb);
+            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
+                               sheet_names[s]);
+        }
+    b.bold = workbook_add_format(b.wb);
+    format_set_bold(b.bold);
+    b.heading = workbook_add_format(b.wb);
+    format_set_bold(b.heading);
+    format_set_bg_color(b.heading, 0xDCE6F1);
+    format_set_bottom(b.heading, LXW_BORDER_THIN);
+    format_set_text_wrap(b.heading);
+    format_set_align(b.heading, LXW_ALIGN_VERTICAL_TOP);
+    b.title = workbook_add_format(b.wb);
+    format_set_bold(b.title);
+    format_set_font_size(b.title, 14);
+    b.fte = workbook_add_format(b.wb);
+    format_set_num_format(b.fte, "#,##0.00");
+    b.count = workbook_add_format(b.wb);
+    format_set_num_format(b.count, "#,##0");
+    b.pct = workbook_add_format(b.wb);
+    format_set_num_format(b.pct, "0.0%");
+    b.note = workbook_add_format(b.wb);
+    format_set_italic(b.note);
+    format_set_font_color(b.note, 0x595959);
+    b.total = workbook_add_format(b.wb);
+    format_set_bold(b.total);
+    format_set_top(b.total, LXW_BORDER_THIN);
+    b.total_fte = workbook_add_format(b.wb);
+    format_set_bold(b.total_fte);
+    format_set_top(b.total_fte, LXW_BORDER_THIN);
+    format_set_num_format(b.total_fte, "#,##0.00");
+    b.total_count = workbook_add_format(b.wb);
+    format_set_bold(b.total_count);
+    format_set_top(b.total_count, LXW_BORDER_THIN);
+    format_set_num_format(b.total_count, "#,##0");
+    b.total_pct = workbook_add_format(b.wb);
+    format_set_bold(b.total_pct);
+    format_set_top(b.total_pct, LXW_BORDER_THIN);
+    format_set_num_format(b.total_pct, "0.0%");
+
+    write_cover(&b);
+    write_by_org(&b);
+    write_by_prof(&b);
+    write_dq(&b);
+    write_missing(&b);
+
+    char title[160];
+    snprintf(title, sizeof title, "Regional support workforce return: %.100s", reg->region);
+    lxw_doc_properties props = {0};
+    props.title = title;
+    props.comments = "Written by esrpipe consolidate";
+    props.created = reg->created;
+    workbook_set_properties(b.wb, &props);
+    lxw_error e = workbook_close(b.wb);
+    if (e || b.error)
+        return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: %s", lxw_strerror(e ? e : b.error));
+    return ESR_OK;
+}

@@ -1,0 +1,362 @@
+/* training.c - competence export -> per-person Care Certificate status,
+ * highest qualification level and apprenticeship in progress. */
+#include "training.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "csvreader.h"
+#include "schema.h"
+#include "strmap.h"
+#include "text.h"
+
+#define READ_CHUNK (256u * 1024u)
+
+enum { CC_NONE = 0, CC_IN_PROGRESS, CC_COMPLETED };
+enum { ST_NONE = 0, ST_IN_PROGRESS, ST_COMPLETED };
+
+typedef struct person {
+    int care;       /* CC_* */
+    int level;      /* highest level achieved */
+    int appr;       /* qualifications row of an apprenticeship in progress, -1 */
+} person;
+
+typedef struct rule {
+    char *phrase;   /* " word word " */
+    int kind;       /* 0 care certificate, 1 qualification, 2 apprenticeship */
+    const char *value;
+    int level;
+} rule;
+
+struct esr_training {
+    const esr_mappings *m;
+    rule *rules;
+    size_t nrules;
+    esr_strmap *status;   /* text_key(status) -> ST_* */
+    esr_strmap *persons;  /* employee number -> index */
+    person *pv;
+    size_t np, pcap;
+    esr_strmap *unmatched; /* name -> index into ucount */
+    uint64_t *ucount;
+    size_t ucap;
+    size_t *order;        /* unmatched sorted by count */
+    esr_training_stats stats;
+    esr_schema *schema;
+    char *name, *sha256;
+    esr_buf norm, key;
+    esr_err *err;
+    esr_status st;
+};
+
+/* " lower case words " for phrase matching at word boundaries. */
+static void words(const char *s, esr_buf *out)
+{
+    esr_buf_reset(out);
+    esr_buf_putc(out, ' ');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            esr_buf_putc(out, (char)c);
+        else if (out->data[out->len - 1] != ' ')
+            esr_buf_putc(out, ' ');
+    }
+    if (out->data[out->len - 1] != ' ')
+        esr_buf_putc(out, ' ');
+}
+
+static int compile(esr_training *t)
+{
+    const esr_table *q = t->m->t_quals, *s = t->m->t_statuses;
+    int cp = table_col(q, "pattern"), ck = table_col(q, "kind"), cv = table_col(q, "value"),
+        cl = table_col(q, "level");
+    if (!(t->rules = calloc(q->nrows + 1, sizeof *t->rules)))
+        return -1;
+    for (size_t i = 0; i < q->nrows; i++) {
+        rule *r = &t->rules[t->nrules++];
+        words(table_get(q, i, cp), &t->norm);
+        if (!(r->phrase = strdup(esr_buf_str(&t->norm))))
+            return -1;
+        const char *k = table_get(q, i, ck);
+        r->kind = !strcmp(k, "care_certificate") ? 0 : !strcmp(k, "qualification") ? 1 : 2;
+        r->value = table_get(q, i, cv);
+        r->level = atoi(table_get(q, i, cl));
+    }
+    if (!(t->status = esr_strmap_new()))
+        return -1;
+    int cs = table_col(s, "status"), cm = table_col(s, "meaning");
+    for (size_t i = 0; i < s->nrows; i++) {
+        const char *mean = table_get(s, i, cm);
+        int v = !strcmp(mean, "completed") ? ST_COMPLETED : !strcmp(mean, "in_progress") ? ST_IN_PROGRESS : ST_NONE;
+        text_key(table_get(s, i, cs), &t->key);
+        if (esr_strmap_put(t->status, t->key.data, t->key.len, (size_t)v, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static person *person_get(esr_training *t, const char *emp)
+{
+    size_t i, n = strlen(emp);
+    if (esr_strmap_get(t->persons, emp, n, &i))
+        return &t->pv[i];
+    if (t->np == t->pcap) {
+        size_t cap = t->pcap ? t->pcap * 2 : 1024;
+        person *p = realloc(t->pv, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        t->pv = p;
+        t->pcap = cap;
+    }
+    if (esr_strmap_put(t->persons, emp, n, t->np, NULL) < 0)
+        return NULL;
+    t->pv[t->np] = (person){CC_NONE, 0, -1};
+    return &t->pv[t->np++];
+}
+
+static int unmatched_add(esr_training *t, const char *name)
+{
+    size_t i, n = strlen(name);
+    if (esr_strmap_get(t->unmatched, name, n, &i)) {
+        t->ucount[i]++;
+        return 0;
+    }
+    size_t k = esr_strmap_count(t->unmatched);
+    if (k == t->ucap) {
+        size_t cap = t->ucap ? t->ucap * 2 : 64;
+        uint64_t *u = realloc(t->ucount, cap * sizeof *u);
+        if (!u)
+            return -1;
+        t->ucount = u;
+        t->ucap = cap;
+    }
+    if (esr_strmap_put(t->unmatched, name, n, k, NULL) < 0)
+        return -1;
+    t->ucount[k] = 1;
+    return 0;
+}
+
+static int on_row(void *ctx, const esr_row *row)
+{
+    esr_training *t = ctx;
+    if (!t->schema) {
+        if (row->fault)
+            return 1;
+        t->st = schema_bind(t->m, row, t->name, ESR_SCHEMA_TRAINING, &t->schema, t->err);
+        return t->st != ESR_OK;
+    }
+    if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
+        return 0;
+    t->stats.rows++;
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    if (row->fault || row->nfields != t->schema->ncols) {
+        t->stats.rejected++;
+        return 0;
+    }
+    schema_fill(t->schema, row, &r);
+    const char *emp = r.f[ESR_COL_EMPLOYEE_NUMBER], *name = r.f[ESR_COL_COMPETENCE_NAME];
+    if (!*emp || !*name) {
+        t->stats.rejected++;
+        return 0;
+    }
+    /* no status column: an achievements export, every row achieved */
+    size_t st = ST_COMPLETED;
+    if (t->schema->pos[ESR_COL_COMPETENCE_STATUS] >= 0) {
+        text_key(r.f[ESR_COL_COMPETENCE_STATUS], &t->key);
+        if (!esr_strmap_get(t->status, t->key.data, t->key.len, &st))
+            st = ST_NONE;
+    }
+    words(name, &t->norm);
+    const rule *hit = NULL;
+    for (size_t i = 0; i < t->nrules && !hit; i++)
+        if (strstr(t->norm.data, t->rules[i].phrase))
+            hit = &t->rules[i];
+    if (!hit) {
+        t->stats.unmatched++;
+        if (unmatched_add(t, name))
+            goto nomem;
+        return 0;
+    }
+    t->stats.matched++;
+    person *p = person_get(t, emp);
+    if (!p)
+        goto nomem;
+    if (hit->kind == 0) {
+        int c = st == ST_COMPLETED ? CC_COMPLETED : st == ST_IN_PROGRESS ? CC_IN_PROGRESS : CC_NONE;
+        if (c > p->care)
+            p->care = c;
+    } else if (st == ST_COMPLETED) {
+        if (hit->level > p->level)
+            p->level = hit->level; /* a completed apprenticeship is a qualification */
+    } else if (st == ST_IN_PROGRESS && hit->kind == 2) {
+        if (p->appr < 0 || hit->level > t->rules[p->appr].level)
+            p->appr = (int)(hit - t->rules);
+    }
+    return 0;
+nomem:
+    t->st = esr_err_set(t->err, ESR_ERR_NOMEM, "out of memory");
+    return 1;
+}
+
+typedef struct unmatched_name {
+    const char *name;
+    uint64_t count;
+    size_t index;
+} unmatched_name;
+
+static int by_count(const void *x, const void *y)
+{
+    const unmatched_name *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* Read the competence export at path. */
+esr_status training_load(const char *path, const esr_mappings *m, const esr_source_opts *src,
+                         esr_training **out, esr_err *err)
+{
+    *out = NULL;
+    esr_training *t = calloc(1, sizeof *t);
+    esr_source *s = NULL;
+    esr_csvreader *rd = NULL;
+    char *buf = NULL;
+    esr_status st;
+    if (!t)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    t->m = m;
+    t->err = err;
+    const char *slash = strrchr(path, '/');
+    if (!(t->name = strdup(slash ? slash + 1 : path)) || !(t->persons = esr_strmap_new()) ||
+        !(t->unmatched = esr_strmap_new()) || compile(t)) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = source_open(path, src, &s, err)))
+        goto fail;
+    esr_csv_opts co;
+    csvreader_opts_default(&co, source_info(s)->delim);
+    if (!(rd = csvreader_new(&co, on_row, t)) || !(buf = malloc(READ_CHUNK))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (;;) {
+        size_t got;
+        if ((st = source_read(s, buf, READ_CHUNK, &got, err)) || !got)
+            break;
+        if ((st = csvreader_feed(rd, buf, got, err)) || t->st)
+            break;
+    }
+    if (!st && !t->st)
+        st = csvreader_finish(rd, err);
+    if (!st && t->st)
+        st = t->st;
+    if (!st && !t->schema)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
+    if (st)
+        goto fail;
+    if (!(t->sha256 = strdup(source_info(s)->sha256))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    t->stats.persons = t->np;
+    size_t nu = esr_strmap_count(t->unmatched);
+    if (!(t->order = calloc(nu + 1, sizeof *t->order))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    unmatched_name *un = calloc(nu + 1, sizeof *un);
+    if (!un) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nu; i++)
+        un[i] = (unmatched_name){esr_strmap_key(t->unmatched, i, NULL), t->ucount[i], i};
+    qsort(un, nu, sizeof *un, by_count);
+    for (size_t i = 0; i < nu; i++)
+        t->order[i] = un[i].index;
+    free(un);
+    csvreader_free(rd);
+    source_close(s);
+    free(buf);
+    t->err = NULL;
+    *out = t;
+    return ESR_OK;
+fail:
+    csvreader_free(rd);
+    source_close(s);
+    free(buf);
+    training_free(t);
+    return st;
+}
+
+/* Fill r's training fields from the person's record (by employee number). */
+void training_join(const esr_training *t, esr_record *r)
+{
+    static const char *const care[] = {"not_recorded", "in_progress", "completed"};
+    size_t i;
+    const char *emp = r->f[ESR_COL_EMPLOYEE_NUMBER];
+    r->care_certificate = care[CC_NONE];
+    r->qualification_level = 0;
+    r->apprenticeship = "";
+    if (!*emp || !esr_strmap_get(t->persons, emp, strlen(emp), &i))
+        return;
+    const person *p = &t->pv[i];
+    r->care_certificate = care[p->care];
+    r->qualification_level = p->level;
+    r->apprenticeship = p->appr >= 0 ? t->rules[p->appr].value : "";
+}
+
+/* Counts for run.json and the Training sheet. */
+const esr_training_stats *training_stats(const esr_training *t)
+{
+    return &t->stats;
+}
+
+/* Unmatched competence names, most frequent first. */
+size_t training_unmatched(const esr_training *t, size_t i, const char **name, uint64_t *count)
+{
+    size_t n = esr_strmap_count(t->unmatched);
+    if (i < n) {
+        *name = esr_strmap_key(t->unmatched, t->order[i], NULL);
+        *count = t->ucount[t->order[i]];
+    }
+    return n;
+}
+
+/* Input file name. */
+const char *training_input_name(const esr_training *t)
+{
+    return t->name;
+}
+
+/* Input file SHA-256. */
+const char *training_input_sha256(const esr_training *t)
+{
+    return t->sha256 ? t->sha256 : "";
+}
+
+/* Free everything. */
+void training_free(esr_training *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrules; i++)
+        free(t->rules[i].phrase);
+    free(t->rules);
+    esr_strmap_free(t->status);
+    esr_strmap_free(t->persons);
+    esr_strmap_free(t->unmatched);
+    free(t->pv);
+    free(t->ucount);
+    free(t->order);
+    schema_free(t->schema);
+    esr_buf_free(&t->norm);
+    esr_buf_free(&t->key);
+    free(t->name);
+    free(t->sha256);
+    free(t);
+}

@@ -1,0 +1,43 @@
+/* training.h - `--training FILE`: an ESR competence / learning-record
+ * export joined on employee number. mappings/qualifications.csv maps
+ * competence names (phrases) to the Care Certificate, qualification levels
+ * (RQF 2-6) and apprenticeship standards; mappings/competence_statuses.csv
+ * reads the status column. Names that match nothing are kept for review,
+ * never guessed. Qualification level stays apart from career framework
+ * level. */
+#ifndef ESR_TRAINING_H
+#define ESR_TRAINING_H
+
+#include <stdint.h>
+
+#include "mappings.h"
+#include "record.h"
+#include "source.h"
+#include "status.h"
+
+typedef struct esr_training esr_training;
+
+typedef struct esr_training_stats {
+    uint64_t rows;          /* competence rows read */
+    uint64_t matched;       /* rows whose name matched qualifications.csv */
+    uint64_t unmatched;     /* rows whose name matched nothing */
+    uint64_t rejected;      /* rows without employee number or name */
+    uint64_t persons;       /* distinct employees with any matched row */
+} esr_training_stats;
+
+/* Read the competence export at path. */
+esr_status training_load(const char *path, const esr_mappings *m, const esr_source_opts *src,
+                         esr_training **out, esr_err *err);
+/* Fill r's training fields from the person's record (by employee number). */
+void training_join(const esr_training *t, esr_record *r);
+/* Counts for run.json and the Training sheet. */
+const esr_training_stats *training_stats(const esr_training *t);
+/* Unmatched competence names, most frequent first: name i and its count. */
+size_t training_unmatched(const esr_training *t, size_t i, const char **name, uint64_t *count);
+/* Input file facts (name, bytes, sha256). */
+const char *training_input_name(const esr_training *t);
+const char *training_input_sha256(const esr_training *t);
+/* Free everything. */
+void training_free(esr_training *t);
+
+#endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""`esrpipe check-mappings`: the shipped tables pass (exit 0), and a copy
+with a seeded error fails with exit 65 and a message naming the file and
+line of every seeded error.
+
+Each seeded error gets its own copy of mappings/ (check-mappings checks in
+classes - tables load, unique keys, vocabularies, normalised conflicts - and
+stops after the first class that fails, so one error can hide another of a
+later class); one more copy seeds two errors of the same class to show both
+are reported in one run.
+
+    tests/e2e/check_mappings.py --esrpipe build/esrpipe
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAPPINGS = os.path.join(ROOT, "mappings")
+EX_DATAERR = 65
+checks = []
+
+
+def check(name, cond, detail=""):
+    checks.append(bool(cond))
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+
+
+def append_rows(d, fn, rows):
+    """Append rows (CSV text lines) to d/fn; return their line numbers."""
+    path = os.path.join(d, fn)
+    with open(path, newline="") as f:
+        text = f.read()
+    if text and not text.endswith("\n"):
+        text += "\n"
+    first = text.count("\n") + 1
+    with open(path, "w", newline="") as f:
+        f.write(text + "".join(r + "\n" for r in rows))
+    return list(range(first, first + len(rows)))
+
+
+def first_row(d, fn, pred):
+    with open(os.path.join(d, fn), newline="") as f:
+        for line in f.read().split("\n")[1:]:
+            if pred(line):
+                return line
+    raise SystemExit("check_mappings.py: no row of %s fits the seed" % fn)
+
+
+# name -> (function seeding errors into a copy, returning [(file, line, what)])
+def seed_title_conflict(d):
+    # 'Physiotherapy assistant' (Physiotherapy) is in job_titles.csv; a row
+    # spelling it differently normalises to the same key, other profession
+    ln = append_rows(d, "job_titles.csv", ["Physio Asst,Occupational therapy,Assistant,no,seeded"])
+    return [("job_titles.csv", ln[0], "normalises like")]
+
+
+def seed_duplicate_code(d):
+    row = first_row(d, "occupation_codes.csv", lambda l: l.startswith("S9E,"))
+    ln = append_rows(d, "occupation_codes.csv", [row.replace("Assistant in Physiotherapy", "Physio helper", 1)])
+    return [("occupation_codes.csv", ln[0], "duplicate code")]
+
+
+def seed_unknown_profession_term(d):
+    ln = append_rows(d, "title_terms.csv", ["chiropractic,profession,Chiropractic,seeded"])
+    return [("title_terms.csv", ln[0], "not in the vocabulary")]
+
+
+def seed_unknown_profession_job(d):
+    ln = append_rows(d, "job_titles.csv", ["Chiropractic assistant,Chiropractic,Assistant,no,seeded"])
+    return [("job_titles.csv", ln[0], "not in professions.csv")]
+
+
+def seed_abbreviation_cycle(d):
+    ln = append_rows(d, "title_abbreviations.csv", ["thpy,therapist,seeded", "therapist,thpy,seeded"])
+    return [("title_abbreviations.csv", ln[0], "cycle"), ("title_abbreviations.csv", ln[1], "cycle")]
+
+
+def seed_two_of_a_class(d):
+    return seed_title_conflict(d) + seed_abbreviation_cycle(d)
+
+
+SEEDS = [
+    ("two job titles normalising to one key, different professions", seed_title_conflict),
+    ("duplicate occupation code", seed_duplicate_code),
+    ("unknown profession in title_terms.csv", seed_unknown_profession_term),
+    ("unknown profession in job_titles.csv", seed_unknown_profession_job),
+    ("abbreviation cycle a->b, b->a", seed_abbreviation_cycle),
+    ("a title conflict and a cycle in one run", seed_two_of_a_class),
+]
+
+
+def run(esrpipe, d):
+    return subprocess.run([esrpipe, "check-mappings", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--esrpipe", required=True)
+    esrpipe = os.path.abspath(ap.parse_args().esrpipe)
+    p = run(esrpipe, MAPPINGS)
+    check("shipped mappings pass (exit 0)", p.returncode == 0, "exit %d\n%s" % (p.returncode, p.stderr))
+    tmp = tempfile.mkdtemp(prefix="esrpipe-checkmap-")
+    try:
+        for i, (name, seed) in enumerate(SEEDS):
+            d = os.path.join(tmp, "m%d" % i)
+            shutil.copytree(MAPPINGS, d)
+            want = seed(d)
+            p = run(esrpipe, d)
+            msgs = p.stdout + p.stderr
+            check("%s: exit 65" % name, p.returncode == EX_DATAERR, "exit %d\n%s" % (p.returncode, msgs))
+            for fn, line, what in want:
+                pat = re.compile(r"^%s:%d: .*%s" % (re.escape(os.path.join(d, fn)), line, re.escape(what)), re.M)
+                check("%s: names %s:%d (%s)" % (name, fn, line, what), pat.search(msgs), msgs)
+            # nothing else is reported: the message points at the seeded rows only
+            lines = [l for l in msgs.splitlines() if re.match(r"^/.*\.csv:\d+: ", l)]
+            check("%s: reports only the seeded rows (%d)" % (name, len(want)), len(lines) == len(want), msgs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
+    return 0 if all(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
