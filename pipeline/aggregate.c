@@ -340,7 +340,8 @@ static int title_cmp(const void *x, const void *y)
 size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out)
 {
     if (!a->titles_sorted) {
-        qsort(a->titles, a->ntitles, sizeof *a->titles, title_cmp);
+        if (a->ntitles)
+            qsort(a->titles, a->ntitles, sizeof *a->titles, title_cmp);
         a->titles_sorted = 1;
     }
     *out = (const esr_title_stat **)a->titles;

@@ -461,6 +461,9 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    for (size_t n = strlen(r->dir); n > 1 && r->dir[n - 1] == '/'; n--)
+        r->dir[n - 1] = '\0'; /* "out/R1K/" and "out/R1K" name one return */
+    dir = r->dir;
     struct stat sb;
     if (stat(dir, &sb)) {
         st = esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: return directory not found: %s", dir,
@@ -469,7 +472,8 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
     }
     if (!S_ISDIR(sb.st_mode)) {
         st = esr_err_set(err, ESR_ERR_INPUT_MISSING,
-                         "%s: not a directory: give the return directories `esrpipe run -o` wrote",
+                         "%s: not a directory: give the return directories `esrpipe run -o` wrote "
+                         "(after --split-by-org, DIR/*/)",
                          dir);
         goto fail;
     }
