@@ -12,13 +12,28 @@
 static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role", "band", "area_of_work",
                                                       "care_certificate", "qualification_level", "apprenticeship"};
 
+/* Headcount is de-duplicated per cell without a (cell, person) pair set:
+ * each in-scope record adds to a fixed set of cells, interned once per
+ * distinct record shape; each person remembers the interned union of the
+ * cell sets they were counted in, so a second assignment adds headcount
+ * only to cells the person was not yet in. Memory: one 64-bit hash and a
+ * 32-bit set id per person, plus the distinct sets. */
 struct esr_aggregate {
     const esr_mappings *m;
     esr_strmap *cell_index;   /* packed key -> cell */
-    esr_cell **cells;
+    esr_cell **cells;         /* creation order: index = cell id */
+    esr_cell **sorted_cells;
     size_t ncells, cells_cap;
-    esr_strmap *persons;      /* org + person -> id */
-    esr_u64set pairs;         /* cell << 32 | person */
+    esr_strmap *tuples;       /* record shape -> set id of its cells */
+    esr_strmap *sets;         /* sorted cell ids (bytes) -> set id */
+    size_t *set_off;          /* set id -> offset into pool */
+    uint32_t *set_len;
+    size_t nsets, sets_cap;
+    uint32_t *pool;           /* cell ids of every set */
+    size_t pool_len, pool_cap;
+    esr_u64map persons;       /* hash(org, person) -> set id counted so far */
+    uint32_t *scratch;
+    size_t scratch_cap;
     esr_strmap *org_index;
     esr_org_counts **orgs;
     size_t norgs, orgs_cap;
@@ -43,8 +58,8 @@ esr_aggregate *aggregate_new(const esr_mappings *m)
     if (!a)
         return NULL;
     a->m = m;
-    if (!(a->cell_index = esr_strmap_new()) ||
-        !(a->persons = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
+    if (!(a->cell_index = esr_strmap_new()) || !(a->tuples = esr_strmap_new()) ||
+        !(a->sets = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
         !(a->title_index = esr_strmap_new())) {
         aggregate_free(a);
         return NULL;
@@ -68,9 +83,15 @@ void aggregate_free(esr_aggregate *a)
     free(a->titles);
     esr_strmap_free(a->title_index);
     esr_strmap_free(a->cell_index);
-    esr_strmap_free(a->persons);
+    esr_strmap_free(a->tuples);
+    esr_strmap_free(a->sets);
+    free(a->sorted_cells);
+    free(a->set_off);
+    free(a->set_len);
+    free(a->pool);
+    free(a->scratch);
+    u64map_free(&a->persons);
     esr_strmap_free(a->org_index);
-    u64set_free(&a->pairs);
     esr_buf_free(&a->key);
     free(a);
 }
@@ -194,19 +215,172 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
     return 0;
 }
 
-static int cell_add(esr_aggregate *a, const char *org, esr_dim dim, const char *prof,
-                    const char *role, const char *key, long long fte, uint32_t person)
+static int cmp_u32(const void *x, const void *y)
 {
-    size_t id;
-    esr_cell *c = cell_get(a, org, dim, prof, role, key, &id);
-    if (!c)
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Set id of the sorted, distinct cell ids ids[0..n), interning it. */
+static int intern_set(esr_aggregate *a, const uint32_t *ids, size_t n, uint32_t *out)
+{
+    size_t v;
+    if (esr_strmap_get(a->sets, (const char *)ids, n * sizeof *ids, &v)) {
+        *out = (uint32_t)v;
+        return 0;
+    }
+    if (a->nsets == a->sets_cap) {
+        size_t cap = a->sets_cap ? a->sets_cap * 2 : 256;
+        size_t *o = realloc(a->set_off, cap * sizeof *o);
+        if (!o)
+            return -1;
+        a->set_off = o;
+        uint32_t *l = realloc(a->set_len, cap * sizeof *l);
+        if (!l)
+            return -1;
+        a->set_len = l;
+        a->sets_cap = cap;
+    }
+    if (a->pool_len + n > a->pool_cap) {
+        size_t cap = a->pool_cap ? a->pool_cap * 2 : 4096;
+        while (cap < a->pool_len + n)
+            cap *= 2;
+        uint32_t *p = realloc(a->pool, cap * sizeof *p);
+        if (!p)
+            return -1;
+        a->pool = p;
+        a->pool_cap = cap;
+    }
+    memcpy(a->pool + a->pool_len, ids, n * sizeof *ids);
+    a->set_off[a->nsets] = a->pool_len;
+    a->set_len[a->nsets] = (uint32_t)n;
+    a->pool_len += n;
+    if (esr_strmap_put(a->sets, (const char *)ids, n * sizeof *ids, a->nsets, NULL) < 0)
         return -1;
-    c->fte_e5 += fte;
-    c->rows++;
-    int added = u64set_add(&a->pairs, ((uint64_t)id << 32) | person);
-    if (added < 0)
+    *out = (uint32_t)a->nsets++;
+    return 0;
+}
+
+static int scratch_reserve(esr_aggregate *a, size_t n)
+{
+    if (n <= a->scratch_cap)
+        return 0;
+    uint32_t *s = realloc(a->scratch, n * sizeof *s);
+    if (!s)
         return -1;
-    c->headcount += (uint64_t)added;
+    a->scratch = s;
+    a->scratch_cap = n;
+    return 0;
+}
+
+#define MAX_RECORD_CELLS 32
+
+/* The cells an in-scope record adds to, as an interned set id: computed
+ * once per distinct record shape (org, profession, role, band, area,
+ * training status). */
+static int record_set(esr_aggregate *a, const esr_record *r, const char *const *orgs, int norgs,
+                      uint32_t *out)
+{
+    const esr_mappings *m = a->m;
+    const char *prof = m->prof[r->profession].name, *role = m->roles[r->role].name;
+    const char *band = r->band >= 0                   ? m->bands[r->band].name
+                       : *r->f[ESR_COL_PAY_BAND]      ? "(not recognised)"
+                                                      : "(not recorded)";
+    const char *area = r->area >= 0                   ? m->areas[r->area]
+                       : *r->f[ESR_COL_AREA_OF_WORK]  ? "(not recognised)"
+                                                      : "(not recorded)";
+    char level[32];
+    snprintf(level, sizeof level, r->qualification_level ? "Level %d" : "none recorded", r->qualification_level);
+    const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
+    esr_buf_reset(&a->key);
+    if (esr_buf_printf(&a->key, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", orgs[norgs - 1], prof, role,
+                       band, area, r->care_certificate, level, appr))
+        return -1;
+    size_t v;
+    if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
+        *out = (uint32_t)v;
+        return 0;
+    }
+    char *tkey = strndup(a->key.data, a->key.len);
+    size_t tlen = a->key.len;
+    if (!tkey)
+        return -1;
+    struct {
+        esr_dim dim;
+        const char *prof, *role, *key;
+    } want[14] = {
+        {ESR_DIM_PROFESSION_ROLE, prof, role, ""}, {ESR_DIM_PROFESSION_ROLE, prof, "", ""},
+        {ESR_DIM_PROFESSION_ROLE, "", role, ""},   {ESR_DIM_PROFESSION_ROLE, "", "", ""},
+        {ESR_DIM_BAND, prof, "", band},            {ESR_DIM_BAND, "", "", band},
+        {ESR_DIM_AREA, prof, "", area},            {ESR_DIM_AREA, "", "", area},
+        {ESR_DIM_CARE_CERTIFICATE, prof, "", r->care_certificate},
+        {ESR_DIM_CARE_CERTIFICATE, "", "", r->care_certificate},
+        {ESR_DIM_QUAL_LEVEL, prof, "", level},     {ESR_DIM_QUAL_LEVEL, "", "", level},
+        {ESR_DIM_APPRENTICESHIP, prof, "", appr},  {ESR_DIM_APPRENTICESHIP, "", "", appr},
+    };
+    int nwant = *r->care_certificate ? 14 : 8; /* training dimensions only with --training */
+    uint32_t ids[MAX_RECORD_CELLS];
+    size_t n = 0;
+    for (int k = 0; k < norgs; k++)
+        for (int w = 0; w < nwant; w++) {
+            size_t id;
+            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id)) {
+                free(tkey);
+                return -1;
+            }
+            ids[n++] = (uint32_t)id;
+        }
+    qsort(ids, n, sizeof *ids, cmp_u32);
+    int st = intern_set(a, ids, n, out);
+    if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
+        st = -1;
+    free(tkey);
+    return st;
+}
+
+/* Add the person's headcount to the cells of set s they were not yet
+ * counted in, and remember the union. */
+static int count_person(esr_aggregate *a, uint64_t person, uint32_t s)
+{
+    int added;
+    uint32_t *slot = u64map_upsert(&a->persons, person, s, &added);
+    if (!slot)
+        return -1;
+    const uint32_t *ns = a->pool + a->set_off[s];
+    size_t nn = a->set_len[s];
+    if (added) {
+        for (size_t i = 0; i < nn; i++)
+            a->cells[ns[i]]->headcount++;
+        return 0;
+    }
+    uint32_t p = *slot;
+    if (p == s)
+        return 0;
+    size_t np = a->set_len[p];
+    if (scratch_reserve(a, np + nn))
+        return -1;
+    /* merge two sorted lists; cells only in the new set gain a head */
+    const uint32_t *ps = a->pool + a->set_off[p];
+    size_t i = 0, j = 0, u = 0, fresh = 0;
+    while (i < np || j < nn) {
+        if (j == nn || (i < np && ps[i] < ns[j])) {
+            a->scratch[u++] = ps[i++];
+        } else if (i == np || ns[j] < ps[i]) {
+            a->cells[ns[j]]->headcount++;
+            fresh++;
+            a->scratch[u++] = ns[j++];
+        } else {
+            a->scratch[u++] = ps[i++];
+            j++;
+        }
+    }
+    if (!fresh)
+        return 0;
+    uint32_t un;
+    if (intern_set(a, a->scratch, u, &un))
+        return -1;
+    /* interning may not move the map: the slot pointer is still valid */
+    *slot = un;
     return 0;
 }
 
@@ -242,53 +416,23 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
     if (r->scope != ESR_SCOPE_IN)
         return 0;
 
-    /* person id, unique per organisation */
+    uint32_t set;
+    if (record_set(a, r, orgs, norgs, &set))
+        return -1;
+    const uint32_t *ids = a->pool + a->set_off[set];
+    for (uint32_t i = 0; i < a->set_len[set]; i++) {
+        a->cells[ids[i]]->fte_e5 += r->fte_e5;
+        a->cells[ids[i]]->rows++;
+    }
+    /* a person is one per organisation: the key is (org, person) */
     esr_buf_reset(&a->key);
     if (esr_buf_puts(&a->key, org) || esr_buf_putc(&a->key, '\x1f') || esr_buf_puts(&a->key, person))
         return -1;
-    size_t pid = esr_strmap_count(a->persons), existing;
-    if (esr_strmap_put(a->persons, a->key.data, a->key.len, pid, &existing) == 0)
-        pid = existing;
-    else if (esr_strmap_count(a->persons) == pid)
+    if (count_person(a, esr_hash64(a->key.data, a->key.len), set))
         return -1;
-
-    const esr_mappings *m = a->m;
-    const char *prof = m->prof[r->profession].name, *role = m->roles[r->role].name;
-    const char *band = r->band >= 0                   ? m->bands[r->band].name
-                       : *r->f[ESR_COL_PAY_BAND]      ? "(not recognised)"
-                                                      : "(not recorded)";
-    const char *area = r->area >= 0                   ? m->areas[r->area]
-                       : *r->f[ESR_COL_AREA_OF_WORK]  ? "(not recognised)"
-                                                      : "(not recorded)";
-    long long f = r->fte_e5;
-    uint32_t p = (uint32_t)pid;
-    for (int k = 0; k < norgs; k++) {
-        const char *o = orgs[k];
-        if (cell_add(a, o, ESR_DIM_PROFESSION_ROLE, prof, role, "", f, p) ||
-            cell_add(a, o, ESR_DIM_PROFESSION_ROLE, prof, "", "", f, p) ||
-            cell_add(a, o, ESR_DIM_PROFESSION_ROLE, "", role, "", f, p) ||
-            cell_add(a, o, ESR_DIM_PROFESSION_ROLE, "", "", "", f, p) ||
-            cell_add(a, o, ESR_DIM_BAND, prof, "", band, f, p) ||
-            cell_add(a, o, ESR_DIM_BAND, "", "", band, f, p) ||
-            cell_add(a, o, ESR_DIM_AREA, prof, "", area, f, p) ||
-            cell_add(a, o, ESR_DIM_AREA, "", "", area, f, p) || title_add(a, o, r))
+    for (int k = 0; k < norgs; k++)
+        if (title_add(a, orgs[k], r))
             return -1;
-        if (!*r->care_certificate)
-            continue;
-        char level[32];
-        if (r->qualification_level)
-            snprintf(level, sizeof level, "Level %d", r->qualification_level);
-        else
-            snprintf(level, sizeof level, "none recorded");
-        const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
-        if (cell_add(a, o, ESR_DIM_CARE_CERTIFICATE, prof, "", r->care_certificate, f, p) ||
-            cell_add(a, o, ESR_DIM_CARE_CERTIFICATE, "", "", r->care_certificate, f, p) ||
-            cell_add(a, o, ESR_DIM_QUAL_LEVEL, prof, "", level, f, p) ||
-            cell_add(a, o, ESR_DIM_QUAL_LEVEL, "", "", level, f, p) ||
-            cell_add(a, o, ESR_DIM_APPRENTICESHIP, prof, "", appr, f, p) ||
-            cell_add(a, o, ESR_DIM_APPRENTICESHIP, "", "", appr, f, p))
-            return -1;
-    }
     return 0;
 }
 
@@ -317,13 +461,21 @@ size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out)
 {
     if (!a->sorted) {
         /* qsort with a NULL base is undefined even for 0 elements */
-        if (a->ncells)
-            qsort(a->cells, a->ncells, sizeof *a->cells, cell_cmp);
+        free(a->sorted_cells);
+        a->sorted_cells = malloc((a->ncells + 1) * sizeof *a->sorted_cells);
+        if (!a->sorted_cells) {
+            *out = NULL;
+            return 0;
+        }
+        if (a->ncells) {
+            memcpy(a->sorted_cells, a->cells, a->ncells * sizeof *a->cells);
+            qsort(a->sorted_cells, a->ncells, sizeof *a->sorted_cells, cell_cmp);
+        }
         if (a->norgs)
             qsort(a->orgs, a->norgs, sizeof *a->orgs, org_cmp);
         a->sorted = 1;
     }
-    *out = (const esr_cell **)a->cells;
+    *out = (const esr_cell **)a->sorted_cells;
     return a->ncells;
 }
 
