@@ -289,13 +289,15 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     const char *area = r->area >= 0                   ? m->areas[r->area]
                        : *r->f[ESR_COL_AREA_OF_WORK]  ? "(not recognised)"
                                                       : "(not recorded)";
-    char level[32];
-    snprintf(level, sizeof level, r->qualification_level ? "Level %d" : "none recorded", r->qualification_level);
+    char level[32] = "none recorded";
+    if (r->qualification_level)
+        snprintf(level, sizeof level, "Level %d", r->qualification_level);
     const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
+    const char *parts[8] = {orgs[norgs - 1], prof, role, band, area, r->care_certificate, level, appr};
     esr_buf_reset(&a->key);
-    if (esr_buf_printf(&a->key, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", orgs[norgs - 1], prof, role,
-                       band, area, r->care_certificate, level, appr))
-        return -1;
+    for (int i = 0; i < 8; i++)
+        if (esr_buf_puts(&a->key, parts[i]) || esr_buf_putc(&a->key, '\x1f'))
+            return -1;
     size_t v;
     if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
         *out = (uint32_t)v;

@@ -67,6 +67,22 @@ static void log_stderr(void *vctx, const char *msg)
         fprintf(stderr, "esrpipe: %s\n", msg);
 }
 
+/* A progress line on stderr: rows, MB/s and ETA from bytes consumed. */
+static void progress_line(void *vctx, const esr_progress *p)
+{
+    (void)vctx;
+    if (p->done) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    double secs = p->elapsed_ms / 1000.0;
+    double mbs = secs > 0 ? (double)p->consumed / 1e6 / secs : 0;
+    double left = p->consumed && p->size > p->consumed ? secs * (double)(p->size - p->consumed) / (double)p->consumed : 0;
+    fprintf(stderr, "\r\033[Kesrpipe: %s: %llu rows, %.1f MB/s, %3.0f%%, ETA %d:%02d", p->source, p->rows, mbs,
+            p->size ? 100.0 * (double)p->consumed / (double)p->size : 0, (int)left / 60, (int)left % 60);
+    fflush(stderr);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "esrpipe: ");
@@ -205,6 +221,8 @@ static int cmd_run(int argc, char **argv)
     o.ninputs = (size_t)(argc - optind);
     o.log = log_stderr;
     o.log_ctx = &lc;
+    if (!lc.quiet && isatty(STDERR_FILENO))
+        o.progress_fn = progress_line;
     esr_err err = {0};
     esr_run_counts n = {0};
     esr_status st = run_pipeline(&o, &n, &err);

@@ -63,6 +63,9 @@ typedef struct run_ctx {
     uint64_t reject_messages;
     char snapshot[11];
     char torn_detail[64];
+    esr_source *src;         /* the input being read (for progress) */
+    unsigned long long rows_total;
+    double next_progress;
     double started;
 } run_ctx;
 
@@ -214,6 +217,15 @@ static int on_row(void *vctx, const esr_row *row)
     if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
         return 0; /* a blank line is not a row */
     c->file_rows++;
+    if (c->o->progress_fn && (++c->rows_total & 4095) == 0) {
+        double t = now_ms() - c->started;
+        if (t >= c->next_progress) {
+            c->next_progress = t + 500;
+            esr_progress p = {c->source_name, c->rows_total, source_consumed(c->src),
+                              source_info(c->src)->bytes, t, 0};
+            c->o->progress_fn(c->o->progress_ctx, &p);
+        }
+    }
 
     esr_record rec;
     memset(&rec, 0, sizeof rec);
@@ -332,6 +344,7 @@ static esr_status read_input(run_ctx *c, size_t idx)
     c->file_rows = 0;
     if ((st = source_open(path, &c->o->source, &src, c->err)))
         return st;
+    c->src = src;
     const esr_source_info *info = source_info(src);
     esr_csv_opts copts = {info->delim, c->o->max_field_bytes, c->o->max_columns};
     if (!(rd = csvreader_new(&copts, on_row, c)) || !(buf = malloc(READ_CHUNK))) {
@@ -379,6 +392,7 @@ done:
     schema_free(c->schema);
     c->schema = NULL;
     csvreader_free(rd);
+    c->src = NULL;
     source_close(src);
     free(buf);
     return st;
@@ -657,6 +671,10 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     for (size_t i = 0; i < o->ninputs; i++)
         if ((st = read_input(&c, i)))
             goto done;
+    if (o->progress_fn) {
+        esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
+        o->progress_fn(o->progress_ctx, &p);
+    }
     if (c.reject_messages > MAX_REJECT_MESSAGES)
         say(&c, "... %llu more rejected rows: see rejects.csv",
             (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));

@@ -17,6 +17,18 @@
 /* Where human messages go (the CLI prints them; the library never does). */
 typedef void (*esr_log_fn)(void *ctx, const char *msg);
 
+/* Progress of a long run, for a progress line on a terminal. */
+typedef struct esr_progress {
+    const char *source;          /* file being read */
+    unsigned long long rows;     /* rows read so far, all files */
+    unsigned long long consumed; /* bytes of this file read from disk */
+    unsigned long long size;     /* bytes of this file on disk */
+    double elapsed_ms;           /* since the run started */
+    int done;                    /* last call: clear the line */
+} esr_progress;
+
+typedef void (*esr_progress_fn)(void *ctx, const esr_progress *p);
+
 typedef struct esr_run_opts {
     const char *outdir;
     const char *mappings_dir;
@@ -30,7 +42,6 @@ typedef struct esr_run_opts {
     const char *training;       /* competence export to join; NULL = none */
     const char *pseudonymise_key; /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
     unsigned long long max_sheet_rows; /* workbook row cap for long sheets; 0 = none */
-    int progress;               /* print a progress line (TTY) */
     esr_source_opts source;
     size_t max_field_bytes;
     size_t max_columns;
@@ -39,6 +50,8 @@ typedef struct esr_run_opts {
     const char *tool_version;
     esr_log_fn log;
     void *log_ctx;
+    esr_progress_fn progress_fn; /* called about twice a second; NULL = none */
+    void *progress_ctx;
 } esr_run_opts;
 
 /* Fill opts with the documented defaults. */

@@ -37,7 +37,11 @@ struct esr_source {
     uint64_t decompressed;
 
     iconv_t cd;          /* to UTF-8; (iconv_t)-1 in UTF-8 mode */
-    iconv_t cd1252;      /* single-byte fallback for invalid UTF-8 */
+    iconv_t cd1252;      /* builds w1252 */
+    /* UTF-8 of each byte 0x80-0xFF read as Windows-1252, made by iconv
+     * once per file: decoding is then a table lookup per byte */
+    unsigned char w1252[128][4];
+    unsigned char w1252_len[128];
 };
 
 /* Fill opts with the defaults. */
@@ -270,14 +274,21 @@ static esr_status detect(esr_source *s, esr_err *err)
         enc = utf8_valid_prefix(d, n, &high) ? ESR_ENC_UTF8 : ESR_ENC_WINDOWS_1252;
     }
     s->info.encoding = enc;
-    const char *from = enc == ESR_ENC_WINDOWS_1252 ? "WINDOWS-1252"
-                       : enc == ESR_ENC_UTF16LE    ? "UTF-16LE"
+    const char *from = enc == ESR_ENC_UTF16LE    ? "UTF-16LE"
                        : enc == ESR_ENC_UTF16BE    ? "UTF-16BE"
                                                    : NULL;
     if (from && (s->cd = iconv_open("UTF-8", from)) == (iconv_t)-1)
         return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert %s to UTF-8", from);
     if ((s->cd1252 = iconv_open("UTF-8", "WINDOWS-1252")) == (iconv_t)-1)
         return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert WINDOWS-1252 to UTF-8");
+    for (unsigned b = 0x80; b <= 0xff; b++) {
+        char in1 = (char)b, *ip = &in1, *op = (char *)s->w1252[b - 0x80];
+        size_t il = 1, ol = sizeof s->w1252[0];
+        /* 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined: length 0, U+FFFD */
+        s->w1252_len[b - 0x80] =
+            iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1 ? 0 : (unsigned char)(sizeof s->w1252[0] - ol);
+        iconv(s->cd1252, NULL, NULL, NULL, NULL);
+    }
 
     /* Delimiter: given, UTF-16 (Excel "Unicode text") is tab, else the
      * commoner of tab and comma on the first line. */
@@ -351,6 +362,20 @@ static int utf8_second_ok(unsigned c, unsigned c1)
          : c == 0xf4 ? c1 <= 0x8f : 1;
 }
 
+/* One byte >= 0x80 as Windows-1252; undefined bytes become U+FFFD. */
+static void put_1252(esr_source *s, unsigned c, char **out, size_t *room)
+{
+    size_t n = s->w1252_len[c - 0x80];
+    if (!n) {
+        put_replacement(out, room);
+        s->info.replaced++;
+        return;
+    }
+    memcpy(*out, s->w1252[c - 0x80], n);
+    *out += n;
+    *room -= n;
+}
+
 /* UTF-8 mode: copy valid sequences, decode stray bytes as Windows-1252. */
 static void decode_utf8(esr_source *s, char **out, size_t *room)
 {
@@ -380,17 +405,34 @@ static void decode_utf8(esr_source *s, char **out, size_t *room)
             continue;
         }
         /* invalid: this byte is Windows-1252 */
-        char in1 = (char)c, *ip = &in1, *op = *out;
-        size_t il = 1, ol = *room;
-        if (iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1) {
-            put_replacement(out, room);
-            s->info.replaced++;
-        } else {
-            *room = ol;
-            *out = op;
-        }
+        put_1252(s, c, out, room);
         p++;
     }
+    s->dec_pos = (size_t)(p - s->dec);
+}
+
+/* Windows-1252 (and Latin-1, read as such): ASCII copied, the rest from
+ * the table iconv made. */
+static void decode_1252(esr_source *s, char **out, size_t *room)
+{
+    const unsigned char *p = s->dec + s->dec_pos, *end = s->dec + s->dec_len;
+    char *o = *out;
+    size_t left = *room;
+    while (p < end && left >= 4) {
+        unsigned c = *p++;
+        if (c < 0x80) {
+            *o++ = (char)c;
+            left--;
+        } else {
+            *out = o;
+            *room = left;
+            put_1252(s, c, out, room);
+            o = *out;
+            left = *room;
+        }
+    }
+    *out = o;
+    *room = left;
     s->dec_pos = (size_t)(p - s->dec);
 }
 
@@ -406,7 +448,7 @@ static void decode_iconv(esr_source *s, char **out, size_t *room)
         if (errno == EINVAL && !s->dec_eof)
             break; /* partial sequence: carried to the next read */
         /* EILSEQ (or a cut sequence at EOF): one replacement per unit */
-        size_t unit = s->info.encoding == ESR_ENC_WINDOWS_1252 ? 1 : 2;
+        size_t unit = 2;
         if (unit > il)
             unit = il;
         ip += unit;
@@ -436,6 +478,8 @@ esr_status source_read(esr_source *s, char *buf, size_t cap, size_t *got, esr_er
         size_t before = s->dec_pos;
         if (s->info.encoding == ESR_ENC_UTF8)
             decode_utf8(s, &out, &room);
+        else if (s->info.encoding == ESR_ENC_WINDOWS_1252)
+            decode_1252(s, &out, &room);
         else
             decode_iconv(s, &out, &room);
         if (out == buf && s->dec_pos == before) {
