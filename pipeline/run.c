@@ -24,7 +24,6 @@
 #include "write_csv.h"
 #include "write_xlsx.h"
 
-#define READ_CHUNK (256u * 1024u)
 #define MAX_REJECT_MESSAGES 20
 
 /* One return being written: a directory's worth of files. */
@@ -338,7 +337,6 @@ static esr_status read_input(run_ctx *c, size_t idx)
     const char *path = c->o->inputs[idx];
     esr_source *src = NULL;
     esr_csvreader *rd = NULL;
-    char *buf = NULL;
     esr_status st;
     c->source_name = base_name(path);
     c->file_rows = 0;
@@ -347,13 +345,17 @@ static esr_status read_input(run_ctx *c, size_t idx)
     c->src = src;
     const esr_source_info *info = source_info(src);
     esr_csv_opts copts = {info->delim, c->o->max_field_bytes, c->o->max_columns};
-    if (!(rd = csvreader_new(&copts, on_row, c)) || !(buf = malloc(READ_CHUNK))) {
+    if (!(rd = csvreader_new(&copts, on_row, c))) {
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
+    /* inflate and decode on a second core while this one parses and
+     * classifies; without a thread it all runs here */
+    source_start_prefetch(src);
     for (;;) {
+        const char *buf;
         size_t got;
-        if ((st = source_read(src, buf, READ_CHUNK, &got, c->err)))
+        if ((st = source_next(src, &buf, &got, c->err)))
             goto done;
         if (!got)
             break;
@@ -394,7 +396,6 @@ done:
     csvreader_free(rd);
     c->src = NULL;
     source_close(src);
-    free(buf);
     return st;
 }
 

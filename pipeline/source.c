@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <iconv.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,29 @@
 #define RAW_CHUNK 65536u
 #define SNIFF_BYTES 65536u
 
+/* Read-ahead: a thread inflates and decodes into one buffer while the
+ * caller parses the other (source_next). */
+typedef struct prefetch {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *buf[2];
+    size_t len[2];
+    int full[2];
+    esr_status st;           /* first error, reported once its buffer is reached */
+    esr_err err;
+    int stop;
+    size_t next;             /* buffer the caller reads next */
+} prefetch;
+
 struct esr_source {
     esr_source_info info;
+    prefetch *pf;
+    char *own;               /* buffer for source_next without a thread */
     esr_source_opts opts;
     FILE *fp;
     EVP_MD_CTX *sha;
-    uint64_t consumed;
+    _Atomic uint64_t consumed; /* read by the progress line from the caller's thread */
     int raw_eof;
 
     /* raw bytes from disk */
@@ -506,7 +525,116 @@ const esr_source_info *source_info(const esr_source *s)
 /* Bytes read from disk so far (for progress). */
 uint64_t source_consumed(const esr_source *s)
 {
-    return s->consumed;
+    return atomic_load(&((esr_source *)s)->consumed);
+}
+
+static void *prefetch_main(void *arg)
+{
+    esr_source *s = arg;
+    prefetch *pf = s->pf;
+    for (size_t w = 0;; w ^= 1) {
+        pthread_mutex_lock(&pf->mu);
+        while (pf->full[w] && !pf->stop)
+            pthread_cond_wait(&pf->cv, &pf->mu);
+        int stop = pf->stop;
+        pthread_mutex_unlock(&pf->mu);
+        if (stop)
+            return NULL;
+        size_t got = 0;
+        esr_err err = {0};
+        esr_status st = source_read(s, pf->buf[w], SOURCE_CHUNK, &got, &err);
+        pthread_mutex_lock(&pf->mu);
+        pf->len[w] = st ? 0 : got;
+        pf->full[w] = 1;
+        if (st) {
+            pf->st = st;
+            pf->err = err;
+        }
+        pthread_cond_broadcast(&pf->cv);
+        pthread_mutex_unlock(&pf->mu);
+        if (st || !got)
+            return NULL; /* end of input or an error: the caller sees it in order */
+    }
+}
+
+/* Start reading ahead on a second thread; 0, or -1 (then reading stays
+ * on the caller's thread). */
+int source_start_prefetch(esr_source *s)
+{
+    prefetch *pf = calloc(1, sizeof *pf);
+    if (!pf || !(pf->buf[0] = malloc(SOURCE_CHUNK)) || !(pf->buf[1] = malloc(SOURCE_CHUNK)))
+        goto fail;
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->cv, NULL);
+    s->pf = pf;
+    if (pthread_create(&pf->thread, NULL, prefetch_main, s)) {
+        s->pf = NULL;
+        pthread_mutex_destroy(&pf->mu);
+        pthread_cond_destroy(&pf->cv);
+        goto fail;
+    }
+    return 0;
+fail:
+    if (pf) {
+        free(pf->buf[0]);
+        free(pf->buf[1]);
+        free(pf);
+    }
+    return -1;
+}
+
+/* Next chunk of UTF-8 (see source.h). */
+esr_status source_next(esr_source *s, const char **data, size_t *len, esr_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    prefetch *pf = s->pf;
+    if (!pf) {
+        if (!s->own && !(s->own = malloc(SOURCE_CHUNK)))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        esr_status st = source_read(s, s->own, SOURCE_CHUNK, len, err);
+        *data = s->own;
+        return st;
+    }
+    pthread_mutex_lock(&pf->mu);
+    size_t prev = pf->next ^ 1; /* the buffer handed out last time is free again */
+    if (pf->full[prev] == 2) {
+        pf->full[prev] = 0;
+        pthread_cond_broadcast(&pf->cv);
+    }
+    size_t r = pf->next;
+    while (!pf->full[r])
+        pthread_cond_wait(&pf->cv, &pf->mu);
+    esr_status st = ESR_OK;
+    if (!pf->len[r] && pf->st) {
+        st = pf->st;
+        if (err)
+            *err = pf->err;
+    }
+    *data = pf->buf[r];
+    *len = pf->len[r];
+    pf->full[r] = 2; /* handed out: refilled after the next call */
+    pf->next ^= 1;
+    pthread_mutex_unlock(&pf->mu);
+    return st;
+}
+
+static void prefetch_stop(esr_source *s)
+{
+    prefetch *pf = s->pf;
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->mu);
+    pf->stop = 1;
+    pthread_cond_broadcast(&pf->cv);
+    pthread_mutex_unlock(&pf->mu);
+    pthread_join(pf->thread, NULL);
+    pthread_mutex_destroy(&pf->mu);
+    pthread_cond_destroy(&pf->cv);
+    free(pf->buf[0]);
+    free(pf->buf[1]);
+    free(pf);
+    s->pf = NULL;
 }
 
 /* Close and free. */
@@ -514,6 +642,8 @@ void source_close(esr_source *s)
 {
     if (!s)
         return;
+    prefetch_stop(s);
+    free(s->own);
     if (s->fp)
         fclose(s->fp);
     if (s->z_init)

@@ -50,6 +50,16 @@ void source_opts_default(esr_source_opts *opts);
 esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out, esr_err *err);
 /* Read up to cap bytes of UTF-8 into buf; *got = 0 at end of input. */
 esr_status source_read(esr_source *s, char *buf, size_t cap, size_t *got, esr_err *err);
+/* Bytes handed out per source_next call at most. */
+#define SOURCE_CHUNK (256u * 1024u)
+
+/* Start reading ahead (inflate + decode) on a second thread; 0, or -1 when
+ * no thread could be started (reading then stays on the caller's thread).
+ * Use source_next, not source_read, after this. */
+int source_start_prefetch(esr_source *s);
+/* Next chunk of UTF-8: *data stays valid until the next call; *len = 0 at
+ * end of input. */
+esr_status source_next(esr_source *s, const char **data, size_t *len, esr_err *err);
 /* What was detected (and, after EOF, the checksum). */
 const esr_source_info *source_info(const esr_source *s);
 /* Bytes read from disk so far (for progress). */

@@ -11,15 +11,17 @@
 #include "strmap.h"
 #include "text.h"
 
-#define READ_CHUNK (256u * 1024u)
 
 enum { CC_NONE = 0, CC_IN_PROGRESS, CC_COMPLETED };
 enum { ST_NONE = 0, ST_IN_PROGRESS, ST_COMPLETED };
 
+#define MAX_STANDARDS 64
+
 typedef struct person {
     int care;       /* CC_* */
     int level;      /* highest level achieved */
-    int appr;       /* qualifications row of an apprenticeship in progress, -1 */
+    uint64_t appr;  /* standards (bits) in progress */
+    uint64_t done;  /* standards (bits) completed: completed wins over in progress */
 } person;
 
 typedef struct rule {
@@ -27,12 +29,15 @@ typedef struct rule {
     int kind;       /* 0 care certificate, 1 qualification, 2 apprenticeship */
     const char *value;
     int level;
+    int std;        /* apprenticeship: bit of its standard (distinct value) */
 } rule;
 
 struct esr_training {
     const esr_mappings *m;
     rule *rules;
     size_t nrules;
+    int std_rule[MAX_STANDARDS]; /* standard bit -> first rule naming it */
+    int nstd;
     esr_strmap *status;   /* text_key(status) -> ST_* */
     esr_strmap *persons;  /* employee number -> index */
     person *pv;
@@ -83,6 +88,16 @@ static int compile(esr_training *t)
         r->kind = !strcmp(k, "care_certificate") ? 0 : !strcmp(k, "qualification") ? 1 : 2;
         r->value = table_get(q, i, cv);
         r->level = atoi(table_get(q, i, cl));
+        if (r->kind == 2) {
+            int j = 0;
+            while (j < t->nstd && strcmp(t->rules[t->std_rule[j]].value, r->value))
+                j++;
+            if (j == MAX_STANDARDS)
+                return -2;
+            if (j == t->nstd)
+                t->std_rule[t->nstd++] = (int)i;
+            r->std = j;
+        }
     }
     if (!(t->status = esr_strmap_new()))
         return -1;
@@ -112,7 +127,7 @@ static person *person_get(esr_training *t, const char *emp)
     }
     if (esr_strmap_put(t->persons, emp, n, t->np, NULL) < 0)
         return NULL;
-    t->pv[t->np] = (person){CC_NONE, 0, -1};
+    t->pv[t->np] = (person){CC_NONE, 0, 0, 0};
     return &t->pv[t->np++];
 }
 
@@ -191,9 +206,10 @@ static int on_row(void *ctx, const esr_row *row)
     } else if (st == ST_COMPLETED) {
         if (hit->level > p->level)
             p->level = hit->level; /* a completed apprenticeship is a qualification */
+        if (hit->kind == 2)
+            p->done |= (uint64_t)1 << hit->std;
     } else if (st == ST_IN_PROGRESS && hit->kind == 2) {
-        if (p->appr < 0 || hit->level > t->rules[p->appr].level)
-            p->appr = (int)(hit - t->rules);
+        p->appr |= (uint64_t)1 << hit->std;
     }
     return 0;
 nomem:
@@ -223,29 +239,33 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     esr_training *t = calloc(1, sizeof *t);
     esr_source *s = NULL;
     esr_csvreader *rd = NULL;
-    char *buf = NULL;
     esr_status st;
     if (!t)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     t->m = m;
     t->err = err;
     const char *slash = strrchr(path, '/');
+    int ce = 0;
     if (!(t->name = strdup(slash ? slash + 1 : path)) || !(t->persons = esr_strmap_new()) ||
-        !(t->unmatched = esr_strmap_new()) || compile(t)) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        !(t->unmatched = esr_strmap_new()) || (ce = compile(t))) {
+        st = ce == -2 ? esr_err_set(err, ESR_ERR_MAPPING,
+                                    "qualifications.csv: more than %d apprenticeship standards",
+                                    MAX_STANDARDS)
+                      : esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
     if ((st = source_open(path, src, &s, err)))
         goto fail;
     esr_csv_opts co;
     csvreader_opts_default(&co, source_info(s)->delim);
-    if (!(rd = csvreader_new(&co, on_row, t)) || !(buf = malloc(READ_CHUNK))) {
+    if (!(rd = csvreader_new(&co, on_row, t))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (;;) {
+        const char *buf;
         size_t got;
-        if ((st = source_read(s, buf, READ_CHUNK, &got, err)) || !got)
+        if ((st = source_next(s, &buf, &got, err)) || !got)
             break;
         if ((st = csvreader_feed(rd, buf, got, err)) || t->st)
             break;
@@ -281,14 +301,12 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     free(un);
     csvreader_free(rd);
     source_close(s);
-    free(buf);
     t->err = NULL;
     *out = t;
     return ESR_OK;
 fail:
     csvreader_free(rd);
     source_close(s);
-    free(buf);
     training_free(t);
     return st;
 }
@@ -307,7 +325,14 @@ void training_join(const esr_training *t, esr_record *r)
     const person *p = &t->pv[i];
     r->care_certificate = care[p->care];
     r->qualification_level = p->level;
-    r->apprenticeship = p->appr >= 0 ? t->rules[p->appr].value : "";
+    /* the highest-level standard still in progress (not also completed);
+     * equal levels: the first in qualifications.csv */
+    uint64_t open = p->appr & ~p->done;
+    const rule *best = NULL;
+    for (int k = 0; k < t->nstd; k++)
+        if (open >> k & 1 && (!best || t->rules[t->std_rule[k]].level > best->level))
+            best = &t->rules[t->std_rule[k]];
+    r->apprenticeship = best ? best->value : "";
 }
 
 /* Counts for run.json and the Training sheet. */
