@@ -22,7 +22,7 @@
 
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
-    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] RETURN_DIR...\n"
+    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [DIR]\n"
     "       esrpipe explain-title [-m DIR] TITLE...\n"
     "       esrpipe --help | --version\n"
@@ -99,30 +99,6 @@ static int parse_size(const char *s, size_t *out)
         return -1;
     *out = (size_t)v;
     return 0;
-}
-
-/* Default mappings: <dir of binary>/../mappings or ../../mappings (build
- * trees), else ./mappings. */
-static const char *default_mappings(char *buf, size_t n)
-{
-    static const char *const rel[] = {"/../mappings", "/../../mappings", "/../share/esrpipe/mappings"};
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-            struct stat sb;
-            snprintf(buf, n, "%s%s", exe, rel[i]);
-            char probe[4400];
-            snprintf(probe, sizeof probe, "%s/occupation_codes.csv", buf);
-            if (!stat(probe, &sb))
-                return buf;
-        }
-    }
-    return "mappings";
 }
 
 static int cmd_run(int argc, char **argv)
@@ -216,7 +192,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (optind >= argc)
         return usage_error("%s", "run: no export files given");
-    o.mappings_dir = mappings ? mappings : default_mappings(mbuf, sizeof mbuf);
+    o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
     o.inputs = (const char *const *)argv + optind;
     o.ninputs = (size_t)(argc - optind);
     o.log = log_stderr;
@@ -243,7 +219,7 @@ static int cmd_run(int argc, char **argv)
 static int cmd_check_mappings(int argc, char **argv)
 {
     char mbuf[4300];
-    const char *dir = argc > 1 ? argv[1] : default_mappings(mbuf, sizeof mbuf);
+    const char *dir = argc > 1 ? argv[1] : mappings_default_dir(mbuf, sizeof mbuf);
     esr_buf report = {0};
     size_t n = 0;
     esr_status st = checkmap_run(dir, &report, &n);
@@ -270,7 +246,7 @@ static int cmd_explain_title(int argc, char **argv)
     if (i >= argc)
         return usage_error("%s", "explain-title: no title given");
     if (!dir)
-        dir = default_mappings(mbuf, sizeof mbuf);
+        dir = mappings_default_dir(mbuf, sizeof mbuf);
     esr_mappings *m = NULL;
     esr_err err = {0};
     if (mappings_open(dir, &m, &err)) {

@@ -30,10 +30,10 @@ typedef struct cons_ctx {
     const esr_cons_opts *o;
     esr_err *err;
     esr_mappings *m;
-    int col_name, col_region, col_type;    /* organisations.csv columns */
-    esr_trust_return **rets;                /* every return given, in order */
+    int col_name, col_region, col_type; /* organisations.csv columns */
+    esr_trust_return **rets;            /* every return given (sorted) */
     size_t nrets;
-    esr_trust_return **kept;                /* one per organisation */
+    esr_trust_return **kept; /* one per organisation */
     size_t nkept;
     esr_region_org *orgs;
     size_t norgs;
@@ -45,7 +45,7 @@ typedef struct cons_ctx {
     size_t ntotals;
     esr_ret_rule *rules;
     size_t nrules;
-    esr_buf warnings;                       /* '\x1f'-separated, for run.json */
+    esr_buf warnings; /* '\x1f'-separated, for run.json */
     const char *region;
     esr_region reg;
 } cons_ctx;
@@ -122,9 +122,9 @@ static esr_status match_region(cons_ctx *c, const char *want)
         if (!seen)
             esr_buf_printf(&list, "%s\"%s\"", list.len ? ", " : "", reg);
     }
-    esr_status st = esr_err_set(c->err, ESR_ERR_USAGE,
-                                "--region %s: no organisation of that region in %s; regions are: %s",
-                                want, t->path, list.len ? esr_buf_str(&list) : "(none)");
+    esr_status st = esr_err_set(
+        c->err, ESR_ERR_USAGE, "--region %s: no organisation of that region in %s; regions are: %s",
+        want, t->path, list.len ? esr_buf_str(&list) : "(none)");
     esr_buf_free(&list);
     return st;
 }
@@ -186,8 +186,9 @@ static esr_status keep_latest(cons_ctx *c)
             /* the same figures twice: keep one, whatever the argument order */
             esr_trust_return *keep = strcmp(r->dir, prev->dir) < 0 ? r : prev;
             esr_trust_return *drop = keep == r ? prev : r;
-            warn(c, "%s: %s and %s hold the same return (snapshot %s, identical summary.csv): "
-                    "counted once",
+            warn(c,
+                 "%s: %s and %s hold the same return (snapshot %s, identical summary.csv): "
+                 "counted once",
                  r->org, keep->dir, drop->dir, *r->snapshot ? r->snapshot : "not given");
             if ((st = skip(c, drop, "the same return as %s (given twice)", keep->dir)))
                 break;
@@ -202,8 +203,9 @@ static esr_status keep_latest(cons_ctx *c)
             break;
         }
         esr_trust_return *newer = cmp > 0 ? r : prev, *older = cmp > 0 ? prev : r;
-        warn(c, "%s: two returns, %s (snapshot %s) and %s (snapshot %s): keeping the latest "
-                "snapshot, %s",
+        warn(c,
+             "%s: two returns, %s (snapshot %s) and %s (snapshot %s): keeping the latest "
+             "snapshot, %s",
              r->org, older->dir, *older->snapshot ? older->snapshot : "not given", newer->dir,
              newer->snapshot, newer->dir);
         if ((st = skip(c, older, "superseded by the later snapshot %s in %s", newer->snapshot,
@@ -239,7 +241,8 @@ static esr_status choose_region(cons_ctx *c)
             several |= strcmp(reg, first) != 0;
             int seen = 0;
             for (size_t k = 0; k < i && !seen; k++)
-                seen = !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
+                seen =
+                    !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
             if (seen)
                 continue;
             size_t n = 0;
@@ -306,6 +309,7 @@ static int skip_cmp(const void *x, const void *y)
     return c ? c : strcmp(a->dir, b->dir);
 }
 
+/* Included organisations by ODS code. */
 static int org_cmp(const void *x, const void *y)
 {
     return strcmp(((const esr_region_org *)x)->ret->org, ((const esr_region_org *)y)->ret->org);
@@ -325,6 +329,7 @@ static int sumrow_cmp(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
+/* Findings by count (most first), then rule. */
 static int rule_cmp(const void *x, const void *y)
 {
     const esr_ret_rule *a = x, *b = y;
@@ -352,8 +357,7 @@ static esr_status add_up(cons_ctx *c)
     }
     esr_region *g = &c->reg;
     for (size_t i = 0; i < c->norgs; i++) {
-        esr_trust_return *r = (esr_trust_return *)c->orgs[i].ret;
-        qsort(r->rows, r->nrows, sizeof *r->rows, sumrow_cmp);
+        const esr_trust_return *r = c->orgs[i].ret;
         for (size_t k = 0; k < r->nrows; k++) {
             const esr_sumrow *s = &r->rows[k];
             esr_buf_reset(&key);
@@ -496,8 +500,9 @@ static void check_mixed(cons_ctx *c)
                  esr_buf_str(&list));
         else {
             c->reg.mixed_snapshots = 1;
-            warn(c, "the returns have different snapshot dates: %s; the regional return is dated "
-                    "%s, the latest",
+            warn(c,
+                 "the returns have different snapshot dates: %s; the regional return is dated "
+                 "%s, the latest",
                  esr_buf_str(&list), latest);
         }
     }
@@ -540,6 +545,7 @@ static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
     return ESR_OK;
 }
 
+/* An FTE member as an exact decimal. */
 static void json_fte(esr_json *j, const char *key, long long e5)
 {
     char b[32];
@@ -814,6 +820,7 @@ typedef struct cons_log {
     int quiet;
 } cons_log;
 
+/* Print a warning on stderr unless --quiet. */
 static void log_stderr(void *vctx, const char *msg)
 {
     const cons_log *l = vctx;
@@ -821,37 +828,17 @@ static void log_stderr(void *vctx, const char *msg)
         fprintf(stderr, "esrpipe: consolidate: %s\n", msg);
 }
 
-static int cons_usage_error(const char *fmt, const char *arg)
+/* Print a usage error; returns 64. */
+static int cons_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int cons_usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "esrpipe: consolidate: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n(esrpipe consolidate --help for usage)\n");
+    va_end(ap);
     return 64;
-}
-
-/* Default mappings, found as `run` finds them: next to the binary's
- * project (build trees, installs), else ./mappings. */
-static const char *default_mappings(char *buf, size_t n)
-{
-    static const char *const rel[] = {"/../mappings", "/../../mappings",
-                                      "/../share/esrpipe/mappings"};
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-            struct stat sb;
-            char probe[4400];
-            snprintf(buf, n, "%s%s", exe, rel[i]);
-            snprintf(probe, sizeof probe, "%s/occupation_codes.csv", buf);
-            if (!stat(probe, &sb))
-                return buf;
-        }
-    }
-    return "mappings";
 }
 
 /* Parse the consolidate command line, run it, print its messages. */
@@ -892,7 +879,7 @@ int consolidate_cli(int argc, char **argv)
     }
     if (optind >= argc)
         return cons_usage_error("%s", "no return directories given");
-    o.mappings_dir = mappings ? mappings : default_mappings(mbuf, sizeof mbuf);
+    o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
     o.returns = (const char *const *)argv + optind;
     o.nreturns = (size_t)(argc - optind);
     o.log = log_stderr;
@@ -910,7 +897,7 @@ int consolidate_cli(int argc, char **argv)
                 "esrpipe: consolidate: %s: %zu return%s included, %zu expected organisation%s "
                 "missing%s; outputs in %s/\n",
                 res.region, res.included, res.included == 1 ? "" : "s", res.missing,
-                res.missing == 1 ? "" : "s", res.skipped ? " (some returns left out: see run.json)" : "",
-                o.outdir);
+                res.missing == 1 ? "" : "s",
+                res.skipped ? " (some returns left out: see run.json)" : "", o.outdir);
     return 0;
 }

@@ -11,14 +11,14 @@
 #include "status.h"
 
 typedef struct esr_cons_opts {
-    const char *outdir;                /* default "output/region" */
+    const char *outdir; /* default "output/region" */
     const char *mappings_dir;
-    const esr_mappings *mappings;      /* preloaded (borrowed); NULL: load mappings_dir */
-    const char *region;                /* NULL: the region of the returns */
-    const char *const *returns;        /* return directories */
+    const esr_mappings *mappings; /* preloaded (borrowed); NULL: load mappings_dir */
+    const char *region;           /* NULL: the region of the returns */
+    const char *const *returns;   /* return directories */
     size_t nreturns;
     const char *tool_version;
-    esr_log_fn log;                    /* warnings; NULL: none */
+    esr_log_fn log; /* warnings; NULL: none */
     void *log_ctx;
 } esr_cons_opts;
 

@@ -64,6 +64,7 @@ static int fail(parser *ps, const char *what)
     return -1;
 }
 
+/* Record an allocation failure. */
 static int nomem(parser *ps)
 {
     if (!ps->st)
@@ -71,12 +72,14 @@ static int nomem(parser *ps)
     return -1;
 }
 
+/* Skip JSON whitespace. */
 static void skip_ws(parser *ps)
 {
     while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
+/* Four hex digits into *out; -1 if not. */
 static int hex4(const char *s, unsigned *out)
 {
     unsigned v = 0;
@@ -96,6 +99,7 @@ static int hex4(const char *s, unsigned *out)
     return 0;
 }
 
+/* Encode code point cp as UTF-8 at o; returns the bytes written. */
 static size_t put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) {
@@ -180,6 +184,7 @@ static int parse_string(parser *ps, const char **out)
     return 0;
 }
 
+/* Non-zero for an ASCII digit. */
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -224,6 +229,7 @@ static int parse_number(parser *ps, const char **out)
     return 0;
 }
 
+/* The literal word (true, false, null) into n. */
 static int literal(parser *ps, const char *word, cjson_node *n, cjson_type type)
 {
     size_t len = strlen(word);
@@ -301,7 +307,8 @@ static int parse_value(parser *ps, cjson_node *n, int depth)
 }
 
 /* Parse len bytes of JSON text into a document. */
-esr_status cjson_parse(const char *text, size_t len, const char *name, cjson_doc **out, esr_err *err)
+esr_status cjson_parse(const char *text, size_t len, const char *name, cjson_doc **out,
+                       esr_err *err)
 {
     *out = NULL;
     cjson_doc *d = calloc(1, sizeof *d);

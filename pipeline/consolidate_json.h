@@ -12,7 +12,14 @@
 
 #define CJSON_MAX_DEPTH 64
 
-typedef enum cjson_type { CJSON_NULL, CJSON_BOOL, CJSON_NUMBER, CJSON_STRING, CJSON_ARRAY, CJSON_OBJECT } cjson_type;
+typedef enum cjson_type {
+    CJSON_NULL,
+    CJSON_BOOL,
+    CJSON_NUMBER,
+    CJSON_STRING,
+    CJSON_ARRAY,
+    CJSON_OBJECT
+} cjson_type;
 
 typedef struct cjson_node {
     cjson_type type;
@@ -27,7 +34,8 @@ typedef struct cjson_doc cjson_doc;
 
 /* Parse len bytes of JSON text; name labels error messages ("DIR/run.json"),
  * which give line and column. Errors are ESR_ERR_INPUT_FORMAT. */
-esr_status cjson_parse(const char *text, size_t len, const char *name, cjson_doc **out, esr_err *err);
+esr_status cjson_parse(const char *text, size_t len, const char *name, cjson_doc **out,
+                       esr_err *err);
 /* The root value. */
 const cjson_node *cjson_root(const cjson_doc *d);
 /* Member key of object obj, or NULL (also when obj is not an object). */

@@ -167,8 +167,8 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         return st;
     const cjson_node *root = cjson_root(r->run_json);
     if (root->type != CJSON_OBJECT)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: not a JSON object: not an esrpipe run.json",
-                           path);
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: not a JSON object: not an esrpipe run.json", path);
     const char *cmd = cjson_str(cjson_get(root, "command"));
     if (cmd && !strcmp(cmd, "consolidate"))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
@@ -195,8 +195,8 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
                              "%s: one return for %zu organisations (%s%s); consolidation takes one "
                              "return per organisation: run `esrpipe run --split-by-org` and pass "
                              "its per-organisation directories (%s/*/)",
-                             r->dir, orgs->count, esr_buf_str(&list), orgs->count > 5 ? ", ..." : "",
-                             r->dir);
+                             r->dir, orgs->count, esr_buf_str(&list),
+                             orgs->count > 5 ? ", ..." : "", r->dir);
             esr_buf_free(&list);
             return st;
         }
@@ -246,8 +246,8 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
                                "%s: counts.%s missing or not a whole number", path, count_keys[i]);
     const cjson_node *fte = cjson_get(counts, "in_scope_fte");
     if (!fte || fte->type != CJSON_NUMBER || text_parse_e5(fte->text, &r->in_scope_fte_e5))
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: counts.in_scope_fte missing or not a number",
-                           path);
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: counts.in_scope_fte missing or not a number", path);
 
     const cjson_node *rules = cjson_get(root, "findings_by_rule");
     if (rules && rules->type == CJSON_OBJECT && rules->count) {
@@ -291,7 +291,21 @@ static int parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
-/* The organisation's block of summary.csv. */
+/* summary.csv order: dimension, profession, role, key ("" first). */
+static int sumrow_cmp(const void *x, const void *y)
+{
+    const esr_sumrow *a = x, *b = y;
+    int c;
+    if (a->dim != b->dim)
+        return a->dim < b->dim ? -1 : 1;
+    if ((c = strcmp(a->profession, b->profession)))
+        return c;
+    if ((c = strcmp(a->role, b->role)))
+        return c;
+    return strcmp(a->key, b->key);
+}
+
+/* The organisation's block of summary.csv, sorted, each cell once. */
 static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *err)
 {
     esr_status st = table_load(path, &r->summary, err);
@@ -348,6 +362,14 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
                                f[6]);
         r->nrows++;
     }
+    qsort(r->rows, r->nrows, sizeof *r->rows, sumrow_cmp);
+    for (size_t i = 1; i < r->nrows; i++)
+        if (!sumrow_cmp(&r->rows[i - 1], &r->rows[i]))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s: the cell %s / \"%.60s\" / \"%.60s\" / \"%.60s\" appears twice: "
+                               "not a summary.csv esrpipe wrote",
+                               path, aggregate_dim_name(r->rows[i].dim), r->rows[i].profession,
+                               r->rows[i].role, r->rows[i].key);
     return sha256_file(path, r->summary_sha256, err);
 }
 
@@ -360,6 +382,7 @@ typedef struct rec_ctx {
     int col_match;
 } rec_ctx;
 
+/* Count one records.csv row (the first is the header). */
 static int on_record(void *vctx, const esr_row *row)
 {
     rec_ctx *c = vctx;

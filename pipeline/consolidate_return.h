@@ -38,9 +38,9 @@ typedef struct esr_ret_rule {
 } esr_ret_rule;
 
 typedef struct esr_trust_return {
-    char *dir;                    /* as given */
-    const char *org;              /* ODS code */
-    const char *snapshot;         /* YYYY-MM-DD or "" */
+    char *dir;            /* as given */
+    const char *org;      /* ODS code */
+    const char *snapshot; /* YYYY-MM-DD or "" */
     const char *tool;
     const char *template_version;
     const char *mapping_version;
@@ -50,16 +50,16 @@ typedef struct esr_trust_return {
     size_t ninputs;
     uint64_t rows_read, in_scope, out_of_scope, rejected;
     long long in_scope_fte_e5;
-    esr_ret_rule *rules;          /* findings_by_rule, in file order */
+    esr_ret_rule *rules; /* findings_by_rule, in file order */
     size_t nrules;
-    esr_sumrow *rows;             /* the organisation's summary.csv block */
+    esr_sumrow *rows; /* the organisation's summary.csv block, sorted */
     size_t nrows;
     char summary_sha256[65];
-    uint64_t records;             /* records.csv data rows */
-    uint64_t unmapped;            /* of which title_match is "none" */
-    char warning[512];            /* a consistency warning, or "" */
+    uint64_t records;  /* records.csv data rows */
+    uint64_t unmapped; /* of which title_match is "none" */
+    char warning[512]; /* a consistency warning, or "" */
 
-    cjson_doc *run_json;          /* owners of the strings above */
+    cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
 } esr_trust_return;
 

@@ -148,6 +148,7 @@ static size_t pr_rows(const esr_mappings *m, const esr_sumrow *rows, size_t n,
 
 /* ---- Cover ----------------------------------------------------------- */
 
+/* A Cover line: bold label, text value. */
 static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
 {
     str(b, S_COVER, *r, 0, k, b->bold);
@@ -155,6 +156,7 @@ static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
     (*r)++;
 }
 
+/* A Cover line: bold label, number value. */
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
     str(b, S_COVER, *r, 0, k, b->bold);
@@ -192,10 +194,18 @@ static void write_cover(book *b)
     str(b, S_COVER, r++, 0, "How headcount was combined", b->heading);
     str(b, S_COVER, r++, 0, ESR_REGION_HEADCOUNT_NOTE, b->note);
     r++;
-    static const char *const ih[] = {"ODS code",         "Organisation",    "Trust type",
-                                     "Snapshot date",    "Template version", "Mapping version",
-                                     "Input file",       "Bytes",           "Input SHA-256",
-                                     "summary.csv SHA-256", NULL};
+    static const char *const ih[] = {"ODS code",
+                                     "Organisation",
+                                     "Trust type",
+                                     "Snapshot date",
+                                     "Template version",
+                                     "Mapping version",
+                                     "Mapping checksum (SHA-256)",
+                                     "Input file",
+                                     "Bytes",
+                                     "Input SHA-256",
+                                     "summary.csv SHA-256",
+                                     NULL};
     str(b, S_COVER, r++, 0, "Returns included", b->heading);
     headings(b, S_COVER, r++, ih);
     for (size_t i = 0; i < g->norgs; i++) {
@@ -207,11 +217,12 @@ static void write_cover(book *b)
         str(b, S_COVER, r, 3, t->snapshot, NULL);
         str(b, S_COVER, r, 4, t->template_version, NULL);
         str(b, S_COVER, r, 5, t->mapping_version, NULL);
-        str(b, S_COVER, r, 9, t->summary_sha256, NULL);
+        str(b, S_COVER, r, 6, t->mapping_sha256, NULL);
+        str(b, S_COVER, r, 10, t->summary_sha256, NULL);
         for (size_t k = 0; k < t->ninputs; k++, r++) {
-            str(b, S_COVER, r, 6, t->inputs[k].name, NULL);
-            num(b, S_COVER, r, 7, (double)t->inputs[k].bytes, b->count);
-            str(b, S_COVER, r, 8, t->inputs[k].sha256, NULL);
+            str(b, S_COVER, r, 7, t->inputs[k].name, NULL);
+            num(b, S_COVER, r, 8, (double)t->inputs[k].bytes, b->count);
+            str(b, S_COVER, r, 9, t->inputs[k].sha256, NULL);
         }
         if (!t->ninputs)
             r++;
@@ -232,10 +243,13 @@ static void write_cover(book *b)
     r++;
     str(b, S_COVER, r++, 0, "Reading this return", b->heading);
     static const char *const notes[] = {
-        "By organisation: FTE and headcount per organisation, profession supported and support role, with totals.",
+        "By organisation: FTE and headcount per organisation, profession supported and support "
+        "role, with totals.",
         "By profession: the region's FTE and headcount, profession supported x support role.",
-        "Data quality: a league table of the organisations (rejected rows, area-of-work completeness, unmapped job titles, most frequent findings).",
-        "Missing returns: the region's organisations in mappings/organisations.csv that sent no return.",
+        "Data quality: a league table of the organisations (rejected rows, area-of-work "
+        "completeness, unmapped job titles, most frequent findings).",
+        "Missing returns: the region's organisations in mappings/organisations.csv that sent no "
+        "return.",
         "No person-level data is included: the trusts' records stay with the trusts.",
         NULL,
     };
@@ -252,8 +266,9 @@ static void write_cover(book *b)
 static void write_by_org(book *b)
 {
     const esr_region *g = b->reg;
-    static const char *const h[] = {"ODS code",     "Organisation", "Profession supported",
-                                    "Support role", "FTE",          "Headcount", NULL};
+    static const char *const h[] = {
+        "ODS code", "Organisation", "Profession supported", "Support role", "FTE", "Headcount",
+        NULL};
     headings(b, S_ORG, 0, h);
     lxw_row_t r = 1;
     for (size_t i = 0; i < g->norgs; i++) {
@@ -277,7 +292,8 @@ static void write_by_org(book *b)
     worksheet_autofilter(b->s[S_ORG].ws, 0, 0, r > 1 ? r - 1 : 1, 5);
     r++;
     str(b, S_ORG, r++, 0,
-        "\"All support roles\" rows are a profession's total, \"All professions\" an organisation's "
+        "\"All support roles\" rows are a profession's total, \"All professions\" an "
+        "organisation's "
         "total. Headcount is de-duplicated within each organisation, so role rows need not add up "
         "to a total; FTE does.",
         b->note);
@@ -318,8 +334,8 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                 if (!strcmp(roles[k], s->role))
                     vals[k] = v;
         }
-        lxw_format *f = total ? (headcount ? b->total_count : b->total_fte)
-                              : (headcount ? b->count : b->fte);
+        lxw_format *f =
+            total ? (headcount ? b->total_count : b->total_fte) : (headcount ? b->count : b->fte);
         str(b, S_PROF, r, 0, total ? "Total" : prof, total ? b->total : NULL);
         for (size_t k = 0; k < nroles; k++)
             num(b, S_PROF, r, (lxw_col_t)(k + 1), vals[k], f);
@@ -385,10 +401,11 @@ static void write_by_prof(book *b)
 
 typedef struct dq_row {
     const esr_region_org *o;
-    long long fte, fte_area;     /* in scope; with an area of work recorded */
+    long long fte, fte_area;         /* in scope; with an area of work recorded */
     double area, unmapped, rejected; /* shares; area < 0: no in-scope FTE */
 } dq_row;
 
+/* League order: completeness, unmapped titles, rejects, ODS code. */
 static int dq_cmp(const void *x, const void *y)
 {
     const dq_row *a = x, *b = y;
@@ -414,6 +431,7 @@ static void area_fte(const esr_sumrow *rows, size_t n, long long *all, long long
     }
 }
 
+/* Findings by count (most first), then rule. */
 static int rule_cmp(const void *x, const void *y)
 {
     const esr_ret_rule *a = *(const esr_ret_rule *const *)x, *b = *(const esr_ret_rule *const *)y;
@@ -483,12 +501,23 @@ static void write_dq(book *b)
         d->rejected = t->rows_read ? (double)t->rejected / (double)t->rows_read : 0;
     }
     qsort(v, g->norgs, sizeof *v, dq_cmp);
-    static const char *const h[] = {
-        "Rank",           "ODS code",          "Organisation",   "Snapshot date",
-        "Rows read",      "Rejected rows",     "Rejected %",     "In-scope FTE",
-        "FTE with area of work", "Area-of-work completeness", "In-scope records",
-        "Unmapped titles", "Unmapped-title %", "Top finding 1", "Top finding 2", "Top finding 3",
-        NULL};
+    static const char *const h[] = {"Rank",
+                                    "ODS code",
+                                    "Organisation",
+                                    "Snapshot date",
+                                    "Rows read",
+                                    "Rejected rows",
+                                    "Rejected %",
+                                    "In-scope FTE",
+                                    "FTE with area of work",
+                                    "Area-of-work completeness",
+                                    "In-scope records",
+                                    "Unmapped titles",
+                                    "Unmapped-title %",
+                                    "Top finding 1",
+                                    "Top finding 2",
+                                    "Top finding 3",
+                                    NULL};
     headings(b, S_DQ, 0, h);
     lxw_row_t r = 1;
     uint64_t records = 0, unmapped = 0;
@@ -515,9 +544,12 @@ static void write_dq(book *b)
     worksheet_autofilter(b->s[S_DQ].ws, 0, 0, r > 1 ? r - 1 : 1, 15);
     r += 2;
     static const char *const notes[] = {
-        "Ranked by area-of-work completeness (share of in-scope FTE with an area of work recorded), then fewest unmapped job titles, then fewest rejected rows.",
-        "Rejected %: rows the trust's export could not use, of rows read. Unmapped-title %: in-scope assignments whose local job title matched no standard title.",
-        "Top findings: the data-quality rules raised most often in the trust's return (rule: rows); see each trust's return for the rows.",
+        "Ranked by area-of-work completeness (share of in-scope FTE with an area of work "
+        "recorded), then fewest unmapped job titles, then fewest rejected rows.",
+        "Rejected %: rows the trust's export could not use, of rows read. Unmapped-title %: "
+        "in-scope assignments whose local job title matched no standard title.",
+        "Top findings: the data-quality rules raised most often in the trust's return (rule: "
+        "rows); see each trust's return for the rows.",
         NULL,
     };
     for (int i = 0; notes[i]; i++)

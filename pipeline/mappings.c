@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "text.h"
@@ -396,4 +398,27 @@ void mappings_close(esr_mappings *m)
     free(m->areas);
     free(m->dir);
     free(m);
+}
+
+/* The mappings a command uses without -m (see mappings.h). */
+const char *mappings_default_dir(char *buf, size_t n)
+{
+    static const char *const rel[] = {"/../mappings", "/../../mappings", "/../share/esrpipe/mappings"};
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            struct stat sb;
+            char probe[4400];
+            snprintf(buf, n, "%s%s", exe, rel[i]);
+            snprintf(probe, sizeof probe, "%s/occupation_codes.csv", buf);
+            if (!stat(probe, &sb))
+                return buf;
+        }
+    }
+    return "mappings";
 }

@@ -89,6 +89,10 @@ typedef struct esr_mappings {
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err);
 /* Free everything. */
 void mappings_close(esr_mappings *m);
+/* The mappings a command uses without -m: next to the binary's project
+ * (build trees: ../mappings, ../../mappings), its install prefix
+ * (../share/esrpipe/mappings), else ./mappings. Writes into buf. */
+const char *mappings_default_dir(char *buf, size_t n);
 /* Organisation name and region for an ODS code ("" when unknown). */
 void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region);
 

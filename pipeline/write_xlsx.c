@@ -29,7 +29,7 @@ typedef struct sheet {
 typedef struct book {
     lxw_workbook *wb;
     sheet s[S_COUNT];
-    lxw_format *bold, *heading, *title, *fte, *count, *pct, *note, *total, *total_fte;
+    lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note, *total, *total_fte;
     const esr_xlsx_in *in;
     lxw_error error;
 } book;
@@ -53,7 +53,8 @@ static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_for
     lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
     if (e && !b->error)
         b->error = e;
-    track(&b->s[s], c, v, f == b->heading ? 1 : 0);
+    if (f != b->note) /* notes run on over the empty cells to their right */
+        track(&b->s[s], c, v, f == b->heading || f == b->heading_num ? 1 : 0);
 }
 
 static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
@@ -82,6 +83,13 @@ static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
     for (lxw_col_t c = 0; names[c]; c++)
         str(b, s, r, c, names[c], b->heading);
+}
+
+/* A label column, then numbers: their headings align right, over the figures. */
+static void headings_num(book *b, int s, lxw_row_t r, const char *const *names)
+{
+    for (lxw_col_t c = 0; names[c]; c++)
+        str(b, s, r, c, names[c], c ? b->heading_num : b->heading);
 }
 
 /* ---- Cover ---------------------------------------------------------- */
@@ -262,10 +270,13 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     size_t w = (size_t)mx->nc + 3;
     str(b, s, 0, 0, corner, b->heading);
     for (int k = 0; k < mx->nc; k++)
-        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->heading);
-    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->heading);
+        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->heading_num);
+    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->heading_num);
     if (with_head)
-        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->heading);
+        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->heading_num);
+    /* constant_memory: the filter range must be set before its rows are flushed */
+    worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np,
+                         (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
     for (size_t p = 0; p <= m->nprof; p++) {
         lxw_row_t row;
         lxw_format *f = b->fte;
@@ -285,7 +296,6 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
             num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->count);
     }
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
-    worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np, (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
 }
 
 static void write_by_profession(book *b)
@@ -381,7 +391,8 @@ static void write_area(book *b)
     qsort(rows, nr, sizeof *rows, area_cmp);
     static const char *const h1[] = {"Area of work", "FTE", "Headcount", "Share of FTE", NULL};
     lxw_row_t r = 0;
-    headings(b, S_AREA, r++, h1);
+    headings_num(b, S_AREA, r++, h1);
+    worksheet_autofilter(b->s[S_AREA].ws, 0, 0, (lxw_row_t)nr, 3); /* before its rows are flushed */
     for (size_t i = 0; i < nr; i++, r++) {
         str(b, S_AREA, r, 0, rows[i].area, NULL);
         fte(b, S_AREA, r, 1, rows[i].fte, NULL);
@@ -391,13 +402,12 @@ static void write_area(book *b)
     str(b, S_AREA, r, 0, "Total", b->total);
     fte(b, S_AREA, r, 1, total, b->total_fte);
     worksheet_freeze_panes(b->s[S_AREA].ws, 1, 0);
-    worksheet_autofilter(b->s[S_AREA].ws, 0, 0, r - 1, 3);
     r += 2;
 
     /* completeness: share of FTE with a recorded area, by profession */
     static const char *const h2[] = {"Completeness by profession", "FTE", "FTE with area recorded",
                                      "Completeness", NULL};
-    headings(b, S_AREA, r++, h2);
+    headings_num(b, S_AREA, r++, h2);
     const esr_mappings *m = b->in->m;
     long long *all = calloc(m->nprof, sizeof *all), *blank = calloc(m->nprof, sizeof *blank);
     if (all && blank) {
@@ -438,7 +448,7 @@ static void write_area(book *b)
             r++;
             static const char *const h3[] = {"Completeness by organisation", "FTE", "FTE with area recorded",
                                              "Completeness", NULL};
-            headings(b, S_AREA, r++, h3);
+            headings_num(b, S_AREA, r++, h3);
             for (size_t o = 1; o < no; o++) {
                 long long a = 0, bl = 0;
                 for (size_t i = 0; i < n; i++) {
@@ -545,7 +555,7 @@ static void write_training(book *b)
 
     static const char *const h1[] = {"Care Certificate by profession", "People", "Completed", "In progress",
                                      "Not recorded", "Completion", NULL};
-    headings(b, S_TRAINING, r++, h1);
+    headings_num(b, S_TRAINING, r++, h1);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
         double done = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "completed");
@@ -567,7 +577,7 @@ static void write_training(book *b)
     static const char *const h2[] = {"Highest qualification by profession", "None recorded", "Level 2",
                                      "Level 3", "Level 4", "Level 5", "Level 6", NULL};
     static const char *const lv[] = {"none recorded", "Level 2", "Level 3", "Level 4", "Level 5", "Level 6"};
-    headings(b, S_TRAINING, r++, h2);
+    headings_num(b, S_TRAINING, r++, h2);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
         double row[6], any = 0;
@@ -582,7 +592,7 @@ static void write_training(book *b)
     }
     r++;
     static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE", NULL};
-    headings(b, S_TRAINING, r++, h3);
+    headings_num(b, S_TRAINING, r++, h3);
     const esr_cell **cells;
     size_t n = aggregate_cells(b->in->agg, &cells);
     for (size_t i = 0; i < n; i++) {
@@ -596,7 +606,7 @@ static void write_training(book *b)
     }
     r++;
     static const char *const h4[] = {"Competence names not recognised (review; never guessed)", "Rows", NULL};
-    headings(b, S_TRAINING, r++, h4);
+    headings_num(b, S_TRAINING, r++, h4);
     const char *name;
     uint64_t count;
     size_t nu = training_unmatched(tr, 0, &name, &count);
@@ -833,6 +843,16 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
             lxw_workbook_free(b.wb);
             return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path, sheet_names[s]);
         }
+    /* print/PDF: A4 landscape, summary sheets one page wide, long tables' headers
+     * repeated (set before any row is written: constant_memory) */
+    for (int s = 0; s < S_LISTS; s++) {
+        worksheet_set_landscape(b.s[s].ws);
+        worksheet_set_paper(b.s[s].ws, 9);
+        if (s != S_RECORDS)
+            worksheet_fit_to_pages(b.s[s].ws, 1, 0);
+        if (s == S_RECORDS || s == S_TITLES) /* one long table each */
+            worksheet_repeat_rows(b.s[s].ws, 0, 0);
+    }
     b.bold = workbook_add_format(b.wb);
     format_set_bold(b.bold);
     b.heading = workbook_add_format(b.wb);
@@ -841,6 +861,13 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     format_set_bottom(b.heading, LXW_BORDER_THIN);
     format_set_text_wrap(b.heading);
     format_set_align(b.heading, LXW_ALIGN_VERTICAL_TOP);
+    b.heading_num = workbook_add_format(b.wb);
+    format_set_bold(b.heading_num);
+    format_set_bg_color(b.heading_num, 0xDCE6F1);
+    format_set_bottom(b.heading_num, LXW_BORDER_THIN);
+    format_set_text_wrap(b.heading_num);
+    format_set_align(b.heading_num, LXW_ALIGN_VERTICAL_TOP);
+    format_set_align(b.heading_num, LXW_ALIGN_RIGHT);
     b.title = workbook_add_format(b.wb);
     format_set_bold(b.title);
     format_set_font_size(b.title, 14);
@@ -876,6 +903,14 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     lxw_row_t dq = 0;
     write_dq_summary(&b, &dq);
     st.dq_row = dq;
+    /* filter on the findings list, set before its rows are flushed: one row per finding */
+    const esr_org_counts *oc = aggregate_org(in->agg, in->org);
+    uint64_t nf = 0;
+    for (int i = 0; oc && i < ESR_RULE_COUNT; i++)
+        nf += oc->findings[i];
+    if (in->max_sheet_rows && dq + nf > in->max_sheet_rows)
+        nf = in->max_sheet_rows >= dq ? in->max_sheet_rows - dq + 1 : 0;
+    worksheet_autofilter(b.s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
     esr_status s = stream_csv(&st, in->records_csv, err);
     if (!s) {
         st.rejects = 1;
@@ -885,13 +920,13 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
         lxw_workbook_free(b.wb);
         return s;
     }
+    if (st.rec_row > 1) /* before the note below flushes the last row */
+        worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
     if (st.rec_dropped)
         str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.", b.note);
     if (st.dq_dropped)
         str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.", b.note);
     worksheet_freeze_panes(b.s[S_RECORDS].ws, 1, 0);
-    if (st.rec_row > 1)
-        worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
     widths(&b, S_RECORDS, 8);
     worksheet_freeze_panes(b.s[S_DQ].ws, 1, 0);
     widths(&b, S_DQ, 10);

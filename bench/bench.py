@@ -1,0 +1,470 @@
+#!/usr/bin/env python3
+"""esrpipe throughput benchmark (issue 7): one table, all commands side by side.
+
+    python3 bench/bench.py [--sizes 50000,200000,1500000] [--runs 5] [--work DIR]
+                           [--esrpipe BIN] [--floor BIN] [--peer-python PY]
+                           [--commands gzip,floor,dry,csv,full,pandas] [--quick]
+
+For each size, generates (or reuses, from --work) an export with the
+project's generator (tests/gen/gen_export.py --rows N --gzip: real
+occupation codes, messy titles, Windows-1252, gzip, about a quarter in
+scope), then runs every command --runs times, round-robin (run 1 of every
+command, then run 2 of every command, ...) so a burst of load on this shared
+machine hits all commands alike, and prints one markdown table:
+
+  gzip -dc        gzip -dc FILE > /dev/null                      (floor, part 1)
+  floor_parse     zlib inflate + libcsv parse, nothing else       (floor, part 2)
+  esrpipe dry-run esrpipe run --dry-run: read, classify, aggregate, write nothing
+  esrpipe csv     esrpipe run --max-sheet-rows 1: records.csv, summary.csv,
+                  rejects.csv, run.json and a near-empty workbook
+  esrpipe full    esrpipe run: everything, the workbook included
+  pandas peer     bench/peer_pandas.py: pandas + XlsxWriter doing the same job
+
+Wall time is the median of the runs (min-max alongside); CPU is user+sys of
+the child; peak RSS is the child's own ru_maxrss (wait4). Then the ratios
+the issue's targets are about, and the machine (nproc, CPU model, load
+average at start and end: the machine is shared, so treat single figures
+with care and compare medians).
+
+Every command is launched by bench/runstat (fork, exec, wait4), which
+reports the child's own wall time, user+sys CPU and ru_maxrss. Without
+--esrpipe, builds esrpipe, floor_parse and runstat (Release) into
+WORK/build; with it, floor_parse and runstat are taken from the same build
+tree (BIN's directory/bench/) or built.
+--quick = sizes 50000, 3 runs (a smoke test, under 2 minutes). Results are
+also saved as WORK/results-<time>.{md,json}.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = os.path.join(ROOT, "tests", "gen", "gen_export.py")
+PEER = os.path.join(ROOT, "bench", "peer_pandas.py")
+MAPPINGS = os.path.join(ROOT, "mappings")
+SNAPSHOT = "2026-03-31"  # in the file name: esrpipe takes the snapshot date from it
+TARGET_ROWS, TARGET_SECONDS = 1500000, 10.0
+ALL_COMMANDS = ["gzip", "floor", "dry", "csv", "full", "pandas"]
+LABEL = {"gzip": "gzip -dc", "floor": "floor_parse", "dry": "esrpipe --dry-run",
+         "csv": "esrpipe --max-sheet-rows 1", "full": "esrpipe run (full)", "pandas": "pandas peer"}
+PANDAS_MISSING = "skipped: install python3-pandas python3-xlsxwriter"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------
+# machine
+# ----------------------------------------------------------------------------
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "%.2f %.2f %.2f" % os.getloadavg()
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return "%.1f GiB" % (int(line.split()[1]) / 1048576)
+    except OSError:
+        pass
+    return "unknown"
+
+
+# ----------------------------------------------------------------------------
+# tools
+# ----------------------------------------------------------------------------
+
+def build(work):
+    """Release build of esrpipe and floor_parse into WORK/build."""
+    b = os.path.join(work, "build")
+    log("bench: building esrpipe and floor_parse (Release) in %s" % b)
+    subprocess.run(["cmake", "-S", ROOT, "-B", b, "-DBUILD_TESTING=OFF", "-DCMAKE_BUILD_TYPE=Release"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", b, "-j%d" % (os.cpu_count() or 2), "--target", "esrpipe",
+                    "floor_parse", "runstat"], check=True, stdout=subprocess.DEVNULL)
+    return (os.path.join(b, "esrpipe"), os.path.join(b, "bench", "floor_parse"),
+            os.path.join(b, "bench", "runstat"))
+
+
+def find_peer_python(given):
+    """A Python that can import pandas and xlsxwriter (Debian's, if the default cannot)."""
+    cands = [given] if given else [sys.executable, "/usr/bin/python3"]
+    for py in cands:
+        if py and os.path.exists(py) and subprocess.run(
+                [py, "-c", "import pandas, xlsxwriter"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL).returncode == 0:
+            return py
+    return None
+
+
+def version_of(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        return (r.stdout or r.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# ----------------------------------------------------------------------------
+# exports
+# ----------------------------------------------------------------------------
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_for(work, rows, floor):
+    """Path of the cached export of about `rows` rows (generated if missing or
+    made by another version of the generator), with its measured sizes."""
+    path = os.path.join(work, "esr_export_%d_%s.csv.gz" % (rows, SNAPSHOT))
+    stamp = path + ".meta.json"
+    gen_sha = sha256_file(GEN)
+    meta = None
+    if os.path.exists(path) and os.path.exists(stamp):
+        with open(stamp) as f:
+            meta = json.load(f)
+        if meta.get("generator_sha256") != gen_sha or meta.get("export_bytes") != os.path.getsize(path):
+            meta = None
+    if meta is None:
+        log("bench: generating %s (%d rows; 1.5M rows takes about a minute)" % (path, rows))
+        tmp = path + ".tmp.gz"
+        t = time.perf_counter()
+        subprocess.run(["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable,
+                        GEN, "--out", tmp, "--plan", tmp + ".plan.json", "--rows", str(rows), "--gzip"],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.replace(tmp, path)
+        os.replace(tmp + ".plan.json", path + ".plan.json")
+        meta = {"generator_sha256": gen_sha, "export_bytes": os.path.getsize(path),
+                "generate_seconds": round(time.perf_counter() - t, 1)}
+    if "uncompressed_bytes" not in meta:
+        out = subprocess.run([floor, path], check=True, capture_output=True, text=True).stdout
+        m = re.search(r"rows=(\d+) fields=(\d+) compressed_bytes=(\d+) uncompressed_bytes=(\d+)", out)
+        meta.update(rows=int(m.group(1)) - 1, fields=int(m.group(2)),
+                    uncompressed_bytes=int(m.group(4)))
+        with open(stamp, "w") as f:
+            json.dump(meta, f, indent=1)
+    return path, meta
+
+
+# ----------------------------------------------------------------------------
+# runs
+# ----------------------------------------------------------------------------
+
+def run_once(argv, scratch, runstat):
+    """Run argv from the top of the repository through runstat (stdout
+    discarded, stderr kept); return (wall s, cpu s, peak RSS KiB, exit
+    status, stderr tail). runstat, not Python, forks the command: Linux keeps
+    a process's peak RSS across exec, so a child of this interpreter would
+    report the interpreter's ~20 MiB as its own peak."""
+    err_path = os.path.join(scratch, ".bench.err")
+    stat_path = os.path.join(scratch, ".bench.stat")
+    with open(os.devnull, "wb") as null, open(err_path, "wb") as err:
+        subprocess.run([runstat, stat_path] + argv, cwd=ROOT, stdout=null, stderr=err, check=True)
+    with open(stat_path) as f:
+        st = dict(kv.split("=") for kv in f.read().split())
+    with open(err_path, "rb") as f:
+        tail = f.read()[-2000:].decode("utf-8", "replace")
+    os.unlink(err_path)
+    os.unlink(stat_path)
+    return (float(st["wall"]), float(st["user"]) + float(st["sys"]), int(st["maxrss_kib"]),
+            int(st["status"]), tail)
+
+
+def command_argv(name, export, out, tools):
+    esr = [tools["esrpipe"], "run", "-q", "-m", MAPPINGS, "-o", out]
+    return {
+        "gzip": ["gzip", "-dc", export],
+        "floor": [tools["floor"], export],
+        "dry": esr + ["--dry-run", export],
+        "csv": esr + ["--max-sheet-rows", "1", export],
+        "full": esr + [export],
+        "pandas": [tools["peer_python"], PEER, "-m", MAPPINGS, "-o", out, export]
+        if tools["peer_python"] else None,
+    }[name]
+
+
+def bench_size(rows, export, meta, commands, runs, work, tools):
+    res = {c: {"wall": [], "cpu": [], "rss": [], "error": None} for c in commands}
+    outroot = os.path.join(work, "out")
+    with open(export, "rb") as f:  # warm the page cache: every command reads from memory
+        while f.read(1 << 20):
+            pass
+    for r in range(runs):
+        for c in commands:
+            argv = command_argv(c, export, os.path.join(outroot, "%s-%d" % (c, rows)), tools)
+            if argv is None or res[c]["error"]:
+                continue
+            out = os.path.join(outroot, "%s-%d" % (c, rows))
+            shutil.rmtree(out, ignore_errors=True)  # every run does the same work, untimed
+            os.makedirs(outroot, exist_ok=True)
+            wall, cpu, rss, rc, tail = run_once(argv, outroot, tools["runstat"])
+            if rc not in (0,):
+                res[c]["error"] = "exit %d: %s" % (rc, tail.strip().splitlines()[-1] if tail.strip() else "")
+                log("bench: %s at %d rows failed: %s" % (LABEL[c], rows, res[c]["error"]))
+                continue
+            res[c]["wall"].append(wall)
+            res[c]["cpu"].append(cpu)
+            res[c]["rss"].append(rss)
+            log("bench: %7d rows  run %d/%d  %-27s %8.3f s wall %8.3f s cpu %8.1f MiB"
+                % (rows, r + 1, runs, LABEL[c], wall, cpu, rss / 1024))
+    shutil.rmtree(outroot, ignore_errors=True)
+    return res
+
+
+# ----------------------------------------------------------------------------
+# report
+# ----------------------------------------------------------------------------
+
+def med(v):
+    return statistics.median(v) if v else None
+
+
+def fmt_int(n):
+    return "{:,}".format(n)
+
+
+def fmt_rate(x):
+    if x >= 1e6:
+        return "%.2fM" % (x / 1e6)
+    if x >= 1e3:
+        return "%.0fk" % (x / 1e3)
+    return "%.0f" % x
+
+
+def report(results, sizes, commands, runs, tools, machine):
+    L = []
+    L.append("## esrpipe benchmark, %s" % machine["date"])
+    L.append("")
+    L.append("Machine: %s CPUs (nproc), %s, %s RAM, %s; load average (1/5/15 min) %s at start, %s at end."
+             % (machine["nproc"], machine["cpu"], machine["mem"], machine["kernel"],
+                machine["load_start"], machine["load_end"]))
+    L.append("Shared and noisy: other work runs on it. Wall = median of %d runs (min-max); "
+             "CPU = user+sys median; RSS = peak resident set of the process (max over runs)." % runs)
+    L.append("Tools: %s (tree %s, binary %s); %s; pandas peer: %s."
+             % (tools["esrpipe_version"], tools["git"], tools["esrpipe"], tools["gzip_version"],
+                tools["peer_version"]))
+    L.append("")
+    L.append("Inputs (generated by tests/gen/gen_export.py --rows N --gzip, Windows-1252):")
+    L.append("")
+    L.append("| rows | fields | gzip bytes | CSV bytes (uncompressed) |")
+    L.append("|---:|---:|---:|---:|")
+    for n in sizes:
+        m = results[n]["meta"]
+        L.append("| %s | %s | %s (%.1f MB) | %s (%.1f MB) |"
+                 % (fmt_int(m["rows"]), fmt_int(m["fields"]), fmt_int(m["export_bytes"]),
+                    m["export_bytes"] / 1e6, fmt_int(m["uncompressed_bytes"]), m["uncompressed_bytes"] / 1e6))
+    L.append("")
+    L.append("| command | rows | wall s median (min-max) | CPU s | rows/s | MB/s gz | MB/s CSV | peak RSS MiB |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        m = results[n]["meta"]
+        for c in commands:
+            r = results[n]["runs"][c]
+            if c == "pandas" and not tools["peer_python"]:
+                L.append("| %s | %s | %s | | | | | |" % (LABEL[c], fmt_int(m["rows"]), PANDAS_MISSING))
+                continue
+            if r["error"] and not r["wall"]:
+                L.append("| %s | %s | failed: %s | | | | | |" % (LABEL[c], fmt_int(m["rows"]), r["error"]))
+                continue
+            w = med(r["wall"])
+            L.append("| %s | %s | %.3f (%.3f-%.3f) | %.3f | %s | %.1f | %.1f | %.1f |"
+                     % (LABEL[c], fmt_int(m["rows"]), w, min(r["wall"]), max(r["wall"]), med(r["cpu"]),
+                        fmt_rate(m["rows"] / w), m["export_bytes"] / 1e6 / w,
+                        m["uncompressed_bytes"] / 1e6 / w, max(r["rss"]) / 1024))
+    L.append("")
+    L.extend(ratios(results, sizes, commands, tools))
+    return "\n".join(L) + "\n"
+
+
+def ratios(results, sizes, commands, tools):
+    L = ["### What the targets are about", ""]
+
+    def get(n, c, what="wall"):
+        r = results[n]["runs"].get(c)
+        if not r or not r[what]:
+            return None
+        return max(r[what]) if what == "rss" else med(r[what])
+
+    # 1. esrpipe full vs pandas
+    if "full" in commands and "pandas" in commands:
+        if not tools["peer_python"]:
+            L.append("* esrpipe full vs pandas: %s" % PANDAS_MISSING)
+        for n in sizes:
+            f, p = get(n, "full"), get(n, "pandas")
+            if f and p:
+                fc, pc = get(n, "full", "cpu"), get(n, "pandas", "cpu")
+                L.append("* esrpipe full vs pandas at %s rows: %.1f× faster (wall), %.1f× less CPU, "
+                         "%.1f× less memory (%.0f vs %.0f MiB)"
+                         % (fmt_int(results[n]["meta"]["rows"]), p / f, pc / fc,
+                            get(n, "pandas", "rss") / get(n, "full", "rss"),
+                            get(n, "full", "rss") / 1024, get(n, "pandas", "rss") / 1024))
+    # 2. CSV-outputs run vs the floor
+    if "csv" in commands and "floor" in commands:
+        for n in sizes:
+            c, fl, gz = get(n, "csv"), get(n, "floor"), get(n, "gzip")
+            d = get(n, "dry")
+            if c and fl:
+                s = "* esrpipe --max-sheet-rows 1 vs floor_parse at %s rows: %.1f× the floor (wall), %.1f× (CPU)" % (
+                    fmt_int(results[n]["meta"]["rows"]), c / fl, get(n, "csv", "cpu") / get(n, "floor", "cpu"))
+                if d:
+                    s += "; --dry-run is %.1f× the floor" % (d / fl)
+                if gz:
+                    s += "; gzip -dc alone is %.0f%% of the floor" % (100 * gz / fl)
+                L.append(s)
+    # 3. peak RSS across sizes
+    esr = [c for c in ("dry", "csv", "full") if c in commands]
+    if len(sizes) > 1 and esr:
+        lo, hi = sizes[0], sizes[-1]
+        rows_lo, rows_hi = results[lo]["meta"]["rows"], results[hi]["meta"]["rows"]
+        for c in esr + (["pandas"] if "pandas" in commands and tools["peer_python"] else []):
+            vals = [get(n, c, "rss") for n in sizes]
+            if None in vals:
+                continue
+            growth = vals[-1] / vals[0]
+            per_row = (vals[-1] - vals[0]) * 1024 / (rows_hi - rows_lo)
+            L.append("* peak RSS, %s: %s MiB (%.1f× for %.0f× the rows: %s, %.0f bytes per extra input row)"
+                     % (LABEL[c], " / ".join("%.0f" % (v / 1024) for v in vals), growth, rows_hi / rows_lo,
+                        "flat" if growth < 1.5 else "grows", per_row))
+    # 4. the 10 s target
+    if "full" in commands:
+        if TARGET_ROWS in sizes and get(TARGET_ROWS, "full"):
+            w, cpu = get(TARGET_ROWS, "full"), get(TARGET_ROWS, "full", "cpu")
+            L.append("* 1.5M-row full run: %.2f s wall median (min %.2f), %.2f s CPU, vs the %.0f s target: %s"
+                     % (w, min(results[TARGET_ROWS]["runs"]["full"]["wall"]), cpu, TARGET_SECONDS,
+                        "met" if w <= TARGET_SECONDS else
+                        "NOT met (wall; CPU alone would meet it)" if cpu <= TARGET_SECONDS else "NOT met"))
+        else:
+            big = sizes[-1]
+            w = get(big, "full")
+            if w:
+                k = TARGET_ROWS / results[big]["meta"]["rows"]
+                L.append("* 1.5M-row full run: not measured (add 1500000 to --sizes); linear extrapolation "
+                         "from %s rows: %.1f s wall, %.1f s CPU, vs the %.0f s target"
+                         % (fmt_int(results[big]["meta"]["rows"]), w * k, get(big, "full", "cpu") * k,
+                            TARGET_SECONDS))
+    # 5. cost per row
+    if len(sizes) > 1:
+        L.append("* cost per row, µs/row wall median | CPU, at %s rows:" % " / ".join(
+            fmt_int(results[n]["meta"]["rows"]) for n in sizes))
+        for c in commands:
+            vals = [get(n, c) for n in sizes]
+            cpus = [get(n, c, "cpu") for n in sizes]
+            if None in vals:
+                continue
+            per = [1e6 * v / results[n]["meta"]["rows"] for v, n in zip(vals, sizes)]
+            pcpu = [1e6 * v / results[n]["meta"]["rows"] for v, n in zip(cpus, sizes)]
+            spread = pcpu[-1] / pcpu[0]
+            L.append("  * %s: %s | %s (CPU per row %s)"
+                     % (LABEL[c], " / ".join("%.2f" % x for x in per), " / ".join("%.2f" % x for x in pcpu),
+                        "constant: linear" if 0.8 <= spread <= 1.25 else
+                        "falls: fixed start-up cost amortised" if spread < 0.8 else "rises: super-linear"))
+    return L
+
+
+# ----------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("--sizes", default="50000,200000,1500000", help="rows per export, comma-separated")
+    ap.add_argument("--runs", type=int, default=5, help="runs of every command per size (median)")
+    ap.add_argument("--work", default=os.environ.get("ESRPIPE_BENCH_WORK", "/tmp/esrpipe-bench"),
+                    help="cache of generated exports and scratch outputs (default /tmp/esrpipe-bench)")
+    ap.add_argument("--esrpipe", help="esrpipe binary (default: build one in WORK/build)")
+    ap.add_argument("--floor", help="floor_parse binary (default: next to --esrpipe, else build)")
+    ap.add_argument("--peer-python", help="Python with pandas + xlsxwriter (default: this one, else /usr/bin/python3)")
+    ap.add_argument("--commands", default=",".join(ALL_COMMANDS),
+                    help="subset of %s" % ",".join(ALL_COMMANDS))
+    ap.add_argument("--quick", action="store_true", help="sizes 50000, 3 runs: a smoke test")
+    a = ap.parse_args()
+    if a.quick:
+        a.sizes, a.runs = "50000", 3
+    sizes = sorted(int(s.replace("_", "")) for s in a.sizes.split(",") if s.strip())
+    commands = [c for c in ALL_COMMANDS if c in a.commands.split(",")]
+    if not sizes or a.runs < 1 or not commands:
+        ap.error("need at least one size, one run and one command")
+    work = os.path.abspath(a.work)
+    os.makedirs(work, exist_ok=True)
+
+    machine = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "nproc": os.cpu_count(),
+               "cpu": cpu_model(), "mem": mem_total(), "kernel": "Linux " + platform.release(),
+               "load_start": loadavg()}
+
+    esr, floor, runstat = a.esrpipe, a.floor, None
+    if esr:  # floor_parse and runstat from the same build tree, if there
+        bdir = os.path.join(os.path.dirname(os.path.abspath(esr)), "bench")
+        floor = floor or (os.path.join(bdir, "floor_parse") if os.path.exists(os.path.join(bdir, "floor_parse"))
+                          else None)
+        runstat = os.path.join(bdir, "runstat") if os.path.exists(os.path.join(bdir, "runstat")) else None
+    if not esr or not floor or not runstat:
+        b_esr, b_floor, b_runstat = build(work)
+        esr, floor, runstat = esr or b_esr, floor or b_floor, runstat or b_runstat
+    tools = {"esrpipe": os.path.abspath(esr), "floor": os.path.abspath(floor), "runstat": runstat,
+             "peer_python": find_peer_python(a.peer_python) if "pandas" in commands else None}
+    tools["esrpipe_version"] = version_of([tools["esrpipe"], "--version"])
+    tools["gzip_version"] = version_of(["gzip", "--version"])
+    tools["git"] = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
+    tools["peer_version"] = PANDAS_MISSING
+    if tools["peer_python"]:
+        tools["peer_version"] = version_of([tools["peer_python"], "-c",
+                                            "import sys, pandas, xlsxwriter; print('Python %d.%d, pandas %s, "
+                                            "XlsxWriter %s' % (sys.version_info[0], sys.version_info[1], "
+                                            "pandas.__version__, xlsxwriter.__version__))"])
+    elif "pandas" in commands:
+        log("bench: pandas peer " + PANDAS_MISSING)
+
+    results = {}
+    for n in sizes:
+        export, meta = export_for(work, n, tools["floor"])
+        results[n] = {"export": export, "meta": meta}
+    for n in sizes:
+        results[n]["runs"] = bench_size(n, results[n]["export"], results[n]["meta"], commands, a.runs, work, tools)
+    machine["load_end"] = loadavg()
+
+    text = report(results, sizes, commands, a.runs, tools, machine)
+    print(text)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    with open(os.path.join(work, "results-%s.md" % stamp), "w") as f:
+        f.write(text)
+    with open(os.path.join(work, "results-%s.json" % stamp), "w") as f:
+        json.dump({"machine": machine, "tools": tools, "runs": a.runs, "sizes": sizes,
+                   "results": {str(n): results[n] for n in sizes}}, f, indent=1)
+    log("bench: saved %s/results-%s.{md,json}" % (work, stamp))
+    failed = [(n, c) for n in sizes for c in commands if results[n]["runs"][c]["error"]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The return workbook as a person sees it: LibreOffice converts return.xlsx to
+PDF, pdftoppm renders the pages, and the By profession page is checked to hold
+its whole table, the totals row and the chart on one page.
+
+    /usr/bin/python3 tests/e2e/render.py --esrpipe build/esrpipe [--pngdir output/render]
+
+Skipped (exit 0, `skipped: ...`) when LibreOffice or poppler-utils is not
+installed: CI does not install them. Install for a local run with
+    apt-get install -y --no-install-recommends libreoffice-calc poppler-utils
+PNGs of the pages looked at are written to --pngdir (default output/render/,
+which git ignores). Ends with `N passed, M failed`.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLE = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
+TRAINING = os.path.join("fixtures", "sample", "esr_training_2026-03-31.csv")
+CHART_TITLE = "FTE by profession supported and support role"
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def ok(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
+        return cond
+
+
+def page_text(pdf, n):
+    p = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", pdf, "-"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return p.stdout.decode("utf-8", "replace")
+
+
+def npages(pdf):
+    p = subprocess.run(["pdfinfo", pdf], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for line in p.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    return 0
+
+
+def read_ppm(path):
+    """(width, height, rgb bytes) of a binary P6 PPM as pdftoppm writes it."""
+    data = open(path, "rb").read()
+    fields, i = [], 0
+    while len(fields) < 4:
+        while data[i:i + 1].isspace():
+            i += 1
+        if data[i:i + 1] == b"#":
+            while data[i:i + 1] not in (b"\n", b""):
+                i += 1
+            continue
+        j = i
+        while not data[j:j + 1].isspace():
+            j += 1
+        fields.append(data[i:j])
+        i = j
+    i += 1
+    if fields[0] != b"P6" or int(fields[3]) != 255:
+        raise ValueError("not an 8-bit P6 PPM")
+    w, h = int(fields[1]), int(fields[2])
+    return w, h, data[i:i + w * h * 3]
+
+
+def coloured_fraction(path):
+    """Share of pixels that are clearly coloured (chart bars), not grey/black/white text."""
+    w, h, px = read_ppm(path)
+    n = 0
+    for k in range(0, len(px), 3 * 2):   # every other pixel is plenty
+        r, g, b = px[k], px[k + 1], px[k + 2]
+        if max(r, g, b) - min(r, g, b) > 60:
+            n += 1
+    return n / (w * h / 2.0), w, h
+
+
+def render(pdf, page, stem, res, fmt):
+    args = ["pdftoppm", "-r", str(res), "-f", str(page), "-l", str(page), "-singlefile"]
+    if fmt == "png":
+        args.append("-png")
+    subprocess.run(args + [pdf, stem], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return stem + (".png" if fmt == "png" else ".ppm")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--esrpipe", required=True)
+    ap.add_argument("--pngdir", default=os.path.join(ROOT, "output", "render"))
+    ap.add_argument("--timeout", type=int, default=300)
+    a = ap.parse_args()
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if not office:
+        print("skipped: libreoffice not installed")
+        return 0
+    missing = [t for t in ("pdftoppm", "pdftotext", "pdfinfo") if not shutil.which(t)]
+    if missing:
+        print("skipped: %s not installed (poppler-utils)" % ", ".join(missing))
+        return 0
+
+    c = Checks()
+    tmp = tempfile.mkdtemp(prefix="esrpipe-render-")
+    try:
+        out = os.path.join(tmp, "out")
+        p = subprocess.run([os.path.abspath(a.esrpipe), "run", "-q", "-o", out, "--training", TRAINING, SAMPLE],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if not c.ok(p.returncode == 0, "esrpipe run exit 0", p.stderr.decode()[-2000:]):
+            return finish(c)
+        pdfdir = os.path.join(tmp, "pdf")
+        os.makedirs(pdfdir)
+        # a private profile: no clash with a running LibreOffice or another test
+        profile = "file://" + os.path.join(tmp, "profile")
+        try:
+            p = subprocess.run([office, "-env:UserInstallation=" + profile, "--headless", "--norestore",
+                                "--convert-to", "pdf", "--outdir", pdfdir, os.path.join(out, "return.xlsx")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=a.timeout)
+            rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            rc, err = -1, "timed out after %d s" % a.timeout
+        pdf = os.path.join(pdfdir, "return.pdf")
+        errors = [l for l in err.splitlines() if "error" in l.lower()]
+        c.ok(rc == 0 and not errors, "libreoffice --convert-to pdf without error", "exit %s: %s" % (rc, err[-1000:]))
+        if not c.ok(os.path.isfile(pdf) and os.path.getsize(pdf) > 0, "PDF written"):
+            return finish(c)
+        n = npages(pdf)
+        c.ok(n > 0, "PDF has pages", str(n))
+        texts = [page_text(pdf, i) for i in range(1, n + 1)]
+
+        def pages_with(*needles):
+            return [i + 1 for i, t in enumerate(texts) if all(s in t for s in needles)]
+
+        os.makedirs(a.pngdir, exist_ok=True)
+        # ---- By profession: the whole table, the totals row, the note and the chart on one page
+        prof = pages_with("Profession supported", "Headcount", "Total FTE")
+        prof = [i for i in prof if "Band 2" not in texts[i - 1]]  # not the By band page
+        if c.ok(len(prof) == 1, "By profession table on one page (all columns)", "pages %s" % prof):
+            pg = prof[0]
+            t = texts[pg - 1]
+            c.ok(CHART_TITLE in t, "chart title on the By profession page")
+            c.ok("Total" in [l.split("  ")[0].strip() for l in t.splitlines()], "totals row on the By profession page")
+            c.ok("rows do not add to the total." in t, "the note under the table is not cut off")
+            for role in ("Assistant practitioner", "Support worker", "Nursing associate"):
+                c.ok(t.count(role) >= 2, "%s both as a column heading and in the chart legend" % role)
+            png = render(pdf, pg, os.path.join(a.pngdir, "by_profession"), 110, "png")
+            ppm = render(pdf, pg, os.path.join(tmp, "by_profession"), 60, "ppm")
+            frac, w, h = coloured_fraction(ppm)
+            c.ok(w > h, "By profession page is landscape", "%dx%d" % (w, h))
+            c.ok(frac > 0.01, "chart bars drawn (coloured pixels on the page)", "%.4f" % frac)
+            print("rendered By profession: page %d of %d -> %s" % (pg, n, os.path.relpath(png, ROOT)))
+        # ---- Training: Care Certificate table with every column on one page
+        tr = pages_with("Care Certificate by profession", "Completion", "Not recorded")
+        if c.ok(len(tr) >= 1, "Training Care Certificate table on one page (all columns)"):
+            t = texts[tr[0] - 1]
+            c.ok("All professions" in t, "Training totals row rendered")
+            c.ok("never corrected." in t, "the Training notes are not cut off")
+            png = render(pdf, tr[0], os.path.join(a.pngdir, "training"), 110, "png")
+            print("rendered Training: page %d -> %s" % (tr[0], os.path.relpath(png, ROOT)))
+        # ---- Cover: the counts and the input table on the first page
+        c.ok(pages_with("Support workforce return", "Rows read", "SHA-256")[:1] == [1], "Cover on page 1")
+        png = render(pdf, 1, os.path.join(a.pngdir, "cover"), 110, "png")
+        print("rendered Cover: page 1 -> %s" % os.path.relpath(png, ROOT))
+        # ---- By band and Data quality: every column on one page
+        c.ok(len(pages_with("Profession supported", "Band 2", "Total FTE")) == 1, "By band on one page")
+        c.ok(len(pages_with("Rule", "Severity", "What it means", "FTE")) >= 1, "Data quality summary columns on one page")
+        return finish(c)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def finish(c):
+    print("%d passed, %d failed" % (c.passed, c.failed))
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
