@@ -30,6 +30,10 @@ static const spec specs[] = {
     {"title_terms.csv", {"phrase", "kind", "value"}, "phrase"},
     {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title"},
     {"standard_titles.csv", {"support_role", "level", "trainee", "standard_title"}, ""},
+    {"qualifications.csv", {"pattern", "kind", "value", "level"}, "pattern"},
+    {"competence_statuses.csv", {"status", "meaning"}, "status"},
+    {"staff_groups.csv", {"staff_group", "kind"}, "staff_group"},
+    {"job_roles.csv", {"job_role", "staff_group"}, "job_role"},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
@@ -155,6 +159,32 @@ static void check_vocab(checker *c)
     vocab(c, "job_titles.csv", "support_role", "support_roles.csv", "support_role", 1, NULL);
     vocab(c, "standard_titles.csv", "support_role", "support_roles.csv", "support_role", 0, "*");
     vocab(c, "organisations.csv", "region", "regions.csv", "region", 0, NULL);
+    vocab(c, "job_roles.csv", "staff_group", "staff_groups.csv", "staff_group", 0, NULL);
+    esr_table *q = find(c, "qualifications.csv");
+    int qk = table_col(q, "kind");
+    for (size_t r = 0; r < q->nrows; r++) {
+        const char *k = table_get(q, r, qk);
+        if (strcmp(k, "care_certificate") && strcmp(k, "qualification") && strcmp(k, "apprenticeship"))
+            fail(c, q, r, "kind \"%s\" is not care_certificate, qualification or apprenticeship%s", k, "");
+    }
+    esr_table *cst = find(c, "competence_statuses.csv");
+    int cm = table_col(cst, "meaning");
+    for (size_t r = 0; r < cst->nrows; r++) {
+        const char *k = table_get(cst, r, cm);
+        if (strcmp(k, "completed") && strcmp(k, "in_progress") && strcmp(k, "none"))
+            fail(c, cst, r, "meaning \"%s\" is not completed, in_progress or none%s", k, "");
+    }
+    esr_table *sgt = find(c, "staff_groups.csv");
+    int sk = table_col(sgt, "kind");
+    static const char *const kinds[] = {"registered", "support", "medical", "admin", "estates", "student", "other"};
+    for (size_t r = 0; r < sgt->nrows; r++) {
+        const char *k = table_get(sgt, r, sk);
+        size_t i = 0;
+        while (i < sizeof kinds / sizeof kinds[0] && strcmp(k, kinds[i]))
+            i++;
+        if (i == sizeof kinds / sizeof kinds[0])
+            fail(c, sgt, r, "kind \"%s\" is not one of registered, support, medical, admin, estates, student, other%s", k, "");
+    }
     esr_table *t = find(c, "title_terms.csv");
     int ck = table_col(t, "kind"), cv = table_col(t, "value");
     for (size_t r = 0; r < t->nrows; r++) {

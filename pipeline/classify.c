@@ -22,6 +22,8 @@ struct esr_classifier {
     const esr_mappings *m;
     esr_classify_mode mode;
     esr_titler *titler;
+    esr_strmap *nearest_area; /* text_key(unknown area) -> area index + 1, 0 = none */
+    esr_buf key2;
     std_title *std;
     size_t nstd;
     esr_buf key;
@@ -38,7 +40,7 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
     const esr_table *t = m->t_std;
     int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
-    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
+    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) || !(c->nearest_area = esr_strmap_new()) ||
         !(c->std = calloc(t->nrows + 1, sizeof *c->std))) {
         classify_free(c);
         return NULL;
@@ -64,6 +66,8 @@ void classify_free(esr_classifier *c)
     if (!c)
         return;
     title_free(c->titler);
+    esr_strmap_free(c->nearest_area);
+    esr_buf_free(&c->key2);
     free(c->std);
     esr_buf_free(&c->key);
     free(c);
@@ -114,6 +118,33 @@ static int lookup_key(esr_classifier *c, esr_strmap *map, const char *s)
     return esr_strmap_get(map, c->key.data, c->key.len, &i) ? (int)i : -1;
 }
 
+/* The known area of work nearest an unknown one: by edit distance on the
+ * matching keys, within a third of the key's length; cached per value. */
+static const char *nearest_area(esr_classifier *c, const char *s)
+{
+    const esr_mappings *m = c->m;
+    size_t v;
+    if (text_key(s, &c->key) || !c->key.len)
+        return "";
+    if (esr_strmap_get(c->nearest_area, c->key.data, c->key.len, &v))
+        return v ? m->areas[v - 1] : "";
+    int best = -1, bd = (int)c->key.len / 3 + 1;
+    for (size_t i = 0; i < m->nareas; i++) {
+        if (text_key(m->areas[i], &c->key2))
+            break;
+        int d = text_distance(c->key.data, c->key2.data, bd - 1);
+        /* an abbreviation ("Physio Dept") is a prefix of the full name */
+        if (d >= bd && c->key.len >= 5 && !strncmp(c->key2.data, c->key.data, 5))
+            d = bd - 1;
+        if (d < bd) {
+            bd = d;
+            best = (int)i;
+        }
+    }
+    esr_strmap_put(c->nearest_area, c->key.data, c->key.len, (size_t)(best + 1), NULL);
+    return best >= 0 ? m->areas[best] : "";
+}
+
 /* Career framework level from the role's range and the band: band 2 -> 2,
  * 3 -> 3, 4 -> 4, clamped into the role's range; a "senior" title with no
  * band reads as level 3; otherwise unknown. */
@@ -162,6 +193,8 @@ void classify_record(esr_classifier *c, esr_record *r)
     classify_code(c, r);
     r->band = lookup_key(c, m->band_by_key, r->f[ESR_COL_PAY_BAND]);
     r->area = lookup_key(c, m->area_by_key, r->f[ESR_COL_AREA_OF_WORK]);
+    if (r->area < 0 && *r->f[ESR_COL_AREA_OF_WORK])
+        r->area_suggestion = nearest_area(c, r->f[ESR_COL_AREA_OF_WORK]);
 
     esr_title_match tm = {0};
     tm.profession = tm.role = -1;

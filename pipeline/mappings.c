@@ -14,8 +14,8 @@
 /* Every table, in the order they are hashed into the mapping checksum. */
 static const char *const table_files[] = {
     "areas_of_work.csv", "bands.csv", "columns.csv", "competence_statuses.csv", "dq_rules.csv",
-    "job_titles.csv", "occupation_codes.csv", "organisations.csv", "professions.csv",
-    "qualifications.csv", "standard_titles.csv",
+    "job_roles.csv", "job_titles.csv", "occupation_codes.csv", "organisations.csv", "professions.csv",
+    "qualifications.csv", "staff_groups.csv", "standard_titles.csv",
     "support_roles.csv", "title_abbreviations.csv", "title_terms.csv", NULL,
 };
 
@@ -322,6 +322,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
     static const char *const c_std[] = {"support_role", "level", "trainee", "standard_title", NULL};
     static const char *const c_quals[] = {"pattern", "kind", "value", "level", NULL};
     static const char *const c_status[] = {"status", "meaning", NULL};
+    static const char *const c_sg[] = {"staff_group", "kind", NULL};
+    static const char *const c_jr[] = {"job_role", "staff_group", NULL};
 
     *out = NULL;
     esr_mappings *m = calloc(1, sizeof *m);
@@ -344,6 +346,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         (st = load(m, "standard_titles.csv", c_std, &m->t_std, err)) ||
         (st = load(m, "qualifications.csv", c_quals, &m->t_quals, err)) ||
         (st = load(m, "competence_statuses.csv", c_status, &m->t_statuses, err)) ||
+        (st = load(m, "staff_groups.csv", c_sg, &m->t_staff_groups, err)) ||
+        (st = load(m, "job_roles.csv", c_jr, &m->t_job_roles, err)) ||
         (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
         (st = hash_tables(m, err))) {
         mappings_close(m);
@@ -384,6 +388,8 @@ void mappings_close(esr_mappings *m)
     table_free(m->t_std);
     table_free(m->t_quals);
     table_free(m->t_statuses);
+    table_free(m->t_staff_groups);
+    table_free(m->t_job_roles);
     esr_strmap_free(m->occ_by_code);
     esr_strmap_free(m->prof_by_name);
     esr_strmap_free(m->role_by_name);

@@ -54,6 +54,7 @@ typedef struct esr_mappings {
     esr_table *t_columns, *t_occ, *t_prof, *t_roles, *t_bands, *t_areas, *t_rules, *t_orgs;
     esr_table *t_abbrev, *t_terms, *t_jobs, *t_std; /* compiled by title.c, classify.c */
     esr_table *t_quals, *t_statuses;                 /* compiled by training.c */
+    esr_table *t_staff_groups, *t_job_roles;         /* compiled by validate.c */
 
     esr_occ *occ;
     size_t nocc;

@@ -23,13 +23,15 @@ typedef struct ofile {
 
 struct esr_outdir {
     char *dir;
-    int created;
+    char **made;    /* directories this run created, outermost first */
+    size_t nmade;
     int done;
     ofile files[MAX_FILES];
     size_t nfiles;
 };
 
-static int mkdir_p(const char *dir, int *created)
+/* mkdir -p, recording in d->made every directory it creates. */
+static int mkdir_p(esr_outdir *d, const char *dir)
 {
     struct stat sb;
     if (!stat(dir, &sb))
@@ -40,17 +42,34 @@ static int mkdir_p(const char *dir, int *created)
     char *slash = strrchr(copy, '/');
     if (slash && slash != copy) {
         *slash = '\0';
-        int ignored;
-        if (mkdir_p(copy, &ignored)) {
+        if (mkdir_p(d, copy)) {
             free(copy);
             return -1;
         }
     }
     free(copy);
-    if (mkdir(dir, 0777) && errno != EEXIST)
-        return -1;
-    *created = 1;
+    if (mkdir(dir, 0777))
+        return errno == EEXIST ? 0 : -1;
+    char **m = realloc(d->made, (d->nmade + 1) * sizeof *m);
+    if (m) {
+        d->made = m;
+        if ((m[d->nmade] = strdup(dir)))
+            d->nmade++;
+    }
     return 0;
+}
+
+/* Remove the directories this run created (only those still empty),
+ * innermost first. */
+static void remove_made(esr_outdir *d)
+{
+    for (size_t i = d->nmade; i-- > 0;) {
+        rmdir(d->made[i]);
+        free(d->made[i]);
+    }
+    free(d->made);
+    d->made = NULL;
+    d->nmade = 0;
 }
 
 /* Remove temporaries whose writer process no longer exists. */
@@ -84,14 +103,16 @@ esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err)
         free(d);
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
-    if (mkdir_p(dir, &d->created)) {
+    if (mkdir_p(d, dir)) {
         esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create output directory: %s", dir, strerror(errno));
+        remove_made(d);
         free(d->dir);
         free(d);
         return ESR_ERR_OUTPUT;
     }
     if (access(dir, W_OK | X_OK)) {
         esr_err_set(err, ESR_ERR_OUTPUT, "%s: output directory is not writable: %s", dir, strerror(errno));
+        remove_made(d);
         free(d->dir);
         free(d);
         return ESR_ERR_OUTPUT;
@@ -208,7 +229,7 @@ esr_status outdir_commit(esr_outdir *d, esr_err *err)
     return ESR_OK;
 }
 
-/* Remove the temporaries (and the directory if this run created it empty). */
+/* Remove the temporaries (and the directories this run created, if empty). */
 void outdir_abort(esr_outdir *d)
 {
     if (!d || d->done)
@@ -219,8 +240,7 @@ void outdir_abort(esr_outdir *d)
         d->files[i].fp = NULL;
         unlink(d->files[i].tmp);
     }
-    if (d->created)
-        rmdir(d->dir);
+    remove_made(d);
     d->done = 1;
 }
 
@@ -230,6 +250,9 @@ void outdir_free(esr_outdir *d)
     if (!d)
         return;
     outdir_abort(d);
+    for (size_t i = 0; i < d->nmade; i++)
+        free(d->made[i]);
+    free(d->made);
     for (size_t i = 0; i < d->nfiles; i++) {
         free(d->files[i].name);
         free(d->files[i].tmp);

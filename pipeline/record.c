@@ -57,6 +57,7 @@ void record_clear(esr_record *r)
     r->profession = r->role = r->band = r->area = -1;
     r->prof_source = ESR_PSRC_NONE;
     r->level = 0;
+    r->area_suggestion = "";
     r->standard_title[0] = '\0';
     r->title_match = "none";
     r->title_rule = "";

@@ -93,6 +93,7 @@ typedef struct esr_record {
     int level;                  /* career framework level, 0 = none */
     int band;                   /* index into bands, -1 unknown/blank */
     int area;                   /* index into areas of work, -1 blank/unknown */
+    const char *area_suggestion; /* nearest known area when unknown, else "" */
     char standard_title[128];   /* "" if none */
     const char *title_match;    /* exact / normalised / fuzzy / none */
     const char *title_rule;     /* mapping rows that matched (lineage) */

@@ -9,7 +9,7 @@ static const char *const rcol_names[RC_COUNT] = {
     "org_code", "source_file", "source_line", "employee_number", "assignment_number",
     "position_title", "standard_title", "title_match", "title_rule", "title_confidence", "occupation_code", "occupation_code_status",
     "staff_group", "job_role", "profession_supported", "profession_source", "support_role",
-    "career_framework_level", "pay_band", "area_of_work", "fte", "assignment_category",
+    "career_framework_level", "pay_band", "area_of_work", "area_of_work_suggestion", "fte", "assignment_category",
     "care_certificate", "qualification_level", "apprenticeship", "dq_flags",
 };
 
@@ -87,6 +87,7 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_LEVEL] = b->data + o_level;
     v[RC_PAY_BAND] = r->band >= 0 ? m->bands[r->band].name : r->f[ESR_COL_PAY_BAND];
     v[RC_AREA_OF_WORK] = r->area >= 0 ? m->areas[r->area] : r->f[ESR_COL_AREA_OF_WORK];
+    v[RC_AREA_SUGGESTION] = r->area_suggestion;
     v[RC_FTE] = b->data + o_fte;
     v[RC_ASSIGNMENT_CATEGORY] = r->f[ESR_COL_ASSIGNMENT_CATEGORY];
     v[RC_CARE_CERTIFICATE] = r->care_certificate;

@@ -28,6 +28,7 @@ typedef enum esr_rcol {
     RC_LEVEL,
     RC_PAY_BAND,
     RC_AREA_OF_WORK,
+    RC_AREA_SUGGESTION,
     RC_FTE,
     RC_ASSIGNMENT_CATEGORY,
     RC_CARE_CERTIFICATE,

@@ -16,6 +16,7 @@
     X(OCC_MALFORMED, "occ_malformed")                                                              \
     X(OCC_UNKNOWN, "occ_unknown")                                                                  \
     X(OCC_RETIRED, "occ_retired")                                                                  \
+    X(OCC_INCONSISTENT, "occ_inconsistent")                                                        \
     X(PROFESSION_FROM_TITLE, "profession_from_title")                                              \
     X(PROFESSION_FROM_AREA, "profession_from_area")                                                \
     X(PROFESSION_TITLE_DISAGREES, "profession_title_disagrees")                                    \

@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int is_space(const unsigned char *p, size_t *len)
@@ -112,4 +113,36 @@ void text_format_e5(long long v, char *out)
     const char *sign = v < 0 ? "-" : "";
     unsigned long long a = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
     snprintf(out, 32, "%s%llu.%05llu", sign, a / 100000, a % 100000);
+}
+
+/* Optimal-string-alignment distance, giving up above max. */
+int text_distance(const char *a, const char *b, int max)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (abs(la - lb) > max || la > 40 || lb > 40)
+        return max + 1;
+    int d[41][41];
+    for (int i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= la; i++) {
+        int rowmin = max + 1;
+        for (int j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+    }
+    return d[la][lb];
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "strmap.h"
+#include "text.h"
 
 #define MAX_TOKENS 48
 #define MAX_PHRASE 4
@@ -285,38 +286,6 @@ void title_key(esr_titler *t, const char *title, esr_buf *out)
     esr_buf_free(&norm);
 }
 
-/* Optimal-string-alignment distance, giving up above max. */
-static int distance(const char *a, const char *b, int max)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (abs(la - lb) > max || la > 40 || lb > 40)
-        return max + 1;
-    int d[41][41];
-    for (int i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (int j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (int i = 1; i <= la; i++) {
-        int rowmin = max + 1;
-        for (int j = 1; j <= lb; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v)
-                v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-            if (v < rowmin)
-                rowmin = v;
-        }
-        if (rowmin > max)
-            return max + 1;
-    }
-    return d[la][lb];
-}
-
 static void add_line(esr_buf *rule, const char *table, unsigned line)
 {
     if (rule->len)
@@ -346,7 +315,7 @@ static const char *correct(esr_titler *t, const char *w, int *dist, const char *
     int bd = max + 1;
     for (size_t i = 0; i < esr_strmap_count(t->vocab); i++) {
         const char *v = esr_strmap_key(t->vocab, i, NULL);
-        int d = distance(w, v, max);
+        int d = text_distance(w, v, max);
         if (d > 1 && v[0] != w[0])
             continue; /* two edits and another first letter: another word
                        * ("audiology" is not "radiology") */

@@ -12,6 +12,7 @@
 struct esr_validator {
     const esr_mappings *m;
     esr_u64set assignments; /* hashes of org + assignment number */
+    esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
 };
 
@@ -19,8 +20,36 @@ struct esr_validator {
 esr_validator *validate_new(const esr_mappings *m)
 {
     esr_validator *v = calloc(1, sizeof *v);
-    if (v)
-        v->m = m;
+    if (!v)
+        return NULL;
+    v->m = m;
+    if (!(v->not_support = esr_strmap_new())) {
+        validate_free(v);
+        return NULL;
+    }
+    /* staff groups of registered, medical, admin and estates staff, and the
+     * job roles that belong to them: a support-role code there is suspect */
+    const esr_table *sg = m->t_staff_groups, *jr = m->t_job_roles;
+    int c_sg = table_col(sg, "staff_group"), c_kind = table_col(sg, "kind");
+    esr_strmap *kinds = esr_strmap_new();
+    for (size_t i = 0; kinds && i < sg->nrows; i++) {
+        const char *k = table_get(sg, i, c_kind);
+        int bad = !strcmp(k, "registered") || !strcmp(k, "medical") || !strcmp(k, "admin") || !strcmp(k, "estates");
+        text_key(table_get(sg, i, c_sg), &v->key);
+        esr_strmap_put(kinds, v->key.data, v->key.len, (size_t)bad, NULL);
+        if (bad)
+            esr_strmap_put(v->not_support, v->key.data, v->key.len, 0, NULL);
+    }
+    int c_role = table_col(jr, "job_role"), c_jsg = table_col(jr, "staff_group");
+    for (size_t i = 0; kinds && i < jr->nrows; i++) {
+        size_t bad = 0;
+        text_key(table_get(jr, i, c_jsg), &v->key);
+        if (esr_strmap_get(kinds, v->key.data, v->key.len, &bad) && bad) {
+            text_key(table_get(jr, i, c_role), &v->key);
+            esr_strmap_put(v->not_support, v->key.data, v->key.len, 1, NULL);
+        }
+    }
+    esr_strmap_free(kinds);
     return v;
 }
 
@@ -30,6 +59,7 @@ void validate_free(esr_validator *v)
     if (!v)
         return;
     u64set_free(&v->assignments);
+    esr_strmap_free(v->not_support);
     esr_buf_free(&v->key);
     free(v);
 }
@@ -91,6 +121,13 @@ void validate_record(esr_validator *v, esr_record *r)
         return;
     if (r->fte_e5 > ESR_FTE_HIGH_E5)
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
+    if (r->occ) {
+        const char *sg = r->f[ESR_COL_STAFF_GROUP], *jr = r->f[ESR_COL_JOB_ROLE];
+        if (*sg && !text_key(sg, &v->key) && esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+            record_flag(r, ESR_RULE_OCC_INCONSISTENT, sg);
+        else if (*jr && !text_key(jr, &v->key) && esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+            record_flag(r, ESR_RULE_OCC_INCONSISTENT, jr);
+    }
     if (!*r->f[ESR_COL_AREA_OF_WORK])
         record_flag(r, ESR_RULE_AREA_BLANK, "");
     else if (r->area < 0)

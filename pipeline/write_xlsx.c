@@ -708,9 +708,15 @@ static int on_record(void *ctx, const esr_row *row)
         char id[64];
         snprintf(id, sizeof id, "%.*s", (int)(k < 63 ? k : 63), flags);
         int rule = rule_parse(id);
-        if (rule >= 0)
-            dq_finding(st, row->fields[RC_SOURCE_FILE], row->fields[RC_SOURCE_LINE], rule,
-                       st->rule_col[rule] >= 0 ? row->fields[st->rule_col[rule]] : "");
+        if (rule >= 0) {
+            const char *value = st->rule_col[rule] >= 0 ? row->fields[st->rule_col[rule]] : "";
+            char with[512];
+            if (rule == ESR_RULE_AREA_UNKNOWN && *row->fields[RC_AREA_SUGGESTION]) {
+                snprintf(with, sizeof with, "%s (nearest known: %s)", value, row->fields[RC_AREA_SUGGESTION]);
+                value = with;
+            }
+            dq_finding(st, row->fields[RC_SOURCE_FILE], row->fields[RC_SOURCE_LINE], rule, value);
+        }
         flags += k + (flags[k] == ';');
     }
     return 0;

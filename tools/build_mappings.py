@@ -82,6 +82,17 @@ def main(ref, dst):
            "nhsd_staff_group", "nhsd_detailed_group", "profession", "profession_specific",
            "support_role"], out)
 
+    # ESR job roles with a staff group (confirmed, inferred or implied by the
+    # role name); roles without one are left out: no check can use them.
+    seen = set()
+    jr = []
+    for r in read(os.path.join(ref, "esr_job_roles.csv")):
+        sg = r["staff_group"].split(" (")[0].strip()
+        if sg and r["job_role"] not in seen:
+            seen.add(r["job_role"])
+            jr.append([r["job_role"], sg, r["confidence"]])
+    write(os.path.join(dst, "job_roles.csv"), ["job_role", "staff_group", "confidence"], jr)
+
     orgs = read(os.path.join(ref, "organisations.csv"))
     write(os.path.join(dst, "organisations.csv"), ["ods_code", "name", "region", "trust_type"],
           [[o["ods_code"], o["name"], o["region"], o["trust_type"]] for o in orgs])

@@ -204,3 +204,28 @@ Test(classify, code_only_mode_same_for_coded_rows)
     cr_assert_eq(a.level, b.level);
     classify_free(c2);
 }
+
+/* An unknown area of work gets the nearest known value as a suggestion;
+ * a value near nothing gets none. */
+Test(classify, unknown_area_nearest_suggestion)
+{
+    esr_mappings *mp = th_mappings();
+    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
+    const char *in[4] = {"Podiatry Dept", "Physiotheraphy", "Xyzzy Quux", "Physiotherapy"};
+    const char *want[4] = {"Podiatry", "Physiotherapy", "", ""};
+    for (int k = 0; k < 4; k++) {
+        esr_record r;
+        memset(&r, 0, sizeof r);
+        record_clear(&r);
+        for (int i = 0; i < ESR_COL_COUNT; i++)
+            r.f[i] = "";
+        r.f[ESR_COL_OCCUPATION_CODE] = "S9E";
+        r.f[ESR_COL_AREA_OF_WORK] = in[k];
+        r.fte_e5 = 100000;
+        classify_record(cl, &r);
+        cr_assert_str_eq(r.area_suggestion, want[k], "%s", in[k]);
+        cr_assert_eq(r.area >= 0, k == 3);
+    }
+    classify_free(cl);
+    mappings_close(mp);
+}

@@ -33,7 +33,7 @@ static esr_record base(void)
     r.f[ESR_COL_ORG_CODE] = "R0A";
     r.f[ESR_COL_POSITION_TITLE] = "Physio Assistant";
     r.f[ESR_COL_OCCUPATION_CODE] = "s9e";
-    r.f[ESR_COL_STAFF_GROUP] = "Allied Health Professionals";
+    r.f[ESR_COL_STAFF_GROUP] = "Additional Clinical Services";
     r.f[ESR_COL_JOB_ROLE] = "Assistant";
     r.f[ESR_COL_PAY_BAND] = "AfC Band 3";
     r.f[ESR_COL_AREA_OF_WORK] = "";
@@ -78,7 +78,7 @@ Test(records, render_classified_record)
     cr_assert_str_eq(out.v[RC_POSITION_TITLE], "Physio Assistant");
     cr_assert_str_eq(out.v[RC_OCCUPATION_CODE], "S9E", "normalised code");
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "valid");
-    cr_assert_str_eq(out.v[RC_STAFF_GROUP], "Allied Health Professionals");
+    cr_assert_str_eq(out.v[RC_STAFF_GROUP], "Additional Clinical Services");
     cr_assert_str_eq(out.v[RC_PROFESSION], "Physiotherapy");
     cr_assert_str_eq(out.v[RC_PROFESSION_SOURCE], "code");
     cr_assert_str_eq(out.v[RC_SUPPORT_ROLE], "Assistant");

@@ -278,3 +278,39 @@ Test(validate, out_of_scope_rows_get_no_field_findings)
     cr_assert_not(has(&r, ESR_RULE_BAND_BLANK));
     cr_assert_not(has(&r, ESR_RULE_FTE_HIGH));
 }
+
+/* A support-role code in a registered staff group, or on a registered
+ * job role, is flagged; in Additional Clinical Services it is not. */
+Test(validate, support_code_in_registered_staff_group)
+{
+    esr_mappings *mp = th_mappings();
+    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
+    esr_validator *v = validate_new(mp);
+    const char *groups[3] = {"Allied Health Professionals", "Additional Clinical Services", ""};
+    const char *roles[3] = {"", "", "Physiotherapist"};
+    int want[3] = {1, 0, 1};
+    for (int k = 0; k < 3; k++) {
+        esr_record r;
+        memset(&r, 0, sizeof r);
+        record_clear(&r);
+        for (int i = 0; i < ESR_COL_COUNT; i++)
+            r.f[i] = "";
+        r.f[ESR_COL_OCCUPATION_CODE] = "S9E";
+        r.f[ESR_COL_POSITION_TITLE] = "Physiotherapy Assistant";
+        r.f[ESR_COL_STAFF_GROUP] = groups[k];
+        r.f[ESR_COL_JOB_ROLE] = roles[k];
+        r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
+        r.f[ESR_COL_PAY_BAND] = "Band 3";
+        r.f[ESR_COL_FTE] = "1";
+        cr_assert_eq(validate_fields(v, &r), 0);
+        classify_record(cl, &r);
+        validate_record(v, &r);
+        int found = 0;
+        for (size_t i = 0; i < r.nfindings; i++)
+            found |= r.findings[i].rule == ESR_RULE_OCC_INCONSISTENT;
+        cr_assert_eq(found, want[k], "case %d (%s / %s)", k, groups[k], roles[k]);
+    }
+    validate_free(v);
+    classify_free(cl);
+    mappings_close(mp);
+}

@@ -1,0 +1,643 @@
+#!/usr/bin/env python3
+"""Fault injection: a failing or killed run never damages the previous return.
+
+Invariant checked after every fault: the output directory holds the previous
+complete return (all five files byte-identical) or nothing - never a mix of
+old and new files - and once a later run has been made there is no
+.esrpipe-* temporary left.
+
+  1 disk full        tiny tmpfs: the run fails (74) at several points
+                     (during reading, summary, workbook, run.json)
+  1b TMPDIR full     libxlsxwriter's own temporaries cannot be written
+  2 read-only        ro bind mount and ro tmpfs: 73
+  3 SIGKILL          while reading, while building the sheets and while the
+                     workbook is zipped; the next run sweeps the temporaries
+  4 rename order     run.json is renamed into place last
+  5 unwritable parent  -o /dev/null/x, -o FILE/x: 73, nothing created
+  6 failing run      leaves no new (empty) output directory, parents included
+
+Needs root for the mounts (cases 1, 1b, 2 print "skipped: ..." without it).
+Run from the project root (mappings/, fixtures/).
+
+    faults.py --esrpipe BUILD/esrpipe [--workdir DIR] [--seed N]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SAMPLE = "fixtures/sample/esr_sample_2026-03-31.csv"
+GEN = "tests/gen/gen_export.py"
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+FILES = ("return.xlsx", "records.csv", "summary.csv", "rejects.csv", "run.json")
+TMP_PREFIX = ".esrpipe-"
+PAGE = 4096
+POLL_TIMEOUT = 120.0   # generous: a slow or loaded machine must not flake
+RUN_TIMEOUT = 300
+
+checks = []
+skips = []
+
+
+def check(name, cond, detail=""):
+    checks.append(bool(cond))
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""),
+          flush=True)
+    return bool(cond)
+
+
+def skip(name, why):
+    skips.append(name)
+    print("skipped: %s (%s)" % (why, name), flush=True)
+
+
+class Ctx:
+    pass
+
+
+def run(c, *args, env=None):
+    return subprocess.run([c.esrpipe, "run", "-q"] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env or c.env, timeout=RUN_TIMEOUT)
+
+
+def listing(d):
+    try:
+        return sorted(os.listdir(d))
+    except FileNotFoundError:
+        return None
+
+
+def temps(d):
+    return [n for n in (listing(d) or []) if n.startswith(TMP_PREFIX)]
+
+
+def finals(d):
+    """The final output files in d (name -> bytes); temporaries not included."""
+    out = {}
+    for n in listing(d) or []:
+        if n in FILES:
+            with open(os.path.join(d, n), "rb") as f:
+                out[n] = f.read()
+    return out
+
+
+def everything(d):
+    """Every entry of d (name -> bytes), temporaries included."""
+    out = {}
+    for n in listing(d) or []:
+        with open(os.path.join(d, n), "rb") as f:
+            out[n] = f.read()
+    return out
+
+
+def err_text(p):
+    return p.stderr.decode("utf-8", "replace").strip()
+
+
+def own_error(p):
+    """esrpipe's own message: stderr less libxlsxwriter's "[ERROR] ..." lines
+    (printed by the library itself, which esrpipe cannot silence)."""
+    lines = err_text(p).splitlines()
+    lib = [l for l in lines if l.startswith("[ERROR]")]
+    if lib:
+        print("     note: libxlsxwriter also printed %d line(s): %s" % (len(lib), lib[0][:100]), flush=True)
+    return "\n".join(l for l in lines if not l.startswith("[ERROR]"))
+
+
+def bad_xml_parts(path):
+    """Members of an .xlsx that are empty or not well-formed XML."""
+    import zipfile
+    import xml.dom.minidom
+    bad = []
+    try:
+        with zipfile.ZipFile(path) as z:
+            for n in z.namelist():
+                if n.endswith(".xml") or n.endswith(".rels"):
+                    try:
+                        xml.dom.minidom.parseString(z.read(n))
+                    except Exception:
+                        bad.append(n)
+    except Exception as e:
+        return ["(zip: %s)" % e]
+    return bad
+
+
+def complete_return(d, ref):
+    """d holds a complete successful return of the sample: the four data files
+    identical to the reference run, run.json valid and saying exit_status 0."""
+    got = finals(d)
+    if set(got) != set(FILES):
+        return False, "files: %s" % sorted(got)
+    for n in FILES:
+        if n != "run.json" and got[n] != ref[n]:
+            return False, "%s differs from the reference run" % n
+    try:
+        rj = json.loads(got["run.json"])
+    except ValueError as e:
+        return False, "run.json: %s" % e
+    if rj.get("exit_status") != 0:
+        return False, "run.json exit_status %r" % rj.get("exit_status")
+    return True, ""
+
+
+# ---- mounts ---------------------------------------------------------------
+
+def sh(*cmd):
+    return subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def mount(c, *args):
+    """mount ARGS...; on success remember the target for the final unmount.
+    Returns None or the error text."""
+    p = sh("mount", *args)
+    if p.returncode:
+        return (p.stderr.decode("utf-8", "replace").strip() or "mount exit %d" % p.returncode)
+    target = args[-1]
+    if target not in c.mounts:
+        c.mounts.append(target)
+    return None
+
+
+def is_mounted(path):
+    """path is a mount point (os.path.ismount misses a bind mount of a
+    directory on the same filesystem)."""
+    path = os.path.realpath(path)
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                mp = line.split()[4]
+                mp = mp.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n") \
+                       .replace("\\134", "\\")
+                if mp == path:
+                    return True
+    except OSError:
+        return os.path.ismount(path)
+    return False
+
+
+def umount(c, target):
+    if not is_mounted(target):
+        if target in c.mounts:
+            c.mounts.remove(target)
+        return
+    p = sh("umount", target)
+    if p.returncode:
+        sh("umount", "-l", target)
+    if not is_mounted(target) and target in c.mounts:
+        c.mounts.remove(target)
+
+
+def umount_all(c):
+    for t in reversed(list(c.mounts)):
+        umount(c, t)
+
+
+def cannot_mount(msg):
+    m = msg.lower()
+    return "permission denied" in m or "operation not permitted" in m or "must be superuser" in m \
+        or "not found" in m or "only root" in m
+
+
+def used_bytes(d):
+    s = os.statvfs(d)
+    return (s.f_blocks - s.f_bfree) * s.f_frsize
+
+
+def pages(n):
+    return (n + PAGE - 1) // PAGE
+
+
+# ---- case 1: disk full ----------------------------------------------------
+
+def disk_full_once(c, label, mnt, extra_pages, export, expect_ok=False):
+    """Fresh 2 MiB tmpfs at mnt holding the previous return (written by
+    esrpipe from the sample), shrunk to used + extra_pages, then a run of
+    export into it."""
+    umount(c, mnt)
+    os.makedirs(mnt, exist_ok=True)
+    e = mount(c, "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mnt)
+    if e:
+        return e
+    p = run(c, "-o", mnt, SAMPLE)
+    if not check("%s: previous return written into the tmpfs" % label, p.returncode == 0, err_text(p)):
+        return None
+    prev = everything(mnt)
+    size = used_bytes(mnt) + extra_pages * PAGE
+    e = mount(c, "-o", "remount,size=%d" % size, mnt)
+    if e:
+        check("%s: remount size=%d" % (label, size), False, e)
+        return None
+    p = run(c, "-o", mnt, export)
+    msg = own_error(p)
+    print("     %s: exit %d %s" % (label, p.returncode, msg), flush=True)
+    if expect_ok:
+        check("%s: enough room: exit 0" % label, p.returncode == 0, "%d %s" % (p.returncode, msg))
+        got = finals(mnt)
+        check("%s: a complete new return" % label,
+              set(got) == set(FILES) and all(got[n] for n in FILES) and got["records.csv"] != prev["records.csv"],
+              str(sorted(got)))
+    else:
+        check("%s: exit 74 (or 73)" % label, p.returncode in (73, 74), "exit %d: %s" % (p.returncode, msg))
+        lines = msg.splitlines()
+        check("%s: one-line error naming the directory and the file" % label,
+              len(lines) == 1 and any((mnt + "/" + n) in msg for n in FILES), msg)
+        check("%s: previous return byte-identical" % label, everything(mnt) == prev,
+              "now %s" % listing(mnt))
+    check("%s: no temporaries left" % label, not temps(mnt), str(temps(mnt)))
+    check("%s: TMPDIR clean" % label, not listing(c.tmpdir), str(listing(c.tmpdir)))
+    umount(c, mnt)
+    return None
+
+
+def case_disk_full(c):
+    print("-- 1 disk full", flush=True)
+    mnt = os.path.join(c.work, "full")
+    # where the small export's files would go, in pages, from a run with room
+    ref = os.path.join(c.work, "small-ref")
+    p = run(c, "-o", ref, c.small)
+    if not check("small export runs with room", p.returncode == 0, err_text(p)):
+        return
+    sz = {n: pages(os.path.getsize(os.path.join(ref, n))) for n in FILES}
+    read_phase = sz["records.csv"] + sz["rejects.csv"]   # both written while reading
+    total = sum(sz.values())
+    points = [
+        # the brief's tiny disk: a few pages free, the first flush fails
+        ("1 disk full (4 pages free)", 4, False),
+        ("1 disk full while reading", read_phase // 2, False),
+        ("1 disk full on summary.csv", read_phase + sz["summary.csv"] // 2, False),
+        ("1 disk full on return.xlsx", read_phase + sz["summary.csv"] + sz["return.xlsx"] // 2, False),
+        ("1 disk full on run.json", total - sz["run.json"], False),
+        ("1 disk with room (control)", total + 16, True),
+    ]
+    try:
+        for label, extra, ok in points:
+            e = disk_full_once(c, label, mnt, extra, c.small, expect_ok=ok)
+            if e:
+                if cannot_mount(e):
+                    skip("1 disk full", "cannot mount tmpfs: %s" % e)
+                else:
+                    check("1 mount tmpfs", False, e)
+                return
+    finally:
+        umount(c, mnt)
+
+
+def case_tmpdir_full(c):
+    """libxlsxwriter (constant_memory) keeps every sheet in a temporary file
+    in TMPDIR; when that fills up the run must fail like a full DIR."""
+    print("-- 1b TMPDIR full", flush=True)
+    mnt = os.path.join(c.work, "tmpdir-full")
+    os.makedirs(mnt, exist_ok=True)
+    try:
+        e = mount(c, "-t", "tmpfs", "-o", "size=64k,mode=1777", "tmpfs", mnt)
+        if e:
+            if cannot_mount(e):
+                skip("1b TMPDIR full", "cannot mount tmpfs: %s" % e)
+            else:
+                check("1b mount tmpfs", False, e)
+            return
+        out = os.path.join(c.work, "tmpdir-full-out")
+        p = run(c, "-o", out, SAMPLE)
+        check("1b previous return", p.returncode == 0, err_text(p))
+        prev = everything(out)
+        env = dict(c.env, TMPDIR=mnt)
+        p = run(c, "-o", out, c.small, env=env)
+        msg = own_error(p)
+        print("     exit %d %s" % (p.returncode, msg), flush=True)
+        if p.returncode == 0:
+            # acceptable only if the workbook really is complete
+            bad = bad_xml_parts(os.path.join(out, "return.xlsx"))
+            check("1b TMPDIR full: exit 0 only with a complete workbook (else 74, previous kept)", not bad,
+                  "exit 0 but return.xlsx has %d empty/truncated parts: %s; the previous return was replaced"
+                  % (len(bad), ", ".join(bad[:4])))
+        else:
+            check("1b TMPDIR full: exit 74", p.returncode == 74, "exit %d: %s" % (p.returncode, msg))
+            check("1b TMPDIR full: one-line error naming the workbook",
+                  len(msg.splitlines()) == 1 and "return.xlsx" in msg, msg)
+            check("1b TMPDIR full: previous return byte-identical", everything(out) == prev, str(listing(out)))
+        check("1b TMPDIR full: TMPDIR left empty", not listing(mnt), str(listing(mnt)))
+    finally:
+        umount(c, mnt)
+
+
+# ---- case 2: read-only directory -----------------------------------------
+
+def case_read_only(c):
+    print("-- 2 read-only directory", flush=True)
+    src = os.path.join(c.work, "ro-src")
+    dst = os.path.join(c.work, "ro")
+    rot = os.path.join(c.work, "ro-tmpfs")
+    os.makedirs(dst, exist_ok=True)
+    os.makedirs(rot, exist_ok=True)
+    try:
+        p = run(c, "-o", src, SAMPLE)
+        check("2 previous return", p.returncode == 0, err_text(p))
+        e = mount(c, "--bind", src, dst)
+        if e:
+            if cannot_mount(e):
+                skip("2 read-only bind mount", "cannot mount: %s" % e)
+                return
+            check("2 bind mount", False, e)
+            return
+        e = mount(c, "-o", "remount,bind,ro", dst)
+        if not check("2 remount read-only", e is None, e or ""):
+            return
+        prev = everything(dst)
+        p = run(c, "-o", dst, c.small)
+        msg = err_text(p)
+        check("2 ro bind: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
+        check("2 ro bind: one-line error naming the directory", len(msg.splitlines()) == 1 and dst in msg, msg)
+        check("2 ro bind: previous return byte-identical", everything(dst) == prev, str(listing(dst)))
+        p = run(c, "-o", os.path.join(dst, "sub", "dir"), SAMPLE)
+        check("2 ro bind, new subdirectory: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
+        check("2 ro bind, new subdirectory: nothing created", everything(dst) == prev, str(listing(dst)))
+        umount(c, dst)
+        check("2 source directory unchanged", everything(src) == prev, str(listing(src)))
+
+        e = mount(c, "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", rot)
+        if e:
+            if cannot_mount(e):
+                skip("2 read-only tmpfs", "cannot mount tmpfs: %s" % e)
+            else:
+                check("2 mount ro tmpfs", False, e)
+            return
+        p = run(c, "-o", rot, SAMPLE)
+        msg = err_text(p)
+        check("2 ro tmpfs: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
+        check("2 ro tmpfs: one-line error naming the directory", len(msg.splitlines()) == 1 and rot in msg, msg)
+        check("2 ro tmpfs: nothing written", listing(rot) == [], str(listing(rot)))
+    finally:
+        umount(c, dst)
+        umount(c, rot)
+
+
+# ---- case 3: SIGKILL ------------------------------------------------------
+
+def wait_for(proc, d, pred):
+    """Poll d until pred(names) holds or proc exits; returns the listing then, or
+    None if proc ended first."""
+    deadline = time.monotonic() + POLL_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None
+        try:
+            names = os.listdir(d)
+        except FileNotFoundError:
+            names = []
+        if pred(names):
+            return names
+        time.sleep(0.001)
+    return None
+
+
+def kill_once(c, label, d, trigger, delay):
+    """Start esrpipe on the medium export into d, wait for trigger(names,
+    pid), sleep delay, SIGKILL. Returns (names at the kill, pid) or None."""
+    proc = subprocess.Popen([c.esrpipe, "run", "-q", "-o", d, c.medium], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=c.env)
+    try:
+        pfx = "%s%d-" % (TMP_PREFIX, proc.pid)
+        names = wait_for(proc, d, lambda ns: trigger([n[len(pfx):] for n in ns if n.startswith(pfx)]))
+        if names is not None and delay:
+            time.sleep(delay)
+        if proc.poll() is not None:
+            return None
+        names = sorted(n for n in os.listdir(d) if n.startswith(pfx))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        if proc.returncode != -signal.SIGKILL:
+            return None
+        return names, proc.pid
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+def case_kill(c):
+    print("-- 3 SIGKILL", flush=True)
+    d = os.path.join(c.work, "kill")
+    p = run(c, "-o", d, SAMPLE)
+    if not check("3 previous return", p.returncode == 0, err_text(p)):
+        return
+    ref = finals(d)
+    rng = random.Random(c.seed)
+    phases = [
+        # (label, trigger on this pid's temporaries (name without prefix), delay)
+        ("while reading (random moment)", lambda ts: "records.csv.tmp" in ts, None),
+        ("while building the sheets", lambda ts: "summary.csv.tmp" in ts, 0),
+        ("while the workbook is written", lambda ts: "return.xlsx.tmp" in ts, 0),
+    ]
+    for label, trigger, delay in phases:
+        prev = finals(d)
+        got = None
+        for attempt in range(4):
+            dl = delay
+            if dl is None:   # a random moment of the reading phase; shorter on a retry
+                dl = rng.uniform(0.0, 0.8) / (2 ** attempt)
+            got = kill_once(c, label, d, trigger, dl)
+            if got:
+                break
+            # the run finished before the kill: its new return is now the previous one
+            print("     (run ended before the kill; retrying)", flush=True)
+            prev = finals(d)
+        if not check("3 killed %s" % label, got is not None, "esrpipe finished every time before the kill"):
+            continue
+        names, pid = got
+        tstr = ",".join(n.split("-", 2)[2] for n in names)
+        print("     killed pid %d with %s" % (pid, tstr or "(no temporaries)"), flush=True)
+        check("3 %s: the five files are the previous return, byte-identical" % label, finals(d) == prev,
+              str(listing(d)))
+        left = temps(d)
+        check("3 %s: the killed run's temporaries are left (to be swept)" % label,
+              left and all(n.startswith("%s%d-" % (TMP_PREFIX, pid)) for n in left), str(left))
+        check("3 %s: libxlsxwriter's temporaries in TMPDIR are gone (unlinked on open)" % label,
+              not listing(c.tmpdir), str(listing(c.tmpdir)))
+        p = run(c, "-o", d, SAMPLE)
+        check("3 %s: next run succeeds" % label, p.returncode == 0, err_text(p))
+        check("3 %s: next run swept the temporaries" % label, not temps(d), str(temps(d)))
+        ok, why = complete_return(d, ref)
+        check("3 %s: next run left a complete new return" % label, ok, why)
+    # the sweep must not touch a temporary whose writer is alive
+    live = os.path.join(d, "%s%d-records.csv.tmp" % (TMP_PREFIX, os.getpid()))
+    with open(live, "wb") as f:
+        f.write(b"mine")
+    p = run(c, "-o", d, SAMPLE)
+    check("3 a live process's temporary survives another run's sweep",
+          p.returncode == 0 and os.path.exists(live), err_text(p))
+    os.unlink(live)
+
+
+# ---- case 4: rename order -------------------------------------------------
+
+def case_rename_order(c):
+    """Guarantee: each file is replaced atomically by rename(2) and run.json is
+    renamed last, after every other file of every return is complete and
+    fsynced. A reader who sees a new run.json therefore sees every other new
+    file too. A crash *inside* the rename window (five renames, microseconds)
+    can still leave some files new and some old next to the OLD run.json; the
+    directory as a whole is not atomic. Killing inside that window cannot be
+    done reliably, so this checks the order instead: by the change times that
+    rename(2) sets, and by strace when available."""
+    print("-- 4 rename order", flush=True)
+    d = os.path.join(c.work, "order")
+    p = run(c, "-o", d, SAMPLE)
+    if not check("4 run", p.returncode == 0, err_text(p)):
+        return
+    st = {n: os.stat(os.path.join(d, n)) for n in FILES}
+    others = [n for n in FILES if n != "run.json"]
+    check("4 run.json mtime >= every other output's",
+          all(st["run.json"].st_mtime_ns >= st[n].st_mtime_ns for n in others),
+          str({n: st[n].st_mtime_ns for n in FILES}))
+    check("4 run.json ctime (set by the rename) >= every other output's",
+          all(st["run.json"].st_ctime_ns >= st[n].st_ctime_ns for n in others),
+          str({n: st[n].st_ctime_ns for n in FILES}))
+    if not shutil.which("strace"):
+        skip("4 rename order by strace", "strace not installed")
+        return
+    log = os.path.join(c.work, "strace.log")
+    for args, label, last in (([d, SAMPLE], "one return", d + "/run.json"),
+                              ([os.path.join(c.work, "order-split"), "--split-by-org", SAMPLE],
+                               "--split-by-org", os.path.join(c.work, "order-split") + "/run.json")):
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", log,
+                            c.esrpipe, "run", "-q", "-o"] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=c.env, timeout=RUN_TIMEOUT)
+        if p.returncode != 0 and b"ptrace" in p.stderr:
+            skip("4 rename order by strace", "ptrace not permitted")
+            return
+        targets = []
+        with open(log) as f:
+            for line in f:
+                if "rename" in line and "= 0" in line:
+                    parts = line.split('"')
+                    if len(parts) >= 4:
+                        targets.append(parts[3])
+        check("4 %s: renames end with the top-level run.json" % label,
+              p.returncode == 0 and targets and targets[-1] == last and
+              sum(t.endswith("/run.json") for t in targets) >= 1 and
+              all(os.path.basename(t) in FILES for t in targets), "%s" % targets)
+        # within each directory, run.json is that directory's last rename
+        by_dir = {}
+        for t in targets:
+            by_dir.setdefault(os.path.dirname(t), []).append(os.path.basename(t))
+        check("4 %s: in every directory run.json is renamed last, all five (or two) renamed" % label,
+              all(v[-1] == "run.json" and len(set(v)) == len(v) for v in by_dir.values()), str(by_dir))
+
+
+# ---- case 5: unwritable parent -------------------------------------------
+
+def case_unwritable_parent(c):
+    print("-- 5 unwritable parent", flush=True)
+    p = run(c, "-o", "/dev/null/x", SAMPLE)
+    msg = err_text(p)
+    check("5 -o /dev/null/x: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
+    check("5 -o /dev/null/x: one-line error naming it", len(msg.splitlines()) == 1 and "/dev/null/x" in msg, msg)
+    check("5 /dev/null still the null device", os.path.exists("/dev/null") and not os.path.isdir("/dev/null"))
+    base = os.path.join(c.work, "parent")
+    os.makedirs(base)
+    afile = os.path.join(base, "a-file")
+    with open(afile, "wb") as f:
+        f.write(b"x")
+    before = everything(base)
+    p = run(c, "-o", os.path.join(afile, "out"), SAMPLE)
+    check("5 -o FILE/out: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
+    p = run(c, "-o", os.path.join(afile, "x", "y"), SAMPLE)
+    check("5 -o FILE/x/y: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
+    check("5 nothing created next to or under the file", everything(base) == before, str(listing(base)))
+
+
+# ---- case 6: failing run leaves no new directory -------------------------
+
+def case_no_empty_dir(c):
+    print("-- 6 a failing run leaves no new directory", flush=True)
+    base = os.path.join(c.work, "fresh")
+    os.makedirs(base)
+    empty = os.path.join(c.work, "empty_2026-03-31.csv")
+    open(empty, "wb").close()
+    bad = os.path.join(c.work, "bad_2026-03-31.csv")   # read after the directory exists
+    with open(bad, "w") as f:
+        f.write("Employee Number,Job Title\n1,Physio Assistant\n")
+    for inp, what in ((empty, "empty input"), (bad, "input without an FTE column")):
+        for rel in ("out", "new/parents/out", "trailing/slash/"):
+            out = os.path.join(base, rel)
+            p = run(c, "-o", out, inp)
+            check("6 %s, -o fresh %s: exit 65" % (what, rel), p.returncode == 65,
+                  "exit %d: %s" % (p.returncode, err_text(p)))
+            check("6 %s, -o fresh %s: nothing created" % (what, rel), listing(base) == [],
+                  "left %s" % sorted(os.path.relpath(os.path.join(r, x), base)
+                                     for r, ds, fs in os.walk(base) for x in ds + fs))
+            shutil.rmtree(base)
+            os.makedirs(base)
+    # a directory that existed stays
+    keep = os.path.join(base, "existing")
+    os.makedirs(keep)
+    p = run(c, "-o", keep, bad)
+    check("6 existing empty directory is kept on failure", p.returncode == 65 and listing(keep) == [],
+          str(listing(base)))
+
+
+# ---- main -----------------------------------------------------------------
+
+def gen(out, *args):
+    p = subprocess.run([PY, GEN, "--out", out] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode:
+        raise SystemExit("gen_export failed: %s" % p.stderr.decode())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--esrpipe", required=True)
+    ap.add_argument("--workdir", help="scratch directory (default: a new one in the system temp dir)")
+    ap.add_argument("--seed", type=int, default=None, help="random kill moment (default: from the clock)")
+    a = ap.parse_args()
+    c = Ctx()
+    c.esrpipe = os.path.abspath(a.esrpipe)
+    c.seed = a.seed if a.seed is not None else int(time.time())
+    c.mounts = []
+    started = time.monotonic()
+    if a.workdir:
+        os.makedirs(a.workdir, exist_ok=True)
+        c.work = tempfile.mkdtemp(prefix="faults-", dir=a.workdir)
+    else:
+        c.work = tempfile.mkdtemp(prefix="esrpipe-faults-")
+    # a private TMPDIR: libxlsxwriter's temporaries land there, so "none left
+    # behind" is checked without interference from anything else in /tmp
+    c.tmpdir = os.path.join(c.work, "tmpdir")
+    os.makedirs(c.tmpdir)
+    c.env = dict(os.environ, TMPDIR=c.tmpdir)
+    print("seed %d, workdir %s" % (c.seed, c.work), flush=True)
+    try:
+        c.small = os.path.join(c.work, "esr_small_2026-03-31.csv")
+        c.medium = os.path.join(c.work, "esr_medium_2026-03-31.csv")
+        gen(c.small, "--scale", "0.05")
+        gen(c.medium, "--rows", "200000")
+        for case in (case_unwritable_parent, case_no_empty_dir, case_rename_order, case_read_only,
+                     case_disk_full, case_tmpdir_full, case_kill):
+            try:
+                case(c)
+            except Exception as e:   # a crashed case is a failed case, the rest still run
+                check("%s raised" % case.__name__, False, "%s: %s" % (type(e).__name__, e))
+            finally:
+                umount_all(c)
+    finally:
+        umount_all(c)
+        if c.mounts:
+            print("warning: still mounted, not removing %s: %s" % (c.work, c.mounts))
+        else:
+            shutil.rmtree(c.work, ignore_errors=True)
+    print("took %.1f s" % (time.monotonic() - started))
+    if skips:
+        print("%d skipped" % len(skips))
+    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
+    return 0 if all(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
