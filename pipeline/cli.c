@@ -45,8 +45,8 @@ static const char usage_text[] =
     "      --dry-run             read, classify and check only; write nothing\n"
     "      --pseudonymise KEYFILE  replace employee and assignment numbers everywhere\n"
     "                            by HMAC-SHA-256 pseudonyms under the trust's key\n"
-    "      --max-sheet-rows N    cap the Support workforce and Data quality sheets\n"
-    "                            (records.csv always has every row; default: no cap)\n"
+    "      --max-sheet-rows N    rows on the Support workforce and Data quality sheets\n"
+    "                            (default 100000, 0 = all; records.csv has every row)\n"
     "      --encoding ENC        auto (default), utf-8, windows-1252 (= latin-1), utf-16le\n"
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
@@ -161,9 +161,10 @@ static int cmd_run(int argc, char **argv)
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
         case O_TRAINING: o.training = optarg; break;
         case O_SHEETROWS: {
-            size_t r;
-            if (parse_size(optarg, &r))
-                return usage_error("--max-sheet-rows %s: expected a positive number", optarg);
+            char *end;
+            unsigned long long r = strtoull(optarg, &end, 10);
+            if (!*optarg || *end)
+                return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", optarg);
             o.max_sheet_rows = r;
             break;
         }

@@ -79,6 +79,7 @@ void run_opts_default(esr_run_opts *o)
     source_opts_default(&o->source);
     o->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
     o->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
+    o->max_sheet_rows = ESR_MAX_SHEET_ROWS_DEFAULT;
     o->tool_version = "esrpipe";
 }
 

@@ -13,6 +13,10 @@
 
 #define ESR_TEMPLATE_VERSION "1"
 #define ESR_MAX_REJECT_PCT_DEFAULT 5.0
+/* Rows on the Support workforce and Data quality sheets (records.csv always
+ * has every row): a trust's return fits whole; a national one stays a
+ * workbook Excel opens quickly (see bench/README.md for the measurement). */
+#define ESR_MAX_SHEET_ROWS_DEFAULT 100000ULL
 
 /* Where human messages go (the CLI prints them; the library never does). */
 typedef void (*esr_log_fn)(void *ctx, const char *msg);

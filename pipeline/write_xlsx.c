@@ -138,6 +138,12 @@ static void write_cover(book *b)
         }
     kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->count);
     kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->fte);
+    if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
+        char cap[200];
+        snprintf(cap, sizeof cap, "Support workforce shows the first %llu of %llu in-scope rows; records.csv has them all.",
+                 (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
+        str(b, S_COVER, r++, 0, cap, b->note);
+    }
     r++;
     static const char *const ih[] = {"Input file", "Bytes", "SHA-256", "Encoding", "Rows", NULL};
     headings(b, S_COVER, r++, ih);
