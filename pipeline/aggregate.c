@@ -9,8 +9,9 @@
 #include "strmap.h"
 #include "u64set.h"
 
-static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role", "band", "area_of_work",
-                                                      "care_certificate", "qualification_level", "apprenticeship"};
+static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role",     "band",
+                                                     "area_of_work",        "care_certificate",
+                                                     "qualification_level", "apprenticeship"};
 
 /* Headcount is de-duplicated per cell without a (cell, person) pair set:
  * each in-scope record adds to a fixed set of cells, interned once per
@@ -20,24 +21,24 @@ static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role", "band", 
  * 32-bit set id per person, plus the distinct sets. */
 struct esr_aggregate {
     const esr_mappings *m;
-    esr_strmap *cell_index;   /* packed key -> cell */
-    esr_cell **cells;         /* creation order: index = cell id */
+    esr_strmap *cell_index; /* packed key -> cell */
+    esr_cell **cells;       /* creation order: index = cell id */
     esr_cell **sorted_cells;
     size_t ncells, cells_cap;
-    esr_strmap *tuples;       /* record shape -> set id of its cells */
-    esr_strmap *sets;         /* sorted cell ids (bytes) -> set id */
-    size_t *set_off;          /* set id -> offset into pool */
+    esr_strmap *tuples; /* record shape -> set id of its cells */
+    esr_strmap *sets;   /* sorted cell ids (bytes) -> set id */
+    size_t *set_off;    /* set id -> offset into pool */
     uint32_t *set_len;
     size_t nsets, sets_cap;
-    uint32_t *pool;           /* cell ids of every set */
+    uint32_t *pool; /* cell ids of every set */
     size_t pool_len, pool_cap;
-    esr_u64map persons;       /* hash(org, person) -> set id counted so far */
+    esr_u64map persons; /* hash(org, person) -> set id counted so far */
     uint32_t *scratch;
     size_t scratch_cap;
     esr_strmap *org_index;
     esr_org_counts **orgs;
     size_t norgs, orgs_cap;
-    esr_strmap *title_index;  /* packed key -> esr_title_stat* */
+    esr_strmap *title_index; /* packed key -> esr_title_stat* */
     esr_title_stat **titles;
     size_t ntitles, titles_cap;
     int titles_sorted;
@@ -170,8 +171,14 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
 {
     const esr_mappings *m = a->m;
     const char *fields[8] = {
-        org, r->f[ESR_COL_POSITION_TITLE], r->standard_title, m->prof[r->profession].name,
-        m->roles[r->role].name, r->title_match, r->title_rule, r->title_suggestion,
+        org,
+        r->f[ESR_COL_POSITION_TITLE],
+        r->standard_title,
+        m->prof[r->profession].name,
+        m->roles[r->role].name,
+        r->title_match,
+        r->title_rule,
+        r->title_suggestion,
     };
     esr_buf_reset(&a->key);
     for (int i = 0; i < 3; i++)
@@ -196,14 +203,15 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         if (!(ts = calloc(1, sizeof *ts + total)))
             return -1;
         char *s = (char *)(ts + 1);
-        const char **dst[8] = {&ts->org, &ts->title, &ts->standard_title, &ts->profession,
-                               &ts->role, &ts->match, &ts->rule, &ts->suggestion};
+        const char **dst[8] = {&ts->org,  &ts->title, &ts->standard_title, &ts->profession,
+                               &ts->role, &ts->match, &ts->rule,           &ts->suggestion};
         for (int i = 0; i < 8; i++) {
             *dst[i] = memcpy(s, fields[i], len[i]);
             s += len[i];
         }
         ts->score = r->title_score;
-        if (esr_strmap_put(a->title_index, a->key.data, a->key.len, (size_t)(uintptr_t)ts, NULL) < 0) {
+        if (esr_strmap_put(a->title_index, a->key.data, a->key.len, (size_t)(uintptr_t)ts, NULL) <
+            0) {
             free(ts);
             return -1;
         }
@@ -283,17 +291,18 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
 {
     const esr_mappings *m = a->m;
     const char *prof = m->prof[r->profession].name, *role = m->roles[r->role].name;
-    const char *band = r->band >= 0                   ? m->bands[r->band].name
-                       : *r->f[ESR_COL_PAY_BAND]      ? "(not recognised)"
-                                                      : "(not recorded)";
-    const char *area = r->area >= 0                   ? m->areas[r->area]
-                       : *r->f[ESR_COL_AREA_OF_WORK]  ? "(not recognised)"
-                                                      : "(not recorded)";
+    const char *band = r->band >= 0              ? m->bands[r->band].name
+                       : *r->f[ESR_COL_PAY_BAND] ? "(not recognised)"
+                                                 : "(not recorded)";
+    const char *area = r->area >= 0                  ? m->areas[r->area]
+                       : *r->f[ESR_COL_AREA_OF_WORK] ? "(not recognised)"
+                                                     : "(not recorded)";
     char level[32] = "none recorded";
     if (r->qualification_level)
         snprintf(level, sizeof level, "Level %d", r->qualification_level);
     const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
-    const char *parts[8] = {orgs[norgs - 1], prof, role, band, area, r->care_certificate, level, appr};
+    const char *parts[8] = {orgs[norgs - 1],     prof,  role, band, area,
+                            r->care_certificate, level, appr};
     esr_buf_reset(&a->key);
     for (int i = 0; i < 8; i++)
         if (esr_buf_puts(&a->key, parts[i]) || esr_buf_putc(&a->key, '\x1f'))
@@ -311,14 +320,20 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
         esr_dim dim;
         const char *prof, *role, *key;
     } want[14] = {
-        {ESR_DIM_PROFESSION_ROLE, prof, role, ""}, {ESR_DIM_PROFESSION_ROLE, prof, "", ""},
-        {ESR_DIM_PROFESSION_ROLE, "", role, ""},   {ESR_DIM_PROFESSION_ROLE, "", "", ""},
-        {ESR_DIM_BAND, prof, "", band},            {ESR_DIM_BAND, "", "", band},
-        {ESR_DIM_AREA, prof, "", area},            {ESR_DIM_AREA, "", "", area},
+        {ESR_DIM_PROFESSION_ROLE, prof, role, ""},
+        {ESR_DIM_PROFESSION_ROLE, prof, "", ""},
+        {ESR_DIM_PROFESSION_ROLE, "", role, ""},
+        {ESR_DIM_PROFESSION_ROLE, "", "", ""},
+        {ESR_DIM_BAND, prof, "", band},
+        {ESR_DIM_BAND, "", "", band},
+        {ESR_DIM_AREA, prof, "", area},
+        {ESR_DIM_AREA, "", "", area},
         {ESR_DIM_CARE_CERTIFICATE, prof, "", r->care_certificate},
         {ESR_DIM_CARE_CERTIFICATE, "", "", r->care_certificate},
-        {ESR_DIM_QUAL_LEVEL, prof, "", level},     {ESR_DIM_QUAL_LEVEL, "", "", level},
-        {ESR_DIM_APPRENTICESHIP, prof, "", appr},  {ESR_DIM_APPRENTICESHIP, "", "", appr},
+        {ESR_DIM_QUAL_LEVEL, prof, "", level},
+        {ESR_DIM_QUAL_LEVEL, "", "", level},
+        {ESR_DIM_APPRENTICESHIP, prof, "", appr},
+        {ESR_DIM_APPRENTICESHIP, "", "", appr},
     };
     int nwant = *r->care_certificate ? 14 : 8; /* training dimensions only with --training */
     uint32_t ids[MAX_RECORD_CELLS];
@@ -428,7 +443,8 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
     }
     /* a person is one per organisation: the key is (org, person) */
     esr_buf_reset(&a->key);
-    if (esr_buf_puts(&a->key, org) || esr_buf_putc(&a->key, '\x1f') || esr_buf_puts(&a->key, person))
+    if (esr_buf_puts(&a->key, org) || esr_buf_putc(&a->key, '\x1f') ||
+        esr_buf_puts(&a->key, person))
         return -1;
     if (count_person(a, esr_hash64(a->key.data, a->key.len), set))
         return -1;
@@ -455,7 +471,8 @@ static int cell_cmp(const void *x, const void *y)
 
 static int org_cmp(const void *x, const void *y)
 {
-    return strcmp((*(const esr_org_counts *const *)x)->org, (*(const esr_org_counts *const *)y)->org);
+    return strcmp((*(const esr_org_counts *const *)x)->org,
+                  (*(const esr_org_counts *const *)y)->org);
 }
 
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
@@ -483,7 +500,8 @@ size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out)
 
 static int title_cmp(const void *x, const void *y)
 {
-    const esr_title_stat *a = *(const esr_title_stat *const *)x, *b = *(const esr_title_stat *const *)y;
+    const esr_title_stat *a = *(const esr_title_stat *const *)x,
+                         *b = *(const esr_title_stat *const *)y;
     int c;
     if ((c = strcmp(a->org, b->org)) || (c = strcmp(a->title, b->title)))
         return c;

@@ -25,7 +25,7 @@ typedef enum esr_dim {
 const char *aggregate_dim_name(esr_dim d);
 
 typedef struct esr_cell {
-    const char *org;        /* "" = all organisations */
+    const char *org; /* "" = all organisations */
     esr_dim dim;
     const char *profession; /* "" = all */
     const char *role;       /* "" = all */
@@ -33,7 +33,7 @@ typedef struct esr_cell {
     long long fte_e5;
     uint64_t rows;
     uint64_t headcount;
-    uint32_t id;            /* internal: creation order */
+    uint32_t id; /* internal: creation order */
 } esr_cell;
 
 typedef struct esr_org_counts {
@@ -47,14 +47,14 @@ typedef struct esr_org_counts {
 
 /* One local title as it was classified, per organisation. */
 typedef struct esr_title_stat {
-    const char *org;            /* "" = all organisations */
-    const char *title;          /* local title as written */
+    const char *org;   /* "" = all organisations */
+    const char *title; /* local title as written */
     const char *standard_title;
     const char *profession;
     const char *role;
-    const char *match;          /* exact / normalised / fuzzy / none */
-    const char *rule;           /* mapping rows that matched */
-    const char *suggestion;     /* best guess when unmatched */
+    const char *match;      /* exact / normalised / fuzzy / none */
+    const char *rule;       /* mapping rows that matched */
+    const char *suggestion; /* best guess when unmatched */
     int score;
     uint64_t rows;
     long long fte_e5;

@@ -12,13 +12,15 @@
 typedef struct spec {
     const char *file;
     const char *cols[8];
-    const char *key;   /* column whose values must be unique ("" none) */
+    const char *key; /* column whose values must be unique ("" none) */
 } spec;
 
 static const spec specs[] = {
     {"columns.csv", {"canonical", "kind", "alias"}, ""},
-    {"occupation_codes.csv", {"code", "description", "occupation_level", "specialty", "status",
-                              "nhsd_staff_group", "profession", "support_role"}, "code"},
+    {"occupation_codes.csv",
+     {"code", "description", "occupation_level", "specialty", "status", "nhsd_staff_group",
+      "profession", "support_role"},
+     "code"},
     {"professions.csv", {"profession", "is_ahp", "title_name"}, "profession"},
     {"support_roles.csv", {"support_role", "career_framework_level"}, "support_role"},
     {"bands.csv", {"label", "band", "afc_rank"}, "label"},
@@ -43,9 +45,11 @@ typedef struct checker {
     esr_table *t[NSPECS];
 } checker;
 
-static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, const char *a, const char *b)
+static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, const char *a,
+                 const char *b)
 {
-    esr_buf_printf(c->report, "%s:%llu: ", t->path, row == (size_t)-1 ? 1ULL : (unsigned long long)t->rows[row].line);
+    esr_buf_printf(c->report, "%s:%llu: ", t->path,
+                   row == (size_t)-1 ? 1ULL : (unsigned long long)t->rows[row].line);
     esr_buf_printf(c->report, fmt, a, b);
     esr_buf_putc(c->report, '\n');
     c->errors++;
@@ -72,7 +76,8 @@ static void check_tables(checker *c, const char *dir)
         } else {
             for (size_t k = 0; k < 8 && specs[i].cols[k]; k++)
                 if (table_col(c->t[i], specs[i].cols[k]) < 0)
-                    fail(c, c->t[i], (size_t)-1, "required column \"%s\" missing%s", specs[i].cols[k], "");
+                    fail(c, c->t[i], (size_t)-1, "required column \"%s\" missing%s",
+                         specs[i].cols[k], "");
         }
         esr_buf_free(&path);
     }
@@ -106,7 +111,8 @@ static void check_keys(checker *c)
         for (size_t k = 0; ok && k < 3; k++)
             ok = (code[k] >= 'A' && code[k] <= 'Z') || (code[k] >= '0' && code[k] <= '9');
         if (!ok || (code[0] >= '0' && code[0] <= '9'))
-            fail(c, occ, r, "occupation code \"%s\" is not a letter then two letters or digits%s", code, "");
+            fail(c, occ, r, "occupation code \"%s\" is not a letter then two letters or digits%s",
+                 code, "");
         const char *st = table_get(occ, r, cs);
         if (strcmp(st, "valid") && strcmp(st, "retired"))
             fail(c, occ, r, "status \"%s\" is not valid or retired%s", st, "");
@@ -136,8 +142,8 @@ static int in_col(const esr_table *t, const char *col, const char *v)
     return 0;
 }
 
-static void vocab(checker *c, const char *file, const char *col, const char *vfile, const char *vcol,
-                  int allow_empty, const char *also)
+static void vocab(checker *c, const char *file, const char *col, const char *vfile,
+                  const char *vcol, int allow_empty, const char *also)
 {
     esr_table *t = find(c, file), *v = find(c, vfile);
     int k = table_col(t, col);
@@ -164,8 +170,10 @@ static void check_vocab(checker *c)
     int qk = table_col(q, "kind");
     for (size_t r = 0; r < q->nrows; r++) {
         const char *k = table_get(q, r, qk);
-        if (strcmp(k, "care_certificate") && strcmp(k, "qualification") && strcmp(k, "apprenticeship"))
-            fail(c, q, r, "kind \"%s\" is not care_certificate, qualification or apprenticeship%s", k, "");
+        if (strcmp(k, "care_certificate") && strcmp(k, "qualification") &&
+            strcmp(k, "apprenticeship"))
+            fail(c, q, r, "kind \"%s\" is not care_certificate, qualification or apprenticeship%s",
+                 k, "");
     }
     esr_table *cst = find(c, "competence_statuses.csv");
     int cm = table_col(cst, "meaning");
@@ -176,22 +184,27 @@ static void check_vocab(checker *c)
     }
     esr_table *sgt = find(c, "staff_groups.csv");
     int sk = table_col(sgt, "kind");
-    static const char *const kinds[] = {"registered", "support", "medical", "admin", "estates", "student", "other"};
+    static const char *const kinds[] = {"registered", "support", "medical", "admin",
+                                        "estates",    "student", "other"};
     for (size_t r = 0; r < sgt->nrows; r++) {
         const char *k = table_get(sgt, r, sk);
         size_t i = 0;
         while (i < sizeof kinds / sizeof kinds[0] && strcmp(k, kinds[i]))
             i++;
         if (i == sizeof kinds / sizeof kinds[0])
-            fail(c, sgt, r, "kind \"%s\" is not one of registered, support, medical, admin, estates, student, other%s", k, "");
+            fail(c, sgt, r,
+                 "kind \"%s\" is not one of registered, support, medical, admin, estates, student, "
+                 "other%s",
+                 k, "");
     }
     esr_table *t = find(c, "title_terms.csv");
     int ck = table_col(t, "kind"), cv = table_col(t, "value");
     for (size_t r = 0; r < t->nrows; r++) {
         const char *k = table_get(t, r, ck), *v = table_get(t, r, cv);
         if (!strcmp(k, "profession") ? !in_col(find(c, "professions.csv"), "profession", v)
-            : !strcmp(k, "role")     ? !in_col(find(c, "support_roles.csv"), "support_role", v)
-            : strcmp(k, "senior") && strcmp(k, "trainee") && strcmp(k, "ignore"))
+            : !strcmp(k, "role")
+                ? !in_col(find(c, "support_roles.csv"), "support_role", v)
+                : strcmp(k, "senior") && strcmp(k, "trainee") && strcmp(k, "ignore"))
             fail(c, t, r, "kind \"%s\" value \"%s\" is not in the vocabulary", k, v);
     }
     t = find(c, "dq_rules.csv");
@@ -267,7 +280,8 @@ static void check_normalised(checker *c, const char *dir)
                 }
             if (next == (size_t)-1)
                 break;
-            if (!strcmp(table_get(ab, next, ca), start) || !strcmp(table_get(ab, next, ce), start)) {
+            if (!strcmp(table_get(ab, next, ca), start) ||
+                !strcmp(table_get(ab, next, ce), start)) {
                 fail(c, ab, r, "abbreviation \"%s\" expands in a cycle through \"%s\"", start, cur);
                 break;
             }

@@ -12,9 +12,9 @@
 #include "title.h"
 
 typedef struct std_title {
-    int role;      /* -1 = any role ('*') */
-    int level;     /* 0 = any */
-    int trainee;   /* 1 = only for trainees */
+    int role;    /* -1 = any role ('*') */
+    int level;   /* 0 = any */
+    int trainee; /* 1 = only for trainees */
     const char *pattern;
 } std_title;
 
@@ -40,8 +40,8 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
     const esr_table *t = m->t_std;
     int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
-    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) || !(c->nearest_area = esr_strmap_new()) ||
-        !(c->std = calloc(t->nrows + 1, sizeof *c->std))) {
+    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
+        !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std))) {
         classify_free(c);
         return NULL;
     }
@@ -49,7 +49,9 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         const char *role = table_get(t, i, c_role);
         size_t r = 0;
         std_title *s = &c->std[c->nstd];
-        s->role = strcmp(role, "*") && esr_strmap_get(m->role_by_name, role, strlen(role), &r) ? (int)r : -1;
+        s->role = strcmp(role, "*") && esr_strmap_get(m->role_by_name, role, strlen(role), &r)
+                      ? (int)r
+                      : -1;
         if (s->role < 0 && strcmp(role, "*"))
             continue; /* unknown role: check-mappings reports it */
         s->level = atoi(table_get(t, i, c_lvl));
@@ -178,7 +180,8 @@ static void standard_title(esr_classifier *c, esr_record *r, int trainee)
             return; /* no standard title without a named profession */
         if (at)
             snprintf(r->standard_title, sizeof r->standard_title, "%.*s%s%s",
-                     (int)(at - s->pattern), s->pattern, p->title_name, at + strlen("{profession}"));
+                     (int)(at - s->pattern), s->pattern, p->title_name,
+                     at + strlen("{profession}"));
         else
             snprintf(r->standard_title, sizeof r->standard_title, "%s", s->pattern);
         return;
@@ -242,7 +245,9 @@ void classify_record(esr_classifier *c, esr_record *r)
                 record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
             r->profession = from;
             r->prof_source = src;
-            record_flag(r, src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE : ESR_RULE_PROFESSION_FROM_AREA,
+            record_flag(r,
+                        src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE
+                                              : ESR_RULE_PROFESSION_FROM_AREA,
                         m->prof[from].name);
         }
     } else if (generic && !evidence && r->occ && tm.profession == m->prof_odp &&

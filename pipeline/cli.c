@@ -77,9 +77,12 @@ static void progress_line(void *vctx, const esr_progress *p)
     }
     double secs = p->elapsed_ms / 1000.0;
     double mbs = secs > 0 ? (double)p->consumed / 1e6 / secs : 0;
-    double left = p->consumed && p->size > p->consumed ? secs * (double)(p->size - p->consumed) / (double)p->consumed : 0;
-    fprintf(stderr, "\r\033[Kesrpipe: %s: %llu rows, %.1f MB/s, %3.0f%%, ETA %d:%02d", p->source, p->rows, mbs,
-            p->size ? 100.0 * (double)p->consumed / (double)p->size : 0, (int)left / 60, (int)left % 60);
+    double left = p->consumed && p->size > p->consumed
+                      ? secs * (double)(p->size - p->consumed) / (double)p->consumed
+                      : 0;
+    fprintf(stderr, "\r\033[Kesrpipe: %s: %llu rows, %.1f MB/s, %3.0f%%, ETA %d:%02d", p->source,
+            p->rows, mbs, p->size ? 100.0 * (double)p->consumed / (double)p->size : 0,
+            (int)left / 60, (int)left % 60);
     fflush(stderr);
 }
 
@@ -103,7 +106,21 @@ static int parse_size(const char *s, size_t *out)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_ORG = 256, O_SNAPSHOT, O_CLASSIFY, O_MAXREJ, O_SPLIT, O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DRY, O_PSEUDO, O_SHEETROWS, O_TRAINING };
+    enum {
+        O_ORG = 256,
+        O_SNAPSHOT,
+        O_CLASSIFY,
+        O_MAXREJ,
+        O_SPLIT,
+        O_ENC,
+        O_MAXFIELD,
+        O_MAXCOL,
+        O_RATIO,
+        O_DRY,
+        O_PSEUDO,
+        O_SHEETROWS,
+        O_TRAINING
+    };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
@@ -170,8 +187,8 @@ static int cmd_run(int argc, char **argv)
         }
         case O_ENC:
             if (source_encoding_parse(optarg, &o.source.encoding))
-                return usage_error("--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le",
-                                   optarg);
+                return usage_error(
+                    "--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le", optarg);
             break;
         case O_MAXFIELD:
             if (parse_size(optarg, &o.max_field_bytes))

@@ -7,10 +7,10 @@ static int put(esr_buf *line, const char *s, int first, int neutralise)
 {
     if (!first && esr_buf_putc(line, ','))
         return -1;
-    int formula = neutralise && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' ||
-                                 *s == '\r');
-    int quote = formula || strpbrk(s, ",\"\r\n") != NULL || (*s == ' ') ||
-                (*s && s[strlen(s) - 1] == ' ');
+    int formula = neutralise &&
+                  (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
+    int quote =
+        formula || strpbrk(s, ",\"\r\n") != NULL || (*s == ' ') || (*s && s[strlen(s) - 1] == ' ');
     if (!quote)
         return esr_buf_puts(line, s);
     if (esr_buf_putc(line, '"') || (formula && esr_buf_putc(line, '\'')))

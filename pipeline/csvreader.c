@@ -32,22 +32,22 @@ struct esr_csvreader {
     /* fields of finished-but-undispatched records, then of the current one */
     esr_buf fields;
     size_t *offs, *lens, noffs, offs_cap;
-    size_t cur_first;    /* first field index of the record in progress */
+    size_t cur_first; /* first field index of the record in progress */
     int cur_too_wide;
-    int cur_too_big;     /* a finished field of it exceeded max_field_bytes */
+    int cur_too_big; /* a finished field of it exceeded max_field_bytes */
     pending *done;
     size_t ndone, done_cap;
 
-    esr_buf raw;         /* verbatim text of the record in progress */
+    esr_buf raw; /* verbatim text of the record in progress */
     int raw_truncated;
-    uint64_t line;       /* lines consumed */
-    uint64_t rec_line;   /* line the current record starts on */
+    uint64_t line;     /* lines consumed */
+    uint64_t rec_line; /* line the current record starts on */
     int in_record;
     uint64_t rec_quotes; /* quote characters in the current record */
     int skipping;        /* discarding an oversize record */
     int carry_cr;        /* input so far ended in CR: held back for its LF */
 
-    char **ptrs;         /* scratch for esr_row.fields */
+    char **ptrs; /* scratch for esr_row.fields */
     size_t ptrs_cap;
 };
 

@@ -30,13 +30,13 @@ typedef enum esr_row_fault {
 
 typedef struct esr_row {
     size_t nfields;
-    char **fields;        /* NUL-terminated UTF-8; empty when fault is set */
+    char **fields; /* NUL-terminated UTF-8; empty when fault is set */
     const size_t *lens;
-    uint64_t line;        /* physical line the record starts on (1-based) */
-    uint64_t end_line;    /* physical line it ends on */
-    const char *raw;      /* verbatim text, or NULL if it cannot be told */
+    uint64_t line;     /* physical line the record starts on (1-based) */
+    uint64_t end_line; /* physical line it ends on */
+    const char *raw;   /* verbatim text, or NULL if it cannot be told */
     size_t raw_len;
-    int raw_truncated;    /* raw holds only the first ESR_CSV_MAX_RAW_BYTES */
+    int raw_truncated; /* raw holds only the first ESR_CSV_MAX_RAW_BYTES */
     esr_row_fault fault;
 } esr_row;
 

@@ -13,10 +13,23 @@
 
 /* Every table, in the order they are hashed into the mapping checksum. */
 static const char *const table_files[] = {
-    "areas_of_work.csv", "bands.csv", "columns.csv", "competence_statuses.csv", "dq_rules.csv",
-    "job_roles.csv", "job_titles.csv", "occupation_codes.csv", "organisations.csv", "professions.csv",
-    "qualifications.csv", "staff_groups.csv", "standard_titles.csv",
-    "support_roles.csv", "title_abbreviations.csv", "title_terms.csv", NULL,
+    "areas_of_work.csv",
+    "bands.csv",
+    "columns.csv",
+    "competence_statuses.csv",
+    "dq_rules.csv",
+    "job_roles.csv",
+    "job_titles.csv",
+    "occupation_codes.csv",
+    "organisations.csv",
+    "professions.csv",
+    "qualifications.csv",
+    "staff_groups.csv",
+    "standard_titles.csv",
+    "support_roles.csv",
+    "title_abbreviations.csv",
+    "title_terms.csv",
+    NULL,
 };
 
 static esr_status load(esr_mappings *m, const char *name, const char *const *cols, esr_table **out,
@@ -114,7 +127,8 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *n = table_get(t, i, c_name);
-        m->prof[i] = (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes")};
+        m->prof[i] =
+            (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes")};
         if (esr_strmap_put(m->prof_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate profession \"%s\"", n);
         if (!strcmp(n, "Unknown"))
@@ -200,7 +214,8 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
     esr_status st = ESR_OK;
 
     esr_table *t = m->t_bands;
-    int c_label = table_col(t, "label"), c_band = table_col(t, "band"), c_rank = table_col(t, "afc_rank");
+    int c_label = table_col(t, "label"), c_band = table_col(t, "band"),
+        c_rank = table_col(t, "afc_rank");
     m->bands = calloc(t->nrows ? t->nrows : 1, sizeof *m->bands);
     esr_strmap *band_names = esr_strmap_new();
     if (!m->bands || !band_names || !(m->band_by_key = esr_strmap_new())) {
@@ -215,8 +230,10 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
         else
             idx = existing;
         text_key(table_get(t, i, c_label), &key);
-        if (esr_strmap_put(m->band_by_key, key.data, key.len, idx, &existing) == 0 && existing != idx) {
-            st = bad(err, t, i, "label \"%s\" maps to two different bands", table_get(t, i, c_label));
+        if (esr_strmap_put(m->band_by_key, key.data, key.len, idx, &existing) == 0 &&
+            existing != idx) {
+            st = bad(err, t, i, "label \"%s\" maps to two different bands",
+                     table_get(t, i, c_label));
             goto done;
         }
         text_key(name, &key); /* the canonical name always matches itself */
@@ -235,7 +252,8 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
         m->areas[i] = table_get(t, i, c_area);
         text_key(m->areas[i], &key);
         if (esr_strmap_put(m->area_by_key, key.data, key.len, i, NULL) != 1) {
-            st = bad(err, t, i, "area of work \"%s\" duplicates another after normalising", m->areas[i]);
+            st = bad(err, t, i, "area of work \"%s\" duplicates another after normalising",
+                     m->areas[i]);
             goto done;
         }
     }
@@ -251,7 +269,8 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
         size_t existing;
         if (esr_strmap_put(m->col_by_key, key.data, key.len, i, &existing) == 0 &&
             strcmp(table_get(t, existing, c_canon), table_get(t, i, c_canon))) {
-            st = bad(err, t, i, "alias \"%s\" already names another column", table_get(t, i, c_alias));
+            st = bad(err, t, i, "alias \"%s\" already names another column",
+                     table_get(t, i, c_alias));
             goto done;
         }
     }
@@ -271,8 +290,8 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
     }
 
     t = m->t_rules;
-    int c_id = table_col(t, "rule_id"), c_sev = table_col(t, "severity"), c_field = table_col(t, "field"),
-        c_msg = table_col(t, "message");
+    int c_id = table_col(t, "rule_id"), c_sev = table_col(t, "severity"),
+        c_field = table_col(t, "field"), c_msg = table_col(t, "message");
     int seen[ESR_RULE_COUNT] = {0};
     for (size_t i = 0; i < t->nrows; i++) {
         int r = rule_parse(table_get(t, i, c_id));
@@ -307,9 +326,16 @@ done:
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
 {
     static const char *const c_columns[] = {"canonical", "kind", "alias", NULL};
-    static const char *const c_occ[] = {"code", "description", "occupation_level", "specialty",
-                                        "status", "nhsd_staff_group", "profession",
-                                        "profession_specific", "support_role", NULL};
+    static const char *const c_occ[] = {"code",
+                                        "description",
+                                        "occupation_level",
+                                        "specialty",
+                                        "status",
+                                        "nhsd_staff_group",
+                                        "profession",
+                                        "profession_specific",
+                                        "support_role",
+                                        NULL};
     static const char *const c_prof[] = {"profession", "is_ahp", NULL};
     static const char *const c_roles[] = {"support_role", "career_framework_level", NULL};
     static const char *const c_bands[] = {"label", "band", "afc_rank", NULL};
@@ -347,9 +373,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         (st = load(m, "qualifications.csv", c_quals, &m->t_quals, err)) ||
         (st = load(m, "competence_statuses.csv", c_status, &m->t_statuses, err)) ||
         (st = load(m, "staff_groups.csv", c_sg, &m->t_staff_groups, err)) ||
-        (st = load(m, "job_roles.csv", c_jr, &m->t_job_roles, err)) ||
-        (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
-        (st = hash_tables(m, err))) {
+        (st = load(m, "job_roles.csv", c_jr, &m->t_job_roles, err)) || (st = index_names(m, err)) ||
+        (st = index_occ(m, err)) || (st = index_keys(m, err)) || (st = hash_tables(m, err))) {
         mappings_close(m);
         return st;
     }
@@ -409,7 +434,8 @@ void mappings_close(esr_mappings *m)
 /* The mappings a command uses without -m (see mappings.h). */
 const char *mappings_default_dir(char *buf, size_t n)
 {
-    static const char *const rel[] = {"/../mappings", "/../../mappings", "/../share/esrpipe/mappings"};
+    static const char *const rel[] = {"/../mappings", "/../../mappings",
+                                      "/../share/esrpipe/mappings"};
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len > 0) {

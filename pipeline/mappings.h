@@ -15,29 +15,29 @@ typedef struct esr_occ {
     const char *description;
     const char *occupation_level;
     const char *specialty;
-    const char *staff_group;     /* NHS Digital staff group */
+    const char *staff_group; /* NHS Digital staff group */
     int retired;
-    int profession;              /* index into professions */
-    int profession_specific;     /* the code names one profession */
-    int role;                    /* index into roles */
+    int profession;          /* index into professions */
+    int profession_specific; /* the code names one profession */
+    int role;                /* index into roles */
     size_t line;
 } esr_occ;
 
 typedef struct esr_profession {
     const char *name;
-    const char *title_name;      /* as it reads in a standard job title */
+    const char *title_name; /* as it reads in a standard job title */
     int is_ahp;
 } esr_profession;
 
 typedef struct esr_role {
     const char *name;
-    int level_lo, level_hi;      /* career framework level range; 0 = none */
+    int level_lo, level_hi; /* career framework level range; 0 = none */
     int in_scope;
 } esr_role;
 
 typedef struct esr_band {
-    const char *name;            /* "Band 3" */
-    int rank;                    /* AfC band number (8a-8d = 8, 9 = 9), 0 = other */
+    const char *name; /* "Band 3" */
+    int rank;         /* AfC band number (8a-8d = 8, 9 = 9), 0 = other */
 } esr_band;
 
 typedef struct esr_rule_info {
@@ -49,12 +49,12 @@ typedef struct esr_rule_info {
 typedef struct esr_mappings {
     char *dir;
     char version[64];
-    char sha256[65];             /* over every table, in name order */
+    char sha256[65]; /* over every table, in name order */
 
     esr_table *t_columns, *t_occ, *t_prof, *t_roles, *t_bands, *t_areas, *t_rules, *t_orgs;
     esr_table *t_abbrev, *t_terms, *t_jobs, *t_std; /* compiled by title.c, classify.c */
-    esr_table *t_quals, *t_statuses;                 /* compiled by training.c */
-    esr_table *t_staff_groups, *t_job_roles;         /* compiled by validate.c */
+    esr_table *t_quals, *t_statuses;                /* compiled by training.c */
+    esr_table *t_staff_groups, *t_job_roles;        /* compiled by validate.c */
 
     esr_occ *occ;
     size_t nocc;
@@ -62,28 +62,28 @@ typedef struct esr_mappings {
 
     esr_profession *prof;
     size_t nprof;
-    int prof_unknown;            /* index of "Unknown" */
-    int prof_odp;                /* index of "Operating department practice" */
+    int prof_unknown; /* index of "Unknown" */
+    int prof_odp;     /* index of "Operating department practice" */
     esr_strmap *prof_by_name;
 
     esr_role *roles;
     size_t nroles;
-    int role_none;               /* index of "Not a support role" */
+    int role_none; /* index of "Not a support role" */
     esr_strmap *role_by_name;
 
-    esr_band *bands;             /* distinct bands, in table order */
+    esr_band *bands; /* distinct bands, in table order */
     size_t nbands;
-    esr_strmap *band_by_key;     /* text_key(label) -> band index */
+    esr_strmap *band_by_key; /* text_key(label) -> band index */
 
-    const char **areas;          /* canonical area names */
+    const char **areas; /* canonical area names */
     size_t nareas;
     esr_strmap *area_by_key;
 
-    esr_strmap *col_by_key;      /* text_key(alias) -> row of columns.csv */
+    esr_strmap *col_by_key; /* text_key(alias) -> row of columns.csv */
 
     esr_rule_info rules[ESR_RULE_COUNT];
 
-    esr_strmap *org_by_code;     /* ODS code -> row of organisations.csv */
+    esr_strmap *org_by_code; /* ODS code -> row of organisations.csv */
 } esr_mappings;
 
 /* Load every table in dir; errors name file and line. */

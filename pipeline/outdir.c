@@ -23,7 +23,7 @@ typedef struct ofile {
 
 struct esr_outdir {
     char *dir;
-    char **made;    /* directories this run created, outermost first */
+    char **made; /* directories this run created, outermost first */
     size_t nmade;
     int done;
     ofile files[MAX_FILES];
@@ -104,14 +104,16 @@ esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
     if (mkdir_p(d, dir)) {
-        esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create output directory: %s", dir, strerror(errno));
+        esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create output directory: %s", dir,
+                    strerror(errno));
         remove_made(d);
         free(d->dir);
         free(d);
         return ESR_ERR_OUTPUT;
     }
     if (access(dir, W_OK | X_OK)) {
-        esr_err_set(err, ESR_ERR_OUTPUT, "%s: output directory is not writable: %s", dir, strerror(errno));
+        esr_err_set(err, ESR_ERR_OUTPUT, "%s: output directory is not writable: %s", dir,
+                    strerror(errno));
         remove_made(d);
         free(d->dir);
         free(d);
@@ -147,7 +149,8 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
     if (st)
         return st;
     if (!(o->fp = fopen(o->tmp, "wb")))
-        return esr_err_set(err, ESR_ERR_OUTPUT, "%s/%s: cannot create: %s", d->dir, name, strerror(errno));
+        return esr_err_set(err, ESR_ERR_OUTPUT, "%s/%s: cannot create: %s", d->dir, name,
+                           strerror(errno));
     *fp = o->fp;
     return ESR_OK;
 }
@@ -202,7 +205,8 @@ esr_status outdir_finish(esr_outdir *d, esr_err *err)
                 st = esr_err_set(err, ESR_ERR_IO, "%s/%s: write failed: %s", d->dir, o->name,
                                  strerror(e ? e : EIO));
         } else if (sync_path(o->tmp, 0) && !st) {
-            st = esr_err_set(err, ESR_ERR_IO, "%s/%s: not written: %s", d->dir, o->name, strerror(errno));
+            st = esr_err_set(err, ESR_ERR_IO, "%s/%s: not written: %s", d->dir, o->name,
+                             strerror(errno));
         }
     }
     return st;

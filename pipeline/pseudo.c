@@ -26,7 +26,8 @@ esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_
     *exposed = 0;
     struct stat sb;
     if (stat(keyfile, &sb) || !S_ISREG(sb.st_mode))
-        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: key file missing or not a file", keyfile);
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: key file missing or not a file",
+                           keyfile);
     *exposed = (sb.st_mode & 077) != 0;
     esr_pseudo *p = calloc(1, sizeof *p);
     if (!p)
@@ -34,7 +35,8 @@ esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_
     FILE *fp = fopen(keyfile, "rb");
     if (!fp) {
         free(p);
-        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot read key file: %s", keyfile, strerror(errno));
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot read key file: %s", keyfile,
+                           strerror(errno));
     }
     p->len = fread(p->key, 1, sizeof p->key, fp);
     int more = fgetc(fp) != EOF;
@@ -43,7 +45,8 @@ esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_
         p->len--; /* a key written by echo or an editor keeps working */
     if (p->len < ESR_PSEUDO_MIN_KEY_BYTES || more) {
         pseudo_free(p);
-        return esr_err_set(err, ESR_ERR_USAGE, "%s: key must hold %d to %d bytes (e.g. openssl rand -hex 32 > KEYFILE)",
+        return esr_err_set(err, ESR_ERR_USAGE,
+                           "%s: key must hold %d to %d bytes (e.g. openssl rand -hex 32 > KEYFILE)",
                            keyfile, ESR_PSEUDO_MIN_KEY_BYTES, MAX_KEY_BYTES);
     }
     *out = p;
@@ -60,7 +63,8 @@ const char *pseudo_apply(const esr_pseudo *p, const char *kind, const char *valu
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     if (esr_buf_printf(&msg, "%s:%s", kind, value) == 0 &&
-        HMAC(EVP_sha256(), p->key, (int)p->len, (const unsigned char *)msg.data, msg.len, md, &mdlen)) {
+        HMAC(EVP_sha256(), p->key, (int)p->len, (const unsigned char *)msg.data, msg.len, md,
+             &mdlen)) {
         for (unsigned i = 0; i < mdlen && 2 * i < ESR_PSEUDO_LEN; i++)
             snprintf(out + 2 * i, 3, "%02x", md[i]);
     }

@@ -23,7 +23,7 @@ typedef enum esr_col {
     ESR_COL_ASSIGNMENT_STATUS,
     ESR_COL_PRIMARY_FLAG,
     ESR_COL_START_DATE,
-    ESR_COL_COMPETENCE_NAME,   /* training export (--training) */
+    ESR_COL_COMPETENCE_NAME, /* training export (--training) */
     ESR_COL_COMPETENCE_STATUS,
     ESR_COL_ACHIEVED_DATE,
     ESR_COL_COUNT
@@ -55,11 +55,11 @@ typedef enum esr_prof_source {
 /* Why an accepted row is out of scope of the return. */
 typedef enum esr_out_reason {
     ESR_OUT_NONE = 0,
-    ESR_OUT_NOT_SUPPORT,   /* registered, managerial, clerical, estates... */
-    ESR_OUT_MEDICAL,       /* three-digit medical and dental code */
-    ESR_OUT_TECHNICIAN,    /* S4x technicians are registered staff */
-    ESR_OUT_NO_CODE,       /* code missing, malformed or unknown, and no evidence */
-    ESR_OUT_ZERO_FTE,      /* national statistics exclude zero-FTE assignments */
+    ESR_OUT_NOT_SUPPORT, /* registered, managerial, clerical, estates... */
+    ESR_OUT_MEDICAL,     /* three-digit medical and dental code */
+    ESR_OUT_TECHNICIAN,  /* S4x technicians are registered staff */
+    ESR_OUT_NO_CODE,     /* code missing, malformed or unknown, and no evidence */
+    ESR_OUT_ZERO_FTE,    /* national statistics exclude zero-FTE assignments */
     ESR_OUT_COUNT
 } esr_out_reason;
 
@@ -72,43 +72,44 @@ const char *record_psrc_name(esr_prof_source s);
 #define ESR_MAX_FINDINGS 12
 
 typedef struct esr_finding {
-    int rule;            /* index into the rule catalogue */
-    const char *detail;  /* value or note; points into the record or mappings */
+    int rule;           /* index into the rule catalogue */
+    const char *detail; /* value or note; points into the record or mappings */
 } esr_finding;
 
 struct esr_occ;
 
 typedef struct esr_record {
-    const char *source;         /* input file name */
-    uint64_t line;              /* physical line the row starts on */
+    const char *source;           /* input file name */
+    uint64_t line;                /* physical line the row starts on */
     const char *f[ESR_COL_COUNT]; /* trimmed UTF-8, "" when absent */
-    char occ_code[4];           /* upper-cased occupation code when 3 chars */
+    char occ_code[4];             /* upper-cased occupation code when 3 chars */
 
-    long long fte_e5;           /* FTE in units of 0.00001 */
-    const struct esr_occ *occ;  /* NULL unless found in the manual */
+    long long fte_e5;          /* FTE in units of 0.00001 */
+    const struct esr_occ *occ; /* NULL unless found in the manual */
     esr_occ_state occ_state;
-    int profession;             /* index into professions, -1 none */
+    int profession; /* index into professions, -1 none */
     esr_prof_source prof_source;
-    int role;                   /* index into support roles, -1 none */
-    int level;                  /* career framework level, 0 = none */
-    int band;                   /* index into bands, -1 unknown/blank */
-    int area;                   /* index into areas of work, -1 blank/unknown */
-    const char *area_suggestion; /* nearest known area when unknown, else "" */
-    char standard_title[128];   /* "" if none */
-    const char *title_match;    /* exact / normalised / fuzzy / none */
-    const char *title_rule;     /* mapping rows that matched (lineage) */
+    int role;                     /* index into support roles, -1 none */
+    int level;                    /* career framework level, 0 = none */
+    int band;                     /* index into bands, -1 unknown/blank */
+    int area;                     /* index into areas of work, -1 blank/unknown */
+    const char *area_suggestion;  /* nearest known area when unknown, else "" */
+    char standard_title[128];     /* "" if none */
+    const char *title_match;      /* exact / normalised / fuzzy / none */
+    const char *title_rule;       /* mapping rows that matched (lineage) */
     const char *title_suggestion; /* best guess when unmatched, for review */
-    int title_score;            /* match confidence 0-100 */
-    int title_profession;       /* what the title alone says, -1 none */
+    int title_score;              /* match confidence 0-100 */
+    int title_profession;         /* what the title alone says, -1 none */
 
-    const char *care_certificate; /* completed / in_progress / not_recorded; "" without --training */
-    int qualification_level;      /* highest RQF level achieved, 0 none */
-    const char *apprenticeship;   /* standard in progress, "" none */
+    const char
+        *care_certificate;      /* completed / in_progress / not_recorded; "" without --training */
+    int qualification_level;    /* highest RQF level achieved, 0 none */
+    const char *apprenticeship; /* standard in progress, "" none */
 
     esr_scope scope;
-    esr_out_reason out_reason;  /* when scope is OUT */
-    int reason_rule;            /* rule that rejected it, -1 */
-    const char *reason_detail;  /* the offending value */
+    esr_out_reason out_reason; /* when scope is OUT */
+    int reason_rule;           /* rule that rejected it, -1 */
+    const char *reason_detail; /* the offending value */
     esr_finding findings[ESR_MAX_FINDINGS];
     size_t nfindings;
 } esr_record;

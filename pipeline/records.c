@@ -6,14 +6,37 @@
 #include "text.h"
 
 static const char *const rcol_names[RC_COUNT] = {
-    "org_code", "source_file", "source_line", "employee_number", "assignment_number",
-    "position_title", "standard_title", "title_match", "title_rule", "title_confidence", "occupation_code", "occupation_code_status",
-    "staff_group", "job_role", "profession_supported", "profession_source", "support_role",
-    "career_framework_level", "pay_band", "area_of_work", "area_of_work_suggestion", "fte", "assignment_category",
-    "care_certificate", "qualification_level", "apprenticeship", "dq_flags",
+    "org_code",
+    "source_file",
+    "source_line",
+    "employee_number",
+    "assignment_number",
+    "position_title",
+    "standard_title",
+    "title_match",
+    "title_rule",
+    "title_confidence",
+    "occupation_code",
+    "occupation_code_status",
+    "staff_group",
+    "job_role",
+    "profession_supported",
+    "profession_source",
+    "support_role",
+    "career_framework_level",
+    "pay_band",
+    "area_of_work",
+    "area_of_work_suggestion",
+    "fte",
+    "assignment_category",
+    "care_certificate",
+    "qualification_level",
+    "apprenticeship",
+    "dq_flags",
 };
 
-static const char *const occ_state_names[] = {"missing", "malformed", "unknown", "medical", "valid", "retired"};
+static const char *const occ_state_names[] = {"missing", "malformed", "unknown",
+                                              "medical", "valid",     "retired"};
 
 /* Header name of column c. */
 const char *records_col_name(esr_rcol c)
@@ -24,7 +47,8 @@ const char *records_col_name(esr_rcol c)
 /* Non-zero if column c holds a number. */
 int records_col_numeric(esr_rcol c)
 {
-    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL || c == RC_TITLE_SCORE || c == RC_QUAL_LEVEL;
+    return c == RC_SOURCE_LINE || c == RC_FTE || c == RC_LEVEL || c == RC_TITLE_SCORE ||
+           c == RC_QUAL_LEVEL;
 }
 
 /* Render r (see records.h). */

@@ -41,7 +41,7 @@ typedef enum esr_rcol {
 typedef struct esr_rendered {
     const char *v[RC_COUNT];
     long long fte_e5;
-    esr_buf scratch;      /* owns line number, FTE and flags text */
+    esr_buf scratch; /* owns line number, FTE and flags text */
 } esr_rendered;
 
 /* Header name of column c. */

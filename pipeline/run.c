@@ -28,10 +28,10 @@
 
 /* One return being written: a directory's worth of files. */
 typedef struct ret_out {
-    char *org;              /* "" = the combined return */
+    char *org; /* "" = the combined return */
     esr_outdir *dir;
     FILE *records, *rejects;
-    int has_records;        /* gets records / workbook (not the unassigned bucket) */
+    int has_records; /* gets records / workbook (not the unassigned bucket) */
 } ret_out;
 
 typedef struct run_ctx {
@@ -45,24 +45,24 @@ typedef struct run_ctx {
     esr_schema *schema;
     const char *source_name;
     esr_input_meta *inputs;
-    char **unknown_cols;    /* per input: comma-joined names */
+    char **unknown_cols; /* per input: comma-joined names */
     char **pii_cols;
     size_t ninputs;
     uint64_t file_rows;
     ret_out **rets;
     size_t nrets;
     esr_strmap *ret_by_org;
-    ret_out *unassigned;    /* split mode: rejects without an org code */
+    ret_out *unassigned; /* split mode: rejects without an org code */
     esr_pseudo *pseudo;
     esr_training *training;
-    const char **replace;   /* per header field, for rejects.csv */
+    const char **replace; /* per header field, for rejects.csv */
     char emp_p[ESR_PSEUDO_LEN + 1], asg_p[ESR_PSEUDO_LEN + 1];
     esr_rendered rendered;
     esr_buf line, person, msg;
     uint64_t reject_messages;
     char snapshot[11];
     char torn_detail[64];
-    esr_source *src;         /* the input being read (for progress) */
+    esr_source *src; /* the input being read (for progress) */
     unsigned long long rows_total;
     double next_progress;
     double started;
@@ -112,7 +112,8 @@ static void ret_free(ret_out *r)
     free(r);
 }
 
-static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has_records, ret_out **out)
+static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has_records,
+                           ret_out **out)
 {
     ret_out *r = calloc(1, sizeof *r);
     esr_status st;
@@ -221,8 +222,12 @@ static int on_row(void *vctx, const esr_row *row)
         double t = now_ms() - c->started;
         if (t >= c->next_progress) {
             c->next_progress = t + 500;
-            esr_progress p = {c->source_name, c->rows_total, source_consumed(c->src),
-                              source_info(c->src)->bytes, t, 0};
+            esr_progress p = {c->source_name,
+                              c->rows_total,
+                              source_consumed(c->src),
+                              source_info(c->src)->bytes,
+                              t,
+                              0};
             c->o->progress_fn(c->o->progress_ctx, &p);
         }
     }
@@ -285,11 +290,13 @@ static int on_row(void *vctx, const esr_row *row)
         if (c->pseudo) {
             for (size_t i = 0; i < c->schema->ncols; i++)
                 c->replace[i] = NULL;
-            const int pos[2] = {c->schema->pos[ESR_COL_EMPLOYEE_NUMBER], c->schema->pos[ESR_COL_ASSIGNMENT_NUMBER]};
+            const int pos[2] = {c->schema->pos[ESR_COL_EMPLOYEE_NUMBER],
+                                c->schema->pos[ESR_COL_ASSIGNMENT_NUMBER]};
             for (int k = 0; k < 2; k++)
                 if (pos[k] >= 0 && (size_t)pos[k] < row->nfields)
-                    c->replace[pos[k]] = pseudo_apply(c->pseudo, k ? "assignment" : "employee",
-                                                      text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
+                    c->replace[pos[k]] =
+                        pseudo_apply(c->pseudo, k ? "assignment" : "employee",
+                                     text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
         }
         esr_redact red = {c->schema, c->pseudo ? c->replace : NULL};
         if (write_reject(ret->rejects, c->source_name, rec.line, why, row, &red)) {
@@ -414,7 +421,8 @@ static esr_status find_snapshot(run_ctx *c)
     }
     const char *name = base_name(c->o->inputs[0]);
     for (const char *p = name; *p; p++) {
-        if (sscanf(p, "%4d-%2d-%2d", &y, &mo, &d) == 3 || sscanf(p, "%4d%2d%2d", &y, &mo, &d) == 3) {
+        if (sscanf(p, "%4d-%2d-%2d", &y, &mo, &d) == 3 ||
+            sscanf(p, "%4d%2d%2d", &y, &mo, &d) == 3) {
             if (y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
                 snprintf(c->snapshot, sizeof c->snapshot, "%04d-%02d-%02d", y, mo, d);
                 return ESR_OK;
@@ -513,7 +521,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         if (!oc->findings[i])
             continue;
         json_open(&j, rule_id(i), '{');
-        json_str(&j, "severity", (const char *[]){"error", "warning", "info"}[c->m->rules[i].severity]);
+        json_str(&j, "severity",
+                 (const char *[]){"error", "warning", "info"}[c->m->rules[i].severity]);
         json_u64(&j, "count", oc->findings[i]);
         json_fte(&j, "fte", oc->findings_fte_e5[i]);
         json_close(&j, '}');
@@ -553,8 +562,9 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
     json_raw(&j, "timings_ms", t);
     json_close(&j, '}');
-    return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(r->dir))
-                      : ESR_OK;
+    return ferror(fp)
+               ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(r->dir))
+               : ESR_OK;
 }
 
 static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
@@ -565,7 +575,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if ((st = outdir_file(r->dir, "summary.csv", &fp, c->err)))
             return st;
         if (write_summary(fp, c->agg, r->org))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed", outdir_dir(r->dir));
+            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed",
+                               outdir_dir(r->dir));
         const char *name = "", *region = "";
         if (*r->org)
             mappings_org(c->m, r->org, &name, &region);
@@ -596,7 +607,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .ninputs = c->ninputs,
         };
         if (fflush(r->records) || fflush(r->rejects))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir), strerror(errno));
+            return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
+                               strerror(errno));
         const char *xpath;
         if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)))
             return st;
@@ -652,7 +664,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         if ((st = pseudo_open(o->pseudonymise_key, &c.pseudo, &exposed, err)))
             goto done;
         if (exposed)
-            say(&c, "warning: key file %s can be read by group or others: chmod 600 it", o->pseudonymise_key);
+            say(&c, "warning: key file %s can be read by group or others: chmod 600 it",
+                o->pseudonymise_key);
     }
     if (o->training && (st = training_load(o->training, c.m, &o->source, &c.training, err)))
         goto done;
@@ -685,11 +698,12 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     if (counts && all)
         *counts = (esr_run_counts){all->read, all->in_scope, all->out_of_scope, all->rejected};
     if (all && all->read && (double)all->rejected * 100.0 > o->max_reject_pct * (double)all->read) {
-        st = esr_err_set(err, ESR_ERR_REJECT_RATE,
-                         "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: nothing "
-                         "written; fix the export or raise the limit",
-                         (unsigned long long)all->rejected, (unsigned long long)all->read,
-                         100.0 * (double)all->rejected / (double)all->read, o->max_reject_pct);
+        st = esr_err_set(
+            err, ESR_ERR_REJECT_RATE,
+            "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: nothing "
+            "written; fix the export or raise the limit",
+            (unsigned long long)all->rejected, (unsigned long long)all->read,
+            100.0 * (double)all->rejected / (double)all->read, o->max_reject_pct);
         goto done;
     }
     double elapsed = now_ms() - c.started;

@@ -37,14 +37,14 @@ typedef struct esr_run_opts {
     const char *outdir;
     const char *mappings_dir;
     const struct esr_mappings *mappings; /* preloaded (borrowed); NULL: load mappings_dir */
-    const char *org;            /* organisation code for rows without one */
-    const char *snapshot;       /* YYYY-MM-DD; NULL: from the file name */
+    const char *org;                     /* organisation code for rows without one */
+    const char *snapshot;                /* YYYY-MM-DD; NULL: from the file name */
     esr_classify_mode mode;
     double max_reject_pct;
     int split_by_org;
-    int dry_run;                /* read and check only: write nothing */
-    const char *training;       /* competence export to join; NULL = none */
-    const char *pseudonymise_key; /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
+    int dry_run;                       /* read and check only: write nothing */
+    const char *training;              /* competence export to join; NULL = none */
+    const char *pseudonymise_key;      /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
     unsigned long long max_sheet_rows; /* workbook row cap for long sheets; 0 = none */
     esr_source_opts source;
     size_t max_field_bytes;

@@ -51,8 +51,9 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
             continue;
         }
         int c = record_col_parse(table_get(t, row, c_c));
-        int wanted = want == ESR_SCHEMA_STAFF ? !strcmp(kind, "field")
-                                              : !strcmp(kind, "training") || c == ESR_COL_EMPLOYEE_NUMBER;
+        int wanted = want == ESR_SCHEMA_STAFF
+                         ? !strcmp(kind, "field")
+                         : !strcmp(kind, "training") || c == ESR_COL_EMPLOYEE_NUMBER;
         if (c < 0 || !wanted)
             continue;
         if (s->pos[c] >= 0) {
@@ -68,7 +69,8 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
         for (size_t k = 0; k < 2; k++)
             if (s->pos[need[k]] < 0) {
                 aliases_tried(m, record_col_name(need[k]), &tried);
-                st = esr_err_set(err, ESR_ERR_SCHEMA, "%s:%llu: required column %s missing (header names tried: %s)",
+                st = esr_err_set(err, ESR_ERR_SCHEMA,
+                                 "%s:%llu: required column %s missing (header names tried: %s)",
                                  source, (unsigned long long)header->line, record_col_name(need[k]),
                                  esr_buf_str(&tried));
                 esr_buf_free(&tried);

@@ -25,16 +25,16 @@ typedef struct prefetch {
     char *buf[2];
     size_t len[2];
     int full[2];
-    esr_status st;           /* first error, reported once its buffer is reached */
+    esr_status st; /* first error, reported once its buffer is reached */
     esr_err err;
     int stop;
-    size_t next;             /* buffer the caller reads next */
+    size_t next; /* buffer the caller reads next */
 } prefetch;
 
 struct esr_source {
     esr_source_info info;
     prefetch *pf;
-    char *own;               /* buffer for source_next without a thread */
+    char *own; /* buffer for source_next without a thread */
     esr_source_opts opts;
     FILE *fp;
     EVP_MD_CTX *sha;
@@ -55,8 +55,8 @@ struct esr_source {
     int dec_eof;
     uint64_t decompressed;
 
-    iconv_t cd;          /* to UTF-8; (iconv_t)-1 in UTF-8 mode */
-    iconv_t cd1252;      /* builds w1252 */
+    iconv_t cd;     /* to UTF-8; (iconv_t)-1 in UTF-8 mode */
+    iconv_t cd1252; /* builds w1252 */
     /* UTF-8 of each byte 0x80-0xFF read as Windows-1252, made by iconv
      * once per file: decoding is then a table lookup per byte */
     unsigned char w1252[128][4];
@@ -90,11 +90,11 @@ int source_encoding_parse(const char *name, esr_encoding *e)
         const char *name;
         esr_encoding enc;
     } names[] = {
-        {"auto", ESR_ENC_AUTO}, {"utf-8", ESR_ENC_UTF8}, {"utf8", ESR_ENC_UTF8},
-        {"windows-1252", ESR_ENC_WINDOWS_1252}, {"cp1252", ESR_ENC_WINDOWS_1252},
-        {"latin-1", ESR_ENC_WINDOWS_1252}, {"latin1", ESR_ENC_WINDOWS_1252},
-        {"iso-8859-1", ESR_ENC_WINDOWS_1252}, {"utf-16le", ESR_ENC_UTF16LE},
-        {"utf-16be", ESR_ENC_UTF16BE},
+        {"auto", ESR_ENC_AUTO},           {"utf-8", ESR_ENC_UTF8},
+        {"utf8", ESR_ENC_UTF8},           {"windows-1252", ESR_ENC_WINDOWS_1252},
+        {"cp1252", ESR_ENC_WINDOWS_1252}, {"latin-1", ESR_ENC_WINDOWS_1252},
+        {"latin1", ESR_ENC_WINDOWS_1252}, {"iso-8859-1", ESR_ENC_WINDOWS_1252},
+        {"utf-16le", ESR_ENC_UTF16LE},    {"utf-16be", ESR_ENC_UTF16BE},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcasecmp(name, names[i].name)) {
@@ -111,7 +111,8 @@ static esr_status raw_fill(esr_source *s, esr_err *err)
     size_t n = fread(s->raw, 1, sizeof s->raw, s->fp);
     if (n < sizeof s->raw) {
         if (ferror(s->fp))
-            return esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", s->info.path, strerror(errno));
+            return esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", s->info.path,
+                               strerror(errno));
         s->raw_eof = 1;
     }
     if (n && EVP_DigestUpdate(s->sha, s->raw, n) != 1)
@@ -199,16 +200,17 @@ static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
         if (zr == Z_STREAM_END) {
             s->z_end = 1;
         } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: corrupt gzip data (%s)", s->info.path,
-                               s->z.msg ? s->z.msg : "inflate failed");
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: corrupt gzip data (%s)",
+                               s->info.path, s->z.msg ? s->z.msg : "inflate failed");
         }
         if (s->opts.max_ratio && s->decompressed > ESR_SOURCE_RATIO_GRACE &&
             s->decompressed / (s->consumed ? s->consumed : 1) > s->opts.max_ratio) {
-            return esr_err_set(err, ESR_ERR_INPUT_LIMIT,
-                               "%s: gzip expands more than %llu:1 (%llu bytes from %llu): refusing a "
-                               "likely decompression bomb (limit: --max-ratio)",
-                               s->info.path, (unsigned long long)s->opts.max_ratio,
-                               (unsigned long long)s->decompressed, (unsigned long long)s->consumed);
+            return esr_err_set(
+                err, ESR_ERR_INPUT_LIMIT,
+                "%s: gzip expands more than %llu:1 (%llu bytes from %llu): refusing a "
+                "likely decompression bomb (limit: --max-ratio)",
+                s->info.path, (unsigned long long)s->opts.max_ratio,
+                (unsigned long long)s->decompressed, (unsigned long long)s->consumed);
         }
     }
     return ESR_OK;
@@ -260,10 +262,11 @@ static esr_status detect(esr_source *s, esr_err *err)
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: file is empty (expected a header row)",
                            s->info.path);
     if (n >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: this is a zip archive (an Excel .xlsx workbook?), not a CSV export: "
-                           "save or export the report as CSV and run again",
-                           s->info.path);
+        return esr_err_set(
+            err, ESR_ERR_INPUT_FORMAT,
+            "%s: this is a zip archive (an Excel .xlsx workbook?), not a CSV export: "
+            "save or export the report as CSV and run again",
+            s->info.path);
     if (n >= 8 && !memcmp(d, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: this is an old Excel .xls workbook, not a CSV export: export the "
@@ -293,9 +296,9 @@ static esr_status detect(esr_source *s, esr_err *err)
         enc = utf8_valid_prefix(d, n, &high) ? ESR_ENC_UTF8 : ESR_ENC_WINDOWS_1252;
     }
     s->info.encoding = enc;
-    const char *from = enc == ESR_ENC_UTF16LE    ? "UTF-16LE"
-                       : enc == ESR_ENC_UTF16BE    ? "UTF-16BE"
-                                                   : NULL;
+    const char *from = enc == ESR_ENC_UTF16LE   ? "UTF-16LE"
+                       : enc == ESR_ENC_UTF16BE ? "UTF-16BE"
+                                                : NULL;
     if (from && (s->cd = iconv_open("UTF-8", from)) == (iconv_t)-1)
         return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert %s to UTF-8", from);
     if ((s->cd1252 = iconv_open("UTF-8", "WINDOWS-1252")) == (iconv_t)-1)
@@ -304,8 +307,9 @@ static esr_status detect(esr_source *s, esr_err *err)
         char in1 = (char)b, *ip = &in1, *op = (char *)s->w1252[b - 0x80];
         size_t il = 1, ol = sizeof s->w1252[0];
         /* 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined: length 0, U+FFFD */
-        s->w1252_len[b - 0x80] =
-            iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1 ? 0 : (unsigned char)(sizeof s->w1252[0] - ol);
+        s->w1252_len[b - 0x80] = iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1
+                                     ? 0
+                                     : (unsigned char)(sizeof s->w1252[0] - ol);
         iconv(s->cd1252, NULL, NULL, NULL, NULL);
     }
 
@@ -327,15 +331,17 @@ static esr_status detect(esr_source *s, esr_err *err)
 }
 
 /* Open path and detect compression, encoding and delimiter. */
-esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out, esr_err *err)
+esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out,
+                       esr_err *err)
 {
     *out = NULL;
     struct stat sb;
     if (stat(path, &sb))
-        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot open: %s", path, strerror(errno));
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot open: %s", path,
+                           strerror(errno));
     if (S_ISDIR(sb.st_mode))
-        return esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: is a directory, expected an export file",
-                           path);
+        return esr_err_set(err, ESR_ERR_INPUT_MISSING,
+                           "%s: is a directory, expected an export file", path);
     esr_source *s = calloc(1, sizeof *s);
     if (!s)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
@@ -377,8 +383,11 @@ static void put_replacement(char **out, size_t *room)
  * UTF-16 surrogates and code points above U+10FFFF (RFC 3629). */
 static int utf8_second_ok(unsigned c, unsigned c1)
 {
-    return c == 0xe0 ? c1 >= 0xa0 : c == 0xed ? c1 <= 0x9f : c == 0xf0 ? c1 >= 0x90
-         : c == 0xf4 ? c1 <= 0x8f : 1;
+    return c == 0xe0   ? c1 >= 0xa0
+           : c == 0xed ? c1 <= 0x9f
+           : c == 0xf0 ? c1 >= 0x90
+           : c == 0xf4 ? c1 <= 0x8f
+                       : 1;
 }
 
 /* One byte >= 0x80 as Windows-1252; undefined bytes become U+FFFD. */
@@ -407,7 +416,10 @@ static void decode_utf8(esr_source *s, char **out, size_t *room)
             p++;
             continue;
         }
-        size_t k = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : 0;
+        size_t k = c >= 0xf0 && c <= 0xf4   ? 3
+                   : c >= 0xe0 && c <= 0xef ? 2
+                   : c >= 0xc2 && c < 0xe0  ? 1
+                                            : 0;
         size_t j = 1;
         if (k) {
             for (; j <= k && p + j < end; j++)

@@ -25,21 +25,21 @@ typedef enum esr_encoding {
 } esr_encoding;
 
 typedef struct esr_source_opts {
-    uint64_t max_ratio;   /* decompressed/compressed bytes; 0 = no limit */
+    uint64_t max_ratio;    /* decompressed/compressed bytes; 0 = no limit */
     esr_encoding encoding; /* ESR_ENC_AUTO to detect */
-    char delim;           /* 0 to detect */
+    char delim;            /* 0 to detect */
 } esr_source_opts;
 
 typedef struct esr_source_info {
     char *path;
-    uint64_t bytes;            /* size on disk */
-    char sha256[65];           /* of the bytes on disk, hex; set at EOF */
+    uint64_t bytes;  /* size on disk */
+    char sha256[65]; /* of the bytes on disk, hex; set at EOF */
     int gzip;
     int bom;
     esr_encoding encoding;
     char delim;
-    uint64_t decoded_bytes;    /* UTF-8 bytes delivered */
-    uint64_t replaced;         /* undecodable bytes replaced */
+    uint64_t decoded_bytes; /* UTF-8 bytes delivered */
+    uint64_t replaced;      /* undecodable bytes replaced */
 } esr_source_info;
 
 typedef struct esr_source esr_source;
@@ -47,7 +47,8 @@ typedef struct esr_source esr_source;
 /* Fill opts with the defaults. */
 void source_opts_default(esr_source_opts *opts);
 /* Open path and detect compression, encoding and delimiter. */
-esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out, esr_err *err);
+esr_status source_open(const char *path, const esr_source_opts *opts, esr_source **out,
+                       esr_err *err);
 /* Read up to cap bytes of UTF-8 into buf; *got = 0 at end of input. */
 esr_status source_read(esr_source *s, char *buf, size_t cap, size_t *got, esr_err *err);
 /* Bytes handed out per source_next call at most. */

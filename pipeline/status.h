@@ -8,18 +8,18 @@
 
 typedef enum esr_status {
     ESR_OK = 0,
-    ESR_ERR_NOMEM,          /* allocation failed */
-    ESR_ERR_USAGE,          /* bad command line */
-    ESR_ERR_INPUT_MISSING,  /* input path missing or not a regular file */
-    ESR_ERR_INPUT_FORMAT,   /* input is not a readable CSV export */
-    ESR_ERR_INPUT_LIMIT,    /* input exceeds a named resource limit */
-    ESR_ERR_SCHEMA,         /* a required column is missing */
-    ESR_ERR_REJECT_RATE,    /* too many rows rejected */
-    ESR_ERR_MAPPING,        /* a mapping table is missing or invalid */
-    ESR_ERR_IO,             /* read or write failed */
-    ESR_ERR_OUTPUT,         /* output directory cannot be created or written */
-    ESR_ERR_XLSX,           /* libxlsxwriter reported an error */
-    ESR_ERR_INTERNAL,       /* a bug */
+    ESR_ERR_NOMEM,         /* allocation failed */
+    ESR_ERR_USAGE,         /* bad command line */
+    ESR_ERR_INPUT_MISSING, /* input path missing or not a regular file */
+    ESR_ERR_INPUT_FORMAT,  /* input is not a readable CSV export */
+    ESR_ERR_INPUT_LIMIT,   /* input exceeds a named resource limit */
+    ESR_ERR_SCHEMA,        /* a required column is missing */
+    ESR_ERR_REJECT_RATE,   /* too many rows rejected */
+    ESR_ERR_MAPPING,       /* a mapping table is missing or invalid */
+    ESR_ERR_IO,            /* read or write failed */
+    ESR_ERR_OUTPUT,        /* output directory cannot be created or written */
+    ESR_ERR_XLSX,          /* libxlsxwriter reported an error */
+    ESR_ERR_INTERNAL,      /* a bug */
     ESR_STATUS_COUNT
 } esr_status;
 

@@ -12,11 +12,11 @@ typedef struct entry {
 } entry;
 
 struct esr_strmap {
-    entry *entries;   /* insertion order */
+    entry *entries; /* insertion order */
     size_t count, entries_cap;
-    uint32_t *slots;  /* index+1 into entries; 0 = empty */
-    size_t nslots;    /* power of two */
-    char *keys;       /* arena of NUL-terminated keys */
+    uint32_t *slots; /* index+1 into entries; 0 = empty */
+    size_t nslots;   /* power of two */
+    char *keys;      /* arena of NUL-terminated keys */
     size_t keys_len, keys_cap;
 };
 

@@ -110,7 +110,8 @@ esr_status table_load(const char *path, esr_table **out, esr_err *err)
             ld.status = st;
     }
     if (!ld.status && !t->header)
-        ld.status = esr_err_set(err, ESR_ERR_MAPPING, "%s:1: empty mapping table (no header)", path);
+        ld.status =
+            esr_err_set(err, ESR_ERR_MAPPING, "%s:1: empty mapping table (no header)", path);
 done:
     csvreader_free(rd);
     if (fp)
@@ -137,8 +138,8 @@ esr_status table_require(const esr_table *t, const char *const *cols, esr_err *e
 {
     for (; *cols; cols++)
         if (table_col(t, *cols) < 0)
-            return esr_err_set(err, ESR_ERR_MAPPING, "%s:1: required column \"%s\" missing", t->path,
-                               *cols);
+            return esr_err_set(err, ESR_ERR_MAPPING, "%s:1: required column \"%s\" missing",
+                               t->path, *cols);
     return ESR_OK;
 }
 

@@ -36,20 +36,20 @@ typedef struct cached {
 struct esr_titler {
     const esr_mappings *m;
     int threshold;
-    esr_strmap *abbrev;      /* phrase -> index into abbrev_exp */
+    esr_strmap *abbrev; /* phrase -> index into abbrev_exp */
     const char **abbrev_exp;
-    size_t abbrev_max;       /* longest abbreviation phrase, tokens */
-    esr_strmap *terms;       /* phrase -> index into term_v */
+    size_t abbrev_max; /* longest abbreviation phrase, tokens */
+    esr_strmap *terms; /* phrase -> index into term_v */
     term *term_v;
-    esr_strmap *vocab;       /* every known single token */
-    esr_strmap *jobs;        /* key -> index into job_v */
+    esr_strmap *vocab; /* every known single token */
+    esr_strmap *jobs;  /* key -> index into job_v */
     job_title *job_v;
-    esr_strmap *cache;       /* raw title -> index into cache_v */
+    esr_strmap *cache; /* raw title -> index into cache_v */
     cached *cache_v;
     size_t ncache, cache_cap;
     int role_trainee_ap;
     esr_buf a, b, key, rule, sugg, lower;
-    esr_buf brk;             /* bracketed qualifiers of the last title cleaned */
+    esr_buf brk; /* bracketed qualifiers of the last title cleaned */
     char *tok[MAX_TOKENS];
     size_t ntok;
     esr_buf tokbuf;
@@ -65,19 +65,23 @@ const char *title_kind_name(esr_title_kind k)
 /* ASCII folding of U+00A0..U+017F and common punctuation. */
 static const char *fold_cp(unsigned cp)
 {
-    static const char *const latin1[] = {
-        /* C0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        /* D0 */ "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "ss",
-        /* E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        /* F0 */ "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "y"};
-    static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiijjjjkkklllllllllln"
-                                "nnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    static const char *const latin1[] = {/* C0 */ "a", "a", "a", "a", "a", "a", "ae", "c",
+                                         "e",          "e", "e", "e", "i", "i", "i",  "i",
+                                         /* D0 */ "d", "n", "o", "o", "o", "o", "o",  " ",
+                                         "o",          "u", "u", "u", "u", "y", "th", "ss",
+                                         /* E0 */ "a", "a", "a", "a", "a", "a", "ae", "c",
+                                         "e",          "e", "e", "e", "i", "i", "i",  "i",
+                                         /* F0 */ "d", "n", "o", "o", "o", "o", "o",  " ",
+                                         "o",          "u", "u", "u", "u", "y", "th", "y"};
+    static const char ext_a[] =
+        "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiijjjjkkklllllllllln"
+        "nnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
     if (cp >= 0xC0 && cp <= 0xFF)
         return latin1[cp - 0xC0];
     if (cp >= 0x100 && cp <= 0x17F) {
-        static const char *const letters[] = {
-            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m",
-            "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"};
+        static const char *const letters[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
+                                              "j", "k", "l", "m", "n", "o", "p", "q", "r",
+                                              "s", "t", "u", "v", "w", "x", "y", "z"};
         char ch = ext_a[cp - 0x100];
         if (cp == 0x152 || cp == 0x153)
             return "oe";
@@ -378,7 +382,8 @@ static int bracket_profession(esr_titler *t, esr_buf *lines, int *edits, esr_buf
         if (best && t->term_v[idx].kind == TK_PROFESSION && t->term_v[idx].value >= 0) {
             const term *tm = &t->term_v[idx];
             if (trace)
-                esr_buf_printf(trace, "bracket term: \"%s\" (title_terms.csv:%u)\n", phrase.data, tm->line);
+                esr_buf_printf(trace, "bracket term: \"%s\" (title_terms.csv:%u)\n", phrase.data,
+                               tm->line);
             add_line(lines, "title_terms.csv", tm->line);
             prof = prof >= 0 && prof != tm->value ? -2 : prof == -2 ? -2 : tm->value;
         }
@@ -415,7 +420,7 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         fold(title, &t->lower);
         fold(jt->title, &t->a);
         out->kind = !strcmp(esr_buf_str(&t->lower), esr_buf_str(&t->a)) ? ESR_TITLE_EXACT
-                                                                          : ESR_TITLE_NORMALISED;
+                                                                        : ESR_TITLE_NORMALISED;
         out->profession = jt->profession;
         out->role = jt->role;
         out->trainee = jt->trainee;
@@ -435,12 +440,13 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
             const char *amb[2];
             const char *fix = correct(t, t->tok[k], &d, amb);
             if (amb[0] && trace)
-                esr_buf_printf(trace, "typo:         %s is ambiguous (%s or %s): left unknown\n", t->tok[k],
-                               amb[0], amb[1]);
+                esr_buf_printf(trace, "typo:         %s is ambiguous (%s or %s): left unknown\n",
+                               t->tok[k], amb[0], amb[1]);
             if (!fix)
                 continue;
             if (trace)
-                esr_buf_printf(trace, "typo:         %s -> %s (%d edit%s)\n", t->tok[k], fix, d, d == 1 ? "" : "s");
+                esr_buf_printf(trace, "typo:         %s -> %s (%d edit%s)\n", t->tok[k], fix, d,
+                               d == 1 ? "" : "s");
             t->tok[k] = (char *)fix;
             edits += d;
         }
@@ -454,7 +460,8 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         char *copy = strdup(esr_buf_str(&norm));
         if (!copy)
             goto finish;
-        for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
+        for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS;
+             w = strtok_r(NULL, " ", &save))
             tok[n++] = w;
         int prof = -1, role = -1, prof_conflict = 0, role_conflict = 0, unknown = 0;
         esr_buf phrase = {0};
@@ -477,7 +484,8 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
             }
             const term *tm = &t->term_v[idx];
             if (trace)
-                esr_buf_printf(trace, "term:         \"%s\" (title_terms.csv:%u)\n", phrase.data, tm->line);
+                esr_buf_printf(trace, "term:         \"%s\" (title_terms.csv:%u)\n", phrase.data,
+                               tm->line);
             add_line(&t->rule, "title_terms.csv", tm->line);
             switch (tm->kind) {
             case TK_PROFESSION:
@@ -512,7 +520,8 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
                 esr_buf_reset(&t->rule);
                 add_line(&t->rule, "job_titles.csv", jt->line);
                 if (trace)
-                    esr_buf_printf(trace, "job_titles:   line %u \"%s\" after corrections\n", jt->line, jt->title);
+                    esr_buf_printf(trace, "job_titles:   line %u \"%s\" after corrections\n",
+                                   jt->line, jt->title);
             }
             esr_buf_free(&fixed);
             esr_buf_free(&fkey);
@@ -557,8 +566,8 @@ finish:
     }
     if (out->role >= 0 && out->trainee && out->role == (int)m->role_none)
         out->role = -1;
-    if (out->trainee && out->role >= 0 && !strcmp(m->roles[out->role].name, "Assistant practitioner") &&
-        t->role_trainee_ap >= 0)
+    if (out->trainee && out->role >= 0 &&
+        !strcmp(m->roles[out->role].name, "Assistant practitioner") && t->role_trainee_ap >= 0)
         out->role = t->role_trainee_ap;
     if (out->kind != ESR_TITLE_NONE && out->score < t->threshold) {
         /* below the threshold nothing is applied: keep the guess for review */
@@ -575,9 +584,9 @@ finish:
         esr_buf_printf(trace, "result:       %s, confidence %d: profession %s, role %s%s%s%s%s\n",
                        title_kind_name(out->kind), out->score,
                        out->profession >= 0 ? m->prof[out->profession].name : "(none)",
-                       out->role >= 0 ? m->roles[out->role].name : "(none)", out->senior ? ", senior" : "",
-                       out->trainee ? ", trainee" : "", *out->suggestion ? "; review, best guess: " : "",
-                       out->suggestion);
+                       out->role >= 0 ? m->roles[out->role].name : "(none)",
+                       out->senior ? ", senior" : "", out->trainee ? ", trainee" : "",
+                       *out->suggestion ? "; review, best guess: " : "", out->suggestion);
     esr_buf_free(&norm);
 }
 
@@ -656,7 +665,8 @@ esr_titler *title_new(const esr_mappings *m, int threshold)
     t->threshold = threshold;
     t->role_trainee_ap = lookup(m->role_by_name, "Trainee assistant practitioner");
     if (!(t->abbrev = esr_strmap_new()) || !(t->terms = esr_strmap_new()) ||
-        !(t->vocab = esr_strmap_new()) || !(t->jobs = esr_strmap_new()) || !(t->cache = esr_strmap_new()))
+        !(t->vocab = esr_strmap_new()) || !(t->jobs = esr_strmap_new()) ||
+        !(t->cache = esr_strmap_new()))
         goto fail;
     esr_buf norm = {0};
     const esr_table *tb = m->t_abbrev;
@@ -700,8 +710,8 @@ esr_titler *title_new(const esr_mappings *m, int threshold)
             goto fail_norm;
     }
     tb = m->t_jobs;
-    int c_t = table_col(tb, "title"), c_p = table_col(tb, "profession"), c_r = table_col(tb, "support_role"),
-        c_tr = table_col(tb, "trainee");
+    int c_t = table_col(tb, "title"), c_p = table_col(tb, "profession"),
+        c_r = table_col(tb, "support_role"), c_tr = table_col(tb, "trainee");
     if (!(t->job_v = calloc(tb->nrows + 1, sizeof *t->job_v)))
         goto fail_norm;
     for (size_t i = 0; i < tb->nrows; i++) {

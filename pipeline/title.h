@@ -23,11 +23,11 @@ typedef enum esr_title_kind {
 
 typedef struct esr_title_match {
     esr_title_kind kind;
-    int profession;      /* index into professions, -1 none */
-    int role;            /* index into support roles, -1 none */
+    int profession; /* index into professions, -1 none */
+    int role;       /* index into support roles, -1 none */
     int senior, trainee;
-    int score;           /* confidence 0-100 */
-    const char *rule;    /* lineage: "job_titles.csv:12" or term lines */
+    int score;              /* confidence 0-100 */
+    const char *rule;       /* lineage: "job_titles.csv:12" or term lines */
     const char *suggestion; /* when kind is NONE: best guess, else "" */
 } esr_title_match;
 

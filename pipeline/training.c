@@ -11,25 +11,24 @@
 #include "strmap.h"
 #include "text.h"
 
-
 enum { CC_NONE = 0, CC_IN_PROGRESS, CC_COMPLETED };
 enum { ST_NONE = 0, ST_IN_PROGRESS, ST_COMPLETED };
 
 #define MAX_STANDARDS 64
 
 typedef struct person {
-    int care;       /* CC_* */
-    int level;      /* highest level achieved */
-    uint64_t appr;  /* standards (bits) in progress */
-    uint64_t done;  /* standards (bits) completed: completed wins over in progress */
+    int care;      /* CC_* */
+    int level;     /* highest level achieved */
+    uint64_t appr; /* standards (bits) in progress */
+    uint64_t done; /* standards (bits) completed: completed wins over in progress */
 } person;
 
 typedef struct rule {
-    char *phrase;   /* " word word " */
-    int kind;       /* 0 care certificate, 1 qualification, 2 apprenticeship */
+    char *phrase; /* " word word " */
+    int kind;     /* 0 care certificate, 1 qualification, 2 apprenticeship */
     const char *value;
     int level;
-    int std;        /* apprenticeship: bit of its standard (distinct value) */
+    int std; /* apprenticeship: bit of its standard (distinct value) */
 } rule;
 
 struct esr_training {
@@ -38,14 +37,14 @@ struct esr_training {
     size_t nrules;
     int std_rule[MAX_STANDARDS]; /* standard bit -> first rule naming it */
     int nstd;
-    esr_strmap *status;   /* text_key(status) -> ST_* */
-    esr_strmap *persons;  /* employee number -> index */
+    esr_strmap *status;  /* text_key(status) -> ST_* */
+    esr_strmap *persons; /* employee number -> index */
     person *pv;
     size_t np, pcap;
     esr_strmap *unmatched; /* name -> index into ucount */
     uint64_t *ucount;
     size_t ucap;
-    size_t *order;        /* unmatched sorted by count */
+    size_t *order; /* unmatched sorted by count */
     esr_training_stats stats;
     esr_schema *schema;
     char *name, *sha256;
@@ -104,7 +103,9 @@ static int compile(esr_training *t)
     int cs = table_col(s, "status"), cm = table_col(s, "meaning");
     for (size_t i = 0; i < s->nrows; i++) {
         const char *mean = table_get(s, i, cm);
-        int v = !strcmp(mean, "completed") ? ST_COMPLETED : !strcmp(mean, "in_progress") ? ST_IN_PROGRESS : ST_NONE;
+        int v = !strcmp(mean, "completed")     ? ST_COMPLETED
+                : !strcmp(mean, "in_progress") ? ST_IN_PROGRESS
+                                               : ST_NONE;
         text_key(table_get(s, i, cs), &t->key);
         if (esr_strmap_put(t->status, t->key.data, t->key.len, (size_t)v, NULL) < 0)
             return -1;

@@ -18,11 +18,11 @@
 typedef struct esr_training esr_training;
 
 typedef struct esr_training_stats {
-    uint64_t rows;          /* competence rows read */
-    uint64_t matched;       /* rows whose name matched qualifications.csv */
-    uint64_t unmatched;     /* rows whose name matched nothing */
-    uint64_t rejected;      /* rows without employee number or name */
-    uint64_t persons;       /* distinct employees with any matched row */
+    uint64_t rows;      /* competence rows read */
+    uint64_t matched;   /* rows whose name matched qualifications.csv */
+    uint64_t unmatched; /* rows whose name matched nothing */
+    uint64_t rejected;  /* rows without employee number or name */
+    uint64_t persons;   /* distinct employees with any matched row */
 } esr_training_stats;
 
 /* Read the competence export at path. */

@@ -11,7 +11,7 @@
 
 struct esr_validator {
     const esr_mappings *m;
-    esr_u64set assignments; /* hashes of org + assignment number */
+    esr_u64set assignments;  /* hashes of org + assignment number */
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
 };
@@ -34,7 +34,8 @@ esr_validator *validate_new(const esr_mappings *m)
     esr_strmap *kinds = esr_strmap_new();
     for (size_t i = 0; kinds && i < sg->nrows; i++) {
         const char *k = table_get(sg, i, c_kind);
-        int bad = !strcmp(k, "registered") || !strcmp(k, "medical") || !strcmp(k, "admin") || !strcmp(k, "estates");
+        int bad = !strcmp(k, "registered") || !strcmp(k, "medical") || !strcmp(k, "admin") ||
+                  !strcmp(k, "estates");
         text_key(table_get(sg, i, c_sg), &v->key);
         esr_strmap_put(kinds, v->key.data, v->key.len, (size_t)bad, NULL);
         if (bad)
@@ -112,8 +113,12 @@ void validate_record(esr_validator *v, esr_record *r)
     const esr_mappings *m = v->m;
     switch (r->occ_state) {
     case ESR_OCC_MISSING: record_flag(r, ESR_RULE_OCC_MISSING, ""); break;
-    case ESR_OCC_MALFORMED: record_flag(r, ESR_RULE_OCC_MALFORMED, r->f[ESR_COL_OCCUPATION_CODE]); break;
-    case ESR_OCC_UNKNOWN: record_flag(r, ESR_RULE_OCC_UNKNOWN, r->f[ESR_COL_OCCUPATION_CODE]); break;
+    case ESR_OCC_MALFORMED:
+        record_flag(r, ESR_RULE_OCC_MALFORMED, r->f[ESR_COL_OCCUPATION_CODE]);
+        break;
+    case ESR_OCC_UNKNOWN:
+        record_flag(r, ESR_RULE_OCC_UNKNOWN, r->f[ESR_COL_OCCUPATION_CODE]);
+        break;
     case ESR_OCC_RETIRED: record_flag(r, ESR_RULE_OCC_RETIRED, r->occ_code); break;
     default: break;
     }
@@ -123,9 +128,11 @@ void validate_record(esr_validator *v, esr_record *r)
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
     if (r->occ) {
         const char *sg = r->f[ESR_COL_STAFF_GROUP], *jr = r->f[ESR_COL_JOB_ROLE];
-        if (*sg && !text_key(sg, &v->key) && esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+        if (*sg && !text_key(sg, &v->key) &&
+            esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
             record_flag(r, ESR_RULE_OCC_INCONSISTENT, sg);
-        else if (*jr && !text_key(jr, &v->key) && esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+        else if (*jr && !text_key(jr, &v->key) &&
+                 esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
             record_flag(r, ESR_RULE_OCC_INCONSISTENT, jr);
     }
     if (!*r->f[ESR_COL_AREA_OF_WORK])

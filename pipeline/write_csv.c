@@ -72,8 +72,8 @@ int write_rejects_header(FILE *fp)
 #define PII_MASK "[personal data removed]"
 
 /* Write one reject (see write_csv.h). */
-int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason, const esr_row *row,
-                 const esr_redact *redact)
+int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
+                 const esr_row *row, const esr_redact *redact)
 {
     const esr_schema *schema = redact->schema;
     esr_buf out = {0}, raw = {0};
@@ -99,12 +99,14 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
             csvout_raw(&raw, v, i == 0);
         }
     } else {
-        esr_buf_printf(&raw, "[row withheld: %zu fields where the header has %zu, so personal-data "
-                             "columns cannot be located; see the input at this line]",
+        esr_buf_printf(&raw,
+                       "[row withheld: %zu fields where the header has %zu, so personal-data "
+                       "columns cannot be located; see the input at this line]",
                        row->nfields, schema ? schema->ncols : 0);
     }
-    int bad = csvout_text(&out, source, 1) | csvout_raw(&out, ln, 0) | csvout_text(&out, reason, 0) |
-              csvout_text(&out, esr_buf_str(&raw), 0) | csvout_flush(&out, fp);
+    int bad = csvout_text(&out, source, 1) | csvout_raw(&out, ln, 0) |
+              csvout_text(&out, reason, 0) | csvout_text(&out, esr_buf_str(&raw), 0) |
+              csvout_flush(&out, fp);
     esr_buf_free(&out);
     esr_buf_free(&raw);
     return bad ? -1 : 0;

@@ -25,7 +25,7 @@ int write_rejects_header(FILE *fp);
  * substituted, and a row whose fields cannot be aligned with the header
  * (torn, oversize) is withheld: the line number finds it. */
 typedef struct esr_redact {
-    const esr_schema *schema;  /* which header fields hold personal data */
+    const esr_schema *schema;   /* which header fields hold personal data */
     const char *const *replace; /* per header field: a substitute (pseudonym) or NULL */
 } esr_redact;
 

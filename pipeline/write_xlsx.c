@@ -17,8 +17,8 @@
 
 enum { S_COVER, S_RECORDS, S_PROF, S_BAND, S_AREA, S_TITLES, S_TRAINING, S_DQ, S_LISTS, S_COUNT };
 static const char *const sheet_names[S_COUNT] = {
-    "Cover", "Support workforce", "By profession", "By band", "Area of work",
-    "Job titles", "Training", "Data quality", "Lists",
+    "Cover",      "Support workforce", "By profession", "By band", "Area of work",
+    "Job titles", "Training",          "Data quality",  "Lists",
 };
 
 typedef struct sheet {
@@ -76,7 +76,8 @@ static void widths(book *b, int s, double min)
 {
     for (lxw_col_t c = 0; c < MAX_COLS; c++)
         if (b->s[s].width[c] > 0)
-            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c], NULL);
+            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c],
+                                 NULL);
 }
 
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
@@ -115,7 +116,9 @@ static void write_cover(book *b)
     lxw_row_t r = 0;
     str(b, S_COVER, r, 0, "Support workforce return", b->title);
     r += 2;
-    kv(b, &r, "Organisation code", *meta->org_code ? meta->org_code : "(several: see the per-organisation blocks in summary.csv)");
+    kv(b, &r, "Organisation code",
+       *meta->org_code ? meta->org_code
+                       : "(several: see the per-organisation blocks in summary.csv)");
     kv(b, &r, "Organisation", meta->org_name);
     kv(b, &r, "Region", meta->region);
     kv(b, &r, "Snapshot date", *meta->snapshot ? meta->snapshot : "(not given)");
@@ -140,7 +143,9 @@ static void write_cover(book *b)
     kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->fte);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
         char cap[200];
-        snprintf(cap, sizeof cap, "Support workforce shows the first %llu of %llu in-scope rows; records.csv has them all.",
+        snprintf(cap, sizeof cap,
+                 "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
+                 "them all.",
                  (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
         str(b, S_COVER, r++, 0, cap, b->note);
     }
@@ -160,9 +165,12 @@ static void write_cover(book *b)
     r++;
     str(b, S_COVER, r++, 0, "Reading this return", b->heading);
     static const char *const notes[] = {
-        "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in each cell and once in any total.",
-        "Support workforce lists every in-scope assignment; correct coded columns with the drop-downs and send the file back.",
-        "Data quality lists every finding with its input line; Job titles lists local titles and how each was standardised.",
+        "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in "
+        "each cell and once in any total.",
+        "Support workforce lists every in-scope assignment; correct coded columns with the "
+        "drop-downs and send the file back.",
+        "Data quality lists every finding with its input line; Job titles lists local titles and "
+        "how each was standardised.",
         NULL,
     };
     for (int i = 0; notes[i]; i++)
@@ -178,10 +186,10 @@ static void write_cover(book *b)
  * found in the cells of dim; then Total FTE and Headcount. */
 typedef struct matrix {
     int np, nc;
-    int *prow;       /* profession -> row (1-based), 0 absent */
+    int *prow; /* profession -> row (1-based), 0 absent */
     const char **cols;
-    double *fte;     /* (np + 2) x (nc + 3) */
-    double *head;    /* per row */
+    double *fte;  /* (np + 2) x (nc + 3) */
+    double *head; /* per row */
 } matrix;
 
 static int col_index(matrix *mx, const char *name)
@@ -240,7 +248,8 @@ static int build_matrix(book *b, esr_dim dim, const char *const *order, size_t n
             continue;
         const char *col = dim == ESR_DIM_PROFESSION_ROLE ? c->role : c->key;
         size_t p = 0;
-        int hp = *c->profession && esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p);
+        int hp = *c->profession &&
+                 esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p);
         size_t row = hp ? (size_t)mx->prow[p] : (size_t)mx->np + 1;
         if (*col) {
             int k = col_index(mx, col);
@@ -316,7 +325,10 @@ static void write_by_profession(book *b)
     if (build_matrix(b, ESR_DIM_PROFESSION_ROLE, order, m->nroles, &mx) == 0) {
         write_matrix(b, S_PROF, &mx, "Profession supported", 1);
         lxw_row_t r = (lxw_row_t)mx.np + 3;
-        str(b, S_PROF, r, 0, "FTE by support role; headcount de-duplicated per row, so rows do not add to the total.", b->note);
+        str(b, S_PROF, r, 0,
+            "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
+            "total.",
+            b->note);
         if (mx.np && mx.nc) {
             lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
             for (int k = 1; k <= mx.nc; k++) {
@@ -354,7 +366,8 @@ static void write_by_band(book *b)
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
         write_matrix(b, S_BAND, &mx, "Profession supported", 0);
         str(b, S_BAND, (lxw_row_t)mx.np + 3, 0,
-            "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, trainees at band 3; band 5 and above on a support role is flagged.",
+            "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
+            "trainees at band 3; band 5 and above on a support role is flagged.",
             b->note);
     }
     widths(b, S_BAND, 10);
@@ -452,8 +465,8 @@ static void write_area(book *b)
         size_t no = aggregate_orgs(b->in->agg, &orgs);
         if (no > 2) {
             r++;
-            static const char *const h3[] = {"Completeness by organisation", "FTE", "FTE with area recorded",
-                                             "Completeness", NULL};
+            static const char *const h3[] = {"Completeness by organisation", "FTE",
+                                             "FTE with area recorded", "Completeness", NULL};
             headings_num(b, S_AREA, r++, h3);
             for (size_t o = 1; o < no; o++) {
                 long long a = 0, bl = 0;
@@ -482,9 +495,10 @@ static void write_titles(book *b)
 {
     const esr_title_stat **ts;
     size_t n = aggregate_titles(b->in->agg, &ts);
-    static const char *const h[] = {"Local title", "Standard title", "Profession supported", "Support role",
-                                    "Match", "Confidence", "Mapping rows", "Suggestion (unmapped)",
-                                    "Assignments", "FTE", NULL};
+    static const char *const h[] = {
+        "Local title", "Standard title", "Profession supported",  "Support role", "Match",
+        "Confidence",  "Mapping rows",   "Suggestion (unmapped)", "Assignments",  "FTE",
+        NULL};
     headings(b, S_TITLES, 0, h);
     lxw_row_t r = 1;
     for (size_t i = 0; i < n; i++) {
@@ -519,8 +533,8 @@ static const esr_cell *find_cell(book *b, esr_dim dim, const char *prof, const c
     size_t n = aggregate_cells(b->in->agg, &cells);
     for (size_t i = 0; i < n; i++) {
         const esr_cell *c = cells[i];
-        if (c->dim == dim && !strcmp(c->org, b->in->org) && !strcmp(c->profession, prof) && !*c->role &&
-            !strcmp(c->key, key))
+        if (c->dim == dim && !strcmp(c->org, b->in->org) && !strcmp(c->profession, prof) &&
+            !*c->role && !strcmp(c->key, key))
             return c;
     }
     return NULL;
@@ -541,7 +555,8 @@ static void write_training(book *b)
     r += 2;
     if (!tr) {
         str(b, S_TRAINING, r, 0,
-            "No competence export was joined: run with --training FILE (an ESR competence / learning-record "
+            "No competence export was joined: run with --training FILE (an ESR competence / "
+            "learning-record "
             "export) to fill Care Certificate status, qualification levels and apprenticeships.",
             b->note);
         worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
@@ -549,18 +564,26 @@ static void write_training(book *b)
     }
     const esr_training_stats *ts = training_stats(tr);
     char line[256];
-    snprintf(line, sizeof line, "Joined %s: %llu competence rows, %llu matched, %llu not recognised (listed below for review).",
+    snprintf(line, sizeof line,
+             "Joined %s: %llu competence rows, %llu matched, %llu not recognised (listed below for "
+             "review).",
              training_input_name(tr), (unsigned long long)ts->rows, (unsigned long long)ts->matched,
              (unsigned long long)ts->unmatched);
     str(b, S_TRAINING, r++, 0, line, b->note);
     str(b, S_TRAINING, r++, 0,
-        "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career framework level "
+        "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career "
+        "framework level "
         "is what the post asks for: the two are reported apart, never corrected.",
         b->note);
     r++;
 
-    static const char *const h1[] = {"Care Certificate by profession", "People", "Completed", "In progress",
-                                     "Not recorded", "Completion", NULL};
+    static const char *const h1[] = {"Care Certificate by profession",
+                                     "People",
+                                     "Completed",
+                                     "In progress",
+                                     "Not recorded",
+                                     "Completion",
+                                     NULL};
     headings_num(b, S_TRAINING, r++, h1);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
@@ -580,9 +603,16 @@ static void write_training(book *b)
         num(b, S_TRAINING, r++, 5, done / people, b->pct);
     }
     r++;
-    static const char *const h2[] = {"Highest qualification by profession", "None recorded", "Level 2",
-                                     "Level 3", "Level 4", "Level 5", "Level 6", NULL};
-    static const char *const lv[] = {"none recorded", "Level 2", "Level 3", "Level 4", "Level 5", "Level 6"};
+    static const char *const h2[] = {"Highest qualification by profession",
+                                     "None recorded",
+                                     "Level 2",
+                                     "Level 3",
+                                     "Level 4",
+                                     "Level 5",
+                                     "Level 6",
+                                     NULL};
+    static const char *const lv[] = {"none recorded", "Level 2", "Level 3",
+                                     "Level 4",       "Level 5", "Level 6"};
     headings_num(b, S_TRAINING, r++, h2);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
@@ -591,13 +621,15 @@ static void write_training(book *b)
             any += row[k] = head_of(b, ESR_DIM_QUAL_LEVEL, prof, lv[k]);
         if (!any)
             continue;
-        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", p < m->nprof ? NULL : b->total);
+        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions",
+            p < m->nprof ? NULL : b->total);
         for (int k = 0; k < 6; k++)
             num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->count);
         r++;
     }
     r++;
-    static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE", NULL};
+    static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE",
+                                     NULL};
     headings_num(b, S_TRAINING, r++, h3);
     const esr_cell **cells;
     size_t n = aggregate_cells(b->in->agg, &cells);
@@ -611,7 +643,8 @@ static void write_training(book *b)
         fte(b, S_TRAINING, r++, 2, c->fte_e5, NULL);
     }
     r++;
-    static const char *const h4[] = {"Competence names not recognised (review; never guessed)", "Rows", NULL};
+    static const char *const h4[] = {"Competence names not recognised (review; never guessed)",
+                                     "Rows", NULL};
     headings_num(b, S_TRAINING, r++, h4);
     const char *name;
     uint64_t count;
@@ -629,7 +662,7 @@ static void write_training(book *b)
 typedef struct stream {
     book *b;
     int header_done;
-    int col_of[RC_COUNT];   /* records.csv column -> rcol */
+    int col_of[RC_COUNT]; /* records.csv column -> rcol */
     int rule_col[ESR_RULE_COUNT];
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
@@ -682,7 +715,8 @@ static int on_record(void *ctx, const esr_row *row)
         snprintf(id, sizeof id, "%.*s", (int)strcspn(row->fields[2], ":"), row->fields[2]);
         int rule = rule_parse(id);
         if (rule >= 0)
-            dq_finding(st, row->fields[0], row->fields[1], rule, row->fields[2] + strlen(id) + (row->fields[2][strlen(id)] ? 2 : 0));
+            dq_finding(st, row->fields[0], row->fields[1], rule,
+                       row->fields[2] + strlen(id) + (row->fields[2][strlen(id)] ? 2 : 0));
         return 0;
     }
     if (row->nfields != RC_COUNT)
@@ -718,7 +752,8 @@ static int on_record(void *ctx, const esr_row *row)
             const char *value = st->rule_col[rule] >= 0 ? row->fields[st->rule_col[rule]] : "";
             char with[512];
             if (rule == ESR_RULE_AREA_UNKNOWN && *row->fields[RC_AREA_SUGGESTION]) {
-                snprintf(with, sizeof with, "%s (nearest known: %s)", value, row->fields[RC_AREA_SUGGESTION]);
+                snprintf(with, sizeof with, "%s (nearest known: %s)", value,
+                         row->fields[RC_AREA_SUGGESTION]);
                 value = with;
             }
             dq_finding(st, row->fields[RC_SOURCE_FILE], row->fields[RC_SOURCE_LINE], rule, value);
@@ -757,7 +792,8 @@ static esr_status stream_csv(stream *st, const char *path, esr_err *err)
 static void write_dq_summary(book *b, lxw_row_t *r)
 {
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
-    static const char *const h[] = {"Rule", "Severity", "Field", "What it means", "Rows", "FTE", NULL};
+    static const char *const h[] = {"Rule", "Severity", "Field", "What it means",
+                                    "Rows", "FTE",      NULL};
     static const char *const sev[] = {"error (row rejected)", "warning", "info"};
     headings(b, S_DQ, (*r)++, h);
     for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
@@ -774,7 +810,8 @@ static void write_dq_summary(book *b, lxw_row_t *r)
         (*r)++;
     }
     *r += 1;
-    static const char *const h2[] = {"Rule", "Severity", "Source file", "Line", "Field", "Value", NULL};
+    static const char *const h2[] = {"Rule",  "Severity", "Source file", "Line",
+                                     "Field", "Value",    NULL};
     headings(b, S_DQ, (*r)++, h2);
 }
 
@@ -783,8 +820,8 @@ static void write_dq_summary(book *b, lxw_row_t *r)
 static void write_lists(book *b, lxw_row_t nrows)
 {
     const esr_mappings *m = b->in->m;
-    static const char *const h[] = {"Profession supported", "Support role", "Pay band", "Area of work",
-                                    "Standard title", NULL};
+    static const char *const h[] = {"Profession supported", "Support role",   "Pay band",
+                                    "Area of work",         "Standard title", NULL};
     headings(b, S_LISTS, 0, h);
     size_t len[5] = {m->nprof, m->nroles, m->nbands, m->nareas, 0};
     const esr_title_stat **ts;
@@ -823,7 +860,10 @@ static void write_lists(book *b, lxw_row_t nrows)
     /* drop-downs on the coded columns of Support workforce */
     static const struct {
         int rcol, list;
-    } dd[] = {{RC_PROFESSION, 0}, {RC_SUPPORT_ROLE, 1}, {RC_PAY_BAND, 2}, {RC_AREA_OF_WORK, 3},
+    } dd[] = {{RC_PROFESSION, 0},
+              {RC_SUPPORT_ROLE, 1},
+              {RC_PAY_BAND, 2},
+              {RC_AREA_OF_WORK, 3},
               {RC_STANDARD_TITLE, 4}};
     for (size_t i = 0; i < sizeof dd / sizeof dd[0]; i++) {
         if (!len[dd[i].list])
@@ -853,7 +893,8 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     for (int s = 0; s < S_COUNT; s++)
         if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
             lxw_workbook_free(b.wb);
-            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path, sheet_names[s]);
+            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
+                               sheet_names[s]);
         }
     /* print/PDF: A4 landscape, summary sheets one page wide, long tables' headers
      * repeated (set before any row is written: constant_memory) */
@@ -935,9 +976,11 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     if (st.rec_row > 1) /* before the note below flushes the last row */
         worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
     if (st.rec_dropped)
-        str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.", b.note);
+        str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.",
+            b.note);
     if (st.dq_dropped)
-        str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.", b.note);
+        str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.",
+            b.note);
     worksheet_freeze_panes(b.s[S_RECORDS].ws, 1, 0);
     widths(&b, S_RECORDS, 8);
     worksheet_freeze_panes(b.s[S_DQ].ws, 1, 0);

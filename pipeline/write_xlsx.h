@@ -27,11 +27,11 @@ typedef struct esr_input_meta {
 typedef struct esr_return_meta {
     const char *tool_version;
     const char *template_version;
-    const char *org_code;      /* "" when the return covers several */
+    const char *org_code; /* "" when the return covers several */
     const char *org_name;
     const char *region;
-    const char *snapshot;      /* YYYY-MM-DD or "" */
-    time_t created;            /* document time */
+    const char *snapshot; /* YYYY-MM-DD or "" */
+    time_t created;       /* document time */
     const char *mapping_version;
     const char *mapping_sha256;
     const char *classify_mode;
@@ -45,11 +45,11 @@ typedef struct esr_return_meta {
 typedef struct esr_xlsx_in {
     const esr_return_meta *meta;
     esr_aggregate *agg;
-    const char *org;            /* "" = every organisation */
+    const char *org; /* "" = every organisation */
     const esr_mappings *m;
-    const char *records_csv;    /* path of the complete records.csv */
-    const char *rejects_csv;    /* path of the complete rejects.csv */
-    uint64_t max_sheet_rows;    /* row cap for the long sheets; 0 = none */
+    const char *records_csv;      /* path of the complete records.csv */
+    const char *rejects_csv;      /* path of the complete rejects.csv */
+    uint64_t max_sheet_rows;      /* row cap for the long sheets; 0 = none */
     const esr_training *training; /* joined competence export, or NULL */
 } esr_xlsx_in;
 

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static esr_titler *t;
     if (!m) {
         esr_err e = {0};
-        if (mappings_open(ESR_MAPPINGS_DIR, &m, &e) || !(t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT))) {
+        if (mappings_open(ESR_MAPPINGS_DIR, &m, &e) ||
+            !(t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT))) {
             fprintf(stderr, "%s\n", e.msg);
             abort();
         }

@@ -118,7 +118,8 @@ Test(aggregate, person_with_two_assignments_counts_once)
     add(&b, "emp-1");
     add(&c, "emp-2");
     /* same profession x role cell: 3 assignments, 2 people */
-    const esr_cell *pr = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "Assistant", "");
+    const esr_cell *pr =
+        must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "Assistant", "");
     cr_assert_eq(pr->rows, 3);
     cr_assert_eq(pr->headcount, 2);
     cr_assert_eq(pr->fte_e5, 200000);
@@ -195,7 +196,8 @@ Test(aggregate, cells_sorted)
     cr_assert_str_eq(cells[0]->profession, "");
     cr_assert_str_eq(cells[0]->role, "");
     for (size_t i = 1; i < n; i++)
-        cr_assert_lt(cmp_cells(cells[i - 1], cells[i]), 0, "cells %zu and %zu out of order", i - 1, i);
+        cr_assert_lt(cmp_cells(cells[i - 1], cells[i]), 0, "cells %zu and %zu out of order", i - 1,
+                     i);
 
     /* adding after a sort keeps the result sorted and the cells findable */
     esr_record late = rec("RAB", "S9E", "Band 2", "Stroke", 100000);
@@ -311,7 +313,8 @@ Test(aggregate, many_people_headcount)
     cr_assert_eq(tot->rows, 20000);
     cr_assert_eq(tot->headcount, 5000);
     cr_assert_eq(tot->fte_e5, 20000);
-    const esr_cell *ap = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "Assistant practitioner", "");
+    const esr_cell *ap =
+        must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "", "Assistant practitioner", "");
     cr_assert_eq(ap->headcount, 2500, "even i: person ids 0,2,4... mod 5000");
 }
 

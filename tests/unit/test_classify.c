@@ -124,7 +124,9 @@ Test(classify, blank_code_out_of_scope)
 
 Test(classify, malformed_and_unknown_codes)
 {
-    static const char *const malformed[] = {"S9", "S9EE", "S-E", "S 9", "\xc3\xa9" "E"};
+    static const char *const malformed[] = {"S9", "S9EE", "S-E", "S 9",
+                                            "\xc3\xa9"
+                                            "E"};
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
         esr_record r = classified(malformed[i], "", 100000);
         cr_assert_eq(r.occ_state, ESR_OCC_MALFORMED, "\"%s\"", malformed[i]);

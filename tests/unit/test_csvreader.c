@@ -15,7 +15,7 @@ typedef struct crow {
     char *fields[MAXF];
     size_t lens[MAXF];
     uint64_t line, end_line;
-    char *raw;       /* NULL when the reader could not tell */
+    char *raw; /* NULL when the reader could not tell */
     size_t raw_len;
     int raw_truncated;
     esr_row_fault fault;
@@ -93,7 +93,8 @@ static void assert_fields(const crow *c, size_t n, const char *const *want)
     cr_assert_eq(c->nfields, n, "line %llu: %zu fields, want %zu", (unsigned long long)c->line,
                  c->nfields, n);
     for (size_t i = 0; i < n; i++)
-        cr_assert_str_eq(c->fields[i], want[i], "line %llu field %zu", (unsigned long long)c->line, i);
+        cr_assert_str_eq(c->fields[i], want[i], "line %llu field %zu", (unsigned long long)c->line,
+                         i);
 }
 
 #define FIELDS(c, ...)                                                                             \
@@ -261,15 +262,14 @@ Test(csvreader, tab_delimiter)
     rows_free(&rs);
 }
 
-static const char chunk_input[] =
-    "h1,h2,h3\r\n"
-    "1,\"multi\r\nline \"\"quoted\"\"\",x\r\n"
-    "\r\n"
-    "2,caf\xc3\xa9,\xe2\x80\x93\r\n"
-    "3,\"a,b\",\"\"\n"
-    "\n"
-    "4,\"\n\n\",end\n"
-    "5,last,row";
+static const char chunk_input[] = "h1,h2,h3\r\n"
+                                  "1,\"multi\r\nline \"\"quoted\"\"\",x\r\n"
+                                  "\r\n"
+                                  "2,caf\xc3\xa9,\xe2\x80\x93\r\n"
+                                  "3,\"a,b\",\"\"\n"
+                                  "\n"
+                                  "4,\"\n\n\",end\n"
+                                  "5,last,row";
 
 Test(csvreader, one_byte_pieces_give_identical_rows)
 {

@@ -206,8 +206,9 @@ Test(mappings, duplicate_occupation_code_names_line)
     size_t n = strlen(t);
     cr_assert_eq(t[n - 1], '\n');
     size_t dup_line = count_lines(t) + 1;
-    const char *row = "S9E,Assistant in Physiotherapy,S,Assistant,Physiotherapy,valid,Support to ST&T "
-                      "staff,Support to AHPs,Physiotherapy,yes,Assistant\n";
+    const char *row =
+        "S9E,Assistant in Physiotherapy,S,Assistant,Physiotherapy,valid,Support to ST&T "
+        "staff,Support to AHPs,Physiotherapy,yes,Assistant\n";
     t = realloc(t, n + strlen(row) + 1);
     strcat(t, row);
     th_write(p, t, strlen(t));

@@ -50,15 +50,27 @@ static void rowfree(hrow *h)
 
 Test(schema, aliases_in_shuffled_order)
 {
-    static const char *const names[] = {
-        "Contracted WTE", "  Occ Code ", "Organisation Code", "AREA OF WORK", "Job Title",
-        "assignment_no",  "Emp No",      "Grade",             "Staff Group",  "Primary Assignment",
-        "Hire Date",      "Job Role",    "Assignment Category", "Assignment Status", "Org Name"};
+    static const char *const names[] = {"Contracted WTE",
+                                        "  Occ Code ",
+                                        "Organisation Code",
+                                        "AREA OF WORK",
+                                        "Job Title",
+                                        "assignment_no",
+                                        "Emp No",
+                                        "Grade",
+                                        "Staff Group",
+                                        "Primary Assignment",
+                                        "Hire Date",
+                                        "Job Role",
+                                        "Assignment Category",
+                                        "Assignment Status",
+                                        "Org Name"};
     hrow h;
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
     cr_assert_eq(s->ncols, N(names));
     cr_assert_eq(s->pos[ESR_COL_FTE], 0);
     cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], 1);
@@ -84,14 +96,15 @@ Test(schema, aliases_in_shuffled_order)
 
 Test(schema, pii_unknown_and_duplicate_columns)
 {
-    static const char *const names[] = {"Full Name", "FTE",     "Favourite Colour", "NI Number",
-                                        "Position Title", "Date of Birth", "WTE", "",
-                                        "Surname"};
+    static const char *const names[] = {
+        "Full Name", "FTE", "Favourite Colour", "NI Number", "Position Title", "Date of Birth",
+        "WTE",       "",    "Surname"};
     hrow h;
     mkrow(&h, names, N(names), 3);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
     cr_assert_eq(s->kind[0], 2, "Full Name is PII");
     cr_assert_eq(s->kind[1], 1);
     cr_assert_eq(s->kind[2], 0, "unknown column");
@@ -145,20 +158,26 @@ Test(schema, missing_code_and_title)
     /* either one alone is enough */
     static const char *const only_title[] = {"FTE", "Job Title"};
     mkrow(&h, only_title, N(only_title), 1);
-    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
     schema_free(s);
     rowfree(&h);
 }
 
 Test(schema, fill_points_at_trimmed_fields)
 {
-    static const char *const names[] = {"Occupation Code", "Contracted FTE", "Surname", "Area of Work"};
+    static const char *const names[] = {"Occupation Code", "Contracted FTE", "Surname",
+                                        "Area of Work"};
     hrow h;
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s", err.msg);
-    static const char *const data[] = {" S9E ", "\xc2\xa0" "0.5", "Smith"};
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
+    static const char *const data[] = {" S9E ",
+                                       "\xc2\xa0"
+                                       "0.5",
+                                       "Smith"};
     hrow d;
     mkrow(&d, data, N(data), 2); /* a short row: area_of_work absent */
     esr_record r;
@@ -179,12 +198,14 @@ Test(schema, fill_points_at_trimmed_fields)
 /* A competence export binds employee number and the training columns. */
 Test(schema, training_export_binds_training_columns)
 {
-    static const char *const names[] = {"Employee No", "Competence Name", "Status", "Date Achieved", "Full Name"};
+    static const char *const names[] = {"Employee No", "Competence Name", "Status", "Date Achieved",
+                                        "Full Name"};
     hrow h;
     mkrow(&h, names, N(names), 1);
     esr_schema *s = NULL;
     esr_err err = {0};
-    cr_assert_eq(schema_bind(m, &h.row, "t.csv", ESR_SCHEMA_TRAINING, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(schema_bind(m, &h.row, "t.csv", ESR_SCHEMA_TRAINING, &s, &err), ESR_OK, "%s",
+                 err.msg);
     cr_assert_eq(s->pos[ESR_COL_EMPLOYEE_NUMBER], 0);
     cr_assert_eq(s->pos[ESR_COL_COMPETENCE_NAME], 1);
     cr_assert_eq(s->pos[ESR_COL_COMPETENCE_STATUS], 2);

@@ -163,7 +163,8 @@ Test(source, windows_1252_becomes_utf8)
 {
     /* 0x96 en dash, 0xE9 e-acute, 0x80 euro, 0xA0 NBSP */
     const char in[] = "title,area\nPhysio \x96 Band 3,Caf\xe9\n\x80 5,\xa0x\n";
-    const char *want = "title,area\nPhysio \xe2\x80\x93 Band 3,Caf\xc3\xa9\n\xe2\x82\xac 5,\xc2\xa0x\n";
+    const char *want =
+        "title,area\nPhysio \xe2\x80\x93 Band 3,Caf\xc3\xa9\n\xe2\x82\xac 5,\xc2\xa0x\n";
     const char *p = put_file("cp1252.csv", in, strlen(in));
     readout r = read_all(p, NULL, 4096);
     cr_assert_eq(failed(&r), ESR_OK, "%s", r.err.msg);
@@ -267,7 +268,7 @@ Test(source, tab_delimiter_sniffed)
 
 static char *lorem(size_t n)
 {
-    static const char *const words[] = {"Physiotherapy", "Assistant", "Band 3", "1.00000",
+    static const char *const words[] = {"Physiotherapy", "Assistant",    "Band 3",   "1.00000",
                                         "caf\xc3\xa9",   "\xe2\x80\x93", "Theatres", "\n"};
     char *s = malloc(n + 32);
     size_t len = 0;
@@ -461,11 +462,8 @@ Test(source, tiny_buffer_gives_identical_output)
         size_t n;
         int gz;
     } cases[] = {
-        {"u8.csv", utf8, strlen(utf8), 0},
-        {"cp.csv", cp, strlen(cp), 0},
-        {"u16.txt", u16, n16, 0},
-        {"u8.gz", utf8, strlen(utf8), 1},
-        {"cp.gz", cp, strlen(cp), 1},
+        {"u8.csv", utf8, strlen(utf8), 0}, {"cp.csv", cp, strlen(cp), 0}, {"u16.txt", u16, n16, 0},
+        {"u8.gz", utf8, strlen(utf8), 1},  {"cp.gz", cp, strlen(cp), 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *p = cases[i].gz ? put_gz(cases[i].name, cases[i].data, cases[i].n)
@@ -474,9 +472,11 @@ Test(source, tiny_buffer_gives_identical_output)
         cr_assert_eq(failed(&big), ESR_OK, "%s: %s", cases[i].name, big.err.msg);
         for (size_t cap = 8; cap <= 11; cap++) {
             readout small = read_all(p, NULL, cap);
-            cr_assert_eq(failed(&small), ESR_OK, "%s cap %zu: %s", cases[i].name, cap, small.err.msg);
+            cr_assert_eq(failed(&small), ESR_OK, "%s cap %zu: %s", cases[i].name, cap,
+                         small.err.msg);
             cr_assert_eq(small.len, big.len, "%s cap %zu", cases[i].name, cap);
-            cr_assert_eq(memcmp(small.data, big.data, big.len), 0, "%s cap %zu", cases[i].name, cap);
+            cr_assert_eq(memcmp(small.data, big.data, big.len), 0, "%s cap %zu", cases[i].name,
+                         cap);
             readout_free(&small);
         }
         readout_free(&big);
@@ -537,7 +537,8 @@ Test(source, sha256_known_vector)
     const char *p = put_file("abc.csv", "abc", 3);
     readout r = read_all(p, NULL, 4096);
     cr_assert_eq(failed(&r), ESR_OK, "%s", r.err.msg);
-    cr_assert_str_eq(r.info.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    cr_assert_str_eq(r.info.sha256,
+                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     readout_free(&r);
 }
 

@@ -30,7 +30,8 @@ Test(table, loads_rows_with_lines)
     char path[PATH_MAX];
     esr_table *t = NULL;
     esr_err err = {0};
-    const char *text = "\xef\xbb\xbf" "code, name ,note\n"
+    const char *text = "\xef\xbb\xbf"
+                       "code, name ,note\n"
                        "A1, First ,\"multi\nline\"\n"
                        "\n"
                        "B2,Second\n"

@@ -29,11 +29,19 @@ Test(text, trim_ascii_whitespace)
 Test(text, trim_nbsp)
 {
     char b[64];
-    cr_assert_str_eq(trimmed("\xc2\xa0" "Band 3" "\xc2\xa0", b, sizeof b), "Band 3");
+    cr_assert_str_eq(trimmed("\xc2\xa0"
+                             "Band 3"
+                             "\xc2\xa0",
+                             b, sizeof b),
+                     "Band 3");
     cr_assert_str_eq(trimmed(" \xc2\xa0 x \xc2\xa0 ", b, sizeof b), "x");
     cr_assert_str_eq(trimmed("\xc2\xa0\xc2\xa0", b, sizeof b), "");
     /* an inner NBSP stays */
-    cr_assert_str_eq(trimmed("a\xc2\xa0" "b", b, sizeof b), "a\xc2\xa0" "b");
+    cr_assert_str_eq(trimmed("a\xc2\xa0"
+                             "b",
+                             b, sizeof b),
+                     "a\xc2\xa0"
+                     "b");
     /* other UTF-8 is not whitespace */
     cr_assert_str_eq(trimmed("\xc3\xa9 ", b, sizeof b), "\xc3\xa9");
 }
@@ -52,11 +60,12 @@ Test(text, blank)
     cr_assert_not(text_blank(" x "));
     cr_assert_not(text_blank("\xc2"));
     /* blank exactly when trimming leaves nothing */
-    static const char *const cases[] = {"\xc2\xa0", " \xc2\xa0\t", "\v\f", "\xc2\xa0x", "x\xc2\xa0",
-                                        "\xc3\xa0"};
+    static const char *const cases[] = {"\xc2\xa0",  " \xc2\xa0\t", "\v\f",
+                                        "\xc2\xa0x", "x\xc2\xa0",   "\xc3\xa0"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char b[64];
-        cr_assert_eq(!!text_blank(cases[i]), *trimmed(cases[i], b, sizeof b) == '\0', "case %zu", i);
+        cr_assert_eq(!!text_blank(cases[i]), *trimmed(cases[i], b, sizeof b) == '\0', "case %zu",
+                     i);
     }
 }
 
@@ -123,7 +132,7 @@ Test(text, parse_e5_rounds_half_up_at_sixth_place)
     cr_assert_eq(e5("0.1234549999"), 12345); /* only the 6th place decides */
     cr_assert_eq(e5("0.533333333"), 53333);
     cr_assert_eq(e5("0.666666666"), 66667);
-    cr_assert_eq(e5("0.999995"), 100000);  /* carries into the units */
+    cr_assert_eq(e5("0.999995"), 100000); /* carries into the units */
     cr_assert_eq(e5("1.999999"), 200000);
     /* negatives round away from zero, symmetrically */
     cr_assert_eq(e5("-0.123455"), -12346);
@@ -170,8 +179,8 @@ Test(text, format_e5)
 
 Test(text, parse_format_round_trip)
 {
-    static const char *const vals[] = {"0.00000", "0.53333", "1.00000", "-0.20000", "12.34567",
-                                       "-7.00001"};
+    static const char *const vals[] = {"0.00000",  "0.53333",  "1.00000",
+                                       "-0.20000", "12.34567", "-7.00001"};
     char b[32];
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         cr_assert_str_eq(fmt(e5(vals[i]), b), vals[i]);

@@ -88,7 +88,8 @@ Test(validate, fte_not_a_number)
         esr_record r = rec("R0A", "", "S9E", bad[i]);
         cr_assert_neq(validate_fields(val, &r), 0, "\"%s\"", bad[i]);
         cr_assert_eq(r.scope, ESR_SCOPE_REJECTED);
-        cr_assert_eq(r.reason_rule, ESR_RULE_FTE_NOT_NUMBER, "\"%s\": rule %d", bad[i], r.reason_rule);
+        cr_assert_eq(r.reason_rule, ESR_RULE_FTE_NOT_NUMBER, "\"%s\": rule %d", bad[i],
+                     r.reason_rule);
         cr_assert_str_eq(r.reason_detail, bad[i]);
     }
 }

@@ -69,7 +69,8 @@ static inline void th_write(const char *path, const void *data, size_t n)
 }
 
 /* Write a C string to dir/name; the full path goes to out. */
-static inline void th_write_in(const char *dir, const char *name, const char *text, char out[PATH_MAX])
+static inline void th_write_in(const char *dir, const char *name, const char *text,
+                               char out[PATH_MAX])
 {
     th_join(out, dir, name);
     th_write(out, text, strlen(text));
