@@ -8,6 +8,7 @@
 #include <xlsxwriter.h>
 
 #include "text.h"
+#include "xlsx_style.h"
 
 #define MAX_WIDTH 60.0
 #define MAX_COLS 32
@@ -26,8 +27,7 @@ typedef struct sheet {
 typedef struct book {
     lxw_workbook *wb;
     sheet s[S_COUNT];
-    lxw_format *bold, *heading, *title, *fte, *count, *pct, *note, *total, *total_fte, *total_count,
-        *total_pct;
+    esr_xlsx_style st;
     const esr_region *reg;
     lxw_error error;
 } book;
@@ -52,8 +52,8 @@ static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_for
     lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
     if (e && !b->error)
         b->error = e;
-    if (f != b->note)
-        track(&b->s[s], c, v, f == b->heading ? 1 : 0);
+    if (f != b->st.note)
+        track(&b->s[s], c, v, f == b->st.heading ? 1 : 0);
 }
 
 /* Write a number cell. */
@@ -63,7 +63,7 @@ static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *
     if (e && !b->error)
         b->error = e;
     char t[48];
-    int pct = f == b->pct || f == b->total_pct;
+    int pct = f == b->st.pct || f == b->st.total_pct;
     snprintf(t, sizeof t, pct ? "%.1f%%" : "%.2f", pct ? v * 100 : v);
     track(&b->s[s], c, t, 1);
 }
@@ -71,7 +71,7 @@ static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *
 /* Write an FTE (units of 0.00001) as a number. */
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
-    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->fte);
+    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->st.fte);
 }
 
 /* Set the tracked column widths of a sheet (at least min). */
@@ -87,7 +87,7 @@ static void widths(book *b, int s, double min)
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
     for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], b->heading);
+        str(b, s, r, c, names[c], b->st.heading);
 }
 
 /* ---- ordering: professions and roles in mapping order ---------------- */
@@ -151,7 +151,7 @@ static size_t pr_rows(const esr_mappings *m, const esr_sumrow *rows, size_t n,
 /* A Cover line: bold label, text value. */
 static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
 {
-    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 0, k, b->st.bold);
     str(b, S_COVER, *r, 1, v, NULL);
     (*r)++;
 }
@@ -159,7 +159,7 @@ static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
 /* A Cover line: bold label, number value. */
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
-    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 0, k, b->st.bold);
     num(b, S_COVER, *r, 1, v, f);
     (*r)++;
 }
@@ -170,29 +170,29 @@ static void write_cover(book *b)
     const esr_region *g = b->reg;
     lxw_row_t r = 0;
     char text[256];
-    str(b, S_COVER, r, 0, "Regional support workforce return", b->title);
+    str(b, S_COVER, r, 0, "Regional support workforce return", b->st.title);
     r += 2;
     kv(b, &r, "Region", g->region);
     snprintf(text, sizeof text, "%s%s", *g->snapshot ? g->snapshot : "(not given)",
              g->mixed_snapshots ? " (latest; the returns have different dates: see below)" : "");
     kv(b, &r, "Snapshot date", text);
     kv(b, &r, "Template version", g->template_version);
-    kn(b, &r, "Returns included", (double)g->norgs, b->count);
-    kn(b, &r, "Expected organisations", (double)(g->norgs + g->nmissing), b->count);
-    kn(b, &r, "Missing returns", (double)g->nmissing, b->count);
+    kn(b, &r, "Returns included", (double)g->norgs, b->st.count);
+    kn(b, &r, "Expected organisations", (double)(g->norgs + g->nmissing), b->st.count);
+    kn(b, &r, "Missing returns", (double)g->nmissing, b->st.count);
     kv(b, &r, "Mapping version (consolidation)", g->m->version);
     kv(b, &r, "Mapping checksum (SHA-256)", g->m->sha256);
     kv(b, &r, "Written by", g->tool_version);
     r++;
-    str(b, S_COVER, r++, 0, "Rows (summed over the included returns)", b->heading);
-    kn(b, &r, "Rows read", (double)g->rows_read, b->count);
-    kn(b, &r, "In scope", (double)g->in_scope, b->count);
-    kn(b, &r, "Out of scope", (double)g->out_of_scope, b->count);
-    kn(b, &r, "Rejected", (double)g->rejected, b->count);
-    kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->fte);
+    str(b, S_COVER, r++, 0, "Rows (summed over the included returns)", b->st.heading);
+    kn(b, &r, "Rows read", (double)g->rows_read, b->st.count);
+    kn(b, &r, "In scope", (double)g->in_scope, b->st.count);
+    kn(b, &r, "Out of scope", (double)g->out_of_scope, b->st.count);
+    kn(b, &r, "Rejected", (double)g->rejected, b->st.count);
+    kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->st.fte);
     r++;
-    str(b, S_COVER, r++, 0, "How headcount was combined", b->heading);
-    str(b, S_COVER, r++, 0, ESR_REGION_HEADCOUNT_NOTE, b->note);
+    str(b, S_COVER, r++, 0, "How headcount was combined", b->st.heading);
+    str(b, S_COVER, r++, 0, ESR_REGION_HEADCOUNT_NOTE, b->st.note);
     r++;
     static const char *const ih[] = {"ODS code",
                                      "Organisation",
@@ -206,7 +206,7 @@ static void write_cover(book *b)
                                      "Input SHA-256",
                                      "summary.csv SHA-256",
                                      NULL};
-    str(b, S_COVER, r++, 0, "Returns included", b->heading);
+    str(b, S_COVER, r++, 0, "Returns included", b->st.heading);
     headings(b, S_COVER, r++, ih);
     for (size_t i = 0; i < g->norgs; i++) {
         const esr_region_org *o = &g->orgs[i];
@@ -221,7 +221,7 @@ static void write_cover(book *b)
         str(b, S_COVER, r, 10, t->summary_sha256, NULL);
         for (size_t k = 0; k < t->ninputs; k++, r++) {
             str(b, S_COVER, r, 7, t->inputs[k].name, NULL);
-            num(b, S_COVER, r, 8, (double)t->inputs[k].bytes, b->count);
+            num(b, S_COVER, r, 8, (double)t->inputs[k].bytes, b->st.count);
             str(b, S_COVER, r, 9, t->inputs[k].sha256, NULL);
         }
         if (!t->ninputs)
@@ -231,7 +231,7 @@ static void write_cover(book *b)
         r++;
         static const char *const sh[] = {"ODS code", "Snapshot date", "Return directory", "Reason",
                                          NULL};
-        str(b, S_COVER, r++, 0, "Returns not included", b->heading);
+        str(b, S_COVER, r++, 0, "Returns not included", b->st.heading);
         headings(b, S_COVER, r++, sh);
         for (size_t i = 0; i < g->nskipped; i++, r++) {
             str(b, S_COVER, r, 0, g->skipped[i].org, NULL);
@@ -241,7 +241,7 @@ static void write_cover(book *b)
         }
     }
     r++;
-    str(b, S_COVER, r++, 0, "Reading this return", b->heading);
+    str(b, S_COVER, r++, 0, "Reading this return", b->st.heading);
     static const char *const notes[] = {
         "By organisation: FTE and headcount per organisation, profession supported and support "
         "role, with totals.",
@@ -254,7 +254,7 @@ static void write_cover(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        str(b, S_COVER, r++, 0, notes[i], b->note);
+        str(b, S_COVER, r++, 0, notes[i], b->st.note);
     widths(b, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
     worksheet_activate(b->s[S_COVER].ws);
@@ -281,10 +281,11 @@ static void write_by_org(book *b)
             str(b, S_ORG, r, 0, t->org, NULL);
             str(b, S_ORG, r, 1, g->orgs[i].name, NULL);
             str(b, S_ORG, r, 2, *s->profession ? s->profession : "All professions",
-                total ? b->bold : NULL);
-            str(b, S_ORG, r, 3, *s->role ? s->role : "All support roles", total ? b->bold : NULL);
+                total ? b->st.bold : NULL);
+            str(b, S_ORG, r, 3, *s->role ? s->role : "All support roles",
+                total ? b->st.bold : NULL);
             fte(b, S_ORG, r, 4, s->fte_e5, NULL);
-            num(b, S_ORG, r, 5, (double)s->headcount, b->count);
+            num(b, S_ORG, r, 5, (double)s->headcount, b->st.count);
         }
         free(rows);
     }
@@ -296,7 +297,7 @@ static void write_by_org(book *b)
         "organisation's "
         "total. Headcount is de-duplicated within each organisation, so role rows need not add up "
         "to a total; FTE does.",
-        b->note);
+        b->st.note);
     widths(b, S_ORG, 10);
 }
 
@@ -308,12 +309,12 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                                   int headcount, const esr_sumrow **rows, size_t n,
                                   const char **roles, size_t nroles, double *vals)
 {
-    str(b, S_PROF, r, 0, corner, b->heading);
+    str(b, S_PROF, r, 0, corner, b->st.heading);
     for (size_t k = 0; k < nroles; k++)
-        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->heading);
-    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->heading);
+        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->st.heading);
+    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->st.heading);
     if (!headcount)
-        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->heading);
+        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->st.heading);
     r++;
     /* rows arrive profession by profession, each with its total last */
     for (size_t i = 0; i < n;) {
@@ -334,14 +335,15 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                 if (!strcmp(roles[k], s->role))
                     vals[k] = v;
         }
-        lxw_format *f =
-            total ? (headcount ? b->total_count : b->total_fte) : (headcount ? b->count : b->fte);
-        str(b, S_PROF, r, 0, total ? "Total" : prof, total ? b->total : NULL);
+        lxw_format *f = total ? (headcount ? b->st.total_count : b->st.total_fte)
+                              : (headcount ? b->st.count : b->st.fte);
+        str(b, S_PROF, r, 0, total ? "Total" : prof, total ? b->st.total : NULL);
         for (size_t k = 0; k < nroles; k++)
             num(b, S_PROF, r, (lxw_col_t)(k + 1), vals[k], f);
         num(b, S_PROF, r, (lxw_col_t)(nroles + 1), all, f);
         if (!headcount)
-            num(b, S_PROF, r, (lxw_col_t)(nroles + 2), head, total ? b->total_count : b->count);
+            num(b, S_PROF, r, (lxw_col_t)(nroles + 2), head,
+                total ? b->st.total_count : b->st.count);
         i = j;
         r++;
     }
@@ -390,7 +392,7 @@ static void write_by_prof(book *b)
     r = write_prof_block(b, r, "Headcount, summed across organisations", "Total headcount", 1, rows,
                          n, roles, nroles, vals);
     r++;
-    str(b, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE, b->note);
+    str(b, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE, b->st.note);
     widths(b, S_PROF, 12);
     free(rows);
     free(roles);
@@ -466,8 +468,8 @@ static void top_rules(book *b, lxw_row_t r, lxw_col_t c, const esr_ret_rule *rul
 static void dq_cells(book *b, lxw_row_t r, uint64_t read, uint64_t rejected, long long all,
                      long long area, uint64_t records, uint64_t unmapped, int total)
 {
-    lxw_format *c = total ? b->total_count : b->count, *p = total ? b->total_pct : b->pct,
-               *f = total ? b->total_fte : b->fte;
+    lxw_format *c = total ? b->st.total_count : b->st.count,
+               *p = total ? b->st.total_pct : b->st.pct, *f = total ? b->st.total_fte : b->st.fte;
     num(b, S_DQ, r, 4, (double)read, c);
     num(b, S_DQ, r, 5, (double)rejected, c);
     if (read)
@@ -523,7 +525,7 @@ static void write_dq(book *b)
     uint64_t records = 0, unmapped = 0;
     for (size_t i = 0; i < g->norgs; i++, r++) {
         const esr_trust_return *t = v[i].o->ret;
-        num(b, S_DQ, r, 0, (double)(i + 1), b->count);
+        num(b, S_DQ, r, 0, (double)(i + 1), b->st.count);
         str(b, S_DQ, r, 1, t->org, NULL);
         str(b, S_DQ, r, 2, v[i].o->name, NULL);
         str(b, S_DQ, r, 3, t->snapshot, NULL);
@@ -535,11 +537,11 @@ static void write_dq(book *b)
     }
     long long all, area;
     area_fte(g->totals, g->ntotals, &all, &area);
-    str(b, S_DQ, r, 0, "Region", b->total);
-    str(b, S_DQ, r, 2, g->region, b->total);
-    str(b, S_DQ, r, 3, g->snapshot, b->total);
+    str(b, S_DQ, r, 0, "Region", b->st.total);
+    str(b, S_DQ, r, 2, g->region, b->st.total);
+    str(b, S_DQ, r, 3, g->snapshot, b->st.total);
     dq_cells(b, r, g->rows_read, g->rejected, all, area, records, unmapped, 1);
-    top_rules(b, r, 13, g->rules, g->nrules, b->total);
+    top_rules(b, r, 13, g->rules, g->nrules, b->st.total);
     worksheet_freeze_panes(b->s[S_DQ].ws, 1, 3);
     worksheet_autofilter(b->s[S_DQ].ws, 0, 0, r > 1 ? r - 1 : 1, 15);
     r += 2;
@@ -553,7 +555,7 @@ static void write_dq(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        str(b, S_DQ, r++, 0, notes[i], b->note);
+        str(b, S_DQ, r++, 0, notes[i], b->st.note);
     widths(b, S_DQ, 8);
     free(v);
 }
@@ -586,7 +588,7 @@ static void write_missing(book *b)
         snprintf(note, sizeof note,
                  "Every organisation of %s listed in mappings/organisations.csv sent a return.",
                  g->region);
-    str(b, S_MISSING, r, 0, note, b->note);
+    str(b, S_MISSING, r, 0, note, b->st.note);
     widths(b, S_MISSING, 10);
 }
 
@@ -605,41 +607,7 @@ esr_status region_xlsx_write(const char *path, const esr_region *reg, esr_err *e
             return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
                                sheet_names[s]);
         }
-    b.bold = workbook_add_format(b.wb);
-    format_set_bold(b.bold);
-    b.heading = workbook_add_format(b.wb);
-    format_set_bold(b.heading);
-    format_set_bg_color(b.heading, 0xDCE6F1);
-    format_set_bottom(b.heading, LXW_BORDER_THIN);
-    format_set_text_wrap(b.heading);
-    format_set_align(b.heading, LXW_ALIGN_VERTICAL_TOP);
-    b.title = workbook_add_format(b.wb);
-    format_set_bold(b.title);
-    format_set_font_size(b.title, 14);
-    b.fte = workbook_add_format(b.wb);
-    format_set_num_format(b.fte, "#,##0.00");
-    b.count = workbook_add_format(b.wb);
-    format_set_num_format(b.count, "#,##0");
-    b.pct = workbook_add_format(b.wb);
-    format_set_num_format(b.pct, "0.0%");
-    b.note = workbook_add_format(b.wb);
-    format_set_italic(b.note);
-    format_set_font_color(b.note, 0x595959);
-    b.total = workbook_add_format(b.wb);
-    format_set_bold(b.total);
-    format_set_top(b.total, LXW_BORDER_THIN);
-    b.total_fte = workbook_add_format(b.wb);
-    format_set_bold(b.total_fte);
-    format_set_top(b.total_fte, LXW_BORDER_THIN);
-    format_set_num_format(b.total_fte, "#,##0.00");
-    b.total_count = workbook_add_format(b.wb);
-    format_set_bold(b.total_count);
-    format_set_top(b.total_count, LXW_BORDER_THIN);
-    format_set_num_format(b.total_count, "#,##0");
-    b.total_pct = workbook_add_format(b.wb);
-    format_set_bold(b.total_pct);
-    format_set_top(b.total_pct, LXW_BORDER_THIN);
-    format_set_num_format(b.total_pct, "0.0%");
+    xlsx_style_add(b.wb, &b.st);
 
     write_cover(&b);
     write_by_org(&b);

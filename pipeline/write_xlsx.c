@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "csvreader.h"
 #include "text.h"
+#include "xlsx_style.h"
 
 #define MAX_WIDTH 60.0
 #define MAX_COLS 64
@@ -29,7 +30,7 @@ typedef struct sheet {
 typedef struct book {
     lxw_workbook *wb;
     sheet s[S_COUNT];
-    lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note, *total, *total_fte;
+    esr_xlsx_style st;
     const esr_xlsx_in *in;
     lxw_error error;
 } book;
@@ -53,8 +54,8 @@ static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_for
     lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
     if (e && !b->error)
         b->error = e;
-    if (f != b->note) /* notes run on over the empty cells to their right */
-        track(&b->s[s], c, v, f == b->heading || f == b->heading_num ? 1 : 0);
+    if (f != b->st.note) /* notes run on over the empty cells to their right */
+        track(&b->s[s], c, v, f == b->st.heading || f == b->st.heading_num ? 1 : 0);
 }
 
 static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
@@ -63,13 +64,13 @@ static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *
     if (e && !b->error)
         b->error = e;
     char t[48];
-    snprintf(t, sizeof t, f == b->pct ? "%.1f%%" : "%.2f", f == b->pct ? v * 100 : v);
+    snprintf(t, sizeof t, f == b->st.pct ? "%.1f%%" : "%.2f", f == b->st.pct ? v * 100 : v);
     track(&b->s[s], c, t, 1);
 }
 
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
-    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->fte);
+    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->st.fte);
 }
 
 static void widths(book *b, int s, double min)
@@ -83,28 +84,28 @@ static void widths(book *b, int s, double min)
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
     for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], b->heading);
+        str(b, s, r, c, names[c], b->st.heading);
 }
 
 /* A label column, then numbers: their headings align right, over the figures. */
 static void headings_num(book *b, int s, lxw_row_t r, const char *const *names)
 {
     for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], c ? b->heading_num : b->heading);
+        str(b, s, r, c, names[c], c ? b->st.heading_num : b->st.heading);
 }
 
 /* ---- Cover ---------------------------------------------------------- */
 
 static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
 {
-    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 0, k, b->st.bold);
     str(b, S_COVER, *r, 1, v, NULL);
     (*r)++;
 }
 
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
-    str(b, S_COVER, *r, 0, k, b->bold);
+    str(b, S_COVER, *r, 0, k, b->st.bold);
     num(b, S_COVER, *r, 1, v, f);
     (*r)++;
 }
@@ -114,7 +115,7 @@ static void write_cover(book *b)
     const esr_return_meta *meta = b->in->meta;
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
     lxw_row_t r = 0;
-    str(b, S_COVER, r, 0, "Support workforce return", b->title);
+    str(b, S_COVER, r, 0, "Support workforce return", b->st.title);
     r += 2;
     kv(b, &r, "Organisation code",
        *meta->org_code ? meta->org_code
@@ -129,25 +130,25 @@ static void write_cover(book *b)
     kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
     kv(b, &r, "Written by", meta->tool_version);
     r++;
-    str(b, S_COVER, r++, 0, "Rows", b->heading);
-    kn(b, &r, "Rows read", oc ? (double)oc->read : 0, b->count);
-    kn(b, &r, "In scope", oc ? (double)oc->in_scope : 0, b->count);
-    kn(b, &r, "Out of scope", oc ? (double)oc->out_of_scope : 0, b->count);
+    str(b, S_COVER, r++, 0, "Rows", b->st.heading);
+    kn(b, &r, "Rows read", oc ? (double)oc->read : 0, b->st.count);
+    kn(b, &r, "In scope", oc ? (double)oc->in_scope : 0, b->st.count);
+    kn(b, &r, "Out of scope", oc ? (double)oc->out_of_scope : 0, b->st.count);
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i]) {
             char label[96];
             snprintf(label, sizeof label, "    %s", record_out_name(i));
-            kn(b, &r, label, (double)oc->out_by_reason[i], b->count);
+            kn(b, &r, label, (double)oc->out_by_reason[i], b->st.count);
         }
-    kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->count);
-    kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->fte);
+    kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->st.count);
+    kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
         char cap[200];
         snprintf(cap, sizeof cap,
                  "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
                  "them all.",
                  (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
-        str(b, S_COVER, r++, 0, cap, b->note);
+        str(b, S_COVER, r++, 0, cap, b->st.note);
     }
     r++;
     static const char *const ih[] = {"Input file", "Bytes", "SHA-256", "Encoding", "Rows", NULL};
@@ -157,13 +158,13 @@ static void write_cover(book *b)
         char enc[64];
         snprintf(enc, sizeof enc, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
         str(b, S_COVER, r, 0, in->name, NULL);
-        num(b, S_COVER, r, 1, (double)in->bytes, b->count);
+        num(b, S_COVER, r, 1, (double)in->bytes, b->st.count);
         str(b, S_COVER, r, 2, in->sha256, NULL);
         str(b, S_COVER, r, 3, enc, NULL);
-        num(b, S_COVER, r, 4, (double)in->rows, b->count);
+        num(b, S_COVER, r, 4, (double)in->rows, b->st.count);
     }
     r++;
-    str(b, S_COVER, r++, 0, "Reading this return", b->heading);
+    str(b, S_COVER, r++, 0, "Reading this return", b->st.heading);
     static const char *const notes[] = {
         "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in "
         "each cell and once in any total.",
@@ -174,7 +175,7 @@ static void write_cover(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        str(b, S_COVER, r++, 0, notes[i], b->note);
+        str(b, S_COVER, r++, 0, notes[i], b->st.note);
     widths(b, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
     worksheet_activate(b->s[S_COVER].ws);
@@ -283,18 +284,18 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
 {
     const esr_mappings *m = b->in->m;
     size_t w = (size_t)mx->nc + 3;
-    str(b, s, 0, 0, corner, b->heading);
+    str(b, s, 0, 0, corner, b->st.heading);
     for (int k = 0; k < mx->nc; k++)
-        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->heading_num);
-    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->heading_num);
+        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->st.heading_num);
+    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->st.heading_num);
     if (with_head)
-        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->heading_num);
+        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->st.heading_num);
     /* constant_memory: the filter range must be set before its rows are flushed */
     worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np,
                          (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
     for (size_t p = 0; p <= m->nprof; p++) {
         lxw_row_t row;
-        lxw_format *f = b->fte;
+        lxw_format *f = b->st.fte;
         if (p < m->nprof) {
             if (!mx->prow[p])
                 continue;
@@ -302,13 +303,13 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
             str(b, s, row, 0, m->prof[p].name, NULL);
         } else {
             row = (lxw_row_t)mx->np + 1;
-            str(b, s, row, 0, "Total", b->total);
-            f = b->total_fte;
+            str(b, s, row, 0, "Total", b->st.total);
+            f = b->st.total_fte;
         }
         for (int k = 1; k <= mx->nc + 1; k++)
             num(b, s, row, (lxw_col_t)k, mx->fte[row * w + (size_t)k], f);
         if (with_head)
-            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->count);
+            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->st.count);
     }
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
 }
@@ -328,7 +329,7 @@ static void write_by_profession(book *b)
         str(b, S_PROF, r, 0,
             "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
             "total.",
-            b->note);
+            b->st.note);
         if (mx.np && mx.nc) {
             lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
             for (int k = 1; k <= mx.nc; k++) {
@@ -368,7 +369,7 @@ static void write_by_band(book *b)
         str(b, S_BAND, (lxw_row_t)mx.np + 3, 0,
             "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
             "trainees at band 3; band 5 and above on a support role is flagged.",
-            b->note);
+            b->st.note);
     }
     widths(b, S_BAND, 10);
     free_matrix(&mx);
@@ -415,11 +416,11 @@ static void write_area(book *b)
     for (size_t i = 0; i < nr; i++, r++) {
         str(b, S_AREA, r, 0, rows[i].area, NULL);
         fte(b, S_AREA, r, 1, rows[i].fte, NULL);
-        num(b, S_AREA, r, 2, (double)rows[i].head, b->count);
-        num(b, S_AREA, r, 3, total ? (double)rows[i].fte / (double)total : 0, b->pct);
+        num(b, S_AREA, r, 2, (double)rows[i].head, b->st.count);
+        num(b, S_AREA, r, 3, total ? (double)rows[i].fte / (double)total : 0, b->st.pct);
     }
-    str(b, S_AREA, r, 0, "Total", b->total);
-    fte(b, S_AREA, r, 1, total, b->total_fte);
+    str(b, S_AREA, r, 0, "Total", b->st.total);
+    fte(b, S_AREA, r, 1, total, b->st.total_fte);
     worksheet_freeze_panes(b->s[S_AREA].ws, 1, 0);
     r += 2;
 
@@ -447,14 +448,14 @@ static void write_area(book *b)
             str(b, S_AREA, r, 0, m->prof[p].name, NULL);
             fte(b, S_AREA, r, 1, all[p], NULL);
             fte(b, S_AREA, r, 2, all[p] - blank[p], NULL);
-            num(b, S_AREA, r++, 3, (double)(all[p] - blank[p]) / (double)all[p], b->pct);
+            num(b, S_AREA, r++, 3, (double)(all[p] - blank[p]) / (double)all[p], b->st.pct);
             ta += all[p];
             tb += blank[p];
         }
-        str(b, S_AREA, r, 0, "All professions", b->total);
-        fte(b, S_AREA, r, 1, ta, b->total_fte);
-        fte(b, S_AREA, r, 2, ta - tb, b->total_fte);
-        num(b, S_AREA, r++, 3, ta ? (double)(ta - tb) / (double)ta : 0, b->pct);
+        str(b, S_AREA, r, 0, "All professions", b->st.total);
+        fte(b, S_AREA, r, 1, ta, b->st.total_fte);
+        fte(b, S_AREA, r, 2, ta - tb, b->st.total_fte);
+        num(b, S_AREA, r++, 3, ta ? (double)(ta - tb) / (double)ta : 0, b->st.pct);
     }
     free(all);
     free(blank);
@@ -481,7 +482,7 @@ static void write_area(book *b)
                 str(b, S_AREA, r, 0, orgs[o]->org, NULL);
                 fte(b, S_AREA, r, 1, a, NULL);
                 fte(b, S_AREA, r, 2, a - bl, NULL);
-                num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->pct);
+                num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
             }
         }
     }
@@ -511,10 +512,10 @@ static void write_titles(book *b)
         str(b, S_TITLES, r, 3, t->role, NULL);
         str(b, S_TITLES, r, 4, t->match, NULL);
         if (*t->title)
-            num(b, S_TITLES, r, 5, t->score, b->count);
+            num(b, S_TITLES, r, 5, t->score, b->st.count);
         str(b, S_TITLES, r, 6, t->rule, NULL);
         str(b, S_TITLES, r, 7, t->suggestion, NULL);
-        num(b, S_TITLES, r, 8, (double)t->rows, b->count);
+        num(b, S_TITLES, r, 8, (double)t->rows, b->st.count);
         fte(b, S_TITLES, r, 9, t->fte_e5, NULL);
         r++;
     }
@@ -551,14 +552,14 @@ static void write_training(book *b)
     const esr_training *tr = b->in->training;
     const esr_mappings *m = b->in->m;
     lxw_row_t r = 0;
-    str(b, S_TRAINING, r, 0, "Training and qualifications", b->title);
+    str(b, S_TRAINING, r, 0, "Training and qualifications", b->st.title);
     r += 2;
     if (!tr) {
         str(b, S_TRAINING, r, 0,
             "No competence export was joined: run with --training FILE (an ESR competence / "
             "learning-record "
             "export) to fill Care Certificate status, qualification levels and apprenticeships.",
-            b->note);
+            b->st.note);
         worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
         return;
     }
@@ -569,12 +570,12 @@ static void write_training(book *b)
              "review).",
              training_input_name(tr), (unsigned long long)ts->rows, (unsigned long long)ts->matched,
              (unsigned long long)ts->unmatched);
-    str(b, S_TRAINING, r++, 0, line, b->note);
+    str(b, S_TRAINING, r++, 0, line, b->st.note);
     str(b, S_TRAINING, r++, 0,
         "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career "
         "framework level "
         "is what the post asks for: the two are reported apart, never corrected.",
-        b->note);
+        b->st.note);
     r++;
 
     static const char *const h1[] = {"Care Certificate by profession",
@@ -594,13 +595,13 @@ static void write_training(book *b)
         double people = all ? (double)all->headcount : 0;
         if (!people)
             continue;
-        lxw_format *f = p < m->nprof ? NULL : b->total;
+        lxw_format *f = p < m->nprof ? NULL : b->st.total;
         str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", f ? f : NULL);
-        num(b, S_TRAINING, r, 1, people, b->count);
-        num(b, S_TRAINING, r, 2, done, b->count);
-        num(b, S_TRAINING, r, 3, prog, b->count);
-        num(b, S_TRAINING, r, 4, none, b->count);
-        num(b, S_TRAINING, r++, 5, done / people, b->pct);
+        num(b, S_TRAINING, r, 1, people, b->st.count);
+        num(b, S_TRAINING, r, 2, done, b->st.count);
+        num(b, S_TRAINING, r, 3, prog, b->st.count);
+        num(b, S_TRAINING, r, 4, none, b->st.count);
+        num(b, S_TRAINING, r++, 5, done / people, b->st.pct);
     }
     r++;
     static const char *const h2[] = {"Highest qualification by profession",
@@ -622,9 +623,9 @@ static void write_training(book *b)
         if (!any)
             continue;
         str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions",
-            p < m->nprof ? NULL : b->total);
+            p < m->nprof ? NULL : b->st.total);
         for (int k = 0; k < 6; k++)
-            num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->count);
+            num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->st.count);
         r++;
     }
     r++;
@@ -639,7 +640,7 @@ static void write_training(book *b)
             !strcmp(c->key, "none"))
             continue;
         str(b, S_TRAINING, r, 0, c->key, NULL);
-        num(b, S_TRAINING, r, 1, (double)c->headcount, b->count);
+        num(b, S_TRAINING, r, 1, (double)c->headcount, b->st.count);
         fte(b, S_TRAINING, r++, 2, c->fte_e5, NULL);
     }
     r++;
@@ -652,7 +653,7 @@ static void write_training(book *b)
     for (size_t i = 0; i < nu; i++) {
         training_unmatched(tr, i, &name, &count);
         str(b, S_TRAINING, r, 0, name, NULL);
-        num(b, S_TRAINING, r++, 1, (double)count, b->count);
+        num(b, S_TRAINING, r++, 1, (double)count, b->st.count);
     }
     widths(b, S_TRAINING, 12);
 }
@@ -683,7 +684,7 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
     str(b, S_DQ, r, 0, rule_id(rule), NULL);
     str(b, S_DQ, r, 1, sev[ri->severity], NULL);
     str(b, S_DQ, r, 2, src, NULL);
-    num(b, S_DQ, r, 3, strtod(line, NULL), b->count);
+    num(b, S_DQ, r, 3, strtod(line, NULL), b->st.count);
     str(b, S_DQ, r, 4, ri->field, NULL);
     str(b, S_DQ, r, 5, value, NULL);
     return 0;
@@ -729,7 +730,7 @@ static int on_record(void *ctx, const esr_row *row)
             if (!*v)
                 continue;
             if (records_col_numeric(c)) {
-                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->fte : NULL);
+                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->st.fte : NULL);
             } else {
                 /* records.csv neutralised formulas with a leading apostrophe;
                  * the sheet gets the text itself (never a formula) */
@@ -804,7 +805,7 @@ static void write_dq_summary(book *b, lxw_row_t *r)
         str(b, S_DQ, *r, 1, sev[ri->severity], NULL);
         str(b, S_DQ, *r, 2, ri->field, NULL);
         str(b, S_DQ, *r, 3, ri->message, NULL);
-        num(b, S_DQ, *r, 4, (double)oc->findings[i], b->count);
+        num(b, S_DQ, *r, 4, (double)oc->findings[i], b->st.count);
         if (ri->severity != ESR_SEV_ERROR)
             fte(b, S_DQ, *r, 5, oc->findings_fte_e5[i], NULL);
         (*r)++;
@@ -906,40 +907,7 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
         if (s == S_RECORDS || s == S_TITLES) /* one long table each */
             worksheet_repeat_rows(b.s[s].ws, 0, 0);
     }
-    b.bold = workbook_add_format(b.wb);
-    format_set_bold(b.bold);
-    b.heading = workbook_add_format(b.wb);
-    format_set_bold(b.heading);
-    format_set_bg_color(b.heading, 0xDCE6F1);
-    format_set_bottom(b.heading, LXW_BORDER_THIN);
-    format_set_text_wrap(b.heading);
-    format_set_align(b.heading, LXW_ALIGN_VERTICAL_TOP);
-    b.heading_num = workbook_add_format(b.wb);
-    format_set_bold(b.heading_num);
-    format_set_bg_color(b.heading_num, 0xDCE6F1);
-    format_set_bottom(b.heading_num, LXW_BORDER_THIN);
-    format_set_text_wrap(b.heading_num);
-    format_set_align(b.heading_num, LXW_ALIGN_VERTICAL_TOP);
-    format_set_align(b.heading_num, LXW_ALIGN_RIGHT);
-    b.title = workbook_add_format(b.wb);
-    format_set_bold(b.title);
-    format_set_font_size(b.title, 14);
-    b.fte = workbook_add_format(b.wb);
-    format_set_num_format(b.fte, "#,##0.00");
-    b.count = workbook_add_format(b.wb);
-    format_set_num_format(b.count, "#,##0");
-    b.pct = workbook_add_format(b.wb);
-    format_set_num_format(b.pct, "0.0%");
-    b.note = workbook_add_format(b.wb);
-    format_set_italic(b.note);
-    format_set_font_color(b.note, 0x595959);
-    b.total = workbook_add_format(b.wb);
-    format_set_bold(b.total);
-    format_set_top(b.total, LXW_BORDER_THIN);
-    b.total_fte = workbook_add_format(b.wb);
-    format_set_bold(b.total_fte);
-    format_set_top(b.total_fte, LXW_BORDER_THIN);
-    format_set_num_format(b.total_fte, "#,##0.00");
+    xlsx_style_add(b.wb, &b.st);
 
     write_cover(&b);
     write_by_profession(&b);
@@ -951,7 +919,7 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     stream st = {0};
     st.b = &b;
     for (int c = 0; c < RC_COUNT; c++)
-        str(&b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b.heading);
+        str(&b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b.st.heading);
     st.rec_row = 1;
     lxw_row_t dq = 0;
     write_dq_summary(&b, &dq);
@@ -977,10 +945,10 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
         worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
     if (st.rec_dropped)
         str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.",
-            b.note);
+            b.st.note);
     if (st.dq_dropped)
         str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.",
-            b.note);
+            b.st.note);
     worksheet_freeze_panes(b.s[S_RECORDS].ws, 1, 0);
     widths(&b, S_RECORDS, 8);
     worksheet_freeze_panes(b.s[S_DQ].ws, 1, 0);

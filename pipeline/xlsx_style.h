@@ -1,0 +1,16 @@
+/* xlsx_style.h - the house formats shared by the trust and regional
+ * workbooks, so both returns look the same. */
+#ifndef ESR_XLSX_STYLE_H
+#define ESR_XLSX_STYLE_H
+
+#include <xlsxwriter.h>
+
+typedef struct esr_xlsx_style {
+    lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note;
+    lxw_format *total, *total_fte, *total_count, *total_pct;
+} esr_xlsx_style;
+
+/* Add the house formats to wb (the workbook owns them). */
+void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st);
+
+#endif
