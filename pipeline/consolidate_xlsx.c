@@ -10,8 +10,6 @@
 #include "text.h"
 #include "xlsx_style.h"
 
-#define MAX_WIDTH 60.0
-#define MAX_COLS 32
 #define TOP_RULES 3
 
 enum { S_COVER, S_ORG, S_PROF, S_DQ, S_MISSING, S_COUNT };
@@ -19,10 +17,7 @@ static const char *const sheet_names[S_COUNT] = {
     "Cover", "By organisation", "By profession", "Data quality", "Missing returns",
 };
 
-typedef struct sheet {
-    lxw_worksheet *ws;
-    double width[MAX_COLS];
-} sheet;
+typedef esr_xsheet sheet;
 
 typedef struct book {
     lxw_workbook *wb;
@@ -32,40 +27,16 @@ typedef struct book {
     lxw_error error;
 } book;
 
-/* Widen column c of a sheet to fit text s. */
-static void track(sheet *sh, lxw_col_t c, const char *s, double extra)
-{
-    if (c >= MAX_COLS)
-        return;
-    double n = extra + 2;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80;
-    if (n > sh->width[c])
-        sh->width[c] = n > MAX_WIDTH ? MAX_WIDTH : n;
-}
-
 /* Write a string cell (nothing for an empty string). */
 static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
 {
-    if (!v || !*v)
-        return;
-    lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
-    if (e && !b->error)
-        b->error = e;
-    if (f != b->st.note)
-        track(&b->s[s], c, v, f == b->st.heading ? 1 : 0);
+    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
 /* Write a number cell. */
 static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
-    lxw_error e = worksheet_write_number(b->s[s].ws, r, c, v, f);
-    if (e && !b->error)
-        b->error = e;
-    char t[48];
-    int pct = f == b->st.pct || f == b->st.total_pct;
-    snprintf(t, sizeof t, pct ? "%.1f%%" : "%.2f", pct ? v * 100 : v);
-    track(&b->s[s], c, t, 1);
+    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
 /* Write an FTE (units of 0.00001) as a number. */
@@ -77,10 +48,7 @@ static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_form
 /* Set the tracked column widths of a sheet (at least min). */
 static void widths(book *b, int s, double min)
 {
-    for (lxw_col_t c = 0; c < MAX_COLS; c++)
-        if (b->s[s].width[c] > 0)
-            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c],
-                                 NULL);
+    xsheet_widths(&b->s[s], min);
 }
 
 /* Write a row of column headings (NULL-terminated). */

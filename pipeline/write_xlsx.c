@@ -13,19 +13,13 @@
 #include "text.h"
 #include "xlsx_style.h"
 
-#define MAX_WIDTH 60.0
-#define MAX_COLS 64
-
 enum { S_COVER, S_RECORDS, S_PROF, S_BAND, S_AREA, S_TITLES, S_TRAINING, S_DQ, S_LISTS, S_COUNT };
 static const char *const sheet_names[S_COUNT] = {
     "Cover",      "Support workforce", "By profession", "By band", "Area of work",
     "Job titles", "Training",          "Data quality",  "Lists",
 };
 
-typedef struct sheet {
-    lxw_worksheet *ws;
-    double width[MAX_COLS];
-} sheet;
+typedef esr_xsheet sheet;
 
 typedef struct book {
     lxw_workbook *wb;
@@ -35,37 +29,14 @@ typedef struct book {
     lxw_error error;
 } book;
 
-static void track(sheet *sh, lxw_col_t c, const char *s, double extra)
-{
-    if (c >= MAX_COLS)
-        return;
-    double n = extra;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80;
-    n += 2;
-    if (n > sh->width[c])
-        sh->width[c] = n > MAX_WIDTH ? MAX_WIDTH : n;
-}
-
 static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
 {
-    if (!v || !*v)
-        return;
-    lxw_error e = worksheet_write_string(b->s[s].ws, r, c, v, f);
-    if (e && !b->error)
-        b->error = e;
-    if (f != b->st.note) /* notes run on over the empty cells to their right */
-        track(&b->s[s], c, v, f == b->st.heading || f == b->st.heading_num ? 1 : 0);
+    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
 static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
-    lxw_error e = worksheet_write_number(b->s[s].ws, r, c, v, f);
-    if (e && !b->error)
-        b->error = e;
-    char t[48];
-    snprintf(t, sizeof t, f == b->st.pct ? "%.1f%%" : "%.2f", f == b->st.pct ? v * 100 : v);
-    track(&b->s[s], c, t, 1);
+    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
@@ -75,10 +46,7 @@ static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_form
 
 static void widths(book *b, int s, double min)
 {
-    for (lxw_col_t c = 0; c < MAX_COLS; c++)
-        if (b->s[s].width[c] > 0)
-            worksheet_set_column(b->s[s].ws, c, c, b->s[s].width[c] < min ? min : b->s[s].width[c],
-                                 NULL);
+    xsheet_widths(&b->s[s], min);
 }
 
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)

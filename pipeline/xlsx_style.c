@@ -1,6 +1,8 @@
 /* xlsx_style.c - the house formats. */
 #include "xlsx_style.h"
 
+#include <stdio.h>
+
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
 
@@ -48,4 +50,49 @@ void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st)
     st->total_fte = numeric(wb, "#,##0.00", 1);
     st->total_count = numeric(wb, "#,##0", 1);
     st->total_pct = numeric(wb, "0.0%", 1);
+}
+
+static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra)
+{
+    if (c >= ESR_XLSX_MAX_COLS)
+        return;
+    double n = extra + 2;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80; /* characters, not bytes */
+    if (n > sh->width[c])
+        sh->width[c] = n > ESR_XLSX_MAX_WIDTH ? ESR_XLSX_MAX_WIDTH : n;
+}
+
+/* Write a string cell (see xlsx_style.h). */
+void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                const char *v, lxw_format *f)
+{
+    if (!v || !*v)
+        return;
+    lxw_error e = worksheet_write_string(sh->ws, r, c, v, f);
+    if (e && !*err)
+        *err = e;
+    if (f != st->note) /* notes run on over the empty cells to their right */
+        track(sh, c, v, f == st->heading || f == st->heading_num ? 1 : 0);
+}
+
+/* Write a number cell (see xlsx_style.h). */
+void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                double v, lxw_format *f)
+{
+    lxw_error e = worksheet_write_number(sh->ws, r, c, v, f);
+    if (e && !*err)
+        *err = e;
+    char t[48];
+    int pct = f == st->pct || f == st->total_pct;
+    snprintf(t, sizeof t, pct ? "%.1f%%" : "%.2f", pct ? v * 100 : v);
+    track(sh, c, t, 1);
+}
+
+/* Set the tracked column widths (at least min). */
+void xsheet_widths(esr_xsheet *sh, double min)
+{
+    for (lxw_col_t c = 0; c < ESR_XLSX_MAX_COLS; c++)
+        if (sh->width[c] > 0)
+            worksheet_set_column(sh->ws, c, c, sh->width[c] < min ? min : sh->width[c], NULL);
 }

@@ -13,4 +13,24 @@ typedef struct esr_xlsx_style {
 /* Add the house formats to wb (the workbook owns them). */
 void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st);
 
+#define ESR_XLSX_MAX_COLS 64
+#define ESR_XLSX_MAX_WIDTH 60.0
+
+/* A worksheet and the widest value seen per column (libxlsxwriter 1.1.4
+ * has no autofit). */
+typedef struct esr_xsheet {
+    lxw_worksheet *ws;
+    double width[ESR_XLSX_MAX_COLS];
+} esr_xsheet;
+
+/* Write a string cell (nothing for ""), widening its column unless it is a
+ * note; the first error is kept in *err. */
+void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                const char *v, lxw_format *f);
+/* Write a number cell, widening its column for the value as shown. */
+void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                double v, lxw_format *f);
+/* Set the tracked column widths (at least min). */
+void xsheet_widths(esr_xsheet *sh, double min);
+
 #endif
