@@ -315,3 +315,36 @@ Test(validate, support_code_in_registered_staff_group)
     classify_free(cl);
     mappings_close(mp);
 }
+
+/* A trainee assistant practitioner (AP code, trainee title) not at band 3
+ * is flagged; at band 3 it is not. */
+Test(validate, trainee_assistant_practitioner_band)
+{
+    esr_mappings *mp = th_mappings();
+    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
+    esr_validator *v = validate_new(mp);
+    const char *bands[2] = {"Band 4", "Band 3"};
+    for (int k = 0; k < 2; k++) {
+        esr_record r;
+        memset(&r, 0, sizeof r);
+        record_clear(&r);
+        for (int i = 0; i < ESR_COL_COUNT; i++)
+            r.f[i] = "";
+        r.f[ESR_COL_OCCUPATION_CODE] = "S5E";
+        r.f[ESR_COL_POSITION_TITLE] = "Trainee Assistant Practitioner";
+        r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
+        r.f[ESR_COL_PAY_BAND] = bands[k];
+        r.f[ESR_COL_FTE] = "1";
+        cr_assert_eq(validate_fields(v, &r), 0);
+        classify_record(cl, &r);
+        validate_record(v, &r);
+        cr_assert_str_eq(mp->roles[r.role].name, "Trainee assistant practitioner");
+        int found = 0;
+        for (size_t i = 0; i < r.nfindings; i++)
+            found |= r.findings[i].rule == ESR_RULE_BAND_TRAINEE_NOT_3;
+        cr_assert_eq(found, k == 0, "%s", bands[k]);
+    }
+    validate_free(v);
+    classify_free(cl);
+    mappings_close(mp);
+}
