@@ -713,10 +713,11 @@ static esr_status write_outputs(cons_ctx *c)
 {
     esr_outdir *d = NULL;
     esr_status st;
-    const char *xpath;
+    const char *xpath, *scratch;
     if ((st = outdir_open(c->o->outdir, &d, c->err)) || (st = write_summary_csv(c, d)) ||
         (st = outdir_path(d, "return.xlsx", &xpath, c->err)) ||
-        (st = region_xlsx_write(xpath, &c->reg, c->err)) || (st = write_run_json(c, d)) ||
+        (st = outdir_scratch(d, &scratch, c->err)) ||
+        (st = region_xlsx_write(xpath, scratch, &c->reg, c->err)) || (st = write_run_json(c, d)) ||
         (st = outdir_finish(d, c->err)) || (st = outdir_commit(d, c->err)))
         goto done;
 done:

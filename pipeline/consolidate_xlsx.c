@@ -561,11 +561,13 @@ static void write_missing(book *b)
 }
 
 /* Write the regional workbook to path (a temporary name). */
-esr_status region_xlsx_write(const char *path, const esr_region *reg, esr_err *err)
+esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_region *reg,
+                             esr_err *err)
 {
     book b = {0};
     b.reg = reg;
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
+    lxw_workbook_options opt = {
+        .constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir, .use_zip64 = LXW_TRUE};
     b.wb = workbook_new_opt(path, &opt);
     if (!b.wb)
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
@@ -590,8 +592,5 @@ esr_status region_xlsx_write(const char *path, const esr_region *reg, esr_err *e
     props.comments = "Written by esrpipe consolidate";
     props.created = reg->created;
     workbook_set_properties(b.wb, &props);
-    lxw_error e = workbook_close(b.wb);
-    if (e || b.error)
-        return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: %s", lxw_strerror(e ? e : b.error));
-    return ESR_OK;
+    return xlsx_close_checked(b.wb, b.s, S_COUNT, path, tmpdir, b.error, err);
 }

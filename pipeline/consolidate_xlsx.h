@@ -63,6 +63,7 @@ typedef struct esr_region {
 } esr_region;
 
 /* Write the regional workbook to path (a temporary name). */
-esr_status region_xlsx_write(const char *path, const esr_region *reg, esr_err *err);
+esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_region *reg,
+                             esr_err *err);
 
 #endif

@@ -22,6 +22,7 @@ typedef struct ofile {
 } ofile;
 
 struct esr_outdir {
+    char *scratch; /* private directory for other libraries' temporaries */
     char *dir;
     char **made; /* directories this run created, outermost first */
     size_t nmade;
@@ -73,6 +74,25 @@ static void remove_made(esr_outdir *d)
 }
 
 /* Remove temporaries whose writer process no longer exists. */
+/* Remove a scratch directory of ours and the plain files in it. */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            esr_buf p = {0};
+            if (!esr_buf_printf(&p, "%s/%s", path, e->d_name))
+                unlink(p.data);
+            esr_buf_free(&p);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
 static void sweep_stale(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -87,8 +107,8 @@ static void sweep_stale(const char *dir)
         if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
             continue; /* a live run owns it */
         esr_buf p = {0};
-        if (!esr_buf_printf(&p, "%s/%s", dir, e->d_name))
-            unlink(p.data);
+        if (!esr_buf_printf(&p, "%s/%s", dir, e->d_name) && unlink(p.data) && errno == EISDIR)
+            remove_tree(p.data);
         esr_buf_free(&p);
     }
     closedir(d);
@@ -165,6 +185,25 @@ esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_er
     return st;
 }
 
+/* A private scratch directory inside dir (see outdir.h). */
+esr_status outdir_scratch(esr_outdir *d, const char **path, esr_err *err)
+{
+    if (!d->scratch) {
+        esr_buf p = {0};
+        if (esr_buf_printf(&p, "%s/" TMP_PREFIX "%ld-scratch.tmp", d->dir, (long)getpid()))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        if (mkdir(p.data, 0700) && errno != EEXIST) {
+            esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create a scratch directory: %s", p.data,
+                        strerror(errno));
+            esr_buf_free(&p);
+            return ESR_ERR_OUTPUT;
+        }
+        d->scratch = p.data;
+    }
+    *path = d->scratch;
+    return ESR_OK;
+}
+
 /* Temporary path of a file already registered under name, or NULL. */
 const char *outdir_tmp_of(const esr_outdir *d, const char *name)
 {
@@ -228,6 +267,8 @@ esr_status outdir_commit(esr_outdir *d, esr_err *err)
                 return esr_err_set(err, ESR_ERR_IO, "%s/%s: cannot rename into place: %s", d->dir,
                                    o->name, strerror(errno));
         }
+    if (d->scratch)
+        remove_tree(d->scratch);
     sync_path(d->dir, 1);
     d->done = 1;
     return ESR_OK;
@@ -244,6 +285,8 @@ void outdir_abort(esr_outdir *d)
         d->files[i].fp = NULL;
         unlink(d->files[i].tmp);
     }
+    if (d->scratch)
+        remove_tree(d->scratch);
     remove_made(d);
     d->done = 1;
 }
@@ -257,6 +300,7 @@ void outdir_free(esr_outdir *d)
     for (size_t i = 0; i < d->nmade; i++)
         free(d->made[i]);
     free(d->made);
+    free(d->scratch);
     for (size_t i = 0; i < d->nfiles; i++) {
         free(d->files[i].name);
         free(d->files[i].tmp);

@@ -19,6 +19,10 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
 /* Reserve a temporary path for a file another library writes; the path
  * stays valid until the outdir is freed. */
 esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err);
+/* A private scratch directory inside dir, for temporaries another library
+ * makes (libxlsxwriter's): on dir's own filesystem, so a full disk fails
+ * the run instead of hiding in TMPDIR; removed with the temporaries. */
+esr_status outdir_scratch(esr_outdir *d, const char **path, esr_err *err);
 /* Temporary path of a file already registered under name, or NULL. */
 const char *outdir_tmp_of(const esr_outdir *d, const char *name);
 /* The directory (for messages). */

@@ -562,9 +562,9 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
     json_raw(&j, "timings_ms", t);
     json_close(&j, '}');
-    return ferror(fp)
-               ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(r->dir))
-               : ESR_OK;
+    return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed: %s",
+                                    outdir_dir(r->dir), strerror(errno))
+                      : ESR_OK;
 }
 
 static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
@@ -575,8 +575,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if ((st = outdir_file(r->dir, "summary.csv", &fp, c->err)))
             return st;
         if (write_summary(fp, c->agg, r->org))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed",
-                               outdir_dir(r->dir));
+            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed: %s",
+                               outdir_dir(r->dir), strerror(errno));
         const char *name = "", *region = "";
         if (*r->org)
             mappings_org(c->m, r->org, &name, &region);
@@ -609,8 +609,11 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if (fflush(r->records) || fflush(r->rejects))
             return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
                                strerror(errno));
-        const char *xpath;
-        if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)))
+        const char *xpath, *scratch;
+        char display[4200]; /* the final name, for messages */
+        snprintf(display, sizeof display, "%s/return.xlsx", outdir_dir(r->dir));
+        if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
+            (st = outdir_scratch(r->dir, &scratch, c->err)))
             return st;
         esr_xlsx_in xin = {
             .meta = &meta,
@@ -621,6 +624,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
             .max_sheet_rows = c->o->max_sheet_rows,
             .training = c->training,
+            .tmpdir = scratch,
+            .display = display,
         };
         if ((st = xlsx_write(xpath, &xin, c->err)))
             return st;

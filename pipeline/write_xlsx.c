@@ -3,6 +3,7 @@
  * the long sheets stream from the return's own records.csv and rejects.csv. */
 #include "write_xlsx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -855,7 +856,8 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
 {
     book b = {0};
     b.in = in;
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
+    lxw_workbook_options opt = {
+        .constant_memory = LXW_TRUE, .tmpdir = (char *)in->tmpdir, .use_zip64 = LXW_TRUE};
     b.wb = workbook_new_opt(path, &opt);
     if (!b.wb)
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
@@ -929,8 +931,6 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     props.comments = "Written by esrpipe";
     props.created = in->meta->created;
     workbook_set_properties(b.wb, &props);
-    lxw_error e = workbook_close(b.wb);
-    if (e || b.error)
-        return esr_err_set(err, ESR_ERR_XLSX, "return.xlsx: %s", lxw_strerror(e ? e : b.error));
-    return ESR_OK;
+    return xlsx_close_checked(b.wb, b.s, S_COUNT, in->display ? in->display : path, in->tmpdir,
+                              b.error, err);
 }

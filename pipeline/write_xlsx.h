@@ -51,6 +51,8 @@ typedef struct esr_xlsx_in {
     const char *rejects_csv;      /* path of the complete rejects.csv */
     uint64_t max_sheet_rows;      /* row cap for the long sheets; 0 = none */
     const esr_training *training; /* joined competence export, or NULL */
+    const char *tmpdir;           /* where libxlsxwriter keeps its temporaries */
+    const char *display;          /* the workbook's final path, for messages */
 } esr_xlsx_in;
 
 /* Write the whole workbook to path (a temporary name). */

@@ -1,7 +1,9 @@
 /* xlsx_style.c - the house formats. */
 #include "xlsx_style.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
@@ -95,4 +97,25 @@ void xsheet_widths(esr_xsheet *sh, double min)
     for (lxw_col_t c = 0; c < ESR_XLSX_MAX_COLS; c++)
         if (sh->width[c] > 0)
             worksheet_set_column(sh->ws, c, c, sh->width[c] < min ? min : sh->width[c], NULL);
+}
+
+/* Close the workbook after checking its sheets' temporaries (see header). */
+esr_status xlsx_close_checked(lxw_workbook *wb, esr_xsheet *sheets, int nsheets, const char *path,
+                              const char *tmpdir, lxw_error pending, esr_err *err)
+{
+    for (int s = 0; s < nsheets; s++) {
+        FILE *t = sheets[s].ws->optimize_tmpfile;
+        if (t && (fflush(t) || ferror(t))) {
+            int e = errno;
+            lxw_workbook_free(wb);
+            return esr_err_set(err, ESR_ERR_IO, "%s: writing its sheets failed (in %s): %s", path,
+                               tmpdir ? tmpdir : "TMPDIR", strerror(e ? e : EIO));
+        }
+    }
+    errno = 0;
+    lxw_error e = workbook_close(wb);
+    if (e || pending)
+        return esr_err_set(err, ESR_ERR_IO, "%s: %s%s%s", path, lxw_strerror(e ? e : pending),
+                           errno ? ": " : "", errno ? strerror(errno) : "");
+    return ESR_OK;
 }

@@ -5,6 +5,8 @@
 
 #include <xlsxwriter.h>
 
+#include "status.h"
+
 typedef struct esr_xlsx_style {
     lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note;
     lxw_format *total, *total_fte, *total_count, *total_pct;
@@ -32,5 +34,11 @@ void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
                 double v, lxw_format *f);
 /* Set the tracked column widths (at least min). */
 void xsheet_widths(esr_xsheet *sh, double min);
+/* Close (write) the workbook (path names it in messages), first checking the sheets'
+ * temporaries in tmpdir: libxlsxwriter ignores their write errors, so a
+ * full disk would otherwise give a truncated workbook and no error. pending
+ * is the first cell-write error. The workbook is freed either way. */
+esr_status xlsx_close_checked(lxw_workbook *wb, esr_xsheet *sheets, int nsheets, const char *path,
+                              const char *tmpdir, lxw_error pending, esr_err *err);
 
 #endif

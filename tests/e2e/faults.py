@@ -157,7 +157,8 @@ def mount(c, *args):
     Returns None or the error text."""
     p = sh("mount", *args)
     if p.returncode:
-        return (p.stderr.decode("utf-8", "replace").strip() or "mount exit %d" % p.returncode)
+        e = p.stderr.decode("utf-8", "replace").strip()
+        return e.splitlines()[0] if e else "mount exit %d" % p.returncode
     target = args[-1]
     if target not in c.mounts:
         c.mounts.append(target)
@@ -275,7 +276,9 @@ def case_disk_full(c):
         ("1 disk full on summary.csv", read_phase + sz["summary.csv"] // 2, False),
         ("1 disk full on return.xlsx", read_phase + sz["summary.csv"] + sz["return.xlsx"] // 2, False),
         ("1 disk full on run.json", total - sz["run.json"], False),
-        ("1 disk with room (control)", total + 16, True),
+        # room for the outputs and for the workbook's sheet temporaries, which
+        # esrpipe keeps in DIR (same filesystem, so a full disk fails the run)
+        ("1 disk with room (control)", total + 12 * sz["return.xlsx"] + 64, True),
     ]
     try:
         for label, extra, ok in points:
@@ -292,38 +295,53 @@ def case_disk_full(c):
 
 def case_tmpdir_full(c):
     """libxlsxwriter (constant_memory) keeps every sheet in a temporary file
-    in TMPDIR; when that fills up the run must fail like a full DIR."""
+    in TMPDIR, and writes every part of the package through another one; it
+    ignores write errors on both. When TMPDIR fills up the run must fail
+    (74) like a full DIR, or at the very least not exit 0 with a broken
+    workbook. Two sizes: too small for the sheet data, and big enough for
+    the sheet data but not for the largest part assembled next to it."""
     print("-- 1b TMPDIR full", flush=True)
+    import zipfile
+    ref = os.path.join(c.work, "tmpdir-ref")
+    p = run(c, "-o", ref, c.small)
+    if not check("1b small export runs with room", p.returncode == 0, err_text(p)):
+        return
+    with zipfile.ZipFile(os.path.join(ref, "return.xlsx")) as z:
+        biggest = max(i.file_size for i in z.infolist())
     mnt = os.path.join(c.work, "tmpdir-full")
     os.makedirs(mnt, exist_ok=True)
+    out = os.path.join(c.work, "tmpdir-full-out")
     try:
-        e = mount(c, "-t", "tmpfs", "-o", "size=64k,mode=1777", "tmpfs", mnt)
-        if e:
-            if cannot_mount(e):
-                skip("1b TMPDIR full", "cannot mount tmpfs: %s" % e)
+        for label, size in (("sheet data", 16 * PAGE), ("package parts", pages(biggest * 14 // 10) * PAGE)):
+            label = "1b TMPDIR full (%s, %dk)" % (label, size // 1024)
+            umount(c, mnt)
+            e = mount(c, "-t", "tmpfs", "-o", "size=%d,mode=1777" % size, "tmpfs", mnt)
+            if e:
+                if cannot_mount(e):
+                    skip("1b TMPDIR full", "cannot mount tmpfs: %s" % e)
+                else:
+                    check("1b mount tmpfs", False, e)
+                return
+            shutil.rmtree(out, ignore_errors=True)
+            p = run(c, "-o", out, SAMPLE)
+            check("%s: previous return" % label, p.returncode == 0, err_text(p))
+            prev = everything(out)
+            p = run(c, "-o", out, c.small, env=dict(c.env, TMPDIR=mnt))
+            msg = own_error(p)
+            print("     %s: exit %d %s" % (label, p.returncode, msg), flush=True)
+            if p.returncode == 0:
+                # acceptable only if the workbook really is complete
+                bad = bad_xml_parts(os.path.join(out, "return.xlsx"))
+                check("%s: exit 0 only with a complete workbook (else 74, previous kept)" % label, not bad,
+                      "exit 0 but return.xlsx has %d empty/truncated parts: %s; the previous return was replaced"
+                      % (len(bad), ", ".join(bad[:4])))
             else:
-                check("1b mount tmpfs", False, e)
-            return
-        out = os.path.join(c.work, "tmpdir-full-out")
-        p = run(c, "-o", out, SAMPLE)
-        check("1b previous return", p.returncode == 0, err_text(p))
-        prev = everything(out)
-        env = dict(c.env, TMPDIR=mnt)
-        p = run(c, "-o", out, c.small, env=env)
-        msg = own_error(p)
-        print("     exit %d %s" % (p.returncode, msg), flush=True)
-        if p.returncode == 0:
-            # acceptable only if the workbook really is complete
-            bad = bad_xml_parts(os.path.join(out, "return.xlsx"))
-            check("1b TMPDIR full: exit 0 only with a complete workbook (else 74, previous kept)", not bad,
-                  "exit 0 but return.xlsx has %d empty/truncated parts: %s; the previous return was replaced"
-                  % (len(bad), ", ".join(bad[:4])))
-        else:
-            check("1b TMPDIR full: exit 74", p.returncode == 74, "exit %d: %s" % (p.returncode, msg))
-            check("1b TMPDIR full: one-line error naming the workbook",
-                  len(msg.splitlines()) == 1 and "return.xlsx" in msg, msg)
-            check("1b TMPDIR full: previous return byte-identical", everything(out) == prev, str(listing(out)))
-        check("1b TMPDIR full: TMPDIR left empty", not listing(mnt), str(listing(mnt)))
+                check("%s: exit 74" % label, p.returncode == 74, "exit %d: %s" % (p.returncode, msg))
+                check("%s: one-line error naming the workbook" % label,
+                      len(msg.splitlines()) == 1 and "return.xlsx" in msg, msg)
+                check("%s: previous return byte-identical" % label, everything(out) == prev, str(listing(out)))
+            check("%s: no temporaries left in DIR" % label, not temps(out), str(temps(out)))
+            check("%s: TMPDIR left empty" % label, not listing(mnt), str(listing(mnt)))
     finally:
         umount(c, mnt)
 
@@ -460,8 +478,21 @@ def case_kill(c):
         left = temps(d)
         check("3 %s: the killed run's temporaries are left (to be swept)" % label,
               left and all(n.startswith("%s%d-" % (TMP_PREFIX, pid)) for n in left), str(left))
-        check("3 %s: libxlsxwriter's temporaries in TMPDIR are gone (unlinked on open)" % label,
-              not listing(c.tmpdir), str(listing(c.tmpdir)))
+        # libxlsxwriter (tmpfileplus) creates TMPDIR/tmp.XXXXXXXXXX with O_EXCL
+        # and unlinks it at once, so its data never outlives the process; a
+        # kill between those two calls (hit now and then while the workbook
+        # is zipped, one temporary per part) leaves that name behind, empty.
+        # esrpipe cannot sweep it. Tolerated, reported; anything else fails.
+        stray = listing(c.tmpdir)
+        big = [n for n in stray if not (n.startswith("tmp.") and len(n) == 14 and
+                                        os.path.getsize(os.path.join(c.tmpdir, n)) == 0)]
+        if stray and not big:
+            print("     note: kill between libxlsxwriter's open and unlink left empty %s in TMPDIR"
+                  % ", ".join(stray), flush=True)
+        check("3 %s: no data left in TMPDIR (libxlsxwriter unlinks its temporaries on open)" % label,
+              not big, str(stray))
+        for n in stray:
+            os.unlink(os.path.join(c.tmpdir, n))
         p = run(c, "-o", d, SAMPLE)
         check("3 %s: next run succeeds" % label, p.returncode == 0, err_text(p))
         check("3 %s: next run swept the temporaries" % label, not temps(d), str(temps(d)))
