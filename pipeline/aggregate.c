@@ -97,6 +97,7 @@ void aggregate_free(esr_aggregate *a)
     free(a);
 }
 
+/* Counts for org, created on first sight; NULL on no memory. */
 static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
 {
     size_t i, n = strlen(org);
@@ -125,6 +126,7 @@ static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
     return c;
 }
 
+/* Cell of (org, dim, prof, role, key), created if new, its id in *index; NULL on no memory. */
 static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const char *prof,
                           const char *role, const char *key, size_t *index)
 {
@@ -223,6 +225,7 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
     return 0;
 }
 
+/* qsort order for uint32_t values, ascending. */
 static int cmp_u32(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
@@ -269,6 +272,7 @@ static int intern_set(esr_aggregate *a, const uint32_t *ids, size_t n, uint32_t 
     return 0;
 }
 
+/* Make room for n ids in the scratch array; 0 or -1. */
 static int scratch_reserve(esr_aggregate *a, size_t n)
 {
     if (n <= a->scratch_cap)
@@ -454,6 +458,7 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
     return 0;
 }
 
+/* Cell order: org, dimension, profession, role, key. */
 static int cell_cmp(const void *x, const void *y)
 {
     const esr_cell *a = *(const esr_cell *const *)x, *b = *(const esr_cell *const *)y;
@@ -469,6 +474,7 @@ static int cell_cmp(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
+/* Organisation counts by org code. */
 static int org_cmp(const void *x, const void *y)
 {
     return strcmp((*(const esr_org_counts *const *)x)->org,
@@ -498,6 +504,7 @@ size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out)
     return a->ncells;
 }
 
+/* Title stats by org, local title, standard title. */
 static int title_cmp(const void *x, const void *y)
 {
     const esr_title_stat *a = *(const esr_title_stat *const *)x,

@@ -45,6 +45,7 @@ typedef struct checker {
     esr_table *t[NSPECS];
 } checker;
 
+/* Report an error at row of t (the header for -1), fmt taking a and b; counts it. */
 static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, const char *a,
                  const char *b)
 {
@@ -55,6 +56,7 @@ static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, co
     c->errors++;
 }
 
+/* The loaded table of file, or NULL. */
 static esr_table *find(checker *c, const char *file)
 {
     for (size_t i = 0; i < NSPECS; i++)
@@ -133,6 +135,7 @@ static void check_keys(checker *c)
     esr_buf_free(&key);
 }
 
+/* 1 if v is a value in column col of t, else 0. */
 static int in_col(const esr_table *t, const char *col, const char *v)
 {
     int c = table_col(t, col);
@@ -142,6 +145,7 @@ static int in_col(const esr_table *t, const char *col, const char *v)
     return 0;
 }
 
+/* Check each value of file:col is in vfile:vcol; empty (if allow_empty) and also are exempt. */
 static void vocab(checker *c, const char *file, const char *col, const char *vfile,
                   const char *vcol, int allow_empty, const char *also)
 {

@@ -75,6 +75,7 @@ void classify_free(esr_classifier *c)
     free(c);
 }
 
+/* Set r's occupation-code state (and occupation) from its occupation code. */
 static void classify_code(esr_classifier *c, esr_record *r)
 {
     const char *s = r->f[ESR_COL_OCCUPATION_CODE];
@@ -112,6 +113,7 @@ static void classify_code(esr_classifier *c, esr_record *r)
     r->occ_state = r->occ->retired ? ESR_OCC_RETIRED : ESR_OCC_VALID;
 }
 
+/* Index of s's normalised key in map, or -1 (also when s is empty or on error). */
 static int lookup_key(esr_classifier *c, esr_strmap *map, const char *s)
 {
     size_t i;

@@ -60,6 +60,7 @@ typedef struct log_ctx {
     int quiet;
 } log_ctx;
 
+/* Log callback: print msg on stderr unless --quiet. */
 static void log_stderr(void *vctx, const char *msg)
 {
     log_ctx *l = vctx;
@@ -86,6 +87,7 @@ static void progress_line(void *vctx, const esr_progress *p)
     fflush(stderr);
 }
 
+/* Print a usage error (fmt with arg) on stderr; returns 64. */
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "esrpipe: ");
@@ -94,6 +96,7 @@ static int usage_error(const char *fmt, const char *arg)
     return 64;
 }
 
+/* Parse a positive decimal number into *out; 0 or -1. */
 static int parse_size(const char *s, size_t *out)
 {
     char *end;
@@ -104,6 +107,7 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* run [options] EXPORT...: classify the exports and write the return; exit code. */
 static int cmd_run(int argc, char **argv)
 {
     enum {

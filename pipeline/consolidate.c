@@ -61,6 +61,7 @@ void consolidate_opts_default(esr_cons_opts *o)
 
 /* A warning: to the log (stderr) and to run.json. */
 static void warn(cons_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Format the warning, add it to the run.json list and pass it to the log. */
 static void warn(cons_ctx *c, const char *fmt, ...)
 {
     char buf[1200];
@@ -85,6 +86,7 @@ static long org_row(const cons_ctx *c, const char *code)
 /* Add a return that is left out, with the reason. */
 static esr_status skip(cons_ctx *c, const esr_trust_return *r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Record r as left out with a printf-style reason; ESR_OK or out of memory. */
 static esr_status skip(cons_ctx *c, const esr_trust_return *r, const char *fmt, ...)
 {
     esr_region_skip *s = &c->skipped[c->nskipped];
@@ -831,6 +833,7 @@ static void log_stderr(void *vctx, const char *msg)
 
 /* Print a usage error; returns 64. */
 static int cons_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a printf-style usage error on stderr with a --help hint; returns 64. */
 static int cons_usage_error(const char *fmt, ...)
 {
     va_list ap;

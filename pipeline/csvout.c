@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+/* Append s as a CSV field (quoted as needed, formulas defused if neutralise); 0 or -1. */
 static int put(esr_buf *line, const char *s, int first, int neutralise)
 {
     if (!first && esr_buf_putc(line, ','))

@@ -59,6 +59,7 @@ void csvreader_opts_default(esr_csv_opts *opts, char delim)
     opts->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
 }
 
+/* Set up the libcsv parser with the delimiter and block size; 0 or -1. */
 static int parser_init(esr_csvreader *rd)
 {
     if (csv_init(&rd->parser, 0))
@@ -102,6 +103,7 @@ void csvreader_free(esr_csvreader *rd)
     free(rd);
 }
 
+/* libcsv field callback: store the field, or mark the row too wide or too big. */
 static void on_field(void *data, size_t len, void *vrd)
 {
     esr_csvreader *rd = vrd;
@@ -139,6 +141,7 @@ static void on_field(void *data, size_t len, void *vrd)
         rd->status = ESR_ERR_NOMEM;
 }
 
+/* libcsv row callback: queue the finished row, with its fault if any. */
 static void on_row(int c, void *vrd)
 {
     (void)c;
@@ -165,6 +168,7 @@ static void on_row(int c, void *vrd)
     rd->cur_too_big = 0;
 }
 
+/* Pass row to the callback unless stopped; non-zero once the callback has stopped. */
 static int emit(esr_csvreader *rd, esr_row *row)
 {
     if (rd->stopped)
@@ -231,6 +235,7 @@ static void dispatch(esr_csvreader *rd, uint64_t end_line)
     rd->ndone = 0;
 }
 
+/* Append n raw bytes to the record's text, truncating at ESR_CSV_MAX_RAW_BYTES. */
 static void raw_add(esr_csvreader *rd, const char *p, size_t n)
 {
     if (rd->raw.len >= ESR_CSV_MAX_RAW_BYTES) {
@@ -246,6 +251,7 @@ static void raw_add(esr_csvreader *rd, const char *p, size_t n)
         rd->status = ESR_ERR_NOMEM;
 }
 
+/* Forget the current record's raw text and quote state. */
 static void record_reset(esr_csvreader *rd)
 {
     esr_buf_reset(&rd->raw);
@@ -254,6 +260,7 @@ static void record_reset(esr_csvreader *rd)
     rd->in_record = 0;
 }
 
+/* Emit the current record as a field-too-big fault and reset it. */
 static void emit_oversize(esr_csvreader *rd)
 {
     esr_row row = {0};

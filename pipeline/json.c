@@ -1,6 +1,7 @@
 /* json.c - streaming JSON writer. */
 #include "json.h"
 
+/* Start a new line indented to the current depth. */
 static void indent(esr_json *j)
 {
     fputc('\n', j->fp);
@@ -8,6 +9,7 @@ static void indent(esr_json *j)
         fputs("  ", j->fp);
 }
 
+/* Write s as a quoted, escaped JSON string. */
 static void escaped(FILE *fp, const char *s)
 {
     fputc('"', fp);
@@ -28,6 +30,7 @@ static void escaped(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
+/* Begin the next member: comma, new line and indent as needed, then the key if any. */
 static void member(esr_json *j, const char *key)
 {
     if (j->depth > 0) {

@@ -32,6 +32,7 @@ static const char *const table_files[] = {
     NULL,
 };
 
+/* Load table name from the mappings directory and check its columns. */
 static esr_status load(esr_mappings *m, const char *name, const char *const *cols, esr_table **out,
                        esr_err *err)
 {
@@ -45,6 +46,7 @@ static esr_status load(esr_mappings *m, const char *name, const char *const *col
     return st;
 }
 
+/* Set err to a mapping error at row r of t, fmt taking what; returns ESR_ERR_MAPPING. */
 static esr_status bad(esr_err *err, const esr_table *t, size_t r, const char *fmt, const char *what)
 {
     esr_buf b = {0};
@@ -55,6 +57,7 @@ static esr_status bad(esr_err *err, const esr_table *t, size_t r, const char *fm
     return ESR_ERR_MAPPING;
 }
 
+/* SHA-256 over every table's name and bytes into m->sha256. */
 static esr_status hash_tables(esr_mappings *m, esr_err *err)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -87,6 +90,7 @@ done:
     return st;
 }
 
+/* The first line of VERSION into m->version, else "unversioned". */
 static void read_version(esr_mappings *m)
 {
     esr_buf path = {0};
@@ -101,6 +105,7 @@ static void read_version(esr_mappings *m)
     fclose(fp);
 }
 
+/* Parse a level "N" or "N-M" (empty gives 0) into lo and hi; 0 or -1. */
 static int parse_level(const char *s, int *lo, int *hi)
 {
     *lo = *hi = 0;
@@ -115,6 +120,7 @@ static int parse_level(const char *s, int *lo, int *hi)
     return -1;
 }
 
+/* Index professions and support roles by name; find Unknown and Not a support role. */
 static esr_status index_names(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_prof;
@@ -165,6 +171,7 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
     return ESR_OK;
 }
 
+/* Index occupation codes, checking status, profession and support role. */
 static esr_status index_occ(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_occ;
@@ -208,6 +215,7 @@ static esr_status index_occ(esr_mappings *m, esr_err *err)
     return ESR_OK;
 }
 
+/* Index bands, areas, column aliases, organisations and rules; catch clashes. */
 static esr_status index_keys(esr_mappings *m, esr_err *err)
 {
     esr_buf key = {0};

@@ -93,6 +93,7 @@ static void remove_tree(const char *path)
     rmdir(path);
 }
 
+/* Remove temporary files left in dir by runs that are no longer alive. */
 static void sweep_stale(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -144,6 +145,7 @@ esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err)
     return ESR_OK;
 }
 
+/* Add output file name to d with a temporary path in its directory; the entry into *f. */
 static esr_status add(esr_outdir *d, const char *name, ofile **f, esr_err *err)
 {
     if (d->nfiles == MAX_FILES)
@@ -219,6 +221,7 @@ const char *outdir_dir(const esr_outdir *d)
     return d->dir;
 }
 
+/* fsync a file, or a directory if dir, by path; 0 or -1. */
 static int sync_path(const char *path, int dir)
 {
     int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);

@@ -83,6 +83,7 @@ void run_opts_default(esr_run_opts *o)
     o->tool_version = "esrpipe";
 }
 
+/* Monotonic clock in milliseconds. */
 static double now_ms(void)
 {
     struct timespec ts;
@@ -91,6 +92,7 @@ static double now_ms(void)
 }
 
 static void say(run_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Send a printf-style message to the log, if there is one. */
 static void say(run_ctx *c, const char *fmt, ...)
 {
     if (!c->o->log)
@@ -103,6 +105,7 @@ static void say(run_ctx *c, const char *fmt, ...)
     c->o->log(c->o->log_ctx, buf);
 }
 
+/* Free a return and its output directory (NULL is fine). */
 static void ret_free(ret_out *r)
 {
     if (!r)
@@ -112,6 +115,7 @@ static void ret_free(ret_out *r)
     free(r);
 }
 
+/* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
 static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has_records,
                            ret_out **out)
 {
@@ -180,6 +184,7 @@ static ret_out *ret_for(run_ctx *c, const char *org)
     return r;
 }
 
+/* The reject reason for r: rule id, message and detail. */
 static const char *reason_text(run_ctx *c, const esr_record *r)
 {
     const esr_rule_info *ri = &c->m->rules[r->reason_rule];
@@ -197,6 +202,7 @@ static const char *reason_text(run_ctx *c, const esr_record *r)
     return esr_buf_str(&c->msg);
 }
 
+/* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
     run_ctx *c = vctx;
@@ -320,12 +326,14 @@ static int on_row(void *vctx, const esr_row *row)
     return 0;
 }
 
+/* The last component of path. */
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
 }
 
+/* Header names of the schema's columns of kind, joined by 0x1f (malloc'd). */
 static char *join_cols(const esr_schema *s, int kind)
 {
     esr_buf b = {0};
@@ -340,6 +348,7 @@ static char *join_cols(const esr_schema *s, int kind)
     return b.data;
 }
 
+/* Read, classify and write every row of input idx; record its metadata. */
 static esr_status read_input(run_ctx *c, size_t idx)
 {
     const char *path = c->o->inputs[idx];
@@ -433,6 +442,7 @@ static esr_status find_snapshot(run_ctx *c)
     return ESR_OK;
 }
 
+/* Midnight UTC of snapshot YYYY-MM-DD (2000-01-01 when absent or malformed). */
 static time_t snapshot_time(const char *snap)
 {
     struct tm tm = {0};
@@ -446,6 +456,7 @@ static time_t snapshot_time(const char *snap)
     return timegm(&tm);
 }
 
+/* An FTE member as an exact decimal. */
 static void json_fte(esr_json *j, const char *key, long long e5)
 {
     char b[32];
@@ -453,6 +464,7 @@ static void json_fte(esr_json *j, const char *key, long long e5)
     json_raw(j, key, b);
 }
 
+/* A member listing the 0x1f-separated items of joined as an array of strings. */
 static void json_list(esr_json *j, const char *key, const char *joined)
 {
     json_open(j, key, '[');
@@ -468,6 +480,7 @@ static void json_list(esr_json *j, const char *key, const char *joined)
     json_close(j, ']');
 }
 
+/* run.json: settings, mappings, inputs, counts and findings of return r. */
 static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
 {
     FILE *fp;
@@ -567,6 +580,7 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
                       : ESR_OK;
 }
 
+/* Write summary.csv, return.xlsx and run.json for r, then commit its directory. */
 static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
 {
     esr_status st;

@@ -6,6 +6,7 @@
 
 #include "text.h"
 
+/* Append the aliases of canonical column canon to out, comma-separated. */
 static void aliases_tried(const esr_mappings *m, const char *canon, esr_buf *out)
 {
     const esr_table *t = m->t_columns;

@@ -104,6 +104,7 @@ int source_encoding_parse(const char *name, esr_encoding *e)
     return -1;
 }
 
+/* Read the next raw block once the last is used, hashing it; finish the hash at EOF. */
 static esr_status raw_fill(esr_source *s, esr_err *err)
 {
     if (s->raw_pos < s->raw_len || s->raw_eof)
@@ -216,6 +217,7 @@ static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
     return ESR_OK;
 }
 
+/* 1 if p[0..n) is valid UTF-8 (a cut final sequence allowed); *high non-ASCII chars. */
 static int utf8_valid_prefix(const unsigned char *p, size_t n, size_t *high)
 {
     /* 1 if p[0..n) is valid UTF-8 (a sequence cut at the end is allowed) */
@@ -242,6 +244,7 @@ static int utf8_valid_prefix(const unsigned char *p, size_t n, size_t *high)
     return 1;
 }
 
+/* Sniff compression, file type, encoding and delimiter; set up decoding. */
 static esr_status detect(esr_source *s, esr_err *err)
 {
     esr_status st = raw_fill(s, err);
@@ -370,6 +373,7 @@ fail:
     return st;
 }
 
+/* Write U+FFFD at *out if there is room. */
 static void put_replacement(char **out, size_t *room)
 {
     if (*room >= 3) {
@@ -467,6 +471,7 @@ static void decode_1252(esr_source *s, char **out, size_t *room)
     s->dec_pos = (size_t)(p - s->dec);
 }
 
+/* Convert decoded input through iconv into *out, replacing bad units with U+FFFD. */
 static void decode_iconv(esr_source *s, char **out, size_t *room)
 {
     char *ip = (char *)s->dec + s->dec_pos;
@@ -540,6 +545,7 @@ uint64_t source_consumed(const esr_source *s)
     return atomic_load(&((esr_source *)s)->consumed);
 }
 
+/* Prefetch thread: fill the two buffers in turn until stopped, at EOF or on error. */
 static void *prefetch_main(void *arg)
 {
     esr_source *s = arg;
@@ -631,6 +637,7 @@ esr_status source_next(esr_source *s, const char **data, size_t *len, esr_err *e
     return st;
 }
 
+/* Stop and join the prefetch thread and free its buffers. */
 static void prefetch_stop(esr_source *s)
 {
     prefetch *pf = s->pf;

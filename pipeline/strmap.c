@@ -63,6 +63,7 @@ void esr_strmap_free(esr_strmap *m)
     free(m);
 }
 
+/* Slot holding key (hash h), *found set; else the empty slot where it would go. */
 static size_t find_slot(const esr_strmap *m, const char *key, size_t len, uint64_t h, int *found)
 {
     size_t mask = m->nslots - 1;
@@ -80,6 +81,7 @@ static size_t find_slot(const esr_strmap *m, const char *key, size_t len, uint64
     }
 }
 
+/* Double the slot table and rehash every entry; 0 or -1. */
 static int grow(esr_strmap *m)
 {
     size_t n = m->nslots * 2;

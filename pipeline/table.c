@@ -16,12 +16,14 @@ typedef struct loader {
     size_t rows_cap;
 } loader;
 
+/* A trimmed copy of s, or NULL. */
 static char *dup_field(const char *s)
 {
     char *d = strdup(s);
     return d ? text_trim(d) : NULL;
 }
 
+/* Loader callback: take the header, then store each row padded to the header. */
 static int on_row(void *ctx, const esr_row *row)
 {
     loader *ld = ctx;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 if p starts with whitespace (ASCII or NBSP), its length in *len; else 0. */
 static int is_space(const unsigned char *p, size_t *len)
 {
     if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') {

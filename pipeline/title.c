@@ -164,6 +164,7 @@ static void clean(const char *s, esr_buf *out, esr_buf *brk)
     }
 }
 
+/* 1 if t is a band value such as 3 or 8a, else 0. */
 static int is_band_value(const char *t)
 {
     /* 3, 8a, 8b... (a grade letter alone is too ambiguous to drop) */
@@ -204,6 +205,7 @@ static void tokenise(esr_titler *t, const char *s)
     }
 }
 
+/* Tokens tok[0..n) joined by spaces into out; returns the length. */
 static size_t join(char **tok, size_t n, esr_buf *out)
 {
     esr_buf_reset(out);
@@ -255,6 +257,7 @@ void title_normalise(esr_titler *t, const char *title, esr_buf *out)
     expand(t, out);
 }
 
+/* qsort order for C strings. */
 static int cmp_str(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
@@ -290,6 +293,7 @@ void title_key(esr_titler *t, const char *title, esr_buf *out)
     esr_buf_free(&norm);
 }
 
+/* Append table:line to the rule list (comma-separated). */
 static void add_line(esr_buf *rule, const char *table, unsigned line)
 {
     if (rule->len)
@@ -396,6 +400,7 @@ done:
     return prof;
 }
 
+/* Match title to profession and role, appending each step to trace if given. */
 static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace)
 {
     const esr_mappings *m = t->m;
@@ -635,6 +640,7 @@ void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_b
     do_match(t, title, out, trace);
 }
 
+/* Add each word of phrase of 4 or more bytes to the vocabulary; 0 or -1. */
 static int add_vocab(esr_titler *t, const char *phrase)
 {
     char *copy = strdup(phrase), *save = NULL;
@@ -649,6 +655,7 @@ static int add_vocab(esr_titler *t, const char *phrase)
     return 0;
 }
 
+/* Index of name in map, or -1 (also when empty). */
 static int lookup(esr_strmap *map, const char *name)
 {
     size_t i;

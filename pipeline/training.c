@@ -71,6 +71,7 @@ static void words(const char *s, esr_buf *out)
         esr_buf_putc(out, ' ');
 }
 
+/* Rules from qualifications.csv and the status index; 0, -1 (memory) or -2 (standards). */
 static int compile(esr_training *t)
 {
     const esr_table *q = t->m->t_quals, *s = t->m->t_statuses;
@@ -113,6 +114,7 @@ static int compile(esr_training *t)
     return 0;
 }
 
+/* The person with employee number emp, added if new; NULL on no memory. */
 static person *person_get(esr_training *t, const char *emp)
 {
     size_t i, n = strlen(emp);
@@ -132,6 +134,7 @@ static person *person_get(esr_training *t, const char *emp)
     return &t->pv[t->np++];
 }
 
+/* Count one more row for an unrecognised competence name; 0 or -1. */
 static int unmatched_add(esr_training *t, const char *name)
 {
     size_t i, n = strlen(name);
@@ -154,6 +157,7 @@ static int unmatched_add(esr_training *t, const char *name)
     return 0;
 }
 
+/* Row callback: bind the header, then match each competence and update its person. */
 static int on_row(void *ctx, const esr_row *row)
 {
     esr_training *t = ctx;
@@ -224,6 +228,7 @@ typedef struct unmatched_name {
     size_t index;
 } unmatched_name;
 
+/* Unmatched names by count (most first), then name. */
 static int by_count(const void *x, const void *y)
 {
     const unmatched_name *a = x, *b = y;

@@ -5,11 +5,13 @@
 
 #define STAND_IN 0x9e3779b97f4a7c15ULL /* stored in place of key 0 */
 
+/* The key as stored: 0 is replaced by STAND_IN. */
 static uint64_t fix(uint64_t k)
 {
     return k ? k : STAND_IN;
 }
 
+/* Home slot of key k in a table of mask + 1 slots. */
 static size_t slot(uint64_t k, size_t mask)
 {
     k ^= k >> 31;

@@ -76,6 +76,7 @@ int validate_row(esr_validator *v, const esr_row *row, size_t header_fields)
     return -1;
 }
 
+/* Mark r rejected by rule with detail; returns -1. */
 static int reject(esr_record *r, int rule, const char *detail)
 {
     r->scope = ESR_SCOPE_REJECTED;

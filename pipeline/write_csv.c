@@ -29,6 +29,7 @@ int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line)
     return bad ? -1 : 0;
 }
 
+/* Write cell c of org as one summary.csv line; non-zero on error. */
 static int summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell *c)
 {
     char fte[32], hc[32];

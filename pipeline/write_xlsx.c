@@ -30,26 +30,31 @@ typedef struct book {
     lxw_error error;
 } book;
 
+/* Write string v to cell (r, c) of sheet s. */
 static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
 {
     xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
+/* Write number v to cell (r, c) of sheet s. */
 static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
     xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
+/* Write an FTE in units of 1e-5 to cell (r, c) of sheet s (FTE format by default). */
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
     num(b, s, r, c, (double)e5 / 1e5, f ? f : b->st.fte);
 }
 
+/* Set sheet s's tracked column widths (at least min). */
 static void widths(book *b, int s, double min)
 {
     xsheet_widths(&b->s[s], min);
 }
 
+/* A row of heading cells from the NULL-terminated names. */
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
     for (lxw_col_t c = 0; names[c]; c++)
@@ -65,6 +70,7 @@ static void headings_num(book *b, int s, lxw_row_t r, const char *const *names)
 
 /* ---- Cover ---------------------------------------------------------- */
 
+/* A label and text row on the cover; advances *r. */
 static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
 {
     str(b, S_COVER, *r, 0, k, b->st.bold);
@@ -72,6 +78,7 @@ static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
     (*r)++;
 }
 
+/* A label and number row on the cover; advances *r. */
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
     str(b, S_COVER, *r, 0, k, b->st.bold);
@@ -79,6 +86,7 @@ static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
     (*r)++;
 }
 
+/* Cover sheet: return details, row counts, inputs and notes. */
 static void write_cover(book *b)
 {
     const esr_return_meta *meta = b->in->meta;
@@ -162,6 +170,7 @@ typedef struct matrix {
     double *head; /* per row */
 } matrix;
 
+/* 1-based matrix column of name, or 0. */
 static int col_index(matrix *mx, const char *name)
 {
     for (int i = 0; i < mx->nc; i++)
@@ -170,6 +179,7 @@ static int col_index(matrix *mx, const char *name)
     return 0;
 }
 
+/* Gather dim's FTE (and headcount) by profession and column into mx; 0 or -1. */
 static int build_matrix(book *b, esr_dim dim, const char *const *order, size_t norder, matrix *mx)
 {
     const esr_mappings *m = b->in->m;
@@ -241,6 +251,7 @@ static int build_matrix(book *b, esr_dim dim, const char *const *order, size_t n
     return 0;
 }
 
+/* Free a matrix's arrays. */
 static void free_matrix(matrix *mx)
 {
     free(mx->prow);
@@ -249,6 +260,7 @@ static void free_matrix(matrix *mx)
     free(mx->head);
 }
 
+/* Write mx to sheet s: headings, a row per profession and a total row. */
 static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head)
 {
     const esr_mappings *m = b->in->m;
@@ -283,6 +295,7 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
 }
 
+/* By profession sheet: FTE by profession and support role, with a chart. */
 static void write_by_profession(book *b)
 {
     const esr_mappings *m = b->in->m;
@@ -324,6 +337,7 @@ static void write_by_profession(book *b)
     free(order);
 }
 
+/* By band sheet: FTE by profession and pay band. */
 static void write_by_band(book *b)
 {
     const esr_mappings *m = b->in->m;
@@ -353,6 +367,7 @@ typedef struct area_row {
     uint64_t head;
 } area_row;
 
+/* Area rows by FTE (most first), then name. */
 static int area_cmp(const void *x, const void *y)
 {
     const area_row *a = x, *b = y;
@@ -361,6 +376,7 @@ static int area_cmp(const void *x, const void *y)
     return strcmp(a->area, b->area);
 }
 
+/* Area of work sheet: FTE by area, then completeness by profession and organisation. */
 static void write_area(book *b)
 {
     const esr_cell **cells;
@@ -461,6 +477,7 @@ static void write_area(book *b)
 
 /* ---- Job titles ------------------------------------------------------ */
 
+/* Job titles sheet: the organisation's local titles and how each matched. */
 static void write_titles(book *b)
 {
     const esr_title_stat **ts;
@@ -510,12 +527,14 @@ static const esr_cell *find_cell(book *b, esr_dim dim, const char *prof, const c
     return NULL;
 }
 
+/* Headcount of the cell (dim, prof, key), or 0. */
 static double head_of(book *b, esr_dim dim, const char *prof, const char *key)
 {
     const esr_cell *c = find_cell(b, dim, prof, key);
     return c ? (double)c->headcount : 0;
 }
 
+/* Training sheet: Care Certificate, qualifications, apprenticeships, unknown names. */
 static void write_training(book *b)
 {
     const esr_training *tr = b->in->training;
@@ -639,6 +658,7 @@ typedef struct stream {
     int rejects;
 } stream;
 
+/* One row of the Data quality findings list, unless past the row cap; returns 0. */
 static int dq_finding(stream *st, const char *src, const char *line, int rule, const char *value)
 {
     book *b = st->b;
@@ -659,6 +679,7 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
     return 0;
 }
 
+/* Stream callback: records.csv rows to Support workforce, all findings to Data quality. */
 static int on_record(void *ctx, const esr_row *row)
 {
     stream *st = ctx;
@@ -733,6 +754,7 @@ static int on_record(void *ctx, const esr_row *row)
     return 0;
 }
 
+/* Feed the CSV file at path through on_record. */
 static esr_status stream_csv(stream *st, const char *path, esr_err *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -759,6 +781,7 @@ static esr_status stream_csv(stream *st, const char *path, esr_err *err)
     return s;
 }
 
+/* Data quality: findings by rule, then the headings of the findings list. */
 static void write_dq_summary(book *b, lxw_row_t *r)
 {
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
@@ -787,6 +810,7 @@ static void write_dq_summary(book *b, lxw_row_t *r)
 
 /* ---- Lists and drop-downs -------------------------------------------- */
 
+/* Hidden Lists sheet of coded values, and drop-downs on Support workforce. */
 static void write_lists(book *b, lxw_row_t nrows)
 {
     const esr_mappings *m = b->in->m;

@@ -8,6 +8,7 @@
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
 
+/* A new bold, shaded, bordered, wrapped heading format. */
 static lxw_format *heading(lxw_workbook *wb)
 {
     lxw_format *f = workbook_add_format(wb);
@@ -19,6 +20,7 @@ static lxw_format *heading(lxw_workbook *wb)
     return f;
 }
 
+/* A new number format (num_format if given), bold and ruled above if total. */
 static lxw_format *numeric(lxw_workbook *wb, const char *num_format, int total)
 {
     lxw_format *f = workbook_add_format(wb);
@@ -54,6 +56,7 @@ void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st)
     st->total_pct = numeric(wb, "0.0%", 1);
 }
 
+/* Widen column c's width estimate to fit s plus extra, up to the maximum. */
 static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra)
 {
     if (c >= ESR_XLSX_MAX_COLS)
