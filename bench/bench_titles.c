@@ -100,28 +100,69 @@ static int read_titles(const char *path, list *l)
  * one-letter typo in about one in eight. */
 static int gen_titles(list *l, size_t want)
 {
-    static const char *const set[] = {"", "Community ", "Inpatient ", "Senior ", "Snr ", "MSK ", "Stroke ",
-                                      "Acute ", "Paediatric ", "Neuro ", "Outpatient ", "Trainee "};
-    static const char *const prof[] = {
-        "Physiotherapy", "Physio", "Occupational Therapy", "OT", "Occ Therapy", "Speech and Language Therapy",
-        "SLT", "SALT", "S&LT", "Dietetic", "Podiatry", "Orthoptic", "Radiography", "Clinical Imaging",
-        "Radiology", "X-Ray", "Radiotherapy", "Orthotic", "Prosthetic", "Art Therapy", "Theatre",
-        "Theatres", "Anaesthetic", "Operating Department", "Rehab", "Therapy", "Healthcare", "Clinical",
-        "Audiology", "Pharmacy"};
-    static const char *const role[] = {"Assistant", "Asst", "Support Worker", "Technician", "Tech",
-                                       "Assistant Practitioner", "AP", "Helper", "Technical Instructor",
-                                       "HCA", "Support Assistant", "Healthcare Assistant"};
-    static const char *const suf[] = {"", " - Band 3", " (B4)", " Band 2", " AfC Band 3", " (Community)",
-                                      " \xe2\x80\x93 Band 4", " (Inpatients)"};
-    size_t ns = sizeof set / sizeof *set, np = sizeof prof / sizeof *prof, nr = sizeof role / sizeof *role,
-           nx = sizeof suf / sizeof *suf;
+    static const char *const set[] = {
+        "",        "Community ", "Inpatient ",  "Senior ", "Snr ",        "MSK ",
+        "Stroke ", "Acute ",     "Paediatric ", "Neuro ",  "Outpatient ", "Trainee "};
+    static const char *const prof[] = {"Physiotherapy",
+                                       "Physio",
+                                       "Occupational Therapy",
+                                       "OT",
+                                       "Occ Therapy",
+                                       "Speech and Language Therapy",
+                                       "SLT",
+                                       "SALT",
+                                       "S&LT",
+                                       "Dietetic",
+                                       "Podiatry",
+                                       "Orthoptic",
+                                       "Radiography",
+                                       "Clinical Imaging",
+                                       "Radiology",
+                                       "X-Ray",
+                                       "Radiotherapy",
+                                       "Orthotic",
+                                       "Prosthetic",
+                                       "Art Therapy",
+                                       "Theatre",
+                                       "Theatres",
+                                       "Anaesthetic",
+                                       "Operating Department",
+                                       "Rehab",
+                                       "Therapy",
+                                       "Healthcare",
+                                       "Clinical",
+                                       "Audiology",
+                                       "Pharmacy"};
+    static const char *const role[] = {"Assistant",
+                                       "Asst",
+                                       "Support Worker",
+                                       "Technician",
+                                       "Tech",
+                                       "Assistant Practitioner",
+                                       "AP",
+                                       "Helper",
+                                       "Technical Instructor",
+                                       "HCA",
+                                       "Support Assistant",
+                                       "Healthcare Assistant"};
+    static const char *const suf[] = {"",
+                                      " - Band 3",
+                                      " (B4)",
+                                      " Band 2",
+                                      " AfC Band 3",
+                                      " (Community)",
+                                      " \xe2\x80\x93 Band 4",
+                                      " (Inpatients)"};
+    size_t ns = sizeof set / sizeof *set, np = sizeof prof / sizeof *prof,
+           nr = sizeof role / sizeof *role, nx = sizeof suf / sizeof *suf;
     char buf[256];
     for (size_t i = 0; i < ns * np * nr * nx && l->n < want; i++) {
         size_t a = i % np, b = (i / np) % nr, c = (i / np / nr) % nx, d = i / np / nr / nx;
         snprintf(buf, sizeof buf, "%s%s %s%s", set[d], prof[a], role[b], suf[c]);
         if (next() % 8 == 0) { /* swap two letters of a long word */
             size_t n = strlen(buf), p = 2 + next() % (n > 6 ? n - 4 : 1);
-            if (p + 1 < n && buf[p] >= 'a' && buf[p] <= 'z' && buf[p + 1] >= 'a' && buf[p + 1] <= 'z') {
+            if (p + 1 < n && buf[p] >= 'a' && buf[p] <= 'z' && buf[p + 1] >= 'a' &&
+                buf[p + 1] <= 'z') {
                 char t = buf[p];
                 buf[p] = buf[p + 1];
                 buf[p + 1] = t;
@@ -153,7 +194,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-k") && v)
             runs = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench_titles [-m MAPPINGS] [-f TITLES] [-n COLD] [-r ROWS] [-d DISTINCT] [-k RUNS]\n");
+            fprintf(stderr, "usage: bench_titles [-m MAPPINGS] [-f TITLES] [-n COLD] [-r ROWS] [-d "
+                            "DISTINCT] [-k RUNS]\n");
             return 64;
         }
     }
@@ -190,7 +232,8 @@ int main(int argc, char **argv)
         pick[i] = (size_t)(u * u * u * (double)distinct);
     }
 
-    double *build = calloc((size_t)runs, sizeof(double)), *cold = calloc((size_t)runs, sizeof(double)),
+    double *build = calloc((size_t)runs, sizeof(double)),
+           *cold = calloc((size_t)runs, sizeof(double)),
            *warm = calloc((size_t)runs, sizeof(double));
     long long sum = 0;
     size_t matched = 0;
@@ -225,7 +268,8 @@ int main(int argc, char **argv)
         cold[k] = (double)cold_n / (t2 - t1);
         warm[k] = (double)rows / (t4 - t3);
     }
-    printf("bench_titles: mappings %s, %s titles, median of %d runs\n", dir, file ? file : "generated", runs);
+    printf("bench_titles: mappings %s, %s titles, median of %d runs\n", dir,
+           file ? file : "generated", runs);
     printf("  build titler (compile tables)   %10.2f ms\n", median(build, runs));
     printf("  cold: %7zu distinct titles      %10.0f titles/s  (%zu with a profession)\n", cold_n,
            median(cold, runs), matched);

@@ -64,9 +64,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "runstat: wait4: %s\n", strerror(errno));
         return 71;
     }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+    int code = WIFEXITED(status)     ? WEXITSTATUS(status)
+               : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                     : 255;
     fprintf(out, "wall=%.6f user=%.6f sys=%.6f maxrss_kib=%ld status=%d\n",
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, tv(ru.ru_utime),
-            tv(ru.ru_stime), ru.ru_maxrss, code);
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+            tv(ru.ru_utime), tv(ru.ru_stime), ru.ru_maxrss, code);
     return fclose(out) ? 73 : 0;
 }
