@@ -565,6 +565,8 @@ finish:
         } else if (bp >= 0 && out->profession < 0) {
             out->profession = bp;
             out->score -= PENALTY_PER_EDIT * edits;
+            if (out->score < 0) /* a confidence is 0-100 (found by fuzz_title) */
+                out->score = 0;
             esr_buf_printf(&t->rule, "%s%s", t->rule.len ? "," : "", esr_buf_str(&lines));
         }
         esr_buf_free(&lines);

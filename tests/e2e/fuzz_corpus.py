@@ -35,6 +35,8 @@ def main():
     n += len(titles)
     if p.returncode != 0 or b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
         bad.append("explain-title: exit %d %s" % (p.returncode, p.stderr.decode()[-300:]))
+    if b"confidence -" in p.stdout:  # a confidence is 0-100 (regression-negative-confidence.txt)
+        bad.append("explain-title: a negative confidence")
     for b in bad:
         print("FAIL", b)
     print("%d passed, %d failed" % (n - len(bad), len(bad)))
