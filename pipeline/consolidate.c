@@ -547,14 +547,6 @@ static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
     return ESR_OK;
 }
 
-/* An FTE member as an exact decimal. */
-static void json_fte(esr_json *j, const char *key, long long e5)
-{
-    char b[32];
-    text_format_e5(e5, b);
-    json_raw(j, key, b);
-}
-
 /* run.json: what was consolidated, from where, and what is missing. */
 static esr_status write_run_json(cons_ctx *c, esr_outdir *d)
 {
@@ -663,20 +655,6 @@ static esr_status write_run_json(cons_ctx *c, esr_outdir *d)
                       : ESR_OK;
 }
 
-/* The document time: midnight UTC of the latest snapshot (never the clock). */
-static time_t snapshot_time(const char *snap)
-{
-    struct tm tm = {0};
-    if (!*snap || sscanf(snap, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-        tm.tm_year = 2000;
-        tm.tm_mon = 1;
-        tm.tm_mday = 1;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return timegm(&tm);
-}
-
 /* Refuse an output directory that is one of the returns being read, or
  * that holds a trust's return (its run.json would be replaced). */
 static esr_status check_outdir(cons_ctx *c)
@@ -761,7 +739,7 @@ esr_status consolidate_run(const esr_cons_opts *o, esr_cons_result *res, esr_err
     g->tool_version = o->tool_version;
     g->template_version = ESR_TEMPLATE_VERSION;
     g->region = c.region;
-    g->created = snapshot_time(g->snapshot);
+    g->created = text_date_time(g->snapshot);
     g->m = c.m;
     g->orgs = c.orgs;
     g->norgs = c.norgs;

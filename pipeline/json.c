@@ -1,6 +1,8 @@
 /* json.c - streaming JSON writer. */
 #include "json.h"
 
+#include "text.h"
+
 /* Start a new line indented to the current depth. */
 static void indent(esr_json *j)
 {
@@ -94,4 +96,12 @@ void json_raw(esr_json *j, const char *key, const char *v)
 {
     member(j, key);
     fputs(v, j->fp);
+}
+
+/* An FTE member (units of 0.00001) as an exact decimal. */
+void json_fte(esr_json *j, const char *key, long long e5)
+{
+    char b[32];
+    text_format_e5(e5, b);
+    json_raw(j, key, b);
 }

@@ -25,4 +25,7 @@ void json_u64(esr_json *j, const char *key, uint64_t v);
 /* A member whose value is already JSON text (numbers such as FTE). */
 void json_raw(esr_json *j, const char *key, const char *v);
 
+/* An FTE member (units of 0.00001) as an exact decimal. */
+void json_fte(esr_json *j, const char *key, long long e5);
+
 #endif

@@ -442,28 +442,6 @@ static esr_status find_snapshot(run_ctx *c)
     return ESR_OK;
 }
 
-/* Midnight UTC of snapshot YYYY-MM-DD (2000-01-01 when absent or malformed). */
-static time_t snapshot_time(const char *snap)
-{
-    struct tm tm = {0};
-    if (!*snap || sscanf(snap, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
-        tm.tm_year = 2000;
-        tm.tm_mon = 1;
-        tm.tm_mday = 1;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return timegm(&tm);
-}
-
-/* An FTE member as an exact decimal. */
-static void json_fte(esr_json *j, const char *key, long long e5)
-{
-    char b[32];
-    text_format_e5(e5, b);
-    json_raw(j, key, b);
-}
-
 /* A member listing the 0x1f-separated items of joined as an array of strings. */
 static void json_list(esr_json *j, const char *key, const char *joined)
 {
@@ -612,7 +590,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .org_name = name,
             .region = region,
             .snapshot = c->snapshot,
-            .created = snapshot_time(c->snapshot),
+            .created = text_date_time(c->snapshot),
             .mapping_version = c->m->version,
             .mapping_sha256 = c->m->sha256,
             .classify_mode = c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* 1 if p starts with whitespace (ASCII or NBSP), its length in *len; else 0. */
 static int is_space(const unsigned char *p, size_t *len)
@@ -147,4 +148,19 @@ int text_distance(const char *a, const char *b, int max)
             return max + 1;
     }
     return d[la][lb];
+}
+
+/* Midnight UTC of a YYYY-MM-DD date (2000-01-01 when absent or malformed):
+ * the document time of a return, never the clock. */
+time_t text_date_time(const char *date)
+{
+    struct tm tm = {0};
+    if (!*date || sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+        tm.tm_year = 2000;
+        tm.tm_mon = 1;
+        tm.tm_mday = 1;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
 }

@@ -3,6 +3,7 @@
 #define ESR_TEXT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -22,5 +23,8 @@ void text_format_e5(long long v, char *out);
 /* Edit distance (adjacent transpositions count one) between strings of at
  * most 40 bytes; max + 1 when it is above max or a string is longer. */
 int text_distance(const char *a, const char *b, int max);
+
+/* Midnight UTC of a YYYY-MM-DD date (2000-01-01 when absent or malformed). */
+time_t text_date_time(const char *date);
 
 #endif

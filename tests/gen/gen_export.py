@@ -37,7 +37,7 @@ TIMING = os.environ.get("ESRGEN_TIMING") == "1"
 PII_POOL = 1 << 18                  # distinct PII tuples: unique per person up to this many persons
 
 # --------------------------------------------------------------------------
-# reference data (copied from ../shared/reference into tests/data)
+# reference data (copied from the shared reference folder into tests/data)
 # --------------------------------------------------------------------------
 
 

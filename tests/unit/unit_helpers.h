@@ -107,7 +107,7 @@ static inline int th_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
-/* Open the project's own mapping tables (never ../shared). */
+/* Open the project's own mapping tables (never the shared reference folder). */
 static inline esr_mappings *th_mappings(void)
 {
     esr_mappings *m = NULL;
