@@ -28,8 +28,10 @@ def main():
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
             if p.returncode not in (0, 65) or b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
                 bad.append("%s/%s: exit %d %s" % (sub, fn, p.returncode, p.stderr.decode("utf-8", "replace")[-300:]))
-    d = os.path.join(ROOT, "fixtures/fuzz/titles")
-    titles = [open(os.path.join(d, f), "rb").read().decode("utf-8", "replace") for f in sorted(os.listdir(d))]
+    titles = []
+    for sub in ("titles", "titles_corpus"):
+        d = os.path.join(ROOT, "fixtures/fuzz", sub)
+        titles += [open(os.path.join(d, f), "rb").read().decode("utf-8", "replace") for f in sorted(os.listdir(d))]
     p = subprocess.run([e, "explain-title"] + [t.replace("\0", "") or "x" for t in titles],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, timeout=120)
     n += len(titles)
