@@ -58,6 +58,7 @@ static const char usage_text[] =
 
 typedef struct log_ctx {
     int quiet;
+    int progress; /* a progress line may be on screen: clear it first */
 } log_ctx;
 
 /* Log callback: print msg on stderr unless --quiet. */
@@ -65,7 +66,7 @@ static void log_stderr(void *vctx, const char *msg)
 {
     log_ctx *l = vctx;
     if (!l->quiet)
-        fprintf(stderr, "esrpipe: %s\n", msg);
+        fprintf(stderr, "%sesrpipe: %s\n", l->progress ? "\r\033[K" : "", msg);
 }
 
 /* A progress line on stderr: rows, MB/s and ETA from bytes consumed. */
@@ -219,8 +220,10 @@ static int cmd_run(int argc, char **argv)
     o.ninputs = (size_t)(argc - optind);
     o.log = log_stderr;
     o.log_ctx = &lc;
-    if (!lc.quiet && isatty(STDERR_FILENO))
+    if (!lc.quiet && isatty(STDERR_FILENO)) {
         o.progress_fn = progress_line;
+        lc.progress = 1;
+    }
     esr_err err = {0};
     esr_run_counts n = {0};
     esr_status st = run_pipeline(&o, &n, &err);
