@@ -2,7 +2,6 @@
  * per organisation, add them up exactly, and write the regional return. */
 #include "consolidate.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,9 +21,6 @@
 #include "strmap.h"
 #include "text.h"
 
-#ifndef ESRPIPE_VERSION
-#define ESRPIPE_VERSION "0.0.0"
-#endif
 
 typedef struct cons_ctx {
     const esr_cons_opts *o;
@@ -59,7 +55,7 @@ void consolidate_opts_default(esr_cons_opts *o)
     o->tool_version = "esrpipe";
 }
 
-/* A warning: to the log (stderr) and to run.json. */
+/* A warning: to the caller's log and to run.json. */
 static void warn(cons_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Format the warning, add it to the run.json list and pass it to the log. */
 static void warn(cons_ctx *c, const char *fmt, ...)
@@ -774,112 +770,4 @@ done:
     esr_buf_free(&c.warnings);
     mappings_close(owned);
     return st;
-}
-
-/* ---- command line ----------------------------------------------------- */
-
-static const char cons_usage[] =
-    "usage: esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
-    "\n"
-    "Consolidate trusts' returns (directories written by `esrpipe run`, one per\n"
-    "organisation: `run --split-by-org` writes DIR/<org_code>/) into a regional\n"
-    "return: DIR/return.xlsx, summary.csv and run.json, written atomically.\n"
-    "\n"
-    "  -o, --output DIR     output directory (default: output/region)\n"
-    "      --region NAME    the region to consolidate (default: the region of the\n"
-    "                       returns, from mappings/organisations.csv); returns of\n"
-    "                       other regions are left out\n"
-    "  -m, --mappings DIR   mapping tables (default: as for run)\n"
-    "  -q, --quiet          no messages except errors\n"
-    "\n"
-    "An organisation with two returns keeps the latest snapshot. Regional FTE is\n"
-    "the exact sum; regional headcount is the sum of the trusts' headcounts.\n"
-    "exit status: 0 ok (warnings allowed), 64 usage, 65 a return is unusable,\n"
-    "66 a return directory missing, 73 cannot create output, 74 I/O error.\n";
-
-typedef struct cons_log {
-    int quiet;
-} cons_log;
-
-/* Print a warning on stderr unless --quiet. */
-static void log_stderr(void *vctx, const char *msg)
-{
-    const cons_log *l = vctx;
-    if (!l->quiet)
-        fprintf(stderr, "esrpipe: consolidate: %s\n", msg);
-}
-
-/* Print a usage error; returns 64. */
-static int cons_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print a printf-style usage error on stderr with a --help hint; returns 64. */
-static int cons_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "esrpipe: consolidate: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(esrpipe consolidate --help for usage)\n");
-    va_end(ap);
-    return 64;
-}
-
-/* Parse the consolidate command line, run it, print its messages. */
-int consolidate_cli(int argc, char **argv)
-{
-    enum { O_REGION = 256 };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"mappings", required_argument, NULL, 'm'},
-        {"region", required_argument, NULL, O_REGION},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    esr_cons_opts o;
-    consolidate_opts_default(&o);
-    o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    const char *mappings = NULL;
-    char mbuf[4300];
-    cons_log lc = {0};
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:m:qh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': o.outdir = optarg; break;
-        case 'm': mappings = optarg; break;
-        case 'q': lc.quiet = 1; break;
-        case 'h': fputs(cons_usage, stdout); return 0;
-        case O_REGION:
-            if (!*optarg)
-                return cons_usage_error("%s", "--region needs a region name");
-            o.region = optarg;
-            break;
-        case ':': return cons_usage_error("%s needs a value", argv[optind - 1]);
-        default: return cons_usage_error("unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cons_usage_error("%s", "no return directories given");
-    o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
-    o.returns = (const char *const *)argv + optind;
-    o.nreturns = (size_t)(argc - optind);
-    o.log = log_stderr;
-    o.log_ctx = &lc;
-    esr_err err = {0};
-    esr_cons_result res = {0};
-    esr_status st = consolidate_run(&o, &res, &err);
-    if (st) {
-        fprintf(stderr, "esrpipe: consolidate: error: %s\n",
-                err.msg[0] ? err.msg : esr_strerror(st));
-        return esr_exit_code(st);
-    }
-    if (!lc.quiet)
-        fprintf(stderr,
-                "esrpipe: consolidate: %s: %zu return%s included, %zu expected organisation%s "
-                "missing%s; outputs in %s/\n",
-                res.region, res.included, res.included == 1 ? "" : "s", res.missing,
-                res.missing == 1 ? "" : "s",
-                res.skipped ? " (some returns left out: see run.json)" : "", o.outdir);
-    return 0;
 }

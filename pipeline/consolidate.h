@@ -33,8 +33,5 @@ void consolidate_opts_default(esr_cons_opts *opts);
 /* Consolidate the returns into opts->outdir. On any error nothing in the
  * output directory is created or replaced. res may be NULL. */
 esr_status consolidate_run(const esr_cons_opts *opts, esr_cons_result *res, esr_err *err);
-/* Parse the consolidate command line (argv[0] = "consolidate"), run it,
- * print its messages on stderr; returns the process exit code. */
-int consolidate_cli(int argc, char **argv);
 
 #endif
