@@ -42,7 +42,7 @@ static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *
 /* Write an FTE (units of 0.00001) as a number. */
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
-    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->st.fte);
+    xsheet_fte(&b->s[s], &b->st, &b->error, r, c, e5, f);
 }
 
 /* Set the tracked column widths of a sheet (at least min). */
@@ -54,8 +54,7 @@ static void widths(book *b, int s, double min)
 /* Write a row of column headings (NULL-terminated). */
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
-    for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], b->st.heading);
+    xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
 }
 
 /* ---- ordering: professions and roles in mapping order ---------------- */

@@ -45,7 +45,7 @@ static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *
 /* Write an FTE in units of 1e-5 to cell (r, c) of sheet s (FTE format by default). */
 static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
 {
-    num(b, s, r, c, (double)e5 / 1e5, f ? f : b->st.fte);
+    xsheet_fte(&b->s[s], &b->st, &b->error, r, c, e5, f);
 }
 
 /* Set sheet s's tracked column widths (at least min). */
@@ -57,8 +57,7 @@ static void widths(book *b, int s, double min)
 /* A row of heading cells from the NULL-terminated names. */
 static void headings(book *b, int s, lxw_row_t r, const char *const *names)
 {
-    for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], b->st.heading);
+    xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
 }
 
 /* A label column, then numbers: their headings align right, over the figures. */

@@ -94,6 +94,21 @@ void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
     track(sh, c, t, 1);
 }
 
+/* Write an FTE (units of 0.00001) as a number (see xlsx_style.h). */
+void xsheet_fte(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                long long e5, lxw_format *f)
+{
+    xsheet_num(sh, st, err, r, c, (double)e5 / 1e5, f ? f : st->fte);
+}
+
+/* Write a row of column headings (see xlsx_style.h). */
+void xsheet_headings(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                     const char *const *names)
+{
+    for (lxw_col_t c = 0; names[c]; c++)
+        xsheet_str(sh, st, err, r, c, names[c], st->heading);
+}
+
 /* Set the tracked column widths (at least min). */
 void xsheet_widths(esr_xsheet *sh, double min)
 {

@@ -32,6 +32,12 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
 /* Write a number cell, widening its column for the value as shown. */
 void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
                 double v, lxw_format *f);
+/* Write an FTE (units of 0.00001) as a number, in st->fte unless f. */
+void xsheet_fte(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
+                long long e5, lxw_format *f);
+/* Write a row of column headings (NULL-terminated names). */
+void xsheet_headings(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                     const char *const *names);
 /* Set the tracked column widths (at least min). */
 void xsheet_widths(esr_xsheet *sh, double min);
 /* Close (write) the workbook (path names it in messages), first checking the sheets'
