@@ -20,7 +20,7 @@
 #include "outdir.h"
 #include "strmap.h"
 #include "text.h"
-
+#include "write_csv.h"
 
 typedef struct cons_ctx {
     const esr_cons_opts *o;
@@ -313,20 +313,6 @@ static int org_cmp(const void *x, const void *y)
     return strcmp(((const esr_region_org *)x)->ret->org, ((const esr_region_org *)y)->ret->org);
 }
 
-/* summary.csv order: dimension, profession, role, key ("" first). */
-static int sumrow_cmp(const void *x, const void *y)
-{
-    const esr_sumrow *a = x, *b = y;
-    int c;
-    if (a->dim != b->dim)
-        return a->dim < b->dim ? -1 : 1;
-    if ((c = strcmp(a->profession, b->profession)))
-        return c;
-    if ((c = strcmp(a->role, b->role)))
-        return c;
-    return strcmp(a->key, b->key);
-}
-
 /* Findings by count (most first), then rule. */
 static int rule_cmp(const void *x, const void *y)
 {
@@ -509,18 +495,6 @@ static void check_mixed(cons_ctx *c)
 
 /* ---- outputs --------------------------------------------------------- */
 
-/* One summary.csv line. */
-static int summary_line(esr_buf *line, FILE *fp, const char *org, const esr_sumrow *s)
-{
-    char fte[32], hc[32];
-    text_format_e5(s->fte_e5, fte);
-    snprintf(hc, sizeof hc, "%llu", (unsigned long long)s->headcount);
-    int bad = csvout_text(line, org, 1) | csvout_raw(line, aggregate_dim_name(s->dim), 0) |
-              csvout_text(line, s->profession, 0) | csvout_text(line, s->role, 0) |
-              csvout_text(line, s->key, 0) | csvout_raw(line, fte, 0) | csvout_raw(line, hc, 0);
-    return bad | csvout_flush(line, fp);
-}
-
 /* summary.csv: regional totals (org_code empty), then one block per organisation. */
 static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
 {
@@ -531,11 +505,15 @@ static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
     esr_buf line = {0};
     int bad = fputs("org_code,dimension,profession,support_role,key,fte,headcount\n", fp) < 0;
     for (size_t i = 0; i < c->ntotals; i++)
-        bad |= summary_line(&line, fp, "", &c->totals[i]);
+        bad |= write_summary_line(&line, fp, "", c->totals[i].dim, c->totals[i].profession,
+                                  c->totals[i].role, c->totals[i].key, c->totals[i].fte_e5,
+                                  c->totals[i].headcount);
     for (size_t i = 0; i < c->norgs; i++) {
         const esr_trust_return *r = c->orgs[i].ret;
         for (size_t k = 0; k < r->nrows; k++)
-            bad |= summary_line(&line, fp, r->org, &r->rows[k]);
+            bad |= write_summary_line(&line, fp, r->org, r->rows[k].dim, r->rows[k].profession,
+                                      r->rows[k].role, r->rows[k].key, r->rows[k].fte_e5,
+                                      r->rows[k].headcount);
     }
     esr_buf_free(&line);
     if (bad || ferror(fp))

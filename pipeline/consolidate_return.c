@@ -292,7 +292,7 @@ static int parse_count(const char *s, uint64_t *out)
 }
 
 /* summary.csv order: dimension, profession, role, key ("" first). */
-static int sumrow_cmp(const void *x, const void *y)
+int sumrow_cmp(const void *x, const void *y)
 {
     const esr_sumrow *a = x, *b = y;
     int c;

@@ -24,6 +24,9 @@ typedef struct esr_sumrow {
     uint64_t headcount;
 } esr_sumrow;
 
+/* qsort order of summary rows: dimension, profession, role, key ("" first). */
+int sumrow_cmp(const void *x, const void *y);
+
 typedef struct esr_ret_input {
     const char *name;
     uint64_t bytes;

@@ -29,16 +29,24 @@ int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line)
     return bad ? -1 : 0;
 }
 
+/* Write one summary.csv line (see write_csv.h). */
+int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, const char *prof,
+                       const char *role, const char *key, long long fte_e5, uint64_t headcount)
+{
+    char fte[32], hc[32];
+    text_format_e5(fte_e5, fte);
+    snprintf(hc, sizeof hc, "%llu", (unsigned long long)headcount);
+    int bad = csvout_text(line, org, 1) | csvout_raw(line, aggregate_dim_name(dim), 0) |
+              csvout_text(line, prof, 0) | csvout_text(line, role, 0) | csvout_text(line, key, 0) |
+              csvout_raw(line, fte, 0) | csvout_raw(line, hc, 0);
+    return bad | csvout_flush(line, fp);
+}
+
 /* Write cell c of org as one summary.csv line; non-zero on error. */
 static int summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell *c)
 {
-    char fte[32], hc[32];
-    text_format_e5(c->fte_e5, fte);
-    snprintf(hc, sizeof hc, "%llu", (unsigned long long)c->headcount);
-    int bad = csvout_text(line, org, 1) | csvout_raw(line, aggregate_dim_name(c->dim), 0) |
-              csvout_text(line, c->profession, 0) | csvout_text(line, c->role, 0) |
-              csvout_text(line, c->key, 0) | csvout_raw(line, fte, 0) | csvout_raw(line, hc, 0);
-    return bad | csvout_flush(line, fp);
+    return write_summary_line(line, fp, org, c->dim, c->profession, c->role, c->key, c->fte_e5,
+                              c->headcount);
 }
 
 /* Write summary.csv for org (see write_csv.h). */

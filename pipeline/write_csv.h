@@ -14,6 +14,9 @@
 int write_records_header(FILE *fp);
 /* Write one records.csv row, using line as scratch. */
 int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line);
+/* Write one summary.csv line; non-zero on error. */
+int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, const char *prof,
+                       const char *role, const char *key, long long fte_e5, uint64_t headcount);
 /* Write summary.csv for org ("" = every org: totals plus one block per
  * org; otherwise that org's block and, as totals, the same figures). */
 int write_summary(FILE *fp, esr_aggregate *agg, const char *org);
