@@ -258,11 +258,8 @@ void classify_record(esr_classifier *c, esr_record *r)
     } else if (!generic && tm.profession >= 0 && tm.profession != r->profession) {
         record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm.profession].name);
     }
-    if (tm.trainee && !strcmp(m->roles[r->role].name, "Assistant practitioner")) {
-        size_t ti;
-        if (esr_strmap_get(m->role_by_name, "Trainee assistant practitioner", 30, &ti))
-            r->role = (int)ti;
-    }
+    if (tm.trainee && m->roles[r->role].trainee_role >= 0) /* support_roles.csv */
+        r->role = m->roles[r->role].trainee_role;
 
     const esr_role *role = &m->roles[r->role];
     r->level = level_of(role, r->band >= 0 ? &m->bands[r->band] : NULL, tm.senior);

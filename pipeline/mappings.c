@@ -161,6 +161,11 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
             return bad(err, t, i, "career_framework_level \"%s\" is not N or N-M",
                        table_get(t, i, c_lvl));
         r->in_scope = strcmp(n, "Not a support role") != 0;
+        r->expected_band = atoi(table_get(t, i, table_col(t, "expected_band")));
+        const char *br = table_get(t, i, table_col(t, "band_rule"));
+        r->band_rule = *br ? rule_parse(br) : -1;
+        if (*br && r->band_rule < 0)
+            return bad(err, t, i, "band_rule \"%s\" is not a rule id", br);
         if (!r->in_scope)
             m->role_none = (int)i;
         if (esr_strmap_put(m->role_by_name, n, strlen(n), i, NULL) != 1)
@@ -168,6 +173,15 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
     }
     if (m->role_none < 0)
         return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Not a support role\" row", t->path);
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *tr = table_get(t, i, table_col(t, "trainee_role"));
+        size_t v;
+        m->roles[i].trainee_role = -1;
+        if (*tr && !esr_strmap_get(m->role_by_name, tr, strlen(tr), &v))
+            return bad(err, t, i, "trainee_role \"%s\" is not a support role", tr);
+        if (*tr)
+            m->roles[i].trainee_role = (int)v;
+    }
     return ESR_OK;
 }
 
@@ -345,7 +359,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
                                         "support_role",
                                         NULL};
     static const char *const c_prof[] = {"profession", "is_ahp", NULL};
-    static const char *const c_roles[] = {"support_role", "career_framework_level", NULL};
+    static const char *const c_roles[] = {"support_role", "career_framework_level", "expected_band",
+                                          "band_rule",    "trainee_role",           NULL};
     static const char *const c_bands[] = {"label", "band", "afc_rank", NULL};
     static const char *const c_areas[] = {"area_of_work", NULL};
     static const char *const c_rules[] = {"rule_id", "severity", "field", "message", NULL};

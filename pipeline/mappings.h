@@ -33,6 +33,9 @@ typedef struct esr_role {
     const char *name;
     int level_lo, level_hi; /* career framework level range; 0 = none */
     int in_scope;
+    int expected_band; /* AfC band the role should be at, 0 = any */
+    int band_rule;     /* rule raised when it is not, -1 none */
+    int trainee_role;  /* the role a trainee in it holds, -1 none */
 } esr_role;
 
 typedef struct esr_band {

@@ -47,7 +47,6 @@ struct esr_titler {
     esr_strmap *cache; /* raw title -> index into cache_v */
     cached *cache_v;
     size_t ncache, cache_cap;
-    int role_trainee_ap;
     esr_buf a, b, key, rule, sugg, lower;
     esr_buf brk; /* bracketed qualifiers of the last title cleaned */
     char *tok[MAX_TOKENS];
@@ -573,9 +572,8 @@ finish:
     }
     if (out->role >= 0 && out->trainee && out->role == (int)m->role_none)
         out->role = -1;
-    if (out->trainee && out->role >= 0 &&
-        !strcmp(m->roles[out->role].name, "Assistant practitioner") && t->role_trainee_ap >= 0)
-        out->role = t->role_trainee_ap;
+    if (out->trainee && out->role >= 0 && m->roles[out->role].trainee_role >= 0)
+        out->role = m->roles[out->role].trainee_role; /* support_roles.csv */
     if (out->kind != ESR_TITLE_NONE && out->score < t->threshold) {
         /* below the threshold nothing is applied: keep the guess for review */
         esr_buf_printf(&t->sugg, "%s%s%s (confidence %d)",
@@ -672,7 +670,6 @@ esr_titler *title_new(const esr_mappings *m, int threshold)
         return NULL;
     t->m = m;
     t->threshold = threshold;
-    t->role_trainee_ap = lookup(m->role_by_name, "Trainee assistant practitioner");
     if (!(t->abbrev = esr_strmap_new()) || !(t->terms = esr_strmap_new()) ||
         !(t->vocab = esr_strmap_new()) || !(t->jobs = esr_strmap_new()) ||
         !(t->cache = esr_strmap_new()))

@@ -149,11 +149,9 @@ void validate_record(esr_validator *v, esr_record *r)
         return;
     }
     const esr_band *b = &m->bands[r->band];
-    const char *role = m->roles[r->role].name;
-    if (!strcmp(role, "Assistant practitioner") && b->rank != 4)
-        record_flag(r, ESR_RULE_BAND_AP_NOT_4, b->name);
-    else if (!strcmp(role, "Trainee assistant practitioner") && b->rank != 3)
-        record_flag(r, ESR_RULE_BAND_TRAINEE_NOT_3, b->name);
+    const esr_role *role = &m->roles[r->role]; /* expected bands: support_roles.csv */
+    if (role->expected_band && b->rank != role->expected_band)
+        record_flag(r, role->band_rule, b->name);
     else if (b->rank >= 5)
         record_flag(r, ESR_RULE_BAND_HIGH_SUPPORT, b->name);
 }

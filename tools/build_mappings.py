@@ -56,9 +56,16 @@ def main(ref, dst):
     write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "notes"],
           [[p["profession"], p["is_ahp"], p["esr_specialties"], names.get(p["profession"], ""), p["notes"]]
            for p in profs])
-    write(os.path.join(dst, "support_roles.csv"),
-          ["support_role", "career_framework_level", "occupation_levels", "notes"],
-          [[r["support_role"], r["career_framework_level"], r["occupation_levels"], r["notes"]] for r in roles])
+    # expected_band, band_rule and trainee_role are esrpipe's own columns:
+    # keep what mappings/ already says.
+    old_roles = os.path.join(dst, "support_roles.csv")
+    own = {r["support_role"]: r for r in read(old_roles)} if os.path.exists(old_roles) else {}
+    write(old_roles, ["support_role", "career_framework_level", "occupation_levels", "expected_band",
+                      "band_rule", "trainee_role", "notes"],
+          [[r["support_role"], r["career_framework_level"], r["occupation_levels"],
+            own.get(r["support_role"], {}).get("expected_band", ""),
+            own.get(r["support_role"], {}).get("band_rule", ""),
+            own.get(r["support_role"], {}).get("trainee_role", ""), r["notes"]] for r in roles])
 
     # Specialties that name no single profession: a title or area of work may
     # refine them in evidence mode.
