@@ -130,8 +130,11 @@ static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
 static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const char *prof,
                           const char *role, const char *key, size_t *index)
 {
-    esr_buf_reset(&a->key);
-    if (esr_buf_printf(&a->key, "%s\x1f%d\x1f%s\x1f%s\x1f%s", org, (int)dim, prof, role, key))
+    esr_buf *k = &a->key;
+    esr_buf_reset(k);
+    if (esr_buf_puts(k, org) || esr_buf_putc(k, '\x1f') || esr_buf_putc(k, (char)('A' + dim)) ||
+        esr_buf_puts(k, prof) || esr_buf_putc(k, '\x1f') || esr_buf_puts(k, role) ||
+        esr_buf_putc(k, '\x1f') || esr_buf_puts(k, key))
         return NULL;
     size_t i;
     if (esr_strmap_get(a->cell_index, a->key.data, a->key.len, &i)) {

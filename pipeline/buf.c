@@ -54,17 +54,38 @@ int esr_buf_putc(esr_buf *b, char c)
 /* Append printf-formatted text. */
 int esr_buf_printf(esr_buf *b, const char *fmt, ...)
 {
+    /* format straight into the spare room; again only if it did not fit */
+    if (esr_buf_reserve(b, 63))
+        return -1;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0 || esr_buf_reserve(b, (size_t)n))
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return -1;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= b->cap - b->len) {
+        if (esr_buf_reserve(b, (size_t)n)) {
+            b->data[b->len] = '\0';
+            return -1;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
     return 0;
+}
+
+/* Append the decimal digits of v. */
+int esr_buf_putu(esr_buf *b, unsigned long long v)
+{
+    char d[24], *p = d + sizeof d;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return esr_buf_append(b, p, (size_t)(d + sizeof d - p));
 }
 
 /* Empty the buffer, keeping its storage. */

@@ -20,6 +20,8 @@ int esr_buf_puts(esr_buf *b, const char *s);
 int esr_buf_putc(esr_buf *b, char c);
 /* Append printf-formatted text. */
 int esr_buf_printf(esr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the decimal digits of v. */
+int esr_buf_putu(esr_buf *b, unsigned long long v);
 /* Empty the buffer, keeping its storage. */
 void esr_buf_reset(esr_buf *b);
 /* Free the storage. */

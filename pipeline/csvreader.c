@@ -40,6 +40,8 @@ struct esr_csvreader {
 
     esr_buf raw; /* verbatim text of the record in progress */
     int raw_truncated;
+    const char *view; /* or: the record's text is this slice of the caller's input */
+    size_t view_n;
     uint64_t line;     /* lines consumed */
     uint64_t rec_line; /* line the current record starts on */
     int in_record;
@@ -134,11 +136,19 @@ static void on_field(void *data, size_t len, void *vrd)
         rd->lens = l;
         rd->offs_cap = cap;
     }
-    rd->offs[rd->noffs] = rd->fields.len;
+    if (esr_buf_reserve(&rd->fields, len + 1)) {
+        rd->status = ESR_ERR_NOMEM;
+        return;
+    }
+    esr_buf *f = &rd->fields;
+    rd->offs[rd->noffs] = f->len;
     rd->lens[rd->noffs] = len;
     rd->noffs++;
-    if (esr_buf_append(&rd->fields, data, len) || esr_buf_putc(&rd->fields, '\0'))
-        rd->status = ESR_ERR_NOMEM;
+    if (len)
+        memcpy(f->data + f->len, data, len);
+    f->len += len + 1;
+    f->data[f->len - 1] = '\0';
+    f->data[f->len] = '\0';
 }
 
 /* libcsv row callback: queue the finished row, with its fault if any. */
@@ -188,7 +198,11 @@ static void dispatch(esr_csvreader *rd, uint64_t end_line)
         esr_row row = {0};
         row.line = rd->rec_line;
         row.end_line = end_line;
-        if (raw_ok) {
+        if (raw_ok && rd->view) {
+            row.raw = rd->view;
+            row.raw_len = rd->view_n < ESR_CSV_MAX_RAW_BYTES ? rd->view_n : ESR_CSV_MAX_RAW_BYTES;
+            row.raw_truncated = rd->view_n > ESR_CSV_MAX_RAW_BYTES;
+        } else if (raw_ok) {
             row.raw = esr_buf_str(&rd->raw);
             row.raw_len = rd->raw.len;
             row.raw_truncated = rd->raw_truncated;
@@ -251,9 +265,31 @@ static void raw_add(esr_csvreader *rd, const char *p, size_t n)
         rd->status = ESR_ERR_NOMEM;
 }
 
+/* Copy a record's text still held as a view of the input into raw. */
+static void raw_keep(esr_csvreader *rd)
+{
+    if (rd->view) {
+        raw_add(rd, rd->view, rd->view_n);
+        rd->view = NULL;
+    }
+}
+
+/* Count the quote characters in p[0..n). */
+static uint64_t count_quotes(const char *p, size_t n)
+{
+    uint64_t q = 0;
+    const char *end = p + n;
+    while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+        q++;
+        p++;
+    }
+    return q;
+}
+
 /* Forget the current record's raw text and quote state. */
 static void record_reset(esr_csvreader *rd)
 {
+    rd->view = NULL;
     esr_buf_reset(&rd->raw);
     rd->raw_truncated = 0;
     rd->rec_quotes = 0;
@@ -263,6 +299,7 @@ static void record_reset(esr_csvreader *rd)
 /* Emit the current record as a field-too-big fault and reset it. */
 static void emit_oversize(esr_csvreader *rd)
 {
+    raw_keep(rd);
     esr_row row = {0};
     row.line = rd->rec_line;
     row.end_line = rd->line;
@@ -280,18 +317,23 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
 {
     int nl = n && p[n - 1] == '\n';
     if (!rd->in_record) {
+        /* a record that starts here usually ends here too: no copy until it does not */
         rd->rec_line = rd->line + 1;
         rd->in_record = 1;
+        rd->view = p;
+        rd->view_n = n;
+    } else {
+        raw_add(rd, p, n);
     }
-    raw_add(rd, p, n);
-    for (size_t i = 0; i < n; i++)
-        rd->rec_quotes += p[i] == '"';
+    rd->rec_quotes += count_quotes(p, n);
     if (nl)
         rd->line++;
 
     if (rd->skipping) {
         if (nl && rd->rec_quotes % 2 == 0)
             emit_oversize(rd);
+        else
+            raw_keep(rd);
         return;
     }
     if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
@@ -310,6 +352,7 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         rd->cur_too_big = 0;
         if (rd->ndone) /* a record ended earlier in this slice: let it go first */
             dispatch(rd, rd->line);
+        raw_keep(rd);
         rd->skipping = 1;
         if (nl && rd->rec_quotes % 2 == 0)
             emit_oversize(rd);
@@ -319,6 +362,8 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         dispatch(rd, rd->line);
     if (rd->parser.pstate == 0 && rd->noffs == rd->cur_first)
         record_reset(rd);
+    else
+        raw_keep(rd); /* the caller's input is gone after this call */
 }
 
 /* Feed n bytes (see csvreader.h). */

@@ -51,6 +51,14 @@ int records_col_numeric(esr_rcol c)
            c == RC_QUAL_LEVEL;
 }
 
+/* Append the decimal text of v. */
+static int put_int(esr_buf *b, int v)
+{
+    if (v < 0 && esr_buf_putc(b, '-'))
+        return -1;
+    return esr_buf_putu(b, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+}
+
 /* Render r (see records.h). */
 int records_render(const esr_record *r, const esr_mappings *m, const char *emp, const char *asg,
                    esr_rendered *out)
@@ -59,7 +67,7 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     esr_buf_reset(b);
     /* scratch grows while we write into it: record offsets, resolve after */
     size_t o_line = b->len;
-    if (esr_buf_printf(b, "%llu", (unsigned long long)r->line) || esr_buf_putc(b, '\0'))
+    if (esr_buf_putu(b, r->line) || esr_buf_putc(b, '\0'))
         return -1;
     size_t o_fte = b->len;
     char fte[32];
@@ -68,18 +76,18 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
         return -1;
     size_t o_level = b->len;
     if (r->level) {
-        if (esr_buf_printf(b, "%d", r->level))
+        if (put_int(b, r->level))
             return -1;
     }
     if (esr_buf_putc(b, '\0'))
         return -1;
     size_t o_score = b->len;
-    if (*r->f[ESR_COL_POSITION_TITLE] && esr_buf_printf(b, "%d", r->title_score))
+    if (*r->f[ESR_COL_POSITION_TITLE] && put_int(b, r->title_score))
         return -1;
     if (esr_buf_putc(b, '\0'))
         return -1;
     size_t o_qual = b->len;
-    if (r->qualification_level && esr_buf_printf(b, "%d", r->qualification_level))
+    if (r->qualification_level && put_int(b, r->qualification_level))
         return -1;
     if (esr_buf_putc(b, '\0'))
         return -1;

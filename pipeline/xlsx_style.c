@@ -56,16 +56,34 @@ void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st)
     st->total_pct = numeric(wb, "0.0%", 1);
 }
 
-/* Widen column c's width estimate to fit s plus extra, up to the maximum. */
-static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra)
+/* Widen column c to fit n characters (plus padding), up to the maximum. */
+static void track_chars(esr_xsheet *sh, lxw_col_t c, double n)
 {
     if (c >= ESR_XLSX_MAX_COLS)
         return;
-    double n = extra + 2;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80; /* characters, not bytes */
+    n += 2;
     if (n > sh->width[c])
         sh->width[c] = n > ESR_XLSX_MAX_WIDTH ? ESR_XLSX_MAX_WIDTH : n;
+}
+
+/* Widen column c to fit s (UTF-8) plus extra characters. */
+static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra)
+{
+    double n = extra;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80; /* characters, not bytes */
+    track_chars(sh, c, n);
+}
+
+/* Characters of v as shown: "%.2f", or "%.1f%%" for a percentage. */
+static int num_chars(double v, int pct)
+{
+    double a = pct ? v * 100 : v;
+    int n = 4 + (a < 0); /* a digit, then ".dd" or ".d%" */
+    a = (a < 0 ? -a : a) + (pct ? 0.05 : 0.005);
+    for (; a >= 10 && n < 40; a /= 10)
+        n++;
+    return n;
 }
 
 /* Write a string cell (see xlsx_style.h). */
@@ -88,10 +106,7 @@ void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
     lxw_error e = worksheet_write_number(sh->ws, r, c, v, f);
     if (e && !*err)
         *err = e;
-    char t[48];
-    int pct = f == st->pct || f == st->total_pct;
-    snprintf(t, sizeof t, pct ? "%.1f%%" : "%.2f", pct ? v * 100 : v);
-    track(sh, c, t, 1);
+    track_chars(sh, c, num_chars(v, f == st->pct || f == st->total_pct) + 1);
 }
 
 /* Write an FTE (units of 0.00001) as a number (see xlsx_style.h). */

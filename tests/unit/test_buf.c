@@ -68,3 +68,30 @@ Test(buf, reserve_overflow_fails)
     cr_assert_str_eq(esr_buf_str(&b), "x");
     esr_buf_free(&b);
 }
+
+Test(buf, printf_longer_than_spare_room)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_puts(&b, "x"), 0);
+    char big[300];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_assert_eq(esr_buf_printf(&b, "<%s>%d", big, 42), 0);
+    cr_assert_eq(b.len, 1 + 1 + 299 + 1 + 2);
+    cr_assert_eq(b.data[1], '<');
+    cr_assert_str_eq(b.data + b.len - 3, ">42");
+    cr_assert_eq(b.data[b.len], '\0');
+    esr_buf_free(&b);
+}
+
+Test(buf, putu_digits)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_putu(&b, 0), 0);
+    cr_assert_eq(esr_buf_putc(&b, ' '), 0);
+    cr_assert_eq(esr_buf_putu(&b, 1234567890123ull), 0);
+    cr_assert_eq(esr_buf_putc(&b, ' '), 0);
+    cr_assert_eq(esr_buf_putu(&b, 18446744073709551615ull), 0);
+    cr_assert_str_eq(esr_buf_str(&b), "0 1234567890123 18446744073709551615");
+    esr_buf_free(&b);
+}
