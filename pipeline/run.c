@@ -21,6 +21,7 @@
 #include "text.h"
 #include "training.h"
 #include "validate.h"
+#include "worker.h"
 #include "write_csv.h"
 #include "write_xlsx.h"
 
@@ -32,6 +33,8 @@ typedef struct ret_out {
     esr_outdir *dir;
     FILE *records, *rejects;
     int has_records; /* gets records / workbook (not the unassigned bucket) */
+    esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
+    esr_worker *xw;  /* the thread feeding records.csv text into it */
 } ret_out;
 
 typedef struct run_ctx {
@@ -110,9 +113,43 @@ static void ret_free(ret_out *r)
 {
     if (!r)
         return;
+    worker_cancel(r->xw);
+    xlsx_free(r->xlsx);
     outdir_free(r->dir);
     free(r->org);
     free(r);
+}
+
+/* Worker callback: records.csv text into the workbook. */
+static esr_status feed_workbook(void *x, const char *p, size_t n, int *enough, esr_err *err)
+{
+    return xlsx_feed(x, p, n, enough, err);
+}
+
+/* Open r's workbook now and feed it from a second thread while the input is
+ * read: the Support workforce sheet is then built on the other core. */
+static esr_status workbook_start(run_ctx *c, ret_out *r)
+{
+    const char *xpath, *scratch;
+    esr_status st;
+    if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
+        (st = outdir_scratch(r->dir, &scratch, c->err)))
+        return st;
+    esr_xlsx_in xin = {
+        .org = r->org, .m = c->m, .max_sheet_rows = c->o->max_sheet_rows, .tmpdir = scratch};
+    if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
+        return st;
+    if (!(r->xw = worker_start(feed_workbook, r->xlsx, 0, 0)))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "cannot start the workbook thread");
+    return ESR_OK;
+}
+
+/* Write line to r's records.csv, and to its workbook when that is streaming; 0 or -1. */
+static int records_put(ret_out *r, const esr_buf *line)
+{
+    if (r->xw)
+        worker_write(r->xw, line->data, line->len);
+    return fwrite(line->data, 1, line->len, r->records) == line->len ? 0 : -1;
 }
 
 /* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
@@ -137,7 +174,9 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
     if (has_records) {
         if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
             goto fail;
-        if (write_records_header(r->records)) {
+        if (!c->o->split_by_org && (st = workbook_start(c, r)))
+            goto fail;
+        if (write_records_header_line(&c->line) || records_put(r, &c->line)) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
             goto fail;
         }
@@ -318,7 +357,7 @@ static int on_row(void *vctx, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    if (write_records_row(ret->records, &c->rendered, &c->line)) {
+    if (write_records_line(&c->line, &c->rendered) || records_put(ret, &c->line)) {
         c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
                             outdir_dir(ret->dir), strerror(errno));
         return 1;
@@ -601,11 +640,11 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if (fflush(r->records) || fflush(r->rejects))
             return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
                                strerror(errno));
-        const char *xpath, *scratch;
+        const char *xpath = NULL, *scratch = NULL;
         char display[4200]; /* the final name, for messages */
         snprintf(display, sizeof display, "%s/return.xlsx", outdir_dir(r->dir));
-        if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
-            (st = outdir_scratch(r->dir, &scratch, c->err)))
+        if ((st = outdir_scratch(r->dir, &scratch, c->err)) ||
+            (!r->xlsx && (st = outdir_path(r->dir, "return.xlsx", &xpath, c->err))))
             return st;
         esr_xlsx_in xin = {
             .meta = &meta,
@@ -619,7 +658,20 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .tmpdir = scratch,
             .display = display,
         };
-        if ((st = xlsx_write(xpath, &xin, c->err)))
+        if (r->xlsx) { /* built while reading: wait for the thread, then the rest */
+            st = worker_finish(r->xw, c->err);
+            r->xw = NULL;
+            esr_xlsx *x = r->xlsx;
+            r->xlsx = NULL;
+            if (st) {
+                xlsx_free(x);
+                return st;
+            }
+            st = xlsx_close(x, &xin, c->err);
+        } else {
+            st = xlsx_write(xpath, &xin, c->err);
+        }
+        if (st)
             return st;
     }
     if ((st = write_run_json(c, r, elapsed)))

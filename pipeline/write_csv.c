@@ -6,27 +6,25 @@
 #include "csvout.h"
 #include "text.h"
 
-/* Write the records.csv header. */
-int write_records_header(FILE *fp)
+/* The records.csv header line, newline included, into line (emptied first). */
+int write_records_header_line(esr_buf *line)
 {
-    esr_buf line = {0};
+    esr_buf_reset(line);
     int bad = 0;
     for (int c = 0; c < RC_COUNT; c++)
-        bad |= csvout_raw(&line, records_col_name(c), c == 0);
-    bad |= csvout_flush(&line, fp);
-    esr_buf_free(&line);
-    return bad ? -1 : 0;
+        bad |= csvout_raw(line, records_col_name(c), c == 0);
+    return bad | esr_buf_putc(line, '\n') ? -1 : 0;
 }
 
-/* Write one records.csv row. */
-int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line)
+/* One records.csv row, newline included, into line (emptied first). */
+int write_records_line(esr_buf *line, const esr_rendered *row)
 {
+    esr_buf_reset(line);
     int bad = 0;
     for (int c = 0; c < RC_COUNT; c++)
         bad |= records_col_numeric(c) ? csvout_raw(line, row->v[c], c == 0)
                                       : csvout_text(line, row->v[c], c == 0);
-    bad |= csvout_flush(line, fp);
-    return bad ? -1 : 0;
+    return bad | esr_buf_putc(line, '\n') ? -1 : 0;
 }
 
 /* Write one summary.csv line (see write_csv.h). */

@@ -10,10 +10,10 @@
 #include "records.h"
 #include "schema.h"
 
-/* Write the records.csv header. */
-int write_records_header(FILE *fp);
-/* Write one records.csv row, using line as scratch. */
-int write_records_row(FILE *fp, const esr_rendered *row, esr_buf *line);
+/* The records.csv header line, newline included, into line (emptied first). */
+int write_records_header_line(esr_buf *line);
+/* One records.csv row, newline included, into line (emptied first). */
+int write_records_line(esr_buf *line, const esr_rendered *row);
 /* Write one summary.csv line; non-zero on error. */
 int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, const char *prof,
                        const char *role, const char *key, long long fte_e5, uint64_t headcount);

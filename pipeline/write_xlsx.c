@@ -1,6 +1,8 @@
 /* write_xlsx.c - the return workbook. Every sheet is written in row order
- * (constant_memory): tables are gathered from the aggregates first, and
- * the long sheets stream from the return's own records.csv and rejects.csv. */
+ * (constant_memory). The Support workforce sheet streams from the return's
+ * own records.csv text while the run is still reading (xlsx_feed); the
+ * other sheets are written from the aggregates at xlsx_close, and the Data
+ * quality findings from the spooled record findings and rejects.csv. */
 #include "write_xlsx.h"
 
 #include <errno.h>
@@ -647,22 +649,44 @@ static void write_training(book *b)
 
 /* ---- streaming sheets: Support workforce and Data quality ------------ */
 
+/* A finding on its way to the Data quality sheet, spooled while the records
+ * stream: the sheet's findings list comes after its summary, which needs
+ * the final counts. */
+typedef struct spooled {
+    int32_t rule;
+    uint32_t src_len, line_len, value_len;
+} spooled;
+
 typedef struct stream {
     book *b;
     int header_done;
-    int col_of[RC_COUNT]; /* records.csv column -> rcol */
     int rule_col[ESR_RULE_COUNT];
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
     int rejects;
+    FILE *spool;       /* findings of records while they stream, else NULL */
+    uint64_t nspooled; /* findings in the spool (at most the row cap + 1) */
+    int spool_failed;
 } stream;
 
 /* One row of the Data quality findings list, unless past the row cap; returns 0. */
 static int dq_finding(stream *st, const char *src, const char *line, int rule, const char *value)
 {
     book *b = st->b;
-    const esr_rule_info *ri = &b->in->m->rules[rule];
     uint64_t cap = b->in->max_sheet_rows;
+    if (st->spool) {
+        if (cap && st->nspooled > cap) /* the sheet cannot show more than cap anyway */
+            return 0;
+        spooled h = {rule, (uint32_t)strlen(src), (uint32_t)strlen(line), (uint32_t)strlen(value)};
+        if (fwrite(&h, sizeof h, 1, st->spool) != 1 ||
+            fwrite(src, 1, h.src_len, st->spool) != h.src_len ||
+            fwrite(line, 1, h.line_len, st->spool) != h.line_len ||
+            fwrite(value, 1, h.value_len, st->spool) != h.value_len)
+            st->spool_failed = 1;
+        st->nspooled++;
+        return 0;
+    }
+    const esr_rule_info *ri = &b->in->m->rules[rule];
     if (cap && st->dq_row > cap) {
         st->dq_dropped++;
         return 0;
@@ -678,7 +702,34 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
     return 0;
 }
 
-/* Stream callback: records.csv rows to Support workforce, all findings to Data quality. */
+/* Replay the spooled findings onto the Data quality sheet; 0 or -1. */
+static int spool_replay(stream *st, FILE *spool)
+{
+    if (fflush(spool) || fseek(spool, 0, SEEK_SET))
+        return -1;
+    esr_buf t = {0};
+    spooled h;
+    int bad = 0;
+    while (!bad && fread(&h, sizeof h, 1, spool) == 1) {
+        size_t n = (size_t)h.src_len + h.line_len + h.value_len;
+        esr_buf_reset(&t);
+        if (esr_buf_reserve(&t, n + 3) || fread(t.data, 1, n, spool) != n) {
+            bad = 1;
+            break;
+        }
+        /* three strings in place: src, line, value */
+        memmove(t.data + h.src_len + h.line_len + 2, t.data + h.src_len + h.line_len, h.value_len);
+        memmove(t.data + h.src_len + 1, t.data + h.src_len, h.line_len);
+        char *src = t.data, *line = src + h.src_len + 1, *value = line + h.line_len + 1;
+        src[h.src_len] = line[h.line_len] = value[h.value_len] = '\0';
+        dq_finding(st, src, line, h.rule, value);
+    }
+    esr_buf_free(&t);
+    return bad || ferror(spool) ? -1 : 0;
+}
+
+/* Stream callback: records.csv rows to Support workforce and their findings
+ * to the spool; rejects.csv rows to Data quality. */
 static int on_record(void *ctx, const esr_row *row)
 {
     stream *st = ctx;
@@ -687,8 +738,6 @@ static int on_record(void *ctx, const esr_row *row)
         return 0;
     if (!st->header_done) {
         st->header_done = 1;
-        for (size_t i = 0; i < row->nfields && i < RC_COUNT; i++)
-            st->col_of[i] = (int)i;
         for (int r = 0; r < ESR_RULE_COUNT; r++) {
             st->rule_col[r] = -1;
             for (size_t i = 0; i < row->nfields; i++)
@@ -753,8 +802,8 @@ static int on_record(void *ctx, const esr_row *row)
     return 0;
 }
 
-/* Feed the CSV file at path through on_record. */
-static esr_status stream_csv(stream *st, const char *path, esr_err *err)
+/* Feed the CSV file at path through a reader calling on_record. */
+static esr_status stream_file(stream *st, const char *path, esr_err *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
@@ -874,49 +923,114 @@ static void write_lists(book *b, lxw_row_t nrows)
     }
 }
 
-/* Write the whole workbook to path (a temporary name). */
-esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
+/* ---- the workbook's life: open, feed the records, close ------------- */
+
+struct esr_xlsx {
+    book b;
+    stream st;
+    esr_xlsx_in in; /* the caller's inputs: open-time ones until xlsx_close */
+    char *path;
+    esr_csvreader *rd; /* records.csv text -> on_record */
+};
+
+/* Start the workbook at path (see write_xlsx.h). */
+esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, esr_err *err)
 {
-    book b = {0};
-    b.in = in;
+    esr_xlsx *x = calloc(1, sizeof *x);
+    if (!x || !(x->path = strdup(path))) {
+        free(x);
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    }
+    x->in = *in;
+    book *b = &x->b;
+    b->in = &x->in;
+    x->st.b = b;
     lxw_workbook_options opt = {
         .constant_memory = LXW_TRUE, .tmpdir = (char *)in->tmpdir, .use_zip64 = LXW_TRUE};
-    b.wb = workbook_new_opt(path, &opt);
-    if (!b.wb)
+    b->wb = workbook_new_opt(path, &opt);
+    if (!b->wb) {
+        xlsx_free(x);
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
+    }
     for (int s = 0; s < S_COUNT; s++)
-        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
-            lxw_workbook_free(b.wb);
+        if (!(b->s[s].ws = workbook_add_worksheet(b->wb, sheet_names[s]))) {
+            xlsx_free(x);
             return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
                                sheet_names[s]);
         }
     /* print/PDF: A4 landscape, summary sheets one page wide, long tables' headers
      * repeated (set before any row is written: constant_memory) */
     for (int s = 0; s < S_LISTS; s++) {
-        worksheet_set_landscape(b.s[s].ws);
-        worksheet_set_paper(b.s[s].ws, 9);
+        worksheet_set_landscape(b->s[s].ws);
+        worksheet_set_paper(b->s[s].ws, 9);
         if (s != S_RECORDS)
-            worksheet_fit_to_pages(b.s[s].ws, 1, 0);
+            worksheet_fit_to_pages(b->s[s].ws, 1, 0);
         if (s == S_RECORDS || s == S_TITLES) /* one long table each */
-            worksheet_repeat_rows(b.s[s].ws, 0, 0);
+            worksheet_repeat_rows(b->s[s].ws, 0, 0);
     }
-    xlsx_style_add(b.wb, &b.st);
-
-    write_cover(&b);
-    write_by_profession(&b);
-    write_by_band(&b);
-    write_area(&b);
-    write_titles(&b);
-    write_training(&b);
-
-    stream st = {0};
-    st.b = &b;
+    xlsx_style_add(b->wb, &b->st);
     for (int c = 0; c < RC_COUNT; c++)
-        str(&b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b.st.heading);
-    st.rec_row = 1;
+        str(b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b->st.heading);
+    x->st.rec_row = 1;
+    if (!(x->st.spool = lxw_tmpfile((char *)in->tmpdir))) {
+        xlsx_free(x);
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot create a temporary file in %s: %s", path,
+                           in->tmpdir ? in->tmpdir : "TMPDIR", strerror(errno));
+    }
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    o.max_field_bytes = 1u << 24;
+    if (!(x->rd = csvreader_new(&o, on_record, &x->st))) {
+        xlsx_free(x);
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    }
+    *out = x;
+    return ESR_OK;
+}
+
+/* Non-zero once more records cannot change the sheets. */
+static int saturated(const esr_xlsx *x)
+{
+    uint64_t cap = x->in.max_sheet_rows;
+    return cap && x->st.rec_dropped && x->st.nspooled > cap;
+}
+
+/* Feed records.csv text to the long sheets (see write_xlsx.h). */
+esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err)
+{
+    esr_status s = csvreader_feed(x->rd, p, n, err);
+    if (enough)
+        *enough = saturated(x);
+    return s;
+}
+
+/* Write the other sheets and close (see write_xlsx.h). */
+esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
+{
+    book *b = &x->b;
+    stream *st = &x->st;
+    const char *path = in->display ? in->display : x->path;
+    esr_status s = ESR_OK;
+    if (!saturated(x))
+        s = csvreader_finish(x->rd, err);
+    if (!s && (st->spool_failed || ferror(st->spool)))
+        s = esr_err_set(err, ESR_ERR_IO, "%s: writing a temporary file in %s failed", path,
+                        in->tmpdir ? in->tmpdir : "TMPDIR");
+    if (s) {
+        xlsx_free(x);
+        return s;
+    }
+    x->in = *in;
+    write_cover(b);
+    write_by_profession(b);
+    write_by_band(b);
+    write_area(b);
+    write_titles(b);
+    write_training(b);
+
     lxw_row_t dq = 0;
-    write_dq_summary(&b, &dq);
-    st.dq_row = dq;
+    write_dq_summary(b, &dq);
+    st->dq_row = dq;
     /* filter on the findings list, set before its rows are flushed: one row per finding */
     const esr_org_counts *oc = aggregate_org(in->agg, in->org);
     uint64_t nf = 0;
@@ -924,36 +1038,85 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
         nf += oc->findings[i];
     if (in->max_sheet_rows && dq + nf > in->max_sheet_rows)
         nf = in->max_sheet_rows >= dq ? in->max_sheet_rows - dq + 1 : 0;
-    worksheet_autofilter(b.s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
-    esr_status s = stream_csv(&st, in->records_csv, err);
-    if (!s) {
-        st.rejects = 1;
-        s = stream_csv(&st, in->rejects_csv, err);
-    }
-    if (s) {
-        lxw_workbook_free(b.wb);
+    worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
+    FILE *spool = st->spool;
+    st->spool = NULL;
+    if (spool_replay(st, spool)) {
+        st->spool = spool;
+        s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
+                        in->tmpdir ? in->tmpdir : "TMPDIR");
+        xlsx_free(x);
         return s;
     }
-    if (st.rec_row > 1) /* before the note below flushes the last row */
-        worksheet_autofilter(b.s[S_RECORDS].ws, 0, 0, st.rec_row - 1, RC_COUNT - 1);
-    if (st.rec_dropped)
-        str(&b, S_RECORDS, st.rec_row, 0, "Rows beyond the workbook limit are in records.csv.",
-            b.st.note);
-    if (st.dq_dropped)
-        str(&b, S_DQ, st.dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.",
-            b.st.note);
-    worksheet_freeze_panes(b.s[S_RECORDS].ws, 1, 0);
-    widths(&b, S_RECORDS, 8);
-    worksheet_freeze_panes(b.s[S_DQ].ws, 1, 0);
-    widths(&b, S_DQ, 10);
-    write_lists(&b, st.rec_row - 1);
+    fclose(spool);
+    st->rejects = 1;
+    if ((s = stream_file(st, in->rejects_csv, err))) {
+        xlsx_free(x);
+        return s;
+    }
+    if (st->rec_row > 1) /* before the note below flushes the last row */
+        worksheet_autofilter(b->s[S_RECORDS].ws, 0, 0, st->rec_row - 1, RC_COUNT - 1);
+    if (st->rec_dropped)
+        str(b, S_RECORDS, st->rec_row, 0, "Rows beyond the workbook limit are in records.csv.",
+            b->st.note);
+    if (st->dq_dropped)
+        str(b, S_DQ, st->dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.",
+            b->st.note);
+    worksheet_freeze_panes(b->s[S_RECORDS].ws, 1, 0);
+    widths(b, S_RECORDS, 8);
+    worksheet_freeze_panes(b->s[S_DQ].ws, 1, 0);
+    widths(b, S_DQ, 10);
+    write_lists(b, st->rec_row - 1);
 
     lxw_doc_properties props = {0};
     props.title = "Support workforce return";
     props.company = (char *)in->meta->org_name;
     props.comments = "Written by esrpipe";
     props.created = in->meta->created;
-    workbook_set_properties(b.wb, &props);
-    return xlsx_close_checked(b.wb, b.s, S_COUNT, in->display ? in->display : path, in->tmpdir,
-                              b.error, err);
+    workbook_set_properties(b->wb, &props);
+    s = xlsx_close_checked(b->wb, b->s, S_COUNT, path, in->tmpdir, b->error, err);
+    b->wb = NULL; /* closed or freed by xlsx_close_checked */
+    xlsx_free(x);
+    return s;
+}
+
+/* Abandon x (see write_xlsx.h). */
+void xlsx_free(esr_xlsx *x)
+{
+    if (!x)
+        return;
+    if (x->b.wb)
+        lxw_workbook_free(x->b.wb);
+    if (x->st.spool)
+        fclose(x->st.spool);
+    csvreader_free(x->rd);
+    free(x->path);
+    free(x);
+}
+
+/* Write the whole workbook to path from the finished records.csv (see write_xlsx.h). */
+esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
+{
+    esr_xlsx *x;
+    esr_status s = xlsx_open(path, in, &x, err);
+    if (s)
+        return s;
+    FILE *fp = fopen(in->records_csv, "rb");
+    if (!fp) {
+        xlsx_free(x);
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", in->records_csv);
+    }
+    char buf[65536];
+    size_t n;
+    int enough = 0;
+    while (!s && !enough && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        s = xlsx_feed(x, buf, n, &enough, err);
+    if (!s && ferror(fp))
+        s = esr_err_set(err, ESR_ERR_IO, "%s: read failed", in->records_csv);
+    fclose(fp);
+    if (s) {
+        xlsx_free(x);
+        return s;
+    }
+    return xlsx_close(x, in, err);
 }

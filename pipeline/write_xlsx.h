@@ -1,5 +1,5 @@
-/* write_xlsx.h - the return workbook (libxlsxwriter, constant_memory),
- * built when the run is complete: Cover, Support workforce, By profession
+/* write_xlsx.h - the return workbook (libxlsxwriter, constant_memory):
+ * Cover, Support workforce, By profession
  * (with a stacked bar chart), By band, Area of work, Job titles, Training,
  * Data quality, and a hidden Lists sheet behind the drop-downs.
  * Deterministic: the document time comes from the snapshot date. */
@@ -40,8 +40,9 @@ typedef struct esr_return_meta {
     size_t ninputs;
 } esr_return_meta;
 
-/* What the workbook is built from: the finished records.csv and
- * rejects.csv of the return, and the aggregates. */
+/* What the workbook is built from: the return's records.csv text and
+ * finished rejects.csv, and the aggregates. xlsx_open reads only m, org,
+ * max_sheet_rows and tmpdir; xlsx_close takes the complete inputs. */
 typedef struct esr_xlsx_in {
     const esr_return_meta *meta;
     esr_aggregate *agg;
@@ -55,7 +56,20 @@ typedef struct esr_xlsx_in {
     const char *display;          /* the workbook's final path, for messages */
 } esr_xlsx_in;
 
-/* Write the whole workbook to path (a temporary name). */
+typedef struct esr_xlsx esr_xlsx;
+
+/* Start a workbook at path (a temporary name): sheets, formats, the
+ * Support workforce header. The creator owns *out: xlsx_close or xlsx_free. */
+esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, esr_err *err);
+/* Feed the next n bytes of records.csv (its header first) to the Support
+ * workforce sheet and the findings list. *enough (if given) turns non-zero
+ * once both are past max_sheet_rows: later records cannot change them. */
+esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err);
+/* Write the other sheets from the complete in, close the workbook and free x. */
+esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err);
+/* Abandon x (NULL is fine): nothing more is written. */
+void xlsx_free(esr_xlsx *x);
+/* The whole workbook at once, from the finished records.csv at in->records_csv. */
 esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err);
 
 #endif
