@@ -408,6 +408,31 @@ static void put_1252(esr_source *s, unsigned c, char **out, size_t *room)
     *room -= n;
 }
 
+/* Length of the run of ASCII bytes at p, at most n (8 bytes a step). */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* Copy the ASCII run at *p, leaving at least 3 bytes of room. */
+static void copy_ascii(const unsigned char **p, const unsigned char *end, char **out, size_t *room)
+{
+    size_t lim = (size_t)(end - *p) < *room - 3 ? (size_t)(end - *p) : *room - 3;
+    size_t n = ascii_run(*p, lim);
+    memcpy(*out, *p, n);
+    *out += n;
+    *room -= n;
+    *p += n;
+}
+
 /* UTF-8 mode: copy valid sequences, decode stray bytes as Windows-1252. */
 static void decode_utf8(esr_source *s, char **out, size_t *room)
 {
@@ -415,9 +440,7 @@ static void decode_utf8(esr_source *s, char **out, size_t *room)
     while (p < end && *room >= 4) {
         unsigned c = *p;
         if (c < 0x80) {
-            *(*out)++ = (char)c;
-            (*room)--;
-            p++;
+            copy_ascii(&p, end, out, room);
             continue;
         }
         size_t k = c >= 0xf0 && c <= 0xf4   ? 3
@@ -451,23 +474,12 @@ static void decode_utf8(esr_source *s, char **out, size_t *room)
 static void decode_1252(esr_source *s, char **out, size_t *room)
 {
     const unsigned char *p = s->dec + s->dec_pos, *end = s->dec + s->dec_len;
-    char *o = *out;
-    size_t left = *room;
-    while (p < end && left >= 4) {
-        unsigned c = *p++;
-        if (c < 0x80) {
-            *o++ = (char)c;
-            left--;
-        } else {
-            *out = o;
-            *room = left;
-            put_1252(s, c, out, room);
-            o = *out;
-            left = *room;
-        }
+    while (p < end && *room >= 4) {
+        if (*p < 0x80)
+            copy_ascii(&p, end, out, room);
+        else
+            put_1252(s, *p++, out, room);
     }
-    *out = o;
-    *room = left;
     s->dec_pos = (size_t)(p - s->dec);
 }
 
