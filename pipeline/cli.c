@@ -43,6 +43,8 @@ static const char usage_text[] =
     "      --training FILE       join an ESR competence / learning-record export\n"
     "                            (Care Certificate, qualifications, apprenticeships)\n"
     "      --dry-run             read, classify and check only; write nothing\n"
+    "      --no-workbook         write the CSV outputs and run.json, not return.xlsx\n"
+    "                            (for loading into a warehouse; removes an old one)\n"
     "      --pseudonymise KEYFILE  replace employee and assignment numbers everywhere\n"
     "                            by HMAC-SHA-256 pseudonyms under the trust's key\n"
     "      --max-sheet-rows N    rows on the Support workforce and Data quality sheets\n"
@@ -122,6 +124,7 @@ static int cmd_run(int argc, char **argv)
         O_MAXCOL,
         O_RATIO,
         O_DRY,
+        O_NOBOOK,
         O_PSEUDO,
         O_SHEETROWS,
         O_TRAINING
@@ -139,6 +142,7 @@ static int cmd_run(int argc, char **argv)
         {"max-columns", required_argument, NULL, O_MAXCOL},
         {"max-ratio", required_argument, NULL, O_RATIO},
         {"dry-run", no_argument, NULL, O_DRY},
+        {"no-workbook", no_argument, NULL, O_NOBOOK},
         {"pseudonymise", required_argument, NULL, O_PSEUDO},
         {"pseudonymize", required_argument, NULL, O_PSEUDO},
         {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
@@ -180,6 +184,7 @@ static int cmd_run(int argc, char **argv)
         }
         case O_SPLIT: o.split_by_org = 1; break;
         case O_DRY: o.dry_run = 1; break;
+        case O_NOBOOK: o.no_workbook = 1; break;
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
         case O_TRAINING: o.training = optarg; break;
         case O_SHEETROWS: {

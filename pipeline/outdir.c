@@ -206,6 +206,18 @@ esr_status outdir_scratch(esr_outdir *d, const char **path, esr_err *err)
     return ESR_OK;
 }
 
+/* Remove dir/name on commit (see outdir.h). */
+esr_status outdir_drop(esr_outdir *d, const char *name, esr_err *err)
+{
+    ofile *o;
+    esr_status st = add(d, name, &o, err);
+    if (st)
+        return st;
+    free(o->tmp);
+    o->tmp = NULL;
+    return ESR_OK;
+}
+
 /* Temporary path of a file already registered under name, or NULL. */
 const char *outdir_tmp_of(const esr_outdir *d, const char *name)
 {
@@ -246,7 +258,7 @@ esr_status outdir_finish(esr_outdir *d, esr_err *err)
             if (bad && !st)
                 st = esr_err_set(err, ESR_ERR_IO, "%s/%s: write failed: %s", d->dir, o->name,
                                  strerror(e ? e : EIO));
-        } else if (sync_path(o->tmp, 0) && !st) {
+        } else if (o->tmp && sync_path(o->tmp, 0) && !st) {
             st = esr_err_set(err, ESR_ERR_IO, "%s/%s: not written: %s", d->dir, o->name,
                              strerror(errno));
         }
@@ -264,11 +276,13 @@ esr_status outdir_commit(esr_outdir *d, esr_err *err)
                 continue;
             esr_buf final = {0};
             esr_buf_printf(&final, "%s/%s", d->dir, o->name);
-            int r = rename(o->tmp, esr_buf_str(&final));
+            int r = o->tmp ? rename(o->tmp, esr_buf_str(&final))
+                           : (unlink(esr_buf_str(&final)) && errno != ENOENT ? -1 : 0);
             esr_buf_free(&final);
             if (r)
-                return esr_err_set(err, ESR_ERR_IO, "%s/%s: cannot rename into place: %s", d->dir,
-                                   o->name, strerror(errno));
+                return esr_err_set(err, ESR_ERR_IO, "%s/%s: cannot %s: %s", d->dir, o->name,
+                                   o->tmp ? "rename into place" : "remove the previous one",
+                                   strerror(errno));
         }
     if (d->scratch)
         remove_tree(d->scratch);
@@ -286,7 +300,8 @@ void outdir_abort(esr_outdir *d)
         if (d->files[i].fp)
             fclose(d->files[i].fp);
         d->files[i].fp = NULL;
-        unlink(d->files[i].tmp);
+        if (d->files[i].tmp)
+            unlink(d->files[i].tmp);
     }
     if (d->scratch)
         remove_tree(d->scratch);

@@ -23,6 +23,9 @@ esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_er
  * makes (libxlsxwriter's): on dir's own filesystem, so a full disk fails
  * the run instead of hiding in TMPDIR; removed with the temporaries. */
 esr_status outdir_scratch(esr_outdir *d, const char **path, esr_err *err);
+/* Remove dir/name, left by an earlier run, when this run commits: its
+ * output no longer includes that file. */
+esr_status outdir_drop(esr_outdir *d, const char *name, esr_err *err);
 /* Temporary path of a file already registered under name, or NULL. */
 const char *outdir_tmp_of(const esr_outdir *d, const char *name);
 /* The directory (for messages). */

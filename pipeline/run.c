@@ -174,7 +174,7 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
     if (has_records) {
         if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
             goto fail;
-        if (!c->o->split_by_org && (st = workbook_start(c, r)))
+        if (!c->o->split_by_org && !c->o->no_workbook && (st = workbook_start(c, r)))
             goto fail;
         if (write_records_header_line(&c->line) || records_put(r, &c->line)) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
@@ -597,6 +597,45 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
                       : ESR_OK;
 }
 
+/* Finish r's workbook: close the one built while reading, or build it now
+ * from records.csv (split returns); with --no-workbook, drop an old one. */
+static esr_status finish_workbook(run_ctx *c, ret_out *r, const esr_return_meta *meta)
+{
+    if (c->o->no_workbook)
+        return outdir_drop(r->dir, "return.xlsx", c->err);
+    const char *xpath = NULL, *scratch = NULL;
+    char display[4200]; /* the final name, for messages */
+    snprintf(display, sizeof display, "%s/return.xlsx", outdir_dir(r->dir));
+    esr_status st;
+    if ((st = outdir_scratch(r->dir, &scratch, c->err)) ||
+        (!r->xlsx && (st = outdir_path(r->dir, "return.xlsx", &xpath, c->err))))
+        return st;
+    esr_xlsx_in xin = {
+        .meta = meta,
+        .agg = c->agg,
+        .org = r->org,
+        .m = c->m,
+        .records_csv = outdir_tmp_of(r->dir, "records.csv"),
+        .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
+        .max_sheet_rows = c->o->max_sheet_rows,
+        .training = c->training,
+        .tmpdir = scratch,
+        .display = display,
+    };
+    if (!r->xlsx)
+        return xlsx_write(xpath, &xin, c->err);
+    /* built while reading: wait for the thread, then the rest */
+    st = worker_finish(r->xw, c->err);
+    r->xw = NULL;
+    esr_xlsx *x = r->xlsx;
+    r->xlsx = NULL;
+    if (st) {
+        xlsx_free(x);
+        return st;
+    }
+    return xlsx_close(x, &xin, c->err);
+}
+
 /* Write summary.csv, return.xlsx and run.json for r, then commit its directory. */
 static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
 {
@@ -640,38 +679,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if (fflush(r->records) || fflush(r->rejects))
             return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
                                strerror(errno));
-        const char *xpath = NULL, *scratch = NULL;
-        char display[4200]; /* the final name, for messages */
-        snprintf(display, sizeof display, "%s/return.xlsx", outdir_dir(r->dir));
-        if ((st = outdir_scratch(r->dir, &scratch, c->err)) ||
-            (!r->xlsx && (st = outdir_path(r->dir, "return.xlsx", &xpath, c->err))))
-            return st;
-        esr_xlsx_in xin = {
-            .meta = &meta,
-            .agg = c->agg,
-            .org = r->org,
-            .m = c->m,
-            .records_csv = outdir_tmp_of(r->dir, "records.csv"),
-            .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
-            .max_sheet_rows = c->o->max_sheet_rows,
-            .training = c->training,
-            .tmpdir = scratch,
-            .display = display,
-        };
-        if (r->xlsx) { /* built while reading: wait for the thread, then the rest */
-            st = worker_finish(r->xw, c->err);
-            r->xw = NULL;
-            esr_xlsx *x = r->xlsx;
-            r->xlsx = NULL;
-            if (st) {
-                xlsx_free(x);
-                return st;
-            }
-            st = xlsx_close(x, &xin, c->err);
-        } else {
-            st = xlsx_write(xpath, &xin, c->err);
-        }
-        if (st)
+        if ((st = finish_workbook(c, r, &meta)))
             return st;
     }
     if ((st = write_run_json(c, r, elapsed)))

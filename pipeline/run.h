@@ -43,6 +43,7 @@ typedef struct esr_run_opts {
     double max_reject_pct;
     int split_by_org;
     int dry_run;                       /* read and check only: write nothing */
+    int no_workbook;                   /* CSV outputs and run.json only, no return.xlsx */
     const char *training;              /* competence export to join; NULL = none */
     const char *pseudonymise_key;      /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
     unsigned long long max_sheet_rows; /* workbook row cap for long sheets; 0 = none */

@@ -80,6 +80,14 @@ def main():
         strip = lambda d: b"\n".join(l for l in d.split(b"\n") if b"timings_ms" not in l)
         same = all((strip(a[k]) == strip(b[k])) if k == "run.json" else (a[k] == b[k]) for k in a)
         check("two runs give identical bytes", same and set(a) == set(b))
+        # --no-workbook: the same CSV outputs, and an old return.xlsx is removed, not left stale
+        p = run(e, "run", "-q", "--no-workbook", "-o", again, SAMPLE)
+        c = snapshot(again)
+        check("--no-workbook: exit 0", p.returncode == 0, p.stderr.decode())
+        check("--no-workbook: the previous return.xlsx is gone", "return.xlsx" in b and "return.xlsx" not in c,
+              str(sorted(c)))
+        check("--no-workbook: CSV outputs identical to a full run's",
+              all(c.get(k) == a[k] for k in ("records.csv", "summary.csv", "rejects.csv")))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
