@@ -10,10 +10,10 @@ static int put(esr_buf *line, const char *s, int first, int neutralise)
         return -1;
     int formula = neutralise &&
                   (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
-    int quote =
-        formula || strpbrk(s, ",\"\r\n") != NULL || (*s == ' ') || (*s && s[strlen(s) - 1] == ' ');
+    size_t n = strcspn(s, ",\"\r\n"); /* the whole field when nothing needs quoting */
+    int quote = formula || s[n] || *s == ' ' || (n && s[n - 1] == ' ');
     if (!quote)
-        return esr_buf_puts(line, s);
+        return esr_buf_append(line, s, n);
     if (esr_buf_putc(line, '"') || (formula && esr_buf_putc(line, '\'')))
         return -1;
     for (const char *p = s; *p; p++)

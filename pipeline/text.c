@@ -112,9 +112,18 @@ int text_parse_e5(const char *s, long long *out)
 /* Format units of 0.00001 as "-?D.DDDDD". */
 void text_format_e5(long long v, char *out)
 {
-    const char *sign = v < 0 ? "-" : "";
     unsigned long long a = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
-    snprintf(out, 32, "%s%llu.%05llu", sign, a / 100000, a % 100000);
+    char d[32], *p = d + sizeof d;
+    *--p = '\0';
+    for (int i = 0; i < 5; i++, a /= 10)
+        *--p = (char)('0' + a % 10);
+    *--p = '.';
+    do
+        *--p = (char)('0' + a % 10);
+    while (a /= 10);
+    if (v < 0)
+        *--p = '-';
+    memcpy(out, p, (size_t)(d + sizeof d - p));
 }
 
 /* Optimal-string-alignment distance, giving up above max. */
