@@ -15,6 +15,9 @@ typedef struct esr_xlsx_style {
 /* Add the house formats to wb (the workbook owns them). */
 void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st);
 
+/* Deflate level of every part of the workbooks (libxlsxwriter's own: 6). */
+#define ESR_XLSX_ZIP_LEVEL 1
+
 #define ESR_XLSX_MAX_COLS 64
 #define ESR_XLSX_MAX_WIDTH 60.0
 

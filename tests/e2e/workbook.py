@@ -173,6 +173,11 @@ def check_workbook(c, out):
             if n.startswith("xl/worksheets/") and n.endswith(".xml") and re.search(rb"<f[ >]", z.read(n)):
                 formulas.append(n)
     c.ok(not formulas, "no cell holds a formula", ", ".join(formulas[:10]))
+    # every part deflated at the house level 1 (minizip marks it in bits 1-2 of the
+    # flags: 6 = "superfast"); libxlsxwriter alone would use level 6 (flags 0)
+    with zipfile.ZipFile(path) as z:
+        slow = [i.filename for i in z.infolist() if i.compress_type != zipfile.ZIP_DEFLATED or i.flag_bits & 6 != 6]
+    c.ok(not slow, "every workbook part deflated at level 1", ", ".join(slow[:5]))
 
     profs = [r["profession"] for r in mapping("professions.csv")]
     roles = [r["support_role"] for r in mapping("support_roles.csv")]
