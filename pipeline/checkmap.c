@@ -21,7 +21,7 @@ static const spec specs[] = {
      {"code", "description", "occupation_level", "specialty", "status", "nhsd_staff_group",
       "profession", "support_role"},
      "code"},
-    {"professions.csv", {"profession", "is_ahp", "title_name"}, "profession"},
+    {"professions.csv", {"profession", "is_ahp", "title_name", "miscoded_as"}, "profession"},
     {"support_roles.csv",
      {"support_role", "career_framework_level", "expected_band", "band_rule", "trainee_role"},
      "support_role"},

@@ -242,8 +242,7 @@ void classify_record(esr_classifier *c, esr_record *r)
             }
         }
         if (from >= 0) {
-            if (r->occ && !strcmp(m->prof[r->profession].name, "Nursing and midwifery") &&
-                from == m->prof_odp)
+            if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
                 record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
             r->profession = from;
             r->prof_source = src;
@@ -252,8 +251,8 @@ void classify_record(esr_classifier *c, esr_record *r)
                                               : ESR_RULE_PROFESSION_FROM_AREA,
                         m->prof[from].name);
         }
-    } else if (generic && !evidence && r->occ && tm.profession == m->prof_odp &&
-               !strcmp(m->prof[r->profession].name, "Nursing and midwifery")) {
+    } else if (generic && !evidence && r->occ && tm.profession >= 0 &&
+               m->prof[tm.profession].miscoded_as == r->profession) {
         record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
     } else if (!generic && tm.profession >= 0 && tm.profession != r->profession) {
         record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm.profession].name);

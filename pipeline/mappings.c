@@ -125,25 +125,32 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_prof;
     int c_name = table_col(t, "profession"), c_ahp = table_col(t, "is_ahp"),
-        c_tn = table_col(t, "title_name");
+        c_tn = table_col(t, "title_name"), c_mis = table_col(t, "miscoded_as");
     m->nprof = t->nrows;
     m->prof = calloc(t->nrows ? t->nrows : 1, sizeof *m->prof);
-    m->prof_unknown = m->prof_odp = -1;
+    m->prof_unknown = -1;
     if (!m->prof || !(m->prof_by_name = esr_strmap_new()))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *n = table_get(t, i, c_name);
         m->prof[i] =
-            (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes")};
+            (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes"), -1};
         if (esr_strmap_put(m->prof_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate profession \"%s\"", n);
         if (!strcmp(n, "Unknown"))
             m->prof_unknown = (int)i;
-        if (!strcmp(n, "Operating department practice"))
-            m->prof_odp = (int)i;
     }
     if (m->prof_unknown < 0)
         return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Unknown\" profession", t->path);
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *mis = table_get(t, i, c_mis);
+        size_t k;
+        if (!*mis)
+            continue;
+        if (!esr_strmap_get(m->prof_by_name, mis, strlen(mis), &k) || k == i)
+            return bad(err, t, i, "miscoded_as \"%s\" is not another profession", mis);
+        m->prof[i].miscoded_as = (int)k;
+    }
 
     t = m->t_roles;
     c_name = table_col(t, "support_role");

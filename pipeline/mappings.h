@@ -27,6 +27,7 @@ typedef struct esr_profession {
     const char *name;
     const char *title_name; /* as it reads in a standard job title */
     int is_ahp;
+    int miscoded_as; /* profession whose codes its support is often recorded under, or -1 */
 } esr_profession;
 
 typedef struct esr_role {
@@ -66,7 +67,6 @@ typedef struct esr_mappings {
     esr_profession *prof;
     size_t nprof;
     int prof_unknown; /* index of "Unknown" */
-    int prof_odp;     /* index of "Operating department practice" */
     esr_strmap *prof_by_name;
 
     esr_role *roles;

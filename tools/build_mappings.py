@@ -49,12 +49,15 @@ def main(ref, dst):
     pspec = [(p["profession"], expand(p["esr_specialties"])) for p in profs]
     rspec = [(r["support_role"], expand(r["occupation_levels"])) for r in roles]
 
-    # title_name (how the profession reads in a standard job title) is
-    # esrpipe's own column: keep what mappings/ already says.
+    # title_name (how the profession reads in a standard job title) and
+    # miscoded_as (the profession whose codes its support is often recorded
+    # under: theatre support as nursing) are esrpipe's own columns: keep what
+    # mappings/ already says.
     old = os.path.join(dst, "professions.csv")
-    names = {r["profession"]: r.get("title_name", "") for r in read(old)} if os.path.exists(old) else {}
-    write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "notes"],
-          [[p["profession"], p["is_ahp"], p["esr_specialties"], names.get(p["profession"], ""), p["notes"]]
+    own = {r["profession"]: r for r in read(old)} if os.path.exists(old) else {}
+    write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "miscoded_as", "notes"],
+          [[p["profession"], p["is_ahp"], p["esr_specialties"], own.get(p["profession"], {}).get("title_name", ""),
+            own.get(p["profession"], {}).get("miscoded_as", ""), p["notes"]]
            for p in profs])
     # expected_band, band_rule and trainee_role are esrpipe's own columns:
     # keep what mappings/ already says.

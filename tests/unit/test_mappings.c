@@ -37,8 +37,12 @@ Test(mappings, open_project_mappings)
     cr_assert_gt(m->nbands, 10);
     cr_assert_gt(m->nareas, 50);
     cr_assert_str_eq(m->prof[m->prof_unknown].name, "Unknown");
-    cr_assert_geq(m->prof_odp, 0);
-    cr_assert_str_eq(m->prof[m->prof_odp].name, "Operating department practice");
+    size_t odp;
+    cr_assert(esr_strmap_get(m->prof_by_name, "Operating department practice", 29, &odp));
+    cr_assert_str_eq(m->prof[odp].name, "Operating department practice");
+    cr_assert_geq(m->prof[odp].miscoded_as, 0, "theatre support is often coded as nursing");
+    cr_assert_str_eq(m->prof[m->prof[odp].miscoded_as].name, "Nursing and midwifery");
+    cr_assert_eq(m->prof[m->prof_unknown].miscoded_as, -1);
     cr_assert_str_eq(m->roles[m->role_none].name, "Not a support role");
     cr_assert_not(m->roles[m->role_none].in_scope);
     cr_assert_eq(strlen(m->sha256), 64);
@@ -242,6 +246,28 @@ Test(mappings, unknown_profession_names_line)
     cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
     char want[64];
     snprintf(want, sizeof want, "occupation_codes.csv:%zu", line);
+    cr_assert(strstr(err.msg, want) != NULL, "want \"%s\" in \"%s\"", want, err.msg);
+    cr_assert(strstr(err.msg, "Basket weaving") != NULL, "%s", err.msg);
+}
+
+Test(mappings, miscoded_as_must_name_a_profession)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX];
+    th_join(p, dir, "professions.csv");
+    char *t = th_read(p, NULL);
+    size_t line = count_lines(t) + 1;
+    const char *row = "Basketry,no,,Basketry,Basket weaving,test\n";
+    t = realloc(t, strlen(t) + strlen(row) + 1);
+    strcat(t, row);
+    th_write(p, t, strlen(t));
+    free(t);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
+    char want[64];
+    snprintf(want, sizeof want, "professions.csv:%zu", line);
     cr_assert(strstr(err.msg, want) != NULL, "want \"%s\" in \"%s\"", want, err.msg);
     cr_assert(strstr(err.msg, "Basket weaving") != NULL, "%s", err.msg);
 }
