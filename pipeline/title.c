@@ -216,6 +216,19 @@ static size_t join(char **tok, size_t n, esr_buf *out)
     return out->len;
 }
 
+/* The longest phrase of at most max of the n tokens at tok found in map:
+ * its length in tokens (0: none), its entry in *idx and its text in phrase. */
+static size_t longest(const esr_strmap *map, char **tok, size_t n, size_t max, esr_buf *phrase,
+                      size_t *idx)
+{
+    for (size_t L = n < max ? n : max; L >= 1; L--) {
+        join(tok, L, phrase);
+        if (esr_strmap_get(map, phrase->data, phrase->len, idx))
+            return L;
+    }
+    return 0;
+}
+
 /* Expand abbreviations (longest phrase first, one pass: no recursion). */
 static void expand(esr_titler *t, esr_buf *out)
 {
@@ -223,14 +236,8 @@ static void expand(esr_titler *t, esr_buf *out)
     esr_buf phrase = {0};
     size_t i = 0;
     while (i < t->ntok) {
-        size_t best = 0, idx = 0;
-        for (size_t L = t->abbrev_max < t->ntok - i ? t->abbrev_max : t->ntok - i; L >= 1; L--) {
-            join(t->tok + i, L, &phrase);
-            if (esr_strmap_get(t->abbrev, phrase.data, phrase.len, &idx)) {
-                best = L;
-                break;
-            }
-        }
+        size_t idx = 0;
+        size_t best = longest(t->abbrev, t->tok + i, t->ntok - i, t->abbrev_max, &phrase, &idx);
         const char *w = best ? t->abbrev_exp[idx] : t->tok[i];
         /* emit word by word, dropping stop words (empty expansions) */
         while (*w) {
@@ -374,14 +381,8 @@ static int bracket_profession(esr_titler *t, esr_buf *lines, int *edits, esr_buf
     if (trace && n)
         esr_buf_printf(trace, "brackets:     %s\n", esr_buf_str(&norm));
     for (size_t i = 0; i < n;) {
-        size_t best = 0, idx = 0;
-        for (size_t L = n - i < MAX_PHRASE ? n - i : MAX_PHRASE; L >= 1; L--) {
-            join(tok + i, L, &phrase);
-            if (esr_strmap_get(t->terms, phrase.data, phrase.len, &idx)) {
-                best = L;
-                break;
-            }
-        }
+        size_t idx = 0;
+        size_t best = longest(t->terms, tok + i, n - i, MAX_PHRASE, &phrase, &idx);
         if (best && t->term_v[idx].kind == TK_PROFESSION && t->term_v[idx].value >= 0) {
             const term *tm = &t->term_v[idx];
             if (trace)
@@ -471,14 +472,8 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         esr_buf phrase = {0};
         size_t i = 0;
         while (i < n) {
-            size_t best = 0, idx = 0;
-            for (size_t L = n - i < MAX_PHRASE ? n - i : MAX_PHRASE; L >= 1; L--) {
-                join(tok + i, L, &phrase);
-                if (esr_strmap_get(t->terms, phrase.data, phrase.len, &idx)) {
-                    best = L;
-                    break;
-                }
-            }
+            size_t idx = 0;
+            size_t best = longest(t->terms, tok + i, n - i, MAX_PHRASE, &phrase, &idx);
             if (!best) {
                 if (trace)
                     esr_buf_printf(trace, "unknown:      %s\n", tok[i]);
