@@ -461,20 +461,28 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
     return 0;
 }
 
-/* Cell order: org, dimension, profession, role, key. */
+/* Order of summary rows (see aggregate.h). */
+int aggregate_key_cmp(esr_dim da, const char *pa, const char *ra, const char *ka, esr_dim db,
+                      const char *pb, const char *rb, const char *kb)
+{
+    int c;
+    if (da != db)
+        return da < db ? -1 : 1;
+    if ((c = strcmp(pa, pb)))
+        return c;
+    if ((c = strcmp(ra, rb)))
+        return c;
+    return strcmp(ka, kb);
+}
+
+/* Cell order: org, then the summary row order. */
 static int cell_cmp(const void *x, const void *y)
 {
     const esr_cell *a = *(const esr_cell *const *)x, *b = *(const esr_cell *const *)y;
-    int c;
-    if ((c = strcmp(a->org, b->org)))
-        return c;
-    if (a->dim != b->dim)
-        return a->dim < b->dim ? -1 : 1;
-    if ((c = strcmp(a->profession, b->profession)))
-        return c;
-    if ((c = strcmp(a->role, b->role)))
-        return c;
-    return strcmp(a->key, b->key);
+    int c = strcmp(a->org, b->org);
+    return c ? c
+             : aggregate_key_cmp(a->dim, a->profession, a->role, a->key, b->dim, b->profession,
+                                 b->role, b->key);
 }
 
 /* Organisation counts by org code. */

@@ -69,6 +69,10 @@ esr_aggregate *aggregate_new(const esr_mappings *m);
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
+/* The order of summary rows within an organisation, in trust and regional
+ * returns alike: dimension, then profession, role and key ("" = all first). */
+int aggregate_key_cmp(esr_dim da, const char *pa, const char *ra, const char *ka, esr_dim db,
+                      const char *pb, const char *rb, const char *kb);
 /* Local titles of in-scope rows, sorted by org, title, standard title. */
 size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out);
 /* Per-organisation counts, sorted by org ("" = all first). */

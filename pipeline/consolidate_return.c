@@ -295,14 +295,8 @@ static int parse_count(const char *s, uint64_t *out)
 int sumrow_cmp(const void *x, const void *y)
 {
     const esr_sumrow *a = x, *b = y;
-    int c;
-    if (a->dim != b->dim)
-        return a->dim < b->dim ? -1 : 1;
-    if ((c = strcmp(a->profession, b->profession)))
-        return c;
-    if ((c = strcmp(a->role, b->role)))
-        return c;
-    return strcmp(a->key, b->key);
+    return aggregate_key_cmp(a->dim, a->profession, a->role, a->key, b->dim, b->profession, b->role,
+                             b->key);
 }
 
 /* The organisation's block of summary.csv, sorted, each cell once. */
