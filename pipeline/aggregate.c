@@ -103,14 +103,8 @@ static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
     size_t i, n = strlen(org);
     if (esr_strmap_get(a->org_index, org, n, &i))
         return (esr_org_counts *)(uintptr_t)i;
-    if (a->norgs == a->orgs_cap) {
-        size_t cap = a->orgs_cap ? a->orgs_cap * 2 : 16;
-        esr_org_counts **o = realloc(a->orgs, cap * sizeof *o);
-        if (!o)
-            return NULL;
-        a->orgs = o;
-        a->orgs_cap = cap;
-    }
+    if (esr_grow(&a->orgs, &a->orgs_cap, a->norgs + 1, sizeof *a->orgs, 16))
+        return NULL;
     esr_org_counts *c = calloc(1, sizeof *c + n + 1);
     if (!c)
         return NULL;
@@ -142,14 +136,8 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
         *index = c->id;
         return c;
     }
-    if (a->ncells == a->cells_cap) {
-        size_t cap = a->cells_cap ? a->cells_cap * 2 : 256;
-        esr_cell **c = realloc(a->cells, cap * sizeof *c);
-        if (!c)
-            return NULL;
-        a->cells = c;
-        a->cells_cap = cap;
-    }
+    if (esr_grow(&a->cells, &a->cells_cap, a->ncells + 1, sizeof *a->cells, 256))
+        return NULL;
     size_t lo = strlen(org) + 1, lp = strlen(prof) + 1, lr = strlen(role) + 1, lk = strlen(key) + 1;
     esr_cell *c = calloc(1, sizeof *c + lo + lp + lr + lk);
     if (!c)
@@ -197,14 +185,8 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         size_t len[8], total = 0;
         for (int i = 0; i < 8; i++)
             total += (len[i] = strlen(fields[i]) + 1);
-        if (a->ntitles == a->titles_cap) {
-            size_t cap = a->titles_cap ? a->titles_cap * 2 : 256;
-            esr_title_stat **t = realloc(a->titles, cap * sizeof *t);
-            if (!t)
-                return -1;
-            a->titles = t;
-            a->titles_cap = cap;
-        }
+        if (esr_grow(&a->titles, &a->titles_cap, a->ntitles + 1, sizeof *a->titles, 256))
+            return -1;
         if (!(ts = calloc(1, sizeof *ts + total)))
             return -1;
         char *s = (char *)(ts + 1);
@@ -255,16 +237,8 @@ static int intern_set(esr_aggregate *a, const uint32_t *ids, size_t n, uint32_t 
         a->set_len = l;
         a->sets_cap = cap;
     }
-    if (a->pool_len + n > a->pool_cap) {
-        size_t cap = a->pool_cap ? a->pool_cap * 2 : 4096;
-        while (cap < a->pool_len + n)
-            cap *= 2;
-        uint32_t *p = realloc(a->pool, cap * sizeof *p);
-        if (!p)
-            return -1;
-        a->pool = p;
-        a->pool_cap = cap;
-    }
+    if (esr_grow(&a->pool, &a->pool_cap, a->pool_len + n, sizeof *a->pool, 4096))
+        return -1;
     memcpy(a->pool + a->pool_len, ids, n * sizeof *ids);
     a->set_off[a->nsets] = a->pool_len;
     a->set_len[a->nsets] = (uint32_t)n;

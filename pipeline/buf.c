@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,28 @@ int esr_buf_putu(esr_buf *b, unsigned long long v)
         *--p = (char)('0' + v % 10);
     while (v /= 10);
     return esr_buf_append(b, p, (size_t)(d + sizeof d - p));
+}
+
+/* Grow an array to hold need elements (see buf.h). */
+int esr_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return -1;
+        c *= 2;
+    }
+    if (c > SIZE_MAX / elem)
+        return -1;
+    void *old, *p;
+    memcpy(&old, arrp, sizeof old);
+    if (!(p = realloc(old, c * elem)))
+        return -1;
+    memcpy(arrp, &p, sizeof p);
+    *cap = c;
+    return 0;
 }
 
 /* Empty the buffer, keeping its storage. */

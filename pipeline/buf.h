@@ -22,6 +22,9 @@ int esr_buf_putc(esr_buf *b, char c);
 int esr_buf_printf(esr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the decimal digits of v. */
 int esr_buf_putu(esr_buf *b, unsigned long long v);
+/* Make the array at *arrp (a T **) of *cap elements of elem bytes hold at
+ * least need, doubling from first; 0, or -1 with the array unchanged. */
+int esr_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
 /* Empty the buffer, keeping its storage. */
 void esr_buf_reset(esr_buf *b);
 /* Free the storage. */

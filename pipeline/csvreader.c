@@ -158,15 +158,9 @@ static void on_row(int c, void *vrd)
     esr_csvreader *rd = vrd;
     if (rd->status)
         return;
-    if (rd->ndone == rd->done_cap) {
-        size_t cap = rd->done_cap ? rd->done_cap * 2 : 8;
-        pending *d = realloc(rd->done, cap * sizeof *d);
-        if (!d) {
-            rd->status = ESR_ERR_NOMEM;
-            return;
-        }
-        rd->done = d;
-        rd->done_cap = cap;
+    if (esr_grow(&rd->done, &rd->done_cap, rd->ndone + 1, sizeof *rd->done, 8)) {
+        rd->status = ESR_ERR_NOMEM;
+        return;
     }
     rd->done[rd->ndone++] = (pending){rd->cur_first, rd->noffs - rd->cur_first};
     if (rd->cur_too_wide)

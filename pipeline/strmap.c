@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 typedef struct entry {
     size_t key_off;
     size_t key_len;
@@ -126,14 +128,8 @@ int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, siz
             return -1;
         i = find_slot(m, key, len, h, &found);
     }
-    if (m->count == m->entries_cap) {
-        size_t cap = m->entries_cap ? m->entries_cap * 2 : 32;
-        entry *e = realloc(m->entries, cap * sizeof *e);
-        if (!e)
-            return -1;
-        m->entries = e;
-        m->entries_cap = cap;
-    }
+    if (esr_grow(&m->entries, &m->entries_cap, m->count + 1, sizeof *m->entries, 32))
+        return -1;
     if (m->keys_len + len + 1 > m->keys_cap) {
         size_t cap = m->keys_cap ? m->keys_cap : 1024;
         while (cap < m->keys_len + len + 1)

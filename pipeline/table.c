@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "csvreader.h"
 #include "text.h"
 
@@ -49,14 +50,8 @@ static int on_row(void *ctx, const esr_row *row)
                                  t->path, (unsigned long long)row->line, row->nfields, t->ncols);
         return 1;
     }
-    if (t->nrows == ld->rows_cap) {
-        size_t cap = ld->rows_cap ? ld->rows_cap * 2 : 64;
-        esr_table_row *r = realloc(t->rows, cap * sizeof *r);
-        if (!r)
-            goto nomem;
-        t->rows = r;
-        ld->rows_cap = cap;
-    }
+    if (esr_grow(&t->rows, &ld->rows_cap, t->nrows + 1, sizeof *t->rows, 64))
+        goto nomem;
     esr_table_row *r = &t->rows[t->nrows];
     r->line = row->line;
     if (!(r->fields = calloc(t->ncols, sizeof *r->fields)))

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "strmap.h"
 #include "text.h"
 
@@ -601,14 +602,8 @@ void title_match(esr_titler *t, const char *title, esr_title_match *out)
     do_match(t, title, out, NULL);
     if (t->ncache >= CACHE_MAX)
         return; /* strings valid until the next call */
-    if (t->ncache == t->cache_cap) {
-        size_t cap = t->cache_cap ? t->cache_cap * 2 : 256;
-        cached *c = realloc(t->cache_v, cap * sizeof *c);
-        if (!c)
-            return;
-        t->cache_v = c;
-        t->cache_cap = cap;
-    }
+    if (esr_grow(&t->cache_v, &t->cache_cap, t->ncache + 1, sizeof *t->cache_v, 256))
+        return;
     cached *c = &t->cache_v[t->ncache];
     c->rule = strdup(out->rule);
     c->suggestion = strdup(out->suggestion);

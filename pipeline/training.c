@@ -120,14 +120,8 @@ static person *person_get(esr_training *t, const char *emp)
     size_t i, n = strlen(emp);
     if (esr_strmap_get(t->persons, emp, n, &i))
         return &t->pv[i];
-    if (t->np == t->pcap) {
-        size_t cap = t->pcap ? t->pcap * 2 : 1024;
-        person *p = realloc(t->pv, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        t->pv = p;
-        t->pcap = cap;
-    }
+    if (esr_grow(&t->pv, &t->pcap, t->np + 1, sizeof *t->pv, 1024))
+        return NULL;
     if (esr_strmap_put(t->persons, emp, n, t->np, NULL) < 0)
         return NULL;
     t->pv[t->np] = (person){CC_NONE, 0, 0, 0};
@@ -143,14 +137,8 @@ static int unmatched_add(esr_training *t, const char *name)
         return 0;
     }
     size_t k = esr_strmap_count(t->unmatched);
-    if (k == t->ucap) {
-        size_t cap = t->ucap ? t->ucap * 2 : 64;
-        uint64_t *u = realloc(t->ucount, cap * sizeof *u);
-        if (!u)
-            return -1;
-        t->ucount = u;
-        t->ucap = cap;
-    }
+    if (esr_grow(&t->ucount, &t->ucap, k + 1, sizeof *t->ucount, 64))
+        return -1;
     if (esr_strmap_put(t->unmatched, name, n, k, NULL) < 0)
         return -1;
     t->ucount[k] = 1;

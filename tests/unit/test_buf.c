@@ -1,5 +1,6 @@
 /* test_buf.c - the growable byte buffer. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -94,4 +95,27 @@ Test(buf, putu_digits)
     cr_assert_eq(esr_buf_putu(&b, 18446744073709551615ull), 0);
     cr_assert_str_eq(esr_buf_str(&b), "0 1234567890123 18446744073709551615");
     esr_buf_free(&b);
+}
+
+Test(buf, grow_arrays)
+{
+    int *a = NULL;
+    size_t cap = 0;
+    cr_assert_eq(esr_grow(&a, &cap, 1, sizeof *a, 8), 0);
+    cr_assert_eq(cap, 8, "the first size when empty");
+    for (int i = 0; i < 8; i++)
+        a[i] = i;
+    cr_assert_eq(esr_grow(&a, &cap, 8, sizeof *a, 8), 0);
+    cr_assert_eq(cap, 8, "no growth while it fits");
+    cr_assert_eq(esr_grow(&a, &cap, 9, sizeof *a, 8), 0);
+    cr_assert_eq(cap, 16, "doubles");
+    cr_assert_eq(esr_grow(&a, &cap, 100, sizeof *a, 8), 0);
+    cr_assert_eq(cap, 128, "doubles until need fits");
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(a[i], i, "contents kept");
+    int *before = a;
+    cr_assert_neq(esr_grow(&a, &cap, (size_t)-1 / 2, sizeof *a, 8), 0, "absurd size fails");
+    cr_assert_eq(a, before, "array unchanged on failure");
+    cr_assert_eq(cap, 128);
+    free(a);
 }
