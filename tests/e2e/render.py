@@ -17,24 +17,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from checks import Checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
 TRAINING = os.path.join("fixtures", "sample", "esr_training_2026-03-31.csv")
 CHART_TITLE = "FTE by profession supported and support role"
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def ok(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
-        return cond
 
 
 def page_text(pdf, n):

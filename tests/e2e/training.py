@@ -36,6 +36,7 @@ import sys
 import tempfile
 import zipfile
 from decimal import Decimal
+from checks import Checks, read_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GEN = os.path.join(ROOT, "tests", "gen")
@@ -58,36 +59,6 @@ SUGGESTED = [
     ["advanced apprenticeship in health", "apprenticeship", "Senior healthcare support worker", "3",
      "pre-2017 apprenticeship framework (Level 3)"],
 ]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def ok(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
-        return cond
-
-    def eq(self, got, want, what, show=5):
-        if got == want:
-            return self.ok(True, what)
-        if isinstance(got, dict) and isinstance(want, dict):
-            keys = sorted(set(got) | set(want), key=str)
-            diff = ["%s: %s vs %s" % (k, got.get(k, "(none)"), want.get(k, "(none)"))
-                    for k in keys if got.get(k) != want.get(k)]
-            return self.ok(False, what, "%d differ (got vs expected): %s" % (len(diff), "; ".join(diff[:show])))
-        if isinstance(got, (set, frozenset)) and isinstance(want, (set, frozenset)):
-            return self.ok(False, what, "missing %s; unexpected %s" % (sorted(want - got)[:show], sorted(got - want)[:show]))
-        return self.ok(False, what, "got %r, expected %r" % (got, want))
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def run(argv, **kw):

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from checks import Checks, read_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
@@ -42,27 +43,6 @@ try:
 except ImportError:  # pragma: no cover
     sys.stderr.write("workbook.py: needs openpyxl (run with /usr/bin/python3)\n")
     sys.exit(2)
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def ok(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
-        return cond
-
-    def eq(self, got, want, what):
-        return self.ok(got == want, what, "got %r, expected %r" % (got, want))
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def mapping(name):

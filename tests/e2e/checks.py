@@ -1,0 +1,34 @@
+"""Shared helpers of the end-to-end scripts: a check counter and a CSV reader."""
+import csv
+
+
+class Checks:
+    """Counts passed and failed checks; prints each failure with its detail."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def ok(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
+        return cond
+
+    def eq(self, got, want, what, show=5):
+        if got == want:
+            return self.ok(True, what)
+        if isinstance(got, dict) and isinstance(want, dict):
+            keys = sorted(set(got) | set(want), key=str)
+            diff = ["%s: %s vs %s" % (k, got.get(k, "(none)"), want.get(k, "(none)"))
+                    for k in keys if got.get(k) != want.get(k)]
+            return self.ok(False, what, "%d differ (got vs expected): %s" % (len(diff), "; ".join(diff[:show])))
+        if isinstance(got, (set, frozenset)) and isinstance(want, (set, frozenset)):
+            return self.ok(False, what, "missing %s; unexpected %s" % (sorted(want - got)[:show], sorted(got - want)[:show]))
+        return self.ok(False, what, "got %r, expected %r" % (got, want))
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
