@@ -28,21 +28,10 @@ import sys
 
 import pandas as pd
 
-# canonical name -> aliases seen in ESR BI reports (docs/DESIGN.md input table)
-ALIASES = {
-    "employee_number": ["Employee Number", "Employee No", "Emp No", "Person Number"],
-    "assignment_number": ["Assignment Number", "Assignment No", "Assignment"],
-    "org_code": ["Organisation Code", "Org Code", "ODS Code", "Employing Organisation Code"],
-    "org_name": ["Organisation", "Organisation Name", "Org Name"],
-    "position_title": ["Position Title", "Job Title", "Position Name", "Post Title"],
-    "occupation_code": ["Occupation Code", "Occ Code"],
-    "job_role": ["Job Role", "Role"],
-    "staff_group": ["Staff Group"],
-    "area_of_work": ["Area of Work", "AoW"],
-    "pay_band": ["Pay Band", "Grade", "Band", "Grade Code", "Pay Scale"],
-    "fte": ["Contracted WTE", "Contracted FTE", "FTE", "WTE", "Assignment FTE"],
-    "assignment_category": ["Assignment Category"],
-}
+# the columns this script uses (their header spellings come from mappings/columns.csv)
+NEEDED = ["employee_number", "assignment_number", "org_code", "org_name", "position_title",
+          "occupation_code", "job_role", "staff_group", "area_of_work", "pay_band", "fte",
+          "assignment_category"]
 OUTPUT_COLUMNS = ["org_code", "employee_number", "assignment_number", "position_title",
                   "occupation_code", "staff_group", "job_role", "profession", "support_role",
                   "pay_band", "area_of_work", "fte", "assignment_category"]
@@ -54,7 +43,13 @@ def key(name):
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-ALIAS_KEYS = {key(a): canon for canon, aliases in ALIASES.items() for a in aliases + [canon]}
+def alias_keys(mappings):
+    """Header key -> column name, for the NEEDED columns, from esrpipe's own alias table."""
+    cols = pd.read_csv(os.path.join(mappings, "columns.csv"), dtype=str, keep_default_na=False)
+    cols = cols[(cols["kind"] == "field") & cols["canonical"].isin(NEEDED)]
+    keys = {key(a): c for c, a in zip(cols["canonical"], cols["alias"])}
+    keys.update({key(c): c for c in NEEDED})
+    return keys
 
 
 def main():
@@ -73,7 +68,8 @@ def main():
 
     # Header first: map the aliases, then parse only the columns we use.
     header = pd.read_csv(a.export, nrows=0, **read).columns
-    rename = {h: ALIAS_KEYS[key(h)] for h in header if key(h) in ALIAS_KEYS}
+    aliases = alias_keys(a.mappings)
+    rename = {h: aliases[key(h)] for h in header if key(h) in aliases}
     missing = {"occupation_code", "fte"} - set(rename.values())
     if missing:
         sys.exit("peer_pandas: %s: no column for %s" % (a.export, ", ".join(sorted(missing))))
