@@ -802,30 +802,44 @@ static int on_record(void *ctx, const esr_row *row)
     return 0;
 }
 
-/* Feed the CSV file at path through a reader calling on_record. */
-static esr_status stream_file(stream *st, const char *path, esr_err *err)
+/* A reader of the return's own CSV text, calling on_record. */
+static esr_csvreader *reader_new(stream *st)
+{
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    o.max_field_bytes = 1u << 24; /* esrpipe wrote it: no field is larger than an input field */
+    return csvreader_new(&o, on_record, st);
+}
+
+/* Feed the file at path, written earlier in this run, to rd. */
+static esr_status feed_file(esr_csvreader *rd, const char *path, esr_err *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", path);
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    o.max_field_bytes = 1u << 24;
-    esr_csvreader *rd = csvreader_new(&o, on_record, st);
-    esr_status s = ESR_OK;
-    if (!rd) {
-        fclose(fp);
-        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    }
     char buf[65536];
     size_t n;
-    st->header_done = 0;
+    esr_status s = ESR_OK;
     while (!s && (n = fread(buf, 1, sizeof buf, fp)) > 0)
         s = csvreader_feed(rd, buf, n, err);
+    if (!s && ferror(fp))
+        s = esr_err_set(err, ESR_ERR_IO, "%s: read failed", path);
+    fclose(fp);
+    return s;
+}
+
+/* Stream the rejects.csv at path onto the Data quality sheet. */
+static esr_status stream_rejects(stream *st, const char *path, esr_err *err)
+{
+    esr_csvreader *rd = reader_new(st);
+    if (!rd)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    st->header_done = 0;
+    st->rejects = 1;
+    esr_status s = feed_file(rd, path, err);
     if (!s)
         s = csvreader_finish(rd, err);
     csvreader_free(rd);
-    fclose(fp);
     return s;
 }
 
@@ -977,10 +991,7 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot create a temporary file in %s: %s", path,
                            in->tmpdir ? in->tmpdir : "TMPDIR", strerror(errno));
     }
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    o.max_field_bytes = 1u << 24;
-    if (!(x->rd = csvreader_new(&o, on_record, &x->st))) {
+    if (!(x->rd = reader_new(&x->st))) {
         xlsx_free(x);
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
@@ -1049,8 +1060,7 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
         return s;
     }
     fclose(spool);
-    st->rejects = 1;
-    if ((s = stream_file(st, in->rejects_csv, err))) {
+    if ((s = stream_rejects(st, in->rejects_csv, err))) {
         xlsx_free(x);
         return s;
     }
@@ -1101,20 +1111,7 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     esr_status s = xlsx_open(path, in, &x, err);
     if (s)
         return s;
-    FILE *fp = fopen(in->records_csv, "rb");
-    if (!fp) {
-        xlsx_free(x);
-        return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", in->records_csv);
-    }
-    char buf[65536];
-    size_t n;
-    int enough = 0;
-    while (!s && !enough && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        s = xlsx_feed(x, buf, n, &enough, err);
-    if (!s && ferror(fp))
-        s = esr_err_set(err, ESR_ERR_IO, "%s: read failed", in->records_csv);
-    fclose(fp);
-    if (s) {
+    if ((s = feed_file(x->rd, in->records_csv, err))) {
         xlsx_free(x);
         return s;
     }
