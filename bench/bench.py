@@ -3,7 +3,8 @@
 
     python3 bench/bench.py [--sizes 50000,200000,1500000] [--runs 5] [--work DIR]
                            [--esrpipe BIN] [--floor BIN] [--peer-python PY]
-                           [--commands gzip,floor,dry,csv,full,pandas] [--quick]
+                           [--commands gzip,floor,xlsx,dry,csv,full,fullall,pandas]
+                           [--quick]
 
 For each size, generates (or reuses, from --work) an export with the
 project's generator (tests/gen/gen_export.py --rows N --gzip: real
@@ -14,6 +15,12 @@ machine hits all commands alike, and prints one markdown table:
 
   gzip -dc        gzip -dc FILE > /dev/null                      (floor, part 1)
   floor_parse     zlib inflate + libcsv parse, nothing else       (floor, part 2)
+  floor_xlsx      bench/floor_xlsx: libxlsxwriter writing the Support
+                  workforce sheet alone from cells already in memory (this
+                  size's records.csv, made untimed by esrpipe --no-workbook),
+                  then workbook_close: the workbook's own floor, and the
+                  same sheet the pandas peer writes. Its wall and CPU are
+                  the timed part only, as floor_xlsx reports them.
   esrpipe dry-run esrpipe run --dry-run: read, classify, aggregate, write nothing
   esrpipe csv     esrpipe run --no-workbook: records.csv, summary.csv,
                   rejects.csv and run.json, no workbook (the issue's
@@ -59,8 +66,9 @@ PEER = os.path.join(ROOT, "bench", "peer_pandas.py")
 MAPPINGS = os.path.join(ROOT, "mappings")
 SNAPSHOT = "2026-03-31"  # in the file name: esrpipe takes the snapshot date from it
 TARGET_ROWS, TARGET_SECONDS = 1500000, 10.0
-ALL_COMMANDS = ["gzip", "floor", "dry", "csv", "full", "fullall", "pandas"]
-LABEL = {"gzip": "gzip -dc", "floor": "floor_parse", "dry": "esrpipe --dry-run",
+ALL_COMMANDS = ["gzip", "floor", "xlsx", "dry", "csv", "full", "fullall", "pandas"]
+LABEL = {"gzip": "gzip -dc", "floor": "floor_parse", "xlsx": "floor_xlsx (sheet only)",
+         "dry": "esrpipe --dry-run",
          "csv": "esrpipe --no-workbook", "full": "esrpipe run (full)",
          "fullall": "esrpipe --max-sheet-rows 0", "pandas": "pandas peer"}
 PANDAS_MISSING = "skipped: install python3-pandas python3-xlsxwriter"
@@ -109,15 +117,15 @@ def mem_total():
 # ----------------------------------------------------------------------------
 
 def build(work):
-    """Release build of esrpipe and floor_parse into WORK/build."""
+    """Release build of esrpipe and the bench tools into WORK/build."""
     b = os.path.join(work, "build")
-    log("bench: building esrpipe and floor_parse (Release) in %s" % b)
+    log("bench: building esrpipe, floor_parse, floor_xlsx and runstat (Release) in %s" % b)
     subprocess.run(["cmake", "-S", ROOT, "-B", b, "-DBUILD_TESTING=OFF", "-DCMAKE_BUILD_TYPE=Release"],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", b, "-j%d" % (os.cpu_count() or 2), "--target", "esrpipe",
-                    "floor_parse", "runstat"], check=True, stdout=subprocess.DEVNULL)
+                    "floor_parse", "floor_xlsx", "runstat"], check=True, stdout=subprocess.DEVNULL)
     return (os.path.join(b, "esrpipe"), os.path.join(b, "bench", "floor_parse"),
-            os.path.join(b, "bench", "runstat"))
+            os.path.join(b, "bench", "floor_xlsx"), os.path.join(b, "bench", "runstat"))
 
 
 def find_peer_python(given):
@@ -189,30 +197,34 @@ def export_for(work, rows, floor):
 # ----------------------------------------------------------------------------
 
 def run_once(argv, scratch, runstat):
-    """Run argv from the top of the repository through runstat (stdout
-    discarded, stderr kept); return (wall s, cpu s, peak RSS KiB, exit
-    status, stderr tail). runstat, not Python, forks the command: Linux keeps
+    """Run argv from the top of the repository through runstat; return
+    (wall s, cpu s, peak RSS KiB, exit status, stderr tail, stdout tail). runstat, not Python, forks the command: Linux keeps
     a process's peak RSS across exec, so a child of this interpreter would
     report the interpreter's ~20 MiB as its own peak."""
     err_path = os.path.join(scratch, ".bench.err")
+    out_path = os.path.join(scratch, ".bench.out")
     stat_path = os.path.join(scratch, ".bench.stat")
-    with open(os.devnull, "wb") as null, open(err_path, "wb") as err:
-        subprocess.run([runstat, stat_path] + argv, cwd=ROOT, stdout=null, stderr=err, check=True)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        subprocess.run([runstat, stat_path] + argv, cwd=ROOT, stdout=out, stderr=err, check=True)
     with open(stat_path) as f:
         st = dict(kv.split("=") for kv in f.read().split())
-    with open(err_path, "rb") as f:
-        tail = f.read()[-2000:].decode("utf-8", "replace")
-    os.unlink(err_path)
+    tails = []
+    for p in (err_path, out_path):
+        with open(p, "rb") as f:
+            f.seek(max(0, os.path.getsize(p) - 2000))
+            tails.append(f.read().decode("utf-8", "replace"))
+        os.unlink(p)
     os.unlink(stat_path)
     return (float(st["wall"]), float(st["user"]) + float(st["sys"]), int(st["maxrss_kib"]),
-            int(st["status"]), tail)
+            int(st["status"]), tails[0], tails[1])
 
 
-def command_argv(name, export, out, tools):
+def command_argv(name, export, out, tools, records):
     esr = [tools["esrpipe"], "run", "-q", "-m", tools["mappings"], "-o", out]
     return {
         "gzip": ["gzip", "-dc", export],
         "floor": [tools["floor"], export],
+        "xlsx": [tools["xlsx"], records, os.path.join(out, "floor.xlsx")],
         "dry": esr + ["--dry-run", export],
         "csv": esr + ["--no-workbook", export],
         "full": esr + [export],
@@ -228,15 +240,24 @@ def bench_size(rows, export, meta, commands, runs, work, tools):
     with open(export, "rb") as f:  # warm the page cache: every command reads from memory
         while f.read(1 << 20):
             pass
+    records = os.path.join(work, "records-%d" % rows)
+    if "xlsx" in commands:  # floor_xlsx's input, made once, untimed
+        shutil.rmtree(records, ignore_errors=True)
+        subprocess.run([tools["esrpipe"], "run", "-q", "-m", tools["mappings"], "--no-workbook", "-o",
+                        records, export], cwd=ROOT, check=True)
     for r in range(runs):
         for c in commands:
-            argv = command_argv(c, export, os.path.join(outroot, "%s-%d" % (c, rows)), tools)
+            argv = command_argv(c, export, os.path.join(outroot, "%s-%d" % (c, rows)), tools,
+                                os.path.join(records, "records.csv"))
             if argv is None or res[c]["error"]:
                 continue
             out = os.path.join(outroot, "%s-%d" % (c, rows))
             shutil.rmtree(out, ignore_errors=True)  # every run does the same work, untimed
-            os.makedirs(outroot, exist_ok=True)
-            wall, cpu, rss, rc, tail = run_once(argv, outroot, tools["runstat"])
+            os.makedirs(out if c == "xlsx" else outroot, exist_ok=True)  # esrpipe makes its own
+            wall, cpu, rss, rc, tail, said = run_once(argv, outroot, tools["runstat"])
+            if c == "xlsx" and rc == 0:  # the timed part only: loading records.csv is not the floor
+                m = re.search(r"seconds=([0-9.]+) cpu_seconds=([0-9.]+)", said)
+                wall, cpu = float(m.group(1)), float(m.group(2))
             if rc not in (0,):
                 res[c]["error"] = "exit %d: %s" % (rc, tail.strip().splitlines()[-1] if tail.strip() else "")
                 log("bench: %s at %d rows failed: %s" % (LABEL[c], rows, res[c]["error"]))
@@ -247,6 +268,7 @@ def bench_size(rows, export, meta, commands, runs, work, tools):
             log("bench: %7d rows  run %d/%d  %-27s %8.3f s wall %8.3f s cpu %8.1f MiB"
                 % (rows, r + 1, runs, LABEL[c], wall, cpu, rss / 1024))
     shutil.rmtree(outroot, ignore_errors=True)
+    shutil.rmtree(records, ignore_errors=True)
     return res
 
 
@@ -350,6 +372,22 @@ def ratios(results, sizes, commands, tools):
                             get(n, "pandas", "cpu") / get(n, c, "cpu"),
                             get(n, "pandas", "rss") / get(n, c, "rss"),
                             get(n, c, "rss") / 1024, get(n, "pandas", "rss") / 1024))
+    # 1b. the 10x budget against what libxlsxwriter alone needs for the sheet
+    if "xlsx" in commands and "pandas" in commands and tools["peer_python"]:
+        for n in sizes:
+            x, p, f = get(n, "xlsx"), get(n, "pandas"), get(n, "fullall")
+            if not (x and p):
+                continue
+            budget = p / 10
+            s = ("* workbook floor at %s rows: libxlsxwriter alone takes %.3f s to write and close the "
+                 "Support workforce sheet; a tenth of the pandas peer is %.3f s, so " % (
+                     fmt_int(results[n]["meta"]["rows"]), x, budget))
+            s += ("10× leaves %.3f s for everything else" % (budget - x) if x < budget else
+                  "10× is out of reach with every in-scope row on the sheet (the floor alone is %.0f%% "
+                  "of the budget)" % (100 * x / budget))
+            if f:
+                s += "; %s takes %.2f× the floor" % (LABEL["fullall"], f / x)
+            L.append(s)
     # 2. CSV-outputs run vs the floor
     if "csv" in commands and "floor" in commands:
         for n in sizes:
@@ -448,16 +486,19 @@ def main():
                "cpu": cpu_model(), "mem": mem_total(), "kernel": "Linux " + platform.release(),
                "load_start": loadavg()}
 
-    esr, floor, runstat = a.esrpipe, a.floor, None
-    if esr:  # floor_parse and runstat from the same build tree, if there
-        bdir = os.path.join(os.path.dirname(os.path.abspath(esr)), "bench")
-        floor = floor or (os.path.join(bdir, "floor_parse") if os.path.exists(os.path.join(bdir, "floor_parse"))
-                          else None)
-        runstat = os.path.join(bdir, "runstat") if os.path.exists(os.path.join(bdir, "runstat")) else None
-    if not esr or not floor or not runstat:
-        b_esr, b_floor, b_runstat = build(work)
-        esr, floor, runstat = esr or b_esr, floor or b_floor, runstat or b_runstat
-    tools = {"esrpipe": os.path.abspath(esr), "floor": os.path.abspath(floor), "runstat": runstat,
+    esr, floor, xlsx, runstat = a.esrpipe, a.floor, None, None
+    if esr:  # the bench tools from the same build tree, if there
+
+        def beside(name):
+            p = os.path.join(os.path.dirname(os.path.abspath(esr)), "bench", name)
+            return p if os.path.exists(p) else None
+
+        floor, xlsx, runstat = floor or beside("floor_parse"), beside("floor_xlsx"), beside("runstat")
+    if not esr or not floor or not xlsx or not runstat:
+        b_esr, b_floor, b_xlsx, b_runstat = build(work)
+        esr, floor, xlsx, runstat = esr or b_esr, floor or b_floor, xlsx or b_xlsx, runstat or b_runstat
+    tools = {"esrpipe": os.path.abspath(esr), "floor": os.path.abspath(floor), "xlsx": os.path.abspath(xlsx),
+             "runstat": runstat,
              "peer_python": find_peer_python(a.peer_python) if "pandas" in commands else None}
     # A private copy of the mapping tables, taken now: every run of every size
     # reads the same tables even if someone edits mappings/ meanwhile.
