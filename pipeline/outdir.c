@@ -166,7 +166,7 @@ static esr_status add(esr_outdir *d, const char *name, ofile **f, esr_err *err)
 /* Open a temporary file that becomes dir/name on commit. */
 esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
 {
-    ofile *o;
+    ofile *o = NULL; /* set by add() on success */
     esr_status st = add(d, name, &o, err);
     if (st)
         return st;
@@ -180,7 +180,7 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
 /* Reserve a temporary path for a file another library writes. */
 esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err)
 {
-    ofile *o;
+    ofile *o = NULL; /* set by add() on success */
     esr_status st = add(d, name, &o, err);
     if (!st)
         *tmp = o->tmp;
@@ -209,7 +209,7 @@ esr_status outdir_scratch(esr_outdir *d, const char **path, esr_err *err)
 /* Remove dir/name on commit (see outdir.h). */
 esr_status outdir_drop(esr_outdir *d, const char *name, esr_err *err)
 {
-    ofile *o;
+    ofile *o = NULL; /* set by add() on success */
     esr_status st = add(d, name, &o, err);
     if (st)
         return st;
