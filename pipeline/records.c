@@ -2,6 +2,7 @@
 #include "records.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "text.h"
 
@@ -127,6 +128,15 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_APPRENTICESHIP] = r->apprenticeship;
     v[RC_DQ_FLAGS] = b->data + o_flags;
     out->fte_e5 = r->fte_e5;
+    return 0;
+}
+
+/* Append r packed for the workbook thread (see records.h). */
+int records_pack(const esr_rendered *r, esr_buf *out)
+{
+    for (int c = 0; c < RC_COUNT; c++)
+        if (esr_buf_append(out, r->v[c], strlen(r->v[c]) + 1))
+            return -1;
     return 0;
 }
 

@@ -61,7 +61,7 @@ typedef struct run_ctx {
     const char **replace; /* per header field, for rejects.csv */
     char emp_p[ESR_PSEUDO_LEN + 1], asg_p[ESR_PSEUDO_LEN + 1];
     esr_rendered rendered;
-    esr_buf line, person, msg;
+    esr_buf line, packed, person, msg;
     uint64_t reject_messages;
     char snapshot[11];
     char torn_detail[64];
@@ -120,7 +120,7 @@ static void ret_free(ret_out *r)
     free(r);
 }
 
-/* Worker callback: records.csv text into the workbook. */
+/* Worker callback: packed records into the workbook. */
 static esr_status feed_workbook(void *x, const char *p, size_t n, int *enough, esr_err *err)
 {
     return xlsx_feed(x, p, n, enough, err);
@@ -144,12 +144,19 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
     return ESR_OK;
 }
 
-/* Write line to r's records.csv, and to its workbook when that is streaming; 0 or -1. */
-static int records_put(ret_out *r, const esr_buf *line)
+/* Write rec's line to r's records.csv, and rec packed to its workbook when
+ * that is streaming; 0 or -1. */
+static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
 {
-    if (r->xw)
-        worker_write(r->xw, line->data, line->len);
-    return fwrite(line->data, 1, line->len, r->records) == line->len ? 0 : -1;
+    if (write_records_line(&c->line, rec))
+        return -1;
+    if (r->xw) {
+        esr_buf_reset(&c->packed);
+        if (records_pack(rec, &c->packed))
+            return -1;
+        worker_write(r->xw, c->packed.data, c->packed.len);
+    }
+    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? 0 : -1;
 }
 
 /* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
@@ -176,7 +183,8 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
             goto fail;
         if (!c->o->split_by_org && !c->o->no_workbook && (st = workbook_start(c, r)))
             goto fail;
-        if (write_records_header_line(&c->line) || records_put(r, &c->line)) {
+        if (write_records_header_line(&c->line) ||
+            fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
             goto fail;
         }
@@ -357,7 +365,7 @@ static int on_row(void *vctx, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    if (write_records_line(&c->line, &c->rendered) || records_put(ret, &c->line)) {
+    if (records_put(c, ret, &c->rendered)) {
         c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
                             outdir_dir(ret->dir), strerror(errno));
         return 1;
@@ -789,6 +797,7 @@ done:
     training_free(c.training);
     free(c.replace);
     esr_buf_free(&c.line);
+    esr_buf_free(&c.packed);
     esr_buf_free(&c.person);
     esr_buf_free(&c.msg);
     esr_strmap_free(c.ret_by_org);

@@ -728,22 +728,67 @@ static int spool_replay(stream *st, FILE *spool)
     return bad || ferror(spool) ? -1 : 0;
 }
 
-/* Stream callback: records.csv rows to Support workforce and their findings
- * to the spool; rejects.csv rows to Data quality. */
+/* Which records.csv column each rule's finding quotes (-1: none). */
+static void rule_cols(stream *st)
+{
+    for (int r = 0; r < ESR_RULE_COUNT; r++) {
+        st->rule_col[r] = -1;
+        for (int c = 0; c < RC_COUNT; c++)
+            if (!strcmp(records_col_name((esr_rcol)c), st->b->in->m->rules[r].field))
+                st->rule_col[r] = c;
+    }
+}
+
+/* One record (its RC_COUNT values, as rendered) onto Support workforce,
+ * and its findings to the spool; 0. */
+static int put_record(stream *st, const char *const *f)
+{
+    book *b = st->b;
+    uint64_t cap = b->in->max_sheet_rows;
+    if (!cap || st->rec_row <= cap) {
+        lxw_row_t r = st->rec_row++;
+        for (int c = 0; c < RC_COUNT; c++) {
+            const char *v = f[c];
+            if (!*v)
+                continue;
+            if (records_col_numeric(c))
+                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->st.fte : NULL);
+            else
+                str(b, S_RECORDS, r, (lxw_col_t)c, v, NULL);
+        }
+    } else {
+        st->rec_dropped++;
+    }
+    /* findings of this record */
+    const char *flags = f[RC_DQ_FLAGS];
+    while (*flags) {
+        size_t k = strcspn(flags, ";");
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)(k < 63 ? k : 63), flags);
+        int rule = rule_parse(id);
+        if (rule >= 0) {
+            const char *value = st->rule_col[rule] >= 0 ? f[st->rule_col[rule]] : "";
+            char with[512];
+            if (rule == ESR_RULE_AREA_UNKNOWN && *f[RC_AREA_SUGGESTION]) {
+                snprintf(with, sizeof with, "%s (nearest known: %s)", value, f[RC_AREA_SUGGESTION]);
+                value = with;
+            }
+            dq_finding(st, f[RC_SOURCE_FILE], f[RC_SOURCE_LINE], rule, value);
+        }
+        flags += k + (flags[k] == ';');
+    }
+    return 0;
+}
+
+/* Reader callback: records.csv rows to put_record; rejects.csv rows to
+ * Data quality. */
 static int on_record(void *ctx, const esr_row *row)
 {
     stream *st = ctx;
-    book *b = st->b;
     if (row->fault)
         return 0;
     if (!st->header_done) {
         st->header_done = 1;
-        for (int r = 0; r < ESR_RULE_COUNT; r++) {
-            st->rule_col[r] = -1;
-            for (size_t i = 0; i < row->nfields; i++)
-                if (!strcmp(row->fields[i], b->in->m->rules[r].field))
-                    st->rule_col[r] = (int)i;
-        }
         return 0;
     }
     if (st->rejects) {
@@ -760,46 +805,14 @@ static int on_record(void *ctx, const esr_row *row)
     }
     if (row->nfields != RC_COUNT)
         return 0;
-    uint64_t cap = b->in->max_sheet_rows;
-    if (!cap || st->rec_row <= cap) {
-        lxw_row_t r = st->rec_row++;
-        for (int c = 0; c < RC_COUNT; c++) {
-            const char *v = row->fields[c];
-            if (!*v)
-                continue;
-            if (records_col_numeric(c)) {
-                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->st.fte : NULL);
-            } else {
-                /* records.csv neutralised formulas with a leading apostrophe;
-                 * the sheet gets the text itself (never a formula) */
-                if (v[0] == '\'' && strchr("=+-@\t\r", v[1]))
-                    v++;
-                str(b, S_RECORDS, r, (lxw_col_t)c, v, NULL);
-            }
-        }
-    } else {
-        st->rec_dropped++;
+    /* records.csv neutralised formulas with a leading apostrophe; the sheet
+     * gets the text itself (never a formula) */
+    const char *f[RC_COUNT];
+    for (int c = 0; c < RC_COUNT; c++) {
+        const char *v = row->fields[c];
+        f[c] = v[0] == '\'' && v[1] && strchr("=+-@\t\r", v[1]) ? v + 1 : v;
     }
-    /* findings of this record */
-    const char *flags = row->fields[RC_DQ_FLAGS];
-    while (*flags) {
-        size_t k = strcspn(flags, ";");
-        char id[64];
-        snprintf(id, sizeof id, "%.*s", (int)(k < 63 ? k : 63), flags);
-        int rule = rule_parse(id);
-        if (rule >= 0) {
-            const char *value = st->rule_col[rule] >= 0 ? row->fields[st->rule_col[rule]] : "";
-            char with[512];
-            if (rule == ESR_RULE_AREA_UNKNOWN && *row->fields[RC_AREA_SUGGESTION]) {
-                snprintf(with, sizeof with, "%s (nearest known: %s)", value,
-                         row->fields[RC_AREA_SUGGESTION]);
-                value = with;
-            }
-            dq_finding(st, row->fields[RC_SOURCE_FILE], row->fields[RC_SOURCE_LINE], rule, value);
-        }
-        flags += k + (flags[k] == ';');
-    }
-    return 0;
+    return put_record(st, f);
 }
 
 /* A reader of the return's own CSV text, calling on_record. */
@@ -944,7 +957,8 @@ struct esr_xlsx {
     stream st;
     esr_xlsx_in in; /* the caller's inputs: open-time ones until xlsx_close */
     char *path;
-    esr_csvreader *rd; /* records.csv text -> on_record */
+    esr_buf carry;  /* a packed record split between two feeds */
+    int carry_nuls; /* its complete values */
 };
 
 /* Start the workbook at path (see write_xlsx.h). */
@@ -986,14 +1000,11 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
     for (int c = 0; c < RC_COUNT; c++)
         str(b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b->st.heading);
     x->st.rec_row = 1;
+    rule_cols(&x->st);
     if (!(x->st.spool = lxw_tmpfile((char *)in->tmpdir))) {
         xlsx_free(x);
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot create a temporary file in %s: %s", path,
                            in->tmpdir ? in->tmpdir : "TMPDIR", strerror(errno));
-    }
-    if (!(x->rd = reader_new(&x->st))) {
-        xlsx_free(x);
-        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
     *out = x;
     return ESR_OK;
@@ -1006,13 +1017,48 @@ static int saturated(const esr_xlsx *x)
     return cap && x->st.rec_dropped && x->st.nspooled > cap;
 }
 
-/* Feed records.csv text to the long sheets (see write_xlsx.h). */
+/* Feed packed records to the long sheets (see write_xlsx.h). */
 esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err)
 {
-    esr_status s = csvreader_feed(x->rd, p, n, err);
+    const char *end = p + n, *f[RC_COUNT];
+    if (x->carry.len) { /* finish the record the last feed split */
+        while (p < end && x->carry_nuls < RC_COUNT) {
+            const char *z = memchr(p, '\0', (size_t)(end - p));
+            const char *next = z ? z + 1 : end;
+            if (esr_buf_append(&x->carry, p, (size_t)(next - p)))
+                return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+            x->carry_nuls += z != NULL;
+            p = next;
+        }
+        if (x->carry_nuls < RC_COUNT)
+            goto done;
+        f[0] = x->carry.data;
+        for (int c = 1; c < RC_COUNT; c++)
+            f[c] = f[c - 1] + strlen(f[c - 1]) + 1;
+        put_record(&x->st, f);
+        esr_buf_reset(&x->carry);
+        x->carry_nuls = 0;
+    }
+    while (p < end) {
+        const char *q = p;
+        int c = 0;
+        for (const char *z; c < RC_COUNT && (z = memchr(q, '\0', (size_t)(end - q))); c++) {
+            f[c] = q;
+            q = z + 1;
+        }
+        if (c < RC_COUNT) { /* the rest comes with the next feed */
+            if (esr_buf_append(&x->carry, p, (size_t)(end - p)))
+                return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+            x->carry_nuls = c;
+            break;
+        }
+        put_record(&x->st, f);
+        p = q;
+    }
+done:
     if (enough)
         *enough = saturated(x);
-    return s;
+    return ESR_OK;
 }
 
 /* Write the other sheets and close (see write_xlsx.h). */
@@ -1022,8 +1068,8 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     stream *st = &x->st;
     const char *path = in->display ? in->display : x->path;
     esr_status s = ESR_OK;
-    if (!saturated(x))
-        s = csvreader_finish(x->rd, err);
+    if (x->carry.len && !saturated(x))
+        s = esr_err_set(err, ESR_ERR_INTERNAL, "%s: the last record fed was cut short", path);
     if (!s && (st->spool_failed || ferror(st->spool)))
         s = esr_err_set(err, ESR_ERR_IO, "%s: writing a temporary file in %s failed", path,
                         in->tmpdir ? in->tmpdir : "TMPDIR");
@@ -1099,7 +1145,7 @@ void xlsx_free(esr_xlsx *x)
         lxw_workbook_free(x->b.wb);
     if (x->st.spool)
         fclose(x->st.spool);
-    csvreader_free(x->rd);
+    esr_buf_free(&x->carry);
     free(x->path);
     free(x);
 }
@@ -1111,7 +1157,13 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     esr_status s = xlsx_open(path, in, &x, err);
     if (s)
         return s;
-    if ((s = feed_file(x->rd, in->records_csv, err))) {
+    esr_csvreader *rd = reader_new(&x->st);
+    if (!rd)
+        s = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    else if (!(s = feed_file(rd, in->records_csv, err)))
+        s = csvreader_finish(rd, err);
+    csvreader_free(rd);
+    if (s) {
         xlsx_free(x);
         return s;
     }

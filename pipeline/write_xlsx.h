@@ -40,8 +40,8 @@ typedef struct esr_return_meta {
     size_t ninputs;
 } esr_return_meta;
 
-/* What the workbook is built from: the return's records.csv text and
- * finished rejects.csv, and the aggregates. xlsx_open reads only m, org,
+/* What the workbook is built from: the return's records (fed packed, or
+ * the finished records.csv), its finished rejects.csv, and the aggregates. xlsx_open reads only m, org,
  * max_sheet_rows and tmpdir; xlsx_close takes the complete inputs. */
 typedef struct esr_xlsx_in {
     const esr_return_meta *meta;
@@ -61,9 +61,11 @@ typedef struct esr_xlsx esr_xlsx;
 /* Start a workbook at path (a temporary name): sheets, formats, the
  * Support workforce header. The creator owns *out: xlsx_close or xlsx_free. */
 esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, esr_err *err);
-/* Feed the next n bytes of records.csv (its header first) to the Support
- * workforce sheet and the findings list. *enough (if given) turns non-zero
- * once both are past max_sheet_rows: later records cannot change them. */
+/* Feed the next n bytes of packed records (records_pack: each record's
+ * RC_COUNT values, NUL-terminated; a record may be split between feeds) to
+ * the Support workforce sheet and the findings list. *enough (if given)
+ * turns non-zero once both are past max_sheet_rows: later records cannot
+ * change them. */
 esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err);
 /* Write the other sheets from the complete in, close the workbook and free x. */
 esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err);
