@@ -11,7 +11,7 @@
 
 struct esr_validator {
     const esr_mappings *m;
-    esr_u64set assignments;  /* hashes of org + assignment number */
+    esr_u64set assignments;  /* hashes of org + assignment number counted in scope */
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
 };
@@ -88,6 +88,7 @@ static int reject(esr_record *r, int rule, const char *detail)
 /* Field checks before classification (see validate.h). */
 int validate_fields(esr_validator *v, esr_record *r)
 {
+    (void)v;
     const char *fte = r->f[ESR_COL_FTE];
     if (text_parse_e5(fte, &r->fte_e5))
         return reject(r, ESR_RULE_FTE_NOT_NUMBER, fte);
@@ -95,17 +96,25 @@ int validate_fields(esr_validator *v, esr_record *r)
         return reject(r, ESR_RULE_FTE_NEGATIVE, fte);
     if (!*r->f[ESR_COL_OCCUPATION_CODE] && !*r->f[ESR_COL_POSITION_TITLE])
         return reject(r, ESR_RULE_NO_CODE_NO_TITLE, "");
-    const char *asg = r->f[ESR_COL_ASSIGNMENT_NUMBER];
-    if (*asg) {
-        esr_buf_reset(&v->key);
-        if (esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]) || esr_buf_putc(&v->key, '\x1f') ||
-            esr_buf_puts(&v->key, asg))
-            return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, "out of memory");
-        int added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
-        if (added == 0)
-            return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, asg);
-    }
     return 0;
+}
+
+/* Duplicate check on a classified record (see validate.h). */
+int validate_duplicate(esr_validator *v, esr_record *r)
+{
+    const char *asg = r->f[ESR_COL_ASSIGNMENT_NUMBER];
+    if (r->scope != ESR_SCOPE_IN || !*asg)
+        return 0;
+    esr_buf_reset(&v->key);
+    int added = -1;
+    if (!esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]) && !esr_buf_putc(&v->key, '\x1f') &&
+        !esr_buf_puts(&v->key, asg))
+        added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+    if (added == 1)
+        return 0;
+    /* not counted: what classify found about it goes nowhere */
+    r->nfindings = 0;
+    return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, added == 0 ? asg : "out of memory");
 }
 
 /* Findings on a classified record (warnings and info). */

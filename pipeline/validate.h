@@ -1,6 +1,7 @@
 /* validate.h - data-quality rules: row-level checks that reject a row
- * before classification, and findings on a classified row. Rule ids,
- * severities and messages are in mappings/dq_rules.csv. */
+ * before classification, the duplicate check on an in-scope row after it,
+ * and findings on a classified row. Rule ids, severities and messages are
+ * in mappings/dq_rules.csv. */
 #ifndef ESR_VALIDATE_H
 #define ESR_VALIDATE_H
 
@@ -13,15 +14,22 @@
 
 typedef struct esr_validator esr_validator;
 
-/* Create a validator (it remembers assignment numbers to find duplicates). */
+/* Create a validator (it remembers the assignments counted in scope, to
+ * find duplicates). */
 esr_validator *validate_new(const esr_mappings *m);
 /* Structural checks on a raw row against the header width. Returns the
  * rejecting rule, or -1 if the row can be read. */
 int validate_row(esr_validator *v, const esr_row *row, size_t header_fields);
-/* Field checks before classification (FTE, code or title present,
- * duplicate assignment). Sets r->scope = REJECTED and r->reason_rule on
- * failure; on success parses r->fte_e5. Returns 0 if r may continue. */
+/* Field checks before classification (FTE, code or title present). Sets
+ * r->scope = REJECTED and r->reason_rule on failure; on success parses
+ * r->fte_e5. Returns 0 if r may continue. */
 int validate_fields(esr_validator *v, esr_record *r);
+/* Duplicate check on a classified record: an in-scope row whose (org code,
+ * assignment number) was already counted in scope is rejected
+ * (assignment_duplicate, its findings dropped); otherwise the key is
+ * remembered. Out-of-scope rows are neither checked nor remembered, so
+ * memory grows with in-scope rows only. Returns 0 if r may continue. */
+int validate_duplicate(esr_validator *v, esr_record *r);
 /* Findings on a classified record (warnings and info). */
 void validate_record(esr_validator *v, esr_record *r);
 /* Free the validator. */

@@ -61,15 +61,17 @@ static const char *detail(const esr_record *r, int rule)
     return NULL;
 }
 
-/* validate_fields, classify, validate_record: as run.c chains them. */
+/* validate_fields, classify, validate_duplicate, validate_record: as run.c
+ * chains them. Returns 0 unless r was rejected. */
 static int full(esr_record *r)
 {
-    int ok = validate_fields(val, r);
-    if (ok == 0) {
-        classify_record(cls, r);
-        validate_record(val, r);
-    }
-    return ok;
+    if (validate_fields(val, r))
+        return -1;
+    classify_record(cls, r);
+    if (validate_duplicate(val, r))
+        return -1;
+    validate_record(val, r);
+    return 0;
 }
 
 Test(validate, fte_parsed_on_success)
@@ -120,15 +122,82 @@ Test(validate, no_code_no_title)
 Test(validate, duplicate_assignment_same_org)
 {
     esr_record a = rec("R0A", "12345678-2", "S9E", "1");
-    cr_assert_eq(validate_fields(val, &a), 0);
+    cr_assert_eq(full(&a), 0);
+    cr_assert_eq(a.scope, ESR_SCOPE_IN);
     esr_record b = rec("R0A", "12345678-2", "S9E", "0.5");
-    cr_assert_neq(validate_fields(val, &b), 0);
+    cr_assert_neq(full(&b), 0);
     cr_assert_eq(b.scope, ESR_SCOPE_REJECTED);
     cr_assert_eq(b.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
     cr_assert_str_eq(b.reason_detail, "12345678-2");
     /* and again the third time */
     esr_record c = rec("R0A", "12345678-2", "S9E", "0.5");
-    cr_assert_neq(validate_fields(val, &c), 0);
+    cr_assert_neq(full(&c), 0);
+    cr_assert_eq(c.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
+}
+
+Test(validate, duplicate_is_found_after_classification_not_before)
+{
+    esr_record a = rec("R0A", "31", "S9E", "1");
+    esr_record b = rec("R0A", "31", "S9E", "1");
+    cr_assert_eq(validate_fields(val, &a), 0);
+    cr_assert_eq(validate_fields(val, &b), 0, "validate_fields remembers nothing");
+    classify_record(cls, &a);
+    classify_record(cls, &b);
+    cr_assert_eq(validate_duplicate(val, &a), 0);
+    cr_assert_neq(validate_duplicate(val, &b), 0);
+    cr_assert_eq(b.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
+}
+
+Test(validate, rejected_duplicate_keeps_no_findings)
+{
+    esr_record a = rec("R0A", "41", "S9E", "1");
+    cr_assert_eq(full(&a), 0);
+    /* classify flags the unmatched title before the check */
+    esr_record b = rec("R0A", "41", "S9E", "1");
+    b.f[ESR_COL_POSITION_TITLE] = "Xqzt Wvvb";
+    cr_assert_eq(validate_fields(val, &b), 0);
+    classify_record(cls, &b);
+    cr_assert_gt(b.nfindings, 0, "the case needs a finding from classify");
+    cr_assert_neq(validate_duplicate(val, &b), 0);
+    cr_assert_eq(b.scope, ESR_SCOPE_REJECTED);
+    cr_assert_eq(b.nfindings, 0, "first finding left: %s",
+                 b.nfindings ? rule_id(b.findings[0].rule) : "");
+}
+
+Test(validate, out_of_scope_repeat_is_not_duplicate_nor_remembered)
+{
+    /* zero FTE (out of scope) three times: counted out of scope each time */
+    for (int i = 0; i < 3; i++) {
+        esr_record r = rec("R0A", "12-1", "S9E", "0");
+        cr_assert_eq(full(&r), 0, "repeat %d", i);
+        cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+        cr_assert_eq(r.out_reason, ESR_OUT_ZERO_FTE);
+        cr_assert_eq(r.reason_rule, -1);
+    }
+    /* a registered role, out of scope for another reason, likewise */
+    for (int i = 0; i < 2; i++) {
+        esr_record r = rec("R0A", "12-1", "S1E", "1");
+        cr_assert_eq(full(&r), 0);
+        cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    }
+    /* nothing with this key was counted in scope: the first in-scope row counts */
+    esr_record in = rec("R0A", "12-1", "S9E", "1");
+    cr_assert_eq(full(&in), 0);
+    cr_assert_eq(in.scope, ESR_SCOPE_IN);
+    /* and from then on an in-scope repeat is a duplicate */
+    esr_record again = rec("R0A", "12-1", "S9E", "1");
+    cr_assert_neq(full(&again), 0);
+    cr_assert_eq(again.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
+}
+
+Test(validate, out_of_scope_repeat_of_counted_assignment_stays_out_of_scope)
+{
+    esr_record a = rec("R0A", "13-1", "S9E", "1");
+    cr_assert_eq(full(&a), 0);
+    esr_record b = rec("R0A", "13-1", "S9E", "0");
+    cr_assert_eq(full(&b), 0, "only in-scope rows are checked");
+    cr_assert_eq(b.scope, ESR_SCOPE_OUT);
+    cr_assert_eq(b.out_reason, ESR_OUT_ZERO_FTE);
 }
 
 Test(validate, same_assignment_other_org_is_not_duplicate)
@@ -136,28 +205,29 @@ Test(validate, same_assignment_other_org_is_not_duplicate)
     esr_record a = rec("R0A", "777", "S9E", "1");
     esr_record b = rec("R0B", "777", "S9E", "1");
     esr_record c = rec("", "777", "S9E", "1");
-    cr_assert_eq(validate_fields(val, &a), 0);
-    cr_assert_eq(validate_fields(val, &b), 0);
-    cr_assert_eq(validate_fields(val, &c), 0);
+    cr_assert_eq(full(&a), 0);
+    cr_assert_eq(full(&b), 0);
+    cr_assert_eq(full(&c), 0);
     /* the key cannot be confused by moving characters between org and number */
     esr_record d = rec("R0", "A777", "S9E", "1");
-    cr_assert_eq(validate_fields(val, &d), 0);
+    cr_assert_eq(full(&d), 0);
 }
 
 Test(validate, blank_assignment_never_duplicate)
 {
     for (int i = 0; i < 3; i++) {
         esr_record r = rec("R0A", "", "S9E", "1");
-        cr_assert_eq(validate_fields(val, &r), 0);
+        cr_assert_eq(full(&r), 0);
+        cr_assert_eq(r.scope, ESR_SCOPE_IN);
     }
 }
 
 Test(validate, rejected_fte_does_not_reserve_assignment)
 {
     esr_record a = rec("R0A", "55", "S9E", "oops");
-    cr_assert_neq(validate_fields(val, &a), 0);
+    cr_assert_neq(full(&a), 0);
     esr_record b = rec("R0A", "55", "S9E", "1");
-    cr_assert_eq(validate_fields(val, &b), 0, "the corrected row is not a duplicate");
+    cr_assert_eq(full(&b), 0, "the corrected row is not a duplicate");
 }
 
 Test(validate, torn_and_oversize_rows)
