@@ -144,15 +144,16 @@ def run_oracle(export, outdir, mode, line_mode="physical"):
         if fte < 0:
             reject("negative fte")
             continue
-        if g("assignment_number") in seen:
-            reject("duplicate assignment number")
-            continue
-        seen.add(g("assignment_number"))
         code = g("occupation_code")
         role = o.role(code)
         if role is None or fte == 0:
             counts["out_of_scope"] += 1
             continue
+        # only rows counted in scope are de-duplicated
+        if g("assignment_number") in seen:
+            reject("duplicate assignment number")
+            continue
+        seen.add(g("assignment_number"))
         counts["in_scope"] += 1
         prof, psrc, flags = o.profession(code, g("position_title"), g("area_of_work"))
         band = re.sub(r"^(afc\s*)?band\s*", "", g("pay_band"), flags=re.I)
