@@ -77,12 +77,9 @@ def main():
                      on_bad_lines="skip", **read).rename(columns=rename)
     rows_read = len(df)
 
-    # Clean: FTE to a number (bad values -> NaN, dropped below), codes upper-case,
-    # later copies of an assignment dropped.
+    # Clean: FTE to a number (bad values -> NaN, dropped below), codes upper-case.
     df["fte"] = pd.to_numeric(df["fte"].str.strip(), errors="coerce")
     df["occupation_code"] = df["occupation_code"].str.strip().str.upper()
-    if "assignment_number" in df:
-        df = df.drop_duplicates("assignment_number", keep="first")
     df = df[df["fte"].notna() & (df["fte"] >= 0)]
 
     # Classify: join the occupation code table.
@@ -91,6 +88,9 @@ def main():
     df = df.merge(codes, how="left", left_on="occupation_code", right_on="code")
     in_scope = df["support_role"].notna() & (df["support_role"] != NOT_SUPPORT) & (df["fte"] > 0)
     rec = df.loc[in_scope, [c for c in OUTPUT_COLUMNS if c in df.columns]]
+    if "assignment_number" in rec:  # later copies of an in-scope assignment, as esrpipe
+        rec = rec.drop_duplicates([c for c in ("org_code", "assignment_number") if c in rec],
+                                  keep="first")
 
     # Summary: profession x support role, FTE sum and distinct employees; then a total.
     summary = (rec.groupby(["profession", "support_role"], sort=True)
