@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "checkmap.h"
 #include "consolidate.h"
+#include "explain.h"
 #include "mappings.h"
 #include "run.h"
 #include "title.h"
@@ -24,6 +25,8 @@ static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
     "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [DIR]\n"
+    "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
+    "                       [--encoding ENC] EXPORT LINE...\n"
     "       esrpipe explain-title [-m DIR] TITLE...\n"
     "       esrpipe --help | --version\n"
     "\n"
@@ -54,6 +57,11 @@ static const char usage_text[] =
     "      --max-columns N       reject a row with more fields (default 1024)\n"
     "      --max-ratio N         refuse gzip expanding more than N:1 (default 200)\n"
     "  -q, --quiet               no messages except errors\n"
+    "\n"
+    "explain: why the rows starting on input lines LINE... of EXPORT landed where\n"
+    "they did (the line numbers rejects.csv and records.csv give): the columns read,\n"
+    "each decision and the mapping row or rule behind it, the findings, the fate.\n"
+    "It reads the whole export, as run does, and writes nothing.\n"
     "\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
     "70 internal, 73 cannot create output, 74 I/O error.\n";
@@ -110,8 +118,94 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* run [options] EXPORT...: classify the exports and write the return; exit code. */
-static int cmd_run(int argc, char **argv)
+/* What `explain` was asked for, and what it has found. */
+typedef struct explain_ctx {
+    const esr_mappings *m;
+    unsigned long long *lines;
+    int *found;
+    size_t nlines;
+    int failed;
+} explain_ctx;
+
+/* Record callback of explain: print the rows asked for. */
+static void explain_print(void *vctx, const esr_record *r, const esr_schema *s)
+{
+    explain_ctx *x = vctx;
+    for (size_t i = 0; i < x->nlines; i++) {
+        if (x->lines[i] != r->line)
+            continue;
+        esr_buf b = {0};
+        if (explain_record(x->m, s, r, &b))
+            x->failed = 1;
+        else
+            printf("%s%s", x->found[i] || i == 0 ? "" : "\n", esr_buf_str(&b));
+        x->found[i] = 1;
+        esr_buf_free(&b);
+        return;
+    }
+}
+
+/* explain's own setup around a dry run: preloaded mappings, the lines
+ * asked for, rows printed as they are decided; exit code. */
+static int explain_rows(esr_run_opts *o, int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "explain: give an export and at least one line number");
+    explain_ctx x = {0};
+    x.nlines = (size_t)argc - 1;
+    x.lines = calloc(x.nlines, sizeof *x.lines);
+    x.found = calloc(x.nlines, sizeof *x.found);
+    if (!x.lines || !x.found) {
+        free(x.lines);
+        free(x.found);
+        fprintf(stderr, "esrpipe: error: out of memory\n");
+        return 70;
+    }
+    for (size_t i = 0; i < x.nlines; i++) {
+        char *end;
+        x.lines[i] = strtoull(argv[i + 1], &end, 10);
+        if (!*argv[i + 1] || *end || x.lines[i] < 2) {
+            free(x.lines);
+            free(x.found);
+            return usage_error("explain: %s: expected the line number of a data row (2 or more)",
+                               argv[i + 1]);
+        }
+    }
+    esr_err err = {0};
+    esr_mappings *m = NULL;
+    esr_status st = mappings_open(o->mappings_dir, &m, &err);
+    if (!st) {
+        x.m = o->mappings = m;
+        o->inputs = (const char *const *)argv;
+        o->ninputs = 1;
+        o->dry_run = 1;
+        o->max_reject_pct = 100; /* explain the rejects, however many */
+        o->record_fn = explain_print;
+        o->record_ctx = &x;
+        st = run_pipeline(o, NULL, &err);
+    }
+    int rc = st ? esr_exit_code(st) : 0;
+    if (st)
+        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
+    else if (x.failed) {
+        fprintf(stderr, "esrpipe: error: out of memory\n");
+        rc = 70;
+    }
+    for (size_t i = 0; !st && i < x.nlines; i++)
+        if (!x.found[i]) {
+            fprintf(stderr, "esrpipe: explain: %s: no data row starts on line %llu\n", argv[0],
+                    x.lines[i]);
+            rc = 65;
+        }
+    mappings_close(m);
+    free(x.lines);
+    free(x.found);
+    return rc;
+}
+
+/* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
+ * the exports and write the return, or explain rows; exit code. */
+static int cmd_run(int argc, char **argv, int explain)
 {
     enum {
         O_ORG = 256,
@@ -160,6 +254,11 @@ static int cmd_run(int argc, char **argv)
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:m:qh", longopts, NULL)) != -1) {
+        if (explain && (ch == 'o' || ch == O_SPLIT || ch == O_DRY || ch == O_NOBOOK ||
+                        ch == O_PSEUDO || ch == O_SHEETROWS || ch == O_MAXREJ || ch == O_SNAPSHOT))
+            return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
+                                     "--no-workbook, --pseudonymise, --max-sheet-rows, "
+                                     "--max-reject-rate and --snapshot do not apply");
         switch (ch) {
         case 'o': o.outdir = optarg; break;
         case 'm': mappings = optarg; break;
@@ -219,8 +318,14 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return usage_error("%s", "run: no export files given");
+        return usage_error("%s", explain ? "explain: no export file given"
+                                         : "run: no export files given");
     o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
+    if (explain) {
+        o.log = log_stderr;
+        o.log_ctx = &lc;
+        return explain_rows(&o, argc - optind, argv + optind);
+    }
     o.inputs = (const char *const *)argv + optind;
     o.ninputs = (size_t)(argc - optind);
     o.log = log_stderr;
@@ -397,7 +502,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "explain"))
+        return cmd_run(argc - 1, argv + 1, 1);
     if (!strcmp(cmd, "consolidate"))
         return cmd_consolidate(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-mappings"))

@@ -334,6 +334,8 @@ static int on_row(void *vctx, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
+    if (c->o->record_fn)
+        c->o->record_fn(c->o->record_ctx, &rec, c->schema);
     if (c->o->dry_run)
         return 0;
     ret_out *ret = ret_for(c, rec.f[ESR_COL_ORG_CODE]);

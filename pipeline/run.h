@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "csvreader.h"
+#include "schema.h"
 #include "source.h"
 #include "status.h"
 
@@ -33,6 +34,10 @@ typedef struct esr_progress {
 
 typedef void (*esr_progress_fn)(void *ctx, const esr_progress *p);
 
+/* Every data row once its fate is decided (read through schema s): for
+ * `esrpipe explain`. */
+typedef void (*esr_record_fn)(void *ctx, const esr_record *r, const esr_schema *s);
+
 typedef struct esr_run_opts {
     const char *outdir;
     const char *mappings_dir;
@@ -57,6 +62,8 @@ typedef struct esr_run_opts {
     void *log_ctx;
     esr_progress_fn progress_fn; /* called about twice a second; NULL = none */
     void *progress_ctx;
+    esr_record_fn record_fn; /* called for every data row; NULL = none */
+    void *record_ctx;
 } esr_run_opts;
 
 /* Fill opts with the documented defaults. */
