@@ -30,6 +30,7 @@
 #include <time.h>
 #include <xlsxwriter.h>
 
+#include "buf.h"
 #include "records.h"
 #include "xlsx_style.h"
 
@@ -45,16 +46,8 @@ typedef struct loaded {
 
 static int text_add(loaded *l, const char *p, size_t n)
 {
-    if (l->len + n + 1 > l->cap) {
-        size_t cap = l->cap ? l->cap : 1u << 20;
-        while (l->len + n + 1 > cap)
-            cap *= 2;
-        char *t = realloc(l->text, cap);
-        if (!t)
-            return -1;
-        l->text = t;
-        l->cap = cap;
-    }
+    if (esr_grow(&l->text, &l->cap, l->len + n + 1, 1, 1u << 20))
+        return -1;
     memcpy(l->text + l->len, p, n);
     l->text[l->len + n] = '\0';
     l->len += n + 1;
@@ -68,15 +61,9 @@ static void on_field(void *data, size_t len, void *ctx)
         l->bad = 1;
         return;
     }
-    if (l->nrows == l->ncap) {
-        size_t cap = l->ncap ? 2 * l->ncap : 4096;
-        double *n = realloc(l->num, cap * RC_COUNT * sizeof *n);
-        if (!n) {
-            l->bad = 1;
-            return;
-        }
-        l->num = n;
-        l->ncap = cap;
+    if (esr_grow(&l->num, &l->ncap, (l->nrows + 1) * RC_COUNT, sizeof *l->num, 4096 * RC_COUNT)) {
+        l->bad = 1;
+        return;
     }
     if (text_add(l, data ? data : "", len)) {
         l->bad = 1;

@@ -28,6 +28,11 @@ class Checks:
             return self.ok(False, what, "missing %s; unexpected %s" % (sorted(want - got)[:show], sorted(got - want)[:show]))
         return self.ok(False, what, "got %r, expected %r" % (got, want))
 
+    def finish(self):
+        """Print the tally; the script's exit status (0 when nothing failed)."""
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 0 if self.failed == 0 else 1
+
 
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as f:

@@ -49,7 +49,7 @@ def main():
         p = subprocess.run([esrpipe, "run", "-q", "-o", out, SAMPLE], cwd=ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE)
         if not c.ok(p.returncode == 0, "run exit 0", p.stderr.decode()[-1000:]):
-            return finish(c)
+            return c.finish()
         records = read_csv(os.path.join(out, "records.csv"))
         rejects = read_csv(os.path.join(out, "rejects.csv"))
         raw = {}  # physical line a row starts on -> its fields (quoted fields may span lines)
@@ -68,7 +68,7 @@ def main():
         p = explain(esrpipe, SAMPLE, *map(str, lines))
         text = p.stdout.decode("utf-8")
         if not c.ok(p.returncode == 0, "explain exit 0", p.stderr.decode()[-1000:]):
-            return finish(c)
+            return c.finish()
         c.eq(len(re.findall(r"^\S+ line \d+: ", text, re.M)), 3, "one explanation per line asked for")
 
         b = block(text, lines[0])
@@ -108,12 +108,7 @@ def main():
         c.eq(p.returncode, 64, "no line number: 64")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return finish(c)
-
-
-def finish(c):
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
+    return c.finish()
 
 
 if __name__ == "__main__":

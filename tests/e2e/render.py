@@ -103,7 +103,7 @@ def main():
         p = subprocess.run([os.path.abspath(a.esrpipe), "run", "-q", "-o", out, "--training", TRAINING, SAMPLE],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if not c.ok(p.returncode == 0, "esrpipe run exit 0", p.stderr.decode()[-2000:]):
-            return finish(c)
+            return c.finish()
         pdfdir = os.path.join(tmp, "pdf")
         os.makedirs(pdfdir)
         # a private profile: no clash with a running LibreOffice or another test
@@ -119,7 +119,7 @@ def main():
         errors = [l for l in err.splitlines() if "error" in l.lower()]
         c.ok(rc == 0 and not errors, "libreoffice --convert-to pdf without error", "exit %s: %s" % (rc, err[-1000:]))
         if not c.ok(os.path.isfile(pdf) and os.path.getsize(pdf) > 0, "PDF written"):
-            return finish(c)
+            return c.finish()
         n = npages(pdf)
         c.ok(n > 0, "PDF has pages", str(n))
         texts = [page_text(pdf, i) for i in range(1, n + 1)]
@@ -160,14 +160,9 @@ def main():
         # ---- By band and Data quality: every column on one page
         c.ok(len(pages_with("Profession supported", "Band 2", "Total FTE")) == 1, "By band on one page")
         c.ok(len(pages_with("Rule", "Severity", "What it means", "FTE")) >= 1, "Data quality summary columns on one page")
-        return finish(c)
+        return c.finish()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def finish(c):
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
 
 
 if __name__ == "__main__":

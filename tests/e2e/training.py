@@ -99,12 +99,12 @@ def main():
         size = ["--rows", a.rows] if a.rows else ["--scale", a.scale]
         rc, _, err = run([sys.executable, os.path.join(GEN, "gen_export.py"), "--out", staff, "--seed", str(a.seed)] + size)
         if not c.ok(rc == 0, "gen_export.py", err[-1000:]):
-            return finish(c)
+            return c.finish()
         names = "all" if a.suggested_rows else "core"
         rc, _, err = run([sys.executable, os.path.join(GEN, "gen_training.py"), "--export", staff, "--out", comp,
                           "--seed", str(a.seed), "--names", names])
         if not c.ok(rc == 0, "gen_training.py", err[-1000:]):
-            return finish(c)
+            return c.finish()
         sys.stdout.write(err.replace("gen_training: ", "  ", 1) if a.keep else "")
         argv = [esrpipe, "run", "-q", "-o", out, "--training", comp, staff]
         if a.suggested_rows:
@@ -116,17 +116,12 @@ def main():
             argv[2:2] = ["-m", mdir]
         rc, _, err = run(argv, cwd=ROOT)
         if not c.ok(rc == 0, "esrpipe run --training exit 0", "exit %d: %s" % (rc, err[-2000:])):
-            return finish(c)
+            return c.finish()
         check(c, a, staff, comp, out)
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
-    return finish(c)
-
-
-def finish(c):
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
+    return c.finish()
 
 
 def check(c, a, staff, comp, out):

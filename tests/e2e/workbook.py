@@ -111,18 +111,13 @@ def main():
         p = subprocess.run([esrpipe, "run", "-q", "-o", out, "--training", TRAINING, SAMPLE], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if not c.ok(p.returncode == 0, "esrpipe run exit 0", "exit %d: %s" % (p.returncode, p.stderr.decode()[-2000:])):
-            return finish(c)
+            return c.finish()
         check_workbook(c, out)
         check_capped(c, esrpipe, os.path.join(tmp, "capped"))
         check_streamed(c, esrpipe, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return finish(c)
-
-
-def finish(c):
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 0 if c.failed == 0 else 1
+    return c.finish()
 
 
 def check_workbook(c, out):

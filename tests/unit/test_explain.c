@@ -56,6 +56,22 @@ static esr_record classified(const char *code, const char *title, const char *ba
     return r;
 }
 
+/* A record rejected on line by rule (not classified). */
+static esr_record rejected(uint64_t line, int rule, const char *detail)
+{
+    esr_record r;
+    memset(&r, 0, sizeof r);
+    record_clear(&r);
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r.f[c] = "";
+    r.source = "x.csv";
+    r.line = line;
+    r.scope = ESR_SCOPE_REJECTED;
+    r.reason_rule = rule;
+    r.reason_detail = detail;
+    return r;
+}
+
 /* The explanation of r, as a string the test frees. */
 static char *explained(const esr_record *r)
 {
@@ -124,17 +140,8 @@ Test(explain, findings_with_severity_field_and_value)
 
 Test(explain, rejected_row_gives_rule_message_and_value)
 {
-    esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
-    r.source = "x.csv";
-    r.line = 9;
+    esr_record r = rejected(9, ESR_RULE_FTE_NOT_NUMBER, "lots");
     r.f[ESR_COL_FTE] = "lots";
-    r.scope = ESR_SCOPE_REJECTED;
-    r.reason_rule = ESR_RULE_FTE_NOT_NUMBER;
-    r.reason_detail = "lots";
     char *t = explained(&r);
     has(t, "x.csv line 9: rejected\n");
     char want[200];
@@ -149,16 +156,7 @@ Test(explain, rejected_row_gives_rule_message_and_value)
 
 Test(explain, torn_row_shows_no_columns)
 {
-    esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
-    r.source = "x.csv";
-    r.line = 3;
-    r.scope = ESR_SCOPE_REJECTED;
-    r.reason_rule = ESR_RULE_ROW_TORN;
-    r.reason_detail = "2 fields, header has 4";
+    esr_record r = rejected(3, ESR_RULE_ROW_TORN, "2 fields, header has 4");
     char *t = explained(&r);
     has(t, "  value                    2 fields, header has 4\n");
     cr_assert_null(strstr(t, "read from the export"), "a torn row has no columns:\n%s", t);
