@@ -13,8 +13,10 @@
 #include "explain.h"
 #include "mappings.h"
 #include "run.h"
-#include "title.h"
 #include "source.h"
+#include "stage.h"
+#include "title.h"
+#include "training.h"
 #include "status.h"
 
 #ifndef ESRPIPE_VERSION
@@ -28,6 +30,7 @@ static const char usage_text[] =
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
     "                       [--encoding ENC] EXPORT LINE...\n"
     "       esrpipe explain-title [-m DIR] TITLE...\n"
+    "       esrpipe stage schema|classify|aggregate [options] [FILE]\n"
     "       esrpipe --help | --version\n"
     "\n"
     "Turn ESR staff-in-post exports (CSV/TSV, gzip or not, UTF-8/UTF-16/Windows-1252)\n"
@@ -62,6 +65,15 @@ static const char usage_text[] =
     "they did (the line numbers rejects.csv and records.csv give): the columns read,\n"
     "each decision and the mapping row or rule behind it, the findings, the fate.\n"
     "It reads the whole export, as run does, and writes nothing.\n"
+    "\n"
+    "stage: one step of run alone, as a filter writing CSV to standard output:\n"
+    "  stage schema EXPORT     columns mapped: canonical.csv (options -m, --encoding,\n"
+    "                          --max-field-bytes, --max-columns, --max-ratio)\n"
+    "  stage classify [FILE]   canonical.csv (default: standard input) to\n"
+    "                          classified.csv (-m, --classify, --org, --training)\n"
+    "  stage aggregate [FILE]  classified.csv to summary.csv (-m)\n"
+    "  esrpipe stage schema x.csv.gz | esrpipe stage classify | esrpipe stage aggregate\n"
+    "  gives run's summary.csv.\n"
     "\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
     "70 internal, 73 cannot create output, 74 I/O error.\n";
@@ -487,6 +499,121 @@ static int cmd_explain_title(int argc, char **argv)
     return 0;
 }
 
+/* stage NAME [options] [FILE]: one stage as a filter to standard output. */
+static int cmd_stage(int argc, char **argv)
+{
+    enum { O_ENC = 256, O_MAXFIELD, O_MAXCOL, O_RATIO, O_CLASSIFY, O_ORG, O_TRAINING };
+    static const struct option longopts[] = {
+        {"mappings", required_argument, NULL, 'm'},
+        {"encoding", required_argument, NULL, O_ENC},
+        {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
+        {"max-columns", required_argument, NULL, O_MAXCOL},
+        {"max-ratio", required_argument, NULL, O_RATIO},
+        {"classify", required_argument, NULL, O_CLASSIFY},
+        {"org", required_argument, NULL, O_ORG},
+        {"training", required_argument, NULL, O_TRAINING},
+        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2)
+        return usage_error("%s", "stage: name one: schema, classify or aggregate");
+    const char *name = argv[1];
+    /* which options each stage takes, by getopt value */
+    static const int schema_opts[] = {'m', O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, 0};
+    static const int classify_opts[] = {'m', O_CLASSIFY, O_ORG, O_TRAINING, O_ENC, O_RATIO, 0};
+    static const int aggregate_opts[] = {'m', 0};
+    const int *allowed = !strcmp(name, "schema")      ? schema_opts
+                         : !strcmp(name, "classify")  ? classify_opts
+                         : !strcmp(name, "aggregate") ? aggregate_opts
+                                                      : NULL;
+    if (!allowed)
+        return usage_error("stage %s: expected schema, classify or aggregate", name);
+    esr_stage_opts o;
+    stage_opts_default(&o);
+    char mbuf[4300];
+    const char *mappings = NULL, *training = NULL;
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
+        int ok = 0;
+        for (const int *a = allowed; *a; a++)
+            ok |= *a == ch;
+        if (!ok)
+            return usage_error("stage %s: option not taken here (esrpipe --help)", name);
+        switch (ch) {
+        case 'm': mappings = optarg; break;
+        case O_ORG: o.org = optarg; break;
+        case O_TRAINING: training = optarg; break;
+        case O_CLASSIFY:
+            if (!strcmp(optarg, "evidence"))
+                o.mode = ESR_CLASSIFY_EVIDENCE;
+            else if (!strcmp(optarg, "code-only"))
+                o.mode = ESR_CLASSIFY_CODE_ONLY;
+            else
+                return usage_error("--classify %s: expected evidence or code-only", optarg);
+            break;
+        case O_ENC:
+            if (source_encoding_parse(optarg, &o.source.encoding))
+                return usage_error(
+                    "--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le", optarg);
+            break;
+        case O_MAXFIELD:
+            if (parse_size(optarg, &o.max_field_bytes))
+                return usage_error("--max-field-bytes %s: expected a positive number", optarg);
+            break;
+        case O_MAXCOL:
+            if (parse_size(optarg, &o.max_columns))
+                return usage_error("--max-columns %s: expected a positive number", optarg);
+            break;
+        case O_RATIO: {
+            size_t r;
+            if (parse_size(optarg, &r))
+                return usage_error("--max-ratio %s: expected a positive number", optarg);
+            o.source.max_ratio = r;
+            break;
+        }
+        default: return usage_error("%s", "unknown option");
+        }
+    }
+    int is_schema = allowed == schema_opts;
+    if (argc - optind > 1 || (is_schema && argc - optind != 1))
+        return usage_error("stage %s: expected one input file", name);
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *in = NULL;
+    if (!is_schema && strcmp(path, "-") && !(in = fopen(path, "rb"))) {
+        fprintf(stderr, "esrpipe: error: %s: cannot open\n", path);
+        return 66;
+    }
+    esr_err err = {0};
+    esr_mappings *m = NULL;
+    esr_training *t = NULL;
+    esr_status st =
+        mappings_open(mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf), &m, &err);
+    if (!st && training)
+        st = training_load(training, m, &o.source, &t, &err);
+    if (!st) {
+        o.m = m;
+        o.training = t;
+        const char *shown = strcmp(path, "-") ? path : "standard input";
+        if (is_schema)
+            st = stage_schema(&o, path, stdout, &err);
+        else if (allowed == classify_opts)
+            st = stage_classify(&o, in ? in : stdin, shown, stdout, &err);
+        else
+            st = stage_aggregate(&o, in ? in : stdin, shown, stdout, &err);
+    }
+    if (!st && fflush(stdout))
+        st = esr_err_set(&err, ESR_ERR_IO, "standard output: write failed");
+    if (in)
+        fclose(in);
+    training_free(t);
+    mappings_close(m);
+    if (st) {
+        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
+        return esr_exit_code(st);
+    }
+    return 0;
+}
+
 /* Entry point: dispatch on the command word. */
 int main(int argc, char **argv)
 {
@@ -505,6 +632,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "explain"))
         return cmd_run(argc - 1, argv + 1, 1);
+    if (!strcmp(cmd, "stage"))
+        return cmd_stage(argc - 1, argv + 1);
     if (!strcmp(cmd, "consolidate"))
         return cmd_consolidate(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-mappings"))

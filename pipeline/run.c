@@ -21,6 +21,7 @@
 #include "text.h"
 #include "training.h"
 #include "validate.h"
+#include "stage.h"
 #include "worker.h"
 #include "write_csv.h"
 #include "write_xlsx.h"
@@ -305,15 +306,7 @@ static int on_row(void *vctx, const esr_row *row)
         schema_fill(c->schema, row, &rec);
         if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
             rec.f[ESR_COL_ORG_CODE] = c->o->org;
-        /* duplicates are sought among in-scope rows only, so classify first */
-        if (validate_fields(c->val, &rec) == 0) {
-            classify_record(c->cls, &rec);
-            if (validate_duplicate(c->val, &rec) == 0) {
-                validate_record(c->val, &rec);
-                if (c->training)
-                    training_join(c->training, &rec);
-            }
-        }
+        stage_decide(c->val, c->cls, c->training, &rec);
     }
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
