@@ -130,6 +130,63 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Long options without a short form (run, explain and stage share them). */
+enum {
+    O_ORG = 256,
+    O_SNAPSHOT,
+    O_CLASSIFY,
+    O_MAXREJ,
+    O_SPLIT,
+    O_ENC,
+    O_MAXFIELD,
+    O_MAXCOL,
+    O_RATIO,
+    O_DRY,
+    O_NOBOOK,
+    O_PSEUDO,
+    O_SHEETROWS,
+    O_TRAINING
+};
+
+/* The reading and classifying options run, explain and stage share: 1 if
+ * ch was one and is stored, 0 if it is not one of them, -1 after printing
+ * a usage error. */
+static int shared_option(int ch, const char *arg, esr_classify_mode *mode, esr_source_opts *src,
+                         size_t *max_field, size_t *max_cols)
+{
+    size_t r;
+    switch (ch) {
+    case O_CLASSIFY:
+        if (!strcmp(arg, "evidence"))
+            *mode = ESR_CLASSIFY_EVIDENCE;
+        else if (!strcmp(arg, "code-only"))
+            *mode = ESR_CLASSIFY_CODE_ONLY;
+        else
+            return usage_error("--classify %s: expected evidence or code-only", arg), -1;
+        return 1;
+    case O_ENC:
+        if (source_encoding_parse(arg, &src->encoding))
+            return usage_error("--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le",
+                               arg),
+                   -1;
+        return 1;
+    case O_MAXFIELD:
+        if (parse_size(arg, max_field))
+            return usage_error("--max-field-bytes %s: expected a positive number", arg), -1;
+        return 1;
+    case O_MAXCOL:
+        if (parse_size(arg, max_cols))
+            return usage_error("--max-columns %s: expected a positive number", arg), -1;
+        return 1;
+    case O_RATIO:
+        if (parse_size(arg, &r))
+            return usage_error("--max-ratio %s: expected a positive number", arg), -1;
+        src->max_ratio = r;
+        return 1;
+    default: return 0;
+    }
+}
+
 /* What `explain` was asked for, and what it has found. */
 typedef struct explain_ctx {
     const esr_mappings *m;
@@ -219,22 +276,6 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
 {
-    enum {
-        O_ORG = 256,
-        O_SNAPSHOT,
-        O_CLASSIFY,
-        O_MAXREJ,
-        O_SPLIT,
-        O_ENC,
-        O_MAXFIELD,
-        O_MAXCOL,
-        O_RATIO,
-        O_DRY,
-        O_NOBOOK,
-        O_PSEUDO,
-        O_SHEETROWS,
-        O_TRAINING
-    };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
@@ -271,6 +312,12 @@ static int cmd_run(int argc, char **argv, int explain)
             return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
                                      "--no-workbook, --pseudonymise, --max-sheet-rows, "
                                      "--max-reject-rate and --snapshot do not apply");
+        int shared =
+            shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
+        if (shared < 0)
+            return 64;
+        if (shared)
+            continue;
         switch (ch) {
         case 'o': o.outdir = optarg; break;
         case 'm': mappings = optarg; break;
@@ -278,14 +325,6 @@ static int cmd_run(int argc, char **argv, int explain)
         case 'h': fputs(usage_text, stdout); return 0;
         case O_ORG: o.org = optarg; break;
         case O_SNAPSHOT: o.snapshot = optarg; break;
-        case O_CLASSIFY:
-            if (!strcmp(optarg, "evidence"))
-                o.mode = ESR_CLASSIFY_EVIDENCE;
-            else if (!strcmp(optarg, "code-only"))
-                o.mode = ESR_CLASSIFY_CODE_ONLY;
-            else
-                return usage_error("--classify %s: expected evidence or code-only", optarg);
-            break;
         case O_MAXREJ: {
             char *end;
             o.max_reject_pct = strtod(optarg, &end);
@@ -304,26 +343,6 @@ static int cmd_run(int argc, char **argv, int explain)
             if (!*optarg || *end)
                 return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", optarg);
             o.max_sheet_rows = r;
-            break;
-        }
-        case O_ENC:
-            if (source_encoding_parse(optarg, &o.source.encoding))
-                return usage_error(
-                    "--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le", optarg);
-            break;
-        case O_MAXFIELD:
-            if (parse_size(optarg, &o.max_field_bytes))
-                return usage_error("--max-field-bytes %s: expected a positive number", optarg);
-            break;
-        case O_MAXCOL:
-            if (parse_size(optarg, &o.max_columns))
-                return usage_error("--max-columns %s: expected a positive number", optarg);
-            break;
-        case O_RATIO: {
-            size_t r;
-            if (parse_size(optarg, &r))
-                return usage_error("--max-ratio %s: expected a positive number", optarg);
-            o.source.max_ratio = r;
             break;
         }
         default: return usage_error("%s", "unknown option");
@@ -502,7 +521,6 @@ static int cmd_explain_title(int argc, char **argv)
 /* stage NAME [options] [FILE]: one stage as a filter to standard output. */
 static int cmd_stage(int argc, char **argv)
 {
-    enum { O_ENC = 256, O_MAXFIELD, O_MAXCOL, O_RATIO, O_CLASSIFY, O_ORG, O_TRAINING };
     static const struct option longopts[] = {
         {"mappings", required_argument, NULL, 'm'},
         {"encoding", required_argument, NULL, O_ENC},
@@ -539,38 +557,16 @@ static int cmd_stage(int argc, char **argv)
             ok |= *a == ch;
         if (!ok)
             return usage_error("stage %s: option not taken here (esrpipe --help)", name);
+        int shared =
+            shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
+        if (shared < 0)
+            return 64;
+        if (shared)
+            continue;
         switch (ch) {
         case 'm': mappings = optarg; break;
         case O_ORG: o.org = optarg; break;
         case O_TRAINING: training = optarg; break;
-        case O_CLASSIFY:
-            if (!strcmp(optarg, "evidence"))
-                o.mode = ESR_CLASSIFY_EVIDENCE;
-            else if (!strcmp(optarg, "code-only"))
-                o.mode = ESR_CLASSIFY_CODE_ONLY;
-            else
-                return usage_error("--classify %s: expected evidence or code-only", optarg);
-            break;
-        case O_ENC:
-            if (source_encoding_parse(optarg, &o.source.encoding))
-                return usage_error(
-                    "--encoding %s: expected utf-8, windows-1252, latin-1 or utf-16le", optarg);
-            break;
-        case O_MAXFIELD:
-            if (parse_size(optarg, &o.max_field_bytes))
-                return usage_error("--max-field-bytes %s: expected a positive number", optarg);
-            break;
-        case O_MAXCOL:
-            if (parse_size(optarg, &o.max_columns))
-                return usage_error("--max-columns %s: expected a positive number", optarg);
-            break;
-        case O_RATIO: {
-            size_t r;
-            if (parse_size(optarg, &r))
-                return usage_error("--max-ratio %s: expected a positive number", optarg);
-            o.source.max_ratio = r;
-            break;
-        }
         default: return usage_error("%s", "unknown option");
         }
     }

@@ -41,6 +41,16 @@ void stage_decide(esr_validator *v, esr_classifier *cls, const esr_training *t, 
     }
 }
 
+/* The classified.csv header: scope, reason, reason_detail, the records.csv columns. */
+static void classified_names(const char *h[3 + RC_COUNT])
+{
+    h[0] = "scope";
+    h[1] = "reason";
+    h[2] = "reason_detail";
+    for (int i = 0; i < RC_COUNT; i++)
+        h[3 + i] = records_col_name(i);
+}
+
 /* Append fields exactly, comma-separated, and write the line to fp; 0 or -1. */
 static int put_line(esr_buf *line, FILE *fp, const char *const *v, size_t n)
 {
@@ -226,9 +236,8 @@ static int classify_row(void *vctx, const esr_row *row)
                                 c->name);
             return 1;
         }
-        const char *h[3 + RC_COUNT] = {"scope", "reason", "reason_detail"};
-        for (int i = 0; i < RC_COUNT; i++)
-            h[3 + i] = records_col_name(i);
+        const char *h[3 + RC_COUNT];
+        classified_names(h);
         if (put_line(&c->line, c->out, h, 3 + RC_COUNT))
             goto io;
         return 0;
@@ -402,9 +411,8 @@ static int aggregate_row(void *vctx, const esr_row *row)
     aggregate_ctx *c = vctx;
     if (!c->header_done) {
         c->header_done = 1;
-        const char *h[3 + RC_COUNT] = {"scope", "reason", "reason_detail"};
-        for (int i = 0; i < RC_COUNT; i++)
-            h[3 + i] = records_col_name(i);
+        const char *h[3 + RC_COUNT];
+        classified_names(h);
         header_index(row, h, 3 + RC_COUNT, c->pos);
         for (int i = 0; i < 3 + RC_COUNT; i++)
             if (c->pos[i] < 0) {

@@ -37,8 +37,8 @@ static void teardown(void)
 
 TestSuite(explain, .init = setup, .fini = teardown);
 
-/* A classified record read from line 7 of "x.csv". */
-static esr_record classified(const char *code, const char *title, const char *band, long long fte)
+/* An empty record from line of "x.csv". */
+static esr_record blank(uint64_t line)
 {
     esr_record r;
     memset(&r, 0, sizeof r);
@@ -46,7 +46,14 @@ static esr_record classified(const char *code, const char *title, const char *ba
     for (int c = 0; c < ESR_COL_COUNT; c++)
         r.f[c] = "";
     r.source = "x.csv";
-    r.line = 7;
+    r.line = line;
+    return r;
+}
+
+/* A classified record read from line 7 of "x.csv". */
+static esr_record classified(const char *code, const char *title, const char *band, long long fte)
+{
+    esr_record r = blank(7);
     r.f[ESR_COL_OCCUPATION_CODE] = code;
     r.f[ESR_COL_POSITION_TITLE] = title;
     r.f[ESR_COL_PAY_BAND] = band;
@@ -59,13 +66,7 @@ static esr_record classified(const char *code, const char *title, const char *ba
 /* A record rejected on line by rule (not classified). */
 static esr_record rejected(uint64_t line, int rule, const char *detail)
 {
-    esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
-    r.source = "x.csv";
-    r.line = line;
+    esr_record r = blank(line);
     r.scope = ESR_SCOPE_REJECTED;
     r.reason_rule = rule;
     r.reason_detail = detail;
