@@ -18,16 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from checks import Checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAPPINGS = os.path.join(ROOT, "mappings")
 EX_DATAERR = 65
-checks = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+CHECKS = Checks(verbose=True)
 
 
 def append_rows(d, fn, rows):
@@ -104,7 +100,7 @@ def main():
     ap.add_argument("--esrpipe", required=True)
     esrpipe = os.path.abspath(ap.parse_args().esrpipe)
     p = run(esrpipe, MAPPINGS)
-    check("shipped mappings pass (exit 0)", p.returncode == 0, "exit %d\n%s" % (p.returncode, p.stderr))
+    CHECKS.ok(p.returncode == 0, "shipped mappings pass (exit 0)", "exit %d\n%s" % (p.returncode, p.stderr))
     tmp = tempfile.mkdtemp(prefix="esrpipe-checkmap-")
     try:
         for i, (name, seed) in enumerate(SEEDS):
@@ -113,17 +109,18 @@ def main():
             want = seed(d)
             p = run(esrpipe, d)
             msgs = p.stdout + p.stderr
-            check("%s: exit 65" % name, p.returncode == EX_DATAERR, "exit %d\n%s" % (p.returncode, msgs))
+            CHECKS.ok(p.returncode == EX_DATAERR, "%s: exit 65" % name, "exit %d\n%s" % (p.returncode, msgs))
             for fn, line, what in want:
                 pat = re.compile(r"^%s:%d: .*%s" % (re.escape(os.path.join(d, fn)), line, re.escape(what)), re.M)
-                check("%s: names %s:%d (%s)" % (name, fn, line, what), pat.search(msgs), msgs)
+                CHECKS.ok(pat.search(msgs), "%s: names %s:%d (%s)" % (name, fn, line, what), msgs)
             # nothing else is reported: the message points at the seeded rows only
             lines = [l for l in msgs.splitlines() if re.match(r"^/.*\.csv:\d+: ", l)]
-            check("%s: reports only the seeded rows (%d)" % (name, len(want)), len(lines) == len(want), msgs)
+            CHECKS.ok(len(lines) == len(want),
+                      "%s: reports only the seeded rows (%d)" % (name, len(want)),
+                      msgs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":

@@ -3,17 +3,22 @@ import csv
 
 
 class Checks:
-    """Counts passed and failed checks; prints each failure with its detail."""
+    """Counts passed and failed checks; prints each failure with its detail
+    (at most 1,500 characters of it) and, when verbose, each pass as well
+    ("ok   what"), flushed: the long scripts show their progress."""
 
-    def __init__(self):
+    def __init__(self, verbose=False):
         self.passed = self.failed = 0
+        self.verbose = verbose
 
     def ok(self, cond, what, detail=""):
         if cond:
             self.passed += 1
+            if self.verbose:
+                print("ok   %s" % what, flush=True)
         else:
             self.failed += 1
-            print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
+            print("FAIL %s%s" % (what, (": " + str(detail)[:1500]) if detail else ""), flush=True)
         return cond
 
     def eq(self, got, want, what, show=5):
@@ -29,9 +34,9 @@ class Checks:
         return self.ok(False, what, "got %r, expected %r" % (got, want))
 
     def finish(self):
-        """Print the tally; the script's exit status (0 when nothing failed)."""
+        """Print the tally; the script's exit status: 0 when checks ran and none failed."""
         print("%d passed, %d failed" % (self.passed, self.failed))
-        return 0 if self.failed == 0 else 1
+        return 0 if self.failed == 0 and self.passed else 1
 
 
 def read_csv(path):

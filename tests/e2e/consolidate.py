@@ -21,17 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from checks import Checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PY = sys.executable
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + str(detail)[:1500]) if detail and not cond else ""),
-          flush=True)
-    return bool(cond)
+CHECKS = Checks(verbose=True)
 
 
 def e5(s):
@@ -112,9 +106,7 @@ def main():
     finally:
         if not a.keep and not a.workdir:
             shutil.rmtree(w, ignore_errors=True)
-    failed = results.count(False)
-    print("%d passed, %d failed" % (len(results) - failed, failed))
-    return 1 if failed or not results else 0
+    return CHECKS.finish()
 
 
 def body(esr, mappings, w, rows):
@@ -122,15 +114,16 @@ def body(esr, mappings, w, rows):
     export = os.path.join(w, "esr_2020-02-29.csv")
     p = subprocess.run([PY, os.path.join(ROOT, "tests/gen/gen_export.py"), "--out", export, "--rows", rows,
                         "--orgs", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if not check("generate a national extract (tests/gen/gen_export.py)", p.returncode == 0,
-                 p.stderr.decode("utf-8", "replace")[-2000:]):
+    if not CHECKS.ok(p.returncode == 0,
+                     "generate a national extract (tests/gen/gen_export.py)",
+                     p.stderr.decode("utf-8", "replace")[-2000:]):
         return
     split = os.path.join(w, "split")
     rc, err = run([esr, "run", "-q", "--split-by-org", "-m", mappings, "-o", split, export])
-    if not check("run --split-by-org exits 0", rc == 0, err):
+    if not CHECKS.ok(rc == 0, "run --split-by-org exits 0", err):
         return
     trusts = sorted(d for d in os.listdir(split) if os.path.isfile(os.path.join(split, d, "summary.csv")))
-    check("the extract splits into several trust returns", len(trusts) >= 6, trusts)
+    CHECKS.ok(len(trusts) >= 6, "the extract splits into several trust returns", trusts)
 
     with open(os.path.join(mappings, "organisations.csv"), newline="", encoding="utf-8") as f:
         orgs = {r["ods_code"]: r for r in csv.DictReader(f)}
@@ -148,12 +141,14 @@ def body(esr, mappings, w, rows):
     # ---- consolidate the region -------------------------------------------
     reg = os.path.join(w, "reg1")
     rc, err = run([esr, "consolidate", "-m", mappings, "--region", region, "-o", reg] + all_dirs)
-    if not check("consolidate --region exits 0", rc == 0, err):
+    if not CHECKS.ok(rc == 0, "consolidate --region exits 0", err):
         return
-    check("outputs: return.xlsx, run.json, summary.csv and nothing else",
-          sorted(os.listdir(reg)) == ["return.xlsx", "run.json", "summary.csv"], os.listdir(reg))
-    check("other regions' returns are reported as left out on stderr",
-          len(mine) == len(trusts) or "other regions left out" in err, err)
+    CHECKS.ok(sorted(os.listdir(reg)) == ["return.xlsx", "run.json", "summary.csv"],
+              "outputs: return.xlsx, run.json, summary.csv and nothing else",
+              os.listdir(reg))
+    CHECKS.ok(len(mine) == len(trusts) or "other regions left out" in err,
+              "other regions' returns are reported as left out on stderr",
+              err)
 
     trust_sum = {t: read_summary(os.path.join(split, t, "summary.csv")) for t in trusts}
     regional = read_summary(os.path.join(reg, "summary.csv"))
@@ -167,29 +162,34 @@ def body(esr, mappings, w, rows):
     got = regional.get("", {})
     bad = [(k, fmt_e5(want[k][0]) if k in want else None, fmt_e5(got[k][0]) if k in got else None)
            for k in set(want) | set(got) if k not in got or k not in want or tuple(want[k]) != got[k]]
-    check("regional totals = exact sum of the trusts' cells (%d cells, FTE and headcount)" % len(want),
-          not bad and len(want) > 50, sorted(bad)[:10])
-    check("a trust's block in the regional summary.csv = its own summary.csv block",
-          all(regional.get(t) == trust_sum[t][t] for t in mine),
-          [t for t in mine if regional.get(t) != trust_sum[t][t]])
-    check("summary.csv blocks: the totals and exactly the region's trusts",
-          sorted(regional) == sorted([""] + mine), sorted(regional))
+    CHECKS.ok(not bad and len(want) > 50,
+              "regional totals = exact sum of the trusts' cells (%d cells, FTE and headcount)" % len(want),
+              sorted(bad)[:10])
+    CHECKS.ok(all(regional.get(t) == trust_sum[t][t] for t in mine),
+              "a trust's block in the regional summary.csv = its own summary.csv block",
+              [t for t in mine if regional.get(t) != trust_sum[t][t]])
+    CHECKS.ok(sorted(regional) == sorted([""] + mine),
+              "summary.csv blocks: the totals and exactly the region's trusts",
+              sorted(regional))
     grand = got.get(("profession_role", "", "", ""), (0, 0))
-    check("regional grand-total FTE = sum of the trusts' in-scope FTE",
-          grand[0] == sum(trust_sum[t][""][("profession_role", "", "", "")][0] for t in mine))
+    CHECKS.ok(grand[0] == sum(trust_sum[t][""][("profession_role", "", "", "")][0] for t in mine),
+              "regional grand-total FTE = sum of the trusts' in-scope FTE")
 
     with open(os.path.join(reg, "run.json"), encoding="utf-8") as f:
         rj = json.load(f, parse_float=str)  # FTE stays an exact decimal
-    check("run.json: command consolidate, region, template version 1",
-          rj.get("command") == "consolidate" and rj.get("region") == region and rj.get("template_version") == "1",
-          {k: rj.get(k) for k in ("command", "region", "template_version")})
+    CHECKS.ok(rj.get("command") == "consolidate" and rj.get("region") == region and rj.get("template_version") == "1",
+              "run.json: command consolidate, region, template version 1",
+              {k: rj.get(k) for k in ("command", "region", "template_version")})
     inc = {r["org_code"]: r for r in rj.get("returns_included", [])}
-    check("run.json: every trust of the region that sent a return is included", sorted(inc) == mine, sorted(inc))
-    check("run.json: included returns carry snapshot date and summary.csv SHA-256",
-          all(inc[t]["snapshot_date"] == "2020-02-29" and
-              inc[t]["summary_sha256"] == sha256(os.path.join(split, t, "summary.csv")) for t in mine if t in inc))
-    check("run.json: the region's silent trusts are listed by ODS code",
-          rj.get("organisations_missing") == silent, rj.get("organisations_missing"))
+    CHECKS.ok(sorted(inc) == mine,
+              "run.json: every trust of the region that sent a return is included",
+              sorted(inc))
+    CHECKS.ok(all(inc[t]["snapshot_date"] == "2020-02-29" and
+              inc[t]["summary_sha256"] == sha256(os.path.join(split, t, "summary.csv")) for t in mine if t in inc),
+              "run.json: included returns carry snapshot date and summary.csv SHA-256")
+    CHECKS.ok(rj.get("organisations_missing") == silent,
+              "run.json: the region's silent trusts are listed by ODS code",
+              rj.get("organisations_missing"))
     trust_runs = {}
     for t in mine:
         with open(os.path.join(split, t, "run.json"), encoding="utf-8") as f:
@@ -198,27 +198,30 @@ def body(esr, mappings, w, rows):
     ok = all(counts.get(k) == sum(trust_runs[t]["counts"][k] for t in mine)
              for k in ("rows_read", "in_scope", "out_of_scope", "rejected"))
     ok = ok and e5(counts.get("in_scope_fte", "x")) == sum(e5(trust_runs[t]["counts"]["in_scope_fte"]) for t in mine)
-    check("run.json: counts are the sums of the trusts' counts", ok, counts)
-    check("run.json: headcount method stated", "summed" in rj.get("headcount_method", ""))
+    CHECKS.ok(ok, "run.json: counts are the sums of the trusts' counts", counts)
+    CHECKS.ok("summed" in rj.get("headcount_method", ""), "run.json: headcount method stated")
 
     # ---- the workbook -------------------------------------------------------
     try:
         import openpyxl
     except ImportError:
-        check("openpyxl is installed (python3-openpyxl)", False)
+        CHECKS.ok(False, "openpyxl is installed (python3-openpyxl)")
         return
     wb = openpyxl.load_workbook(os.path.join(reg, "return.xlsx"), read_only=True)
-    check("workbook sheets", wb.sheetnames == ["Cover", "By organisation", "By profession", "Data quality",
-                                               "Missing returns"], wb.sheetnames)
+    CHECKS.ok(wb.sheetnames == ["Cover", "By organisation", "By profession", "Data quality",
+                                               "Missing returns"],
+              "workbook sheets",
+              wb.sheetnames)
     cover = sheet_rows(wb["Cover"])
     flat = [str(c) for r in cover for c in r if c is not None]
-    check("Cover: region, headcount sentence, each included trust with input checksums",
-          region in flat and any("summed across organisations" in c and "pseudonymisation key" in c for c in flat)
+    CHECKS.ok(region in flat and any("summed across organisations" in c and "pseudonymisation key" in c for c in flat)
           and all(t in flat for t in mine)
-          and all(trust_runs[t]["inputs"][0]["sha256"] in flat for t in mine))
+          and all(trust_runs[t]["inputs"][0]["sha256"] in flat for t in mine),
+              "Cover: region, headcount sentence, each included trust with input checksums")
     by_org = sheet_rows(wb["By organisation"])
-    check("By organisation: every included trust appears",
-          set(column_until_blank(by_org)) == set(mine), sorted(set(column_until_blank(by_org))))
+    CHECKS.ok(set(column_until_blank(by_org)) == set(mine),
+              "By organisation: every included trust appears",
+              sorted(set(column_until_blank(by_org))))
     # its FTE cells match the trusts' profession x role cells
     mism = []
     for r in by_org[1:]:
@@ -229,16 +232,17 @@ def body(esr, mappings, w, rows):
         fte, hc = trust_sum[r[0]][r[0]].get(("profession_role", prof, role, ""), (None, None))
         if fte is None or abs(fte / 1e5 - r[4]) > 1e-9 or hc != r[5]:
             mism.append(r)
-    check("By organisation: FTE and headcount = the trusts' summary cells", not mism, mism[:5])
+    CHECKS.ok(not mism, "By organisation: FTE and headcount = the trusts' summary cells", mism[:5])
     prof = sheet_rows(wb["By profession"])
     total_row = next((r for r in prof if r and r[0] == "Total"), None)
     hdr = prof[0]
-    check("By profession: Total FTE and headcount = regional grand total",
-          total_row is not None and abs(total_row[hdr.index("Total FTE")] - grand[0] / 1e5) < 1e-9
-          and total_row[hdr.index("Headcount")] == grand[1], total_row)
+    CHECKS.ok(total_row is not None and abs(total_row[hdr.index("Total FTE")] - grand[0] / 1e5) < 1e-9
+          and total_row[hdr.index("Headcount")] == grand[1],
+              "By profession: Total FTE and headcount = regional grand total",
+              total_row)
     dq = sheet_rows(wb["Data quality"])
     dq_orgs = column_until_blank(dq, col=1)
-    check("Data quality: one league-table row per included trust", sorted(dq_orgs) == mine, dq_orgs)
+    CHECKS.ok(sorted(dq_orgs) == mine, "Data quality: one league-table row per included trust", dq_orgs)
     h = dq[0]
     good = True
     for r in dq[1:1 + len(mine)]:
@@ -257,27 +261,31 @@ def body(esr, mappings, w, rows):
         top = sorted(tr["findings_by_rule"].items(), key=lambda kv: (-kv[1]["count"], kv[0]))[:3]
         good &= [r[h.index("Top finding %d" % i)] for i in range(1, len(top) + 1)] == \
             ["%s: %d" % (k, v["count"]) for k, v in top]
-    check("Data quality: rows read, rejected, completeness, unmapped titles, top 3 rules per trust", good)
+    CHECKS.ok(good, "Data quality: rows read, rejected, completeness, unmapped titles, top 3 rules per trust")
     comp = [r[h.index("Area-of-work completeness")] for r in dq[1:1 + len(mine)]]
-    check("Data quality: ranked by area-of-work completeness", comp == sorted(comp, reverse=True), comp)
+    CHECKS.ok(comp == sorted(comp, reverse=True), "Data quality: ranked by area-of-work completeness", comp)
     miss = sheet_rows(wb["Missing returns"])
-    check("Missing returns sheet lists the region's silent trusts by ODS code",
-          column_until_blank(miss) == silent, column_until_blank(miss))
+    CHECKS.ok(column_until_blank(miss) == silent,
+              "Missing returns sheet lists the region's silent trusts by ODS code",
+              column_until_blank(miss))
     wb.close()
 
     # ---- determinism ----------------------------------------------------
     reg2 = os.path.join(w, "reg2")
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "--region", region, "-o", reg2] + all_dirs)
-    check("second consolidation gives identical bytes", rc == 0 and files(reg) == files(reg2), err)
+    CHECKS.ok(rc == 0 and files(reg) == files(reg2), "second consolidation gives identical bytes", err)
     reg3 = os.path.join(w, "reg3")
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "--region", region, "-o", reg3] +
                   [d + "/" for d in reversed(all_dirs)])
-    check("argument order (and trailing slashes) make no difference to the bytes",
-          rc == 0 and files(reg) == files(reg3), err)
+    CHECKS.ok(rc == 0 and files(reg) == files(reg3),
+              "argument order (and trailing slashes) make no difference to the bytes",
+              err)
     reg4 = os.path.join(w, "reg4")
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "-o", reg4] + [os.path.join(split, t) for t in mine])
-    check("without --region: the region of the returns", rc == 0 and files(reg) != {} and
-          json.load(open(os.path.join(reg4, "run.json")))["region"] == region, err)
+    CHECKS.ok(rc == 0 and files(reg) != {} and
+          json.load(open(os.path.join(reg4, "run.json")))["region"] == region,
+              "without --region: the region of the returns",
+              err)
 
     # ---- duplicate organisation: the latest snapshot is kept ---------------
     dup = mine[0]
@@ -309,11 +317,13 @@ def body(esr, mappings, w, rows):
                   and any(x["return_dir"] == older and x["org_code"] == dup for x in left)
                   and files(regd)["summary.csv"] == files(reg)["summary.csv"]
                   and dup in err and "latest" in err)
-        check("duplicate organisation (%s): latest snapshot kept, said on stderr and in run.json" % name, ok, err)
+        CHECKS.ok(ok,
+                  "duplicate organisation (%s): latest snapshot kept, said on stderr and in run.json" % name,
+                  err)
 
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "--region", region, "-o", os.path.join(w, "reg-q")] +
                   all_dirs + [older])
-    check("-q: no messages on stderr (warnings still in run.json)", rc == 0 and err == "", err)
+    CHECKS.ok(rc == 0 and err == "", "-q: no messages on stderr (warnings still in run.json)", err)
 
     # ---- a one-organisation return made without --split-by-org -------------
     sample = os.path.join(ROOT, "fixtures/sample/esr_sample_2026-03-31.csv")
@@ -328,7 +338,7 @@ def body(esr, mappings, w, rows):
             org = [o for o in trust if o]
             ok = len(org) == 1 and [r["org_code"] for r in rjs["returns_included"]] == org and \
                 read_summary(os.path.join(w, "reg-sample", "summary.csv"))[""] == trust[org[0]]
-        check("a single-organisation return without --split-by-org consolidates", ok, err1 + err)
+        CHECKS.ok(ok, "a single-organisation return without --split-by-org consolidates", err1 + err)
 
     # ---- mixed snapshot dates: a warning, the latest date on the return ----
     mixed = os.path.join(w, "mixed", mine[-1])
@@ -344,14 +354,15 @@ def body(esr, mappings, w, rows):
         rjm = json.load(open(os.path.join(regm, "run.json"), encoding="utf-8"))
         ok = rjm["snapshot_dates_mixed"] is True and rjm["snapshot_date"] == "2020-02-29" and \
             any("different snapshot dates" in x for x in rjm["warnings"])
-    check("mixed snapshot dates: warned, dated by the latest", ok, err)
+    CHECKS.ok(ok, "mixed snapshot dates: warned, dated by the latest", err)
 
     # ---- refusals: exit code, a message naming the directory, nothing written
     def refused(name, dirs, code, needles, extra=()):
         out = os.path.join(w, "refused-" + name.replace(" ", "-"))
         rc, err = run([esr, "consolidate", "-m", mappings, "-o", out] + list(extra) + dirs)
-        check("%s: exit %d, message names %s, nothing written" % (name, code, " + ".join(needles)),
-              rc == code and all(n in err for n in needles) and not os.path.exists(out), "exit %d: %s" % (rc, err))
+        CHECKS.ok(rc == code and all(n in err for n in needles) and not os.path.exists(out),
+                  "%s: exit %d, message names %s, nothing written" % (name, code, " + ".join(needles)),
+                  "exit %d: %s" % (rc, err))
 
     v2 = os.path.join(w, "v2", dup)
     shutil.copytree(os.path.join(split, dup), v2)
@@ -390,10 +401,11 @@ def body(esr, mappings, w, rows):
     # a failed consolidation leaves the previous regional return as it was
     before = files(reg)
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "--region", region, "-o", reg] + all_dirs + [v2])
-    check("a refused consolidation leaves the previous regional return untouched",
-          rc == 65 and files(reg) == before, err)
+    CHECKS.ok(rc == 65 and files(reg) == before,
+              "a refused consolidation leaves the previous regional return untouched",
+              err)
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "-o", os.path.join(split, dup), os.path.join(split, dup)])
-    check("-o naming one of the returns is refused (64)", rc == 64, err)
+    CHECKS.ok(rc == 64, "-o naming one of the returns is refused (64)", err)
 
 
 if __name__ == "__main__":

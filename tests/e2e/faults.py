@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from checks import Checks
 
 SAMPLE = "fixtures/sample/esr_sample_2026-03-31.csv"
 GEN = "tests/gen/gen_export.py"
@@ -41,15 +42,8 @@ PAGE = 4096
 POLL_TIMEOUT = 120.0   # generous: a slow or loaded machine must not flake
 RUN_TIMEOUT = 300
 
-checks = []
+CHECKS = Checks(verbose=True)
 skips = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""),
-          flush=True)
-    return bool(cond)
 
 
 def skip(name, why):
@@ -228,32 +222,36 @@ def disk_full_once(c, label, mnt, extra_pages, export, expect_ok=False):
     if e:
         return e
     p = run(c, "-o", mnt, SAMPLE)
-    if not check("%s: previous return written into the tmpfs" % label, p.returncode == 0, err_text(p)):
+    if not CHECKS.ok(p.returncode == 0, "%s: previous return written into the tmpfs" % label, err_text(p)):
         return None
     prev = everything(mnt)
     size = used_bytes(mnt) + extra_pages * PAGE
     e = mount(c, "-o", "remount,size=%d" % size, mnt)
     if e:
-        check("%s: remount size=%d" % (label, size), False, e)
+        CHECKS.ok(False, "%s: remount size=%d" % (label, size), e)
         return None
     p = run(c, "-o", mnt, export)
     msg = own_error(p)
     print("     %s: exit %d %s" % (label, p.returncode, msg), flush=True)
     if expect_ok:
-        check("%s: enough room: exit 0" % label, p.returncode == 0, "%d %s" % (p.returncode, msg))
+        CHECKS.ok(p.returncode == 0, "%s: enough room: exit 0" % label, "%d %s" % (p.returncode, msg))
         got = finals(mnt)
-        check("%s: a complete new return" % label,
-              set(got) == set(FILES) and all(got[n] for n in FILES) and got["records.csv"] != prev["records.csv"],
-              str(sorted(got)))
+        CHECKS.ok(set(got) == set(FILES) and all(got[n] for n in FILES) and got["records.csv"] != prev["records.csv"],
+                  "%s: a complete new return" % label,
+                  str(sorted(got)))
     else:
-        check("%s: exit 74 (or 73)" % label, p.returncode in (73, 74), "exit %d: %s" % (p.returncode, msg))
+        CHECKS.ok(p.returncode in (73, 74),
+                  "%s: exit 74 (or 73)" % label,
+                  "exit %d: %s" % (p.returncode, msg))
         lines = msg.splitlines()
-        check("%s: one-line error naming the directory and the file" % label,
-              len(lines) == 1 and any((mnt + "/" + n) in msg for n in FILES), msg)
-        check("%s: previous return byte-identical" % label, everything(mnt) == prev,
-              "now %s" % listing(mnt))
-    check("%s: no temporaries left" % label, not temps(mnt), str(temps(mnt)))
-    check("%s: TMPDIR clean" % label, not listing(c.tmpdir), str(listing(c.tmpdir)))
+        CHECKS.ok(len(lines) == 1 and any((mnt + "/" + n) in msg for n in FILES),
+                  "%s: one-line error naming the directory and the file" % label,
+                  msg)
+        CHECKS.ok(everything(mnt) == prev,
+                  "%s: previous return byte-identical" % label,
+                  "now %s" % listing(mnt))
+    CHECKS.ok(not temps(mnt), "%s: no temporaries left" % label, str(temps(mnt)))
+    CHECKS.ok(not listing(c.tmpdir), "%s: TMPDIR clean" % label, str(listing(c.tmpdir)))
     umount(c, mnt)
     return None
 
@@ -264,7 +262,7 @@ def case_disk_full(c):
     # where the small export's files would go, in pages, from a run with room
     ref = os.path.join(c.work, "small-ref")
     p = run(c, "-o", ref, c.small)
-    if not check("small export runs with room", p.returncode == 0, err_text(p)):
+    if not CHECKS.ok(p.returncode == 0, "small export runs with room", err_text(p)):
         return
     sz = {n: pages(os.path.getsize(os.path.join(ref, n))) for n in FILES}
     read_phase = sz["records.csv"] + sz["rejects.csv"]   # both written while reading
@@ -287,7 +285,7 @@ def case_disk_full(c):
                 if cannot_mount(e):
                     skip("1 disk full", "cannot mount tmpfs: %s" % e)
                 else:
-                    check("1 mount tmpfs", False, e)
+                    CHECKS.ok(False, "1 mount tmpfs", e)
                 return
     finally:
         umount(c, mnt)
@@ -304,7 +302,7 @@ def case_tmpdir_full(c):
     import zipfile
     ref = os.path.join(c.work, "tmpdir-ref")
     p = run(c, "-o", ref, c.small)
-    if not check("1b small export runs with room", p.returncode == 0, err_text(p)):
+    if not CHECKS.ok(p.returncode == 0, "1b small export runs with room", err_text(p)):
         return
     with zipfile.ZipFile(os.path.join(ref, "return.xlsx")) as z:
         biggest = max(i.file_size for i in z.infolist())
@@ -320,11 +318,11 @@ def case_tmpdir_full(c):
                 if cannot_mount(e):
                     skip("1b TMPDIR full", "cannot mount tmpfs: %s" % e)
                 else:
-                    check("1b mount tmpfs", False, e)
+                    CHECKS.ok(False, "1b mount tmpfs", e)
                 return
             shutil.rmtree(out, ignore_errors=True)
             p = run(c, "-o", out, SAMPLE)
-            check("%s: previous return" % label, p.returncode == 0, err_text(p))
+            CHECKS.ok(p.returncode == 0, "%s: previous return" % label, err_text(p))
             prev = everything(out)
             p = run(c, "-o", out, c.small, env=dict(c.env, TMPDIR=mnt))
             msg = own_error(p)
@@ -332,16 +330,20 @@ def case_tmpdir_full(c):
             if p.returncode == 0:
                 # acceptable only if the workbook really is complete
                 bad = bad_xml_parts(os.path.join(out, "return.xlsx"))
-                check("%s: exit 0 only with a complete workbook (else 74, previous kept)" % label, not bad,
-                      "exit 0 but return.xlsx has %d empty/truncated parts: %s; the previous return was replaced"
+                CHECKS.ok(not bad,
+                          "%s: exit 0 only with a complete workbook (else 74, previous kept)" % label,
+                          "exit 0 but return.xlsx has %d empty/truncated parts: %s; the previous return was replaced"
                       % (len(bad), ", ".join(bad[:4])))
             else:
-                check("%s: exit 74" % label, p.returncode == 74, "exit %d: %s" % (p.returncode, msg))
-                check("%s: one-line error naming the workbook" % label,
-                      len(msg.splitlines()) == 1 and "return.xlsx" in msg, msg)
-                check("%s: previous return byte-identical" % label, everything(out) == prev, str(listing(out)))
-            check("%s: no temporaries left in DIR" % label, not temps(out), str(temps(out)))
-            check("%s: TMPDIR left empty" % label, not listing(mnt), str(listing(mnt)))
+                CHECKS.ok(p.returncode == 74, "%s: exit 74" % label, "exit %d: %s" % (p.returncode, msg))
+                CHECKS.ok(len(msg.splitlines()) == 1 and "return.xlsx" in msg,
+                          "%s: one-line error naming the workbook" % label,
+                          msg)
+                CHECKS.ok(everything(out) == prev,
+                          "%s: previous return byte-identical" % label,
+                          str(listing(out)))
+            CHECKS.ok(not temps(out), "%s: no temporaries left in DIR" % label, str(temps(out)))
+            CHECKS.ok(not listing(mnt), "%s: TMPDIR left empty" % label, str(listing(mnt)))
     finally:
         umount(c, mnt)
 
@@ -357,41 +359,47 @@ def case_read_only(c):
     os.makedirs(rot, exist_ok=True)
     try:
         p = run(c, "-o", src, SAMPLE)
-        check("2 previous return", p.returncode == 0, err_text(p))
+        CHECKS.ok(p.returncode == 0, "2 previous return", err_text(p))
         e = mount(c, "--bind", src, dst)
         if e:
             if cannot_mount(e):
                 skip("2 read-only bind mount", "cannot mount: %s" % e)
                 return
-            check("2 bind mount", False, e)
+            CHECKS.ok(False, "2 bind mount", e)
             return
         e = mount(c, "-o", "remount,bind,ro", dst)
-        if not check("2 remount read-only", e is None, e or ""):
+        if not CHECKS.ok(e is None, "2 remount read-only", e or ""):
             return
         prev = everything(dst)
         p = run(c, "-o", dst, c.small)
         msg = err_text(p)
-        check("2 ro bind: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
-        check("2 ro bind: one-line error naming the directory", len(msg.splitlines()) == 1 and dst in msg, msg)
-        check("2 ro bind: previous return byte-identical", everything(dst) == prev, str(listing(dst)))
+        CHECKS.ok(p.returncode == 73, "2 ro bind: exit 73", "exit %d: %s" % (p.returncode, msg))
+        CHECKS.ok(len(msg.splitlines()) == 1 and dst in msg,
+                  "2 ro bind: one-line error naming the directory",
+                  msg)
+        CHECKS.ok(everything(dst) == prev, "2 ro bind: previous return byte-identical", str(listing(dst)))
         p = run(c, "-o", os.path.join(dst, "sub", "dir"), SAMPLE)
-        check("2 ro bind, new subdirectory: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
-        check("2 ro bind, new subdirectory: nothing created", everything(dst) == prev, str(listing(dst)))
+        CHECKS.ok(p.returncode == 73,
+                  "2 ro bind, new subdirectory: exit 73",
+                  "exit %d: %s" % (p.returncode, err_text(p)))
+        CHECKS.ok(everything(dst) == prev, "2 ro bind, new subdirectory: nothing created", str(listing(dst)))
         umount(c, dst)
-        check("2 source directory unchanged", everything(src) == prev, str(listing(src)))
+        CHECKS.ok(everything(src) == prev, "2 source directory unchanged", str(listing(src)))
 
         e = mount(c, "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", rot)
         if e:
             if cannot_mount(e):
                 skip("2 read-only tmpfs", "cannot mount tmpfs: %s" % e)
             else:
-                check("2 mount ro tmpfs", False, e)
+                CHECKS.ok(False, "2 mount ro tmpfs", e)
             return
         p = run(c, "-o", rot, SAMPLE)
         msg = err_text(p)
-        check("2 ro tmpfs: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
-        check("2 ro tmpfs: one-line error naming the directory", len(msg.splitlines()) == 1 and rot in msg, msg)
-        check("2 ro tmpfs: nothing written", listing(rot) == [], str(listing(rot)))
+        CHECKS.ok(p.returncode == 73, "2 ro tmpfs: exit 73", "exit %d: %s" % (p.returncode, msg))
+        CHECKS.ok(len(msg.splitlines()) == 1 and rot in msg,
+                  "2 ro tmpfs: one-line error naming the directory",
+                  msg)
+        CHECKS.ok(listing(rot) == [], "2 ro tmpfs: nothing written", str(listing(rot)))
     finally:
         umount(c, dst)
         umount(c, rot)
@@ -445,7 +453,7 @@ def case_kill(c):
     print("-- 3 SIGKILL", flush=True)
     d = os.path.join(c.work, "kill")
     p = run(c, "-o", d, SAMPLE)
-    if not check("3 previous return", p.returncode == 0, err_text(p)):
+    if not CHECKS.ok(p.returncode == 0, "3 previous return", err_text(p)):
         return
     ref = finals(d)
     rng = random.Random(c.seed)
@@ -468,16 +476,20 @@ def case_kill(c):
             # the run finished before the kill: its new return is now the previous one
             print("     (run ended before the kill; retrying)", flush=True)
             prev = finals(d)
-        if not check("3 killed %s" % label, got is not None, "esrpipe finished every time before the kill"):
+        if not CHECKS.ok(got is not None,
+                         "3 killed %s" % label,
+                         "esrpipe finished every time before the kill"):
             continue
         names, pid = got
         tstr = ",".join(n.split("-", 2)[2] for n in names)
         print("     killed pid %d with %s" % (pid, tstr or "(no temporaries)"), flush=True)
-        check("3 %s: the five files are the previous return, byte-identical" % label, finals(d) == prev,
-              str(listing(d)))
+        CHECKS.ok(finals(d) == prev,
+                  "3 %s: the five files are the previous return, byte-identical" % label,
+                  str(listing(d)))
         left = temps(d)
-        check("3 %s: the killed run's temporaries are left (to be swept)" % label,
-              left and all(n.startswith("%s%d-" % (TMP_PREFIX, pid)) for n in left), str(left))
+        CHECKS.ok(left and all(n.startswith("%s%d-" % (TMP_PREFIX, pid)) for n in left),
+                  "3 %s: the killed run's temporaries are left (to be swept)" % label,
+                  str(left))
         # libxlsxwriter (tmpfileplus) creates TMPDIR/tmp.XXXXXXXXXX with O_EXCL
         # and unlinks it at once, so its data never outlives the process; a
         # kill between those two calls (hit now and then while the workbook
@@ -489,22 +501,24 @@ def case_kill(c):
         if stray and not big:
             print("     note: kill between libxlsxwriter's open and unlink left empty %s in TMPDIR"
                   % ", ".join(stray), flush=True)
-        check("3 %s: no data left in TMPDIR (libxlsxwriter unlinks its temporaries on open)" % label,
-              not big, str(stray))
+        CHECKS.ok(not big,
+                  "3 %s: no data left in TMPDIR (libxlsxwriter unlinks its temporaries on open)" % label,
+                  str(stray))
         for n in stray:
             os.unlink(os.path.join(c.tmpdir, n))
         p = run(c, "-o", d, SAMPLE)
-        check("3 %s: next run succeeds" % label, p.returncode == 0, err_text(p))
-        check("3 %s: next run swept the temporaries" % label, not temps(d), str(temps(d)))
+        CHECKS.ok(p.returncode == 0, "3 %s: next run succeeds" % label, err_text(p))
+        CHECKS.ok(not temps(d), "3 %s: next run swept the temporaries" % label, str(temps(d)))
         ok, why = complete_return(d, ref)
-        check("3 %s: next run left a complete new return" % label, ok, why)
+        CHECKS.ok(ok, "3 %s: next run left a complete new return" % label, why)
     # the sweep must not touch a temporary whose writer is alive
     live = os.path.join(d, "%s%d-records.csv.tmp" % (TMP_PREFIX, os.getpid()))
     with open(live, "wb") as f:
         f.write(b"mine")
     p = run(c, "-o", d, SAMPLE)
-    check("3 a live process's temporary survives another run's sweep",
-          p.returncode == 0 and os.path.exists(live), err_text(p))
+    CHECKS.ok(p.returncode == 0 and os.path.exists(live),
+              "3 a live process's temporary survives another run's sweep",
+              err_text(p))
     os.unlink(live)
 
 
@@ -522,16 +536,16 @@ def case_rename_order(c):
     print("-- 4 rename order", flush=True)
     d = os.path.join(c.work, "order")
     p = run(c, "-o", d, SAMPLE)
-    if not check("4 run", p.returncode == 0, err_text(p)):
+    if not CHECKS.ok(p.returncode == 0, "4 run", err_text(p)):
         return
     st = {n: os.stat(os.path.join(d, n)) for n in FILES}
     others = [n for n in FILES if n != "run.json"]
-    check("4 run.json mtime >= every other output's",
-          all(st["run.json"].st_mtime_ns >= st[n].st_mtime_ns for n in others),
-          str({n: st[n].st_mtime_ns for n in FILES}))
-    check("4 run.json ctime (set by the rename) >= every other output's",
-          all(st["run.json"].st_ctime_ns >= st[n].st_ctime_ns for n in others),
-          str({n: st[n].st_ctime_ns for n in FILES}))
+    CHECKS.ok(all(st["run.json"].st_mtime_ns >= st[n].st_mtime_ns for n in others),
+              "4 run.json mtime >= every other output's",
+              str({n: st[n].st_mtime_ns for n in FILES}))
+    CHECKS.ok(all(st["run.json"].st_ctime_ns >= st[n].st_ctime_ns for n in others),
+              "4 run.json ctime (set by the rename) >= every other output's",
+              str({n: st[n].st_ctime_ns for n in FILES}))
     if not shutil.which("strace"):
         skip("4 rename order by strace", "strace not installed")
         return
@@ -552,16 +566,18 @@ def case_rename_order(c):
                     parts = line.split('"')
                     if len(parts) >= 4:
                         targets.append(parts[3])
-        check("4 %s: renames end with the top-level run.json" % label,
-              p.returncode == 0 and targets and targets[-1] == last and
+        CHECKS.ok(p.returncode == 0 and targets and targets[-1] == last and
               sum(t.endswith("/run.json") for t in targets) >= 1 and
-              all(os.path.basename(t) in FILES for t in targets), "%s" % targets)
+              all(os.path.basename(t) in FILES for t in targets),
+                  "4 %s: renames end with the top-level run.json" % label,
+                  "%s" % targets)
         # within each directory, run.json is that directory's last rename
         by_dir = {}
         for t in targets:
             by_dir.setdefault(os.path.dirname(t), []).append(os.path.basename(t))
-        check("4 %s: in every directory run.json is renamed last, all five (or two) renamed" % label,
-              all(v[-1] == "run.json" and len(set(v)) == len(v) for v in by_dir.values()), str(by_dir))
+        CHECKS.ok(all(v[-1] == "run.json" and len(set(v)) == len(v) for v in by_dir.values()),
+                  "4 %s: in every directory run.json is renamed last, all five (or two) renamed" % label,
+                  str(by_dir))
 
 
 # ---- case 5: unwritable parent -------------------------------------------
@@ -570,9 +586,12 @@ def case_unwritable_parent(c):
     print("-- 5 unwritable parent", flush=True)
     p = run(c, "-o", "/dev/null/x", SAMPLE)
     msg = err_text(p)
-    check("5 -o /dev/null/x: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, msg))
-    check("5 -o /dev/null/x: one-line error naming it", len(msg.splitlines()) == 1 and "/dev/null/x" in msg, msg)
-    check("5 /dev/null still the null device", os.path.exists("/dev/null") and not os.path.isdir("/dev/null"))
+    CHECKS.ok(p.returncode == 73, "5 -o /dev/null/x: exit 73", "exit %d: %s" % (p.returncode, msg))
+    CHECKS.ok(len(msg.splitlines()) == 1 and "/dev/null/x" in msg,
+              "5 -o /dev/null/x: one-line error naming it",
+              msg)
+    CHECKS.ok(os.path.exists("/dev/null") and not os.path.isdir("/dev/null"),
+              "5 /dev/null still the null device")
     base = os.path.join(c.work, "parent")
     os.makedirs(base)
     afile = os.path.join(base, "a-file")
@@ -580,10 +599,10 @@ def case_unwritable_parent(c):
         f.write(b"x")
     before = everything(base)
     p = run(c, "-o", os.path.join(afile, "out"), SAMPLE)
-    check("5 -o FILE/out: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
+    CHECKS.ok(p.returncode == 73, "5 -o FILE/out: exit 73", "exit %d: %s" % (p.returncode, err_text(p)))
     p = run(c, "-o", os.path.join(afile, "x", "y"), SAMPLE)
-    check("5 -o FILE/x/y: exit 73", p.returncode == 73, "exit %d: %s" % (p.returncode, err_text(p)))
-    check("5 nothing created next to or under the file", everything(base) == before, str(listing(base)))
+    CHECKS.ok(p.returncode == 73, "5 -o FILE/x/y: exit 73", "exit %d: %s" % (p.returncode, err_text(p)))
+    CHECKS.ok(everything(base) == before, "5 nothing created next to or under the file", str(listing(base)))
 
 
 # ---- case 6: failing run leaves no new directory -------------------------
@@ -601,10 +620,12 @@ def case_no_empty_dir(c):
         for rel in ("out", "new/parents/out", "trailing/slash/"):
             out = os.path.join(base, rel)
             p = run(c, "-o", out, inp)
-            check("6 %s, -o fresh %s: exit 65" % (what, rel), p.returncode == 65,
-                  "exit %d: %s" % (p.returncode, err_text(p)))
-            check("6 %s, -o fresh %s: nothing created" % (what, rel), listing(base) == [],
-                  "left %s" % sorted(os.path.relpath(os.path.join(r, x), base)
+            CHECKS.ok(p.returncode == 65,
+                      "6 %s, -o fresh %s: exit 65" % (what, rel),
+                      "exit %d: %s" % (p.returncode, err_text(p)))
+            CHECKS.ok(listing(base) == [],
+                      "6 %s, -o fresh %s: nothing created" % (what, rel),
+                      "left %s" % sorted(os.path.relpath(os.path.join(r, x), base)
                                      for r, ds, fs in os.walk(base) for x in ds + fs))
             shutil.rmtree(base)
             os.makedirs(base)
@@ -612,8 +633,9 @@ def case_no_empty_dir(c):
     keep = os.path.join(base, "existing")
     os.makedirs(keep)
     p = run(c, "-o", keep, bad)
-    check("6 existing empty directory is kept on failure", p.returncode == 65 and listing(keep) == [],
-          str(listing(base)))
+    CHECKS.ok(p.returncode == 65 and listing(keep) == [],
+              "6 existing empty directory is kept on failure",
+              str(listing(base)))
 
 
 # ---- main -----------------------------------------------------------------
@@ -656,7 +678,7 @@ def main():
             try:
                 case(c)
             except Exception as e:   # a crashed case is a failed case, the rest still run
-                check("%s raised" % case.__name__, False, "%s: %s" % (type(e).__name__, e))
+                CHECKS.ok(False, "%s raised" % case.__name__, "%s: %s" % (type(e).__name__, e))
             finally:
                 umount_all(c)
     finally:
@@ -668,8 +690,7 @@ def main():
     print("took %.1f s" % (time.monotonic() - started))
     if skips:
         print("%d skipped" % len(skips))
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":

@@ -13,15 +13,11 @@ import sys
 import tempfile
 import time
 import zipfile
+from checks import Checks
 
 HEADER = "Employee Number,Assignment Number,Org Code,Position Title,Occupation Code,Area of Work,Pay Band,Contracted WTE\n"
 ROW = "{n},{n}-1,RTH,Physiotherapy Assistant,S9E,Physiotherapy,Band 3,1\n"
-checks = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+CHECKS = Checks(verbose=True)
 
 
 def body(n=30):
@@ -52,28 +48,33 @@ def main():
                                stderr=subprocess.PIPE, timeout=120)
             dt = time.monotonic() - t0
             err = p.stderr.decode("utf-8", "replace")
-            check("%s: exit %d" % (name, want), p.returncode == want, "got %d: %s" % (p.returncode, err))
+            CHECKS.ok(p.returncode == want, "%s: exit %d" % (name, want), "got %d: %s" % (p.returncode, err))
             if want != 0:
                 lines = [l for l in err.splitlines() if l.strip()]
-                check("%s: one line naming the file" % name, len(lines) == 1 and filename in lines[0], err)
+                CHECKS.ok(len(lines) == 1 and filename in lines[0],
+                          "%s: one line naming the file" % name,
+                          err)
                 for s in must_say:
-                    check("%s: message says %r" % (name, s), s in err, err)
+                    CHECKS.ok(s in err, "%s: message says %r" % (name, s), err)
                 now = {f: open(os.path.join(out, f), "rb").read() for f in os.listdir(out)}
-                check("%s: previous return untouched, no stray files" % name, now == before, str(sorted(now)))
+                CHECKS.ok(now == before,
+                          "%s: previous return untouched, no stray files" % name,
+                          str(sorted(now)))
             return p, dt, target
 
         case("empty file", "empty.csv", b"", 65, ["empty"])
         p, _, d = case("header only", "header.csv", HEADER.encode(), 0, fresh_dir=True)
-        check("header only: an empty but valid return", os.path.exists(os.path.join(d, "return.xlsx")) and
-              open(os.path.join(d, "records.csv")).read().count("\n") == 1)
+        CHECKS.ok(os.path.exists(os.path.join(d, "return.xlsx")) and
+              open(os.path.join(d, "records.csv")).read().count("\n") == 1,
+                  "header only: an empty but valid return")
         p, _, d = case("UTF-8 with BOM", "bom.csv", b"\xef\xbb\xbf" + (HEADER + body()).encode(), 0, fresh_dir=True)
-        check("UTF-8 BOM: rows read", '"rows_read": 30' in open(os.path.join(d, "run.json")).read())
+        CHECKS.ok('"rows_read": 30' in open(os.path.join(d, "run.json")).read(), "UTF-8 BOM: rows read")
         tsv = (HEADER + body()).replace(",", "\t").replace("\n", "\r\n")
         p, _, d = case("UTF-16LE with BOM, tab-separated", "unicode.txt", b"\xff\xfe" + tsv.encode("utf-16-le"), 0, fresh_dir=True)
-        check("UTF-16LE: rows in scope", '"in_scope": 30' in open(os.path.join(d, "run.json")).read())
+        CHECKS.ok('"in_scope": 30' in open(os.path.join(d, "run.json")).read(), "UTF-16LE: rows in scope")
         gz = gzip.compress((HEADER + body()).encode(), mtime=0)
         p, _, d = case("gzip named .csv", "export.csv", gz, 0, fresh_dir=True)
-        check("gzip: rows in scope", '"in_scope": 30' in open(os.path.join(d, "run.json")).read())
+        CHECKS.ok('"in_scope": 30' in open(os.path.join(d, "run.json")).read(), "gzip: rows in scope")
         big = gzip.compress((HEADER + body(20000)).encode(), mtime=0)
         case("truncated gzip", "cut.csv.gz", big[: len(big) // 2], 65, ["truncated"])
         rnd = random.Random(7)
@@ -89,22 +90,26 @@ def main():
         import re
         m = re.search(rb"\((\d+) bytes from (\d+)\)", p.stderr)
         inflated = int(m.group(1)) if m else -1
-        check("decompression bomb refused early: after %d of %d bytes, in %.2fs" % (inflated, 8 << 20 << 3, dt),
-              0 < inflated < (32 << 20) and dt < 60, p.stderr.decode())
+        CHECKS.ok(0 < inflated < (32 << 20) and dt < 60,
+                  "decompression bomb refused early: after %d of %d bytes, in %.2fs" % (inflated, 8 << 20 << 3, dt),
+                  p.stderr.decode())
         p, _, d = case("a 20 MB field", "bigfield.csv",
                        (HEADER + body(40) + "9999,9999-1,RTH," + "x" * (20 << 20) + ",S9E,Physiotherapy,Band 3,1\n" + ROW.format(n=5000)).encode(),
                        0, fresh_dir=True)
         rj = open(os.path.join(d, "rejects.csv")).read()
-        check("20 MB field: that row rejected with its line", "field_too_big" in rj and ",42," in rj, rj[:300])
-        check("20 MB field: the rest processed", '"in_scope": 41' in open(os.path.join(d, "run.json")).read())
-        check("20 MB field: rejects.csv stays small", os.path.getsize(os.path.join(d, "rejects.csv")) < 100000)
+        CHECKS.ok("field_too_big" in rj and ",42," in rj,
+                  "20 MB field: that row rejected with its line",
+                  rj[:300])
+        CHECKS.ok('"in_scope": 41' in open(os.path.join(d, "run.json")).read(),
+                  "20 MB field: the rest processed")
+        CHECKS.ok(os.path.getsize(os.path.join(d, "rejects.csv")) < 100000,
+                  "20 MB field: rejects.csv stays small")
         case("path that does not exist", "nope.csv", None, 66)
         os.mkdir(os.path.join(tmp, "adir.csv"))
         case("a directory", "adir.csv", None, 66)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":

@@ -10,15 +10,11 @@ import shutil
 import subprocess
 import sys
 import time
+from checks import Checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PY = sys.executable
-checks = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""), flush=True)
+CHECKS = Checks(verbose=True)
 
 
 def run(esrpipe, out, export, *extra):
@@ -65,7 +61,7 @@ def main():
     for mode in ("evidence", "code-only"):
         out = os.path.join(w, "out-" + mode)
         p = run(e, out, export, "--classify", mode)
-        check("%s: esrpipe exits 0" % mode, p.returncode == 0, p.stderr.decode()[-2000:])
+        CHECKS.ok(p.returncode == 0, "%s: esrpipe exits 0" % mode, p.stderr.decode()[-2000:])
         if p.returncode:
             continue
         c = subprocess.run([PY, os.path.join(ROOT, "tests/gen/check_national.py"), "--plan", plan, "--out", out,
@@ -73,15 +69,14 @@ def main():
         lines = c.stdout.decode().splitlines()
         fails = [l for l in lines if "FAIL" in l or "mismatch" in l.lower()]
         print("\n".join("     " + l for l in (fails[:40] or lines[-3:])))
-        check("%s: every planted figure reproduced" % mode, c.returncode == 0, lines[-1] if lines else "")
+        CHECKS.ok(c.returncode == 0, "%s: every planted figure reproduced" % mode, lines[-1] if lines else "")
     again = os.path.join(w, "out-evidence-again")
     run(e, again, export, "--classify", "evidence")
     a1, a2 = files(os.path.join(w, "out-evidence")), files(again)
     same = sorted(a1) == sorted(a2) and all(a1[k] == a2[k] for k in a1)
-    check("two runs give byte-identical outputs", same, str([k for k in a1 if a1.get(k) != a2.get(k)]))
+    CHECKS.ok(same, "two runs give byte-identical outputs", str([k for k in a1 if a1.get(k) != a2.get(k)]))
     shutil.rmtree(w, ignore_errors=True)
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":

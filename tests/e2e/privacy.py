@@ -11,14 +11,10 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from checks import Checks
 
 SAMPLE = "fixtures/sample/esr_sample_2026-03-31.csv"
-checks = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+CHECKS = Checks(verbose=True)
 
 
 def all_text(d):
@@ -52,8 +48,8 @@ def main():
         subprocess.run([e, "run", "-q", "-o", plain, SAMPLE], check=True)
         texts = all_text(plain)
         leaks = [(f, v) for f, t in texts.items() for v in names | ninos | dobs if v and v in t]
-        check("no names, NI numbers or dates of birth in any output", not leaks, str(leaks[:5]))
-        check("summary.csv carries no employee numbers", not any(x in texts["summary.csv"] for x in emps))
+        CHECKS.ok(not leaks, "no names, NI numbers or dates of birth in any output", str(leaks[:5]))
+        CHECKS.ok(not any(x in texts["summary.csv"] for x in emps), "summary.csv carries no employee numbers")
 
         key1, key2 = os.path.join(tmp, "k1"), os.path.join(tmp, "k2")
         open(key1, "w").write("a" * 20 + "secret-key-one-0123456789\n")
@@ -65,34 +61,37 @@ def main():
             d = os.path.join(tmp, name)
             p = subprocess.run([e, "run", "-o", d, "--pseudonymise", key, SAMPLE], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
-            check("pseudonymised run %s exits 0" % name, p.returncode == 0, p.stderr.decode())
-            check("run %s: the key is never printed" % name, b"secret-key" not in p.stdout + p.stderr)
+            CHECKS.ok(p.returncode == 0, "pseudonymised run %s exits 0" % name, p.stderr.decode())
+            CHECKS.ok(b"secret-key" not in p.stdout + p.stderr, "run %s: the key is never printed" % name)
             outs[name] = all_text(d)
         a, b, c = outs["a"], outs["b"], outs["c"]
         leaked = [(f, x) for f, t in a.items() for x in emps if x in t]
-        check("no employee number survives in any output", not leaked, str(leaked[:5]))
-        check("no key bytes in any output", not any("secret-key" in t for t in a.values()))
-        check("same key: identical records.csv", a["records.csv"] == b["records.csv"])
-        check("different key: different pseudonyms", a["records.csv"] != c["records.csv"])
+        CHECKS.ok(not leaked, "no employee number survives in any output", str(leaked[:5]))
+        CHECKS.ok(not any("secret-key" in t for t in a.values()), "no key bytes in any output")
+        CHECKS.ok(a["records.csv"] == b["records.csv"], "same key: identical records.csv")
+        CHECKS.ok(a["records.csv"] != c["records.csv"], "different key: different pseudonyms")
         rec = list(csv.DictReader(io.StringIO(a["records.csv"])))
-        check("pseudonyms are 24 hex characters", all(len(r["employee_number"]) == 24 and
-              all(ch in "0123456789abcdef" for ch in r["employee_number"]) for r in rec))
+        CHECKS.ok(all(len(r["employee_number"]) == 24 and
+              all(ch in "0123456789abcdef" for ch in r["employee_number"]) for r in rec),
+                  "pseudonyms are 24 hex characters")
         same_person = {}
         for r in rec:
             same_person.setdefault(r["employee_number"], 0)
             same_person[r["employee_number"]] += 1
-        check("a person with two assignments keeps one pseudonym", max(same_person.values()) >= 2)
-        check("Cover says the numbers are pseudonymised", "HMAC-SHA-256" in a["return.xlsx"])
+        CHECKS.ok(max(same_person.values()) >= 2, "a person with two assignments keeps one pseudonym")
+        CHECKS.ok("HMAC-SHA-256" in a["return.xlsx"], "Cover says the numbers are pseudonymised")
 
         os.chmod(key1, 0o644)
         p = subprocess.run([e, "run", "-o", os.path.join(tmp, "d"), "--pseudonymise", key1, SAMPLE],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        check("a key readable by others gives a warning", b"chmod 600" in p.stderr, p.stderr.decode())
+        CHECKS.ok(b"chmod 600" in p.stderr, "a key readable by others gives a warning", p.stderr.decode())
         short = os.path.join(tmp, "short")
         open(short, "w").write("tooshort")
         p = subprocess.run([e, "run", "-o", os.path.join(tmp, "x"), "--pseudonymise", short, SAMPLE],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        check("a short key is refused (64)", p.returncode == 64 and b"tooshort" not in p.stderr, p.stderr.decode())
+        CHECKS.ok(p.returncode == 64 and b"tooshort" not in p.stderr,
+                  "a short key is refused (64)",
+                  p.stderr.decode())
 
         # formula injection
         inj = os.path.join(tmp, "inj.csv")
@@ -104,16 +103,17 @@ def main():
         d = os.path.join(tmp, "inj")
         subprocess.run([e, "run", "-q", "-o", d, inj], check=True)
         recs = open(os.path.join(d, "records.csv")).read()
-        check("records.csv: formulas neutralised with an apostrophe",
-              "'=HYPERLINK" in recs and "'+SUM(A1:A2)" in recs and "'@cmd" in recs and "'-2+3" in recs, recs)
+        CHECKS.ok("'=HYPERLINK" in recs and "'+SUM(A1:A2)" in recs and "'@cmd" in recs and "'-2+3" in recs,
+                  "records.csv: formulas neutralised with an apostrophe",
+                  recs)
         with zipfile.ZipFile(os.path.join(d, "return.xlsx")) as z:
             sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        check("the workbook holds no formula built from input text", not any("<f>" in s and "HYPERLINK" in s for s in sheets)
-              and not any("<f>SUM" in s for s in sheets))
+        CHECKS.ok(not any("<f>" in s and "HYPERLINK" in s for s in sheets)
+              and not any("<f>SUM" in s for s in sheets),
+                  "the workbook holds no formula built from input text")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":

@@ -30,16 +30,12 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
 import gen_titles  # noqa: E402
+from checks import Checks
 
 MIN_RIGHT = 90.0
 MAX_WRONG = 1.0
 UNKNOWN = "Unknown"
-checks = []
-
-
-def check(name, cond, detail=""):
-    checks.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, (": " + detail) if detail and not cond else ""))
+CHECKS = Checks(verbose=True)
 
 
 def pct(n, d):
@@ -66,19 +62,20 @@ def main():
             argv += ["-m", os.path.abspath(a.mappings)]
         argv.append(export)
         p = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        check("esrpipe run exits 0", p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")))
+        CHECKS.ok(p.returncode == 0,
+                  "esrpipe run exits 0",
+                  "exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")))
         if p.returncode != 0:
-            print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-            return 1
+            return CHECKS.finish()
         with open(truth_path, newline="", encoding="utf-8") as f:
             truth = list(csv.DictReader(f))
         with open(os.path.join(out, "records.csv"), newline="", encoding="utf-8") as f:
             got = {r["assignment_number"]: r for r in csv.DictReader(f)}
         with open(os.path.join(out, "rejects.csv"), newline="", encoding="utf-8") as f:
             rejected = sum(1 for _ in csv.DictReader(f))
-        check("no row rejected", rejected == 0, "%d rejected" % rejected)
-        check("every records.csv row is a generated assignment",
-              set(got) <= {t["assignment_number"] for t in truth})
+        CHECKS.ok(rejected == 0, "no row rejected", "%d rejected" % rejected)
+        CHECKS.ok(set(got) <= {t["assignment_number"] for t in truth},
+                  "every records.csv row is a generated assignment")
 
         n = len(truth)
         tally = collections.Counter()
@@ -123,18 +120,21 @@ def main():
                 for how, k in misses[v].most_common(a.show):
                     print("  %3d x %s" % (k, how))
         print()
-        check("right >= %.0f%% (%.2f%%)" % (MIN_RIGHT, pct(tally["right"], n)), pct(tally["right"], n) >= MIN_RIGHT)
-        check("wrong <= %.0f%% (%.2f%%)" % (MAX_WRONG, pct(tally["wrong"], n)), pct(tally["wrong"], n) <= MAX_WRONG)
+        CHECKS.ok(pct(tally["right"], n) >= MIN_RIGHT,
+                  "right >= %.0f%% (%.2f%%)" % (MIN_RIGHT, pct(tally["right"], n)))
+        CHECKS.ok(pct(tally["wrong"], n) <= MAX_WRONG,
+                  "wrong <= %.0f%% (%.2f%%)" % (MAX_WRONG, pct(tally["wrong"], n)))
         missing = [p for p in by_prof if p != "(none)" and by_prof[p]["right"] == 0]
-        check("every profession in the truth is recognised at least once", not missing, ", ".join(missing))
+        CHECKS.ok(not missing,
+                  "every profession in the truth is recognised at least once",
+                  ", ".join(missing))
         c = by_prof["(none)"]
-        check("titles implying no profession get none (%d of %d)" % (c["right"], sum(c.values())),
-              pct(c["wrong"], sum(c.values())) <= MAX_WRONG)
+        CHECKS.ok(pct(c["wrong"], sum(c.values())) <= MAX_WRONG,
+                  "titles implying no profession get none (%d of %d)" % (c["right"], sum(c.values())))
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (checks.count(True), checks.count(False)))
-    return 0 if all(checks) else 1
+    return CHECKS.finish()
 
 
 if __name__ == "__main__":
