@@ -52,31 +52,23 @@ const char *record_psrc_name(esr_prof_source s)
     }
 }
 
-/* Reset the derived fields of r (inputs stay). */
-void record_clear(esr_record *r)
+/* Start r as an empty row (see record.h). */
+void record_init(esr_record *r, const char *source, uint64_t line)
 {
-    memset(r->occ_code, 0, sizeof r->occ_code);
-    r->fte_e5 = 0;
-    r->occ = NULL;
-    r->occ_state = ESR_OCC_MISSING;
-    r->profession = r->role = r->band = r->area = -1;
-    r->prof_source = ESR_PSRC_NONE;
-    r->level = 0;
+    memset(r, 0, sizeof *r); /* zero is: no occupation, no source, in scope, no findings */
+    r->source = source;
+    r->line = line;
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r->f[c] = "";
+    r->profession = r->role = r->band = r->area = r->title_profession = -1;
     r->area_suggestion = "";
-    r->standard_title[0] = '\0';
     r->title_match = "none";
     r->title_rule = "";
     r->title_suggestion = "";
-    r->title_score = 0;
-    r->title_profession = -1;
     r->care_certificate = "";
-    r->qualification_level = 0;
     r->apprenticeship = "";
-    r->scope = ESR_SCOPE_IN;
-    r->out_reason = ESR_OUT_NONE;
     r->reason_rule = -1;
     r->reason_detail = "";
-    r->nfindings = 0;
 }
 
 /* Add finding (rule, detail); ignored when the list is full. */

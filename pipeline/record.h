@@ -114,8 +114,9 @@ typedef struct esr_record {
     size_t nfindings;
 } esr_record;
 
-/* Reset the derived fields of r (inputs stay). */
-void record_clear(esr_record *r);
+/* Start r as a row of source's line: every input field "", nothing
+ * decided yet (in scope until a stage says otherwise). */
+void record_init(esr_record *r, const char *source, uint64_t line);
 /* Add finding (rule, detail); ignored when the list is full. */
 void record_flag(esr_record *r, int rule, const char *detail);
 

@@ -287,12 +287,7 @@ static int on_row(void *vctx, const esr_row *row)
     }
 
     esr_record rec;
-    memset(&rec, 0, sizeof rec);
-    record_clear(&rec);
-    rec.source = c->source_name;
-    rec.line = row->line;
-    for (int i = 0; i < ESR_COL_COUNT; i++)
-        rec.f[i] = "";
+    record_init(&rec, c->source_name, row->line);
     int rule = validate_row(c->val, row, c->schema->ncols);
     if (rule >= 0) {
         rec.scope = ESR_SCOPE_REJECTED;

@@ -141,9 +141,7 @@ static int schema_row(void *vctx, const esr_row *row)
     char num[32], detail[64] = "";
     snprintf(num, sizeof num, "%llu", (unsigned long long)row->line);
     esr_record rec;
-    memset(&rec, 0, sizeof rec);
-    for (int i = 0; i < ESR_COL_COUNT; i++)
-        rec.f[i] = "";
+    record_init(&rec, c->name, row->line);
     int rule = validate_row(c->v, row, c->schema->ncols);
     if (rule == ESR_RULE_ROW_TORN && !row->fault)
         snprintf(detail, sizeof detail, "%zu fields, header has %zu", row->nfields,
@@ -248,10 +246,7 @@ static int classify_row(void *vctx, const esr_row *row)
         return 1;
     }
     esr_record rec;
-    memset(&rec, 0, sizeof rec);
-    record_clear(&rec);
-    rec.source = field(row, c->key[K_FILE]);
-    rec.line = strtoull(field(row, c->key[K_LINE]), NULL, 10);
+    record_init(&rec, field(row, c->key[K_FILE]), strtoull(field(row, c->key[K_LINE]), NULL, 10));
     for (int i = 0; i < ESR_COL_COUNT; i++)
         rec.f[i] = field(row, c->col[i]);
     const char *fault = field(row, c->key[K_FAULT]);
@@ -348,12 +343,7 @@ static int rebuild(aggregate_ctx *c, const esr_row *row, esr_record *r)
     for (int i = 0; i < 3 + RC_COUNT; i++)
         v[i] = field(row, c->pos[i]);
     const char *const *rc = v + 3;
-    memset(r, 0, sizeof *r);
-    record_clear(r);
-    for (int i = 0; i < ESR_COL_COUNT; i++)
-        r->f[i] = "";
-    r->source = rc[RC_SOURCE_FILE];
-    r->line = strtoull(rc[RC_SOURCE_LINE], NULL, 10);
+    record_init(r, rc[RC_SOURCE_FILE], strtoull(rc[RC_SOURCE_LINE], NULL, 10));
     r->f[ESR_COL_ORG_CODE] = rc[RC_ORG_CODE];
     r->f[ESR_COL_EMPLOYEE_NUMBER] = rc[RC_EMPLOYEE_NUMBER];
     r->f[ESR_COL_ASSIGNMENT_NUMBER] = rc[RC_ASSIGNMENT_NUMBER];

@@ -34,10 +34,7 @@ static esr_record rec(const char *org, const char *code, const char *band, const
                       long long fte_e5)
 {
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
+    record_init(&r, "", 0);
     r.f[ESR_COL_ORG_CODE] = org;
     r.f[ESR_COL_OCCUPATION_CODE] = code;
     r.f[ESR_COL_PAY_BAND] = band;

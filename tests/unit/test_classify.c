@@ -26,10 +26,7 @@ TestSuite(classify, .init = setup, .fini = teardown);
 static esr_record rec(const char *code, const char *band, long long fte_e5)
 {
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
+    record_init(&r, "", 0);
     r.f[ESR_COL_OCCUPATION_CODE] = code;
     r.f[ESR_COL_PAY_BAND] = band;
     r.f[ESR_COL_POSITION_TITLE] = "Some Title";
@@ -217,10 +214,7 @@ Test(classify, unknown_area_nearest_suggestion)
     const char *want[4] = {"Podiatry", "Physiotherapy", "", ""};
     for (int k = 0; k < 4; k++) {
         esr_record r;
-        memset(&r, 0, sizeof r);
-        record_clear(&r);
-        for (int i = 0; i < ESR_COL_COUNT; i++)
-            r.f[i] = "";
+        record_init(&r, "", 0);
         r.f[ESR_COL_OCCUPATION_CODE] = "S9E";
         r.f[ESR_COL_AREA_OF_WORK] = in[k];
         r.fte_e5 = 100000;

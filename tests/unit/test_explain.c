@@ -41,12 +41,7 @@ TestSuite(explain, .init = setup, .fini = teardown);
 static esr_record blank(uint64_t line)
 {
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
-    r.source = "x.csv";
-    r.line = line;
+    record_init(&r, "x.csv", line);
     return r;
 }
 

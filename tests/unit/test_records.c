@@ -24,12 +24,7 @@ TestSuite(records, .init = setup, .fini = teardown);
 static esr_record base(void)
 {
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
-    r.source = "export.csv";
-    r.line = 17;
+    record_init(&r, "export.csv", 17);
     r.f[ESR_COL_ORG_CODE] = "R0A";
     r.f[ESR_COL_POSITION_TITLE] = "Physio Assistant";
     r.f[ESR_COL_OCCUPATION_CODE] = "s9e";

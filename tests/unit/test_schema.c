@@ -181,8 +181,7 @@ Test(schema, fill_points_at_trimmed_fields)
     hrow d;
     mkrow(&d, data, N(data), 2); /* a short row: area_of_work absent */
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
+    record_init(&r, "", 0);
     schema_fill(s, &d.row, &r);
     cr_assert_str_eq(r.f[ESR_COL_OCCUPATION_CODE], "S9E");
     cr_assert_str_eq(r.f[ESR_COL_FTE], "0.5");

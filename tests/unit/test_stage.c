@@ -68,10 +68,7 @@ Test(stage, decide_rejects_a_second_in_scope_assignment)
     cr_assert(v && cls);
     esr_record r[2];
     for (int i = 0; i < 2; i++) {
-        memset(&r[i], 0, sizeof r[i]);
-        record_clear(&r[i]);
-        for (int c = 0; c < ESR_COL_COUNT; c++)
-            r[i].f[c] = "";
+        record_init(&r[i], "", 0);
         r[i].f[ESR_COL_ORG_CODE] = "RTH";
         r[i].f[ESR_COL_ASSIGNMENT_NUMBER] = "A1";
         r[i].f[ESR_COL_OCCUPATION_CODE] = "H2H";

@@ -31,10 +31,7 @@ TestSuite(validate, .init = setup, .fini = teardown);
 static esr_record rec(const char *org, const char *asg, const char *code, const char *fte)
 {
     esr_record r;
-    memset(&r, 0, sizeof r);
-    record_clear(&r);
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        r.f[c] = "";
+    record_init(&r, "", 0);
     r.f[ESR_COL_ORG_CODE] = org;
     r.f[ESR_COL_ASSIGNMENT_NUMBER] = asg;
     r.f[ESR_COL_OCCUPATION_CODE] = code;
@@ -362,10 +359,7 @@ Test(validate, support_code_in_registered_staff_group)
     int want[3] = {1, 0, 1};
     for (int k = 0; k < 3; k++) {
         esr_record r;
-        memset(&r, 0, sizeof r);
-        record_clear(&r);
-        for (int i = 0; i < ESR_COL_COUNT; i++)
-            r.f[i] = "";
+        record_init(&r, "", 0);
         r.f[ESR_COL_OCCUPATION_CODE] = "S9E";
         r.f[ESR_COL_POSITION_TITLE] = "Physiotherapy Assistant";
         r.f[ESR_COL_STAFF_GROUP] = groups[k];
@@ -396,10 +390,7 @@ Test(validate, trainee_assistant_practitioner_band)
     const char *bands[2] = {"Band 4", "Band 3"};
     for (int k = 0; k < 2; k++) {
         esr_record r;
-        memset(&r, 0, sizeof r);
-        record_clear(&r);
-        for (int i = 0; i < ESR_COL_COUNT; i++)
-            r.f[i] = "";
+        record_init(&r, "", 0);
         r.f[ESR_COL_OCCUPATION_CODE] = "S5E";
         r.f[ESR_COL_POSITION_TITLE] = "Trainee Assistant Practitioner";
         r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
