@@ -159,7 +159,9 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     return c;
 }
 
-/* Count r under its local title (and standard title) for org. */
+/* Count r under its local title, standard title, profession and role for
+ * org: one generic title ("Support Worker") can support several
+ * professions, each a row of its own on the Job titles sheet. */
 static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
 {
     const esr_mappings *m = a->m;
@@ -174,7 +176,7 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         r->title_suggestion,
     };
     esr_buf_reset(&a->key);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
             return -1;
     size_t v;
@@ -495,12 +497,15 @@ static int title_cmp(const void *x, const void *y)
     const esr_title_stat *a = *(const esr_title_stat *const *)x,
                          *b = *(const esr_title_stat *const *)y;
     int c;
-    if ((c = strcmp(a->org, b->org)) || (c = strcmp(a->title, b->title)))
+    if ((c = strcmp(a->org, b->org)) || (c = strcmp(a->title, b->title)) ||
+        (c = strcmp(a->standard_title, b->standard_title)) ||
+        (c = strcmp(a->profession, b->profession)))
         return c;
-    return strcmp(a->standard_title, b->standard_title);
+    return strcmp(a->role, b->role);
 }
 
-/* Local titles of in-scope rows, sorted by org, title, standard title. */
+/* Local titles of in-scope rows, sorted by org, title, standard title,
+ * profession, role. */
 size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out)
 {
     if (!a->titles_sorted) {

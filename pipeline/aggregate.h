@@ -73,7 +73,8 @@ size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
  * returns alike: dimension, then profession, role and key ("" = all first). */
 int aggregate_key_cmp(esr_dim da, const char *pa, const char *ra, const char *ka, esr_dim db,
                       const char *pb, const char *rb, const char *kb);
-/* Local titles of in-scope rows, sorted by org, title, standard title. */
+/* Local titles of in-scope rows, one per org, title, standard title,
+ * profession and role, sorted in that order. */
 size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out);
 /* Per-organisation counts, sorted by org ("" = all first). */
 size_t aggregate_orgs(esr_aggregate *a, const esr_org_counts ***out);

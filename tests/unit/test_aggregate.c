@@ -323,3 +323,28 @@ Test(aggregate, empty_aggregate)
     cr_assert_eq(aggregate_orgs(agg, &orgs), 0);
     cr_assert_null(aggregate_org(agg, ""));
 }
+
+Test(aggregate, one_title_supporting_two_professions_is_two_title_rows)
+{
+    /* "t" (the helper's title) on an OT code and on a podiatry code */
+    esr_record ot = rec("R1", "H2H", "", "", 100000), pod = rec("R1", "H2G", "", "", 50000);
+    cr_assert_eq(ot.scope, ESR_SCOPE_IN);
+    cr_assert_eq(pod.scope, ESR_SCOPE_IN);
+    cr_assert_neq(ot.profession, pod.profession);
+    add(&ot, "p1");
+    add(&pod, "p2");
+    const esr_title_stat **ts, *got[4];
+    size_t n = aggregate_titles(agg, &ts), k = 0;
+    for (size_t i = 0; i < n; i++) /* the trust's rows; "" (all) repeats them */
+        if (!strcmp(ts[i]->org, "R1") && k < 4)
+            got[k++] = ts[i];
+    cr_assert_eq(k, 2, "%zu title rows for R1", k);
+    for (size_t i = 0; i < k; i++) {
+        const esr_record *want =
+            !strcmp(got[i]->profession, m->prof[ot.profession].name) ? &ot : &pod;
+        cr_assert_str_eq(got[i]->profession, m->prof[want->profession].name);
+        cr_assert_eq(got[i]->rows, 1);
+        cr_assert_eq(got[i]->fte_e5, want->fte_e5);
+    }
+    cr_assert_str_neq(got[0]->profession, got[1]->profession);
+}
