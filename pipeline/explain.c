@@ -5,6 +5,7 @@
 
 #include "rules.h"
 #include "text.h"
+#include "validate.h"
 
 static const char *const severity_names[] = {"error", "warning", "info"};
 
@@ -153,7 +154,7 @@ int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record 
             (r->reason_detail && *r->reason_detail && line(out, "value", r->reason_detail)))
             return -1;
         /* a row that could be read shows what it was read as */
-        if (r->reason_rule != ESR_RULE_ROW_TORN && read_from(s, r, out))
+        if (!validate_unread(r->reason_rule) && read_from(s, r, out))
             return -1;
         return 0;
     }

@@ -65,7 +65,6 @@ typedef struct run_ctx {
     esr_buf line, packed, person, msg;
     uint64_t reject_messages;
     char snapshot[11];
-    char torn_detail[64];
     esr_source *src; /* the input being read (for progress) */
     unsigned long long rows_total;
     double next_progress;
@@ -288,23 +287,13 @@ static int on_row(void *vctx, const esr_row *row)
 
     esr_record rec;
     record_init(&rec, c->source_name, row->line);
-    int rule = validate_row(c->val, row, c->schema->ncols);
-    if (rule >= 0) {
-        rec.scope = ESR_SCOPE_REJECTED;
-        rec.reason_rule = rule;
-        if (rule == ESR_RULE_ROW_TORN && !row->fault) {
-            snprintf(c->torn_detail, sizeof c->torn_detail, "%zu fields, header has %zu",
-                     row->nfields, c->schema->ncols);
-            rec.reason_detail = c->torn_detail;
-        }
-    } else {
+    int readable = validate_row(c->val, row, c->schema->ncols, &rec) == 0;
+    if (readable)
         schema_fill(c->schema, row, &rec);
-        if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
-            rec.f[ESR_COL_ORG_CODE] = c->o->org;
-        stage_decide(c->val, c->cls, c->training, &rec);
-    }
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
+    if (readable)
+        stage_decide(c->val, c->cls, c->training, &rec);
 
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];

@@ -138,20 +138,16 @@ static int schema_row(void *vctx, const esr_row *row)
     }
     if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
         return 0; /* a blank line is not a row */
-    char num[32], detail[64] = "";
+    char num[32];
     snprintf(num, sizeof num, "%llu", (unsigned long long)row->line);
     esr_record rec;
     record_init(&rec, c->name, row->line);
-    int rule = validate_row(c->v, row, c->schema->ncols);
-    if (rule == ESR_RULE_ROW_TORN && !row->fault)
-        snprintf(detail, sizeof detail, "%zu fields, header has %zu", row->nfields,
-                 c->schema->ncols);
-    if (rule < 0)
+    if (validate_row(c->v, row, c->schema->ncols, &rec) == 0)
         schema_fill(c->schema, row, &rec);
     v[0] = c->name;
     v[1] = num;
-    v[2] = rule >= 0 ? rule_id(rule) : "";
-    v[3] = detail;
+    v[2] = rec.reason_rule >= 0 ? rule_id(rec.reason_rule) : "";
+    v[3] = rec.reason_detail;
     for (int i = 0; i < STAFF_COLS; i++)
         v[4 + i] = rec.f[i];
     if (put_line(&c->line, c->out, v, 4 + STAFF_COLS))
@@ -249,6 +245,8 @@ static int classify_row(void *vctx, const esr_row *row)
     record_init(&rec, field(row, c->key[K_FILE]), strtoull(field(row, c->key[K_LINE]), NULL, 10));
     for (int i = 0; i < ESR_COL_COUNT; i++)
         rec.f[i] = field(row, c->col[i]);
+    if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
+        rec.f[ESR_COL_ORG_CODE] = c->o->org;
     const char *fault = field(row, c->key[K_FAULT]);
     if (*fault) {
         rec.scope = ESR_SCOPE_REJECTED;
@@ -261,12 +259,8 @@ static int classify_row(void *vctx, const esr_row *row)
             return 1;
         }
     } else {
-        if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
-            rec.f[ESR_COL_ORG_CODE] = c->o->org;
         stage_decide(c->v, c->cls, c->o->training, &rec);
     }
-    if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
-        rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (records_render(&rec, c->o->m, rec.f[ESR_COL_EMPLOYEE_NUMBER],
                        rec.f[ESR_COL_ASSIGNMENT_NUMBER], &c->rendered)) {
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");

@@ -1,6 +1,7 @@
 /* validate.c - rejection checks and data-quality findings. */
 #include "validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct esr_validator {
     esr_u64set assignments;  /* hashes of org + assignment number counted in scope */
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
+    char torn[64]; /* the detail of the last torn row */
 };
 
 /* Create a validator. */
@@ -65,17 +67,6 @@ void validate_free(esr_validator *v)
     free(v);
 }
 
-/* Structural checks on a raw row (see validate.h). */
-int validate_row(esr_validator *v, const esr_row *row, size_t header_fields)
-{
-    (void)v;
-    if (row->fault == ESR_ROW_FIELD_TOO_BIG)
-        return ESR_RULE_FIELD_TOO_BIG;
-    if (row->fault || row->nfields != header_fields)
-        return ESR_RULE_ROW_TORN;
-    return -1;
-}
-
 /* Mark r rejected by rule with detail; returns -1. */
 static int reject(esr_record *r, int rule, const char *detail)
 {
@@ -83,6 +74,27 @@ static int reject(esr_record *r, int rule, const char *detail)
     r->reason_rule = rule;
     r->reason_detail = detail;
     return -1;
+}
+
+/* Structural checks on a raw row (see validate.h). */
+int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr_record *r)
+{
+    if (row->fault == ESR_ROW_FIELD_TOO_BIG)
+        return reject(r, ESR_RULE_FIELD_TOO_BIG, "");
+    if (row->fault)
+        return reject(r, ESR_RULE_ROW_TORN, "");
+    if (row->nfields != header_fields) {
+        snprintf(v->torn, sizeof v->torn, "%zu fields, header has %zu", row->nfields,
+                 header_fields);
+        return reject(r, ESR_RULE_ROW_TORN, v->torn);
+    }
+    return 0;
+}
+
+/* Non-zero if rule is one validate_row gives (see validate.h). */
+int validate_unread(int rule)
+{
+    return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN;
 }
 
 /* Field checks before classification (see validate.h). */

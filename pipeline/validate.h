@@ -17,9 +17,12 @@ typedef struct esr_validator esr_validator;
 /* Create a validator (it remembers the assignments counted in scope, to
  * find duplicates). */
 esr_validator *validate_new(const esr_mappings *m);
-/* Structural checks on a raw row against the header width. Returns the
- * rejecting rule, or -1 if the row can be read. */
-int validate_row(esr_validator *v, const esr_row *row, size_t header_fields);
+/* Structural checks on a raw row against the header width. On failure sets
+ * r->scope = REJECTED, r->reason_rule and r->reason_detail (valid until
+ * the next call) and returns -1; 0 if the row can be read. */
+int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr_record *r);
+/* Non-zero if rule is one validate_row gives: the row's fields were never read. */
+int validate_unread(int rule);
 /* Field checks before classification (FTE, code or title present). Sets
  * r->scope = REJECTED and r->reason_rule on failure; on success parses
  * r->fte_e5. Returns 0 if r may continue. */

@@ -158,3 +158,14 @@ Test(explain, torn_row_shows_no_columns)
     cr_assert_null(strstr(t, "read from the export"), "a torn row has no columns:\n%s", t);
     free(t);
 }
+
+Test(explain, oversize_row_shows_no_columns)
+{
+    esr_record r = rejected(4, ESR_RULE_FIELD_TOO_BIG, "");
+    char *t = explained(&r);
+    char want[120];
+    snprintf(want, sizeof want, "  rule                     %s\n", rule_id(ESR_RULE_FIELD_TOO_BIG));
+    has(t, want);
+    cr_assert_null(strstr(t, "read from the export"), "an oversize row was never read:\n%s", t);
+    free(t);
+}

@@ -232,13 +232,27 @@ Test(validate, torn_and_oversize_rows)
     char *f[3] = {"a", "b", "c"};
     size_t lens[3] = {1, 1, 1};
     esr_row row = {.nfields = 3, .fields = f, .lens = lens, .line = 5, .end_line = 5};
-    cr_assert_eq(validate_row(val, &row, 3), -1);
-    cr_assert_eq(validate_row(val, &row, 4), ESR_RULE_ROW_TORN);
-    cr_assert_eq(validate_row(val, &row, 2), ESR_RULE_ROW_TORN);
+    esr_record r;
+    record_init(&r, "", 5);
+    cr_assert_eq(validate_row(val, &row, 3, &r), 0);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_eq(validate_row(val, &row, 4, &r), -1);
+    cr_assert_eq(r.reason_rule, ESR_RULE_ROW_TORN);
+    cr_assert_str_eq(r.reason_detail, "3 fields, header has 4");
+    record_init(&r, "", 5);
+    cr_assert_eq(validate_row(val, &row, 2, &r), -1);
+    cr_assert_eq(r.reason_rule, ESR_RULE_ROW_TORN);
     esr_row big = {.fault = ESR_ROW_FIELD_TOO_BIG, .line = 6};
-    cr_assert_eq(validate_row(val, &big, 3), ESR_RULE_FIELD_TOO_BIG);
+    record_init(&r, "", 6);
+    cr_assert_eq(validate_row(val, &big, 3, &r), -1);
+    cr_assert_eq(r.reason_rule, ESR_RULE_FIELD_TOO_BIG);
+    cr_assert(validate_unread(ESR_RULE_FIELD_TOO_BIG) && validate_unread(ESR_RULE_ROW_TORN));
+    cr_assert(!validate_unread(ESR_RULE_FTE_NOT_NUMBER));
     esr_row wide = {.fault = ESR_ROW_TOO_MANY_COLUMNS, .line = 7};
-    cr_assert_eq(validate_row(val, &wide, 3), ESR_RULE_ROW_TORN);
+    record_init(&r, "", 7);
+    cr_assert_eq(validate_row(val, &wide, 3, &r), -1);
+    cr_assert_eq(r.reason_rule, ESR_RULE_ROW_TORN);
+    cr_assert_eq(r.scope, ESR_SCOPE_REJECTED);
 }
 
 Test(validate, clean_row_has_no_findings)
