@@ -124,8 +124,7 @@ static esr_status sha256_file(const char *path, char hex[65], esr_err *err)
         st = esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", path);
         goto done;
     }
-    for (unsigned i = 0; i < mdlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    text_hex(md, mdlen, hex);
 done:
     EVP_MD_CTX_free(ctx);
     fclose(fp);

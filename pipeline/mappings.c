@@ -83,8 +83,7 @@ static esr_status hash_tables(esr_mappings *m, esr_err *err)
     unsigned char md[32];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx, md, &len);
-    for (unsigned i = 0; i < len; i++)
-        snprintf(m->sha256 + 2 * i, 3, "%02x", md[i]);
+    text_hex(md, len, m->sha256);
 done:
     EVP_MD_CTX_free(ctx);
     return st;

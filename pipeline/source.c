@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "text.h"
+
 #define RAW_CHUNK 65536u
 #define SNIFF_BYTES 65536u
 
@@ -126,8 +128,7 @@ static esr_status raw_fill(esr_source *s, esr_err *err)
         unsigned mdlen = 0;
         if (EVP_DigestFinal_ex(s->sha, md, &mdlen) != 1)
             return esr_err_set(err, ESR_ERR_INTERNAL, "%s: SHA-256 failed", s->info.path);
-        for (unsigned i = 0; i < mdlen; i++)
-            snprintf(s->info.sha256 + 2 * i, 3, "%02x", md[i]);
+        text_hex(md, mdlen, s->info.sha256);
     }
     return ESR_OK;
 }

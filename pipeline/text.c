@@ -109,6 +109,17 @@ int text_parse_e5(const char *s, long long *out)
     return 0;
 }
 
+/* Lower-case hex of n bytes (see text.h). */
+void text_hex(const unsigned char *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        *out++ = digits[p[i] >> 4];
+        *out++ = digits[p[i] & 15];
+    }
+    *out = '\0';
+}
+
 /* Format units of 0.00001 as "-?D.DDDDD". */
 void text_format_e5(long long v, char *out)
 {

@@ -19,6 +19,8 @@ int text_blank(const char *s);
 int text_parse_e5(const char *s, long long *out);
 /* Format units of 0.00001 as "-?D.DDDDD" into out (at least 32 bytes). */
 void text_format_e5(long long v, char *out);
+/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void text_hex(const unsigned char *p, size_t n, char *out);
 
 /* Edit distance (adjacent transpositions count one) between strings of at
  * most 40 bytes; max + 1 when it is above max or a string is longer. */
