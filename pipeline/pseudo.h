@@ -16,8 +16,9 @@ typedef struct esr_pseudo esr_pseudo;
  * group or others (the caller warns). */
 esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_err *err);
 /* Pseudonym of value in namespace kind ("employee", "assignment") into out
- * (ESR_PSEUDO_LEN + 1 bytes); "" stays "". Returns out. */
-const char *pseudo_apply(const esr_pseudo *p, const char *kind, const char *value, char *out);
+ * (ESR_PSEUDO_LEN + 1 bytes); "" stays "". Returns out. Not for two
+ * threads at once: p keeps one keyed HMAC state. */
+const char *pseudo_apply(esr_pseudo *p, const char *kind, const char *value, char *out);
 /* Wipe and free. */
 void pseudo_free(esr_pseudo *p);
 

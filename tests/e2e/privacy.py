@@ -5,6 +5,8 @@ replace employee and assignment numbers everywhere, and the key is never
 written or printed; CSV outputs neutralise spreadsheet formulas and the
 workbook never holds a formula built from input text."""
 import argparse
+import hashlib
+import hmac
 import os
 import shutil
 import subprocess
@@ -72,8 +74,29 @@ def main():
         CHECKS.ok(a["records.csv"] != c["records.csv"], "different key: different pseudonyms")
         rec = list(csv.DictReader(io.StringIO(a["records.csv"])))
         CHECKS.ok(all(len(r["employee_number"]) == 24 and
-              all(ch in "0123456789abcdef" for ch in r["employee_number"]) for r in rec),
+                      all(ch in "0123456789abcdef" for ch in r["employee_number"]) for r in rec),
                   "pseudonyms are 24 hex characters")
+        # the pseudonym is HMAC-SHA-256(key, "kind:number"), first 24 hex characters,
+        # the key being the file without its trailing newline
+        k1 = open(key1, "rb").read().rstrip(b"\r\n")
+        raw_by_line = {}
+        with open(SAMPLE, newline="", encoding="cp1252") as f:
+            rd, start = csv.reader(f), 1
+            header = next(rd)
+            start = rd.line_num + 1
+            for row in rd:
+                raw_by_line[start] = dict(zip(header, row))
+                start = rd.line_num + 1
+
+        def pseudonym(kind, value):
+            return hmac.new(k1, ("%s:%s" % (kind, value)).encode(), hashlib.sha256).hexdigest()[:24]
+
+        wrong = [r["source_line"] for r in rec
+                 if r["employee_number"] != pseudonym("employee", raw_by_line[int(r["source_line"])]["Employee Number"])
+                 or r["assignment_number"] != pseudonym("assignment",
+                                                        raw_by_line[int(r["source_line"])]["Assignment Number"])]
+        CHECKS.ok(rec and not wrong, "pseudonyms are HMAC-SHA-256(key, kind:number), checked independently",
+                  "lines %s" % wrong[:5])
         same_person = {}
         for r in rec:
             same_person.setdefault(r["employee_number"], 0)
