@@ -236,8 +236,11 @@ static const char *reason_text(run_ctx *c, const esr_record *r)
 {
     const esr_rule_info *ri = &c->m->rules[r->reason_rule];
     const char *detail = r->reason_detail;
-    if (c->pseudo && r->reason_rule == ESR_RULE_ASSIGNMENT_DUPLICATE)
+    /* a rule that quotes an employee or assignment number quotes its pseudonym */
+    if (c->pseudo && !strcmp(ri->field, record_col_name(ESR_COL_ASSIGNMENT_NUMBER)))
         detail = c->asg_p;
+    else if (c->pseudo && !strcmp(ri->field, record_col_name(ESR_COL_EMPLOYEE_NUMBER)))
+        detail = c->emp_p;
     esr_buf_reset(&c->msg);
     esr_buf_printf(&c->msg, "%s: %s", rule_id(r->reason_rule), ri->message);
     if (detail && *detail) {
