@@ -35,7 +35,7 @@ typedef struct ret_out {
     FILE *records, *rejects;
     int has_records; /* gets records / workbook (not the unassigned bucket) */
     esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
-    esr_worker *xw;  /* the thread feeding records.csv text into it */
+    esr_worker *xw;  /* the thread feeding it the packed records */
 } ret_out;
 
 typedef struct run_ctx {

@@ -1,6 +1,7 @@
 /* write_xlsx.c - the return workbook. Every sheet is written in row order
  * (constant_memory). The Support workforce sheet streams from the return's
- * own records.csv text while the run is still reading (xlsx_feed); the
+ * records, packed (records_pack), while the run is still reading
+ * (xlsx_feed), or from the finished records.csv (xlsx_write); the
  * other sheets are written from the aggregates at xlsx_close, and the Data
  * quality findings from the spooled record findings and rejects.csv. */
 #include "write_xlsx.h"
