@@ -420,14 +420,7 @@ static esr_status read_records(esr_trust_return *r, const char *path, esr_err *e
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    char buf[READ_CHUNK];
-    size_t n;
-    while (!st && !c.st && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        st = csvreader_feed(rd, buf, n, err);
-    if (!st && !c.st && ferror(fp))
-        st = esr_err_set(err, ESR_ERR_IO, "%s: read error: %s", path, strerror(errno));
-    if (!st && !c.st)
-        st = csvreader_finish(rd, err);
+    st = csvreader_read(rd, fp, path, err);
     if (!st)
         st = c.st;
     if (!st && !c.header_done)

@@ -397,6 +397,23 @@ esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *e
     return ESR_OK;
 }
 
+/* Feed a whole stream and finish (see csvreader.h). */
+esr_status csvreader_read(esr_csvreader *rd, FILE *fp, const char *name, esr_err *err)
+{
+    char buf[65536];
+    size_t n, skip = 0;
+    esr_status st = ESR_OK;
+    for (int first = 1; !st && !rd->stopped && (n = fread(buf, 1, sizeof buf, fp)) > 0; first = 0) {
+        skip = first && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+        st = csvreader_feed(rd, buf + skip, n - skip, err);
+    }
+    if (!st && !rd->stopped && ferror(fp))
+        st = esr_err_set(err, ESR_ERR_IO, "%s: read failed", name);
+    if (!st && !rd->stopped)
+        st = csvreader_finish(rd, err);
+    return st;
+}
+
 /* Flush the last record at end of input. */
 esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
 {

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "status.h"
 
@@ -54,6 +55,10 @@ esr_csvreader *csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx)
 esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *err);
 /* Flush the last record at end of input. */
 esr_status csvreader_finish(esr_csvreader *rd, esr_err *err);
+/* Feed all of fp (UTF-8; a leading byte-order mark is skipped) and finish,
+ * unless the callback asks to stop; name is fp's name in messages. The
+ * callback's own failure is the caller's to report. */
+esr_status csvreader_read(esr_csvreader *rd, FILE *fp, const char *name, esr_err *err);
 /* Non-zero once the callback asked to stop. */
 int csvreader_stopped(const esr_csvreader *rd);
 /* Number of physical lines consumed so far. */

@@ -63,7 +63,7 @@ static int put_line(esr_buf *line, FILE *fp, const char *const *v, size_t n)
 
 /* ---- reading CSV from a stream ---------------------------------------- */
 
-/* Feed fp (UTF-8 CSV) to a reader calling fn; reports libcsv and I/O errors. */
+/* Read fp (UTF-8 CSV) with fn; its error, or the callback's (*failed). */
 static esr_status feed_stream(FILE *fp, const char *name, esr_row_fn fn, void *ctx,
                               const esr_status *failed, esr_err *err)
 {
@@ -72,15 +72,7 @@ static esr_status feed_stream(FILE *fp, const char *name, esr_row_fn fn, void *c
     esr_csvreader *rd = csvreader_new(&o, fn, ctx);
     if (!rd)
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    char buf[65536];
-    size_t n;
-    esr_status st = ESR_OK;
-    while (!st && !*failed && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        st = csvreader_feed(rd, buf, n, err);
-    if (!st && !*failed && ferror(fp))
-        st = esr_err_set(err, ESR_ERR_IO, "%s: read failed", name);
-    if (!st && !*failed)
-        st = csvreader_finish(rd, err);
+    esr_status st = csvreader_read(rd, fp, name, err);
     csvreader_free(rd);
     return st ? st : *failed;
 }

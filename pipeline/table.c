@@ -89,23 +89,9 @@ esr_status table_load(const char *path, esr_table **out, esr_err *err)
         ld.status = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    char buf[65536];
-    size_t n;
-    int first = 1;
-    while (!ld.status && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
-        size_t skip = first && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
-        first = 0;
-        esr_status st = csvreader_feed(rd, buf + skip, n - skip, err);
-        if (st && !ld.status)
-            ld.status = st;
-    }
-    if (!ld.status && ferror(fp))
-        ld.status = esr_err_set(err, ESR_ERR_IO, "%s: read error", path);
-    if (!ld.status) {
-        esr_status st = csvreader_finish(rd, err);
-        if (st && !ld.status)
-            ld.status = st;
-    }
+    esr_status st = csvreader_read(rd, fp, path, err);
+    if (st && !ld.status)
+        ld.status = st;
     if (!ld.status && !t->header)
         ld.status =
             esr_err_set(err, ESR_ERR_MAPPING, "%s:1: empty mapping table (no header)", path);

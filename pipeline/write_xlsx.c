@@ -825,19 +825,13 @@ static esr_csvreader *reader_new(stream *st)
     return csvreader_new(&o, on_record, st);
 }
 
-/* Feed the file at path, written earlier in this run, to rd. */
+/* Read the file at path, written earlier in this run, with rd (to its end). */
 static esr_status feed_file(esr_csvreader *rd, const char *path, esr_err *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", path);
-    char buf[65536];
-    size_t n;
-    esr_status s = ESR_OK;
-    while (!s && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        s = csvreader_feed(rd, buf, n, err);
-    if (!s && ferror(fp))
-        s = esr_err_set(err, ESR_ERR_IO, "%s: read failed", path);
+    esr_status s = csvreader_read(rd, fp, path, err);
     fclose(fp);
     return s;
 }
@@ -851,8 +845,6 @@ static esr_status stream_rejects(stream *st, const char *path, esr_err *err)
     st->header_done = 0;
     st->rejects = 1;
     esr_status s = feed_file(rd, path, err);
-    if (!s)
-        s = csvreader_finish(rd, err);
     csvreader_free(rd);
     return s;
 }
@@ -1161,8 +1153,8 @@ esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
     esr_csvreader *rd = reader_new(&x->st);
     if (!rd)
         s = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    else if (!(s = feed_file(rd, in->records_csv, err)))
-        s = csvreader_finish(rd, err);
+    else
+        s = feed_file(rd, in->records_csv, err);
     csvreader_free(rd);
     if (s) {
         xlsx_free(x);

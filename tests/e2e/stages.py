@@ -118,6 +118,11 @@ def main():
         p = stage(esrpipe, ["aggregate"], bad)
         c.ok(p.returncode == 65 and b":2: not a classified row" in p.stderr,
              "aggregate on a row with an unknown scope: 65, names the line", p.stderr.decode())
+        # a canonical.csv saved by Excel as "CSV UTF-8" starts with a byte-order mark
+        canon = stage(esrpipe, ["schema", SAMPLE]).stdout
+        plain, bom = stage(esrpipe, ["classify"], canon), stage(esrpipe, ["classify"], b"\xef\xbb\xbf" + canon)
+        c.ok(bom.returncode == 0 and bom.stdout == plain.stdout, "classify reads a canonical.csv with a BOM",
+             bom.stderr.decode())
         p = stage(esrpipe, ["classify", os.path.join(tmp, "missing.csv")])
         c.eq(p.returncode, 66, "classify on a missing file: 66")
     finally:

@@ -472,3 +472,40 @@ Test(csvreader, default_limit_field_just_over_one_mib)
     rows_free(&rs);
     free(in);
 }
+
+/* csvreader_read on an in-memory stream: rows collected into rs. */
+static esr_status read_stream(const char *text, rows *rs)
+{
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = csvreader_new(&o, collect, rs);
+    FILE *fp = fmemopen((void *)text, strlen(text), "r");
+    cr_assert(rd && fp);
+    esr_err err = {0};
+    esr_status st = csvreader_read(rd, fp, "mem.csv", &err);
+    fclose(fp);
+    csvreader_free(rd);
+    return st;
+}
+
+Test(csvreader, read_skips_a_bom_and_finishes_the_last_row)
+{
+    rows rs = {0};
+    cr_assert_eq(read_stream("\xef\xbb\xbf"
+                             "a,b\n1,2",
+                             &rs),
+                 ESR_OK);
+    cr_assert_eq(rs.n, 2);
+    cr_assert_str_eq(rs.r[0].fields[0], "a", "the byte-order mark is not part of the first field");
+    cr_assert_str_eq(rs.r[1].fields[1], "2", "the last row, without a newline, is emitted");
+    cr_assert_eq(rs.r[1].line, 2);
+    rows_free(&rs);
+}
+
+Test(csvreader, read_stops_when_the_callback_asks)
+{
+    rows rs = {.stop_after = 1};
+    cr_assert_eq(read_stream("a,b\n1,2\n3,4\n", &rs), ESR_OK);
+    cr_assert_eq(rs.n, 1);
+    rows_free(&rs);
+}
