@@ -219,7 +219,7 @@ static void check_vocab(checker *c)
         if (rule_parse(table_get(t, r, ci)) < 0)
             fail(c, t, r, "rule \"%s\" is not a rule esrpipe checks%s", table_get(t, r, ci), "");
         const char *s = table_get(t, r, cs);
-        if (strcmp(s, "error") && strcmp(s, "warning") && strcmp(s, "info"))
+        if (rule_severity_parse(s) < 0)
             fail(c, t, r, "severity \"%s\" is not error, warning or info%s", s, "");
     }
     for (int id = 0; id < ESR_RULE_COUNT; id++)

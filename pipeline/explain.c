@@ -7,8 +7,6 @@
 #include "text.h"
 #include "validate.h"
 
-static const char *const severity_names[] = {"error", "warning", "info"};
-
 /* "  label  value" with the label padded to one width. */
 static int line(esr_buf *b, const char *label, const char *value)
 {
@@ -173,7 +171,7 @@ int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record 
     for (size_t i = 0; i < r->nfindings; i++) {
         const esr_rule_info *ri = &m->rules[r->findings[i].rule];
         if (esr_buf_printf(out, "    %s (%s, %s): %s%s%s%s\n", rule_id(r->findings[i].rule),
-                           severity_names[ri->severity], ri->field, ri->message,
+                           rule_severity_name(ri->severity), ri->field, ri->message,
                            *r->findings[i].detail ? " (\"" : "", r->findings[i].detail,
                            *r->findings[i].detail ? "\")" : ""))
             return -1;

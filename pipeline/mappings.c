@@ -328,15 +328,13 @@ static esr_status index_keys(esr_mappings *m, esr_err *err)
             goto done;
         }
         const char *sev = table_get(t, i, c_sev);
-        esr_severity s = !strcmp(sev, "error")     ? ESR_SEV_ERROR
-                         : !strcmp(sev, "warning") ? ESR_SEV_WARNING
-                         : !strcmp(sev, "info")    ? ESR_SEV_INFO
-                                                   : (esr_severity)-1;
-        if ((int)s < 0) {
+        int s = rule_severity_parse(sev);
+        if (s < 0) {
             st = bad(err, t, i, "severity \"%s\" is not error/warning/info", sev);
             goto done;
         }
-        m->rules[r] = (esr_rule_info){s, table_get(t, i, c_field), table_get(t, i, c_msg)};
+        m->rules[r] =
+            (esr_rule_info){(esr_severity)s, table_get(t, i, c_field), table_get(t, i, c_msg)};
         seen[r] = 1;
     }
     for (int r = 0; r < ESR_RULE_COUNT; r++)

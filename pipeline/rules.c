@@ -1,4 +1,4 @@
-/* rules.c - rule id strings. */
+/* rules.c - rule id and severity strings. */
 #include "rules.h"
 
 #include <string.h>
@@ -17,6 +17,23 @@ int rule_parse(const char *id)
 {
     for (int i = 0; i < ESR_RULE_COUNT; i++)
         if (!strcmp(rule_ids[i], id))
+            return i;
+    return -1;
+}
+
+static const char *const severity_names[] = {"error", "warning", "info"};
+
+/* Name of a severity (see rules.h). */
+const char *rule_severity_name(esr_severity s)
+{
+    return (unsigned)s < 3 ? severity_names[s] : "";
+}
+
+/* Severity for a name, or -1. */
+int rule_severity_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(severity_names[i], name))
             return i;
     return -1;
 }

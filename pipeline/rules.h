@@ -40,5 +40,9 @@ typedef enum esr_severity { ESR_SEV_ERROR = 0, ESR_SEV_WARNING, ESR_SEV_INFO } e
 const char *rule_id(esr_rule r);
 /* Rule for an id, or -1. */
 int rule_parse(const char *id);
+/* Name of a severity as dq_rules.csv spells it ("error", "warning", "info"). */
+const char *rule_severity_name(esr_severity s);
+/* Severity for a name, or -1. */
+int rule_severity_parse(const char *name);
 
 #endif

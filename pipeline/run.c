@@ -544,8 +544,7 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         if (!oc->findings[i])
             continue;
         json_open(&j, rule_id(i), '{');
-        json_str(&j, "severity",
-                 (const char *[]){"error", "warning", "info"}[c->m->rules[i].severity]);
+        json_str(&j, "severity", rule_severity_name(c->m->rules[i].severity));
         json_u64(&j, "count", oc->findings[i]);
         json_fte(&j, "fte", oc->findings_fte_e5[i]);
         json_close(&j, '}');

@@ -692,10 +692,9 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
         st->dq_dropped++;
         return 0;
     }
-    static const char *const sev[] = {"error", "warning", "info"};
     lxw_row_t r = st->dq_row++;
     str(b, S_DQ, r, 0, rule_id(rule), NULL);
-    str(b, S_DQ, r, 1, sev[ri->severity], NULL);
+    str(b, S_DQ, r, 1, rule_severity_name(ri->severity), NULL);
     str(b, S_DQ, r, 2, src, NULL);
     num(b, S_DQ, r, 3, strtod(line, NULL), b->st.count);
     str(b, S_DQ, r, 4, ri->field, NULL);

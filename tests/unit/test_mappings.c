@@ -272,3 +272,12 @@ Test(mappings, missing_rule_is_mapping_error)
     cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING);
     cr_assert(strstr(err.msg, "field_too_big") != NULL, "%s", err.msg);
 }
+
+Test(mappings, severity_names_round_trip)
+{
+    for (int s = ESR_SEV_ERROR; s <= ESR_SEV_INFO; s++)
+        cr_assert_eq(rule_severity_parse(rule_severity_name((esr_severity)s)), s);
+    cr_assert_str_eq(rule_severity_name(ESR_SEV_WARNING), "warning");
+    cr_assert_eq(rule_severity_parse("fatal"), -1);
+    cr_assert_str_eq(rule_severity_name((esr_severity)7), "");
+}
