@@ -43,6 +43,7 @@ struct esr_aggregate {
     size_t ntitles, titles_cap;
     int titles_sorted;
     esr_buf key;
+    esr_buf person; /* the key of a row without an employee number */
     int sorted;
 };
 
@@ -94,6 +95,7 @@ void aggregate_free(esr_aggregate *a)
     u64map_free(&a->persons);
     esr_strmap_free(a->org_index);
     esr_buf_free(&a->key);
+    esr_buf_free(&a->person);
     free(a);
 }
 
@@ -387,6 +389,12 @@ static int count_person(esr_aggregate *a, uint64_t person, uint32_t s)
 /* Count a record of any scope, and add an in-scope one to its cells. */
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
 {
+    if (!*person) { /* no employee number: the row counts as a person of its own */
+        esr_buf_reset(&a->person);
+        if (esr_buf_printf(&a->person, "\x1e%s:%llu", r->source, (unsigned long long)r->line))
+            return -1;
+        person = a->person.data;
+    }
     const char *org = r->f[ESR_COL_ORG_CODE];
     const char *orgs[2] = {"", org};
     int norgs = *org ? 2 : 1; /* rows without an org code count in the totals only */

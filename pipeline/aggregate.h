@@ -65,7 +65,8 @@ typedef struct esr_aggregate esr_aggregate;
 /* Create an empty aggregate. */
 esr_aggregate *aggregate_new(const esr_mappings *m);
 /* Count a record of any scope, and add an in-scope one to its cells.
- * person is the (possibly pseudonymised) person key. 0 or -1 on no memory. */
+ * person is the (possibly pseudonymised) employee number; "" makes the
+ * row a person of its own (by source and line). 0 or -1 on no memory. */
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);

@@ -62,7 +62,7 @@ typedef struct run_ctx {
     const char **replace; /* per header field, for rejects.csv */
     char emp_p[ESR_PSEUDO_LEN + 1], asg_p[ESR_PSEUDO_LEN + 1];
     esr_rendered rendered;
-    esr_buf line, packed, person, msg;
+    esr_buf line, packed, msg;
     uint64_t reject_messages;
     char snapshot[11];
     esr_source *src; /* the input being read (for progress) */
@@ -304,13 +304,7 @@ static int on_row(void *vctx, const esr_row *row)
         emp = pseudo_apply(c->pseudo, "employee", emp, c->emp_p);
         asg = pseudo_apply(c->pseudo, "assignment", asg, c->asg_p);
     }
-    /* person key: employee number, else the assignment (counts alone) */
-    esr_buf_reset(&c->person);
-    if (*emp)
-        esr_buf_puts(&c->person, emp);
-    else
-        esr_buf_printf(&c->person, "\x1e%s:%llu", c->source_name, (unsigned long long)rec.line);
-    if (aggregate_add(c->agg, &rec, esr_buf_str(&c->person))) {
+    if (aggregate_add(c->agg, &rec, emp)) {
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
@@ -782,7 +776,6 @@ done:
     free(c.replace);
     esr_buf_free(&c.line);
     esr_buf_free(&c.packed);
-    esr_buf_free(&c.person);
     esr_buf_free(&c.msg);
     esr_strmap_free(c.ret_by_org);
     schema_free(c.schema);

@@ -300,7 +300,7 @@ typedef struct aggregate_ctx {
     esr_aggregate *agg;
     int header_done;
     int pos[3 + RC_COUNT];
-    esr_buf key, person;
+    esr_buf key;
     esr_status st;
     esr_err *err;
 } aggregate_ctx;
@@ -408,13 +408,7 @@ static int aggregate_row(void *vctx, const esr_row *row)
                             c->name, (unsigned long long)row->line);
         return 1;
     }
-    /* person key: employee number, else the assignment (counts alone), as run */
-    esr_buf_reset(&c->person);
-    if (*r.f[ESR_COL_EMPLOYEE_NUMBER])
-        esr_buf_puts(&c->person, r.f[ESR_COL_EMPLOYEE_NUMBER]);
-    else
-        esr_buf_printf(&c->person, "\x1e%s:%llu", r.source, (unsigned long long)r.line);
-    if (aggregate_add(c->agg, &r, esr_buf_str(&c->person))) {
+    if (aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER])) {
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
@@ -437,6 +431,5 @@ esr_status stage_aggregate(const esr_stage_opts *o, FILE *in, const char *name, 
         st = esr_err_set(err, ESR_ERR_IO, "standard output: write failed");
     aggregate_free(c.agg);
     esr_buf_free(&c.key);
-    esr_buf_free(&c.person);
     return st;
 }

@@ -348,3 +348,17 @@ Test(aggregate, one_title_supporting_two_professions_is_two_title_rows)
     }
     cr_assert_str_neq(got[0]->profession, got[1]->profession);
 }
+
+Test(aggregate, rows_without_an_employee_number_are_people_of_their_own)
+{
+    esr_record a = rec("R1", "H2H", "", "", 100000), b = rec("R1", "H2H", "", "", 100000);
+    a.source = b.source = "x.csv";
+    a.line = 2;
+    b.line = 3;
+    add(&a, "");
+    add(&b, "");
+    add(&b, ""); /* the same row again: the same person */
+    const esr_cell *c = must_cell("R1", ESR_DIM_PROFESSION_ROLE, m->prof[a.profession].name,
+                                  m->roles[a.role].name, "");
+    cr_assert_eq(c->headcount, 2);
+}
