@@ -567,8 +567,8 @@ def case_rename_order(c):
                     if len(parts) >= 4:
                         targets.append(parts[3])
         CHECKS.ok(p.returncode == 0 and targets and targets[-1] == last and
-              sum(t.endswith("/run.json") for t in targets) >= 1 and
-              all(os.path.basename(t) in FILES for t in targets),
+                  sum(t.endswith("/run.json") for t in targets) >= 1 and
+                  all(os.path.basename(t) in FILES for t in targets),
                   "4 %s: renames end with the top-level run.json" % label,
                   "%s" % targets)
         # within each directory, run.json is that directory's last rename

@@ -65,7 +65,7 @@ def main():
         case("empty file", "empty.csv", b"", 65, ["empty"])
         p, _, d = case("header only", "header.csv", HEADER.encode(), 0, fresh_dir=True)
         CHECKS.ok(os.path.exists(os.path.join(d, "return.xlsx")) and
-              open(os.path.join(d, "records.csv")).read().count("\n") == 1,
+                  open(os.path.join(d, "records.csv")).read().count("\n") == 1,
                   "header only: an empty but valid return")
         p, _, d = case("UTF-8 with BOM", "bom.csv", b"\xef\xbb\xbf" + (HEADER + body()).encode(), 0, fresh_dir=True)
         CHECKS.ok('"rows_read": 30' in open(os.path.join(d, "run.json")).read(), "UTF-8 BOM: rows read")

@@ -132,7 +132,7 @@ def main():
         with zipfile.ZipFile(os.path.join(d, "return.xlsx")) as z:
             sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         CHECKS.ok(not any("<f>" in s and "HYPERLINK" in s for s in sheets)
-              and not any("<f>SUM" in s for s in sheets),
+                  and not any("<f>SUM" in s for s in sheets),
                   "the workbook holds no formula built from input text")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
