@@ -503,7 +503,7 @@ static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
     if (st)
         return st;
     esr_buf line = {0};
-    int bad = fputs("org_code,dimension,profession,support_role,key,fte,headcount\n", fp) < 0;
+    int bad = fputs(ESR_SUMMARY_HEADER "\n", fp) < 0;
     for (size_t i = 0; i < c->ntotals; i++)
         bad |= write_summary_line(&line, fp, "", c->totals[i].dim, c->totals[i].profession,
                                   c->totals[i].role, c->totals[i].key, c->totals[i].fte_e5,

@@ -11,13 +11,10 @@
 #include "buf.h"
 #include "csvreader.h"
 #include "text.h"
+#include "write_csv.h"
 
 #define RUN_JSON_MAX_BYTES (64u << 20)
 #define READ_CHUNK 65536u
-
-static const char *const summary_cols[] = {"org_code", "dimension", "profession", "support_role",
-                                           "key",      "fte",       "headcount"};
-#define SUMMARY_NCOLS (sizeof summary_cols / sizeof summary_cols[0])
 
 /* Free the return. */
 void trustret_free(esr_trust_return *r)
@@ -305,13 +302,19 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
     if (st)
         return st == ESR_ERR_MAPPING ? (err->status = ESR_ERR_INPUT_FORMAT) : st;
     const esr_table *t = r->summary;
-    int bad_header = t->ncols != SUMMARY_NCOLS;
-    for (size_t i = 0; !bad_header && i < SUMMARY_NCOLS; i++)
-        bad_header = strcmp(t->header[i], summary_cols[i]) != 0;
+    esr_buf h = {0}; /* the header as written: names (none with a comma) joined by commas */
+    int bad_header = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        bad_header |= strchr(t->header[i], ',') != NULL;
+        if ((i && esr_buf_putc(&h, ',')) || esr_buf_puts(&h, t->header[i])) {
+            esr_buf_free(&h);
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        }
+    }
+    bad_header |= strcmp(esr_buf_str(&h), ESR_SUMMARY_HEADER) != 0;
+    esr_buf_free(&h);
     if (bad_header)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s:1: header is not "
-                           "org_code,dimension,profession,support_role,key,fte,headcount",
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s:1: header is not " ESR_SUMMARY_HEADER,
                            path);
     if (!(r->rows = calloc(t->nrows + 1, sizeof *r->rows)))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");

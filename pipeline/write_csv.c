@@ -51,7 +51,7 @@ static int summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell 
 int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
 {
     esr_buf line = {0};
-    int bad = fputs("org_code,dimension,profession,support_role,key,fte,headcount\n", fp) < 0;
+    int bad = fputs(ESR_SUMMARY_HEADER "\n", fp) < 0;
     const esr_cell **cells;
     size_t n = aggregate_cells(agg, &cells);
     if (*org) {

@@ -14,6 +14,9 @@
 int write_records_header_line(esr_buf *line);
 /* One records.csv row, newline included, into line (emptied first). */
 int write_records_line(esr_buf *line, const esr_rendered *row);
+/* summary.csv's header, which consolidate also reads back. */
+#define ESR_SUMMARY_HEADER "org_code,dimension,profession,support_role,key,fte,headcount"
+
 /* Write one summary.csv line; non-zero on error. */
 int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, const char *prof,
                        const char *role, const char *key, long long fte_e5, uint64_t headcount);

@@ -215,8 +215,8 @@ def body(esr, mappings, w, rows):
     cover = sheet_rows(wb["Cover"])
     flat = [str(c) for r in cover for c in r if c is not None]
     CHECKS.ok(region in flat and any("summed across organisations" in c and "pseudonymisation key" in c for c in flat)
-          and all(t in flat for t in mine)
-          and all(trust_runs[t]["inputs"][0]["sha256"] in flat for t in mine),
+              and all(t in flat for t in mine)
+              and all(trust_runs[t]["inputs"][0]["sha256"] in flat for t in mine),
               "Cover: region, headcount sentence, each included trust with input checksums")
     by_org = sheet_rows(wb["By organisation"])
     CHECKS.ok(set(column_until_blank(by_org)) == set(mine),
@@ -237,7 +237,7 @@ def body(esr, mappings, w, rows):
     total_row = next((r for r in prof if r and r[0] == "Total"), None)
     hdr = prof[0]
     CHECKS.ok(total_row is not None and abs(total_row[hdr.index("Total FTE")] - grand[0] / 1e5) < 1e-9
-          and total_row[hdr.index("Headcount")] == grand[1],
+              and total_row[hdr.index("Headcount")] == grand[1],
               "By profession: Total FTE and headcount = regional grand total",
               total_row)
     dq = sheet_rows(wb["Data quality"])
@@ -283,7 +283,7 @@ def body(esr, mappings, w, rows):
     reg4 = os.path.join(w, "reg4")
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "-o", reg4] + [os.path.join(split, t) for t in mine])
     CHECKS.ok(rc == 0 and files(reg) != {} and
-          json.load(open(os.path.join(reg4, "run.json")))["region"] == region,
+              json.load(open(os.path.join(reg4, "run.json")))["region"] == region,
               "without --region: the region of the returns",
               err)
 
@@ -320,6 +320,17 @@ def body(esr, mappings, w, rows):
         CHECKS.ok(ok,
                   "duplicate organisation (%s): latest snapshot kept, said on stderr and in run.json" % name,
                   err)
+
+    # ---- a summary.csv whose header is not esrpipe's: refused, said ----------
+    bad = os.path.join(w, "badheader", mine[0])
+    shutil.copytree(os.path.join(split, mine[0]), bad)
+    with open(os.path.join(bad, "summary.csv"), encoding="utf-8") as f:
+        text = f.read()
+    with open(os.path.join(bad, "summary.csv"), "w", encoding="utf-8") as f:
+        f.write(text.replace("support_role", "role", 1))
+    rc, err = run([esr, "consolidate", "-m", mappings, "-o", os.path.join(w, "reg-badheader"), bad])
+    CHECKS.ok(rc == 65 and "summary.csv:1: header is not org_code,dimension," in err,
+              "a summary.csv with another header: exit 65, names file and line", "%d %s" % (rc, err))
 
     rc, err = run([esr, "consolidate", "-q", "-m", mappings, "--region", region, "-o", os.path.join(w, "reg-q")] +
                   all_dirs + [older])
