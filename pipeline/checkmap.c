@@ -8,6 +8,7 @@
 #include "table.h"
 #include "text.h"
 #include "title.h"
+#include "training.h"
 
 typedef struct spec {
     const char *file;
@@ -176,8 +177,7 @@ static void check_vocab(checker *c)
     int qk = table_col(q, "kind");
     for (size_t r = 0; r < q->nrows; r++) {
         const char *k = table_get(q, r, qk);
-        if (strcmp(k, "care_certificate") && strcmp(k, "qualification") &&
-            strcmp(k, "apprenticeship"))
+        if (training_kind_parse(k) < 0)
             fail(c, q, r, "kind \"%s\" is not care_certificate, qualification or apprenticeship%s",
                  k, "");
     }
@@ -185,7 +185,7 @@ static void check_vocab(checker *c)
     int cm = table_col(cst, "meaning");
     for (size_t r = 0; r < cst->nrows; r++) {
         const char *k = table_get(cst, r, cm);
-        if (strcmp(k, "completed") && strcmp(k, "in_progress") && strcmp(k, "none"))
+        if (training_meaning_parse(k) < 0)
             fail(c, cst, r, "meaning \"%s\" is not completed, in_progress or none%s", k, "");
     }
     esr_table *sgt = find(c, "staff_groups.csv");

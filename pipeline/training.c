@@ -71,21 +71,48 @@ static void words(const char *s, esr_buf *out)
         esr_buf_putc(out, ' ');
 }
 
-/* Rules from qualifications.csv and the status index; 0, -1 (memory) or -2 (standards). */
-static int compile(esr_training *t)
+static const char *const kind_names[] = {"care_certificate", "qualification", "apprenticeship"};
+static const char *const meaning_names[] = {"none", "in_progress", "completed"}; /* ST_* */
+
+/* Index of s in names[n], or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s))
+            return i;
+    return -1;
+}
+
+/* A qualifications.csv kind (see training.h). */
+int training_kind_parse(const char *s)
+{
+    return name_index(kind_names, 3, s);
+}
+
+/* A competence_statuses.csv meaning (see training.h). */
+int training_meaning_parse(const char *s)
+{
+    return name_index(meaning_names, 3, s);
+}
+
+/* Rules from qualifications.csv and the status index; errors name file and line. */
+static esr_status compile(esr_training *t, esr_err *err)
 {
     const esr_table *q = t->m->t_quals, *s = t->m->t_statuses;
     int cp = table_col(q, "pattern"), ck = table_col(q, "kind"), cv = table_col(q, "value"),
         cl = table_col(q, "level");
     if (!(t->rules = calloc(q->nrows + 1, sizeof *t->rules)))
-        return -1;
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < q->nrows; i++) {
         rule *r = &t->rules[t->nrules++];
         words(table_get(q, i, cp), &t->norm);
         if (!(r->phrase = strdup(esr_buf_str(&t->norm))))
-            return -1;
-        const char *k = table_get(q, i, ck);
-        r->kind = !strcmp(k, "care_certificate") ? 0 : !strcmp(k, "qualification") ? 1 : 2;
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        if ((r->kind = training_kind_parse(table_get(q, i, ck))) < 0)
+            return esr_err_set(err, ESR_ERR_MAPPING,
+                               "%s:%llu: kind \"%s\" is not care_certificate, qualification or "
+                               "apprenticeship",
+                               q->path, (unsigned long long)q->rows[i].line, table_get(q, i, ck));
         r->value = table_get(q, i, cv);
         r->level = atoi(table_get(q, i, cl));
         if (r->kind == 2) {
@@ -93,25 +120,28 @@ static int compile(esr_training *t)
             while (j < t->nstd && strcmp(t->rules[t->std_rule[j]].value, r->value))
                 j++;
             if (j == MAX_STANDARDS)
-                return -2;
+                return esr_err_set(err, ESR_ERR_MAPPING,
+                                   "%s: more than %d apprenticeship standards", q->path,
+                                   MAX_STANDARDS);
             if (j == t->nstd)
                 t->std_rule[t->nstd++] = (int)i;
             r->std = j;
         }
     }
     if (!(t->status = esr_strmap_new()))
-        return -1;
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     int cs = table_col(s, "status"), cm = table_col(s, "meaning");
     for (size_t i = 0; i < s->nrows; i++) {
-        const char *mean = table_get(s, i, cm);
-        int v = !strcmp(mean, "completed")     ? ST_COMPLETED
-                : !strcmp(mean, "in_progress") ? ST_IN_PROGRESS
-                                               : ST_NONE;
+        int v = training_meaning_parse(table_get(s, i, cm));
+        if (v < 0)
+            return esr_err_set(err, ESR_ERR_MAPPING,
+                               "%s:%llu: meaning \"%s\" is not completed, in_progress or none",
+                               s->path, (unsigned long long)s->rows[i].line, table_get(s, i, cm));
         text_key(table_get(s, i, cs), &t->key);
         if (esr_strmap_put(t->status, t->key.data, t->key.len, (size_t)v, NULL) < 0)
-            return -1;
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
-    return 0;
+    return ESR_OK;
 }
 
 /* The person with employee number emp, added if new; NULL on no memory. */
@@ -239,15 +269,13 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     t->m = m;
     t->err = err;
     const char *slash = strrchr(path, '/');
-    int ce = 0;
     if (!(t->name = strdup(slash ? slash + 1 : path)) || !(t->persons = esr_strmap_new()) ||
-        !(t->unmatched = esr_strmap_new()) || (ce = compile(t))) {
-        st = ce == -2 ? esr_err_set(err, ESR_ERR_MAPPING,
-                                    "qualifications.csv: more than %d apprenticeship standards",
-                                    MAX_STANDARDS)
-                      : esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        !(t->unmatched = esr_strmap_new())) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    if ((st = compile(t, err)))
+        goto fail;
     if ((st = source_open(path, src, &s, err)))
         goto fail;
     esr_csv_opts co;

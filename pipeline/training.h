@@ -25,6 +25,12 @@ typedef struct esr_training_stats {
     uint64_t persons;   /* distinct employees with any matched row */
 } esr_training_stats;
 
+/* Index of a qualifications.csv kind (care_certificate, qualification,
+ * apprenticeship), or -1. */
+int training_kind_parse(const char *s);
+/* Index of a competence_statuses.csv meaning (none, in_progress,
+ * completed), or -1. */
+int training_meaning_parse(const char *s);
 /* Read the competence export at path. */
 esr_status training_load(const char *path, const esr_mappings *m, const esr_source_opts *src,
                          esr_training **out, esr_err *err);

@@ -5,6 +5,7 @@
 
 #include "mappings.h"
 #include "text.h"
+#include "training.h"
 #include "unit_helpers.h"
 
 static const esr_occ *occ(const esr_mappings *m, const char *code)
@@ -280,4 +281,50 @@ Test(mappings, severity_names_round_trip)
     cr_assert_str_eq(rule_severity_name(ESR_SEV_WARNING), "warning");
     cr_assert_eq(rule_severity_parse("fatal"), -1);
     cr_assert_str_eq(rule_severity_name((esr_severity)7), "");
+}
+
+/* A mapping copy whose table gets row appended; training_load must refuse it. */
+static void bad_training_row(const char *table, const char *row, const char *needle)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX], export[PATH_MAX];
+    th_join(p, dir, table);
+    char *t = th_read(p, NULL);
+    cr_assert_not_null(t);
+    size_t line = count_lines(t) + 1;
+    t = realloc(t, strlen(t) + strlen(row) + 1);
+    strcat(t, row);
+    th_write(p, t, strlen(t));
+    free(t);
+    th_write_in(dir, "training.csv", "Employee No,Competence,Status\n1,Care Certificate,Passed\n",
+                export);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_OK, "%s", err.msg);
+    esr_source_opts so;
+    source_opts_default(&so);
+    esr_training *tr = NULL;
+    cr_assert_eq(training_load(export, m, &so, &tr, &err), ESR_ERR_MAPPING, "%s", err.msg);
+    cr_assert_null(tr);
+    char want[64];
+    snprintf(want, sizeof want, "%s:%zu: ", table, line);
+    cr_assert(strstr(err.msg, want) && strstr(err.msg, needle), "want \"%s\" and \"%s\" in \"%s\"",
+              want, needle, err.msg);
+    mappings_close(m);
+}
+
+Test(mappings, unknown_qualification_kind_is_refused_not_guessed)
+{
+    cr_assert_eq(training_kind_parse("qualification"), 1);
+    cr_assert_eq(training_kind_parse("qualifcation"), -1);
+    bad_training_row("qualifications.csv", "nvq level 9,qualifcation,NVQ Level 9,9,typo\n",
+                     "qualifcation");
+}
+
+Test(mappings, unknown_competence_meaning_is_refused)
+{
+    cr_assert_eq(training_meaning_parse("completed"), 2);
+    cr_assert_eq(training_meaning_parse("done"), -1);
+    bad_training_row("competence_statuses.csv", "Ticked,done\n", "done");
 }
