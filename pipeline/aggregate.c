@@ -282,9 +282,8 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     const char *area = r->area >= 0                  ? m->areas[r->area]
                        : *r->f[ESR_COL_AREA_OF_WORK] ? "(not recognised)"
                                                      : "(not recorded)";
-    char level[32] = "none recorded";
-    if (r->qualification_level)
-        snprintf(level, sizeof level, "Level %d", r->qualification_level);
+    char level[32];
+    aggregate_level_label(r->qualification_level, level);
     const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
     const char *parts[8] = {orgs[norgs - 1],     prof,  role, band, area,
                             r->care_certificate, level, appr};
@@ -384,6 +383,15 @@ static int count_person(esr_aggregate *a, uint64_t person, uint32_t s)
     /* interning may not move the map: the slot pointer is still valid */
     *slot = un;
     return 0;
+}
+
+/* The qualification_level key of level (see aggregate.h). */
+void aggregate_level_label(int level, char out[32])
+{
+    if (level)
+        snprintf(out, 32, "Level %d", level);
+    else
+        snprintf(out, 32, "none recorded");
 }
 
 /* Count a record of any scope, and add an in-scope one to its cells. */

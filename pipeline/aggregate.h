@@ -64,6 +64,8 @@ typedef struct esr_aggregate esr_aggregate;
 
 /* Create an empty aggregate. */
 esr_aggregate *aggregate_new(const esr_mappings *m);
+/* The qualification_level key of level: "Level N", or "none recorded" for 0. */
+void aggregate_level_label(int level, char out[32]);
 /* Count a record of any scope, and add an in-scope one to its cells.
  * person is the (possibly pseudonymised) employee number; "" makes the
  * row a person of its own (by source and line). 0 or -1 on no memory. */

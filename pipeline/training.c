@@ -95,6 +95,25 @@ int training_meaning_parse(const char *s)
     return name_index(meaning_names, 3, s);
 }
 
+/* The distinct levels of the rules, ascending (see training.h). */
+size_t training_levels(const esr_training *t, int *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nrules; i++) {
+        int lv = t->rules[i].level, j = (int)n;
+        if (lv <= 0)
+            continue;
+        while (j > 0 && out[j - 1] > lv) /* insertion: keep out sorted */
+            j--;
+        if ((j > 0 && out[j - 1] == lv) || n == cap)
+            continue;
+        memmove(out + j + 1, out + j, (n - (size_t)j) * sizeof *out);
+        out[j] = lv;
+        n++;
+    }
+    return n;
+}
+
 /* Rules from qualifications.csv and the status index; errors name file and line. */
 static esr_status compile(esr_training *t, esr_err *err)
 {

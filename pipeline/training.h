@@ -31,6 +31,9 @@ int training_kind_parse(const char *s);
 /* Index of a competence_statuses.csv meaning (none, in_progress,
  * completed), or -1. */
 int training_meaning_parse(const char *s);
+/* The distinct qualification levels qualifications.csv can give (its
+ * non-empty level column), ascending, into out[cap]; returns how many. */
+size_t training_levels(const esr_training *t, int *out, size_t cap);
 /* Read the competence export at path. */
 esr_status training_load(const char *path, const esr_mappings *m, const esr_source_opts *src,
                          esr_training **out, esr_err *err);

@@ -594,27 +594,29 @@ static void write_training(book *b)
         num(b, S_TRAINING, r++, 5, done / people, b->st.pct);
     }
     r++;
-    static const char *const h2[] = {"Highest qualification by profession",
-                                     "None recorded",
-                                     "Level 2",
-                                     "Level 3",
-                                     "Level 4",
-                                     "Level 5",
-                                     "Level 6",
-                                     NULL};
-    static const char *const lv[] = {"none recorded", "Level 2", "Level 3",
-                                     "Level 4",       "Level 5", "Level 6"};
+    /* one column per level qualifications.csv can give, after "none recorded" */
+    enum { MAX_LEVELS = 16 };
+    int levels[MAX_LEVELS];
+    size_t nlv = 1 + training_levels(tr, levels + 1, MAX_LEVELS - 1);
+    levels[0] = 0;
+    char keys[MAX_LEVELS][32];
+    const char *h2[MAX_LEVELS + 2] = {"Highest qualification by profession", "None recorded"};
+    for (size_t k = 0; k < nlv; k++) {
+        aggregate_level_label(levels[k], keys[k]);
+        if (k)
+            h2[k + 1] = keys[k];
+    }
     headings_num(b, S_TRAINING, r++, h2);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
-        double row[6], any = 0;
-        for (int k = 0; k < 6; k++)
-            any += row[k] = head_of(b, ESR_DIM_QUAL_LEVEL, prof, lv[k]);
+        double row[MAX_LEVELS], any = 0;
+        for (size_t k = 0; k < nlv; k++)
+            any += row[k] = head_of(b, ESR_DIM_QUAL_LEVEL, prof, keys[k]);
         if (!any)
             continue;
         str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions",
             p < m->nprof ? NULL : b->st.total);
-        for (int k = 0; k < 6; k++)
+        for (size_t k = 0; k < nlv; k++)
             num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->st.count);
         r++;
     }

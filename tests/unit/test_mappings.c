@@ -5,6 +5,7 @@
 
 #include "mappings.h"
 #include "text.h"
+#include "aggregate.h"
 #include "training.h"
 #include "unit_helpers.h"
 
@@ -327,4 +328,40 @@ Test(mappings, unknown_competence_meaning_is_refused)
     cr_assert_eq(training_meaning_parse("completed"), 2);
     cr_assert_eq(training_meaning_parse("done"), -1);
     bad_training_row("competence_statuses.csv", "Ticked,done\n", "done");
+}
+
+Test(mappings, training_levels_come_from_qualifications_csv)
+{
+    th_mkdtemp(dir);
+    copy_mappings(dir);
+    char p[PATH_MAX], export[PATH_MAX];
+    th_join(p, dir, "qualifications.csv");
+    char *t = th_read(p, NULL);
+    cr_assert_not_null(t);
+    t = realloc(t, strlen(t) + 64);
+    strcat(t, "level seven diploma,qualification,Level 7 Diploma,7,test\n");
+    th_write(p, t, strlen(t));
+    free(t);
+    th_write_in(dir, "training.csv", "Employee No,Competence,Status\n1,Care Certificate,Passed\n",
+                export);
+    esr_mappings *m = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(dir, &m, &err), ESR_OK, "%s", err.msg);
+    esr_source_opts so;
+    source_opts_default(&so);
+    esr_training *tr = NULL;
+    cr_assert_eq(training_load(export, m, &so, &tr, &err), ESR_OK, "%s", err.msg);
+    int lv[16];
+    size_t n = training_levels(tr, lv, 16);
+    cr_assert_geq(n, 2);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_lt(lv[i - 1], lv[i], "ascending, each once");
+    cr_assert_eq(lv[n - 1], 7, "the added level 7 is a column");
+    char label[32];
+    aggregate_level_label(7, label);
+    cr_assert_str_eq(label, "Level 7");
+    aggregate_level_label(0, label);
+    cr_assert_str_eq(label, "none recorded");
+    training_free(tr);
+    mappings_close(m);
 }
