@@ -11,6 +11,8 @@
 #include "text.h"
 #include "title.h"
 
+#define NEAREST_CACHE_MAX 65536 /* unknown areas remembered: memory stays bounded */
+
 typedef struct std_title {
     int role;    /* -1 = any role ('*') */
     int level;   /* 0 = any */
@@ -23,7 +25,6 @@ struct esr_classifier {
     esr_classify_mode mode;
     esr_titler *titler;
     esr_strmap *nearest_area; /* text_key(unknown area) -> area index + 1, 0 = none */
-    esr_buf key2;
     std_title *std;
     size_t nstd;
     esr_buf key;
@@ -69,7 +70,6 @@ void classify_free(esr_classifier *c)
         return;
     title_free(c->titler);
     esr_strmap_free(c->nearest_area);
-    esr_buf_free(&c->key2);
     free(c->std);
     esr_buf_free(&c->key);
     free(c);
@@ -123,7 +123,8 @@ static int lookup_key(esr_classifier *c, esr_strmap *map, const char *s)
 }
 
 /* The known area of work nearest an unknown one: by edit distance on the
- * matching keys, within a third of the key's length; cached per value. */
+ * matching keys (area_by_key holds area i's key as entry i), within a
+ * third of the key's length; cached per value, up to NEAREST_CACHE_MAX. */
 static const char *nearest_area(esr_classifier *c, const char *s)
 {
     const esr_mappings *m = c->m;
@@ -134,18 +135,18 @@ static const char *nearest_area(esr_classifier *c, const char *s)
         return v ? m->areas[v - 1] : "";
     int best = -1, bd = (int)c->key.len / 3 + 1;
     for (size_t i = 0; i < m->nareas; i++) {
-        if (text_key(m->areas[i], &c->key2))
-            break;
-        int d = text_distance(c->key.data, c->key2.data, bd - 1);
+        const char *known = esr_strmap_key(m->area_by_key, i, NULL);
+        int d = text_distance(c->key.data, known, bd - 1);
         /* an abbreviation ("Physio Dept") is a prefix of the full name */
-        if (d >= bd && c->key.len >= 5 && !strncmp(c->key2.data, c->key.data, 5))
+        if (d >= bd && c->key.len >= 5 && !strncmp(known, c->key.data, 5))
             d = bd - 1;
         if (d < bd) {
             bd = d;
             best = (int)i;
         }
     }
-    esr_strmap_put(c->nearest_area, c->key.data, c->key.len, (size_t)(best + 1), NULL);
+    if (esr_strmap_count(c->nearest_area) < NEAREST_CACHE_MAX)
+        esr_strmap_put(c->nearest_area, c->key.data, c->key.len, (size_t)(best + 1), NULL);
     return best >= 0 ? m->areas[best] : "";
 }
 
