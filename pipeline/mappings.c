@@ -119,7 +119,7 @@ static int parse_level(const char *s, int *lo, int *hi)
     return -1;
 }
 
-/* Index professions and support roles by name; find Unknown and Not a support role. */
+/* Index professions and support roles by name; find Unknown and the first out-of-scope role. */
 static esr_status index_names(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_prof;
@@ -166,19 +166,24 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
         if (parse_level(table_get(t, i, c_lvl), &r->level_lo, &r->level_hi))
             return bad(err, t, i, "career_framework_level \"%s\" is not N or N-M",
                        table_get(t, i, c_lvl));
-        r->in_scope = strcmp(n, "Not a support role") != 0;
+        const char *scope = table_get(t, i, table_col(t, "in_scope"));
+        if (strcmp(scope, "yes") && strcmp(scope, "no"))
+            return bad(err, t, i, "in_scope \"%s\" is not yes or no", scope);
+        r->in_scope = !strcmp(scope, "yes");
         r->expected_band = atoi(table_get(t, i, table_col(t, "expected_band")));
         const char *br = table_get(t, i, table_col(t, "band_rule"));
         r->band_rule = *br ? rule_parse(br) : -1;
         if (*br && r->band_rule < 0)
             return bad(err, t, i, "band_rule \"%s\" is not a rule id", br);
-        if (!r->in_scope)
-            m->role_none = (int)i;
+        if (!r->in_scope && m->role_none < 0)
+            m->role_none = (int)i; /* the role of a row no code or title places */
         if (esr_strmap_put(m->role_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate support role \"%s\"", n);
     }
     if (m->role_none < 0)
-        return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Not a support role\" row", t->path);
+        return esr_err_set(err, ESR_ERR_MAPPING,
+                           "%s: no row with in_scope no (for staff who are not support staff)",
+                           t->path);
     for (size_t i = 0; i < t->nrows; i++) {
         const char *tr = table_get(t, i, table_col(t, "trainee_role"));
         size_t v;
@@ -363,8 +368,13 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
                                         "support_role",
                                         NULL};
     static const char *const c_prof[] = {"profession", "is_ahp", NULL};
-    static const char *const c_roles[] = {"support_role", "career_framework_level", "expected_band",
-                                          "band_rule",    "trainee_role",           NULL};
+    static const char *const c_roles[] = {"support_role",
+                                          "career_framework_level",
+                                          "expected_band",
+                                          "band_rule",
+                                          "trainee_role",
+                                          "in_scope",
+                                          NULL};
     static const char *const c_bands[] = {"label", "band", "afc_rank", NULL};
     static const char *const c_areas[] = {"area_of_work", NULL};
     static const char *const c_rules[] = {"rule_id", "severity", "field", "message", NULL};

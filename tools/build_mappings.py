@@ -59,16 +59,17 @@ def main(ref, dst):
           [[p["profession"], p["is_ahp"], p["esr_specialties"], own.get(p["profession"], {}).get("title_name", ""),
             own.get(p["profession"], {}).get("miscoded_as", ""), p["notes"]]
            for p in profs])
-    # expected_band, band_rule and trainee_role are esrpipe's own columns:
-    # keep what mappings/ already says.
+    # expected_band, band_rule, trainee_role and in_scope are esrpipe's own
+    # columns: keep what mappings/ already says (a new role counts as support).
     old_roles = os.path.join(dst, "support_roles.csv")
     own = {r["support_role"]: r for r in read(old_roles)} if os.path.exists(old_roles) else {}
     write(old_roles, ["support_role", "career_framework_level", "occupation_levels", "expected_band",
-                      "band_rule", "trainee_role", "notes"],
+                      "band_rule", "trainee_role", "in_scope", "notes"],
           [[r["support_role"], r["career_framework_level"], r["occupation_levels"],
             own.get(r["support_role"], {}).get("expected_band", ""),
             own.get(r["support_role"], {}).get("band_rule", ""),
-            own.get(r["support_role"], {}).get("trainee_role", ""), r["notes"]] for r in roles])
+            own.get(r["support_role"], {}).get("trainee_role", ""),
+            own.get(r["support_role"], {}).get("in_scope", "yes"), r["notes"]] for r in roles])
 
     # Specialties that name no single profession: a title or area of work may
     # refine them in evidence mode.

@@ -365,3 +365,8 @@ Test(mappings, training_levels_come_from_qualifications_csv)
     training_free(tr);
     mappings_close(m);
 }
+
+Test(mappings, support_role_in_scope_is_yes_or_no)
+{
+    bad_row("support_roles.csv", "Basket helper,2,,,,,maybe,test\n", "in_scope \"maybe\"");
+}
