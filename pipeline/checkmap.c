@@ -10,43 +10,10 @@
 #include "title.h"
 #include "training.h"
 
-typedef struct spec {
-    const char *file;
-    const char *cols[8];
-    const char *key; /* column whose values must be unique ("" none) */
-} spec;
-
-static const spec specs[] = {
-    {"columns.csv", {"canonical", "kind", "alias"}, ""},
-    {"occupation_codes.csv",
-     {"code", "description", "occupation_level", "specialty", "status", "nhsd_staff_group",
-      "profession", "support_role"},
-     "code"},
-    {"professions.csv", {"profession", "is_ahp", "title_name", "miscoded_as"}, "profession"},
-    {"support_roles.csv",
-     {"support_role", "career_framework_level", "expected_band", "band_rule", "trainee_role",
-      "in_scope"},
-     "support_role"},
-    {"bands.csv", {"label", "band", "afc_rank"}, "label"},
-    {"areas_of_work.csv", {"area_of_work"}, "area_of_work"},
-    {"dq_rules.csv", {"rule_id", "severity", "field", "message"}, "rule_id"},
-    {"organisations.csv", {"ods_code", "name", "region"}, "ods_code"},
-    {"regions.csv", {"region"}, "region"},
-    {"title_abbreviations.csv", {"abbreviation", "expansion"}, "abbreviation"},
-    {"title_terms.csv", {"phrase", "kind", "value"}, "phrase"},
-    {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title"},
-    {"standard_titles.csv", {"support_role", "level", "trainee", "standard_title"}, ""},
-    {"qualifications.csv", {"pattern", "kind", "value", "level"}, "pattern"},
-    {"competence_statuses.csv", {"status", "meaning"}, "status"},
-    {"staff_groups.csv", {"staff_group", "kind"}, "staff_group"},
-    {"job_roles.csv", {"job_role", "staff_group"}, "job_role"},
-};
-#define NSPECS (sizeof specs / sizeof specs[0])
-
 typedef struct checker {
     esr_buf *report;
     size_t errors;
-    esr_table *t[NSPECS];
+    esr_table *t[ESR_MAPPING_TABLES];
 } checker;
 
 /* Report an error at row of t (the header for -1), fmt taking a and b; counts it. */
@@ -63,8 +30,8 @@ static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, co
 /* The loaded table of file, or NULL. */
 static esr_table *find(checker *c, const char *file)
 {
-    for (size_t i = 0; i < NSPECS; i++)
-        if (!strcmp(specs[i].file, file))
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++)
+        if (!strcmp(esr_mapping_tables[i].file, file))
             return c->t[i];
     return NULL;
 }
@@ -72,18 +39,18 @@ static esr_table *find(checker *c, const char *file)
 /* Class 1: every table loads and has its columns. */
 static void check_tables(checker *c, const char *dir)
 {
-    for (size_t i = 0; i < NSPECS; i++) {
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++) {
         esr_buf path = {0};
         esr_err err = {0};
-        esr_buf_printf(&path, "%s/%s", dir, specs[i].file);
+        esr_buf_printf(&path, "%s/%s", dir, esr_mapping_tables[i].file);
         if (table_load(path.data, &c->t[i], &err)) {
             esr_buf_printf(c->report, "%s\n", err.msg);
             c->errors++;
         } else {
-            for (size_t k = 0; k < 8 && specs[i].cols[k]; k++)
-                if (table_col(c->t[i], specs[i].cols[k]) < 0)
+            for (size_t k = 0; esr_mapping_tables[i].cols[k]; k++)
+                if (table_col(c->t[i], esr_mapping_tables[i].cols[k]) < 0)
                     fail(c, c->t[i], (size_t)-1, "required column \"%s\" missing%s",
-                         specs[i].cols[k], "");
+                         esr_mapping_tables[i].cols[k], "");
         }
         esr_buf_free(&path);
     }
@@ -93,9 +60,9 @@ static void check_tables(checker *c, const char *dir)
 static void check_keys(checker *c)
 {
     esr_buf key = {0};
-    for (size_t i = 0; i < NSPECS; i++) {
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++) {
         esr_table *t = c->t[i];
-        int col = *specs[i].key ? table_col(t, specs[i].key) : -1;
+        int col = *esr_mapping_tables[i].key ? table_col(t, esr_mapping_tables[i].key) : -1;
         if (col < 0)
             continue;
         esr_strmap *seen = esr_strmap_new();
@@ -103,9 +70,9 @@ static void check_keys(checker *c)
             const char *v = table_get(t, r, col);
             size_t first;
             if (!*v)
-                fail(c, t, r, "empty %s%s", specs[i].key, "");
+                fail(c, t, r, "empty %s%s", esr_mapping_tables[i].key, "");
             else if (esr_strmap_put(seen, v, strlen(v), r, &first) == 0)
-                fail(c, t, r, "duplicate %s \"%s\"", specs[i].key, v);
+                fail(c, t, r, "duplicate %s \"%s\"", esr_mapping_tables[i].key, v);
         }
         esr_strmap_free(seen);
     }
@@ -312,7 +279,7 @@ esr_status checkmap_run(const char *dir, esr_buf *report, size_t *nerrors)
         check_vocab(&c);
     if (!c.errors)
         check_normalised(&c, dir);
-    for (size_t i = 0; i < NSPECS; i++)
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++)
         table_free(c.t[i]);
     *nerrors = c.errors;
     return c.errors ? ESR_ERR_MAPPING : ESR_OK;

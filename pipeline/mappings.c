@@ -2,6 +2,7 @@
 #include "mappings.h"
 
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +12,41 @@
 #include "buf.h"
 #include "text.h"
 
-/* Every table, in the order they are hashed into the mapping checksum. */
-static const char *const table_files[] = {
-    "areas_of_work.csv",
-    "bands.csv",
-    "columns.csv",
-    "competence_statuses.csv",
-    "dq_rules.csv",
-    "job_roles.csv",
-    "job_titles.csv",
-    "occupation_codes.csv",
-    "organisations.csv",
-    "professions.csv",
-    "qualifications.csv",
-    "staff_groups.csv",
-    "standard_titles.csv",
-    "support_roles.csv",
-    "title_abbreviations.csv",
-    "title_terms.csv",
-    NULL,
+/* Every table: mappings_open loads them, hashes them in this (file-name)
+ * order and check-mappings checks them, from this one list. */
+#define SLOT(t) offsetof(esr_mappings, t)
+const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
+    {"areas_of_work.csv", {"area_of_work"}, "area_of_work", SLOT(t_areas)},
+    {"bands.csv", {"label", "band", "afc_rank"}, "label", SLOT(t_bands)},
+    {"columns.csv", {"canonical", "kind", "alias"}, "", SLOT(t_columns)},
+    {"competence_statuses.csv", {"status", "meaning"}, "status", SLOT(t_statuses)},
+    {"dq_rules.csv", {"rule_id", "severity", "field", "message"}, "rule_id", SLOT(t_rules)},
+    {"job_roles.csv", {"job_role", "staff_group"}, "job_role", SLOT(t_job_roles)},
+    {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title", SLOT(t_jobs)},
+    {"occupation_codes.csv",
+     {"code", "description", "occupation_level", "specialty", "status", "nhsd_staff_group",
+      "profession", "profession_specific", "support_role"},
+     "code",
+     SLOT(t_occ)},
+    {"organisations.csv", {"ods_code", "name", "region"}, "ods_code", SLOT(t_orgs)},
+    {"professions.csv",
+     {"profession", "is_ahp", "title_name", "miscoded_as"},
+     "profession",
+     SLOT(t_prof)},
+    {"qualifications.csv", {"pattern", "kind", "value", "level"}, "pattern", SLOT(t_quals)},
+    {"regions.csv", {"region"}, "region", SLOT(t_regions)},
+    {"staff_groups.csv", {"staff_group", "kind"}, "staff_group", SLOT(t_staff_groups)},
+    {"standard_titles.csv",
+     {"support_role", "level", "trainee", "standard_title"},
+     "",
+     SLOT(t_std)},
+    {"support_roles.csv",
+     {"support_role", "career_framework_level", "expected_band", "band_rule", "trainee_role",
+      "in_scope"},
+     "support_role",
+     SLOT(t_roles)},
+    {"title_abbreviations.csv", {"abbreviation", "expansion"}, "abbreviation", SLOT(t_abbrev)},
+    {"title_terms.csv", {"phrase", "kind", "value"}, "phrase", SLOT(t_terms)},
 };
 
 /* Load table name from the mappings directory and check its columns. */
@@ -66,14 +83,15 @@ static esr_status hash_tables(esr_mappings *m, esr_err *err)
         st = esr_err_set(err, ESR_ERR_INTERNAL, "SHA-256 unavailable");
         goto done;
     }
-    for (const char *const *f = table_files; *f; f++) {
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++) {
+        const char *f = esr_mapping_tables[i].file;
         esr_buf path = {0};
-        esr_buf_printf(&path, "%s/%s", m->dir, *f);
+        esr_buf_printf(&path, "%s/%s", m->dir, f);
         FILE *fp = fopen(esr_buf_str(&path), "rb");
         esr_buf_free(&path);
         if (!fp)
             continue;
-        EVP_DigestUpdate(ctx, *f, strlen(*f) + 1);
+        EVP_DigestUpdate(ctx, f, strlen(f) + 1);
         char buf[65536];
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
@@ -356,62 +374,19 @@ done:
 /* Load every table in dir; errors name file and line. */
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
 {
-    static const char *const c_columns[] = {"canonical", "kind", "alias", NULL};
-    static const char *const c_occ[] = {"code",
-                                        "description",
-                                        "occupation_level",
-                                        "specialty",
-                                        "status",
-                                        "nhsd_staff_group",
-                                        "profession",
-                                        "profession_specific",
-                                        "support_role",
-                                        NULL};
-    static const char *const c_prof[] = {"profession", "is_ahp", NULL};
-    static const char *const c_roles[] = {"support_role",
-                                          "career_framework_level",
-                                          "expected_band",
-                                          "band_rule",
-                                          "trainee_role",
-                                          "in_scope",
-                                          NULL};
-    static const char *const c_bands[] = {"label", "band", "afc_rank", NULL};
-    static const char *const c_areas[] = {"area_of_work", NULL};
-    static const char *const c_rules[] = {"rule_id", "severity", "field", "message", NULL};
-    static const char *const c_orgs[] = {"ods_code", "name", "region", NULL};
-    static const char *const c_abbrev[] = {"abbreviation", "expansion", NULL};
-    static const char *const c_terms[] = {"phrase", "kind", "value", NULL};
-    static const char *const c_jobs[] = {"title", "profession", "support_role", "trainee", NULL};
-    static const char *const c_std[] = {"support_role", "level", "trainee", "standard_title", NULL};
-    static const char *const c_quals[] = {"pattern", "kind", "value", "level", NULL};
-    static const char *const c_status[] = {"status", "meaning", NULL};
-    static const char *const c_sg[] = {"staff_group", "kind", NULL};
-    static const char *const c_jr[] = {"job_role", "staff_group", NULL};
-
     *out = NULL;
     esr_mappings *m = calloc(1, sizeof *m);
     if (!m || !(m->dir = strdup(dir))) {
         free(m);
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
-    esr_status st;
-    if ((st = load(m, "columns.csv", c_columns, &m->t_columns, err)) ||
-        (st = load(m, "occupation_codes.csv", c_occ, &m->t_occ, err)) ||
-        (st = load(m, "professions.csv", c_prof, &m->t_prof, err)) ||
-        (st = load(m, "support_roles.csv", c_roles, &m->t_roles, err)) ||
-        (st = load(m, "bands.csv", c_bands, &m->t_bands, err)) ||
-        (st = load(m, "areas_of_work.csv", c_areas, &m->t_areas, err)) ||
-        (st = load(m, "dq_rules.csv", c_rules, &m->t_rules, err)) ||
-        (st = load(m, "organisations.csv", c_orgs, &m->t_orgs, err)) ||
-        (st = load(m, "title_abbreviations.csv", c_abbrev, &m->t_abbrev, err)) ||
-        (st = load(m, "title_terms.csv", c_terms, &m->t_terms, err)) ||
-        (st = load(m, "job_titles.csv", c_jobs, &m->t_jobs, err)) ||
-        (st = load(m, "standard_titles.csv", c_std, &m->t_std, err)) ||
-        (st = load(m, "qualifications.csv", c_quals, &m->t_quals, err)) ||
-        (st = load(m, "competence_statuses.csv", c_status, &m->t_statuses, err)) ||
-        (st = load(m, "staff_groups.csv", c_sg, &m->t_staff_groups, err)) ||
-        (st = load(m, "job_roles.csv", c_jr, &m->t_job_roles, err)) || (st = index_names(m, err)) ||
-        (st = index_occ(m, err)) || (st = index_keys(m, err)) || (st = hash_tables(m, err))) {
+    esr_status st = ESR_OK;
+    for (size_t i = 0; !st && i < ESR_MAPPING_TABLES; i++) {
+        const esr_table_spec *t = &esr_mapping_tables[i];
+        st = load(m, t->file, t->cols, (esr_table **)((char *)m + t->slot), err);
+    }
+    if (st || (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
+        (st = hash_tables(m, err))) {
         mappings_close(m);
         return st;
     }
@@ -436,22 +411,8 @@ void mappings_close(esr_mappings *m)
 {
     if (!m)
         return;
-    table_free(m->t_columns);
-    table_free(m->t_occ);
-    table_free(m->t_prof);
-    table_free(m->t_roles);
-    table_free(m->t_bands);
-    table_free(m->t_areas);
-    table_free(m->t_rules);
-    table_free(m->t_orgs);
-    table_free(m->t_abbrev);
-    table_free(m->t_terms);
-    table_free(m->t_jobs);
-    table_free(m->t_std);
-    table_free(m->t_quals);
-    table_free(m->t_statuses);
-    table_free(m->t_staff_groups);
-    table_free(m->t_job_roles);
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++)
+        table_free(*(esr_table **)((char *)m + esr_mapping_tables[i].slot));
     esr_strmap_free(m->occ_by_code);
     esr_strmap_free(m->prof_by_name);
     esr_strmap_free(m->role_by_name);

@@ -59,6 +59,7 @@ typedef struct esr_mappings {
     esr_table *t_abbrev, *t_terms, *t_jobs, *t_std; /* compiled by title.c, classify.c */
     esr_table *t_quals, *t_statuses;                /* compiled by training.c */
     esr_table *t_staff_groups, *t_job_roles;        /* compiled by validate.c */
+    esr_table *t_regions;                           /* read by check-mappings */
 
     esr_occ *occ;
     size_t nocc;
@@ -88,6 +89,20 @@ typedef struct esr_mappings {
 
     esr_strmap *org_by_code; /* ODS code -> row of organisations.csv */
 } esr_mappings;
+
+/* One mapping table: its file, the columns readers need, the column whose
+ * values must be unique ("" none), and its slot in esr_mappings (offsetof). */
+typedef struct esr_table_spec {
+    const char *file;
+    const char *cols[10]; /* NULL-terminated */
+    const char *key;
+    size_t slot;
+} esr_table_spec;
+
+#define ESR_MAPPING_TABLES 17
+
+/* Every mapping table, in file-name order (the checksum's order). */
+extern const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES];
 
 /* Load every table in dir; errors name file and line. */
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err);

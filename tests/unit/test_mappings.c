@@ -370,3 +370,29 @@ Test(mappings, support_role_in_scope_is_yes_or_no)
 {
     bad_row("support_roles.csv", "Basket helper,2,,,,,maybe,test\n", "in_scope \"maybe\"");
 }
+
+Test(mappings, checksum_covers_every_table)
+{
+    esr_mappings *m0 = NULL;
+    esr_err err = {0};
+    cr_assert_eq(mappings_open(ESR_MAPPINGS_DIR, &m0, &err), ESR_OK, "%s", err.msg);
+    char p[PATH_MAX];
+    for (size_t i = 0; i < ESR_MAPPING_TABLES; i++) {
+        th_mkdtemp(dir);
+        copy_mappings(dir);
+        th_join(p, dir, esr_mapping_tables[i].file);
+        char *t = th_read(p, NULL);
+        cr_assert_not_null(t, "%s", esr_mapping_tables[i].file);
+        t = realloc(t, strlen(t) + 4);
+        strcat(t, "\n"); /* a blank line: the table reads the same, the bytes differ */
+        th_write(p, t, strlen(t));
+        free(t);
+        esr_mappings *m1 = NULL;
+        cr_assert_eq(mappings_open(dir, &m1, &err), ESR_OK, "%s", err.msg);
+        cr_assert_str_neq(m1->sha256, m0->sha256, "%s is not in the checksum",
+                          esr_mapping_tables[i].file);
+        mappings_close(m1);
+        th_rm_rf(dir);
+    }
+    mappings_close(m0);
+}
