@@ -360,11 +360,11 @@ static const char *base_name(const char *path)
 }
 
 /* Header names of the schema's columns of kind, joined by 0x1f (malloc'd). */
-static char *join_cols(const esr_schema *s, int kind)
+static char *join_cols(const esr_schema *s, esr_header_kind kind)
 {
     esr_buf b = {0};
     for (size_t i = 0; i < s->ncols; i++)
-        if (s->kind[i] == kind) {
+        if (s->kind[i] == (int)kind) {
             if (b.len)
                 esr_buf_putc(&b, '\x1f');
             esr_buf_puts(&b, s->header[i]);
@@ -426,8 +426,8 @@ static esr_status read_input(run_ctx *c, size_t idx)
     in->encoding = source_encoding_name(info->encoding);
     in->gzip = info->gzip;
     in->rows = c->file_rows;
-    c->unknown_cols[idx] = join_cols(c->schema, 0);
-    c->pii_cols[idx] = join_cols(c->schema, 2);
+    c->unknown_cols[idx] = join_cols(c->schema, ESR_HEADER_UNKNOWN);
+    c->pii_cols[idx] = join_cols(c->schema, ESR_HEADER_PII);
     if (!in->sha256 || !c->unknown_cols[idx] || !c->pii_cols[idx])
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     if (info->replaced)

@@ -48,7 +48,7 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
             continue;
         const char *kind = table_get(t, row, c_k);
         if (!strcmp(kind, "pii")) {
-            s->kind[i] = 2;
+            s->kind[i] = ESR_HEADER_PII;
             continue;
         }
         int c = record_col_parse(table_get(t, row, c_c));
@@ -58,11 +58,11 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
         if (c < 0 || !wanted)
             continue;
         if (s->pos[c] >= 0) {
-            s->kind[i] = 3;
+            s->kind[i] = ESR_HEADER_DUPLICATE;
             continue;
         }
         s->pos[c] = (int)i;
-        s->kind[i] = 1;
+        s->kind[i] = ESR_HEADER_MAPPED;
     }
     esr_buf tried = {0};
     if (want == ESR_SCHEMA_TRAINING) {

@@ -12,8 +12,16 @@ typedef struct esr_schema {
     int pos[ESR_COL_COUNT]; /* header index of each canonical column, -1 absent */
     size_t ncols;           /* fields in the header */
     char **header;          /* header names as read */
-    int *kind;              /* per header field: 0 unknown, 1 mapped, 2 PII, 3 duplicate */
+    int *kind;              /* per header field: an esr_header_kind */
 } esr_schema;
+
+/* What a header field is. */
+typedef enum esr_header_kind {
+    ESR_HEADER_UNKNOWN = 0, /* not in columns.csv: ignored, listed in run.json */
+    ESR_HEADER_MAPPED,      /* read as its canonical column */
+    ESR_HEADER_PII,         /* personal data: never read */
+    ESR_HEADER_DUPLICATE    /* a second alias of a column already mapped: ignored */
+} esr_header_kind;
 
 typedef enum esr_schema_kind {
     ESR_SCHEMA_STAFF = 0, /* staff-in-post export: columns of kind "field" */

@@ -88,7 +88,7 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
     snprintf(ln, sizeof ln, "%llu", (unsigned long long)line);
     int has_pii = 0;
     for (size_t i = 0; schema && i < schema->ncols; i++)
-        has_pii |= schema->kind[i] == 2 || (redact->replace && redact->replace[i]);
+        has_pii |= schema->kind[i] == ESR_HEADER_PII || (redact->replace && redact->replace[i]);
     if (!has_pii && row->raw) {
         size_t n = row->raw_len;
         while (n && (row->raw[n - 1] == '\n' || row->raw[n - 1] == '\r'))
@@ -99,7 +99,7 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
     } else if (!row->fault && (!has_pii || row->nfields == schema->ncols)) {
         for (size_t i = 0; i < row->nfields; i++) {
             const char *v = row->fields[i];
-            if (has_pii && schema->kind[i] == 2)
+            if (has_pii && schema->kind[i] == ESR_HEADER_PII)
                 v = PII_MASK;
             else if (has_pii && redact->replace && redact->replace[i])
                 v = redact->replace[i];

@@ -88,7 +88,7 @@ Test(schema, aliases_in_shuffled_order)
     cr_assert_eq(s->pos[ESR_COL_ASSIGNMENT_STATUS], 13);
     cr_assert_eq(s->pos[ESR_COL_ORG_NAME], 14);
     for (size_t i = 0; i < N(names); i++)
-        cr_assert_eq(s->kind[i], 1, "column %zu (%s) mapped", i, names[i]);
+        cr_assert_eq(s->kind[i], ESR_HEADER_MAPPED, "column %zu (%s) mapped", i, names[i]);
     cr_assert_str_eq(s->header[1], "Occ Code", "header names kept, trimmed");
     schema_free(s);
     rowfree(&h);
@@ -105,15 +105,15 @@ Test(schema, pii_unknown_and_duplicate_columns)
     esr_err err = {0};
     cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
                  err.msg);
-    cr_assert_eq(s->kind[0], 2, "Full Name is PII");
-    cr_assert_eq(s->kind[1], 1);
-    cr_assert_eq(s->kind[2], 0, "unknown column");
-    cr_assert_eq(s->kind[3], 2, "NI Number is PII");
-    cr_assert_eq(s->kind[4], 1);
-    cr_assert_eq(s->kind[5], 2, "Date of Birth is PII");
-    cr_assert_eq(s->kind[6], 3, "a second FTE alias is a duplicate");
-    cr_assert_eq(s->kind[7], 0, "empty header");
-    cr_assert_eq(s->kind[8], 2);
+    cr_assert_eq(s->kind[0], ESR_HEADER_PII, "Full Name is PII");
+    cr_assert_eq(s->kind[1], ESR_HEADER_MAPPED);
+    cr_assert_eq(s->kind[2], ESR_HEADER_UNKNOWN, "unknown column");
+    cr_assert_eq(s->kind[3], ESR_HEADER_PII, "NI Number is PII");
+    cr_assert_eq(s->kind[4], ESR_HEADER_MAPPED);
+    cr_assert_eq(s->kind[5], ESR_HEADER_PII, "Date of Birth is PII");
+    cr_assert_eq(s->kind[6], ESR_HEADER_DUPLICATE, "a second FTE alias is a duplicate");
+    cr_assert_eq(s->kind[7], ESR_HEADER_UNKNOWN, "empty header");
+    cr_assert_eq(s->kind[8], ESR_HEADER_PII);
     cr_assert_eq(s->pos[ESR_COL_FTE], 1, "the first alias wins");
     cr_assert_eq(s->pos[ESR_COL_POSITION_TITLE], 4);
     cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], -1);
@@ -209,7 +209,7 @@ Test(schema, training_export_binds_training_columns)
     cr_assert_eq(s->pos[ESR_COL_COMPETENCE_NAME], 1);
     cr_assert_eq(s->pos[ESR_COL_COMPETENCE_STATUS], 2);
     cr_assert_eq(s->pos[ESR_COL_ACHIEVED_DATE], 3);
-    cr_assert_eq(s->kind[4], 2, "Full Name is personal data");
+    cr_assert_eq(s->kind[4], ESR_HEADER_PII, "Full Name is personal data");
     schema_free(s);
     rowfree(&h);
 }
