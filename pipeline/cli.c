@@ -130,6 +130,23 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Print a command's error (err's message, else the status's) on stderr;
+ * returns its exit code. */
+static int report(esr_status st, const esr_err *err)
+{
+    fprintf(stderr, "esrpipe: error: %s\n", err->msg[0] ? err->msg : esr_strerror(st));
+    return esr_exit_code(st);
+}
+
+/* Non-zero if ch is in the 0-terminated list. */
+static int in_list(const int *list, int ch)
+{
+    for (; *list; list++)
+        if (*list == ch)
+            return 1;
+    return 0;
+}
+
 /* Long options without a short form (run, explain and stage share them). */
 enum {
     O_ORG = 256,
@@ -253,10 +270,8 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
         o->record_ctx = &x;
         st = run_pipeline(o, NULL, &err);
     }
-    int rc = st ? esr_exit_code(st) : 0;
-    if (st)
-        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
-    else if (x.failed) {
+    int rc = st ? report(st, &err) : 0;
+    if (!st && x.failed) {
         fprintf(stderr, "esrpipe: error: out of memory\n");
         rc = 70;
     }
@@ -307,8 +322,10 @@ static int cmd_run(int argc, char **argv, int explain)
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:m:qh", longopts, NULL)) != -1) {
-        if (explain && (ch == 'o' || ch == O_SPLIT || ch == O_DRY || ch == O_NOBOOK ||
-                        ch == O_PSEUDO || ch == O_SHEETROWS || ch == O_MAXREJ || ch == O_SNAPSHOT))
+        /* options that only shape what run writes */
+        static const int writing[] = {'o',         O_SPLIT,  O_DRY,      O_NOBOOK, O_PSEUDO,
+                                      O_SHEETROWS, O_MAXREJ, O_SNAPSHOT, 0};
+        if (explain && in_list(writing, ch))
             return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
                                      "--no-workbook, --pseudonymise, --max-sheet-rows, "
                                      "--max-reject-rate and --snapshot do not apply");
@@ -369,8 +386,7 @@ static int cmd_run(int argc, char **argv, int explain)
     esr_run_counts n = {0};
     esr_status st = run_pipeline(&o, &n, &err);
     if (st) {
-        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
-        return esr_exit_code(st);
+        return report(st, &err);
     }
     if (!lc.quiet)
         fprintf(stderr, "esrpipe: %llu rows: %llu in scope, %llu out of scope, %llu rejected; %s\n",
@@ -495,10 +511,9 @@ static int cmd_explain_title(int argc, char **argv)
         dir = mappings_default_dir(mbuf, sizeof mbuf);
     esr_mappings *m = NULL;
     esr_err err = {0};
-    if (mappings_open(dir, &m, &err)) {
-        fprintf(stderr, "esrpipe: error: %s\n", err.msg);
-        return esr_exit_code(err.status);
-    }
+    esr_status st = mappings_open(dir, &m, &err);
+    if (st)
+        return report(st, &err);
     esr_titler *t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
     if (!t) {
         mappings_close(m);
@@ -552,10 +567,7 @@ static int cmd_stage(int argc, char **argv)
     int ch;
     optind = 2;
     while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
-        int ok = 0;
-        for (const int *a = allowed; *a; a++)
-            ok |= *a == ch;
-        if (!ok)
+        if (!in_list(allowed, ch))
             return usage_error("stage %s: option not taken here (esrpipe --help)", name);
         int shared =
             shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
@@ -603,11 +615,7 @@ static int cmd_stage(int argc, char **argv)
         fclose(in);
     training_free(t);
     mappings_close(m);
-    if (st) {
-        fprintf(stderr, "esrpipe: error: %s\n", err.msg[0] ? err.msg : esr_strerror(st));
-        return esr_exit_code(st);
-    }
-    return 0;
+    return st ? report(st, &err) : 0;
 }
 
 /* Entry point: dispatch on the command word. */
