@@ -633,20 +633,13 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if (write_summary(fp, c->agg, r->org))
             return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed: %s",
                                outdir_dir(r->dir), strerror(errno));
-        const char *name = "", *region = "";
-        if (*r->org)
-            mappings_org(c->m, r->org, &name, &region);
-        else {
-            const esr_org_counts **orgs;
-            size_t n = aggregate_orgs(c->agg, &orgs);
-            if (n == 2) { /* "" plus exactly one organisation */
-                mappings_org(c->m, orgs[1]->org, &name, &region);
-            }
-        }
-        const char *org_code = r->org;
+        /* the return's organisation: its own, or the only one in it */
+        const char *org_code = r->org, *name = "", *region = "";
         const esr_org_counts **orgs;
-        if (!*org_code && aggregate_orgs(c->agg, &orgs) == 2)
+        if (!*org_code && aggregate_orgs(c->agg, &orgs) == 2) /* "" plus exactly one */
             org_code = orgs[1]->org;
+        if (*org_code)
+            mappings_org(c->m, org_code, &name, &region);
         esr_return_meta meta = {
             .tool_version = c->o->tool_version,
             .template_version = ESR_TEMPLATE_VERSION,
