@@ -15,6 +15,7 @@ enum { CC_NONE = 0, CC_IN_PROGRESS, CC_COMPLETED };
 enum { ST_NONE = 0, ST_IN_PROGRESS, ST_COMPLETED };
 
 #define MAX_STANDARDS 64
+#define NAME_CACHE_MAX 65536 /* competence names remembered: memory stays bounded */
 
 typedef struct person {
     int care;      /* CC_* */
@@ -38,6 +39,7 @@ struct esr_training {
     int std_rule[MAX_STANDARDS]; /* standard bit -> first rule naming it */
     int nstd;
     esr_strmap *status;  /* text_key(status) -> ST_* */
+    esr_strmap *by_name; /* competence name -> matching rule + 1, 0 = none */
     esr_strmap *persons; /* employee number -> index */
     person *pv;
     size_t np, pcap;
@@ -226,11 +228,20 @@ static int on_row(void *ctx, const esr_row *row)
         if (!esr_strmap_get(t->status, t->key.data, t->key.len, &st))
             st = ST_NONE;
     }
-    words(name, &t->norm);
+    /* an export repeats a few hundred names over many rows: match each once */
+    size_t v, len = strlen(name);
     const rule *hit = NULL;
-    for (size_t i = 0; i < t->nrules && !hit; i++)
-        if (strstr(t->norm.data, t->rules[i].phrase))
-            hit = &t->rules[i];
+    if (esr_strmap_get(t->by_name, name, len, &v)) {
+        hit = v ? &t->rules[v - 1] : NULL;
+    } else {
+        words(name, &t->norm);
+        for (size_t i = 0; i < t->nrules && !hit; i++)
+            if (strstr(t->norm.data, t->rules[i].phrase))
+                hit = &t->rules[i];
+        if (esr_strmap_count(t->by_name) < NAME_CACHE_MAX &&
+            esr_strmap_put(t->by_name, name, len, hit ? (size_t)(hit - t->rules) + 1 : 0, NULL) < 0)
+            goto nomem;
+    }
     if (!hit) {
         t->stats.unmatched++;
         if (unmatched_add(t, name))
@@ -289,7 +300,7 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     t->err = err;
     const char *slash = strrchr(path, '/');
     if (!(t->name = strdup(slash ? slash + 1 : path)) || !(t->persons = esr_strmap_new()) ||
-        !(t->unmatched = esr_strmap_new())) {
+        !(t->unmatched = esr_strmap_new()) || !(t->by_name = esr_strmap_new())) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -416,6 +427,7 @@ void training_free(esr_training *t)
     esr_strmap_free(t->status);
     esr_strmap_free(t->persons);
     esr_strmap_free(t->unmatched);
+    esr_strmap_free(t->by_name);
     free(t->pv);
     free(t->ucount);
     free(t->order);
