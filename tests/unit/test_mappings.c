@@ -201,9 +201,8 @@ Test(mappings, copy_loads_with_same_checksum)
     mappings_close(a);
 }
 
-/* Append row to table in a copy of the mappings: opening must fail with a
- * mapping error naming table:line of the new row and containing needle. */
-static void bad_row(const char *table, const char *row, const char *needle)
+/* Copy the mappings to dir with row appended to table; the row's line. */
+static size_t copy_with_row(const char *table, const char *row)
 {
     th_mkdtemp(dir);
     copy_mappings(dir);
@@ -218,7 +217,14 @@ static void bad_row(const char *table, const char *row, const char *needle)
     strcat(t, row);
     th_write(p, t, strlen(t));
     free(t);
+    return line;
+}
 
+/* Append row to table in a copy of the mappings: opening must fail with a
+ * mapping error naming table:line of the new row and containing needle. */
+static void bad_row(const char *table, const char *row, const char *needle)
+{
+    size_t line = copy_with_row(table, row);
     esr_mappings *m = (esr_mappings *)1;
     esr_err err = {0};
     cr_assert_eq(mappings_open(dir, &m, &err), ESR_ERR_MAPPING, "%s", err.msg);
@@ -284,29 +290,27 @@ Test(mappings, severity_names_round_trip)
     cr_assert_str_eq(rule_severity_name((esr_severity)7), "");
 }
 
+/* Open the mappings in dir and load a one-row competence export with them;
+ * training_load's status (*m and *tr are the caller's to free). */
+static esr_status load_training(esr_mappings **m, esr_training **tr, esr_err *err)
+{
+    char export[PATH_MAX];
+    th_write_in(dir, "training.csv", "Employee No,Competence,Status\n1,Care Certificate,Passed\n",
+                export);
+    cr_assert_eq(mappings_open(dir, m, err), ESR_OK, "%s", err->msg);
+    esr_source_opts so;
+    source_opts_default(&so);
+    return training_load(export, *m, &so, tr, err);
+}
+
 /* A mapping copy whose table gets row appended; training_load must refuse it. */
 static void bad_training_row(const char *table, const char *row, const char *needle)
 {
-    th_mkdtemp(dir);
-    copy_mappings(dir);
-    char p[PATH_MAX], export[PATH_MAX];
-    th_join(p, dir, table);
-    char *t = th_read(p, NULL);
-    cr_assert_not_null(t);
-    size_t line = count_lines(t) + 1;
-    t = realloc(t, strlen(t) + strlen(row) + 1);
-    strcat(t, row);
-    th_write(p, t, strlen(t));
-    free(t);
-    th_write_in(dir, "training.csv", "Employee No,Competence,Status\n1,Care Certificate,Passed\n",
-                export);
+    size_t line = copy_with_row(table, row);
     esr_mappings *m = NULL;
-    esr_err err = {0};
-    cr_assert_eq(mappings_open(dir, &m, &err), ESR_OK, "%s", err.msg);
-    esr_source_opts so;
-    source_opts_default(&so);
     esr_training *tr = NULL;
-    cr_assert_eq(training_load(export, m, &so, &tr, &err), ESR_ERR_MAPPING, "%s", err.msg);
+    esr_err err = {0};
+    cr_assert_eq(load_training(&m, &tr, &err), ESR_ERR_MAPPING, "%s", err.msg);
     cr_assert_null(tr);
     char want[64];
     snprintf(want, sizeof want, "%s:%zu: ", table, line);
@@ -332,25 +336,12 @@ Test(mappings, unknown_competence_meaning_is_refused)
 
 Test(mappings, training_levels_come_from_qualifications_csv)
 {
-    th_mkdtemp(dir);
-    copy_mappings(dir);
-    char p[PATH_MAX], export[PATH_MAX];
-    th_join(p, dir, "qualifications.csv");
-    char *t = th_read(p, NULL);
-    cr_assert_not_null(t);
-    t = realloc(t, strlen(t) + 64);
-    strcat(t, "level seven diploma,qualification,Level 7 Diploma,7,test\n");
-    th_write(p, t, strlen(t));
-    free(t);
-    th_write_in(dir, "training.csv", "Employee No,Competence,Status\n1,Care Certificate,Passed\n",
-                export);
+    copy_with_row("qualifications.csv",
+                  "level seven diploma,qualification,Level 7 Diploma,7,test\n");
     esr_mappings *m = NULL;
-    esr_err err = {0};
-    cr_assert_eq(mappings_open(dir, &m, &err), ESR_OK, "%s", err.msg);
-    esr_source_opts so;
-    source_opts_default(&so);
     esr_training *tr = NULL;
-    cr_assert_eq(training_load(export, m, &so, &tr, &err), ESR_OK, "%s", err.msg);
+    esr_err err = {0};
+    cr_assert_eq(load_training(&m, &tr, &err), ESR_OK, "%s", err.msg);
     int lv[16];
     size_t n = training_levels(tr, lv, 16);
     cr_assert_geq(n, 2);
