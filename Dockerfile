@@ -6,7 +6,7 @@
 # --- build: the README quick start's install and build, then the tests ----
 FROM debian:bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update && apt-get install -y build-essential cmake pkg-config libxlsxwriter-dev libcsv-dev zlib1g-dev libssl-dev libcriterion-dev python3 python3-openpyxl
+RUN apt-get update && apt-get install -y build-essential cmake pkg-config libxlsxwriter-dev libcsv-dev zlib1g-dev libssl-dev libcriterion-dev python3 python3-openpyxl gcovr
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B build && cmake --build build -j"$(nproc)" \

@@ -13,6 +13,7 @@ PACKAGES=(
     libssl-dev                                # libcrypto: SHA-256, HMAC
     libcriterion-dev                          # unit tests
     python3 python3-openpyxl                  # end-to-end tests
+    gcovr                                     # coverage report
 )
 
 if [ "${1:-}" = --list ]; then

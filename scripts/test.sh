@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: installs missing packages (Debian 12, as root), then
-# builds and runs CTest twice, in build/ and in an ASan+UBSan tree
-# build-asan/ (-DSANITIZE=ON), then checks formatting if clang-format is
-# installed. This is what CI runs (.ci/run).
+# builds and runs CTest three times, in build/, in an ASan+UBSan tree
+# build-asan/ (-DSANITIZE=ON) and in a coverage tree build-cov/
+# (-DCOVERAGE=ON, reported by gcovr, failing below the floors in
+# tests/coverage-floor), then checks formatting if clang-format is installed.
+# This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cmake -S . -B build-asan -DSANITIZE=ON
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs" || failed+=("ctest build-asan/")
+
+echo "== build-cov/ (gcc --coverage, gcovr)"
+unset ASAN_OPTIONS UBSAN_OPTIONS
+cmake -S . -B build-cov -DCOVERAGE=ON -DCMAKE_BUILD_TYPE=Debug
+cmake --build build-cov -j"$jobs"
+find build-cov -name '*.gcda' -delete
+ctest --test-dir build-cov --output-on-failure -j"$jobs" || failed+=("ctest build-cov/")
+# shellcheck disable=SC1091
+. tests/coverage-floor
+gcovr -r . --filter 'pipeline/' --print-summary --txt build-cov/coverage.txt \
+    --fail-under-line "$LINE_FLOOR" --fail-under-branch "$BRANCH_FLOOR" build-cov \
+    || failed+=("coverage below the floor in tests/coverage-floor (lines $LINE_FLOOR%, branches $BRANCH_FLOOR%)")
 
 if command -v clang-format >/dev/null 2>&1; then
     echo "== format"
