@@ -481,21 +481,39 @@ static int cmd_consolidate(int argc, char **argv)
     return 0;
 }
 
-/* check-mappings [DIR]: validate the tables; 65 with file:line messages. */
+/* check-mappings [--bump] [DIR]: validate the tables (65 with file:line
+ * messages); --bump records a new version of consistent tables. */
 static int cmd_check_mappings(int argc, char **argv)
 {
     char mbuf[4300];
-    const char *dir = argc > 1 ? argv[1] : mappings_default_dir(mbuf, sizeof mbuf);
-    esr_buf report = {0};
+    int bump = argc > 1 && !strcmp(argv[1], "--bump");
+    if (argc > 2 + bump)
+        return usage_error("%s", "check-mappings: expected at most one directory");
+    const char *dir = argc > 1 + bump ? argv[1 + bump] : mappings_default_dir(mbuf, sizeof mbuf);
+    esr_buf msgs = {0};
     size_t n = 0;
-    esr_status st = checkmap_run(dir, &report, &n);
+    esr_status st = bump ? checkmap_tables(dir, &msgs, &n) : checkmap_run(dir, &msgs, &n);
     if (st) {
-        fputs(esr_buf_str(&report), stderr);
+        fputs(esr_buf_str(&msgs), stderr);
         fprintf(stderr, "esrpipe: check-mappings: %zu error%s in %s\n", n, n == 1 ? "" : "s", dir);
+    } else if (bump) {
+        char from[64], to[64];
+        esr_err err = {0};
+        if ((st = checkmap_bump(dir, from, to, sizeof from, &err))) {
+            esr_buf_free(&msgs);
+            return report(st, &err);
+        }
+        if (strcmp(from, to))
+            printf("esrpipe: check-mappings: %s/VERSION: %s -> %s (the tables' checksum "
+                   "recorded); commit it with the tables, then re-accept the golden outputs\n",
+                   dir, *from ? from : "(none)", to);
+        else
+            printf("esrpipe: check-mappings: %s/VERSION %s already records these tables\n", dir,
+                   to);
     } else {
         printf("esrpipe: check-mappings: %s is consistent\n", dir);
     }
-    esr_buf_free(&report);
+    esr_buf_free(&msgs);
     return st ? esr_exit_code(st) : 0;
 }
 
