@@ -149,6 +149,17 @@ static int date_ok(const char *s)
            d <= 31;
 }
 
+/* What kind of return run.json describes (command, region, pseudonym key
+ * fingerprint); non-zero when any kind of return is wanted. */
+static int read_kind(esr_trust_return *r, const cjson_node *root, const char *cmd)
+{
+    const char *region = cjson_str(cjson_get(root, "region"));
+    r->command = cmd ? cmd : "run";
+    r->region = region ? region : "";
+    r->pseudonym_key = cjson_str(cjson_get(root, "pseudonym_key"));
+    return r->how && r->how->any_return;
+}
+
 /* The keys of run.json a regional return needs. */
 static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
 {
@@ -166,11 +177,7 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: not a JSON object: not an esrpipe run.json", path);
     const char *cmd = cjson_str(cjson_get(root, "command"));
-    int any = r->how && r->how->any_return;
-    r->command = cmd ? cmd : "run";
-    const char *region = cjson_str(cjson_get(root, "region"));
-    r->region = region ? region : "";
-    r->pseudonym_key = cjson_str(cjson_get(root, "pseudonym_key"));
+    int any = read_kind(r, root, cmd);
     if (cmd && !strcmp(cmd, "consolidate") && !any)
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: a regional return (esrpipe consolidate), not a trust's return: "
