@@ -37,6 +37,14 @@ static void putn(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format 
     xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
 }
 
+/* A note at row r, the heading row and first column frozen, the widths set. */
+static void finish_sheet(book *b, int s, lxw_row_t r, const char *note, double min_width)
+{
+    put(b, s, r, 0, note, b->st.note);
+    worksheet_freeze_panes(b->s[s].ws, 1, 1);
+    xsheet_widths(&b->s[s], min_width);
+}
+
 /* ---- Cover ----------------------------------------------------------- */
 
 /* A Cover row: label, then the base's and the new return's values. */
@@ -248,13 +256,10 @@ static void write_by_prof(book *b)
             total ? b->st.bold : NULL);
         bnc(b, r, 2, &v[i], 0);
     }
-    r++;
-    put(b, S_PROF, r, 0,
-        "The whole return's FTE and de-duplicated headcount, base and new; every other dimension "
-        "and each organisation's block are in changes.csv.",
-        b->st.note);
-    worksheet_freeze_panes(b->s[S_PROF].ws, 1, 1);
-    xsheet_widths(&b->s[S_PROF], 12);
+    finish_sheet(b, S_PROF, r + 1,
+                 "The whole return's FTE and de-duplicated headcount, base and new; every other "
+                 "dimension and each organisation's block are in changes.csv.",
+                 12);
     free(v);
 }
 
@@ -409,13 +414,10 @@ static void write_dq(book *b)
         i += oa && !strcmp(oa, org);
         k += on && !strcmp(on, org);
     }
-    r++;
-    put(b, S_DQ, r, 0,
-        "Completeness: the share of in-scope FTE with an area of work recorded. Rule rows: "
-        "findings in each return's run.json.",
-        b->st.note);
-    worksheet_freeze_panes(b->s[S_DQ].ws, 1, 1);
-    xsheet_widths(&b->s[S_DQ], 10);
+    finish_sheet(b, S_DQ, r + 1,
+                 "Completeness: the share of in-scope FTE with an area of work recorded. Rule "
+                 "rows: findings in each return's run.json.",
+                 10);
 }
 
 /* Write the workbook (see compare_xlsx.h). */
@@ -424,17 +426,9 @@ esr_status compare_xlsx_write(const char *path, const char *tmpdir, const esr_co
 {
     book b = {0};
     b.in = in;
-    lxw_workbook_options opt = {
-        .constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir, .use_zip64 = LXW_TRUE};
-    if (!(b.wb = workbook_new_opt(path, &opt)))
-        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
-    for (int s = 0; s < S_COUNT; s++)
-        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
-            lxw_workbook_free(b.wb);
-            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
-                               sheet_names[s]);
-        }
-    xlsx_style_add(b.wb, &b.st);
+    esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
+    if (st)
+        return st;
     write_cover(&b);
     write_by_prof(&b);
     write_moves(&b);

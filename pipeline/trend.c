@@ -262,17 +262,10 @@ static void time_chart(trend_ctx *c, tbook *b, lxw_row_t at)
 static esr_status write_book(trend_ctx *c, const char *path, const char *tmpdir)
 {
     tbook b = {0};
-    lxw_workbook_options opt = {
-        .constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir, .use_zip64 = LXW_TRUE};
     static const char *const names[2] = {"Cover", "FTE over time"};
-    if (!(b.wb = workbook_new_opt(path, &opt)))
-        return esr_err_set(c->err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
-    for (int s = 0; s < 2; s++)
-        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, names[s]))) {
-            lxw_workbook_free(b.wb);
-            return esr_err_set(c->err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path, names[s]);
-        }
-    xlsx_style_add(b.wb, &b.st);
+    esr_status st = xlsx_book_open(path, tmpdir, names, 2, b.s, &b.st, &b.wb, c->err);
+    if (st)
+        return st;
     write_cover(c, &b);
     lxw_row_t r = time_block(c, &b, 0, 0);
     time_chart(c, &b, time_block(c, &b, r, 1) + 1);
