@@ -80,7 +80,8 @@ static const char usage_text[] =
     "  gives run's summary.csv.\n"
     "\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
-    "70 internal, 73 cannot create output, 74 I/O error.\n";
+    "70 internal, 73 cannot create output, 74 I/O error; compare --exit-code: 1 when\n"
+    "the returns differ (esrpipe compare --help).\n";
 
 typedef struct log_ctx {
     int quiet;

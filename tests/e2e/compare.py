@@ -246,6 +246,7 @@ def main():
         check_refusals(ck, esr, tmp, m1, m2, out)
         check_pseudonymised(ck, esr, tmp, m1, m2, exp)
         check_trend(ck, esr, tmp, out)
+        check_golden(ck, esr, tmp)
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -310,6 +311,40 @@ def check_trend(ck, esr, tmp, out):
     ck.ok(os.path.getsize(os.path.join(t, "trend.xlsx")) > 0, "trend.xlsx written")
     p = run([esr, "trend", "-q", "-o", t, out["m1"], out["m1"]])
     ck.eq(p.returncode, 65, "the same snapshot twice: exit 65")
+
+
+def check_golden(ck, esr, tmp):
+    """golden.py with -m: an edit that moves nothing passes the case and is
+    one line of --mappings-only; an edit that moves rows shows compare's
+    moves, and the checksum is no part of the failure."""
+    golden = [sys.executable, os.path.join(ROOT, "tests", "e2e", "golden.py"), "--esrpipe", esr]
+    case = os.path.join(ROOT, "fixtures", "golden", "sample")
+    quiet = os.path.join(tmp, "mappings-unused-row")
+    shutil.copytree(os.path.join(ROOT, "mappings"), quiet)
+    with open(os.path.join(quiet, "job_titles.csv"), "a") as f:
+        f.write("Seeded unused title,Physiotherapy,Assistant,no,compare.py\n")
+    p = run(golden + ["-m", quiet, case], cwd=ROOT)
+    ck.eq(p.returncode, 0, "golden -m: an edit that moves nothing passes the case")
+    p = run(golden + ["-m", quiet, "--mappings-only", case], cwd=ROOT)
+    fails = [l for l in p.stdout.decode().splitlines() if l.startswith("FAIL")]
+    ck.ok(p.returncode == 1 and len(fails) == 1 and "check-mappings --bump" in fails[0],
+          "golden --mappings-only: the checksum change is one line", p.stdout.decode())
+    moved = os.path.join(tmp, "mappings-hca-physio")
+    shutil.copytree(os.path.join(ROOT, "mappings"), moved)
+    with open(os.path.join(moved, "job_titles.csv"), newline="") as f:
+        text = f.read()
+    text = text.replace("\nHealthcare assistant,,Healthcare assistant,", "\nHealthcare assistant,Physiotherapy,Healthcare assistant,", 1)
+    with open(os.path.join(moved, "job_titles.csv"), "w", newline="") as f:
+        f.write(text)
+    with open(os.path.join(ROOT, "fixtures", "sample", "esr_sample_2026-03-31.csv"), newline="", encoding="cp1252") as f:
+        hca = sorted(r["Assignment Number"] for r in csv.DictReader(f)
+                     if r["Position Title"] == "Healthcare Assistant" and r["Occupation Code"] == "H1A")
+    p = run(golden + ["-m", moved, case], cwd=ROOT)
+    outp = p.stdout.decode()
+    got = sorted(re.findall(r"move RTH (\S+): profession_supported 'Nursing and midwifery' -> 'Physiotherapy'", outp))
+    ck.eq(p.returncode, 1, "golden -m: an edit that moves rows fails the case")
+    ck.ok(len(hca) == 4 and got == hca, "golden shows compare's moves: the %d generic-code HCAs" % len(hca), outp)
+    ck.ok("sha256" not in outp and "checksum" not in outp, "the checksum is no part of the failure", outp)
 
 
 if __name__ == "__main__":
