@@ -1,6 +1,9 @@
 /* checkmap.c - mapping-table validation in classes of checks. */
 #include "checkmap.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mappings.h"
@@ -268,8 +271,140 @@ static void check_normalised(checker *c, const char *dir)
     mappings_close(m);
 }
 
+#define VERSION_SUM "sha256 "
+
+/* What dir/VERSION says: the version (line 1) and the tables checksum it
+ * records (on line sum_line; 0 = none); the other lines as they are. */
+typedef struct version_file {
+    int exists;
+    char version[64];
+    char sum[65];
+    int sum_line, nlines;
+    esr_buf rest;
+} version_file;
+
+/* Read dir/VERSION into v (v->rest to be freed). */
+static void version_read(const char *dir, version_file *v)
+{
+    esr_buf path = {0};
+    char line[512];
+    memset(v, 0, sizeof *v);
+    esr_buf_printf(&path, "%s/VERSION", dir);
+    FILE *fp = fopen(esr_buf_str(&path), "r");
+    esr_buf_free(&path);
+    if (!fp)
+        return;
+    v->exists = 1;
+    while (fgets(line, sizeof line, fp)) {
+        v->nlines++;
+        text_trim(line);
+        if (v->nlines == 1)
+            snprintf(v->version, sizeof v->version, "%.63s", line);
+        else if (!strncmp(line, VERSION_SUM, strlen(VERSION_SUM)) && !v->sum_line) {
+            snprintf(v->sum, sizeof v->sum, "%.64s", line + strlen(VERSION_SUM));
+            v->sum_line = v->nlines;
+        } else
+            esr_buf_printf(&v->rest, "%s\n", line);
+    }
+    fclose(fp);
+}
+
+/* Last class: VERSION records the checksum of the tables as they are. */
+static void check_version(checker *c, const char *dir)
+{
+    version_file v;
+    char sum[65];
+    esr_err err = {0};
+    version_read(dir, &v);
+    if (mappings_sha256(dir, sum, &err)) {
+        esr_buf_printf(c->report, "%s\n", err.msg);
+        c->errors++;
+    } else if (!v.exists || !v.sum_line || strcmp(v.sum, sum)) {
+        esr_buf_printf(c->report, "%s/VERSION:%d: ", dir, v.sum_line ? v.sum_line : 1);
+        if (!v.exists)
+            esr_buf_printf(c->report, "missing: ");
+        else if (!v.sum_line)
+            esr_buf_printf(c->report, "no line \"" VERSION_SUM "HEX\" recording the tables: ");
+        else
+            esr_buf_printf(c->report,
+                           "the tables changed but VERSION did not (it records checksum %.12s..., "
+                           "the tables give %.12s...): ",
+                           v.sum, sum);
+        esr_buf_printf(c->report,
+                       "bump it with `esrpipe check-mappings --bump %s`, then re-accept the golden "
+                       "outputs (`cmake --build build --target accept-golden`)\n",
+                       dir);
+        c->errors++;
+    }
+    esr_buf_free(&v.rest);
+}
+
+/* The next version: the last number in v goes up by one ("" -> "1"). */
+static void version_next(const char *v, char *out, size_t n)
+{
+    size_t len = strlen(v), end = len;
+    while (end > 0 && (v[end - 1] < '0' || v[end - 1] > '9'))
+        end--;
+    size_t start = end;
+    while (start > 0 && v[start - 1] >= '0' && v[start - 1] <= '9')
+        start--;
+    if (start == end) {
+        snprintf(out, n, "%s%s1", v, len ? "." : "");
+        return;
+    }
+    unsigned long long num = strtoull(v + start, NULL, 10) + 1;
+    snprintf(out, n, "%.*s%llu%s", (int)start, v, num, v + end);
+}
+
+/* Bump dir/VERSION (see checkmap.h). */
+esr_status checkmap_bump(const char *dir, char *from, char *to, size_t n, esr_err *err)
+{
+    version_file v;
+    char sum[65];
+    esr_buf path = {0}, tmp = {0};
+    esr_status st = mappings_sha256(dir, sum, err);
+    version_read(dir, &v);
+    snprintf(from, n, "%s", v.version);
+    snprintf(to, n, "%s", v.version);
+    if (st || (v.sum_line && !strcmp(v.sum, sum)))
+        goto done;
+    version_next(v.version, to, n);
+    esr_buf_printf(&path, "%s/VERSION", dir);
+    esr_buf_printf(&tmp, "%s/.VERSION.tmp", dir);
+    FILE *fp = fopen(esr_buf_str(&tmp), "w");
+    if (!fp) {
+        st = esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot write: %s", esr_buf_str(&tmp),
+                         strerror(errno));
+        goto done;
+    }
+    int bad = fprintf(fp, "%s\n" VERSION_SUM "%s\n%s", to, sum, esr_buf_str(&v.rest)) < 0;
+    bad |= fclose(fp) != 0;
+    if (bad || rename(esr_buf_str(&tmp), esr_buf_str(&path))) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s: cannot write: %s", esr_buf_str(&path),
+                         strerror(errno));
+        remove(esr_buf_str(&tmp));
+    }
+done:
+    esr_buf_free(&v.rest);
+    esr_buf_free(&path);
+    esr_buf_free(&tmp);
+    return st;
+}
+
 /* Check dir (see checkmap.h). */
 esr_status checkmap_run(const char *dir, esr_buf *report, size_t *nerrors)
+{
+    esr_status st = checkmap_tables(dir, report, nerrors);
+    if (st)
+        return st;
+    checker c = {report, 0, {0}};
+    check_version(&c, dir);
+    *nerrors = c.errors;
+    return c.errors ? ESR_ERR_MAPPING : ESR_OK;
+}
+
+/* The classes but VERSION (see checkmap.h). */
+esr_status checkmap_tables(const char *dir, esr_buf *report, size_t *nerrors)
 {
     checker c = {report, 0, {0}};
     check_tables(&c, dir);

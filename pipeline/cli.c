@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "checkmap.h"
+#include "compare.h"
 #include "consolidate.h"
 #include "explain.h"
 #include "mappings.h"
@@ -17,6 +18,7 @@
 #include "stage.h"
 #include "title.h"
 #include "training.h"
+#include "trend.h"
 #include "status.h"
 
 #ifndef ESRPIPE_VERSION
@@ -26,7 +28,9 @@
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
     "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
-    "       esrpipe check-mappings [DIR]\n"
+    "       esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "       esrpipe trend [-o DIR] [--mixed] [-q] RETURN_DIR...\n"
+    "       esrpipe check-mappings [--bump] [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
     "                       [--encoding ENC] EXPORT LINE...\n"
     "       esrpipe explain-title [-m DIR] TITLE...\n"
@@ -76,7 +80,8 @@ static const char usage_text[] =
     "  gives run's summary.csv.\n"
     "\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
-    "70 internal, 73 cannot create output, 74 I/O error.\n";
+    "70 internal, 73 cannot create output, 74 I/O error; compare --exit-code: 1 when\n"
+    "the returns differ (esrpipe compare --help).\n";
 
 typedef struct log_ctx {
     int quiet;
@@ -477,21 +482,39 @@ static int cmd_consolidate(int argc, char **argv)
     return 0;
 }
 
-/* check-mappings [DIR]: validate the tables; 65 with file:line messages. */
+/* check-mappings [--bump] [DIR]: validate the tables (65 with file:line
+ * messages); --bump records a new version of consistent tables. */
 static int cmd_check_mappings(int argc, char **argv)
 {
     char mbuf[4300];
-    const char *dir = argc > 1 ? argv[1] : mappings_default_dir(mbuf, sizeof mbuf);
-    esr_buf report = {0};
+    int bump = argc > 1 && !strcmp(argv[1], "--bump");
+    if (argc > 2 + bump)
+        return usage_error("%s", "check-mappings: expected at most one directory");
+    const char *dir = argc > 1 + bump ? argv[1 + bump] : mappings_default_dir(mbuf, sizeof mbuf);
+    esr_buf msgs = {0};
     size_t n = 0;
-    esr_status st = checkmap_run(dir, &report, &n);
+    esr_status st = bump ? checkmap_tables(dir, &msgs, &n) : checkmap_run(dir, &msgs, &n);
     if (st) {
-        fputs(esr_buf_str(&report), stderr);
+        fputs(esr_buf_str(&msgs), stderr);
         fprintf(stderr, "esrpipe: check-mappings: %zu error%s in %s\n", n, n == 1 ? "" : "s", dir);
+    } else if (bump) {
+        char from[64], to[64];
+        esr_err err = {0};
+        if ((st = checkmap_bump(dir, from, to, sizeof from, &err))) {
+            esr_buf_free(&msgs);
+            return report(st, &err);
+        }
+        if (strcmp(from, to))
+            printf("esrpipe: check-mappings: %s/VERSION: %s -> %s (the tables' checksum "
+                   "recorded); commit it with the tables, then re-accept the golden outputs\n",
+                   dir, *from ? from : "(none)", to);
+        else
+            printf("esrpipe: check-mappings: %s/VERSION %s already records these tables\n", dir,
+                   to);
     } else {
         printf("esrpipe: check-mappings: %s is consistent\n", dir);
     }
-    esr_buf_free(&report);
+    esr_buf_free(&msgs);
     return st ? esr_exit_code(st) : 0;
 }
 
@@ -618,6 +641,120 @@ static int cmd_stage(int argc, char **argv)
     return st ? report(st, &err) : 0;
 }
 
+static const char compare_usage[] =
+    "usage: esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "\n"
+    "What changed from the return in BASE_DIR to the one in NEW_DIR (two trust\n"
+    "returns or two regional returns): DIR/changes.csv (summary cells that moved),\n"
+    "moves.csv (joiners, leavers, changed fields of each assignment), compare.xlsx\n"
+    "and compare.json, written atomically. Records are matched by organisation and\n"
+    "assignment number, or pseudonym when both returns used the same key.\n"
+    "\n"
+    "  -o, --output DIR     output directory (default: output/compare)\n"
+    "      --exit-code      exit 1 when anything differs, 0 when nothing does\n"
+    "      --max-sheet-rows N  rows on the two record sheets (default 100000, 0 = all)\n"
+    "  -q, --quiet          no messages except errors\n"
+    "\n"
+    "exit status: 0 ok (with --exit-code: no difference), 1 a difference (--exit-code),\n"
+    "64 usage, 65 a return is unusable or the two cannot be compared, 66 a return\n"
+    "directory missing, 73 cannot create output, 74 I/O error.\n";
+
+/* compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR: what changed. */
+static int cmd_compare(int argc, char **argv)
+{
+    enum { O_EXIT = 256, O_ROWS };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"exit-code", no_argument, NULL, O_EXIT},
+        {"max-sheet-rows", required_argument, NULL, O_ROWS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    esr_compare_opts o;
+    compare_opts_default(&o);
+    o.tool_version = "esrpipe " ESRPIPE_VERSION;
+    log_ctx lc = {0};
+    int ch, exit_code = 0;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 'o': o.outdir = optarg; break;
+        case 'q': lc.quiet = 1; break;
+        case 'h': fputs(compare_usage, stdout); return 0;
+        case O_EXIT: exit_code = 1; break;
+        case O_ROWS:
+            o.max_sheet_rows = strtoull(optarg, &end, 10);
+            if (!*optarg || *end)
+                return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", optarg);
+            break;
+        case ':': return usage_error("compare: %s needs a value", argv[optind - 1]);
+        default: return usage_error("compare: unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("%s", "compare: give two return directories, BASE_DIR NEW_DIR");
+    o.base_dir = argv[optind];
+    o.new_dir = argv[optind + 1];
+    o.log = log_stderr;
+    o.log_ctx = &lc;
+    esr_err err = {0};
+    esr_compare_counts n = {0};
+    esr_status st = compare_run(&o, &n, &err);
+    if (st)
+        return report(st, &err);
+    int changed = n.moves || n.cells_changed;
+    if (!lc.quiet)
+        fprintf(stderr,
+                "esrpipe: compare: %llu summary cells changed; %llu joiners, %llu leavers, %llu "
+                "records with a changed field; outputs in %s/\n",
+                (unsigned long long)n.cells_changed, (unsigned long long)n.joiners,
+                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o.outdir);
+    return exit_code && changed ? 1 : 0;
+}
+
+/* trend [-o DIR] [--mixed] [-q] RETURN_DIR...: snapshots side by side. */
+static int cmd_trend(int argc, char **argv)
+{
+    enum { O_MIXED = 256 };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"mixed", no_argument, NULL, O_MIXED},
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0},
+    };
+    esr_trend_opts o;
+    trend_opts_default(&o);
+    o.tool_version = "esrpipe " ESRPIPE_VERSION;
+    int ch, quiet = 0;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":o:q", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': o.outdir = optarg; break;
+        case 'q': quiet = 1; break;
+        case O_MIXED: o.allow_mixed = 1; break;
+        case ':': return usage_error("trend: %s needs a value", argv[optind - 1]);
+        default: return usage_error("trend: unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "trend: no return directories given");
+    o.returns = (const char *const *)argv + optind;
+    o.nreturns = (size_t)(argc - optind);
+    esr_err err = {0};
+    esr_trend_result res = {0};
+    esr_status st = trend_run(&o, &res, &err);
+    if (st)
+        return report(st, &err);
+    if (!quiet)
+        fprintf(stderr, "esrpipe: trend: %zu snapshots of %zu organisation%s; outputs in %s/\n",
+                res.snapshots, res.organisations, res.organisations == 1 ? "" : "s", o.outdir);
+    return 0;
+}
+
 /* Entry point: dispatch on the command word. */
 int main(int argc, char **argv)
 {
@@ -640,6 +777,10 @@ int main(int argc, char **argv)
         return cmd_stage(argc - 1, argv + 1);
     if (!strcmp(cmd, "consolidate"))
         return cmd_consolidate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trend"))
+        return cmd_trend(argc - 1, argv + 1);
     if (!strcmp(cmd, "check-mappings"))
         return cmd_check_mappings(argc - 1, argv + 1);
     if (!strcmp(cmd, "explain-title"))

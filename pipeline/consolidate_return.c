@@ -149,6 +149,17 @@ static int date_ok(const char *s)
            d <= 31;
 }
 
+/* What kind of return run.json describes (command, region, pseudonym key
+ * fingerprint); non-zero when any kind of return is wanted. */
+static int read_kind(esr_trust_return *r, const cjson_node *root, const char *cmd)
+{
+    const char *region = cjson_str(cjson_get(root, "region"));
+    r->command = cmd ? cmd : "run";
+    r->region = region ? region : "";
+    r->pseudonym_key = cjson_str(cjson_get(root, "pseudonym_key"));
+    return r->how && r->how->any_return;
+}
+
 /* The keys of run.json a regional return needs. */
 static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
 {
@@ -166,7 +177,8 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: not a JSON object: not an esrpipe run.json", path);
     const char *cmd = cjson_str(cjson_get(root, "command"));
-    if (cmd && !strcmp(cmd, "consolidate"))
+    int any = read_kind(r, root, cmd);
+    if (cmd && !strcmp(cmd, "consolidate") && !any)
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: a regional return (esrpipe consolidate), not a trust's return: "
                            "consolidate the trusts' returns themselves",
@@ -182,7 +194,7 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         r->org = "";
     if (!*r->org) {
         const cjson_node *orgs = cjson_get(root, "organisations");
-        if (orgs && orgs->type == CJSON_ARRAY && orgs->count > 1) {
+        if (orgs && orgs->type == CJSON_ARRAY && orgs->count > 1 && !any) {
             esr_buf list = {0};
             size_t shown = 0;
             for (const cjson_node *c = orgs->child; c && shown < 5; c = c->next, shown++)
@@ -199,10 +211,10 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         if (orgs && orgs->type == CJSON_ARRAY && orgs->count == 1 && cjson_str(orgs->child))
             r->org = cjson_str(orgs->child);
     }
-    if (!*r->org)
+    if (!*r->org && !any)
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: no organisation code: re-run the return with --org CODE", path);
-    if (!ods_ok(r->org))
+    if (*r->org && !ods_ok(r->org))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: org_code \"%.40s\" is not an ODS code (letters and digits)", path,
                            r->org);
@@ -295,7 +307,16 @@ int sumrow_cmp(const void *x, const void *y)
                              b->key);
 }
 
-/* The organisation's block of summary.csv, sorted, each cell once. */
+/* Summary rows of several blocks: org_code, then as sumrow_cmp. */
+int sumrow_org_cmp(const void *x, const void *y)
+{
+    const esr_sumrow *a = x, *b = y;
+    int c = strcmp(a->org, b->org);
+    return c ? c : sumrow_cmp(x, y);
+}
+
+/* The organisation's block of summary.csv (every block when how->any_return), sorted, each cell
+ * once. */
 static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *err)
 {
     esr_status st = table_load(path, &r->summary, err);
@@ -320,10 +341,10 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     /* the organisation's own rows; a return without them (no org rows at
      * all) gives its totals instead, which are the same figures */
-    int has_org_rows = 0;
+    int has_org_rows = 0, any = r->how && r->how->any_return;
     for (size_t i = 0; i < t->nrows; i++) {
         const char *org = t->rows[i].fields[0];
-        if (*org && strcmp(org, r->org))
+        if (*org && strcmp(org, r->org) && !any)
             return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                                "%s:%llu: a row for organisation %.40s in the return of %s: "
                                "consolidation takes one return per organisation",
@@ -333,9 +354,10 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
     for (size_t i = 0; i < t->nrows; i++) {
         char **f = t->rows[i].fields;
         unsigned long long line = (unsigned long long)t->rows[i].line;
-        if ((*f[0] != '\0') != has_org_rows)
+        if ((*f[0] != '\0') != has_org_rows && !any)
             continue;
         esr_sumrow *row = &r->rows[r->nrows];
+        row->org = f[0];
         int d;
         for (d = 0; d < ESR_DIM_COUNT; d++)
             if (!strcmp(f[1], aggregate_dim_name((esr_dim)d)))
@@ -358,9 +380,10 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
                                f[6]);
         r->nrows++;
     }
-    qsort(r->rows, r->nrows, sizeof *r->rows, sumrow_cmp);
+    int (*cmp)(const void *, const void *) = any ? sumrow_org_cmp : sumrow_cmp;
+    qsort(r->rows, r->nrows, sizeof *r->rows, cmp);
     for (size_t i = 1; i < r->nrows; i++)
-        if (!sumrow_cmp(&r->rows[i - 1], &r->rows[i]))
+        if (!cmp(&r->rows[i - 1], &r->rows[i]))
             return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                                "%s: the cell %s / \"%.60s\" / \"%.60s\" / \"%.60s\" appears twice: "
                                "not a summary.csv esrpipe wrote",
@@ -377,6 +400,15 @@ typedef struct rec_ctx {
     int header_done;
     int col_match;
 } rec_ctx;
+
+/* Hand a records.csv row to the caller's callback, if any; 1 to stop. */
+static int pass_on(rec_ctx *c, const esr_row *row)
+{
+    const esr_ret_read *how = c->r->how;
+    if (!how || !how->on_record)
+        return 0;
+    return (c->st = how->on_record(how->ctx, row, c->err)) != ESR_OK;
+}
 
 /* Count one records.csv row (the first is the header). */
 static int on_record(void *vctx, const esr_row *row)
@@ -398,14 +430,14 @@ static int on_record(void *vctx, const esr_row *row)
                                 "%s:1: no title_match column: not an esrpipe records.csv", c->path);
             return 1;
         }
-        return 0;
+        return pass_on(c, row);
     }
     if (row->nfields == 1 && row->lens[0] == 0)
         return 0; /* blank line */
     c->r->records++;
     if ((size_t)c->col_match < row->nfields && !strcmp(row->fields[c->col_match], "none"))
         c->r->unmapped++;
-    return 0;
+    return pass_on(c, row);
 }
 
 /* Count records.csv rows and those whose title was not mapped. */
@@ -439,9 +471,12 @@ static void cross_check(esr_trust_return *r)
 {
     long long total = 0;
     int seen = 0;
+    int any = r->how && r->how->any_return;
+    if (!strcmp(r->command, "consolidate"))
+        return; /* a regional return has no records.csv */
     for (size_t i = 0; i < r->nrows; i++)
         if (r->rows[i].dim == ESR_DIM_PROFESSION_ROLE && !*r->rows[i].profession &&
-            !*r->rows[i].role) {
+            !*r->rows[i].role && (!any || !*r->rows[i].org)) {
             total = r->rows[i].fte_e5;
             seen = 1;
         }
@@ -465,10 +500,19 @@ static void cross_check(esr_trust_return *r)
 esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
                          esr_err *err)
 {
+    return trustret_read(dir, template_version, NULL, out, err);
+}
+
+/* Read and check the return in dir, as how says. */
+esr_status trustret_read(const char *dir, const char *template_version, const esr_ret_read *how,
+                         esr_trust_return **out, esr_err *err)
+{
     esr_trust_return *r = calloc(1, sizeof *r);
     esr_buf path = {0};
     esr_status st;
     *out = NULL;
+    if (r)
+        r->how = how;
     if (!r || !(r->dir = strdup(dir))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
@@ -511,6 +555,8 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
     if ((st = need_file(esr_buf_str(&path), dir, "summary.csv", err)) ||
         (st = read_summary(r, esr_buf_str(&path), err)))
         goto fail;
+    if (!strcmp(r->command, "consolidate"))
+        goto done; /* a regional return holds no records */
     if (path_of(&path, dir, "records.csv")) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
@@ -518,6 +564,7 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
     if ((st = need_file(esr_buf_str(&path), dir, "records.csv", err)) ||
         (st = read_records(r, esr_buf_str(&path), err)))
         goto fail;
+done:
     cross_check(r);
     esr_buf_free(&path);
     *out = r;

@@ -11,6 +11,7 @@
 
 #include "aggregate.h"
 #include "consolidate_json.h"
+#include "csvreader.h"
 #include "status.h"
 #include "table.h"
 
@@ -22,10 +23,24 @@ typedef struct esr_sumrow {
     const char *key;        /* band or area of work; "" for profession_role */
     long long fte_e5;
     uint64_t headcount;
+    const char *org; /* org_code as written in summary.csv ("" = totals) */
 } esr_sumrow;
 
 /* qsort order of summary rows: dimension, profession, role, key ("" first). */
 int sumrow_cmp(const void *x, const void *y);
+/* qsort order of summary rows of several blocks: org_code, then sumrow_cmp. */
+int sumrow_org_cmp(const void *x, const void *y);
+
+/* How trustret_read reads a return beyond what consolidation needs. */
+typedef struct esr_ret_read {
+    /* also a regional return (esrpipe consolidate) or a return of several
+     * organisations; then every summary.csv row is kept, with its org_code */
+    int any_return;
+    /* every records.csv row, the header first (row->offset: where it
+     * starts); a non-zero status stops the read with the callback's err */
+    esr_status (*on_record)(void *ctx, const esr_row *row, esr_err *err);
+    void *ctx;
+} esr_ret_read;
 
 typedef struct esr_ret_input {
     const char *name;
@@ -49,6 +64,9 @@ typedef struct esr_trust_return {
     const char *mapping_version;
     const char *mapping_sha256;
     const char *classify_mode;
+    const char *command;       /* "run", or "consolidate" for a regional return */
+    const char *region;        /* a regional return's region, else "" */
+    const char *pseudonym_key; /* key fingerprint, "" for none, NULL if not recorded */
     esr_ret_input *inputs;
     size_t ninputs;
     uint64_t rows_read, in_scope, out_of_scope, rejected;
@@ -64,6 +82,7 @@ typedef struct esr_trust_return {
 
     cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
+    const esr_ret_read *how; /* NULL: as consolidation reads it */
 } esr_trust_return;
 
 /* Read and check the return in dir. Errors name the directory and file:
@@ -72,6 +91,9 @@ typedef struct esr_trust_return {
  * one organisation), ESR_ERR_IO, ESR_ERR_NOMEM. */
 esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
                          esr_err *err);
+/* trustret_load, and as how says (NULL: the same as trustret_load). */
+esr_status trustret_read(const char *dir, const char *template_version, const esr_ret_read *how,
+                         esr_trust_return **out, esr_err *err);
 /* Free the return. */
 void trustret_free(esr_trust_return *r);
 

@@ -565,18 +565,9 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
 {
     book b = {0};
     b.reg = reg;
-    lxw_workbook_options opt = {
-        .constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir, .use_zip64 = LXW_TRUE};
-    b.wb = workbook_new_opt(path, &opt);
-    if (!b.wb)
-        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
-    for (int s = 0; s < S_COUNT; s++)
-        if (!(b.s[s].ws = workbook_add_worksheet(b.wb, sheet_names[s]))) {
-            lxw_workbook_free(b.wb);
-            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
-                               sheet_names[s]);
-        }
-    xlsx_style_add(b.wb, &b.st);
+    esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
+    if (st)
+        return st;
 
     write_cover(&b);
     write_by_org(&b);

@@ -42,8 +42,10 @@ struct esr_csvreader {
     int raw_truncated;
     const char *view; /* or: the record's text is this slice of the caller's input */
     size_t view_n;
-    uint64_t line;     /* lines consumed */
-    uint64_t rec_line; /* line the current record starts on */
+    uint64_t line;       /* lines consumed */
+    uint64_t rec_line;   /* line the current record starts on */
+    uint64_t fed;        /* bytes fed so far */
+    uint64_t rec_offset; /* byte the current record starts at */
     int in_record;
     uint64_t rec_quotes; /* quote characters in the current record */
     int skipping;        /* discarding an oversize record */
@@ -192,6 +194,7 @@ static void dispatch(esr_csvreader *rd, uint64_t end_line)
         esr_row row = {0};
         row.line = rd->rec_line;
         row.end_line = end_line;
+        row.offset = raw_ok ? rd->rec_offset : UINT64_MAX;
         if (raw_ok && rd->view) {
             row.raw = rd->view;
             row.raw_len = rd->view_n < ESR_CSV_MAX_RAW_BYTES ? rd->view_n : ESR_CSV_MAX_RAW_BYTES;
@@ -297,6 +300,7 @@ static void emit_oversize(esr_csvreader *rd)
     esr_row row = {0};
     row.line = rd->rec_line;
     row.end_line = rd->line;
+    row.offset = rd->rec_offset;
     row.raw = esr_buf_str(&rd->raw);
     row.raw_len = rd->raw.len;
     row.raw_truncated = rd->raw_truncated;
@@ -313,6 +317,7 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
     if (!rd->in_record) {
         /* a record that starts here usually ends here too: no copy until it does not */
         rd->rec_line = rd->line + 1;
+        rd->rec_offset = rd->fed;
         rd->in_record = 1;
         rd->view = p;
         rd->view_n = n;
@@ -320,6 +325,7 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         raw_add(rd, p, n);
     }
     rd->rec_quotes += count_quotes(p, n);
+    rd->fed += n;
     if (nl)
         rd->line++;
 

@@ -39,6 +39,7 @@ typedef struct esr_row {
     size_t raw_len;
     int raw_truncated; /* raw holds only the first ESR_CSV_MAX_RAW_BYTES */
     esr_row_fault fault;
+    uint64_t offset; /* byte the record starts at in the bytes fed, or UINT64_MAX */
 } esr_row;
 
 /* Called once per record; return non-zero to stop reading. */

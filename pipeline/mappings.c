@@ -74,8 +74,8 @@ static esr_status bad(esr_err *err, const esr_table *t, size_t r, const char *fm
     return ESR_ERR_MAPPING;
 }
 
-/* SHA-256 over every table's name and bytes into m->sha256. */
-static esr_status hash_tables(esr_mappings *m, esr_err *err)
+/* SHA-256 over every table's name and bytes in dir (see mappings.h). */
+esr_status mappings_sha256(const char *dir, char out[65], esr_err *err)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     esr_status st = ESR_OK;
@@ -86,7 +86,7 @@ static esr_status hash_tables(esr_mappings *m, esr_err *err)
     for (size_t i = 0; i < ESR_MAPPING_TABLES; i++) {
         const char *f = esr_mapping_tables[i].file;
         esr_buf path = {0};
-        esr_buf_printf(&path, "%s/%s", m->dir, f);
+        esr_buf_printf(&path, "%s/%s", dir, f);
         FILE *fp = fopen(esr_buf_str(&path), "rb");
         esr_buf_free(&path);
         if (!fp)
@@ -101,10 +101,16 @@ static esr_status hash_tables(esr_mappings *m, esr_err *err)
     unsigned char md[32];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx, md, &len);
-    text_hex(md, len, m->sha256);
+    text_hex(md, len, out);
 done:
     EVP_MD_CTX_free(ctx);
     return st;
+}
+
+/* SHA-256 over every table's name and bytes into m->sha256. */
+static esr_status hash_tables(esr_mappings *m, esr_err *err)
+{
+    return mappings_sha256(m->dir, m->sha256, err);
 }
 
 /* The first line of VERSION into m->version, else "unversioned". */

@@ -108,6 +108,9 @@ extern const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES];
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err);
 /* Free everything. */
 void mappings_close(esr_mappings *m);
+/* SHA-256 over every table's name and bytes in dir (VERSION excluded), as
+ * 64 hex digits into out: the checksum run.json records and VERSION keeps. */
+esr_status mappings_sha256(const char *dir, char out[65], esr_err *err);
 /* The mappings a command uses without -m: next to the binary's project
  * (build trees: ../mappings, ../../mappings), its install prefix
  * (../share/esrpipe/mappings), else ./mappings. Writes into buf. */

@@ -80,6 +80,12 @@ const char *pseudo_apply(esr_pseudo *p, const char *kind, const char *value, cha
     return out;
 }
 
+/* A fingerprint of the key (see pseudo.h). */
+const char *pseudo_fingerprint(esr_pseudo *p, char *out)
+{
+    return pseudo_apply(p, "key-fingerprint", "esrpipe", out);
+}
+
 /* Wipe and free. */
 void pseudo_free(esr_pseudo *p)
 {

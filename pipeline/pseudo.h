@@ -19,6 +19,10 @@ esr_status pseudo_open(const char *keyfile, esr_pseudo **out, int *exposed, esr_
  * (ESR_PSEUDO_LEN + 1 bytes); "" stays "". Returns out. Not for two
  * threads at once: p keeps one keyed HMAC state. */
 const char *pseudo_apply(esr_pseudo *p, const char *kind, const char *value, char *out);
+/* A fingerprint of the key into out (ESR_PSEUDO_LEN + 1 bytes): the
+ * pseudonym of a fixed text in a namespace of its own, so two returns can
+ * tell whether they used the same key without revealing it. Returns out. */
+const char *pseudo_fingerprint(esr_pseudo *p, char *out);
 /* Wipe and free. */
 void pseudo_free(esr_pseudo *p);
 

@@ -502,6 +502,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     json_str(&j, "org_code", r->org);
     json_str(&j, "snapshot_date", c->snapshot);
     json_str(&j, "classify_mode", c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence");
+    char key_fp[ESR_PSEUDO_LEN + 1] = "";
+    json_str(&j, "pseudonym_key", c->pseudo ? pseudo_fingerprint(c->pseudo, key_fp) : "");
     json_open(&j, "mappings", '{');
     json_str(&j, "version", c->m->version);
     json_str(&j, "sha256", c->m->sha256);

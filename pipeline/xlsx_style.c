@@ -137,6 +137,27 @@ void xsheet_widths(esr_xsheet *sh, double min)
             worksheet_set_column(sh->ws, c, c, sh->width[c] < min ? min : sh->width[c], NULL);
 }
 
+/* Open a workbook with its sheets and the house formats (see header). */
+esr_status xlsx_book_open(const char *path, const char *tmpdir, const char *const *names,
+                          int nsheets, esr_xsheet *sheets, esr_xlsx_style *st, lxw_workbook **out,
+                          esr_err *err)
+{
+    lxw_workbook_options opt = {
+        .constant_memory = LXW_TRUE, .tmpdir = (char *)tmpdir, .use_zip64 = LXW_TRUE};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    *out = NULL;
+    if (!wb)
+        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
+    for (int s = 0; s < nsheets; s++)
+        if (!(sheets[s].ws = workbook_add_worksheet(wb, names[s]))) {
+            lxw_workbook_free(wb);
+            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path, names[s]);
+        }
+    xlsx_style_add(wb, st);
+    *out = wb;
+    return ESR_OK;
+}
+
 /* Close the workbook after checking its sheets' temporaries (see header). */
 esr_status xlsx_close_checked(lxw_workbook *wb, esr_xsheet *sheets, int nsheets, const char *path,
                               const char *tmpdir, lxw_error pending, esr_err *err)

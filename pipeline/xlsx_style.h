@@ -43,6 +43,11 @@ void xsheet_headings(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, l
                      const char *const *names);
 /* Set the tracked column widths (at least min). */
 void xsheet_widths(esr_xsheet *sh, double min);
+/* Open a constant_memory workbook at path (libxlsxwriter's temporaries in
+ * tmpdir) with nsheets sheets named names, and add the house formats. */
+esr_status xlsx_book_open(const char *path, const char *tmpdir, const char *const *names,
+                          int nsheets, esr_xsheet *sheets, esr_xlsx_style *st, lxw_workbook **out,
+                          esr_err *err);
 /* Close (write) the workbook (path names it in messages), first checking the sheets'
  * temporaries in tmpdir: libxlsxwriter ignores their write errors, so a
  * full disk would otherwise give a truncated workbook and no error. pending

@@ -118,9 +118,35 @@ def main():
             CHECKS.ok(len(lines) == len(want),
                       "%s: reports only the seeded rows (%d)" % (name, len(want)),
                       msgs)
+        check_version(esrpipe, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return CHECKS.finish()
+
+
+def check_version(esrpipe, tmp):
+    """A table edited without a new VERSION fails at VERSION:2 and says how
+    to bump; one `check-mappings --bump` records it and the check passes."""
+    d = os.path.join(tmp, "edited")
+    shutil.copytree(MAPPINGS, d)
+    with open(os.path.join(d, "VERSION")) as f:
+        version = f.readline().strip()
+    append_rows(d, "job_titles.csv", ["Physio helper (seeded),Physiotherapy,Assistant,no,seeded"])
+    p = run(esrpipe, d)
+    msgs = p.stdout + p.stderr
+    CHECKS.ok(p.returncode == EX_DATAERR, "edited table, VERSION unchanged: exit 65", msgs)
+    CHECKS.ok(re.search(r"^%s:2: the tables changed but VERSION did not" % re.escape(os.path.join(d, "VERSION")), msgs, re.M),
+              "names VERSION:2", msgs)
+    CHECKS.ok("check-mappings --bump" in msgs, "says how to bump", msgs)
+    p = subprocess.run([esrpipe, "check-mappings", "--bump", d], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    CHECKS.ok(p.returncode == 0, "--bump: exit 0", p.stdout + p.stderr)
+    with open(os.path.join(d, "VERSION")) as f:
+        bumped = f.readline().strip()
+    head, _, last = version.rpartition(".")
+    CHECKS.ok(bumped == "%s.%d" % (head, int(last) + 1), "--bump: %s -> %s" % (version, bumped))
+    p = run(esrpipe, d)
+    CHECKS.ok(p.returncode == 0, "after --bump the tables pass", p.stdout + p.stderr)
 
 
 if __name__ == "__main__":

@@ -4,20 +4,27 @@
 A case is a folder fixtures/golden/<case>/ holding `cmd` (esrpipe arguments,
 one per line, relative to the repository root; {out} is the output folder)
 and `expected/` (the outputs as accepted). On a difference the test fails
-with a readable diff: for records.csv which input rows changed and from what
-to what; for summary.csv which cells moved.
+and shows what moved as `esrpipe compare` sees it: the summary cells that
+changed (changes.csv) and each assignment's changed fields, joiners and
+leavers (moves.csv). The mapping tables' version and checksum are left out
+of the comparison: a mapping edit that moves nothing passes every case, and
+`--mappings-only` reports the checksum change as one line (its own CTest).
 
     tests/e2e/golden.py --esrpipe build/esrpipe --case fixtures/golden/sample
+    tests/e2e/golden.py --esrpipe build/esrpipe -m my-trust/mappings fixtures/golden/*  # an overlay
+    tests/e2e/golden.py --esrpipe build/esrpipe --mappings-only fixtures/golden/*
     tests/e2e/golden.py --esrpipe build/esrpipe --accept fixtures/golden/*   # accept new outputs
 """
 import argparse
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,38 +37,71 @@ def rows(data):
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
 
 
-def diff_records(old, new):
-    key = lambda r: (r.get("source_file", ""), r.get("source_line", ""))
-    a = {key(r): r for r in rows(old)}
-    b = {key(r): r for r in rows(new)}
-    out = []
-    for k in sorted(set(a) | set(b), key=lambda k: (k[0], int(k[1] or 0))):
-        where = "%s:%s" % k
-        if k not in b:
-            out.append("  %s: no longer in the return (was %s / %s)" % (where, a[k].get("profession_supported"), a[k].get("support_role")))
-        elif k not in a:
-            out.append("  %s: now in the return as %s / %s" % (where, b[k].get("profession_supported"), b[k].get("support_role")))
-        else:
-            ch = ["%s: %r -> %r" % (c, a[k].get(c), b[k].get(c)) for c in b[k] if a[k].get(c) != b[k].get(c)]
-            if ch:
-                out.append("  %s (%s): %s" % (where, b[k].get("position_title", ""), "; ".join(ch)))
-    return out
+def mapping_ids(data):
+    """(version, sha256) of the mapping tables a run.json records."""
+    try:
+        m = json.loads(data.decode("utf-8")).get("mappings", {})
+    except ValueError:
+        return None, None
+    return m.get("version"), m.get("sha256")
 
 
-def diff_summary(old, new):
-    key = lambda r: (r["org_code"], r["dimension"], r["profession"], r["support_role"], r["key"])
-    a = {key(r): (r["fte"], r["headcount"]) for r in rows(old)}
-    b = {key(r): (r["fte"], r["headcount"]) for r in rows(new)}
-    out = []
-    for k in sorted(set(a) | set(b)):
-        if a.get(k) != b.get(k):
-            out.append("  %s: fte,headcount %s -> %s" % ("/".join(k), a.get(k, "(none)"), b.get(k, "(none)")))
-    return out
+def without_mappings(rel, data, ids):
+    """data with the mapping version and checksum (of either run) masked."""
+    if rel.endswith("run.json"):
+        for v, h in ids:
+            if v:
+                data = data.replace(b'"version": "%s"' % v.encode(), b'"version": "(mappings)"')
+            if h:
+                data = data.replace(h.encode(), b"(mapping checksum)")
+        return strip_timings(data)
+    if rel.endswith(".xlsx"):
+        z = zipfile.ZipFile(io.BytesIO(data))
+        parts = []
+        for name in sorted(z.namelist()):
+            part = z.read(name)
+            for v, h in ids:
+                for x in (h, v):
+                    if x:
+                        part = part.replace(b">%s<" % x.encode(), b">(mappings)<")
+            parts.append(name.encode() + b"\0" + part)
+        return b"\0\0".join(parts)
+    return data
 
 
-def run_case(esrpipe, case, accept):
+def compare_report(esrpipe, expected_dir, out):
+    """What moved, as `esrpipe compare` reports it: cells and moves."""
+    tmp = tempfile.mkdtemp(prefix="esrpipe-golden-cmp-")
+    try:
+        p = subprocess.run([esrpipe, "compare", "-q", "-o", tmp, expected_dir, out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode:
+            return ["  (esrpipe compare failed: %s)" % p.stderr.decode(errors="replace").strip()]
+        changes = rows(open(os.path.join(tmp, "changes.csv"), "rb").read())
+        moves = rows(open(os.path.join(tmp, "moves.csv"), "rb").read())
+        lines = ["  %d summary cells changed (changes.csv), %d moves (moves.csv):" % (len(changes), len(moves))]
+        for r in changes[:100]:
+            lines.append("  cell %s: FTE %s -> %s, headcount %s -> %s" % (
+                "/".join([r["org_code"] or "(all)", r["dimension"], r["profession"] or "(all)",
+                          r["support_role"] or "(all)"] + ([r["key"]] if r["key"] else [])),
+                r["base_fte"], r["new_fte"], r["base_headcount"], r["new_headcount"]))
+        for r in moves[:100]:
+            lines.append("  move %s %s: %s %r -> %r" % (r["org_code"], r["assignment_number"], r["field"],
+                                                       r["base"], r["new"]))
+        return lines
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_args(case, mappings):
+    """The case's esrpipe arguments, with -m DIR when given."""
     with open(os.path.join(case, "cmd")) as f:
         args = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    return args[:1] + ["-m", mappings] + args[1:] if mappings else args
+
+
+def run_case(esrpipe, case, accept, mappings=None, mappings_only=False):
+    args = case_args(case, mappings)
     expected_dir = os.path.join(case, "expected")
     tmp = tempfile.mkdtemp(prefix="esrpipe-golden-")
     out = os.path.join(tmp, "out")
@@ -84,6 +124,10 @@ def run_case(esrpipe, case, accept):
                                                        for l in data.split(b"\n")))
             print("accepted %s (%d files)" % (case, len(os.listdir(expected_dir))))
             return True
+        if mappings_only:
+            a = open(os.path.join(expected_dir, "run.json"), "rb").read()
+            b = open(os.path.join(out, "run.json"), "rb").read()
+            return mapping_ids(a), mapping_ids(b)
         ok = True
         got_files = set()
         for dirpath, _, files in os.walk(out):
@@ -96,19 +140,25 @@ def run_case(esrpipe, case, accept):
         if got_files != want_files:
             print("FAIL %s: files differ: missing %s, unexpected %s" % (case, sorted(want_files - got_files), sorted(got_files - want_files)))
             ok = False
+        ids = []
+        for d in (expected_dir, out):
+            if os.path.exists(os.path.join(d, "run.json")):
+                ids.append(mapping_ids(open(os.path.join(d, "run.json"), "rb").read()))
+        reported = False
         for rel in sorted(want_files & got_files):
             a = open(os.path.join(expected_dir, rel), "rb").read()
             b = open(os.path.join(out, rel), "rb").read()
-            if rel.endswith("run.json"):
-                a, b = strip_timings(a), strip_timings(b)
+            a, b = without_mappings(rel, a, ids), without_mappings(rel, b, ids)
             if a == b:
                 continue
             ok = False
             print("FAIL %s: %s differs from the accepted output" % (case, rel))
-            if rel.endswith("records.csv"):
-                print("\n".join(diff_records(a, b)[:200]))
-            elif rel.endswith("summary.csv"):
-                print("\n".join(diff_summary(a, b)[:200]))
+            if rel.endswith("records.csv") or rel.endswith("summary.csv"):
+                if not reported:
+                    reported = True
+                    where = os.path.dirname(rel)
+                    print("\n".join(compare_report(esrpipe, os.path.join(expected_dir, where),
+                                                   os.path.join(out, where))))
             elif not rel.endswith(".xlsx"):
                 import difflib
                 print("".join(difflib.unified_diff(a.decode(errors="replace").splitlines(True),
@@ -126,14 +176,43 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--esrpipe", required=True)
     ap.add_argument("--accept", action="store_true")
+    ap.add_argument("-m", "--mappings", help="run every case with these mapping tables (an overlay)")
+    ap.add_argument("--mappings-only", action="store_true",
+                    help="one line: do the accepted outputs record the tables' version and checksum?")
     ap.add_argument("--case", action="append", default=[])
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
     esrpipe = os.path.abspath(a.esrpipe)
     cases = [os.path.abspath(c) for c in a.case + a.cases]
-    results = [run_case(esrpipe, c, a.accept) for c in cases]
+    mappings = os.path.abspath(a.mappings) if a.mappings else None
+    if a.mappings_only:
+        return mappings_only(esrpipe, cases, mappings)
+    results = [run_case(esrpipe, c, a.accept, mappings) for c in cases]
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
+
+
+def mappings_only(esrpipe, cases, mappings):
+    """One line when the tables' version or checksum differ from what the
+    accepted outputs record (the cases themselves ignore them)."""
+    stale = []
+    for c in cases:
+        if os.path.exists(os.path.join(c, "exit")):
+            continue
+        r = run_case(esrpipe, c, False, mappings, mappings_only=True)
+        if r is False:
+            return 1
+        if r[0] != r[1]:
+            stale.append((os.path.basename(c), r[0], r[1]))
+    if not stale:
+        print("golden: the accepted outputs record the current mapping tables")
+        return 0
+    _, (v0, h0), (v1, h1) = stale[0]
+    print("FAIL golden: the mapping tables are %s (%.12s...), the accepted outputs of %d case%s record %s "
+          "(%.12s...); the cases say whether anything moved. Bump mappings/VERSION "
+          "(esrpipe check-mappings --bump) and accept: cmake --build build --target accept-golden"
+          % (v1, h1, len(stale), "" if len(stale) == 1 else "s", v0, h0))
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,639 @@
+/* compare.c - the `compare` command: two returns in, what changed out. */
+#include "compare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "compare_xlsx.h"
+#include "csvout.h"
+#include "json.h"
+#include "outdir.h"
+#include "strmap.h"
+#include "text.h"
+#include "write_csv.h"
+
+#define REREAD_CHUNK 4096
+
+const char *const esr_compare_fields[ESR_COMPARE_FIELDS] = {
+    "profession_supported",   "support_role",        "pay_band",
+    "area_of_work",           "standard_title",      "fte",
+    "career_framework_level", "position_title",      "title_match",
+    "occupation_code",        "staff_group",         "job_role",
+    "profession_source",      "assignment_category", "care_certificate",
+    "qualification_level",    "apprenticeship",
+};
+
+/* Fill opts with the documented defaults. */
+void compare_opts_default(esr_compare_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->outdir = "output/compare";
+    o->tool_version = "esrpipe";
+    o->max_sheet_rows = 100000;
+}
+
+/* ---- the record index ------------------------------------------------ */
+
+/* Double the slot table (or make the first) and re-seat every entry. */
+static int recindex_grow(esr_recindex *x)
+{
+    size_t n = x->nslots ? x->nslots * 2 : 1024;
+    uint32_t *s = calloc(n, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < x->n; i++) {
+        size_t h = (size_t)x->e[i].key & (n - 1);
+        while (s[h])
+            h = (h + 1) & (n - 1);
+        s[h] = (uint32_t)(i + 1);
+    }
+    free(x->slot);
+    x->slot = s;
+    x->nslots = n;
+    return 0;
+}
+
+/* Add a record (see compare.h). */
+int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset)
+{
+    if (x->n >= UINT32_MAX - 1)
+        return -1;
+    if ((x->n + 1) * 4 > x->nslots * 3 && recindex_grow(x))
+        return -1;
+    size_t h = (size_t)key & (x->nslots - 1);
+    for (; x->slot[h]; h = (h + 1) & (x->nslots - 1))
+        if (x->e[x->slot[h] - 1].key == key)
+            return 0;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap + x->cap / 2 : 1024;
+        esr_recentry *e = realloc(x->e, cap * sizeof *e);
+        if (!e)
+            return -1;
+        x->e = e;
+        x->cap = cap;
+    }
+    x->e[x->n] = (esr_recentry){key, fields, offset & ~ESR_RECINDEX_MATCHED};
+    x->slot[h] = (uint32_t)++x->n;
+    return 1;
+}
+
+/* The entry of key, or NULL. */
+esr_recentry *recindex_find(const esr_recindex *x, uint64_t key)
+{
+    if (!x->nslots)
+        return NULL;
+    for (size_t h = (size_t)key & (x->nslots - 1); x->slot[h]; h = (h + 1) & (x->nslots - 1))
+        if (x->e[x->slot[h] - 1].key == key)
+            return &x->e[x->slot[h] - 1];
+    return NULL;
+}
+
+/* Free the storage. */
+void recindex_free(esr_recindex *x)
+{
+    free(x->e);
+    free(x->slot);
+    memset(x, 0, sizeof *x);
+}
+
+/* ---- summary cells --------------------------------------------------- */
+
+/* Merge two sorted summaries into the cells that differ (see compare.h). */
+size_t compare_cells(const esr_sumrow *a, size_t na, const esr_sumrow *b, size_t nb,
+                     esr_cell_change *out)
+{
+    size_t i = 0, k = 0, n = 0;
+    while (i < na || k < nb) {
+        int c = i == na ? 1 : k == nb ? -1 : sumrow_org_cmp(&a[i], &b[k]);
+        esr_cell_change ch = {0};
+        if (c <= 0) {
+            ch.cell = &a[i];
+            ch.base_fte_e5 = a[i].fte_e5;
+            ch.base_headcount = a[i].headcount;
+        }
+        if (c >= 0) {
+            ch.cell = &b[k];
+            ch.new_fte_e5 = b[k].fte_e5;
+            ch.new_headcount = b[k].headcount;
+        }
+        i += c <= 0;
+        k += c >= 0;
+        if (ch.base_fte_e5 != ch.new_fte_e5 || ch.base_headcount != ch.new_headcount)
+            out[n++] = ch;
+    }
+    return n;
+}
+
+/* ---- records --------------------------------------------------------- */
+
+/* Where each column compare needs sits in one records.csv. */
+typedef struct cols {
+    int org, asg, f[ESR_COMPARE_FIELDS];
+} cols;
+
+/* One re-read record: its fields, NUL-separated in vals. */
+typedef struct one_row {
+    esr_buf vals;
+    size_t off[1024];
+    size_t n;
+    int got;
+} one_row;
+
+typedef struct cmp_ctx {
+    const esr_compare_opts *o;
+    esr_err *err;
+    esr_trust_return *base, *cur;
+    esr_recindex idx;
+    cols cb, cn;          /* base and new columns */
+    int header_seen;      /* of the file being read */
+    int fd;               /* base records.csv, for second looks */
+    uint64_t bom;         /* bytes before its first record */
+    one_row rr;           /* the base record looked at again */
+    esr_buf key, line, h; /* scratch */
+    FILE *moves;
+    const char *moves_tmp;
+    esr_compare_counts n;
+    esr_outdir *d;
+    esr_cell_change *changes;
+    size_t nchanges;
+    const char *matched_by;
+} cmp_ctx;
+
+/* Field i of row, or "" when the column is absent. */
+static const char *fld(const esr_row *row, int col)
+{
+    return col >= 0 && (size_t)col < row->nfields ? row->fields[col] : "";
+}
+
+/* Resolve the columns of a records.csv header. */
+static esr_status read_header(cmp_ctx *c, const esr_row *row, cols *k, const char *dir)
+{
+    k->org = k->asg = -1;
+    for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
+        k->f[f] = -1;
+    for (size_t i = 0; i < row->nfields; i++) {
+        if (!strcmp(row->fields[i], "org_code"))
+            k->org = (int)i;
+        else if (!strcmp(row->fields[i], "assignment_number"))
+            k->asg = (int)i;
+        for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
+            if (!strcmp(row->fields[i], esr_compare_fields[f]))
+                k->f[f] = (int)i;
+    }
+    if (k->org < 0 || k->asg < 0)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/records.csv:1: no org_code or assignment_number column: not an "
+                           "esrpipe records.csv",
+                           dir);
+    return ESR_OK;
+}
+
+/* Hash of the record's key (org, assignment) into *key and of its compared
+ * fields into *fields; 0 when it has no assignment number, -1 no memory. */
+static int hash_row(cmp_ctx *c, const esr_row *row, const cols *k, uint64_t *key, uint64_t *fields)
+{
+    const char *asg = fld(row, k->asg);
+    if (!*asg)
+        return 0;
+    esr_buf_reset(&c->key);
+    esr_buf_reset(&c->h);
+    if (esr_buf_puts(&c->key, fld(row, k->org)) || esr_buf_putc(&c->key, '\x1f') ||
+        esr_buf_puts(&c->key, asg))
+        return -1;
+    for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
+        if (esr_buf_puts(&c->h, fld(row, k->f[f])) || esr_buf_putc(&c->h, '\x1f'))
+            return -1;
+    *key = esr_hash64(c->key.data, c->key.len);
+    *fields = esr_hash64(c->h.data, c->h.len);
+    return 1;
+}
+
+/* Index one base record (the header first). */
+static esr_status on_base(void *vctx, const esr_row *row, esr_err *err)
+{
+    cmp_ctx *c = vctx;
+    (void)err;
+    if (!c->header_seen) {
+        c->header_seen = 1;
+        return read_header(c, row, &c->cb, c->o->base_dir);
+    }
+    if (row->nfields == 1 && row->lens[0] == 0)
+        return ESR_OK;
+    uint64_t key = 0, fields = 0;
+    int h = hash_row(c, row, &c->cb, &key, &fields);
+    if (h < 0)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (!h) {
+        c->n.unkeyed_base++;
+        return ESR_OK;
+    }
+    if (row->offset == UINT64_MAX)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/records.csv:%llu: record cannot be located (lines not ended by "
+                           "LF): not a records.csv esrpipe wrote",
+                           c->o->base_dir, (unsigned long long)row->line);
+    int added = recindex_add(&c->idx, key, fields, row->offset);
+    if (added < 0)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (!added)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/records.csv:%llu: the assignment of this record is already in the "
+                           "return (same organisation and assignment number): not a records.csv "
+                           "esrpipe wrote",
+                           c->o->base_dir, (unsigned long long)row->line);
+    return ESR_OK;
+}
+
+/* Keep the first record parsed (a second look at a base record). */
+static int on_one(void *vctx, const esr_row *row)
+{
+    one_row *o = vctx;
+    esr_buf_reset(&o->vals);
+    o->n = 0;
+    for (size_t i = 0; i < row->nfields && i < sizeof o->off / sizeof o->off[0]; i++) {
+        o->off[o->n++] = o->vals.len;
+        if (esr_buf_append(&o->vals, row->fields[i], row->lens[i]) || esr_buf_putc(&o->vals, 0))
+            return 1;
+    }
+    o->got = row->fault == ESR_ROW_OK;
+    return 1;
+}
+
+/* Field col of the re-read record, or "". */
+static const char *rr_fld(const one_row *o, int col)
+{
+    return col >= 0 && (size_t)col < o->n ? o->vals.data + o->off[col] : "";
+}
+
+/* Read the base record at offset again into c->rr. */
+static esr_status reread(cmp_ctx *c, uint64_t offset)
+{
+    esr_csv_opts co;
+    csvreader_opts_default(&co, ',');
+    esr_csvreader *rd = csvreader_new(&co, on_one, &c->rr);
+    esr_status st = ESR_OK;
+    char buf[REREAD_CHUNK];
+    off_t at = (off_t)(offset + c->bom);
+    c->rr.got = 0;
+    if (!rd)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    while (!st && !csvreader_stopped(rd)) {
+        ssize_t n = pread(c->fd, buf, sizeof buf, at);
+        if (n < 0)
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: read failed: %s", c->o->base_dir,
+                             strerror(errno));
+        else if (n == 0)
+            st = csvreader_finish(rd, c->err);
+        else
+            st = csvreader_feed(rd, buf, (size_t)n, c->err);
+        if (n <= 0)
+            break;
+        at += n;
+    }
+    csvreader_free(rd);
+    if (!st && !c->rr.got)
+        st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                         "%s/records.csv: changed while it was compared: run compare again",
+                         c->o->base_dir);
+    return st;
+}
+
+/* One moves.csv row. */
+static esr_status move(cmp_ctx *c, const char *org, const char *asg, const char *field,
+                       const char *base, const char *now)
+{
+    c->n.moves++;
+    if (csvout_text(&c->line, org, 1) || csvout_text(&c->line, asg, 0) ||
+        csvout_raw(&c->line, field, 0) || csvout_text(&c->line, base, 0) ||
+        csvout_text(&c->line, now, 0) || csvout_flush(&c->line, c->moves))
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/moves.csv: write failed", outdir_dir(c->d));
+    return ESR_OK;
+}
+
+/* The fields of a matched record that differ from its base record. */
+static esr_status diff_fields(cmp_ctx *c, const esr_row *row, const esr_recentry *e)
+{
+    esr_status st = reread(c, e->offset & ~ESR_RECINDEX_MATCHED);
+    int moved = 0;
+    for (int f = 0; !st && f < ESR_COMPARE_FIELDS; f++) {
+        if (c->cb.f[f] < 0 || c->cn.f[f] < 0)
+            continue; /* a column one of the returns does not have */
+        const char *was = rr_fld(&c->rr, c->cb.f[f]), *now = fld(row, c->cn.f[f]);
+        if (!strcmp(was, now))
+            continue;
+        moved = 1;
+        c->n.by_field[f]++;
+        st = move(c, fld(row, c->cn.org), fld(row, c->cn.asg), esr_compare_fields[f], was, now);
+    }
+    c->n.moved_records += moved;
+    return st;
+}
+
+/* Match one new record (the header first) against the base's. */
+static esr_status on_new(void *vctx, const esr_row *row, esr_err *err)
+{
+    cmp_ctx *c = vctx;
+    (void)err;
+    if (!c->header_seen) {
+        c->header_seen = 1;
+        return read_header(c, row, &c->cn, c->o->new_dir);
+    }
+    if (row->nfields == 1 && row->lens[0] == 0)
+        return ESR_OK;
+    uint64_t key = 0, fields = 0;
+    int h = hash_row(c, row, &c->cn, &key, &fields);
+    if (h < 0)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    esr_recentry *e = h ? recindex_find(&c->idx, key) : NULL;
+    c->n.unkeyed_new += !h;
+    if (e && (e->offset & ESR_RECINDEX_MATCHED))
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/records.csv:%llu: the assignment of this record is already in the "
+                           "return: not a records.csv esrpipe wrote",
+                           c->o->new_dir, (unsigned long long)row->line);
+    if (!e) {
+        c->n.joiners++;
+        return move(c, fld(row, c->cn.org), fld(row, c->cn.asg), "scope", "", "in");
+    }
+    e->offset |= ESR_RECINDEX_MATCHED;
+    return e->fields == fields ? ESR_OK : diff_fields(c, row, e);
+}
+
+/* Base records no new record matched: the leavers, in base order. */
+static esr_status leavers(cmp_ctx *c)
+{
+    esr_status st = ESR_OK;
+    for (size_t i = 0; !st && i < c->idx.n; i++) {
+        const esr_recentry *e = &c->idx.e[i];
+        if (e->offset & ESR_RECINDEX_MATCHED)
+            continue;
+        c->n.leavers++;
+        if (!(st = reread(c, e->offset)))
+            st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in", "");
+    }
+    return st;
+}
+
+/* ---- checks ---------------------------------------------------------- */
+
+/* The two returns must be of one kind and keyed alike. */
+static esr_status check_pair(cmp_ctx *c)
+{
+    const esr_trust_return *a = c->base, *b = c->cur;
+    if (strcmp(a->command, b->command)) {
+        const esr_trust_return *reg = strcmp(a->command, "consolidate") ? b : a;
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s is a regional return (esrpipe consolidate) and %s a trust's return "
+                           "(esrpipe run): compare two trust returns or two regional returns",
+                           reg->dir, reg == a ? b->dir : a->dir);
+    }
+    const char *ka = a->pseudonym_key, *kb = b->pseudonym_key;
+    c->matched_by = "assignment number";
+    if (ka && kb && strcmp(ka, kb)) {
+        if (!*ka || !*kb)
+            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                               "%s was written with --pseudonymise and %s without: assignments "
+                               "cannot be matched; run both with the same key, or both without",
+                               *ka ? a->dir : b->dir, *ka ? b->dir : a->dir);
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s and %s were pseudonymised with different keys (key fingerprints "
+                           "%s and %s): assignments cannot be matched; run both with the same "
+                           "--pseudonymise key file",
+                           a->dir, b->dir, ka, kb);
+    }
+    if (ka && *ka)
+        c->matched_by = "pseudonym";
+    else if ((!ka || !kb) && c->o->log) {
+        char msg[700];
+        snprintf(msg, sizeof msg,
+                 "%s: run.json does not say whether it was pseudonymised (an older esrpipe): "
+                 "assignments matched as written",
+                 !ka ? a->dir : b->dir);
+        c->o->log(c->o->log_ctx, msg);
+    }
+    return ESR_OK;
+}
+
+/* Refuse an output directory that is one of the returns or holds one. */
+static esr_status check_outdir(cmp_ctx *c)
+{
+    char out[PATH_MAX], in[PATH_MAX], probe[PATH_MAX + 16];
+    if (!realpath(c->o->outdir, out))
+        return ESR_OK; /* does not exist yet */
+    const char *dirs[2] = {c->o->base_dir, c->o->new_dir};
+    for (int i = 0; i < 2; i++)
+        if (realpath(dirs[i], in) && !strcmp(in, out))
+            return esr_err_set(c->err, ESR_ERR_USAGE,
+                               "-o %s is one of the returns being compared: choose another "
+                               "output directory",
+                               c->o->outdir);
+    snprintf(probe, sizeof probe, "%s/run.json", out);
+    if (!access(probe, F_OK))
+        return esr_err_set(c->err, ESR_ERR_USAGE,
+                           "-o %s holds a return (run.json): choose another output directory",
+                           c->o->outdir);
+    return ESR_OK;
+}
+
+/* ---- outputs --------------------------------------------------------- */
+
+/* changes.csv: every summary cell that differs. */
+static esr_status write_changes(cmp_ctx *c)
+{
+    FILE *fp;
+    esr_status st = outdir_file(c->d, "changes.csv", &fp, c->err);
+    if (st)
+        return st;
+    int bad = fputs("org_code,dimension,profession,support_role,key,base_fte,new_fte,fte_change,"
+                    "base_headcount,new_headcount,headcount_change\n",
+                    fp) < 0;
+    for (size_t i = 0; i < c->nchanges && !bad; i++) {
+        const esr_cell_change *ch = &c->changes[i];
+        const esr_sumrow *s = ch->cell;
+        char f[3][32], h[64];
+        text_format_e5(ch->base_fte_e5, f[0]);
+        text_format_e5(ch->new_fte_e5, f[1]);
+        text_format_e5(ch->new_fte_e5 - ch->base_fte_e5, f[2]);
+        snprintf(h, sizeof h, "%llu,%llu,%lld", (unsigned long long)ch->base_headcount,
+                 (unsigned long long)ch->new_headcount,
+                 (long long)ch->new_headcount - (long long)ch->base_headcount);
+        bad = csvout_text(&c->line, s->org, 1) ||
+              csvout_raw(&c->line, aggregate_dim_name(s->dim), 0) ||
+              csvout_text(&c->line, s->profession, 0) || csvout_text(&c->line, s->role, 0) ||
+              csvout_text(&c->line, s->key, 0) || csvout_raw(&c->line, f[0], 0) ||
+              csvout_raw(&c->line, f[1], 0) || csvout_raw(&c->line, f[2], 0) ||
+              esr_buf_putc(&c->line, ',') || esr_buf_puts(&c->line, h) ||
+              csvout_flush(&c->line, fp);
+    }
+    return bad || ferror(fp)
+               ? esr_err_set(c->err, ESR_ERR_IO, "%s/changes.csv: write failed", outdir_dir(c->d))
+               : ESR_OK;
+}
+
+/* One return's description in compare.json. */
+static void json_return(esr_json *j, const char *key, const esr_trust_return *r)
+{
+    json_open(j, key, '{');
+    json_str(j, "return_dir", r->dir);
+    json_str(j, "command", r->command);
+    json_str(j, "org_code", r->org);
+    json_str(j, "region", r->region);
+    json_str(j, "snapshot_date", r->snapshot);
+    json_str(j, "tool", r->tool);
+    json_str(j, "classify_mode", r->classify_mode);
+    json_open(j, "mappings", '{');
+    json_str(j, "version", r->mapping_version);
+    json_str(j, "sha256", r->mapping_sha256);
+    json_close(j, '}');
+    json_str(j, "summary_sha256", r->summary_sha256);
+    json_u64(j, "in_scope", r->in_scope);
+    json_u64(j, "records", r->records);
+    json_close(j, '}');
+}
+
+/* compare.json: both returns and the counts. */
+static esr_status write_json(cmp_ctx *c)
+{
+    FILE *fp;
+    esr_status st = outdir_file(c->d, "compare.json", &fp, c->err);
+    if (st)
+        return st;
+    esr_json j;
+    json_init(&j, fp);
+    json_open(&j, NULL, '{');
+    json_str(&j, "tool", c->o->tool_version);
+    json_str(&j, "command", "compare");
+    json_str(&j, "matched_by", c->matched_by);
+    json_return(&j, "base", c->base);
+    json_return(&j, "new", c->cur);
+    json_open(&j, "counts", '{');
+    json_u64(&j, "joiners", c->n.joiners);
+    json_u64(&j, "leavers", c->n.leavers);
+    json_u64(&j, "moved_records", c->n.moved_records);
+    json_u64(&j, "moves", c->n.moves);
+    json_u64(&j, "cells_changed", c->n.cells_changed);
+    json_u64(&j, "base_records_without_assignment_number", c->n.unkeyed_base);
+    json_u64(&j, "new_records_without_assignment_number", c->n.unkeyed_new);
+    json_open(&j, "moved_by_field", '{');
+    for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
+        json_u64(&j, esr_compare_fields[f], c->n.by_field[f]);
+    json_close(&j, '}');
+    json_close(&j, '}');
+    json_raw(&j, "changed", c->n.moves || c->n.cells_changed ? "true" : "false");
+    json_close(&j, '}');
+    return ferror(fp)
+               ? esr_err_set(c->err, ESR_ERR_IO, "%s/compare.json: write failed", outdir_dir(c->d))
+               : ESR_OK;
+}
+
+/* compare.xlsx, from the figures and moves.csv (flushed). */
+static esr_status write_book(cmp_ctx *c)
+{
+    const char *xpath, *scratch;
+    esr_status st;
+    if (fflush(c->moves) || ferror(c->moves))
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/moves.csv: write failed", outdir_dir(c->d));
+    if ((st = outdir_path(c->d, "compare.xlsx", &xpath, c->err)) ||
+        (st = outdir_scratch(c->d, &scratch, c->err)))
+        return st;
+    esr_compare_book in = {
+        .base = c->base,
+        .cur = c->cur,
+        .changes = c->changes,
+        .nchanges = c->nchanges,
+        .counts = &c->n,
+        .matched_by = c->matched_by,
+        .moves_path = outdir_tmp_of(c->d, "moves.csv"),
+        .max_sheet_rows = c->o->max_sheet_rows,
+        .tool_version = c->o->tool_version,
+    };
+    return compare_xlsx_write(xpath, scratch, &in, c->err);
+}
+
+/* ---- the command ----------------------------------------------------- */
+
+/* Open the base's records.csv for second looks; note a byte-order mark. */
+static esr_status open_base_records(cmp_ctx *c)
+{
+    esr_buf p = {0};
+    if (esr_buf_printf(&p, "%s/records.csv", c->base->dir))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    c->fd = open(esr_buf_str(&p), O_RDONLY | O_CLOEXEC);
+    esr_buf_free(&p);
+    if (c->fd < 0)
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: cannot open: %s", c->base->dir,
+                           strerror(errno));
+    unsigned char bom[3];
+    c->bom = pread(c->fd, bom, 3, 0) == 3 && !memcmp(bom, "\xef\xbb\xbf", 3) ? 3 : 0;
+    return ESR_OK;
+}
+
+/* Read both returns, diffing the new one's records as they stream. */
+static esr_status read_both(cmp_ctx *c)
+{
+    esr_ret_read how = {1, on_base, c};
+    esr_status st = trustret_read(c->o->base_dir, ESR_TEMPLATE_VERSION, &how, &c->base, c->err);
+    if (st)
+        return st;
+    if (strcmp(c->base->command, "consolidate") && (st = open_base_records(c)))
+        return st;
+    if ((st = outdir_open(c->o->outdir, &c->d, c->err)) ||
+        (st = outdir_file(c->d, "moves.csv", &c->moves, c->err)))
+        return st;
+    if (fputs("org_code,assignment_number,field,base,new\n", c->moves) < 0)
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/moves.csv: write failed", outdir_dir(c->d));
+    c->header_seen = 0;
+    how.on_record = on_new;
+    if ((st = trustret_read(c->o->new_dir, ESR_TEMPLATE_VERSION, &how, &c->cur, c->err)) ||
+        (st = check_pair(c)))
+        return st;
+    if (c->base->warning[0] && c->o->log)
+        c->o->log(c->o->log_ctx, c->base->warning);
+    if (c->cur->warning[0] && c->o->log)
+        c->o->log(c->o->log_ctx, c->cur->warning);
+    return c->fd >= 0 ? leavers(c) : ESR_OK;
+}
+
+/* Compare the two returns into opts->outdir. */
+esr_status compare_run(const esr_compare_opts *o, esr_compare_counts *counts, esr_err *err)
+{
+    cmp_ctx c = {0};
+    esr_status st;
+    c.o = o;
+    c.err = err;
+    c.fd = -1;
+    if (!o->base_dir || !o->new_dir)
+        return esr_err_set(err, ESR_ERR_USAGE, "compare: give two return directories");
+    if ((st = check_outdir(&c)) || (st = read_both(&c)))
+        goto done;
+    if (!(c.changes = calloc(c.base->nrows + c.cur->nrows + 1, sizeof *c.changes))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    c.nchanges = compare_cells(c.base->rows, c.base->nrows, c.cur->rows, c.cur->nrows, c.changes);
+    c.n.cells_changed = c.nchanges;
+    if ((st = write_changes(&c)) || (st = write_book(&c)) || (st = write_json(&c)) ||
+        (st = outdir_finish(c.d, err)) || (st = outdir_commit(c.d, err)))
+        goto done;
+    if (counts)
+        *counts = c.n;
+done:
+    outdir_free(c.d); /* removes the temporaries unless committed */
+    if (c.fd >= 0)
+        close(c.fd);
+    recindex_free(&c.idx);
+    trustret_free(c.base);
+    trustret_free(c.cur);
+    free(c.changes);
+    esr_buf_free(&c.rr.vals);
+    esr_buf_free(&c.key);
+    esr_buf_free(&c.line);
+    esr_buf_free(&c.h);
+    return st;
+}

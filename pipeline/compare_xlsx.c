@@ -1,0 +1,442 @@
+/* compare_xlsx.c - the compare workbook, every sheet in row order. */
+#include "compare_xlsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+#include "csvreader.h"
+#include "text.h"
+#include "xlsx_style.h"
+
+enum { S_COVER, S_PROF, S_JL, S_MOVED, S_DQ, S_COUNT };
+static const char *const sheet_names[S_COUNT] = {
+    "Cover", "Changes by profession", "Joiners and leavers", "Moved records", "Data quality",
+};
+
+typedef struct book {
+    lxw_workbook *wb;
+    esr_xsheet s[S_COUNT];
+    esr_xlsx_style st;
+    const esr_compare_book *in;
+    lxw_error error;
+    lxw_row_t row[S_COUNT]; /* next row of the two record sheets */
+    uint64_t left_out[S_COUNT];
+} book;
+
+/* Text cell on sheet s. */
+static void put(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
+{
+    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
+}
+
+/* Number cell on sheet s. */
+static void putn(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
+{
+    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
+}
+
+/* A note at row r, the heading row and first column frozen, the widths set. */
+static void finish_sheet(book *b, int s, lxw_row_t r, const char *note, double min_width)
+{
+    put(b, s, r, 0, note, b->st.note);
+    worksheet_freeze_panes(b->s[s].ws, 1, 1);
+    xsheet_widths(&b->s[s], min_width);
+}
+
+/* ---- Cover ----------------------------------------------------------- */
+
+/* A Cover row: label, then the base's and the new return's values. */
+static void pair(book *b, lxw_row_t *r, const char *label, const char *base, const char *now)
+{
+    put(b, S_COVER, *r, 0, label, b->st.bold);
+    put(b, S_COVER, *r, 1, base, NULL);
+    put(b, S_COVER, *r, 2, now, NULL);
+    (*r)++;
+}
+
+/* A Cover row of two counts. */
+static void pairn(book *b, lxw_row_t *r, const char *label, double base, double now, lxw_format *f)
+{
+    put(b, S_COVER, *r, 0, label, b->st.bold);
+    putn(b, S_COVER, *r, 1, base, f);
+    putn(b, S_COVER, *r, 2, now, f);
+    (*r)++;
+}
+
+/* A return's kind and whose it is, for the Cover. */
+static const char *who(const esr_trust_return *t, char *buf, size_t n)
+{
+    if (!strcmp(t->command, "consolidate"))
+        snprintf(buf, n, "regional return: %s", t->region);
+    else
+        snprintf(buf, n, "trust return: %s", *t->org ? t->org : "several organisations");
+    return buf;
+}
+
+/* The input files of one return, from row r on; returns the next row. */
+static lxw_row_t inputs(book *b, lxw_row_t r, const char *label, const esr_trust_return *t)
+{
+    for (size_t i = 0; i < t->ninputs; i++, r++) {
+        put(b, S_COVER, r, 0, label, NULL);
+        put(b, S_COVER, r, 1, t->inputs[i].name, NULL);
+        putn(b, S_COVER, r, 2, (double)t->inputs[i].bytes, b->st.count);
+        put(b, S_COVER, r, 3, t->inputs[i].sha256, NULL);
+    }
+    return r;
+}
+
+/* Cover: both returns side by side, then what changed. */
+static void write_cover(book *b)
+{
+    const esr_compare_book *in = b->in;
+    const esr_trust_return *a = in->base, *n = in->cur;
+    const esr_compare_counts *k = in->counts;
+    char w1[200], w2[200];
+    lxw_row_t r = 0;
+    put(b, S_COVER, r, 0, "What changed between two returns", b->st.title);
+    r += 2;
+    static const char *const h[] = {"", "Base", "New", NULL};
+    xsheet_headings(&b->s[S_COVER], &b->st, &b->error, r++, h);
+    pair(b, &r, "Return directory", a->dir, n->dir);
+    pair(b, &r, "Return", who(a, w1, sizeof w1), who(n, w2, sizeof w2));
+    pair(b, &r, "Snapshot date", a->snapshot, n->snapshot);
+    pair(b, &r, "Written by", a->tool, n->tool);
+    pair(b, &r, "Classification mode", a->classify_mode, n->classify_mode);
+    pair(b, &r, "Mapping version", a->mapping_version, n->mapping_version);
+    pair(b, &r, "Mapping checksum (SHA-256)", a->mapping_sha256, n->mapping_sha256);
+    pair(b, &r, "summary.csv SHA-256", a->summary_sha256, n->summary_sha256);
+    pairn(b, &r, "Rows read", (double)a->rows_read, (double)n->rows_read, b->st.count);
+    pairn(b, &r, "In scope", (double)a->in_scope, (double)n->in_scope, b->st.count);
+    pairn(b, &r, "Out of scope", (double)a->out_of_scope, (double)n->out_of_scope, b->st.count);
+    pairn(b, &r, "Rejected", (double)a->rejected, (double)n->rejected, b->st.count);
+    pairn(b, &r, "In-scope FTE", (double)a->in_scope_fte_e5 / 1e5, (double)n->in_scope_fte_e5 / 1e5,
+          b->st.fte);
+    r++;
+    static const char *const ih[] = {"Inputs", "File", "Bytes", "SHA-256", NULL};
+    xsheet_headings(&b->s[S_COVER], &b->st, &b->error, r++, ih);
+    r = inputs(b, inputs(b, r, "Base", a), "New", n);
+    r++;
+    put(b, S_COVER, r++, 0, "What changed", b->st.heading);
+    pair(b, &r, "Records matched by", in->matched_by, "");
+    pairn(b, &r, "Joiners (in scope now, not before)", (double)k->joiners, 0, b->st.count);
+    pairn(b, &r, "Leavers (in scope before, not now)", (double)k->leavers, 0, b->st.count);
+    pairn(b, &r, "Records with a changed field", (double)k->moved_records, 0, b->st.count);
+    pairn(b, &r, "Summary cells changed", (double)k->cells_changed, 0, b->st.count);
+    r++;
+    static const char *const notes[] = {
+        "changes.csv: every summary cell (all dimensions, totals and organisations) whose FTE or "
+        "headcount differs. moves.csv: one row per changed field of an assignment in both "
+        "returns, and a scope row per joiner and leaver.",
+        "A leaver is an assignment counted in scope in the base return and not in the new one: "
+        "it left, or it is now out of scope or rejected (see the new return's Cover).",
+        NULL,
+    };
+    for (int i = 0; notes[i]; i++)
+        put(b, S_COVER, r++, 0, notes[i], b->st.note);
+    xsheet_widths(&b->s[S_COVER], 10);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 36, NULL);
+    worksheet_activate(b->s[S_COVER].ws);
+}
+
+/* ---- Changes by profession ------------------------------------------- */
+
+/* One profession_role cell of the totals in both returns. */
+typedef struct prow {
+    const char *prof, *role;
+    long long fa, fn;
+    uint64_t ha, hn;
+} prow;
+
+/* The totals' profession_role cells of both returns, merged in summary order. */
+static size_t merge_totals(const esr_compare_book *in, prow **out)
+{
+    const esr_trust_return *a = in->base, *n = in->cur;
+    prow *v = calloc(a->nrows + n->nrows + 1, sizeof *v);
+    size_t i = 0, k = 0, m = 0;
+    *out = v;
+    while (v && (i < a->nrows || k < n->nrows)) {
+        const esr_sumrow *x = i < a->nrows ? &a->rows[i] : NULL;
+        const esr_sumrow *y = k < n->nrows ? &n->rows[k] : NULL;
+        if (x && (*x->org || x->dim != ESR_DIM_PROFESSION_ROLE)) {
+            i++;
+            continue;
+        }
+        if (y && (*y->org || y->dim != ESR_DIM_PROFESSION_ROLE)) {
+            k++;
+            continue;
+        }
+        int c = !x ? 1 : !y ? -1 : sumrow_org_cmp(x, y);
+        prow *p = &v[m++];
+        const esr_sumrow *s = c <= 0 ? x : y;
+        p->prof = s->profession;
+        p->role = s->role;
+        if (c <= 0) {
+            p->fa = x->fte_e5;
+            p->ha = x->headcount;
+            i++;
+        }
+        if (c >= 0) {
+            p->fn = y->fte_e5;
+            p->hn = y->headcount;
+            k++;
+        }
+    }
+    return m;
+}
+
+/* One row of base, new and change from column c. */
+static void bnc(book *b, lxw_row_t r, lxw_col_t c, const prow *p, int total)
+{
+    lxw_format *f = total ? b->st.total_fte : b->st.fte;
+    lxw_format *h = total ? b->st.total_count : b->st.count;
+    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c, p->fa, f);
+    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c + 1, p->fn, f);
+    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c + 2, p->fn - p->fa, f);
+    putn(b, S_PROF, r, c + 3, (double)p->ha, h);
+    putn(b, S_PROF, r, c + 4, (double)p->hn, h);
+    putn(b, S_PROF, r, c + 5, (double)p->hn - (double)p->ha, h);
+}
+
+/* A native bar chart of the profession totals' FTE change (rows 2..n+1). */
+static void change_chart(book *b, int nprof)
+{
+    if (nprof < 1)
+        return;
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR);
+    char cat[160], val[160];
+    snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], nprof + 1);
+    snprintf(val, sizeof val, "='%s'!$D$2:$D$%d", sheet_names[S_PROF], nprof + 1);
+    lxw_chart_series *se = chart_add_series(chart, cat, val);
+    chart_series_set_name(se, "FTE change");
+    chart_title_set_name(chart, "Change in FTE by profession supported");
+    chart_axis_set_name(chart->x_axis, "FTE change");
+    chart_axis_set_reverse(chart->y_axis);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    lxw_chart_options co = {.x_scale = 1.6, .y_scale = 1.4};
+    worksheet_insert_chart_opt(b->s[S_PROF].ws, 1, 8, chart, &co);
+}
+
+/* Changes by profession: profession totals (charted), then profession x role. */
+static void write_by_prof(book *b)
+{
+    prow *v;
+    size_t n = merge_totals(b->in, &v);
+    if (!v) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    static const char *const h1[] = {
+        "Profession supported", "Base FTE",      "New FTE",          "FTE change",
+        "Base headcount",       "New headcount", "Headcount change", NULL};
+    xsheet_headings(&b->s[S_PROF], &b->st, &b->error, 0, h1);
+    lxw_row_t r = 1;
+    for (size_t i = 0; i < n; i++)
+        if (*v[i].prof && !*v[i].role) {
+            put(b, S_PROF, r, 0, v[i].prof, NULL);
+            bnc(b, r++, 1, &v[i], 0);
+        }
+    int nprof = (int)r - 1;
+    for (size_t i = 0; i < n; i++)
+        if (!*v[i].prof && !*v[i].role) {
+            put(b, S_PROF, r, 0, "All professions", b->st.total);
+            bnc(b, r++, 1, &v[i], 1);
+        }
+    change_chart(b, nprof);
+    r = r > 24 ? r + 2 : 24; /* below the chart */
+    static const char *const h2[] = {
+        "Profession supported", "Support role",  "Base FTE",         "New FTE", "FTE change",
+        "Base headcount",       "New headcount", "Headcount change", NULL};
+    xsheet_headings(&b->s[S_PROF], &b->st, &b->error, r++, h2);
+    for (size_t i = 0; i < n; i++, r++) {
+        int total = !*v[i].role;
+        put(b, S_PROF, r, 0, *v[i].prof ? v[i].prof : "All professions", total ? b->st.bold : NULL);
+        put(b, S_PROF, r, 1, *v[i].role ? v[i].role : "All support roles",
+            total ? b->st.bold : NULL);
+        bnc(b, r, 2, &v[i], 0);
+    }
+    finish_sheet(b, S_PROF, r + 1,
+                 "The whole return's FTE and de-duplicated headcount, base and new; every other "
+                 "dimension and each organisation's block are in changes.csv.",
+                 12);
+    free(v);
+}
+
+/* ---- the record sheets, from moves.csv ------------------------------- */
+
+/* One moves.csv row to the Joiners and leavers or the Moved records sheet. */
+static int on_move(void *vctx, const esr_row *row)
+{
+    book *b = vctx;
+    if (row->line == 1 || row->nfields < 5)
+        return 0;
+    int scope = !strcmp(row->fields[2], "scope");
+    int s = scope ? S_JL : S_MOVED;
+    uint64_t cap = b->in->max_sheet_rows;
+    if (cap && b->row[s] > cap) {
+        b->left_out[s]++;
+        return 0;
+    }
+    lxw_row_t r = b->row[s]++;
+    put(b, s, r, 0, row->fields[0], NULL);
+    put(b, s, r, 1, row->fields[1], NULL);
+    if (scope) {
+        put(b, s, r, 2, *row->fields[4] ? "joined" : "left", NULL);
+        return 0;
+    }
+    for (lxw_col_t c = 2; c < 5; c++)
+        put(b, s, r, c, row->fields[c], NULL);
+    return 0;
+}
+
+/* Joiners and leavers, Moved records: moves.csv again, up to the sheet cap. */
+static void write_moves(book *b)
+{
+    static const char *const hj[] = {"ODS code", "Assignment number", "Change", NULL};
+    static const char *const hm[] = {"ODS code", "Assignment number", "Field", "Base", "New", NULL};
+    xsheet_headings(&b->s[S_JL], &b->st, &b->error, 0, hj);
+    xsheet_headings(&b->s[S_MOVED], &b->st, &b->error, 0, hm);
+    b->row[S_JL] = b->row[S_MOVED] = 1;
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = csvreader_new(&o, on_move, b);
+    FILE *fp = fopen(b->in->moves_path, "rb");
+    esr_err err = {0};
+    if (!rd || !fp || csvreader_read(rd, fp, b->in->moves_path, &err))
+        b->error = LXW_ERROR_CREATING_TMPFILE;
+    if (fp)
+        fclose(fp);
+    csvreader_free(rd);
+    for (int s = S_JL; s <= S_MOVED; s++) {
+        lxw_row_t r = b->row[s];
+        worksheet_freeze_panes(b->s[s].ws, 1, 0);
+        if (r > 1)
+            worksheet_autofilter(b->s[s].ws, 0, 0, r - 1, s == S_JL ? 2 : 4);
+        char note[200];
+        if (b->left_out[s])
+            snprintf(note, sizeof note,
+                     "%llu more rows not shown (the sheet stops at %llu rows); moves.csv has "
+                     "them all.",
+                     (unsigned long long)b->left_out[s], (unsigned long long)b->in->max_sheet_rows);
+        else
+            snprintf(note, sizeof note, "%s",
+                     r > 1 ? "Every row of moves.csv of this kind." : "None.");
+        put(b, s, r + 1, 0, note, b->st.note);
+        xsheet_widths(&b->s[s], 10);
+    }
+}
+
+/* ---- Data quality ---------------------------------------------------- */
+
+/* Rule id of return t, or NULL. */
+static const esr_ret_rule *rule_of(const esr_trust_return *t, const char *id)
+{
+    for (size_t i = 0; i < t->nrules; i++)
+        if (!strcmp(t->rules[i].id, id))
+            return &t->rules[i];
+    return NULL;
+}
+
+/* One rule's counts then and now. */
+static lxw_row_t rule_row(book *b, lxw_row_t r, const char *id)
+{
+    const esr_ret_rule *x = rule_of(b->in->base, id), *y = rule_of(b->in->cur, id);
+    uint64_t cx = x ? x->count : 0, cy = y ? y->count : 0;
+    put(b, S_DQ, r, 0, id, NULL);
+    put(b, S_DQ, r, 1, y ? y->severity : x ? x->severity : "", NULL);
+    putn(b, S_DQ, r, 2, (double)cx, b->st.count);
+    putn(b, S_DQ, r, 3, (double)cy, b->st.count);
+    putn(b, S_DQ, r, 4, (double)cy - (double)cx, b->st.count);
+    return r + 1;
+}
+
+/* Area-of-work FTE (all, recorded) of org's block in t. */
+static void area_of(const esr_trust_return *t, const char *org, long long *all, long long *rec)
+{
+    *all = *rec = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        const esr_sumrow *s = &t->rows[i];
+        if (s->dim != ESR_DIM_AREA || *s->profession || *s->role || strcmp(s->org, org))
+            continue;
+        *all += s->fte_e5;
+        if (strcmp(s->key, "(not recorded)"))
+            *rec += s->fte_e5;
+    }
+}
+
+/* One organisation's completeness then and now. */
+static lxw_row_t area_row(book *b, lxw_row_t r, const char *org)
+{
+    long long a1, r1, a2, r2;
+    area_of(b->in->base, org, &a1, &r1);
+    area_of(b->in->cur, org, &a2, &r2);
+    put(b, S_DQ, r, 0, *org ? org : "Whole return", *org ? NULL : b->st.bold);
+    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 1, a1, NULL);
+    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 2, r1, NULL);
+    if (a1)
+        putn(b, S_DQ, r, 3, (double)r1 / (double)a1, b->st.pct);
+    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 4, a2, NULL);
+    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 5, r2, NULL);
+    if (a2)
+        putn(b, S_DQ, r, 6, (double)r2 / (double)a2, b->st.pct);
+    if (a1 && a2)
+        putn(b, S_DQ, r, 7, (double)r2 / (double)a2 - (double)r1 / (double)a1, b->st.pct);
+    return r + 1;
+}
+
+/* Data quality: findings by rule then and now; area-of-work completeness. */
+static void write_dq(book *b)
+{
+    const esr_trust_return *a = b->in->base, *n = b->in->cur;
+    static const char *const h[] = {"Rule", "Severity", "Base rows", "New rows", "Change", NULL};
+    xsheet_headings(&b->s[S_DQ], &b->st, &b->error, 0, h);
+    lxw_row_t r = 1;
+    for (size_t i = 0; i < a->nrules; i++)
+        r = rule_row(b, r, a->rules[i].id);
+    for (size_t i = 0; i < n->nrules; i++)
+        if (!rule_of(a, n->rules[i].id))
+            r = rule_row(b, r, n->rules[i].id);
+    r++;
+    static const char *const ha[] = {"Area-of-work completeness", "Base FTE", "Base FTE with area",
+                                     "Base completeness",         "New FTE",  "New FTE with area",
+                                     "New completeness",          "Change",   NULL};
+    xsheet_headings(&b->s[S_DQ], &b->st, &b->error, r++, ha);
+    const char *last = NULL;
+    size_t i = 0, k = 0;
+    while (i < a->nrows || k < n->nrows) { /* every organisation of either, in order */
+        const char *oa = i < a->nrows ? a->rows[i].org : NULL;
+        const char *on = k < n->nrows ? n->rows[k].org : NULL;
+        const char *org = !oa ? on : !on ? oa : strcmp(oa, on) <= 0 ? oa : on;
+        if (!last || strcmp(last, org))
+            r = area_row(b, r, org);
+        last = org;
+        i += oa && !strcmp(oa, org);
+        k += on && !strcmp(on, org);
+    }
+    finish_sheet(b, S_DQ, r + 1,
+                 "Completeness: the share of in-scope FTE with an area of work recorded. Rule "
+                 "rows: findings in each return's run.json.",
+                 10);
+}
+
+/* Write the workbook (see compare_xlsx.h). */
+esr_status compare_xlsx_write(const char *path, const char *tmpdir, const esr_compare_book *in,
+                              esr_err *err)
+{
+    book b = {0};
+    b.in = in;
+    esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
+    if (st)
+        return st;
+    write_cover(&b);
+    write_by_prof(&b);
+    write_moves(&b);
+    write_dq(&b);
+    lxw_doc_properties props = {0};
+    props.title = "What changed between two esrpipe returns";
+    props.comments = "Written by esrpipe compare";
+    props.created = text_date_time(*in->cur->snapshot ? in->cur->snapshot : in->base->snapshot);
+    workbook_set_properties(b.wb, &props);
+    return xlsx_close_checked(b.wb, b.s, S_COUNT, path, tmpdir, b.error, err);
+}
