@@ -444,6 +444,18 @@ done:
     return st;
 }
 
+/* Every input (and the training file) still as read: one still being
+ * copied in has grown since (source_unchanged). */
+static esr_status inputs_unchanged(run_ctx *c)
+{
+    esr_status st = ESR_OK;
+    for (size_t i = 0; i < c->ninputs && !st; i++)
+        st = source_unchanged(c->o->inputs[i], c->inputs[i].bytes, c->err);
+    if (!st && c->training)
+        st = source_unchanged(c->o->training, training_input_bytes(c->training), c->err);
+    return st;
+}
+
 /* YYYY-MM-DD from --snapshot or from the first input's name. */
 static esr_status find_snapshot(run_ctx *c)
 {
@@ -726,6 +738,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     for (size_t i = 0; i < o->ninputs; i++)
         if ((st = read_input(&c, i)))
             goto done;
+    if ((st = inputs_unchanged(&c)))
+        goto done;
     if (o->progress_fn) {
         esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
         o->progress_fn(o->progress_ctx, &p);

@@ -134,6 +134,18 @@ static esr_status check_unchanged(esr_source *s, esr_err *err)
     return ESR_OK;
 }
 
+/* After reading: the file at path must still have the bytes read. */
+esr_status source_unchanged(const char *path, uint64_t bytes, esr_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size == bytes)
+        return ESR_OK;
+    return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                       "%s: file changed while being read — was it still being copied? (%llu "
+                       "bytes read, %llu now); run again once it is complete",
+                       path, (unsigned long long)bytes, (unsigned long long)sb.st_size);
+}
+
 /* Read the next raw block once the last is used, hashing it; finish the hash at EOF. */
 static esr_status raw_fill(esr_source *s, esr_err *err)
 {

@@ -178,8 +178,7 @@ Test(outdir, second_writer_gets_busy_with_the_holder)
     th_join(dir, base, "ret");
     esr_outdir *d = open_ok(dir), *e = NULL;
     esr_err err = {0};
-    cr_assert_eq(outdir_open_wait(dir, 0.2, "consolidate", &e, &err), ESR_ERR_BUSY, "%s",
-                 err.msg);
+    cr_assert_eq(outdir_open_wait(dir, 0.2, "consolidate", &e, &err), ESR_ERR_BUSY, "%s", err.msg);
     cr_assert_null(e);
     cr_assert_eq(esr_exit_code(ESR_ERR_BUSY), 75);
     char want[64];
