@@ -603,7 +603,7 @@ static esr_status load_once(const char *dir, const char *template_version, esr_t
     cross_check(r);
     if (!r->verified && !r->warning[0])
         snprintf(r->warning, sizeof r->warning,
-                 "%s: run.json lists no \"outputs\" (written by an esrpipe before 0.2), so its "
+                 "%s: run.json lists no \"outputs\" (written by an earlier esrpipe), so its "
                  "files could not be checked against one another; re-run it to be sure",
                  dir);
     esr_buf_free(&path);

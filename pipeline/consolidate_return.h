@@ -72,7 +72,7 @@ typedef struct esr_trust_return {
  * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv)
  * present but unlisted. ESR_ERR_INPUT_FORMAT naming the file when a file
  * differs: files of two runs, or changed since. A run.json without
- * "outputs" (esrpipe before 0.2) cannot be checked: *verified = 0, ESR_OK. */
+ * "outputs" (an earlier esrpipe) cannot be checked: *verified = 0, ESR_OK. */
 esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err);
 
 /* Read and check the return in dir. Errors name the directory and file:

@@ -136,10 +136,88 @@ def which_run(d, refs):
     return None
 
 
+def read_via_dirfd(d):
+    """Read the return in d as a careful reader does: open d once, every
+    file relative to it. 'consistent', 'mixed', 'vanished' (the old tree
+    removed under the reader: none, not a mix) or 'absent'."""
+    try:
+        fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return "absent"
+    try:
+        def read(name):
+            f = os.open(name, os.O_RDONLY, dir_fd=fd)
+            try:
+                chunks = []
+                while True:
+                    b = os.read(f, 1 << 20)
+                    if not b:
+                        return b"".join(chunks)
+                    chunks.append(b)
+            finally:
+                os.close(f)
+        rj = json.loads(read("run.json"))
+        for o in rj["outputs"]:
+            b = read(o["file"])
+            if len(b) != o["bytes"] or hashlib.sha256(b).hexdigest() != o["sha256"]:
+                return "mixed"
+        return "consistent"
+    except (FileNotFoundError, ValueError):
+        return "vanished"
+    finally:
+        os.close(fd)
+
+
+def readers(c, d, stop, tally):
+    """While stop is unset, read d through a directory fd and with
+    esrpipe consolidate (its own reader), counting what each saw."""
+    reg = os.path.join(c.work, "reader-region")
+    m = os.path.join(ROOT, "mappings")
+    n = 0
+    while not stop.is_set():
+        r = read_via_dirfd(d)
+        tally[r] = tally.get(r, 0) + 1
+        n += 1
+        time.sleep(0.005)
+        if n % 5 == 0 and r != "absent":
+            p = esrpipe(c, "consolidate", "-q", "--wait", "60", "-m", m, "-o", reg, d)
+            k = "consolidate %d" % p.returncode
+            if p.returncode == 0 and problems(reg):
+                k = "consolidate 0 but inconsistent"
+            tally[k] = tally.get(k, 0) + 1
+            if p.returncode:
+                tally.setdefault("consolidate errors", []).append(p.stderr.decode().strip()[:300])
+
+
 def case_overlap(c):
-    print("-- overlapping runs into one DIR", flush=True)
+    print("-- overlapping runs into one DIR, with readers", flush=True)
     refs = {"A": reference(c, "A", c.small), "B": reference(c, "B", SAMPLE)}
     d = os.path.join(c.work, "overlap")
+    mixed = busy = waited = 0
+    stop, tally = threading.Event(), {}
+    reader = threading.Thread(target=readers, args=(c, d, stop, tally))
+    reader.start()
+    try:
+        mixed, busy, waited = overlap_pairs(c, d, refs)
+    finally:
+        stop.set()
+        reader.join()
+    CHECKS.ok(mixed == 0, "%d overlapping run pairs: every return consistent and from one run "
+              "(%d pairs with --wait 0: %d exits 75; %d with --wait 60: all 0)"
+              % (c.pairs, c.pairs - waited, busy, waited), "%d mixed" % mixed)
+    CHECKS.ok(busy > 0, "the --wait 0 pairs overlapped (some second run found the lock held)", busy)
+    errs = tally.pop("consolidate errors", [])
+    CHECKS.ok(tally.get("mixed", 0) == 0 and tally.get("consistent", 0) > 0,
+              "readers during the publishes (dirfd reads and consolidate): never a mix: %s"
+              % json.dumps(tally, sort_keys=True), errs[:3])
+    CHECKS.ok(not any(k.startswith("consolidate") and k != "consolidate 0" for k in tally),
+              "consolidate reading the return while it is republished: always a consistent result (exit 0)",
+              "%s %s" % (tally, errs[:3]))
+    overlap_consolidate(c)
+
+
+def overlap_pairs(c, d, refs):
+    """PAIRS overlapping run pairs into d; (mixed, exits 75, pairs with a wait)."""
     mixed = busy = waited = 0
     for i in range(c.pairs):
         wait = "0" if i % 2 == 0 else "60"
@@ -156,12 +234,11 @@ def case_overlap(c):
         if not (ok_codes and who and not bad and not leftovers(d)):
             CHECKS.ok(False, "pair %d (--wait %s): consistent return" % (i, wait),
                       "exits %s, from %s, %s, leftovers %s, %s" % (codes, who, bad, leftovers(d), res))
-    CHECKS.ok(mixed == 0, "%d overlapping run pairs: every return consistent and from one run "
-              "(%d pairs with --wait 0: %d exits 75; %d with --wait 60: all 0)"
-              % (c.pairs, c.pairs - waited, busy, waited), "%d mixed" % mixed)
-    CHECKS.ok(busy > 0, "the --wait 0 pairs overlapped (some second run found the lock held)", busy)
+    return mixed, busy, waited
 
-    # consolidate pairs: two different sets of returns into one regional DIR
+
+def overlap_consolidate(c):
+    """Overlapping consolidate pairs: two different sets of returns into one regional DIR."""
     split = os.path.join(c.work, "split")
     p = esrpipe(c, "run", "-q", "--split-by-org", "--max-reject-rate", "100", "-o", split, c.multi)
     orgs = sorted(x for x in os.listdir(split) if os.path.isdir(os.path.join(split, x)))
@@ -244,7 +321,7 @@ def case_lock(c):
     CHECKS.ok(p.returncode == 0, "previous return", p.stderr)
     before = snapshot(d)
     lock = os.path.join(c.work, ".locked.esrpipe.lock")
-    env = dict(os.environ, ESRPIPE_FAULT="staged:sleep3")
+    env = dict(os.environ, ESRPIPE_FAULT="staged:sleep2")
     holder = esrpipe(c, "run", "-q", "-o", d, c.small, env=env, wait=False)
     if not CHECKS.ok(wait_lock(lock, holder), "holder took the lock", lock):
         holder.kill()
