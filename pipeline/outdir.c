@@ -311,7 +311,10 @@ static esr_status locate(esr_outdir *d, esr_err *err)
     if (present && access(d->live, W_OK | X_OK))
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: output directory is not writable: %s", d->dir,
                            strerror(errno));
-    d->inside = present && (!parent_ok || mount_of(d->live) != mount_of(d->parent));
+    /* -o . : swapping the current directory would strand the caller's shell in the old one */
+    char cwd[PATH_MAX];
+    int is_cwd = getcwd(cwd, sizeof cwd) && !strcmp(cwd, d->live);
+    d->inside = present && (!parent_ok || is_cwd || mount_of(d->live) != mount_of(d->parent));
     return ESR_OK;
 }
 
@@ -673,6 +676,8 @@ static esr_status stage_make(esr_outdir *d, esr_err *err)
     mode_t mode;
     if (!stat(d->live, &sb)) {
         mode = sb.st_mode & 07777;
+        if (!d->inside && geteuid() == 0) /* root writing someone's DIR: it stays theirs */
+            (void)!chown(d->stage, sb.st_uid, sb.st_gid);
     } else {
         mode_t mask = umask(0);
         umask(mask);
@@ -707,8 +712,7 @@ esr_status outdir_open_wait(const char *dir, double wait_s, const char *command,
         return st;
     }
     recover(d);
-    if ((st = fault("open") ? esr_err_set(err, ESR_ERR_OUTPUT, "%s: test fault", dir)
-                            : stage_make(d, err))) {
+    if ((st = stage_make(d, err))) {
         outdir_free(d);
         return st;
     }

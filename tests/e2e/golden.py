@@ -26,6 +26,37 @@ def strip_timings(data):
     return b"\n".join(l for l in data.split(b"\n") if b'"timings_ms"' not in l)
 
 
+def outputs_problems(out, rel):
+    """Where run.json out/rel's "outputs" list disagrees with the files
+    beside it: every file under its directory but itself, with size and
+    SHA-256, sorted by name ([] when it agrees)."""
+    import hashlib
+    import json
+    base = os.path.join(out, os.path.dirname(rel))
+    with open(os.path.join(out, rel), "rb") as f:
+        listed = json.loads(f.read().decode("utf-8")).get("outputs")
+    if listed is None:
+        return ["%s: no \"outputs\"" % rel]
+    bad = []
+    names = [o["file"] for o in listed]
+    if names != sorted(names):
+        bad.append("%s: outputs not sorted by file" % rel)
+    present = set()
+    for dirpath, _, files in os.walk(base):
+        for fn in files:
+            present.add(os.path.relpath(os.path.join(dirpath, fn), base))
+    present.discard("run.json")
+    if set(names) != present:
+        bad.append("%s: outputs list %s, directory has %s" % (rel, sorted(names), sorted(present)))
+    for o in listed:
+        p = os.path.join(base, o["file"])
+        if os.path.isfile(p):
+            data = open(p, "rb").read()
+            if len(data) != o["bytes"] or hashlib.sha256(data).hexdigest() != o["sha256"]:
+                bad.append("%s: %s has other bytes than listed" % (rel, o["file"]))
+    return bad
+
+
 def rows(data):
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
 
@@ -96,6 +127,10 @@ def run_case(esrpipe, case, accept):
         if got_files != want_files:
             print("FAIL %s: files differ: missing %s, unexpected %s" % (case, sorted(want_files - got_files), sorted(got_files - want_files)))
             ok = False
+        for rel in sorted(f for f in got_files if f.endswith("run.json")):
+            for msg in outputs_problems(out, rel):
+                print("FAIL %s: %s" % (case, msg))
+                ok = False
         for rel in sorted(want_files & got_files):
             a = open(os.path.join(expected_dir, rel), "rb").read()
             b = open(os.path.join(out, rel), "rb").read()
