@@ -56,7 +56,8 @@ struct esr_outdir {
     char *base;   /* its last component */
     char *lock_path;
     int lock_fd;
-    int inside; /* fallback: staging inside DIR, files renamed one by one */
+    int inside;      /* fallback: staging inside DIR, files renamed one by one */
+    int lock_inside; /* DIR's parent is not writable: the lock file is in DIR */
     char *scratch;
     char **made; /* directories this run created, outermost first */
     size_t nmade;
@@ -315,6 +316,7 @@ static esr_status locate(esr_outdir *d, esr_err *err)
     char cwd[PATH_MAX];
     int is_cwd = getcwd(cwd, sizeof cwd) && !strcmp(cwd, d->live);
     d->inside = present && (!parent_ok || is_cwd || mount_of(d->live) != mount_of(d->parent));
+    d->lock_inside = !parent_ok; /* one lock file per DIR, whatever the mode */
     return ESR_OK;
 }
 
@@ -355,8 +357,8 @@ static int lock_current(int fd, const char *path)
 static esr_status lock_take(esr_outdir *d, double wait_s, const char *command, esr_err *err)
 {
     esr_buf p = {0};
-    if (d->inside ? esr_buf_printf(&p, "%s/" LOCK_INSIDE, d->live)
-                  : esr_buf_printf(&p, "%s/.%s" LOCK_SUFFIX, d->parent, d->base))
+    if (d->lock_inside ? esr_buf_printf(&p, "%s/" LOCK_INSIDE, d->live)
+                       : esr_buf_printf(&p, "%s/.%s" LOCK_SUFFIX, d->parent, d->base))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     d->lock_path = p.data;
     struct timespec t0, now;
@@ -559,6 +561,8 @@ static esr_status publish(esr_outdir *d, esr_err *err)
                     : renameat2(AT_FDCWD, d->stage, AT_FDCWD, d->live, RENAME_NOREPLACE);
         if (r && (errno == EINVAL || errno == ENOSYS))
             r = rename(d->stage, d->live);
+        if (r && (errno == EEXIST || errno == ENOTEMPTY))
+            goto swap; /* DIR was made meanwhile (not by esrpipe: we hold the lock) */
         if (r)
             return esr_err_set(err, ESR_ERR_IO, "%s: cannot publish the return: %s", d->dir,
                                strerror(errno));
@@ -569,6 +573,7 @@ static esr_status publish(esr_outdir *d, esr_err *err)
         sync_path(d->parent, 1);
         return ESR_OK;
     }
+swap:
     if (!d->inside) {
         if (!exchange(d->stage, d->live)) {
             after_exchange(d);

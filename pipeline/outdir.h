@@ -14,7 +14,8 @@
  *
  * Fallback, where the swap is impossible (the filesystem refuses
  * RENAME_EXCHANGE with EINVAL or ENOSYS; DIR is a mount point; DIR's parent
- * is on another filesystem or not writable): the staging directory is made
+ * is on another filesystem or not writable; DIR is the current directory,
+ * where a swap would strand the caller's shell): the staging directory is made
  * inside DIR, `DIR/.esrpipe-XXXXXX`, and its files are renamed into place
  * one by one under the lock, run.json last, after a marker that lets the
  * next run finish an interrupted publish (roll forward). A reader that does
@@ -22,9 +23,9 @@
  * "outputs" checksums expose it (consolidate refuses such a return).
  *
  * A lock per output directory: flock(2) on `.<DIR>.esrpipe.lock` beside DIR
- * (`DIR/.esrpipe.lock` in the fallback), held from open to free; it holds
- * the holder's pid, host, start time and command for the message a second
- * writer gets. A second writer waits up to wait_s seconds, then fails with
+ * (`DIR/.esrpipe.lock` when DIR's parent is not writable), held from open
+ * to free; it holds the holder's pid, host, start time and command for the
+ * message a second writer gets. A second writer waits up to wait_s seconds, then fails with
  * ESR_ERR_BUSY (exit 75). Leftovers of killed runs (staging directories,
  * interrupted publishes, temporaries of older esrpipe versions) are cleaned
  * up only while the lock is held.
