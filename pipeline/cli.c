@@ -25,7 +25,7 @@
 
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
-    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
+    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [--wait S] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
     "                       [--encoding ENC] EXPORT LINE...\n"

@@ -179,7 +179,7 @@ def readers(c, d, stop, tally):
         tally[r] = tally.get(r, 0) + 1
         n += 1
         time.sleep(0.005)
-        if n % 10 == 0 and r != "absent":
+        if n % 20 == 0 and r != "absent":
             p = esrpipe(c, "consolidate", "-q", "--wait", "60", "-m", m, "-o", reg, d)
             k = "consolidate %d" % p.returncode
             if p.returncode == 0 and problems(reg):
