@@ -27,7 +27,7 @@
 
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
-    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
+    "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [--wait S] [-q] RETURN_DIR...\n"
     "       esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
     "       esrpipe trend [-o DIR] [--mixed] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [--bump] [DIR]\n"
@@ -63,6 +63,8 @@ static const char usage_text[] =
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
     "      --max-ratio N         refuse gzip expanding more than N:1 (default 200)\n"
+    "      --wait SECONDS        wait up to SECONDS for another run writing DIR\n"
+    "                            (default 0), then exit 75\n"
     "  -q, --quiet               no messages except errors\n"
     "\n"
     "explain: why the rows starting on input lines LINE... of EXPORT landed where\n"
@@ -80,7 +82,8 @@ static const char usage_text[] =
     "  gives run's summary.csv.\n"
     "\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 data error, 66 input missing,\n"
-    "70 internal, 73 cannot create output, 74 I/O error; compare --exit-code: 1 when\n"
+    "70 internal, 73 cannot create output, 74 I/O error, 75 DIR busy (another run\n"
+    "holds its lock: try again later or give --wait); compare --exit-code: 1 when\n"
     "the returns differ (esrpipe compare --help).\n";
 
 typedef struct log_ctx {
@@ -167,8 +170,20 @@ enum {
     O_NOBOOK,
     O_PSEUDO,
     O_SHEETROWS,
-    O_TRAINING
+    O_TRAINING,
+    O_WAIT
 };
+
+/* --wait SECONDS into *out; 0, or -1 after printing a usage error. */
+static int parse_wait(const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (!*arg || *end || !(v >= 0) || v > 86400)
+        return usage_error("--wait %s: expected seconds, 0-86400", arg), -1;
+    *out = v;
+    return 0;
+}
 
 /* The reading and classifying options run, explain and stage share: 1 if
  * ch was one and is stored, 0 if it is not one of them, -1 after printing
@@ -314,6 +329,7 @@ static int cmd_run(int argc, char **argv, int explain)
         {"pseudonymize", required_argument, NULL, O_PSEUDO},
         {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
         {"training", required_argument, NULL, O_TRAINING},
+        {"wait", required_argument, NULL, O_WAIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -329,11 +345,11 @@ static int cmd_run(int argc, char **argv, int explain)
     while ((ch = getopt_long(argc, argv, "o:m:qh", longopts, NULL)) != -1) {
         /* options that only shape what run writes */
         static const int writing[] = {'o',         O_SPLIT,  O_DRY,      O_NOBOOK, O_PSEUDO,
-                                      O_SHEETROWS, O_MAXREJ, O_SNAPSHOT, 0};
+                                      O_SHEETROWS, O_MAXREJ, O_SNAPSHOT, O_WAIT,   0};
         if (explain && in_list(writing, ch))
             return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
                                      "--no-workbook, --pseudonymise, --max-sheet-rows, "
-                                     "--max-reject-rate and --snapshot do not apply");
+                                     "--max-reject-rate, --snapshot and --wait do not apply");
         int shared =
             shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
         if (shared < 0)
@@ -359,6 +375,10 @@ static int cmd_run(int argc, char **argv, int explain)
         case O_NOBOOK: o.no_workbook = 1; break;
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
         case O_TRAINING: o.training = optarg; break;
+        case O_WAIT:
+            if (parse_wait(optarg, &o.wait_s))
+                return 64;
+            break;
         case O_SHEETROWS: {
             char *end;
             unsigned long long r = strtoull(optarg, &end, 10);
@@ -403,7 +423,8 @@ static int cmd_run(int argc, char **argv, int explain)
 }
 
 static const char cons_usage[] =
-    "usage: esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...\n"
+    "usage: esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [--wait SECONDS] [-q]\n"
+    "                           RETURN_DIR...\n"
     "\n"
     "Consolidate trusts' returns (directories written by `esrpipe run`, one per\n"
     "organisation: `run --split-by-org` writes DIR/<org_code>/) into a regional\n"
@@ -414,21 +435,26 @@ static const char cons_usage[] =
     "                       returns, from mappings/organisations.csv); returns of\n"
     "                       other regions are left out\n"
     "  -m, --mappings DIR   mapping tables (default: as for run)\n"
+    "      --wait SECONDS   wait up to SECONDS for another run writing DIR (default 0)\n"
     "  -q, --quiet          no messages except errors\n"
     "\n"
     "An organisation with two returns keeps the latest snapshot. Regional FTE is\n"
     "the exact sum; regional headcount is the sum of the trusts' headcounts.\n"
     "exit status: 0 ok (warnings allowed), 64 usage, 65 a return is unusable,\n"
-    "66 a return directory missing, 73 cannot create output, 74 I/O error.\n";
+    "66 a return directory missing, 73 cannot create output, 74 I/O error,\n"
+    "75 DIR busy (another run holds its lock).\n"
+    "Each return is checked against the sizes and SHA-256 its run.json lists: a\n"
+    "mixed or changed return is refused (65, naming the file).\n";
 
 /* consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...: a regional return. */
 static int cmd_consolidate(int argc, char **argv)
 {
-    enum { O_REGION = 256 };
+    enum { O_REGION = 256, O_CWAIT };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mappings", required_argument, NULL, 'm'},
         {"region", required_argument, NULL, O_REGION},
+        {"wait", required_argument, NULL, O_CWAIT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -452,6 +478,10 @@ static int cmd_consolidate(int argc, char **argv)
             if (!*optarg)
                 return usage_error("%s", "consolidate: --region needs a region name");
             o.region = optarg;
+            break;
+        case O_CWAIT:
+            if (parse_wait(optarg, &o.wait_s))
+                return 64;
             break;
         case ':': return usage_error("consolidate: %s needs a value", argv[optind - 1]);
         default: return usage_error("consolidate: unknown option %s", argv[optind - 1]);

@@ -624,6 +624,8 @@ static esr_status write_run_json(cons_ctx *c, esr_outdir *d)
         p += n + (p[n] != '\0');
     }
     json_close(&j, ']');
+    if ((st = outdir_json_outputs(d, &j, c->err)))
+        return st;
     json_close(&j, '}');
     return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(d))
                       : ESR_OK;
@@ -668,8 +670,8 @@ static esr_status write_outputs(cons_ctx *c)
     esr_outdir *d = NULL;
     esr_status st;
     const char *xpath, *scratch;
-    if ((st = outdir_open(c->o->outdir, &d, c->err)) || (st = write_summary_csv(c, d)) ||
-        (st = outdir_path(d, "return.xlsx", &xpath, c->err)) ||
+    if ((st = outdir_open_wait(c->o->outdir, c->o->wait_s, "consolidate", &d, c->err)) ||
+        (st = write_summary_csv(c, d)) || (st = outdir_path(d, "return.xlsx", &xpath, c->err)) ||
         (st = outdir_scratch(d, &scratch, c->err)) ||
         (st = region_xlsx_write(xpath, scratch, &c->reg, c->err)) || (st = write_run_json(c, d)) ||
         (st = outdir_finish(d, c->err)) || (st = outdir_commit(d, c->err)))

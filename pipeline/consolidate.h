@@ -12,6 +12,7 @@
 
 typedef struct esr_cons_opts {
     const char *outdir; /* default "output/region" */
+    double wait_s;      /* wait this long for another run's lock on outdir (default 0) */
     const char *mappings_dir;
     const esr_mappings *mappings; /* preloaded (borrowed); NULL: load mappings_dir */
     const char *region;           /* NULL: the region of the returns */

@@ -2,19 +2,23 @@
 #include "consolidate_return.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "csvreader.h"
+#include "outdir.h"
 #include "text.h"
 #include "write_csv.h"
 
 #define RUN_JSON_MAX_BYTES (64u << 20)
 #define READ_CHUNK 65536u
+#define LOAD_TRIES 3 /* a return replaced while being read is read again */
 
 /* Free the return. */
 void trustret_free(esr_trust_return *r)
@@ -466,6 +470,83 @@ done:
     return st;
 }
 
+/* One "outputs" entry's file name: relative, no "..", not run.json. */
+static int output_name_ok(const char *f)
+{
+    if (!f || !*f || f[0] == '/' || !strcmp(f, "run.json"))
+        return 0;
+    for (const char *p = f; *p; p += strcspn(p, "/"), p += *p == '/')
+        if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2]))
+            return 0;
+    return 1;
+}
+
+/* Check one listed file (opened below dirfd) against its size and hash. */
+static esr_status verify_one(const char *dir, int dirfd, const cjson_node *e, esr_err *err)
+{
+    const char *file = cjson_str(cjson_get(e, "file"));
+    const char *sha = cjson_str(cjson_get(e, "sha256"));
+    uint64_t want = 0, got = 0;
+    char hex[65];
+    if (!output_name_ok(file) || !sha || strlen(sha) != 64 ||
+        cjson_u64(cjson_get(e, "bytes"), &want))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s/run.json: an \"outputs\" entry is not {\"file\", \"bytes\", "
+                           "\"sha256\"}: not a run.json esrpipe wrote",
+                           dir);
+    int fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s/%s: listed in run.json but %s: the return is incomplete or mixed "
+                           "(files of different runs); run `esrpipe run -o %s` again",
+                           dir, file, strerror(errno), dir);
+    int r = outdir_sha256_fd(fd, &got, hex);
+    close(fd);
+    if (r)
+        return esr_err_set(err, ESR_ERR_IO, "%s/%s: read error: %s", dir, file, strerror(errno));
+    if (got != want || strcmp(hex, sha))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s/%s: not the file run.json was written with (%s): the return mixes "
+                           "files of different runs or was changed since; refusing it (run "
+                           "`esrpipe run -o %s` again)",
+                           dir, file, got != want ? "size differs" : "SHA-256 differs", dir);
+    return ESR_OK;
+}
+
+/* Check the return's files against run.json's "outputs" (see header). */
+esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err)
+{
+    static const char *const files[] = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv"};
+    const cjson_node *outs = cjson_get(root, "outputs");
+    *verified = 0;
+    if (!outs)
+        return ESR_OK;
+    if (outs->type != CJSON_ARRAY)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s/run.json: \"outputs\" is not a list",
+                           dir);
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", dir, strerror(errno));
+    esr_status st = ESR_OK;
+    for (const cjson_node *e = outs->child; e && !st; e = e->next)
+        st = verify_one(dir, dirfd, e, err);
+    for (size_t i = 0; !st && i < sizeof files / sizeof files[0]; i++) {
+        struct stat sb;
+        int listed = 0;
+        for (const cjson_node *e = outs->child; e && !listed; e = e->next)
+            listed = cjson_str(cjson_get(e, "file")) &&
+                     !strcmp(cjson_str(cjson_get(e, "file")), files[i]);
+        if (!listed && !fstatat(dirfd, files[i], &sb, AT_SYMLINK_NOFOLLOW))
+            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                             "%s/%s: not listed in run.json's outputs: a file of another run; "
+                             "refusing a mixed return (run `esrpipe run -o %s` again)",
+                             dir, files[i], dir);
+    }
+    close(dirfd);
+    *verified = !st;
+    return st;
+}
+
 /* The return's files must agree with one another; say where they do not. */
 static void cross_check(esr_trust_return *r)
 {
@@ -496,9 +577,9 @@ static void cross_check(esr_trust_return *r)
     }
 }
 
-/* Read and check the return in dir. */
-esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
-                         esr_err *err)
+/* Read and check the return in dir, once. */
+static esr_status load_once(const char *dir, const char *template_version, esr_trust_return **out,
+                            esr_err *err)
 {
     return trustret_read(dir, template_version, NULL, out, err);
 }
@@ -538,7 +619,8 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
         goto fail;
     }
     if ((st = need_file(esr_buf_str(&path), dir, "run.json", err)) ||
-        (st = read_run_json(r, esr_buf_str(&path), err)))
+        (st = read_run_json(r, esr_buf_str(&path), err)) ||
+        (st = return_verify(dir, cjson_root(r->run_json), &r->verified, err)))
         goto fail;
     if (strcmp(r->template_version, template_version)) {
         st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
@@ -566,6 +648,11 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
         goto fail;
 done:
     cross_check(r);
+    if (!r->verified && !r->warning[0])
+        snprintf(r->warning, sizeof r->warning,
+                 "%s: run.json lists no \"outputs\" (written by an earlier esrpipe), so its "
+                 "files could not be checked against one another; re-run it to be sure",
+                 dir);
     esr_buf_free(&path);
     *out = r;
     return ESR_OK;
@@ -573,4 +660,25 @@ fail:
     esr_buf_free(&path);
     trustret_free(r);
     return st;
+}
+
+/* Read and check the return in dir; again if it was replaced meanwhile. */
+esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
+                         esr_err *err)
+{
+    esr_status st = ESR_OK;
+    for (int tries = 0; tries < LOAD_TRIES; tries++) {
+        struct stat a, b;
+        int before = stat(dir, &a);
+        if ((st = load_once(dir, template_version, out, err)) && before)
+            return st;
+        if (before || (!stat(dir, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+            return st;       /* read from one directory throughout */
+        trustret_free(*out); /* a new return was published while reading */
+        *out = NULL;
+    }
+    return st ? st
+              : esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                            "%s: replaced by a new return %d times while being read", dir,
+                            LOAD_TRIES);
 }

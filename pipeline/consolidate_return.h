@@ -79,16 +79,27 @@ typedef struct esr_trust_return {
     uint64_t records;  /* records.csv data rows */
     uint64_t unmapped; /* of which title_match is "none" */
     char warning[512]; /* a consistency warning, or "" */
+    int verified;      /* every file checked against run.json's "outputs" */
 
     cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
     const esr_ret_read *how; /* NULL: as consolidation reads it */
 } esr_trust_return;
 
+/* Check the files of the return in dir against the "outputs" list of its
+ * run.json (root): each listed file present with that size and SHA-256,
+ * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv)
+ * present but unlisted. ESR_ERR_INPUT_FORMAT naming the file when a file
+ * differs: files of two runs, or changed since. A run.json without
+ * "outputs" (an earlier esrpipe) cannot be checked: *verified = 0, ESR_OK. */
+esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err);
+
 /* Read and check the return in dir. Errors name the directory and file:
  * ESR_ERR_INPUT_MISSING (dir absent), ESR_ERR_INPUT_FORMAT (a file missing
- * or unreadable, template version other than template_version, more than
- * one organisation), ESR_ERR_IO, ESR_ERR_NOMEM. */
+ * or unreadable, a file other than run.json lists (return_verify), template
+ * version other than template_version, more than one organisation),
+ * ESR_ERR_IO, ESR_ERR_NOMEM. A return replaced while being read is read
+ * again. A return without the list gets a warning. */
 esr_status trustret_load(const char *dir, const char *template_version, esr_trust_return **out,
                          esr_err *err);
 /* trustret_load, and as how says (NULL: the same as trustret_load). */

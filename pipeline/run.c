@@ -170,7 +170,9 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     }
     r->has_records = has_records;
-    if ((st = outdir_open(dir, &r->dir, c->err)))
+    /* a --split-by-org return is a subdirectory, published with the top one */
+    if ((st = *org ? outdir_sub(c->rets[0]->dir, org, &r->dir, c->err)
+                   : outdir_open_wait(dir, c->o->wait_s, "run", &r->dir, c->err)))
         goto fail;
     if ((st = outdir_file(r->dir, "rejects.csv", &r->rejects, c->err)))
         goto fail;
@@ -442,6 +444,18 @@ done:
     return st;
 }
 
+/* Every input (and the training file) still as read: one still being
+ * copied in has grown since (source_unchanged). */
+static esr_status inputs_unchanged(run_ctx *c)
+{
+    esr_status st = ESR_OK;
+    for (size_t i = 0; i < c->ninputs && !st; i++)
+        st = source_unchanged(c->o->inputs[i], c->inputs[i].bytes, c->err);
+    if (!st && c->training)
+        st = source_unchanged(c->o->training, training_input_bytes(c->training), c->err);
+    return st;
+}
+
 /* YYYY-MM-DD from --snapshot or from the first input's name. */
 static esr_status find_snapshot(run_ctx *c)
 {
@@ -576,6 +590,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         json_close(&j, ']');
         json_close(&j, '}');
     }
+    if ((st = outdir_json_outputs(r->dir, &j, c->err)))
+        return st;
     char t[96];
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
     json_raw(&j, "timings_ms", t);
@@ -724,6 +740,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     for (size_t i = 0; i < o->ninputs; i++)
         if ((st = read_input(&c, i)))
             goto done;
+    if ((st = inputs_unchanged(&c)))
+        goto done;
     if (o->progress_fn) {
         esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
         o->progress_fn(o->progress_ctx, &p);
@@ -745,11 +763,11 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         goto done;
     }
     double elapsed = now_ms() - c.started;
-    for (size_t i = 0; i < c.nrets; i++)
+    for (size_t i = c.nrets; i-- > 0;) /* run.json lists the subdirectories' files */
         if ((st = finish_return(&c, c.rets[i], elapsed)))
             goto done;
-    /* Every file of every return is complete: now rename into place,
-     * per-organisation returns first, the top-level run.json last. */
+    /* Every file of every return is complete: publish them in one step
+     * (the per-organisation returns are published with the top one). */
     for (size_t i = c.nrets; i-- > 0;)
         if ((st = outdir_commit(c.rets[i]->dir, err)))
             goto done;

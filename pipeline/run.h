@@ -40,6 +40,7 @@ typedef void (*esr_record_fn)(void *ctx, const esr_record *r, const esr_schema *
 
 typedef struct esr_run_opts {
     const char *outdir;
+    double wait_s; /* wait this long for another run's lock on outdir (default 0) */
     const char *mappings_dir;
     const struct esr_mappings *mappings; /* preloaded (borrowed); NULL: load mappings_dir */
     const char *org;                     /* organisation code for rows without one */

@@ -42,6 +42,7 @@ struct esr_source {
     EVP_MD_CTX *sha;
     _Atomic uint64_t consumed; /* read by the progress line from the caller's thread */
     int raw_eof;
+    struct stat opened; /* the file as opened: changed by EOF means it was still arriving */
 
     /* raw bytes from disk */
     unsigned char raw[RAW_CHUNK];
@@ -106,6 +107,45 @@ int source_encoding_parse(const char *name, esr_encoding *e)
     return -1;
 }
 
+/* At EOF: a regular file must be as it was when opened (size, modified
+ * time) and have given exactly its size, else it was still being written. */
+static esr_status check_unchanged(esr_source *s, esr_err *err)
+{
+    struct stat now;
+    if (!S_ISREG(s->opened.st_mode))
+        return ESR_OK; /* a pipe has no size to compare */
+    if (fstat(fileno(s->fp), &now))
+        return esr_err_set(err, ESR_ERR_IO, "%s: %s", s->info.path, strerror(errno));
+    uint64_t got = s->consumed;
+    if (now.st_size != s->opened.st_size || got != (uint64_t)s->opened.st_size ||
+        now.st_mtim.tv_sec != s->opened.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != s->opened.st_mtim.tv_nsec)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: file changed while being read — was it still being copied? "
+                           "(%llu bytes when opened, %llu read, %llu now%s); run again once it "
+                           "is complete",
+                           s->info.path, (unsigned long long)s->opened.st_size,
+                           (unsigned long long)got, (unsigned long long)now.st_size,
+                           now.st_mtim.tv_sec != s->opened.st_mtim.tv_sec ||
+                                   now.st_mtim.tv_nsec != s->opened.st_mtim.tv_nsec
+                               ? ", modified meanwhile"
+                               : "");
+    s->info.bytes = got; /* the bytes hashed */
+    return ESR_OK;
+}
+
+/* After reading: the file at path must still have the bytes read. */
+esr_status source_unchanged(const char *path, uint64_t bytes, esr_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size == bytes)
+        return ESR_OK;
+    return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                       "%s: file changed while being read — was it still being copied? (%llu "
+                       "bytes read, %llu now); run again once it is complete",
+                       path, (unsigned long long)bytes, (unsigned long long)sb.st_size);
+}
+
 /* Read the next raw block once the last is used, hashing it; finish the hash at EOF. */
 static esr_status raw_fill(esr_source *s, esr_err *err)
 {
@@ -124,6 +164,9 @@ static esr_status raw_fill(esr_source *s, esr_err *err)
     s->raw_len = n;
     s->consumed += n;
     if (s->raw_eof) {
+        esr_status st = check_unchanged(s, err);
+        if (st)
+            return st;
         unsigned char md[32];
         unsigned mdlen = 0;
         if (EVP_DigestFinal_ex(s->sha, md, &mdlen) != 1)
@@ -365,6 +408,11 @@ esr_status source_open(const char *path, const esr_source_opts *opts, esr_source
         st = esr_err_set(err, ESR_ERR_INPUT_MISSING, "%s: cannot open: %s", path, strerror(errno));
         goto fail;
     }
+    if (fstat(fileno(s->fp), &s->opened)) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    s->info.bytes = (uint64_t)s->opened.st_size;
     if ((st = detect(s, err)))
         goto fail;
     *out = s;

@@ -67,6 +67,9 @@ const esr_source_info *source_info(const esr_source *s);
 uint64_t source_consumed(const esr_source *s);
 /* Close and free. */
 void source_close(esr_source *s);
+/* After reading: the regular file at path must still have the bytes read
+ * (a copy still under way grows it); ESR_ERR_INPUT_FORMAT (65) if not. */
+esr_status source_unchanged(const char *path, uint64_t bytes, esr_err *err);
 /* Name of an encoding. */
 const char *source_encoding_name(esr_encoding e);
 /* Parse an encoding name (utf-8, windows-1252, latin-1, utf-16le...); -1 if unknown. */

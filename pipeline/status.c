@@ -21,6 +21,7 @@ static const struct {
     [ESR_ERR_OUTPUT] = {"cannot create output", 73},
     [ESR_ERR_XLSX] = {"workbook writer error", 74},
     [ESR_ERR_INTERNAL] = {"internal error", 70},
+    [ESR_ERR_BUSY] = {"output directory busy (another run holds its lock)", 75},
 };
 
 /* Return a short description of a status. */

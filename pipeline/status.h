@@ -20,6 +20,7 @@ typedef enum esr_status {
     ESR_ERR_OUTPUT,        /* output directory cannot be created or written */
     ESR_ERR_XLSX,          /* libxlsxwriter reported an error */
     ESR_ERR_INTERNAL,      /* a bug */
+    ESR_ERR_BUSY,          /* another run holds the output directory's lock */
     ESR_STATUS_COUNT
 } esr_status;
 

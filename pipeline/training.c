@@ -50,6 +50,7 @@ struct esr_training {
     esr_training_stats stats;
     esr_schema *schema;
     char *name, *sha256;
+    uint64_t bytes; /* of the file on disk, as read */
     esr_buf norm, key;
     esr_err *err;
     esr_status st;
@@ -330,6 +331,7 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
         st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
     if (st)
         goto fail;
+    t->bytes = source_info(s)->bytes;
     if (!(t->sha256 = strdup(source_info(s)->sha256))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
@@ -414,6 +416,12 @@ const char *training_input_name(const esr_training *t)
 const char *training_input_sha256(const esr_training *t)
 {
     return t->sha256 ? t->sha256 : "";
+}
+
+/* Input file size as read. */
+uint64_t training_input_bytes(const esr_training *t)
+{
+    return t->bytes;
 }
 
 /* Free everything. */

@@ -46,6 +46,7 @@ size_t training_unmatched(const esr_training *t, size_t i, const char **name, ui
 /* Input file facts (name, bytes, sha256). */
 const char *training_input_name(const esr_training *t);
 const char *training_input_sha256(const esr_training *t);
+uint64_t training_input_bytes(const esr_training *t);
 /* Free everything. */
 void training_free(esr_training *t);
 

@@ -3,16 +3,21 @@
 
 Invariant checked after every fault: the output directory holds the previous
 complete return (all five files byte-identical) or nothing - never a mix of
-old and new files - and once a later run has been made there is no
-.esrpipe-* temporary left.
+old and new files - and once a later run has been made there is no staging
+directory (.DIR.esrpipe-XXXXXX beside DIR, or DIR/.esrpipe-XXXXXX where DIR
+is a mount point) and no lock file left. Faults inside the publish step
+itself (kill or fail at every step, via ESRPIPE_FAULT) are in commit.py.
 
   1 disk full        tiny tmpfs: the run fails (74) at several points
                      (during reading, summary, workbook, run.json)
   1b TMPDIR full     libxlsxwriter's own temporaries cannot be written
   2 read-only        ro bind mount and ro tmpfs: 73
   3 SIGKILL          while reading, while building the sheets and while the
-                     workbook is zipped; the next run sweeps the temporaries
-  4 rename order     run.json is renamed into place last
+                     workbook is zipped; the next run sweeps the staging
+                     directory; a staging directory whose run holds the lock
+                     is never swept
+  4 one rename       one renameat2(RENAME_EXCHANGE) (or, the first time, one
+                     rename) publishes the whole return, --split-by-org too
   5 unwritable parent  -o /dev/null/x, -o FILE/x: 73, nothing created
   6 failing run      leaves no new (empty) output directory, parents included
 
@@ -68,7 +73,19 @@ def listing(d):
 
 
 def temps(d):
-    return [n for n in (listing(d) or []) if n.startswith(TMP_PREFIX)]
+    """esrpipe's leftovers for output directory d: entries of d named
+    .esrpipe-* and, beside d, its staging directories and lock file."""
+    mine = [n for n in (listing(d) or []) if n.startswith(TMP_PREFIX) or n == ".esrpipe.lock"]
+    pfx = "." + os.path.basename(os.path.normpath(d)) + ".esrpipe"
+    return mine + [n for n in (listing(os.path.dirname(os.path.normpath(d))) or []) if n.startswith(pfx)]
+
+
+def stagings(d):
+    """The staging directories beside d: .<d>.esrpipe-XXXXXX."""
+    pfx = "." + os.path.basename(os.path.normpath(d)) + ".esrpipe-"
+    parent = os.path.dirname(os.path.normpath(d))
+    return sorted(os.path.join(parent, n) for n in (listing(parent) or [])
+                  if n.startswith(pfx) and len(n) == len(pfx) + 6)
 
 
 def finals(d):
@@ -429,14 +446,19 @@ def kill_once(c, label, d, trigger, delay):
     pid), sleep delay, SIGKILL. Returns (names at the kill, pid) or None."""
     proc = subprocess.Popen([c.esrpipe, "run", "-q", "-o", d, c.medium], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=c.env)
+
+    def staged():
+        out = []
+        for s in stagings(d):
+            out += listing(s) or []
+        return out
     try:
-        pfx = "%s%d-" % (TMP_PREFIX, proc.pid)
-        names = wait_for(proc, d, lambda ns: trigger([n[len(pfx):] for n in ns if n.startswith(pfx)]))
+        names = wait_for(proc, d, lambda ns: trigger(staged()))
         if names is not None and delay:
             time.sleep(delay)
         if proc.poll() is not None:
             return None
-        names = sorted(n for n in os.listdir(d) if n.startswith(pfx))
+        names = sorted(staged())
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
         if proc.returncode != -signal.SIGKILL:
@@ -459,9 +481,9 @@ def case_kill(c):
     rng = random.Random(c.seed)
     phases = [
         # (label, trigger on this pid's temporaries (name without prefix), delay)
-        ("while reading (random moment)", lambda ts: "records.csv.tmp" in ts, None),
-        ("while building the sheets", lambda ts: "summary.csv.tmp" in ts, 0),
-        ("while the workbook is written", lambda ts: "return.xlsx.tmp" in ts, 0),
+        ("while reading (random moment)", lambda ts: "records.csv" in ts, None),
+        ("while building the sheets", lambda ts: "summary.csv" in ts, 0),
+        ("while the workbook is written", lambda ts: "return.xlsx" in ts, 0),
     ]
     for label, trigger, delay in phases:
         prev = finals(d)
@@ -481,15 +503,14 @@ def case_kill(c):
                          "esrpipe finished every time before the kill"):
             continue
         names, pid = got
-        tstr = ",".join(n.split("-", 2)[2] for n in names)
-        print("     killed pid %d with %s" % (pid, tstr or "(no temporaries)"), flush=True)
-        CHECKS.ok(finals(d) == prev,
-                  "3 %s: the five files are the previous return, byte-identical" % label,
+        print("     killed pid %d with %s staged" % (pid, ",".join(names) or "nothing"), flush=True)
+        CHECKS.ok(finals(d) == prev and listing(d) == sorted(FILES),
+                  "3 %s: the five files are the previous return, byte-identical, nothing else" % label,
                   str(listing(d)))
-        left = temps(d)
-        CHECKS.ok(left and all(n.startswith("%s%d-" % (TMP_PREFIX, pid)) for n in left),
-                  "3 %s: the killed run's temporaries are left (to be swept)" % label,
-                  str(left))
+        left = stagings(d)
+        CHECKS.ok(len(left) == 1,
+                  "3 %s: the killed run's staging directory is left beside DIR (to be swept)" % label,
+                  str(temps(d)))
         # libxlsxwriter (tmpfileplus) creates TMPDIR/tmp.XXXXXXXXXX with O_EXCL
         # and unlinks it at once, so its data never outlives the process; a
         # kill between those two calls (hit now and then while the workbook
@@ -511,73 +532,61 @@ def case_kill(c):
         CHECKS.ok(not temps(d), "3 %s: next run swept the temporaries" % label, str(temps(d)))
         ok, why = complete_return(d, ref)
         CHECKS.ok(ok, "3 %s: next run left a complete new return" % label, why)
-    # the sweep must not touch a temporary whose writer is alive
-    live = os.path.join(d, "%s%d-records.csv.tmp" % (TMP_PREFIX, os.getpid()))
-    with open(live, "wb") as f:
-        f.write(b"mine")
+    # a staging directory is swept only by the lock's holder: one whose run
+    # holds the lock (here: this process) survives another run, which waits
+    import fcntl
+    parent, base = os.path.split(os.path.normpath(d))
+    live = os.path.join(parent, ".%s.esrpipe-live00" % base)
+    os.makedirs(live)
+    open(os.path.join(live, ".esrpipe-staging"), "wb").close()
+    with open(os.path.join(parent, ".%s.esrpipe.lock" % base), "a+") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        p = run(c, "-o", d, SAMPLE)
+        CHECKS.ok(p.returncode == 75 and os.path.isdir(live),
+                  "3 a staging directory of a run holding the lock survives another run (75)",
+                  "exit %d: %s" % (p.returncode, err_text(p)))
     p = run(c, "-o", d, SAMPLE)
-    CHECKS.ok(p.returncode == 0 and os.path.exists(live),
-              "3 a live process's temporary survives another run's sweep",
-              err_text(p))
-    os.unlink(live)
+    CHECKS.ok(p.returncode == 0 and not os.path.exists(live) and not temps(d),
+              "3 once the lock is free, the next run sweeps it", "%s %s" % (err_text(p), temps(d)))
 
 
 # ---- case 4: rename order -------------------------------------------------
 
 def case_rename_order(c):
-    """Guarantee: each file is replaced atomically by rename(2) and run.json is
-    renamed last, after every other file of every return is complete and
-    fsynced. A reader who sees a new run.json therefore sees every other new
-    file too. A crash *inside* the rename window (five renames, microseconds)
-    can still leave some files new and some old next to the OLD run.json; the
-    directory as a whole is not atomic. Killing inside that window cannot be
-    done reliably, so this checks the order instead: by the change times that
-    rename(2) sets, and by strace when available."""
-    print("-- 4 rename order", flush=True)
+    """Guarantee: the whole return (every file, and with --split-by-org every
+    organisation's directory) is published by ONE rename: renameat2 with
+    RENAME_EXCHANGE of the staging directory and DIR, or on the first run one
+    rename of the staging directory to DIR. A reader opening DIR sees the old
+    return or the new one, never a mix. Checked by strace when available;
+    the kill-at-every-step proof is in commit.py."""
+    print("-- 4 one rename publishes the return", flush=True)
     d = os.path.join(c.work, "order")
-    p = run(c, "-o", d, SAMPLE)
-    if not CHECKS.ok(p.returncode == 0, "4 run", err_text(p)):
-        return
-    st = {n: os.stat(os.path.join(d, n)) for n in FILES}
-    others = [n for n in FILES if n != "run.json"]
-    CHECKS.ok(all(st["run.json"].st_mtime_ns >= st[n].st_mtime_ns for n in others),
-              "4 run.json mtime >= every other output's",
-              str({n: st[n].st_mtime_ns for n in FILES}))
-    CHECKS.ok(all(st["run.json"].st_ctime_ns >= st[n].st_ctime_ns for n in others),
-              "4 run.json ctime (set by the rename) >= every other output's",
-              str({n: st[n].st_ctime_ns for n in FILES}))
     if not shutil.which("strace"):
-        skip("4 rename order by strace", "strace not installed")
+        skip("4 one rename by strace", "strace not installed")
         return
     log = os.path.join(c.work, "strace.log")
-    for args, label, last in (([d, SAMPLE], "one return", d + "/run.json"),
-                              ([os.path.join(c.work, "order-split"), "--split-by-org", SAMPLE],
-                               "--split-by-org", os.path.join(c.work, "order-split") + "/run.json")):
+    split = os.path.join(c.work, "order-split")
+    for args, label, target, exch in (([d, SAMPLE], "first run", d, False),
+                                      ([d, SAMPLE], "one return", d, True),
+                                      ([split, "--split-by-org", SAMPLE], "--split-by-org, first", split, False),
+                                      ([split, "--split-by-org", SAMPLE], "--split-by-org", split, True)):
         p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", log,
                             c.esrpipe, "run", "-q", "-o"] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=c.env, timeout=RUN_TIMEOUT)
         if p.returncode != 0 and b"ptrace" in p.stderr:
-            skip("4 rename order by strace", "ptrace not permitted")
+            skip("4 one rename by strace", "ptrace not permitted")
             return
-        targets = []
+        calls = []
         with open(log) as f:
             for line in f:
                 if "rename" in line and "= 0" in line:
                     parts = line.split('"')
                     if len(parts) >= 4:
-                        targets.append(parts[3])
-        CHECKS.ok(p.returncode == 0 and targets and targets[-1] == last and
-                  sum(t.endswith("/run.json") for t in targets) >= 1 and
-                  all(os.path.basename(t) in FILES for t in targets),
-                  "4 %s: renames end with the top-level run.json" % label,
-                  "%s" % targets)
-        # within each directory, run.json is that directory's last rename
-        by_dir = {}
-        for t in targets:
-            by_dir.setdefault(os.path.dirname(t), []).append(os.path.basename(t))
-        CHECKS.ok(all(v[-1] == "run.json" and len(set(v)) == len(v) for v in by_dir.values()),
-                  "4 %s: in every directory run.json is renamed last, all five (or two) renamed" % label,
-                  str(by_dir))
+                        calls.append((parts[3], "RENAME_EXCHANGE" in line))
+        CHECKS.ok(p.returncode == 0 and calls == [(target, exch)],
+                  "4 %s: one %s publishes everything" % (label, "RENAME_EXCHANGE" if exch else "rename"),
+                  "exit %d, renames %s" % (p.returncode, calls))
+        CHECKS.ok(not temps(target), "4 %s: nothing left beside or in DIR" % label, str(temps(target)))
 
 
 # ---- case 5: unwritable parent -------------------------------------------

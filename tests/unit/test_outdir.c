@@ -1,9 +1,8 @@
-/* test_outdir.c - the atomic output directory. */
+/* test_outdir.c - the output directory published whole or not at all. */
 #include <criterion/criterion.h>
 #include <dirent.h>
-#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "outdir.h"
@@ -63,97 +62,104 @@ static FILE *file_ok(esr_outdir *d, const char *name)
     return fp;
 }
 
+/* Write name with text into d's staging directory. */
+static void put(esr_outdir *d, const char *name, const char *text)
+{
+    FILE *fp = file_ok(d, name);
+    fputs(text, fp);
+}
+
+/* Finish and commit d, expecting success, then free it. */
+static void commit_ok(esr_outdir *d)
+{
+    esr_err err = {0};
+    cr_assert_eq(outdir_finish(d, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(outdir_commit(d, &err), ESR_OK, "%s", err.msg);
+    outdir_free(d);
+}
+
+/* Whether path holds exactly text. */
+static int holds(const char *path, const char *text)
+{
+    char *s = th_read(path, NULL);
+    int r = s && !strcmp(s, text);
+    free(s);
+    return r;
+}
+
 Test(outdir, files_appear_only_after_commit)
 {
     char dir[PATH_MAX];
     th_join(dir, base, "ret");
     esr_outdir *d = open_ok(dir);
     cr_assert_str_eq(outdir_dir(d), dir);
-    FILE *a = file_ok(d, "records.csv");
-    FILE *j = file_ok(d, "run.json");
+    put(d, "records.csv", "a,b\n");
+    put(d, "run.json", "{}\n");
     const char *tmp = NULL;
     esr_err err = {0};
     cr_assert_eq(outdir_path(d, "return.xlsx", &tmp, &err), ESR_OK);
-    cr_assert_not_null(tmp);
     th_write(tmp, "XLSX", 4); /* as another library would */
-    fputs("a,b\n", a);
-    fputs("{}\n", j);
-    cr_assert_not(th_exists(in(dir, "records.csv")));
-    cr_assert_not(th_exists(in(dir, "run.json")));
-    cr_assert_not(th_exists(in(dir, "return.xlsx")));
-    cr_assert_eq(outdir_finish(d, &err), ESR_OK, "%s", err.msg);
-    cr_assert_not(th_exists(in(dir, "records.csv")), "finish must not rename");
-    cr_assert_eq(count_prefix(dir, ".esrpipe-"), 3);
-    cr_assert_eq(outdir_commit(d, &err), ESR_OK, "%s", err.msg);
-    char *s = th_read(in(dir, "records.csv"), NULL);
-    cr_assert_str_eq(s, "a,b\n");
-    free(s);
-    s = th_read(in(dir, "run.json"), NULL);
-    cr_assert_str_eq(s, "{}\n");
-    free(s);
-    s = th_read(in(dir, "return.xlsx"), NULL);
-    cr_assert_str_eq(s, "XLSX");
-    free(s);
-    cr_assert_eq(count_prefix(dir, ".esrpipe-"), 0, "no temporaries left");
-    outdir_free(d); /* after commit: nothing removed */
-    cr_assert(th_exists(in(dir, "run.json")));
+    cr_assert_not(th_exists(dir), "DIR appears only when published");
+    cr_assert_eq(count_prefix(base, ".ret.esrpipe-"), 1, "one staging directory beside DIR");
+    cr_assert_eq(count_prefix(base, ".ret.esrpipe.lock"), 1, "the lock file beside DIR");
+    commit_ok(d);
+    cr_assert(holds(in(dir, "records.csv"), "a,b\n"));
+    cr_assert(holds(in(dir, "run.json"), "{}\n"));
+    cr_assert(holds(in(dir, "return.xlsx"), "XLSX"));
+    cr_assert_eq(count_prefix(base, ".ret."), 0, "no staging directory or lock file left");
+    cr_assert_eq(count_prefix(dir, "."), 2, "nothing hidden in DIR (only . and ..)");
 }
 
-Test(outdir, commit_replaces_previous_return)
+Test(outdir, commit_swaps_in_the_whole_return_and_keeps_other_entries)
 {
     char dir[PATH_MAX];
     th_join(dir, base, "ret");
-    esr_outdir *d = open_ok(dir);
+    cr_assert_eq(mkdir(dir, 0750), 0);
     th_write(in(dir, "summary.csv"), "old\n", 4);
-    FILE *fp = file_ok(d, "summary.csv");
-    fputs("new\n", fp);
+    th_write(in(dir, "return.xlsx"), "old", 3); /* this run writes none */
+    th_write(in(dir, "notes.txt"), "mine", 4);
+    cr_assert_eq(mkdir(in(dir, "RXX"), 0777), 0); /* another return, kept */
+    th_write(in(dir, "RXX/run.json"), "{}", 2);
+    esr_outdir *d = open_ok(dir);
+    put(d, "summary.csv", "new\n");
+    put(d, "run.json", "{}");
     esr_err err = {0};
     cr_assert_eq(outdir_finish(d, &err), ESR_OK);
-    char *s = th_read(in(dir, "summary.csv"), NULL);
-    cr_assert_str_eq(s, "old\n");
-    free(s);
-    cr_assert_eq(outdir_commit(d, &err), ESR_OK);
-    s = th_read(in(dir, "summary.csv"), NULL);
-    cr_assert_str_eq(s, "new\n");
-    free(s);
-    outdir_free(d);
+    cr_assert(holds(in(dir, "summary.csv"), "old\n"), "unchanged until commit");
+    commit_ok(d);
+    cr_assert(holds(in(dir, "summary.csv"), "new\n"));
+    cr_assert_not(th_exists(in(dir, "return.xlsx")), "an old output this run lacks is gone");
+    cr_assert(holds(in(dir, "notes.txt"), "mine"), "the user's file is carried across");
+    cr_assert(holds(in(dir, "RXX/run.json"), "{}"), "another return is carried across");
+    struct stat sb;
+    cr_assert_eq(stat(dir, &sb), 0);
+    cr_assert_eq(sb.st_mode & 0777, 0750, "DIR keeps its mode");
+    cr_assert_eq(count_prefix(base, ".ret."), 0);
 }
 
-Test(outdir, abort_keeps_previous_and_removes_temporaries)
+Test(outdir, abort_keeps_previous_and_removes_staging)
 {
     char dir[PATH_MAX];
     th_join(dir, base, "ret");
     cr_assert_eq(mkdir(dir, 0777), 0);
     th_write(in(dir, "records.csv"), "previous\n", 9);
     esr_outdir *d = open_ok(dir);
-    FILE *fp = file_ok(d, "records.csv");
-    fputs("half-written", fp);
-    const char *tmp;
-    esr_err err = {0};
-    cr_assert_eq(outdir_path(d, "return.xlsx", &tmp, &err), ESR_OK);
-    th_write(tmp, "partial", 7);
-    cr_assert_eq(count_prefix(dir, ".esrpipe-"), 2);
+    put(d, "records.csv", "half-written");
     outdir_abort(d);
-    cr_assert_eq(count_prefix(dir, ".esrpipe-"), 0);
-    char *s = th_read(in(dir, "records.csv"), NULL);
-    cr_assert_str_eq(s, "previous\n", "the previous return is untouched");
-    free(s);
-    cr_assert_not(th_exists(in(dir, "return.xlsx")));
-    cr_assert(th_exists(dir), "a pre-existing directory stays");
+    cr_assert_eq(count_prefix(base, ".ret."), 0, "staging and lock removed");
+    cr_assert(holds(in(dir, "records.csv"), "previous\n"), "the previous return is untouched");
     outdir_free(d);
     cr_assert(th_exists(in(dir, "records.csv")));
 }
 
-Test(outdir, free_without_commit_aborts)
+Test(outdir, free_without_commit_leaves_nothing)
 {
     char dir[PATH_MAX];
-    th_join(dir, base, "ret");
+    th_join(dir, base, "a/b/ret");
     esr_outdir *d = open_ok(dir);
-    FILE *fp = file_ok(d, "records.csv");
-    fputs("x", fp);
+    put(d, "records.csv", "x");
     outdir_free(d);
-    cr_assert_not(th_exists(in(dir, "records.csv")));
-    cr_assert_not(th_exists(dir), "a directory this run created is removed when left empty");
+    cr_assert_not(th_exists(in(base, "a")), "parents this run created are removed");
 }
 
 Test(outdir, creates_parents)
@@ -161,51 +167,136 @@ Test(outdir, creates_parents)
     char dir[PATH_MAX];
     th_join(dir, base, "a/b/c");
     esr_outdir *d = open_ok(dir);
-    cr_assert(th_exists(dir));
-    FILE *fp = file_ok(d, "run.json");
-    fputs("{}", fp);
-    esr_err err = {0};
-    cr_assert_eq(outdir_finish(d, &err), ESR_OK);
-    cr_assert_eq(outdir_commit(d, &err), ESR_OK);
+    put(d, "run.json", "{}");
+    commit_ok(d);
     cr_assert(th_exists(in(dir, "run.json")));
-    outdir_free(d);
 }
 
-static pid_t dead_pid(void)
+Test(outdir, second_writer_gets_busy_with_the_holder)
 {
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0)
-        _exit(0);
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert_neq(kill(pid, 0), 0, "the reaped child is gone");
-    return pid;
+    char dir[PATH_MAX];
+    th_join(dir, base, "ret");
+    esr_outdir *d = open_ok(dir), *e = NULL;
+    esr_err err = {0};
+    cr_assert_eq(outdir_open_wait(dir, 0.2, "consolidate", &e, &err), ESR_ERR_BUSY, "%s", err.msg);
+    cr_assert_null(e);
+    cr_assert_eq(esr_exit_code(ESR_ERR_BUSY), 75);
+    char want[64];
+    snprintf(want, sizeof want, "pid %ld on host ", (long)getpid());
+    cr_assert(strstr(err.msg, want) != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "--wait") != NULL, "%s", err.msg);
+    cr_assert_eq(count_prefix(base, ".ret.esrpipe-"), 1, "the holder's staging survives");
+    put(d, "run.json", "{}");
+    commit_ok(d);
+    e = open_ok(dir); /* free again once released */
+    outdir_free(e);
 }
 
-Test(outdir, stale_temporaries_swept_on_open)
+Test(outdir, leftovers_cleaned_only_under_the_lock)
 {
     char dir[PATH_MAX];
     th_join(dir, base, "ret");
     cr_assert_eq(mkdir(dir, 0777), 0);
-    char name[128];
-    pid_t dead = dead_pid();
-    snprintf(name, sizeof name, ".esrpipe-%ld-records.csv.tmp", (long)dead);
-    th_write(in(dir, name), "stale", 5);
-    /* a live process's temporary (pid 1 always exists) is left alone */
-    th_write(in(dir, ".esrpipe-1-records.csv.tmp"), "live", 4);
-    /* files that are not ours are never touched */
-    th_write(in(dir, "records.csv"), "keep", 4);
-    th_write(in(dir, ".esrpipe"), "keep", 4);
-    th_write(in(dir, "notes-.esrpipe-1.tmp"), "keep", 4);
+    th_write(in(dir, "records.csv"), "live", 4);
+    th_write(in(dir, ".esrpipe-1-records.csv.tmp"), "legacy", 6);
+    /* a staging directory of a killed run */
+    cr_assert_eq(mkdir(in(base, ".ret.esrpipe-aaaaaa"), 0700), 0);
+    th_write(in(base, ".ret.esrpipe-aaaaaa/.esrpipe-staging"), "", 0);
+    th_write(in(base, ".ret.esrpipe-aaaaaa/records.csv"), "half", 4);
+    /* a previous DIR swapped out by a run killed before moving notes back */
+    cr_assert_eq(mkdir(in(base, ".ret.esrpipe-bbbbbb"), 0700), 0);
+    th_write(in(base, ".ret.esrpipe-bbbbbb/records.csv"), "older", 5);
+    th_write(in(base, ".ret.esrpipe-bbbbbb/notes.txt"), "mine", 4);
+    /* not ours: other names */
+    cr_assert_eq(mkdir(in(base, ".ret.esrpipe-toolong7"), 0700), 0);
+    cr_assert_eq(mkdir(in(base, ".other.esrpipe-cccccc"), 0700), 0);
     esr_outdir *d = open_ok(dir);
-    cr_assert_not(th_exists(in(dir, name)), "stale temporary of dead pid %ld swept", (long)dead);
-    cr_assert(th_exists(in(dir, ".esrpipe-1-records.csv.tmp")),
-              "a temporary owned by a live process must survive");
-    cr_assert(th_exists(in(dir, "records.csv")));
-    cr_assert(th_exists(in(dir, ".esrpipe")), "not the temporary prefix");
-    cr_assert(th_exists(in(dir, "notes-.esrpipe-1.tmp")));
+    cr_assert_not(th_exists(in(dir, ".esrpipe-1-records.csv.tmp")));
+    cr_assert_not(th_exists(in(base, ".ret.esrpipe-aaaaaa")));
+    cr_assert_not(th_exists(in(base, ".ret.esrpipe-bbbbbb")));
+    cr_assert(holds(in(dir, "notes.txt"), "mine"), "the user's file carried back");
+    cr_assert(holds(in(dir, "records.csv"), "live"), "the live return untouched");
+    cr_assert(th_exists(in(base, ".ret.esrpipe-toolong7")));
+    cr_assert(th_exists(in(base, ".other.esrpipe-cccccc")), "another DIR's staging");
     outdir_free(d);
+}
+
+Test(outdir, interrupted_fallback_publish_is_rolled_forward)
+{
+    char dir[PATH_MAX];
+    th_join(dir, base, "ret");
+    cr_assert_eq(mkdir(dir, 0777), 0);
+    th_write(in(dir, "records.csv"), "new", 3); /* renamed before the kill */
+    th_write(in(dir, "run.json"), "old", 3);
+    cr_assert_eq(mkdir(in(dir, ".esrpipe-dddddd"), 0700), 0);
+    th_write(in(dir, ".esrpipe-dddddd/.esrpipe-staging"), "", 0);
+    th_write(in(dir, ".esrpipe-dddddd/.esrpipe-publishing"), "", 0);
+    th_write(in(dir, ".esrpipe-dddddd/summary.csv"), "new", 3);
+    th_write(in(dir, ".esrpipe-dddddd/run.json"), "new", 3);
+    esr_outdir *d = open_ok(dir);
+    cr_assert(holds(in(dir, "summary.csv"), "new"));
+    cr_assert(holds(in(dir, "run.json"), "new"));
+    cr_assert_not(th_exists(in(dir, ".esrpipe-dddddd")));
+    outdir_free(d);
+}
+
+Test(outdir, fallback_without_exchange_publishes_file_by_file)
+{
+    setenv("ESRPIPE_FAULT", "no-exchange", 1);
+    char dir[PATH_MAX];
+    th_join(dir, base, "ret");
+    cr_assert_eq(mkdir(dir, 0777), 0);
+    th_write(in(dir, "return.xlsx"), "old", 3);
+    th_write(in(dir, "notes.txt"), "mine", 4);
+    esr_outdir *d = open_ok(dir);
+    put(d, "records.csv", "new");
+    put(d, "run.json", "{}");
+    commit_ok(d);
+    cr_assert(holds(in(dir, "records.csv"), "new"));
+    cr_assert_not(th_exists(in(dir, "return.xlsx")), "stale output removed");
+    cr_assert(holds(in(dir, "notes.txt"), "mine"));
+    cr_assert_eq(count_prefix(base, ".ret."), 0);
+    unsetenv("ESRPIPE_FAULT");
+}
+
+Test(outdir, subdirectory_returns_and_outputs_manifest)
+{
+    char dir[PATH_MAX];
+    th_join(dir, base, "ret");
+    esr_outdir *d = open_ok(dir), *k = NULL;
+    esr_err err = {0};
+    cr_assert_eq(outdir_sub(d, "RX1", &k, &err), ESR_OK, "%s", err.msg);
+    cr_assert_str_eq(outdir_dir(k), in(dir, "RX1"));
+    put(k, "records.csv", "abc");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *kj = file_ok(k, "run.json");
+    esr_json j;
+    json_init(&j, kj);
+    json_open(&j, NULL, '{');
+    cr_assert_eq(outdir_json_outputs(k, &j, &err), ESR_OK, "%s", err.msg);
+    json_close(&j, '}');
+    cr_assert_eq(outdir_finish(k, &err), ESR_OK);
+    put(d, "rejects.csv", "");
+    FILE *mem = open_memstream(&text, &len);
+    json_init(&j, mem);
+    json_open(&j, NULL, '{');
+    cr_assert_eq(outdir_json_outputs(d, &j, &err), ESR_OK, "%s", err.msg);
+    json_close(&j, '}');
+    fclose(mem);
+    /* SHA-256("abc") and of the empty file; sorted by name */
+    const char *abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const char *p1 = strstr(text, "\"RX1/records.csv\""), *p2 = strstr(text, "\"RX1/run.json\""),
+               *p3 = strstr(text, "\"rejects.csv\"");
+    cr_assert(p1 && p2 && p3 && p1 < p2 && p2 < p3, "%s", text);
+    cr_assert(strstr(text, abc) && strstr(text, "\"bytes\": 3"), "%s", text);
+    cr_assert(strstr(text, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+              "%s", text);
+    cr_assert_null(strstr(text, "\"run.json\""), "run.json does not list itself");
+    free(text);
+    outdir_free(k);
+    commit_ok(d);
+    cr_assert(holds(in(dir, "RX1/records.csv"), "abc"));
 }
 
 Test(outdir, unwritable_directory)
@@ -220,6 +311,7 @@ Test(outdir, unwritable_directory)
     char file[PATH_MAX];
     th_write_in(base, "plainfile", "x", file);
     cr_assert_eq(outdir_open(file, &d, &err), ESR_ERR_OUTPUT, "an existing regular file");
+    cr_assert_eq(outdir_open("/", &d, &err), ESR_ERR_OUTPUT, "never swap /");
 
     /* mode 0555: only meaningful when not root (root ignores modes) */
     char ro[PATH_MAX];

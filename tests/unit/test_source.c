@@ -636,3 +636,59 @@ Test(source, detected_utf8_with_overlong_forms_stays_valid)
     cr_assert(strstr(r.data, ",\xc3\xa9\n") != NULL);
     readout_free(&r);
 }
+
+/* Read s to its end; the status of the last read. */
+static esr_status drain(esr_source *s, esr_err *err)
+{
+    char buf[4096];
+    size_t got;
+    esr_status st;
+    while (!(st = source_read(s, buf, sizeof buf, &got, err)) && got)
+        ;
+    return st;
+}
+
+Test(source, file_growing_while_read_is_refused)
+{
+    /* more than one raw block, so the file is opened before the end is read */
+    size_t n = 300000;
+    char *data = malloc(n);
+    cr_assert_not_null(data);
+    memcpy(data, "a,b\n", 4);
+    for (size_t i = 4; i < n; i++)
+        data[i] = i % 20 == 19 ? '\n' : 'x';
+    const char *p = put_file("arriving.csv", data, n / 2);
+    esr_source_opts o;
+    source_opts_default(&o);
+    esr_source *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(source_open(p, &o, &s, &err), ESR_OK, "%s", err.msg);
+    FILE *fp = fopen(p, "ab"); /* the copy goes on */
+    cr_assert_not_null(fp);
+    fwrite(data + n / 2, 1, n - n / 2, fp);
+    fclose(fp);
+    cr_assert_eq(drain(s, &err), ESR_ERR_INPUT_FORMAT);
+    cr_assert(strstr(err.msg, "arriving.csv: file changed while being read") != NULL, "%s",
+              err.msg);
+    cr_assert(strstr(err.msg, "still being copied") != NULL, "%s", err.msg);
+    source_close(s);
+    free(data);
+}
+
+Test(source, complete_file_reports_the_bytes_read)
+{
+    const char *p = put_file("whole.csv", "a,b\n1,2\n", 8);
+    esr_source_opts o;
+    source_opts_default(&o);
+    esr_source *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(source_open(p, &o, &s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(drain(s, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(source_info(s)->bytes, 8);
+    source_close(s);
+    cr_assert_eq(source_unchanged(p, 8, &err), ESR_OK);
+    /* later growth (a copy that stalled while it was read) */
+    th_write(p, "a,b\n1,2\n3,4\n", 12);
+    cr_assert_eq(source_unchanged(p, 8, &err), ESR_ERR_INPUT_FORMAT);
+    cr_assert(strstr(err.msg, "8 bytes read, 12 now") != NULL, "%s", err.msg);
+}
