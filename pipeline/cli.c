@@ -305,6 +305,31 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
     return rc;
 }
 
+_Static_assert(ESR_SNIFF_LINES == 20, "the help text and messages say lines 1-20");
+
+/* How run and explain read an export: --header-line and --full-time-hours.
+ * 1 if ch was one, 0 if not, -1 after a usage error. */
+static int reading_option(int ch, const char *arg, esr_run_opts *o)
+{
+    char *end;
+    long long h;
+    switch (ch) {
+    case O_HEADERLINE:
+        o->header_line = strtoull(arg, &end, 10);
+        if (!*arg || *end || !o->header_line || o->header_line > ESR_SNIFF_LINES)
+            return usage_error("--header-line %s: expected a line number 1-20", arg), -1;
+        return 1;
+    case O_FULLTIME:
+        if (text_parse_e5(arg, &h) || h <= 0 || h > 16800000)
+            return usage_error("--full-time-hours %s: expected weekly hours above 0 (e.g. 37.5)",
+                               arg),
+                   -1;
+        o->full_time_hours_e5 = h;
+        return 1;
+    default: return 0;
+    }
+}
+
 /* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
@@ -354,8 +379,10 @@ static int cmd_run(int argc, char **argv, int explain)
             shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
         if (shared < 0)
             return 64;
-        if (shared)
+        if (shared || (shared = reading_option(ch, optarg, &o)) > 0)
             continue;
+        if (shared < 0)
+            return 64;
         switch (ch) {
         case 'o': o.outdir = optarg; break;
         case 'm': mappings = optarg; break;
@@ -375,22 +402,6 @@ static int cmd_run(int argc, char **argv, int explain)
         case O_NOBOOK: o.no_workbook = 1; break;
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
         case O_TRAINING: o.training = optarg; break;
-        case O_HEADERLINE: {
-            char *end;
-            o.header_line = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || !o.header_line || o.header_line > ESR_SNIFF_LINES)
-                return usage_error("--header-line %s: expected a line number 1-20", optarg);
-            break;
-        }
-        case O_FULLTIME: {
-            long long h;
-            if (text_parse_e5(optarg, &h) || h <= 0 || h > 16800000)
-                return usage_error("--full-time-hours %s: expected weekly hours above 0 (e.g. "
-                                   "37.5)",
-                                   optarg);
-            o.full_time_hours_e5 = h;
-            break;
-        }
         case O_SHEETROWS: {
             char *end;
             unsigned long long r = strtoull(optarg, &end, 10);

@@ -315,6 +315,16 @@ static int header_bind(run_ctx *c, const esr_row *row)
     return 0;
 }
 
+/* Count the FTE column's numbers, and those above 5 (fte_hours_check). */
+static void fte_tally(run_ctx *c, const char *fte)
+{
+    long long v;
+    if (!text_parse_e5(fte, &v)) {
+        c->fte_values++;
+        c->fte_above_5 += v > ESR_FTE_HOURS_E5;
+    }
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
@@ -359,11 +369,7 @@ static int on_row(void *vctx, const esr_row *row)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable) {
         stage_decide(c->val, c->cls, c->training, &rec);
-        long long v;
-        if (!text_parse_e5(rec.f[ESR_COL_FTE], &v)) {
-            c->fte_values++;
-            c->fte_above_5 += v > ESR_FTE_HOURS_E5;
-        }
+        fte_tally(c, rec.f[ESR_COL_FTE]);
     }
 
     /* keyed pseudonyms replace both numbers everywhere from here on */
@@ -481,7 +487,7 @@ static esr_status input_sniff(run_ctx *c, esr_source *src, const char *path, esr
     if (!sn->found && sn->mapped < 2) /* a real header missing a column is schema_bind's to name */
         return esr_err_set(c->err, ESR_ERR_SCHEMA,
                            "%s: no header row naming the staff columns (mappings/columns.csv) in "
-                           "%s%llu%s; delimiters tried: %s; line 1 reads \"%s\"",
+                           "%s%llu%s; delimiters tried: %s; line 1: %s",
                            path, c->o->header_line ? "line " : "the first ",
                            c->o->header_line ? c->o->header_line
                                              : (unsigned long long)ESR_SNIFF_LINES,

@@ -223,6 +223,31 @@ static void first_line_text(const char *text, size_t n, char *out, size_t cap)
     out[o] = '\0';
 }
 
+/* out->first_line for messages: line 1 itself when it names a column (a
+ * header: no personal data), else only its shape, never its text (it may
+ * be a data row: names, numbers). */
+static void first_line_shape(const esr_mappings *m, const char *p, size_t len, esr_sniff *out,
+                             esr_buf *field, esr_buf *key)
+{
+    static const char all[] = {',', ';', '\t', '|'};
+    size_t count[4] = {0}, mapped = 0;
+    int req;
+    for (size_t k = 0; k < sizeof all; k++) {
+        size_t mk = line_maps(m, p, len, all[k], &req, field, key);
+        mapped = mk > mapped ? mk : mapped;
+        for (size_t i = 0; i < len; i++)
+            count[k] += p[i] == all[k];
+    }
+    if (mapped) {
+        first_line_text(p, len, out->first_line, sizeof out->first_line);
+        return;
+    }
+    snprintf(out->first_line, sizeof out->first_line,
+             "[not shown: it names no column; %zu characters, %zu commas, %zu semicolons, %zu "
+             "tabs, %zu pipes]",
+             len, count[0], count[1], count[2], count[3]);
+}
+
 /* Find the header row and delimiter (see schema.h). */
 void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
                   uint64_t header_line, esr_sniff *out)
@@ -239,7 +264,6 @@ void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
         snprintf(out->tried + strlen(out->tried), sizeof out->tried - strlen(out->tried), "%s%s",
                  k ? ", " : "", schema_delim_name(cands[k], b));
     }
-    first_line_text(text, n, out->first_line, sizeof out->first_line);
     const char *p = text, *end = text + n;
     for (uint64_t line = 1; p < end && line <= ESR_SNIFF_LINES && !out->found; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -257,6 +281,8 @@ void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
                 out->header_line = line;
             }
         }
+        if (line == 1)
+            first_line_shape(m, p, len, out, &field, &key);
         p = nl ? nl + 1 : end;
     }
     esr_buf_free(&field);

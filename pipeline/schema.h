@@ -42,7 +42,8 @@ typedef struct esr_sniff {
     int found;            /* that row names the required staff columns */
     size_t mapped;        /* canonical columns it maps */
     char tried[64];       /* the delimiters tried, for messages ("comma, semicolon...") */
-    char first_line[200]; /* line 1, capped, control characters escaped, for messages */
+    char first_line[200]; /* line 1 for messages: its text (capped, control characters
+                             escaped) when it names a column, else only its shape */
 } esr_sniff;
 
 /* Find the header row among the first ESR_SNIFF_LINES lines of text: the

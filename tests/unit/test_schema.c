@@ -292,7 +292,12 @@ Test(schema, sniff_reports_what_it_tried)
     cr_assert_not(sn.found);
     cr_assert_eq(sn.mapped, 0);
     cr_assert_str_eq(sn.tried, "comma, semicolon, tab, pipe");
-    cr_assert_str_eq(sn.first_line, "hello\\x01world\\x09and more");
+    /* line 1 names no column: it may be a data row, so only its shape is told */
+    cr_assert(strstr(sn.first_line, "not shown") && strstr(sn.first_line, "1 tabs") &&
+                  !strstr(sn.first_line, "hello"),
+              "%s", sn.first_line);
+    sniff("Employee Number\x01;Nothing\tmore\n", &sn);
+    cr_assert_str_eq(sn.first_line, "Employee Number\\x01;Nothing\\x09more");
     /* a header without an FTE column: found = 0, but it is the best row */
     sniff("title\nEmployee Number,Position Title,Pay Band\n", &sn);
     cr_assert(!sn.found && sn.header_line == 2 && sn.mapped == 3);
@@ -305,6 +310,7 @@ Test(schema, sniff_reports_what_it_tried)
     /* a long first line is capped */
     char longl[600];
     memset(longl, 'a', sizeof longl - 1);
+    memcpy(longl, "FTE,", 4);
     longl[sizeof longl - 1] = '\0';
     sniff(longl, &sn);
     cr_assert_lt(strlen(sn.first_line), 160);
