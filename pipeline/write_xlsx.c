@@ -151,8 +151,7 @@ static void write_cover(book *b)
             snprintf(label, sizeof label, "    %s", record_out_name(i));
             kn(b, &r, label, (double)oc->out_by_reason[i], b->st.count);
         }
-    kn(b, &r, oc && oc->rejected ? "Rejected (see rejects.csv)" : "Rejected",
-       oc ? (double)oc->rejected : 0, b->st.count);
+    kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->st.count);
     cover_skipped(b, &r, oc);
     kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
