@@ -496,8 +496,9 @@ static esr_status input_sniff(run_ctx *c, esr_source *src, const char *path, esr
         say(c, "%s: header on line %llu, %s-separated%s", path, (unsigned long long)sn->header_line,
             schema_delim_name(sn->delim, b),
             sn->header_line > 1 ? " (the lines above it are skipped as title lines)" : "");
-    /* a European export writes "0,5" where the delimiter is not a comma */
-    validate_set_decimal_comma(c->val, sn->delim != ',');
+    /* Excel in a European locale separates with ';' because ',' is its
+     * decimal point: there "0,5" is half; elsewhere it is not a number */
+    validate_set_decimal_comma(c->val, sn->delim == ';');
     return ESR_OK;
 }
 

@@ -17,7 +17,7 @@ struct esr_validator {
     esr_buf key;
     char torn[64];          /* the detail of the last torn row */
     long long full_time_e5; /* weekly hours of one FTE, for FTE from contracted hours */
-    int decimal_comma;      /* the file is not comma-separated: "0,5" is read as 0.5 */
+    int decimal_comma;      /* a semicolon-separated file: "0,5" is read as 0.5 */
 };
 
 /* Create a validator. */

@@ -32,8 +32,8 @@ int validate_unread(int rule);
 /* Set the weekly hours of one FTE (units of 0.00001; <= 0 keeps the default). */
 void validate_set_full_time(esr_validator *v, long long hours_e5);
 /* Read a decimal comma ("0,5") in FTE and hours from now on: set for a
- * file that is not comma-separated, where a European export writes one. In
- * a comma-separated file "1,0" stays not a number (rejected with a hint). */
+ * semicolon-separated file, as Excel writes in a European locale. In other
+ * files "1,0" stays not a number (rejected with a hint). */
 void validate_set_decimal_comma(esr_validator *v, int on);
 /* Field checks before classification: employee and assignment numbers not
  * in Excel's scientific notation, FTE (a decimal comma, where allowed, is read and flagged;
