@@ -159,6 +159,16 @@ static void check_vocab(checker *c)
         if (training_meaning_parse(k) < 0)
             fail(c, cst, r, "meaning \"%s\" is not completed, in_progress or none%s", k, "");
     }
+    esr_table *ast = find(c, "assignment_statuses.csv");
+    int ac = table_col(ast, "counted"), ar = table_col(ast, "reason");
+    for (size_t r = 0; r < ast->nrows; r++) {
+        const char *k = table_get(ast, r, ac);
+        if (strcmp(k, "yes") && strcmp(k, "no"))
+            fail(c, ast, r, "counted \"%s\" is not yes or no%s", k, "");
+        if (!*table_get(ast, r, ar))
+            fail(c, ast, r, "status \"%s\" has no reason%s",
+                 table_get(ast, r, table_col(ast, "status")), "");
+    }
     esr_table *sgt = find(c, "staff_groups.csv");
     int sk = table_col(sgt, "kind");
     static const char *const kinds[] = {"registered", "support", "medical", "admin",

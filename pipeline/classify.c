@@ -191,6 +191,21 @@ static void standard_title(esr_classifier *c, esr_record *r, int trainee)
     }
 }
 
+/* Non-zero if r's assignment status is one assignment_statuses.csv does
+ * not count as staff in post. A blank status (no column, or an export
+ * already filtered to staff in post) is counted; an unknown one is counted
+ * and flagged, so that a new status shows up without losing anyone. */
+static int status_not_counted(const esr_mappings *m, esr_record *r)
+{
+    const char *st = r->f[ESR_COL_ASSIGNMENT_STATUS];
+    if (!*st)
+        return 0;
+    int counted = mappings_status(m, st, NULL);
+    if (counted < 0)
+        record_flag(r, ESR_RULE_STATUS_UNKNOWN, st);
+    return counted == 0;
+}
+
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r)
 {
@@ -278,6 +293,9 @@ void classify_record(esr_classifier *c, esr_record *r)
                                 ? ESR_OUT_TECHNICIAN
                                 : ESR_OUT_NOT_SUPPORT;
         }
+    } else if (status_not_counted(m, r)) {
+        r->scope = ESR_SCOPE_OUT;
+        r->out_reason = ESR_OUT_STATUS;
     } else if (r->fte_e5 == 0) {
         r->scope = ESR_SCOPE_OUT;
         r->out_reason = ESR_OUT_ZERO_FTE;

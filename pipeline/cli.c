@@ -14,12 +14,14 @@
 #include "explain.h"
 #include "mappings.h"
 #include "run.h"
+#include "schema.h"
 #include "source.h"
 #include "stage.h"
 #include "title.h"
 #include "training.h"
 #include "trend.h"
 #include "status.h"
+#include "text.h"
 
 #ifndef ESRPIPE_VERSION
 #define ESRPIPE_VERSION "0.0.0"
@@ -60,6 +62,12 @@ static const char usage_text[] =
     "      --max-sheet-rows N    rows on the Support workforce and Data quality sheets\n"
     "                            (default 100000, 0 = all; records.csv has every row)\n"
     "      --encoding ENC        auto (default), utf-8, windows-1252 (= latin-1), utf-16le\n"
+    "      --delimiter D         comma, semicolon, tab, pipe or one character\n"
+    "                            (default: sniffed from the header row)\n"
+    "      --header-line N       the header is on line N (default: the first of lines\n"
+    "                            1-20 naming the columns; lines above are titles)\n"
+    "      --full-time-hours H   weekly hours of one FTE, for FTE = contracted hours / H\n"
+    "                            when an export has no FTE value (default 37.5)\n"
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
     "      --max-ratio N         refuse gzip expanding more than N:1 (default 200)\n"
@@ -74,7 +82,7 @@ static const char usage_text[] =
     "\n"
     "stage: one step of run alone, as a filter writing CSV to standard output:\n"
     "  stage schema EXPORT     columns mapped: canonical.csv (options -m, --encoding,\n"
-    "                          --max-field-bytes, --max-columns, --max-ratio)\n"
+    "                          --delimiter, --max-field-bytes, --max-columns, --max-ratio)\n"
     "  stage classify [FILE]   canonical.csv (default: standard input) to\n"
     "                          classified.csv (-m, --classify, --org, --training)\n"
     "  stage aggregate [FILE]  classified.csv to summary.csv (-m)\n"
@@ -171,7 +179,10 @@ enum {
     O_PSEUDO,
     O_SHEETROWS,
     O_TRAINING,
-    O_WAIT
+    O_WAIT,
+    O_DELIM,
+    O_HEADERLINE,
+    O_FULLTIME
 };
 
 /* --wait SECONDS into *out; 0, or -1 after printing a usage error. */
@@ -219,6 +230,13 @@ static int shared_option(int ch, const char *arg, esr_classify_mode *mode, esr_s
         if (parse_size(arg, &r))
             return usage_error("--max-ratio %s: expected a positive number", arg), -1;
         src->max_ratio = r;
+        return 1;
+    case O_DELIM:
+        if (!(src->delim = schema_delim_parse(arg)))
+            return usage_error("--delimiter %s: expected comma, semicolon, tab, pipe or one "
+                               "character",
+                               arg),
+                   -1;
         return 1;
     default: return 0;
     }
@@ -307,6 +325,31 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
     return rc;
 }
 
+_Static_assert(ESR_SNIFF_LINES == 20, "the help text and messages say lines 1-20");
+
+/* How run and explain read an export: --header-line and --full-time-hours.
+ * 1 if ch was one, 0 if not, -1 after a usage error. */
+static int reading_option(int ch, const char *arg, esr_run_opts *o)
+{
+    char *end;
+    long long h;
+    switch (ch) {
+    case O_HEADERLINE:
+        o->header_line = strtoull(arg, &end, 10);
+        if (!*arg || *end || !o->header_line || o->header_line > ESR_SNIFF_LINES)
+            return usage_error("--header-line %s: expected a line number 1-20", arg), -1;
+        return 1;
+    case O_FULLTIME:
+        if (text_parse_e5(arg, &h) || h <= 0 || h > 16800000)
+            return usage_error("--full-time-hours %s: expected weekly hours above 0 (e.g. 37.5)",
+                               arg),
+                   -1;
+        o->full_time_hours_e5 = h;
+        return 1;
+    default: return 0;
+    }
+}
+
 /* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
@@ -330,6 +373,9 @@ static int cmd_run(int argc, char **argv, int explain)
         {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
         {"training", required_argument, NULL, O_TRAINING},
         {"wait", required_argument, NULL, O_WAIT},
+        {"delimiter", required_argument, NULL, O_DELIM},
+        {"header-line", required_argument, NULL, O_HEADERLINE},
+        {"full-time-hours", required_argument, NULL, O_FULLTIME},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -354,8 +400,10 @@ static int cmd_run(int argc, char **argv, int explain)
             shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
         if (shared < 0)
             return 64;
-        if (shared)
+        if (shared || (shared = reading_option(ch, optarg, &o)) > 0)
             continue;
+        if (shared < 0)
+            return 64;
         switch (ch) {
         case 'o': o.outdir = optarg; break;
         case 'm': mappings = optarg; break;
@@ -595,6 +643,7 @@ static int cmd_stage(int argc, char **argv)
         {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
         {"max-columns", required_argument, NULL, O_MAXCOL},
         {"max-ratio", required_argument, NULL, O_RATIO},
+        {"delimiter", required_argument, NULL, O_DELIM},
         {"classify", required_argument, NULL, O_CLASSIFY},
         {"org", required_argument, NULL, O_ORG},
         {"training", required_argument, NULL, O_TRAINING},
@@ -604,7 +653,7 @@ static int cmd_stage(int argc, char **argv)
         return usage_error("%s", "stage: name one: schema, classify or aggregate");
     const char *name = argv[1];
     /* which options each stage takes, by getopt value */
-    static const int schema_opts[] = {'m', O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, 0};
+    static const int schema_opts[] = {'m', O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DELIM, 0};
     static const int classify_opts[] = {'m', O_CLASSIFY, O_ORG, O_TRAINING, O_ENC, O_RATIO, 0};
     static const int aggregate_opts[] = {'m', 0};
     const int *allowed = !strcmp(name, "schema")      ? schema_opts

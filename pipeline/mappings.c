@@ -17,6 +17,7 @@
 #define SLOT(t) offsetof(esr_mappings, t)
 const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
     {"areas_of_work.csv", {"area_of_work"}, "area_of_work", SLOT(t_areas)},
+    {"assignment_statuses.csv", {"status", "counted", "reason"}, "status", SLOT(t_asg_statuses)},
     {"bands.csv", {"label", "band", "afc_rank"}, "label", SLOT(t_bands)},
     {"columns.csv", {"canonical", "kind", "alias"}, "", SLOT(t_columns)},
     {"competence_statuses.csv", {"status", "meaning"}, "status", SLOT(t_statuses)},
@@ -377,6 +378,48 @@ done:
     return st;
 }
 
+/* Index assignment statuses by key; counted must be yes or no, a reason given. */
+static esr_status index_statuses(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_asg_statuses;
+    int c_s = table_col(t, "status"), c_c = table_col(t, "counted"), c_r = table_col(t, "reason");
+    esr_buf key = {0};
+    esr_status st = ESR_OK;
+    if (!(m->status_by_key = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < t->nrows; i++) {
+        const char *counted = table_get(t, i, c_c);
+        size_t first;
+        if (strcmp(counted, "yes") && strcmp(counted, "no"))
+            st = bad(err, t, i, "counted \"%s\" is not yes or no", counted);
+        else if (!*table_get(t, i, c_r))
+            st = bad(err, t, i, "status \"%s\" has no reason", table_get(t, i, c_s));
+        else if (text_key(table_get(t, i, c_s), &key) || !key.len)
+            st = bad(err, t, i, "status \"%s\" is empty", table_get(t, i, c_s));
+        else if (esr_strmap_put(m->status_by_key, key.data, key.len, i, &first) == 0)
+            st = bad(err, t, i, "status \"%s\" duplicates another after normalising",
+                     table_get(t, i, c_s));
+    }
+    esr_buf_free(&key);
+    return st;
+}
+
+/* Is an assignment status counted as staff in post (see mappings.h)? */
+int mappings_status(const esr_mappings *m, const char *status, const char **reason)
+{
+    esr_buf key = {0};
+    size_t row;
+    int found = !text_key(status, &key) && key.len &&
+                esr_strmap_get(m->status_by_key, key.data, key.len, &row);
+    esr_buf_free(&key);
+    if (!found)
+        return -1;
+    const esr_table *t = m->t_asg_statuses;
+    if (reason)
+        *reason = table_get(t, row, table_col(t, "reason"));
+    return !strcmp(table_get(t, row, table_col(t, "counted")), "yes");
+}
+
 /* Load every table in dir; errors name file and line. */
 esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
 {
@@ -392,7 +435,7 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         st = load(m, t->file, t->cols, (esr_table **)((char *)m + t->slot), err);
     }
     if (st || (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
-        (st = hash_tables(m, err))) {
+        (st = index_statuses(m, err)) || (st = hash_tables(m, err))) {
         mappings_close(m);
         return st;
     }
@@ -426,6 +469,7 @@ void mappings_close(esr_mappings *m)
     esr_strmap_free(m->area_by_key);
     esr_strmap_free(m->col_by_key);
     esr_strmap_free(m->org_by_code);
+    esr_strmap_free(m->status_by_key);
     free(m->occ);
     free(m->prof);
     free(m->roles);

@@ -60,6 +60,7 @@ typedef struct esr_mappings {
     esr_table *t_quals, *t_statuses;                /* compiled by training.c */
     esr_table *t_staff_groups, *t_job_roles;        /* compiled by validate.c */
     esr_table *t_regions;                           /* read by check-mappings */
+    esr_table *t_asg_statuses;                      /* assignment_statuses.csv */
 
     esr_occ *occ;
     size_t nocc;
@@ -87,7 +88,8 @@ typedef struct esr_mappings {
 
     esr_rule_info rules[ESR_RULE_COUNT];
 
-    esr_strmap *org_by_code; /* ODS code -> row of organisations.csv */
+    esr_strmap *org_by_code;   /* ODS code -> row of organisations.csv */
+    esr_strmap *status_by_key; /* text_key(assignment status) -> row of assignment_statuses.csv */
 } esr_mappings;
 
 /* One mapping table: its file, the columns readers need, the column whose
@@ -99,7 +101,7 @@ typedef struct esr_table_spec {
     size_t slot;
 } esr_table_spec;
 
-#define ESR_MAPPING_TABLES 17
+#define ESR_MAPPING_TABLES 18
 
 /* Every mapping table, in file-name order (the checksum's order). */
 extern const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES];
@@ -115,6 +117,10 @@ esr_status mappings_sha256(const char *dir, char out[65], esr_err *err);
  * (build trees: ../mappings, ../../mappings), its install prefix
  * (../share/esrpipe/mappings), else ./mappings. Writes into buf. */
 const char *mappings_default_dir(char *buf, size_t n);
+/* 1 if an assignment status is counted as staff in post, 0 if not, -1
+ * if assignment_statuses.csv does not know it; *reason (may be NULL) gets
+ * the table's reason. Compared as text_key (case, spaces, punctuation). */
+int mappings_status(const esr_mappings *m, const char *status, const char **reason);
 /* Organisation name and region for an ODS code ("" when unknown). */
 void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region);
 

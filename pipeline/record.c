@@ -4,11 +4,11 @@
 #include <string.h>
 
 static const char *const col_names[ESR_COL_COUNT] = {
-    "employee_number",   "assignment_number", "org_code",   "org_name",
-    "position_title",    "occupation_code",   "job_role",   "staff_group",
-    "area_of_work",      "pay_band",          "fte",        "assignment_category",
-    "assignment_status", "primary_flag",      "start_date", "competence_name",
-    "competence_status", "achieved_date",
+    "employee_number",   "assignment_number", "org_code",      "org_name",
+    "position_title",    "occupation_code",   "job_role",      "staff_group",
+    "area_of_work",      "pay_band",          "fte",           "assignment_category",
+    "assignment_status", "primary_flag",      "start_date",    "contracted_hours",
+    "competence_name",   "competence_status", "achieved_date",
 };
 
 /* Canonical name of a column. */
@@ -33,6 +33,7 @@ static const char *const out_names[ESR_OUT_COUNT] = {
     "technician (registered staff)",
     "occupation code missing, malformed or unknown",
     "zero FTE",
+    "assignment status not in post",
 };
 
 /* Label of an out-of-scope reason. */

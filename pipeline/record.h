@@ -23,7 +23,8 @@ typedef enum esr_col {
     ESR_COL_ASSIGNMENT_STATUS,
     ESR_COL_PRIMARY_FLAG,
     ESR_COL_START_DATE,
-    ESR_COL_COMPETENCE_NAME, /* training export (--training) */
+    ESR_COL_CONTRACTED_HOURS, /* FTE = hours / --full-time-hours when FTE is absent */
+    ESR_COL_COMPETENCE_NAME,  /* training export (--training) */
     ESR_COL_COMPETENCE_STATUS,
     ESR_COL_ACHIEVED_DATE,
     ESR_COL_COUNT
@@ -60,6 +61,7 @@ typedef enum esr_out_reason {
     ESR_OUT_TECHNICIAN,  /* S4x technicians are registered staff */
     ESR_OUT_NO_CODE,     /* code missing, malformed or unknown, and no evidence */
     ESR_OUT_ZERO_FTE,    /* national statistics exclude zero-FTE assignments */
+    ESR_OUT_STATUS,      /* assignment status not counted in post (assignment_statuses.csv) */
     ESR_OUT_COUNT
 } esr_out_reason;
 

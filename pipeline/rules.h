@@ -28,7 +28,13 @@
     X(BAND_AP_NOT_4, "band_ap_not_4")                                                              \
     X(BAND_TRAINEE_NOT_3, "band_trainee_not_3")                                                    \
     X(BAND_HIGH_SUPPORT, "band_high_support")                                                      \
-    X(TITLE_UNMAPPED, "title_unmapped")
+    X(TITLE_UNMAPPED, "title_unmapped")                                                            \
+    X(EMPLOYEE_NUMBER_SCIENTIFIC, "employee_number_scientific")                                    \
+    X(ASSIGNMENT_NUMBER_SCIENTIFIC, "assignment_number_scientific")                                \
+    X(FTE_DECIMAL_COMMA, "fte_decimal_comma")                                                      \
+    X(HOURS_NOT_NUMBER, "hours_not_number")                                                        \
+    X(FTE_FROM_HOURS, "fte_from_hours")                                                            \
+    X(STATUS_UNKNOWN, "assignment_status_unknown")
 
 #define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
 typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;

@@ -51,8 +51,14 @@ typedef struct run_ctx {
     esr_input_meta *inputs;
     char **unknown_cols; /* per input: comma-joined names */
     char **pii_cols;
+    char **near_cols; /* per input: "header\x1dcanonical\x1dalias" items joined by 0x1f */
     size_t ninputs;
+    size_t cur_input; /* index of the input being read */
     uint64_t file_rows;
+    esr_sniff sniff;      /* the input's delimiter and header row */
+    uint64_t blank_lines; /* the input's rows of empty fields */
+    uint64_t fte_values;  /* the input's FTE values that are numbers... */
+    uint64_t fte_above_5; /* ...and of those, above 5: weekly hours? */
     ret_out **rets;
     size_t nrets;
     esr_strmap *ret_by_org;
@@ -65,7 +71,9 @@ typedef struct run_ctx {
     esr_buf line, packed, msg;
     uint64_t reject_messages;
     char snapshot[11];
-    esr_source *src; /* the input being read (for progress) */
+    const char *snapshot_source; /* "option", "file name" or "unknown" */
+    char full_time[32];          /* --full-time-hours as text */
+    esr_source *src;             /* the input being read (for progress) */
     unsigned long long rows_total;
     double next_progress;
     double started;
@@ -254,17 +262,79 @@ static const char *reason_text(run_ctx *c, const esr_record *r)
     return esr_buf_str(&c->msg);
 }
 
+/* Non-zero if every field of row is empty or blank (a blank line, ",,,,"). */
+static int row_blank(const esr_row *row)
+{
+    if (row->fault)
+        return 0;
+    for (size_t i = 0; i < row->nfields; i++)
+        if (!text_blank(row->fields[i]))
+            return 0;
+    return 1;
+}
+
+/* Bind the header row: a row the reader could not split names the limit
+ * it hit; two columns for one canonical column are refused (schema_bind).
+ * Unknown names close to a column's alias are listed (near_cols). 0 or -1. */
+static int header_bind(run_ctx *c, const esr_row *row)
+{
+    if (row->fault) {
+        c->st = esr_err_set(
+            c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: header row is unreadable: %s", c->source_name,
+            (unsigned long long)row->line,
+            row->fault == ESR_ROW_TOO_MANY_COLUMNS
+                ? "it has more fields than --max-columns allows (raise --max-columns)"
+                : "a field is larger than --max-field-bytes allows (raise --max-field-bytes)");
+        return -1;
+    }
+    if ((c->st = schema_bind(c->m, row, c->source_name, ESR_SCHEMA_STAFF, &c->schema, c->err)))
+        return -1;
+    const esr_table *t = c->m->t_columns;
+    esr_buf near = {0};
+    for (size_t i = 0; i < c->schema->ncols; i++) {
+        int k = c->schema->kind[i] == ESR_HEADER_UNKNOWN
+                    ? schema_near_miss(c->m, c->schema, c->schema->header[i])
+                    : -1;
+        if (k < 0)
+            continue;
+        const char *canon = table_get(t, (size_t)k, table_col(t, "canonical")),
+                   *alias = table_get(t, (size_t)k, table_col(t, "alias"));
+        say(c,
+            "%s:%llu: warning: column \"%.80s\" is not read: it looks like %s%s%s%s; rename it, "
+            "or add it to mappings/columns.csv if it is that column",
+            c->source_name, (unsigned long long)row->line, c->schema->header[i], canon,
+            strcmp(alias, canon) ? " (\"" : "", strcmp(alias, canon) ? alias : "",
+            strcmp(alias, canon) ? "\")" : "");
+        esr_buf_printf(&near, "%s%s\x1d%s\x1d%s", near.len ? "\x1f" : "", c->schema->header[i],
+                       canon, alias);
+    }
+    free(c->near_cols[c->cur_input]);
+    c->near_cols[c->cur_input] = near.data ? near.data : strdup("");
+    if (!c->near_cols[c->cur_input]) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Count the FTE column's numbers, and those above 5 (fte_hours_check). */
+static void fte_tally(run_ctx *c, const char *fte)
+{
+    long long v;
+    if (!text_parse_e5(fte, &v)) {
+        c->fte_values++;
+        c->fte_above_5 += v > ESR_FTE_HOURS_E5;
+    }
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
     run_ctx *c = vctx;
     if (!c->schema) {
-        if (row->fault) {
-            c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: header row is unreadable",
-                                c->source_name, (unsigned long long)row->line);
-            return 1;
-        }
-        if ((c->st = schema_bind(c->m, row, c->source_name, ESR_SCHEMA_STAFF, &c->schema, c->err)))
+        if (row->line < c->sniff.header_line)
+            return 0; /* a title line above the header */
+        if (header_bind(c, row))
             return 1;
         free(c->replace);
         if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
@@ -273,8 +343,10 @@ static int on_row(void *vctx, const esr_row *row)
         }
         return 0;
     }
-    if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
-        return 0; /* a blank line is not a row */
+    if (row_blank(row)) {
+        c->blank_lines++;
+        return 0; /* a blank line, or Excel's ",,,,,,": not a row */
+    }
     c->file_rows++;
     if (c->o->progress_fn && (++c->rows_total & 4095) == 0) {
         double t = now_ms() - c->started;
@@ -297,8 +369,10 @@ static int on_row(void *vctx, const esr_row *row)
         schema_fill(c->schema, row, &rec);
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
-    if (readable)
+    if (readable) {
         stage_decide(c->val, c->cls, c->training, &rec);
+        fte_tally(c, rec.f[ESR_COL_FTE]);
+    }
 
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
@@ -376,40 +450,113 @@ static char *join_cols(const esr_schema *s, esr_header_kind kind)
     return b.data;
 }
 
+/* Record input idx's facts for run.json and the Cover; warn of replaced bytes. */
+static esr_status input_meta(run_ctx *c, size_t idx, const esr_source_info *info)
+{
+    esr_input_meta *in = &c->inputs[idx];
+    char b[4];
+    in->name = c->source_name;
+    in->bytes = info->bytes;
+    in->sha256 = strdup(info->sha256);
+    in->encoding = source_encoding_name(info->encoding);
+    in->gzip = info->gzip;
+    in->rows = c->file_rows;
+    in->blank_lines = c->blank_lines;
+    in->header_line = c->sniff.header_line;
+    in->title_lines = c->sniff.header_line - 1;
+    in->delimiter = strdup(schema_delim_name(c->sniff.delim, b));
+    c->unknown_cols[idx] = join_cols(c->schema, ESR_HEADER_UNKNOWN);
+    c->pii_cols[idx] = join_cols(c->schema, ESR_HEADER_PII);
+    if (!in->sha256 || !in->delimiter || !c->unknown_cols[idx] || !c->pii_cols[idx])
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (info->replaced)
+        say(c, "%s: %llu bytes could not be decoded and were replaced by U+FFFD", c->o->inputs[idx],
+            (unsigned long long)info->replaced);
+    return ESR_OK;
+}
+
+/* Sniff input idx's delimiter and header row from its start (in head);
+ * an input where no row names the columns is refused, saying what was tried. */
+static esr_status input_sniff(run_ctx *c, esr_source *src, const char *path, esr_buf *head,
+                              int *eof)
+{
+    esr_sniff *sn = &c->sniff;
+    esr_status st = schema_sniff_source(c->m, src, c->o->source.delim, c->o->header_line, head, eof,
+                                        sn, c->err);
+    if (st)
+        return st;
+    char b[4];
+    if (!sn->found && sn->mapped < 2) /* a real header missing a column is schema_bind's to name */
+        return esr_err_set(c->err, ESR_ERR_SCHEMA,
+                           "%s: no header row naming the staff columns (mappings/columns.csv) in "
+                           "%s%llu%s; delimiters tried: %s; line 1: %s",
+                           path, c->o->header_line ? "line " : "the first ",
+                           c->o->header_line ? c->o->header_line
+                                             : (unsigned long long)ESR_SNIFF_LINES,
+                           c->o->header_line ? "" : " lines", sn->tried, sn->first_line);
+    if (sn->header_line > 1 || sn->delim != ',')
+        say(c, "%s: header on line %llu, %s-separated%s", path, (unsigned long long)sn->header_line,
+            schema_delim_name(sn->delim, b),
+            sn->header_line > 1 ? " (the lines above it are skipped as title lines)" : "");
+    /* Excel in a European locale separates with ';' because ',' is its
+     * decimal point: there "0,5" is half; elsewhere it is not a number */
+    validate_set_decimal_comma(c->val, sn->delim == ';');
+    return ESR_OK;
+}
+
+/* Refuse an FTE column whose values look like weekly hours: more than half
+ * of its numbers above 5, i.e. its median above 5 (rule fte_looks_like_hours). */
+static esr_status fte_hours_check(run_ctx *c, const char *path)
+{
+    if (!c->fte_values || c->fte_above_5 * 2 <= c->fte_values)
+        return ESR_OK;
+    return esr_err_set(
+        c->err, ESR_ERR_SCHEMA,
+        "%s: column \"%s\" (fte) looks like weekly hours, not FTE: %llu of %llu values are above "
+        "5 (rule fte_looks_like_hours: median above 5); export the FTE (WTE) column, or give "
+        "contracted hours without an FTE column (FTE = hours / --full-time-hours)",
+        path, c->schema->header[c->schema->pos[ESR_COL_FTE]], (unsigned long long)c->fte_above_5,
+        (unsigned long long)c->fte_values);
+}
+
 /* Read, classify and write every row of input idx; record its metadata. */
 static esr_status read_input(run_ctx *c, size_t idx)
 {
     const char *path = c->o->inputs[idx];
     esr_source *src = NULL;
     esr_csvreader *rd = NULL;
+    esr_buf head = {0};
     esr_status st;
     c->source_name = base_name(path);
-    c->file_rows = 0;
+    c->cur_input = idx;
+    c->file_rows = c->blank_lines = c->fte_values = c->fte_above_5 = 0;
     if ((st = source_open(path, &c->o->source, &src, c->err)))
         return st;
     c->src = src;
     const esr_source_info *info = source_info(src);
-    esr_csv_opts copts = {info->delim, c->o->max_field_bytes, c->o->max_columns};
+    /* inflate and decode on a second core while this one parses and
+     * classifies; without a thread it all runs here */
+    source_start_prefetch(src);
+    int eof;
+    if ((st = input_sniff(c, src, path, &head, &eof)))
+        goto done;
+    esr_csv_opts copts = {c->sniff.delim, c->o->max_field_bytes, c->o->max_columns};
     if (!(rd = csvreader_new(&copts, on_row, c))) {
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    /* inflate and decode on a second core while this one parses and
-     * classifies; without a thread it all runs here */
-    source_start_prefetch(src);
-    for (;;) {
-        const char *buf;
-        size_t got;
-        if ((st = source_next(src, &buf, &got, c->err)))
-            goto done;
-        if (!got)
-            break;
+    const char *buf = head.data;
+    size_t got = head.len;
+    while (got) {
         if ((st = csvreader_feed(rd, buf, got, c->err)))
             goto done;
         if (c->st) {
             st = c->st;
             goto done;
         }
+        got = 0;
+        if (!eof && (st = source_next(src, &buf, &got, c->err)))
+            goto done;
     }
     if ((st = csvreader_finish(rd, c->err)))
         goto done;
@@ -421,21 +568,11 @@ static esr_status read_input(run_ctx *c, size_t idx)
         st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
         goto done;
     }
-    esr_input_meta *in = &c->inputs[idx];
-    in->name = c->source_name;
-    in->bytes = info->bytes;
-    in->sha256 = strdup(info->sha256);
-    in->encoding = source_encoding_name(info->encoding);
-    in->gzip = info->gzip;
-    in->rows = c->file_rows;
-    c->unknown_cols[idx] = join_cols(c->schema, ESR_HEADER_UNKNOWN);
-    c->pii_cols[idx] = join_cols(c->schema, ESR_HEADER_PII);
-    if (!in->sha256 || !c->unknown_cols[idx] || !c->pii_cols[idx])
-        st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-    if (info->replaced)
-        say(c, "%s: %llu bytes could not be decoded and were replaced by U+FFFD", path,
-            (unsigned long long)info->replaced);
+    if ((st = fte_hours_check(c, path)))
+        goto done;
+    st = input_meta(c, idx, info);
 done:
+    esr_buf_free(&head);
     schema_free(c->schema);
     c->schema = NULL;
     csvreader_free(rd);
@@ -466,6 +603,7 @@ static esr_status find_snapshot(run_ctx *c)
             d < 1 || d > 31)
             return esr_err_set(c->err, ESR_ERR_USAGE, "--snapshot %s: expected YYYY-MM-DD", s);
         memcpy(c->snapshot, s, 11);
+        c->snapshot_source = "option";
         return ESR_OK;
     }
     const char *name = base_name(c->o->inputs[0]);
@@ -474,11 +612,18 @@ static esr_status find_snapshot(run_ctx *c)
             sscanf(p, "%4d%2d%2d", &y, &mo, &d) == 3) {
             if (y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
                 snprintf(c->snapshot, sizeof c->snapshot, "%04d-%02d-%02d", y, mo, d);
+                c->snapshot_source = "file name";
                 return ESR_OK;
             }
         }
     }
     c->snapshot[0] = '\0';
+    c->snapshot_source = "unknown";
+    if (!c->o->record_fn) /* explain has no snapshot to speak of */
+        say(c,
+            "warning: %s: no date (YYYY-MM-DD or YYYYMMDD) in the file name, so the snapshot date "
+            "is unknown (the Cover says so): give --snapshot YYYY-MM-DD",
+            name);
     return ESR_OK;
 }
 
@@ -494,6 +639,28 @@ static void json_list(esr_json *j, const char *key, const char *joined)
         json_str(j, NULL, item ? item : "");
         free(item);
         p += n + (e ? 1 : 0);
+    }
+    json_close(j, ']');
+}
+
+/* "near_miss_columns": the unknown columns close to a column's alias. */
+static void json_near(esr_json *j, const char *joined)
+{
+    json_open(j, "near_miss_columns", '[');
+    for (const char *p = joined ? joined : ""; *p;) {
+        size_t n = strcspn(p, "\x1f");
+        char *item = strndup(p, n), *f[3] = {item, NULL, NULL};
+        for (int k = 1; item && k < 3 && f[k - 1] && (f[k] = strchr(f[k - 1], '\x1d')); k++)
+            *f[k]++ = '\0';
+        if (item && f[1] && f[2]) {
+            json_open(j, NULL, '{');
+            json_str(j, "column", f[0]);
+            json_str(j, "likely", f[1]);
+            json_str(j, "alias", f[2]);
+            json_close(j, '}');
+        }
+        free(item);
+        p += n + (p[n] ? 1 : 0);
     }
     json_close(j, ']');
 }
@@ -515,6 +682,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     json_u64(&j, "exit_status", 0);
     json_str(&j, "org_code", r->org);
     json_str(&j, "snapshot_date", c->snapshot);
+    json_str(&j, "snapshot_source", c->snapshot_source);
+    json_str(&j, "full_time_hours", c->full_time);
     json_str(&j, "classify_mode", c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence");
     char key_fp[ESR_PSEUDO_LEN + 1] = "";
     json_str(&j, "pseudonym_key", c->pseudo ? pseudo_fingerprint(c->pseudo, key_fp) : "");
@@ -532,7 +701,12 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         json_str(&j, "encoding", in->encoding);
         json_str(&j, "compression", in->gzip ? "gzip" : "none");
         json_u64(&j, "rows", in->rows);
+        json_u64(&j, "blank_lines", in->blank_lines);
+        json_u64(&j, "title_lines", in->title_lines);
+        json_u64(&j, "header_line", in->header_line);
+        json_str(&j, "delimiter", in->delimiter ? in->delimiter : "");
         json_list(&j, "unknown_columns", c->unknown_cols[i]);
+        json_near(&j, c->near_cols[i]);
         json_list(&j, "personal_data_columns_ignored", c->pii_cols[i]);
         json_close(&j, '}');
     }
@@ -579,6 +753,7 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         json_u64(&j, "unmatched", ts->unmatched);
         json_u64(&j, "rejected", ts->rejected);
         json_u64(&j, "persons", ts->persons);
+        json_u64(&j, "persons_joined", training_joined(c->training));
         json_open(&j, "unmatched_names", '[');
         const char *name;
         uint64_t count;
@@ -640,6 +815,27 @@ static esr_status finish_workbook(run_ctx *c, ret_out *r, const esr_return_meta 
     return xlsx_close(x, &xin, c->err);
 }
 
+/* The competence export's rejected rows into r's rejects.csv (the row
+ * itself is withheld: it holds names; its line finds it); 0 or -1. */
+static int training_rejects(run_ctx *c, ret_out *r)
+{
+    uint64_t line;
+    const char *why;
+    char num[32];
+    size_t n = training_rejected(c->training, 0, &line, &why);
+    for (size_t i = 0; i < n; i++) {
+        training_rejected(c->training, i, &line, &why);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)line);
+        esr_buf_reset(&c->line);
+        if (csvout_text(&c->line, training_input_name(c->training), 1) ||
+            csvout_raw(&c->line, num, 0) || csvout_text(&c->line, why, 0) ||
+            csvout_raw(&c->line, "[competence row withheld: see the input at this line]", 0) ||
+            csvout_flush(&c->line, r->rejects))
+            return -1;
+    }
+    return 0;
+}
+
 /* Write summary.csv, return.xlsx and run.json for r, then commit its directory. */
 static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
 {
@@ -670,6 +866,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .mapping_sha256 = c->m->sha256,
             .classify_mode = c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence",
             .pseudonymised = c->pseudo ? "yes (HMAC-SHA-256 with the trust's key)" : "no",
+            .full_time_hours = c->full_time,
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
@@ -707,12 +904,18 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     c.inputs = calloc(o->ninputs, sizeof *c.inputs);
     c.unknown_cols = calloc(o->ninputs, sizeof *c.unknown_cols);
     c.pii_cols = calloc(o->ninputs, sizeof *c.pii_cols);
-    if (!c.inputs || !c.unknown_cols || !c.pii_cols || !(c.cls = classify_new(c.m, o->mode)) ||
-        !(c.val = validate_new(c.m)) || !(c.agg = aggregate_new(c.m)) ||
-        !(c.ret_by_org = esr_strmap_new())) {
+    c.near_cols = calloc(o->ninputs, sizeof *c.near_cols);
+    if (!c.inputs || !c.unknown_cols || !c.pii_cols || !c.near_cols ||
+        !(c.cls = classify_new(c.m, o->mode)) || !(c.val = validate_new(c.m)) ||
+        !(c.agg = aggregate_new(c.m)) || !(c.ret_by_org = esr_strmap_new())) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
+    validate_set_full_time(c.val, o->full_time_hours_e5);
+    snprintf(c.full_time, sizeof c.full_time, "%g",
+             (double)(o->full_time_hours_e5 > 0 ? o->full_time_hours_e5
+                                                : ESR_FULL_TIME_HOURS_DEFAULT_E5) /
+                 1e5);
     if (o->pseudonymise_key) {
         int exposed = 0;
         if ((st = pseudo_open(o->pseudonymise_key, &c.pseudo, &exposed, err)))
@@ -721,7 +924,9 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
             say(&c, "warning: key file %s can be read by group or others: chmod 600 it",
                 o->pseudonymise_key);
     }
-    if (o->training && (st = training_load(o->training, c.m, &o->source, &c.training, err)))
+    esr_source_opts tsrc = o->source; /* --delimiter is the staff exports' */
+    tsrc.delim = 0;
+    if (o->training && (st = training_load(o->training, c.m, &tsrc, &c.training, err)))
         goto done;
     /* Check every input exists before creating anything. */
     for (size_t i = 0; i < o->ninputs; i++) {
@@ -746,9 +951,6 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
         o->progress_fn(o->progress_ctx, &p);
     }
-    if (c.reject_messages > MAX_REJECT_MESSAGES)
-        say(&c, "... %llu more rejected rows: see rejects.csv",
-            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
 
     const esr_org_counts *all = aggregate_org(c.agg, "");
     if (counts && all)
@@ -762,6 +964,11 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
             100.0 * (double)all->rejected / (double)all->read, o->max_reject_pct);
         goto done;
     }
+    if (c.training && c.nrets && training_rejects(&c, c.rets[0])) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s", o->outdir,
+                         strerror(errno));
+        goto done;
+    }
     double elapsed = now_ms() - c.started;
     for (size_t i = c.nrets; i-- > 0;) /* run.json lists the subdirectories' files */
         if ((st = finish_return(&c, c.rets[i], elapsed)))
@@ -771,6 +978,10 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     for (size_t i = c.nrets; i-- > 0;)
         if ((st = outdir_commit(c.rets[i]->dir, err)))
             goto done;
+    /* only now is there a rejects.csv to point at */
+    if (c.reject_messages > MAX_REJECT_MESSAGES)
+        say(&c, "... %llu more rejected rows: see rejects.csv",
+            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
 done:
     for (size_t i = c.nrets; i-- > 0;) /* children before the parent dir */
         ret_free(c.rets[i]);
@@ -779,7 +990,10 @@ done:
         free((char *)c.inputs[i].sha256);
         free(c.unknown_cols[i]);
         free(c.pii_cols[i]);
+        free(c.near_cols[i]);
+        free((char *)c.inputs[i].delimiter);
     }
+    free(c.near_cols);
     free(c.inputs);
     free(c.unknown_cols);
     free(c.pii_cols);

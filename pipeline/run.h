@@ -53,7 +53,9 @@ typedef struct esr_run_opts {
     const char *training;              /* competence export to join; NULL = none */
     const char *pseudonymise_key;      /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
     unsigned long long max_sheet_rows; /* workbook row cap for long sheets; 0 = none */
-    esr_source_opts source;
+    esr_source_opts source;            /* source.delim: --delimiter (0 = sniff) */
+    unsigned long long header_line;    /* --header-line N (0 = the first row naming the columns) */
+    long long full_time_hours_e5;      /* --full-time-hours, units of 0.00001 (0 = 37.5) */
     size_t max_field_bytes;
     size_t max_columns;
     const char *const *inputs;

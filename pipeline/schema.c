@@ -1,6 +1,7 @@
 /* schema.c - header binding. */
 #include "schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@ static void aliases_tried(const esr_mappings *m, const char *canon, esr_buf *out
     int c_c = table_col(t, "canonical"), c_a = table_col(t, "alias");
     for (size_t i = 0; i < t->nrows; i++)
         if (!strcmp(table_get(t, i, c_c), canon)) {
-            if (out->len)
+            if (out->len && out->data[out->len - 1] != ' ')
                 esr_buf_puts(out, ", ");
             esr_buf_puts(out, table_get(t, i, c_a));
         }
@@ -58,8 +59,13 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
         if (c < 0 || !wanted)
             continue;
         if (s->pos[c] >= 0) {
-            s->kind[i] = ESR_HEADER_DUPLICATE;
-            continue;
+            /* two columns for one figure: which one holds it cannot be told */
+            st = esr_err_set(err, ESR_ERR_SCHEMA,
+                             "%s:%llu: columns %d \"%s\" and %zu \"%s\" both map to %s "
+                             "(mappings/columns.csv): remove or rename one of them",
+                             source, (unsigned long long)header->line, s->pos[c] + 1,
+                             s->header[s->pos[c]], i + 1, s->header[i], record_col_name(c));
+            goto fail;
         }
         s->pos[c] = (int)i;
         s->kind[i] = ESR_HEADER_MAPPED;
@@ -81,8 +87,10 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
         *out = s;
         return ESR_OK;
     }
-    if (s->pos[ESR_COL_FTE] < 0) {
+    if (s->pos[ESR_COL_FTE] < 0 && s->pos[ESR_COL_CONTRACTED_HOURS] < 0) {
         aliases_tried(m, "fte", &tried);
+        esr_buf_puts(&tried, "; or, to derive FTE, contracted_hours: ");
+        aliases_tried(m, "contracted_hours", &tried);
         st = esr_err_set(err, ESR_ERR_SCHEMA,
                          "%s:%llu: required column fte missing (header names tried: %s)", source,
                          (unsigned long long)header->line, esr_buf_str(&tried));
@@ -131,4 +139,211 @@ void schema_free(esr_schema *s)
     free(s->header);
     free(s->kind);
     free(s);
+}
+
+/* ---- finding the header row ------------------------------------------- */
+
+/* Name of a delimiter (see schema.h). */
+const char *schema_delim_name(char delim, char buf[4])
+{
+    switch (delim) {
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '\t': return "tab";
+    case '|': return "pipe";
+    default: buf[0] = delim, buf[1] = '\0'; return buf;
+    }
+}
+
+/* Parse a delimiter name or a single character (see schema.h). */
+char schema_delim_parse(const char *s)
+{
+    static const char cands[] = {',', ';', '\t', '|'};
+    char b[4];
+    for (size_t i = 0; i < sizeof cands; i++)
+        if (!strcmp(s, schema_delim_name(cands[i], b)))
+            return cands[i];
+    if (!strcmp(s, "\\t"))
+        return '\t';
+    return strlen(s) == 1 && *s != '"' && *s != '\n' && *s != '\r' ? *s : 0;
+}
+
+/* Map the fields of line p[0..n) split on delim: the number of distinct
+ * staff columns it names, and whether they include the required ones. */
+static size_t line_maps(const esr_mappings *m, const char *p, size_t n, char delim, int *required,
+                        esr_buf *field, esr_buf *key)
+{
+    int seen[ESR_COL_COUNT] = {0};
+    size_t mapped = 0;
+    const esr_table *t = m->t_columns;
+    int c_c = table_col(t, "canonical"), c_k = table_col(t, "kind");
+    int inq = 0;
+    esr_buf_reset(field);
+    for (size_t i = 0; i <= n; i++) {
+        char ch = i < n ? p[i] : delim;
+        if (ch == '"') {
+            if (inq && i + 1 < n && p[i + 1] == '"')
+                esr_buf_putc(field, p[++i]);
+            else
+                inq = !inq;
+            continue;
+        }
+        if (ch != delim || (inq && i < n)) {
+            esr_buf_putc(field, ch);
+            continue;
+        }
+        size_t row;
+        if (!text_key(esr_buf_str(field), key) && key->len &&
+            esr_strmap_get(m->col_by_key, key->data, key->len, &row) &&
+            !strcmp(table_get(t, row, c_k), "field")) {
+            int c = record_col_parse(table_get(t, row, c_c));
+            if (c >= 0 && !seen[c]++)
+                mapped++;
+        }
+        esr_buf_reset(field);
+    }
+    *required = (seen[ESR_COL_FTE] || seen[ESR_COL_CONTRACTED_HOURS]) &&
+                (seen[ESR_COL_OCCUPATION_CODE] || seen[ESR_COL_POSITION_TITLE]);
+    return mapped;
+}
+
+/* Line 1 of text for a message: at most 150 bytes, control characters as \xNN. */
+static void first_line_text(const char *text, size_t n, char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    for (; i < n && i < 150 && text[i] != '\n' && o + 5 < cap; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch < 0x20 || ch == 0x7f)
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+        else
+            out[o++] = (char)ch;
+    }
+    if (i < n && text[i] != '\n' && o + 4 < cap)
+        o += (size_t)snprintf(out + o, cap - o, "...");
+    out[o] = '\0';
+}
+
+/* out->first_line for messages: line 1 itself when it names a column (a
+ * header: no personal data), else only its shape, never its text (it may
+ * be a data row: names, numbers). */
+static void first_line_shape(const esr_mappings *m, const char *p, size_t len, esr_sniff *out,
+                             esr_buf *field, esr_buf *key)
+{
+    static const char all[] = {',', ';', '\t', '|'};
+    size_t count[4] = {0}, mapped = 0;
+    int req;
+    for (size_t k = 0; k < sizeof all; k++) {
+        size_t mk = line_maps(m, p, len, all[k], &req, field, key);
+        mapped = mk > mapped ? mk : mapped;
+        for (size_t i = 0; i < len; i++)
+            count[k] += p[i] == all[k];
+    }
+    if (mapped) {
+        first_line_text(p, len, out->first_line, sizeof out->first_line);
+        return;
+    }
+    snprintf(out->first_line, sizeof out->first_line,
+             "[not shown: it names no column; %zu characters, %zu commas, %zu semicolons, %zu "
+             "tabs, %zu pipes]",
+             len, count[0], count[1], count[2], count[3]);
+}
+
+/* Find the header row and delimiter (see schema.h). */
+void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
+                  uint64_t header_line, esr_sniff *out)
+{
+    static const char all[] = {',', ';', '\t', '|'};
+    const char *cands = delim ? &delim : all;
+    size_t ncands = delim ? 1 : sizeof all;
+    esr_buf field = {0}, key = {0};
+    memset(out, 0, sizeof *out);
+    out->delim = cands[0];
+    out->header_line = header_line ? header_line : 1;
+    for (size_t k = 0; k < ncands; k++) {
+        char b[4];
+        snprintf(out->tried + strlen(out->tried), sizeof out->tried - strlen(out->tried), "%s%s",
+                 k ? ", " : "", schema_delim_name(cands[k], b));
+    }
+    const char *p = text, *end = text + n;
+    for (uint64_t line = 1; p < end && line <= ESR_SNIFF_LINES && !out->found; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (len && p[len - 1] == '\r')
+            len--;
+        for (size_t k = 0; (!header_line || line == header_line) && k < ncands; k++) {
+            int req;
+            size_t mapped = line_maps(m, p, len, cands[k], &req, &field, &key);
+            if ((req && (!out->found || mapped > out->mapped)) ||
+                (!out->found && mapped > out->mapped)) {
+                out->found = req;
+                out->mapped = mapped;
+                out->delim = cands[k];
+                out->header_line = line;
+            }
+        }
+        if (line == 1)
+            first_line_shape(m, p, len, out, &field, &key);
+        p = nl ? nl + 1 : end;
+    }
+    esr_buf_free(&field);
+    esr_buf_free(&key);
+}
+
+/* Read the start of src and sniff it (see schema.h). */
+esr_status schema_sniff_source(const esr_mappings *m, esr_source *src, char delim,
+                               uint64_t header_line, esr_buf *head, int *eof, esr_sniff *out,
+                               esr_err *err)
+{
+    size_t lines = 0;
+    *eof = 0;
+    esr_buf_reset(head);
+    while (head->len < ESR_SNIFF_BYTES && lines <= ESR_SNIFF_LINES + header_line) {
+        const char *buf;
+        size_t got;
+        esr_status st = source_next(src, &buf, &got, err);
+        if (st)
+            return st;
+        if (!got) {
+            *eof = 1;
+            break;
+        }
+        if (esr_buf_append(head, buf, got))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < got; i++)
+            lines += buf[i] == '\n';
+    }
+    schema_sniff(m, head->data ? head->data : "", head->len, delim, header_line, out);
+    return ESR_OK;
+}
+
+/* The columns.csv row of an alias close to unknown header h (see schema.h). */
+int schema_near_miss(const esr_mappings *m, const esr_schema *s, const char *h)
+{
+    const esr_table *t = m->t_columns;
+    int c_c = table_col(t, "canonical"), c_k = table_col(t, "kind"), c_a = table_col(t, "alias");
+    esr_buf hk = {0}, ak = {0};
+    int best = -1, best_d = 3;
+    if (text_key(h, &hk) || hk.len < 3)
+        goto done;
+    for (size_t i = 0; i < t->nrows; i++) {
+        int c = record_col_parse(table_get(t, i, c_c));
+        if (c < 0 || c >= ESR_COL_COMPETENCE_NAME || s->pos[c] >= 0 ||
+            strcmp(table_get(t, i, c_k), "field") || text_key(table_get(t, i, c_a), &ak) ||
+            ak.len < 3)
+            continue;
+        int d = text_distance(hk.data, ak.data, 2);
+        /* "FTE (Contracted)" starts with "fte"; "Org Code ODS" with "orgcode" */
+        if (d > 2 && hk.len > ak.len &&
+            (!memcmp(hk.data, ak.data, ak.len) ||
+             !memcmp(hk.data + hk.len - ak.len, ak.data, ak.len)))
+            d = 2;
+        if (d < best_d) {
+            best_d = d;
+            best = (int)i;
+        }
+    }
+done:
+    esr_buf_free(&hk);
+    esr_buf_free(&ak);
+    return best;
 }

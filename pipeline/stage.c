@@ -105,6 +105,7 @@ typedef struct schema_ctx {
     esr_buf line;
     esr_status st;
     esr_err *err;
+    uint64_t header_line; /* sniffed: lines above it are titles */
 } schema_ctx;
 
 /* Row callback of the schema stage. */
@@ -113,6 +114,8 @@ static int schema_row(void *vctx, const esr_row *row)
     schema_ctx *c = vctx;
     const char *v[4 + STAFF_COLS];
     if (!c->schema) {
+        if (row->line < c->header_line)
+            return 0; /* a title line above the header */
         if (row->fault) {
             c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: header row is unreadable",
                                 c->name, (unsigned long long)row->line);
@@ -128,8 +131,11 @@ static int schema_row(void *vctx, const esr_row *row)
             goto io;
         return 0;
     }
-    if (!row->fault && row->nfields == 1 && text_blank(row->fields[0]))
-        return 0; /* a blank line is not a row */
+    int blank = !row->fault;
+    for (size_t i = 0; blank && i < row->nfields; i++)
+        blank = text_blank(row->fields[i]);
+    if (blank)
+        return 0; /* a blank line, or Excel's ",,,,,,", is not a row */
     char num[32];
     snprintf(num, sizeof num, "%llu", (unsigned long long)row->line);
     esr_record rec;
@@ -160,22 +166,29 @@ esr_status stage_schema(const esr_stage_opts *o, const char *path, FILE *out, es
     esr_status st = source_open(path, &o->source, &src, err);
     if (st)
         return st;
-    esr_csv_opts copts = {source_info(src)->delim, o->max_field_bytes, o->max_columns};
+    /* as run reads it: the delimiter and header row sniffed (schema_sniff) */
+    esr_buf head = {0};
+    esr_sniff sn;
+    int eof = 0;
+    if ((st = schema_sniff_source(o->m, src, o->source.delim, 0, &head, &eof, &sn, err)))
+        goto done;
+    c.header_line = sn.header_line;
+    esr_csv_opts copts = {sn.delim, o->max_field_bytes, o->max_columns};
     if (!(c.v = validate_new(o->m)) || !(rd = csvreader_new(&copts, schema_row, &c))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    for (;;) {
-        const char *buf;
-        size_t got;
-        if ((st = source_next(src, &buf, &got, err)) || !got)
-            break;
-        if ((st = csvreader_feed(rd, buf, got, err)) || (st = c.st))
+    const char *buf = head.data;
+    size_t got = head.len;
+    while (got && !(st = csvreader_feed(rd, buf, got, err)) && !(st = c.st)) {
+        got = 0;
+        if (!eof && (st = source_next(src, &buf, &got, err)))
             break;
     }
     if (!st && !(st = csvreader_finish(rd, err)) && !(st = c.st) && !c.schema)
         st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
 done:
+    esr_buf_free(&head);
     csvreader_free(rd);
     validate_free(c.v);
     schema_free(c.schema);

@@ -109,6 +109,68 @@ int text_parse_e5(const char *s, long long *out)
     return 0;
 }
 
+/* Non-zero if s is a number in scientific notation (see text.h). */
+int text_is_scientific(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    if (*s == '+' || *s == '-')
+        s++;
+    int digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits++;
+    if (*s == '.' || *s == ',')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (!digits || (*s != 'e' && *s != 'E'))
+        return 0;
+    s++;
+    if (*s == '+' || *s == '-')
+        s++;
+    int exp = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        exp++;
+    while (*s == ' ')
+        s++;
+    return exp && !*s;
+}
+
+/* text_parse_e5, also reading a decimal comma (see text.h). */
+esr_decimal text_parse_decimal(const char *s, long long *out)
+{
+    if (!text_parse_e5(s, out))
+        return ESR_DECIMAL_POINT;
+    char buf[64];
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    if (!n || n >= sizeof buf)
+        return ESR_DECIMAL_BAD;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *comma = strchr(buf, ',');
+    if (comma && !strchr(comma + 1, ',') && !strchr(buf, '.') && comma[1] >= '0' &&
+        comma[1] <= '9') {
+        *comma = '.';
+        if (!text_parse_e5(buf, out))
+            return ESR_DECIMAL_COMMA;
+        *comma = ',';
+    }
+    /* digits, separators and inner spaces only: a number with a space in it */
+    int digit = 0, space = 0;
+    for (const char *p = buf; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digit = 1;
+        else if (*p == ' ' || *p == '\t')
+            space = 1;
+        else if (*p != '.' && *p != ',' && !(p == buf && (*p == '-' || *p == '+')))
+            return ESR_DECIMAL_BAD;
+    }
+    return digit && space ? ESR_DECIMAL_SPACES : ESR_DECIMAL_BAD;
+}
+
 /* Lower-case hex of n bytes (see text.h). */
 void text_hex(const unsigned char *p, size_t n, char *out)
 {

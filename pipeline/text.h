@@ -17,6 +17,19 @@ int text_blank(const char *s);
 /* Parse a decimal (optionally signed, up to 5 decimal places, more are
  * rounded half-up) into units of 0.00001; 0 on success, -1 if not a number. */
 int text_parse_e5(const char *s, long long *out);
+/* Non-zero if s (trimmed) is a number in scientific notation ("2.10E+06",
+ * "1e7"): what Excel writes for a long number it has rounded. */
+int text_is_scientific(const char *s);
+/* How text_parse_decimal read a value. */
+typedef enum esr_decimal {
+    ESR_DECIMAL_POINT = 0, /* "0.5", "1" */
+    ESR_DECIMAL_COMMA,     /* "0,5": one comma, no point, digits after it */
+    ESR_DECIMAL_SPACES,    /* a space inside the number ("1 0", "0. 5"): not read */
+    ESR_DECIMAL_BAD        /* not a number */
+} esr_decimal;
+/* text_parse_e5, also reading a decimal comma; returns how it was read (the
+ * value is set only for ESR_DECIMAL_POINT and ESR_DECIMAL_COMMA). */
+esr_decimal text_parse_decimal(const char *s, long long *out);
 /* Format units of 0.00001 as "-?D.DDDDD" into out (at least 32 bytes). */
 void text_format_e5(long long v, char *out);
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */

@@ -22,7 +22,14 @@ typedef struct person {
     int level;     /* highest level achieved */
     uint64_t appr; /* standards (bits) in progress */
     uint64_t done; /* standards (bits) completed: completed wins over in progress */
+    int joined;    /* an in-scope staff row joined it (set by training_join) */
 } person;
+
+/* A rejected competence row, for rejects.csv. */
+typedef struct rejected_row {
+    uint64_t line;
+    const char *why;
+} rejected_row;
 
 typedef struct rule {
     char *phrase; /* " word word " */
@@ -48,6 +55,8 @@ struct esr_training {
     size_t ucap;
     size_t *order; /* unmatched sorted by count */
     esr_training_stats stats;
+    rejected_row *rej; /* the first ESR_TRAINING_REJECTS_KEPT rejected rows */
+    size_t nrej, rejcap;
     esr_schema *schema;
     char *name, *sha256;
     uint64_t bytes; /* of the file on disk, as read */
@@ -166,17 +175,45 @@ static esr_status compile(esr_training *t, esr_err *err)
     return ESR_OK;
 }
 
+/* An employee number compared by value when it is all digits: "0010123917"
+ * and "10123917" are one person (Excel and some BI tools drop or add the
+ * zeros); *n gets the key's length. */
+static const char *emp_key(const char *emp, size_t *n)
+{
+    size_t len = strlen(emp), i = 0;
+    while (i < len && emp[i] >= '0' && emp[i] <= '9')
+        i++;
+    if (i == len)
+        while (len > 1 && *emp == '0')
+            emp++, len--;
+    *n = len;
+    return emp;
+}
+
+/* Remember rejected row line (why: a static string); 0 or -1 on no memory. */
+static int reject_row(esr_training *t, uint64_t line, const char *why)
+{
+    t->stats.rejected++;
+    if (t->nrej >= ESR_TRAINING_REJECTS_KEPT)
+        return 0;
+    if (esr_grow(&t->rej, &t->rejcap, t->nrej + 1, sizeof *t->rej, 64))
+        return -1;
+    t->rej[t->nrej++] = (rejected_row){line, why};
+    return 0;
+}
+
 /* The person with employee number emp, added if new; NULL on no memory. */
 static person *person_get(esr_training *t, const char *emp)
 {
-    size_t i, n = strlen(emp);
+    size_t i, n;
+    emp = emp_key(emp, &n);
     if (esr_strmap_get(t->persons, emp, n, &i))
         return &t->pv[i];
     if (esr_grow(&t->pv, &t->pcap, t->np + 1, sizeof *t->pv, 1024))
         return NULL;
     if (esr_strmap_put(t->persons, emp, n, t->np, NULL) < 0)
         return NULL;
-    t->pv[t->np] = (person){CC_NONE, 0, 0, 0};
+    t->pv[t->np] = (person){CC_NONE, 0, 0, 0, 0};
     return &t->pv[t->np++];
 }
 
@@ -213,13 +250,19 @@ static int on_row(void *ctx, const esr_row *row)
     esr_record r;
     memset(&r, 0, sizeof r);
     if (row->fault || row->nfields != t->schema->ncols) {
-        t->stats.rejected++;
+        if (reject_row(t, row->line,
+                       "training_row_torn: competence row has a different number of fields from "
+                       "its header"))
+            goto nomem;
         return 0;
     }
     schema_fill(t->schema, row, &r);
     const char *emp = r.f[ESR_COL_EMPLOYEE_NUMBER], *name = r.f[ESR_COL_COMPETENCE_NAME];
     if (!*emp || !*name) {
-        t->stats.rejected++;
+        if (reject_row(t, row->line,
+                       !*emp ? "training_no_employee: competence row without an employee number"
+                             : "training_no_name: competence row without a competence name"))
+            goto nomem;
         return 0;
     }
     /* no status column: an achievements export, every row achieved */
@@ -370,13 +413,16 @@ void training_join(const esr_training *t, esr_record *r)
 {
     static const char *const care[] = {"not_recorded", "in_progress", "completed"};
     size_t i;
-    const char *emp = r->f[ESR_COL_EMPLOYEE_NUMBER];
+    size_t n;
+    const char *emp = emp_key(r->f[ESR_COL_EMPLOYEE_NUMBER], &n);
     r->care_certificate = care[CC_NONE];
     r->qualification_level = 0;
     r->apprenticeship = "";
-    if (!*emp || !esr_strmap_get(t->persons, emp, strlen(emp), &i))
+    if (!n || !esr_strmap_get(t->persons, emp, n, &i))
         return;
-    const person *p = &t->pv[i];
+    person *p = &t->pv[i]; /* t is const to callers; the joined mark is its own bookkeeping */
+    if (r->scope == ESR_SCOPE_IN)
+        p->joined = 1;
     r->care_certificate = care[p->care];
     r->qualification_level = p->level;
     /* the highest-level standard still in progress (not also completed);
@@ -387,6 +433,25 @@ void training_join(const esr_training *t, esr_record *r)
         if (open >> k & 1 && (!best || t->rules[t->std_rule[k]].level > best->level))
             best = &t->rules[t->std_rule[k]];
     r->apprenticeship = best ? best->value : "";
+}
+
+/* People in the competence export joined to an in-scope staff row so far. */
+uint64_t training_joined(const esr_training *t)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->np; i++)
+        n += t->pv[i].joined != 0;
+    return n;
+}
+
+/* Rejected competence row i (see training.h). */
+size_t training_rejected(const esr_training *t, size_t i, uint64_t *line, const char **why)
+{
+    if (i < t->nrej) {
+        *line = t->rej[i].line;
+        *why = t->rej[i].why;
+    }
+    return t->nrej;
 }
 
 /* Counts for run.json and the Training sheet. */
@@ -437,6 +502,7 @@ void training_free(esr_training *t)
     esr_strmap_free(t->unmatched);
     esr_strmap_free(t->by_name);
     free(t->pv);
+    free(t->rej);
     free(t->ucount);
     free(t->order);
     schema_free(t->schema);

@@ -17,6 +17,10 @@
 
 typedef struct esr_training esr_training;
 
+/* Rejected competence rows kept (line and reason) for rejects.csv; the
+ * count in esr_training_stats covers them all. */
+#define ESR_TRAINING_REJECTS_KEPT 100000u
+
 typedef struct esr_training_stats {
     uint64_t rows;      /* competence rows read */
     uint64_t matched;   /* rows whose name matched qualifications.csv */
@@ -37,8 +41,15 @@ size_t training_levels(const esr_training *t, int *out, size_t cap);
 /* Read the competence export at path. */
 esr_status training_load(const char *path, const esr_mappings *m, const esr_source_opts *src,
                          esr_training **out, esr_err *err);
-/* Fill r's training fields from the person's record (by employee number). */
+/* Fill r's training fields from the person's record (by employee number;
+ * numbers of digits only compare by value, so "0010123917" joins
+ * "10123917"); an in-scope r marks the person joined. */
 void training_join(const esr_training *t, esr_record *r);
+/* People in the competence export joined to an in-scope staff row so far. */
+uint64_t training_joined(const esr_training *t);
+/* The number of rejected competence rows kept; row i's line and reason
+ * ("rule_id: message") when i is below it. */
+size_t training_rejected(const esr_training *t, size_t i, uint64_t *line, const char **why);
 /* Counts for run.json and the Training sheet. */
 const esr_training_stats *training_stats(const esr_training *t);
 /* Unmatched competence names, most frequent first: name i and its count. */

@@ -15,7 +15,9 @@ struct esr_validator {
     esr_u64set assignments;  /* hashes of org + assignment number counted in scope */
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
-    char torn[64]; /* the detail of the last torn row */
+    char torn[64];          /* the detail of the last torn row */
+    long long full_time_e5; /* weekly hours of one FTE, for FTE from contracted hours */
+    int decimal_comma;      /* a semicolon-separated file: "0,5" is read as 0.5 */
 };
 
 /* Create a validator. */
@@ -25,6 +27,7 @@ esr_validator *validate_new(const esr_mappings *m)
     if (!v)
         return NULL;
     v->m = m;
+    v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
     if (!(v->not_support = esr_strmap_new())) {
         validate_free(v);
         return NULL;
@@ -97,13 +100,62 @@ int validate_unread(int rule)
     return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN;
 }
 
+/* Set the weekly hours of one FTE (see validate.h). */
+void validate_set_full_time(esr_validator *v, long long hours_e5)
+{
+    if (hours_e5 > 0)
+        v->full_time_e5 = hours_e5;
+}
+
+/* Read a decimal comma in the fields that follow (see validate.h). */
+void validate_set_decimal_comma(esr_validator *v, int on)
+{
+    v->decimal_comma = on;
+}
+
+/* Parse a number field into *e5: 0, 1 when read through a decimal comma, -1 if not a number. */
+static int parse_number(const esr_validator *v, const char *s, long long *e5)
+{
+    esr_decimal how = text_parse_decimal(s, e5);
+    if (how == ESR_DECIMAL_POINT)
+        return 0;
+    return how == ESR_DECIMAL_COMMA && v->decimal_comma ? 1 : -1;
+}
+
+/* FTE from contracted hours when the row has no FTE value; 0 or -1 (rejected). */
+static int fte_from_hours(esr_validator *v, esr_record *r)
+{
+    const char *h = r->f[ESR_COL_CONTRACTED_HOURS];
+    long long hours;
+    if (parse_number(v, h, &hours) < 0)
+        return reject(r, ESR_RULE_HOURS_NOT_NUMBER, h);
+    if (hours < 0)
+        return reject(r, ESR_RULE_FTE_NEGATIVE, h);
+    /* units of 0.00001 FTE, rounded half up */
+    r->fte_e5 = (hours * 100000 + v->full_time_e5 / 2) / v->full_time_e5;
+    record_flag(r, ESR_RULE_FTE_FROM_HOURS, h);
+    return 0;
+}
+
 /* Field checks before classification (see validate.h). */
 int validate_fields(esr_validator *v, esr_record *r)
 {
-    (void)v;
+    /* Excel rounds a long number to "2.10E+06": the digits are gone */
+    if (text_is_scientific(r->f[ESR_COL_EMPLOYEE_NUMBER]))
+        return reject(r, ESR_RULE_EMPLOYEE_NUMBER_SCIENTIFIC, r->f[ESR_COL_EMPLOYEE_NUMBER]);
+    if (text_is_scientific(r->f[ESR_COL_ASSIGNMENT_NUMBER]))
+        return reject(r, ESR_RULE_ASSIGNMENT_NUMBER_SCIENTIFIC, r->f[ESR_COL_ASSIGNMENT_NUMBER]);
     const char *fte = r->f[ESR_COL_FTE];
-    if (text_parse_e5(fte, &r->fte_e5))
-        return reject(r, ESR_RULE_FTE_NOT_NUMBER, fte);
+    if (!*fte && *r->f[ESR_COL_CONTRACTED_HOURS]) {
+        if (fte_from_hours(v, r))
+            return -1;
+    } else {
+        int how = parse_number(v, fte, &r->fte_e5);
+        if (how < 0)
+            return reject(r, ESR_RULE_FTE_NOT_NUMBER, fte);
+        if (how == 1)
+            record_flag(r, ESR_RULE_FTE_DECIMAL_COMMA, fte);
+    }
     if (r->fte_e5 < 0)
         return reject(r, ESR_RULE_FTE_NEGATIVE, fte);
     if (!*r->f[ESR_COL_OCCUPATION_CODE] && !*r->f[ESR_COL_POSITION_TITLE])

@@ -11,6 +11,12 @@
 
 /* FTE above this is flagged (fte_high). */
 #define ESR_FTE_HIGH_E5 150000LL
+/* An FTE column whose median is above this holds weekly hours (run refuses it). */
+#define ESR_FTE_HOURS_E5 500000LL
+
+/* Weekly hours of one FTE (the Agenda for Change week, 37.5), in units of
+ * 0.00001: FTE = contracted hours / this when a row has no FTE value. */
+#define ESR_FULL_TIME_HOURS_DEFAULT_E5 3750000LL
 
 typedef struct esr_validator esr_validator;
 
@@ -23,7 +29,16 @@ esr_validator *validate_new(const esr_mappings *m);
 int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr_record *r);
 /* Non-zero if rule is one validate_row gives: the row's fields were never read. */
 int validate_unread(int rule);
-/* Field checks before classification (FTE, code or title present). Sets
+/* Set the weekly hours of one FTE (units of 0.00001; <= 0 keeps the default). */
+void validate_set_full_time(esr_validator *v, long long hours_e5);
+/* Read a decimal comma ("0,5") in FTE and hours from now on: set for a
+ * semicolon-separated file, as Excel writes in a European locale. In other
+ * files "1,0" stays not a number (rejected with a hint). */
+void validate_set_decimal_comma(esr_validator *v, int on);
+/* Field checks before classification: employee and assignment numbers not
+ * in Excel's scientific notation, FTE (a decimal comma, where allowed, is read and flagged;
+ * without an FTE value, contracted hours / full-time hours, flagged), code
+ * or title present. Sets
  * r->scope = REJECTED and r->reason_rule on failure; on success parses
  * r->fte_e5. Returns 0 if r may continue. */
 int validate_fields(esr_validator *v, esr_record *r);

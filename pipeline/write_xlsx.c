@@ -88,6 +88,32 @@ static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
     (*r)++;
 }
 
+/* Cover rows for what is not a row of the staff exports (blank and title
+ * lines, rejected competence rows) and for FTE derived from contracted
+ * hours, when there are any; advances *r. */
+static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
+{
+    const esr_return_meta *meta = b->in->meta;
+    uint64_t blank = 0, title = 0;
+    for (size_t i = 0; i < meta->ninputs; i++) {
+        blank += meta->inputs[i].blank_lines;
+        title += meta->inputs[i].title_lines;
+    }
+    if (blank)
+        kn(b, r, "Blank lines skipped (not rows)", (double)blank, b->st.count);
+    if (title)
+        kn(b, r, "Title lines above the header skipped", (double)title, b->st.count);
+    const esr_training_stats *ts = b->in->training ? training_stats(b->in->training) : NULL;
+    if (ts && ts->rejected)
+        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected, b->st.count);
+    if (oc && oc->findings[ESR_RULE_FTE_FROM_HOURS]) {
+        char label[120];
+        snprintf(label, sizeof label, "In scope with FTE = contracted hours / %s",
+                 meta->full_time_hours ? meta->full_time_hours : "37.5");
+        kn(b, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS], b->st.count);
+    }
+}
+
 /* Cover sheet: return details, row counts, inputs and notes. */
 static void write_cover(book *b)
 {
@@ -96,12 +122,18 @@ static void write_cover(book *b)
     lxw_row_t r = 0;
     str(b, S_COVER, r, 0, "Support workforce return", b->st.title);
     r += 2;
+    const esr_org_counts **orgs;
     kv(b, &r, "Organisation code",
        *meta->org_code ? meta->org_code
-                       : "(several: see the per-organisation blocks in summary.csv)");
+       : aggregate_orgs(b->in->agg, &orgs) > 2
+           ? "(several: see the per-organisation blocks in summary.csv)"
+           : "(not recorded: no organisation code in the export; "
+             "give --org)");
     kv(b, &r, "Organisation", meta->org_name);
     kv(b, &r, "Region", meta->region);
-    kv(b, &r, "Snapshot date", *meta->snapshot ? meta->snapshot : "(not given)");
+    kv(b, &r, "Snapshot date",
+       *meta->snapshot ? meta->snapshot
+                       : "unknown: no date in the file name and no --snapshot YYYY-MM-DD");
     kv(b, &r, "Template version", meta->template_version);
     kv(b, &r, "Mapping version", meta->mapping_version);
     kv(b, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
@@ -120,6 +152,7 @@ static void write_cover(book *b)
             kn(b, &r, label, (double)oc->out_by_reason[i], b->st.count);
         }
     kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->st.count);
+    cover_skipped(b, &r, oc);
     kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
         char cap[200];
@@ -556,10 +589,11 @@ static void write_training(book *b)
     const esr_training_stats *ts = training_stats(tr);
     char line[256];
     snprintf(line, sizeof line,
-             "Joined %s: %llu competence rows, %llu matched, %llu not recognised (listed below for "
-             "review).",
+             "Joined %s: %llu competence rows (%llu recognised, %llu not recognised and listed "
+             "below, %llu rejected); %llu people joined to in-scope staff in this return.",
              training_input_name(tr), (unsigned long long)ts->rows, (unsigned long long)ts->matched,
-             (unsigned long long)ts->unmatched);
+             (unsigned long long)ts->unmatched, (unsigned long long)ts->rejected,
+             (unsigned long long)training_joined(tr));
     str(b, S_TRAINING, r++, 0, line, b->st.note);
     str(b, S_TRAINING, r++, 0,
         "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career "

@@ -22,6 +22,10 @@ typedef struct esr_input_meta {
     const char *encoding;
     int gzip;
     uint64_t rows;
+    uint64_t blank_lines;  /* rows of empty fields (",,,,"): skipped, not rows */
+    uint64_t title_lines;  /* lines above the header row: skipped */
+    uint64_t header_line;  /* physical line of the header row */
+    const char *delimiter; /* "comma", "semicolon", "tab", "pipe" */
 } esr_input_meta;
 
 typedef struct esr_return_meta {
@@ -35,7 +39,8 @@ typedef struct esr_return_meta {
     const char *mapping_version;
     const char *mapping_sha256;
     const char *classify_mode;
-    const char *pseudonymised; /* "yes (HMAC-SHA-256)" or "no" */
+    const char *pseudonymised;   /* "yes (HMAC-SHA-256)" or "no" */
+    const char *full_time_hours; /* weekly hours of one FTE, for FTE from contracted hours */
     const esr_input_meta *inputs;
     size_t ninputs;
 } esr_return_meta;

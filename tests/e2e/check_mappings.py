@@ -76,6 +76,12 @@ def seed_abbreviation_cycle(d):
     return [("title_abbreviations.csv", ln[0], "cycle"), ("title_abbreviations.csv", ln[1], "cycle")]
 
 
+def seed_assignment_status(d):
+    lines = append_rows(d, "assignment_statuses.csv", ["Seconded Out,maybe,not sure", "Career Breaks,no,"])
+    return [("assignment_statuses.csv", lines[0], 'counted "maybe" is not yes or no'),
+            ("assignment_statuses.csv", lines[1], 'status "Career Breaks" has no reason')]
+
+
 def seed_two_of_a_class(d):
     return seed_title_conflict(d) + seed_abbreviation_cycle(d)
 
@@ -87,6 +93,7 @@ SEEDS = [
     ("unknown profession in job_titles.csv", seed_unknown_profession_job),
     ("abbreviation cycle a->b, b->a", seed_abbreviation_cycle),
     ("a title conflict and a cycle in one run", seed_two_of_a_class),
+    ("assignment status counted neither yes nor no, or without a reason", seed_assignment_status),
 ]
 
 

@@ -125,7 +125,11 @@ def check_workbook(c, out):
     records = read_csv(os.path.join(out, "records.csv"))
     with open(os.path.join(out, "records.csv"), newline="", encoding="utf-8") as f:
         rec_header = next(csv.reader(f))
-    rejects = read_csv(os.path.join(out, "rejects.csv"))
+    # rejects.csv also lists the competence export's rejected rows (their own
+    # source_file, reasons training_*): the Cover counts them apart
+    every_reject = read_csv(os.path.join(out, "rejects.csv"))
+    rejects = [r for r in every_reject if not r["reason"].startswith("training_")]
+    competence_rejects = len(every_reject) - len(rejects)
     summary = read_csv(os.path.join(out, "summary.csv"))
     wb = openpyxl.load_workbook(path)
 
@@ -164,7 +168,7 @@ def check_workbook(c, out):
     areas = [r["area_of_work"] for r in mapping("areas_of_work.csv")]
     tot = {(r["dimension"], r["profession"], r["support_role"], r["key"]): r for r in summary if not r["org_code"]}
 
-    check_cover(c, wb["Cover"], records, rejects, tot)
+    check_cover(c, wb["Cover"], records, rejects, tot, competence_rejects)
     check_records_sheet(c, wb["Support workforce"], rec_header, records)
     prof_rows = check_by_profession(c, wb["By profession"], profs, roles, tot)
     check_by_band(c, wb["By band"], profs, bands, tot)
@@ -228,7 +232,7 @@ def check_streamed(c, esrpipe, tmp):
          "%d vs %d bytes" % (len(sheets[0]), len(sheets[1])))
 
 
-def check_cover(c, ws, records, rejects, tot):
+def check_cover(c, ws, records, rejects, tot, competence_rejects=0):
     rows = rows_of(ws)
     c.eq(rows[0][0], "Support workforce return", "Cover title")
     kv = {r[0]: r[1] for r in rows if r and isinstance(r[0], str)}
@@ -242,6 +246,9 @@ def check_cover(c, ws, records, rejects, tot):
     c.eq(kv.get("Rejected (see rejects.csv)"), len(rejects), "Cover rejected = rejects.csv rows")
     c.eq(kv.get("Rows read"), kv.get("In scope", 0) + kv.get("Out of scope", 0) + kv.get("Rejected (see rejects.csv)", 0),
          "Cover rows read = in scope + out of scope + rejected")
+    if competence_rejects:
+        c.eq(kv.get("Competence rows rejected (in rejects.csv)"), competence_rejects,
+             "Cover competence rows rejected = rejects.csv training_* rows")
     c.eq(kv.get("In-scope FTE"), float(tot[("profession_role", "", "", "")]["fte"]), "Cover in-scope FTE")
     i = find_row(rows, "Input file")
     if c.ok(i is not None, "Cover input files table"):

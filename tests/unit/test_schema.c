@@ -94,11 +94,11 @@ Test(schema, aliases_in_shuffled_order)
     rowfree(&h);
 }
 
-Test(schema, pii_unknown_and_duplicate_columns)
+Test(schema, pii_and_unknown_columns)
 {
     static const char *const names[] = {
-        "Full Name", "FTE", "Favourite Colour", "NI Number", "Position Title", "Date of Birth",
-        "WTE",       "",    "Surname"};
+        "Full Name",   "FTE", "Favourite Colour", "NI Number", "Position Title", "Date of Birth",
+        "Cost Centre", "",    "Surname"};
     hrow h;
     mkrow(&h, names, N(names), 3);
     esr_schema *s = NULL;
@@ -111,10 +111,10 @@ Test(schema, pii_unknown_and_duplicate_columns)
     cr_assert_eq(s->kind[3], ESR_HEADER_PII, "NI Number is PII");
     cr_assert_eq(s->kind[4], ESR_HEADER_MAPPED);
     cr_assert_eq(s->kind[5], ESR_HEADER_PII, "Date of Birth is PII");
-    cr_assert_eq(s->kind[6], ESR_HEADER_DUPLICATE, "a second FTE alias is a duplicate");
+    cr_assert_eq(s->kind[6], ESR_HEADER_UNKNOWN);
     cr_assert_eq(s->kind[7], ESR_HEADER_UNKNOWN, "empty header");
     cr_assert_eq(s->kind[8], ESR_HEADER_PII);
-    cr_assert_eq(s->pos[ESR_COL_FTE], 1, "the first alias wins");
+    cr_assert_eq(s->pos[ESR_COL_FTE], 1);
     cr_assert_eq(s->pos[ESR_COL_POSITION_TITLE], 4);
     cr_assert_eq(s->pos[ESR_COL_OCCUPATION_CODE], -1);
     cr_assert_eq(s->pos[ESR_COL_EMPLOYEE_NUMBER], -1);
@@ -225,4 +225,144 @@ Test(schema, training_export_needs_competence_name)
     cr_assert_eq(schema_bind(m, &h.row, "t.csv", ESR_SCHEMA_TRAINING, &s, &err), ESR_ERR_SCHEMA);
     cr_assert(strstr(err.msg, "competence_name") != NULL, "%s", err.msg);
     rowfree(&h);
+}
+
+Test(schema, two_columns_for_one_are_refused_naming_both)
+{
+    static const char *const names[] = {"Position Title", "FTE", "Pay Band", "Contracted WTE"};
+    hrow h;
+    mkrow(&h, names, N(names), 4);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_ERR_SCHEMA);
+    cr_assert_null(s);
+    cr_assert(strstr(err.msg, "x.csv:4:") && strstr(err.msg, "2 \"FTE\"") &&
+                  strstr(err.msg, "4 \"Contracted WTE\"") && strstr(err.msg, "fte"),
+              "%s", err.msg);
+    rowfree(&h);
+}
+
+Test(schema, contracted_hours_stand_in_for_fte)
+{
+    static const char *const names[] = {"Position Title", "Contracted Hours"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(s->pos[ESR_COL_FTE], -1);
+    cr_assert_eq(s->pos[ESR_COL_CONTRACTED_HOURS], 1);
+    schema_free(s);
+    rowfree(&h);
+}
+
+/* sniff text with schema_sniff, delimiter and header line free */
+static void sniff(const char *text, esr_sniff *out)
+{
+    schema_sniff(m, text, strlen(text), 0, 0, out);
+}
+
+Test(schema, sniff_finds_delimiter_and_header_under_title_lines)
+{
+    esr_sniff sn;
+    sniff("Employee Number,Position Title,Contracted WTE\n1,HCA,1\n", &sn);
+    cr_assert(sn.found && sn.delim == ',' && sn.header_line == 1 && sn.mapped == 3);
+    sniff("Employee Number;Position Title;Contracted WTE\r\n1;HCA;0,5\r\n", &sn);
+    cr_assert(sn.found && sn.delim == ';' && sn.header_line == 1);
+    sniff("Employee Number\tPosition Title\tFTE\n", &sn);
+    cr_assert(sn.found && sn.delim == '\t');
+    sniff("Employee Number|Position Title|FTE\n", &sn);
+    cr_assert(sn.found && sn.delim == '|');
+    /* a BI report: title lines, one with commas, a blank line, then the header */
+    sniff("Staff in Post - Assignment Details\nRun date: 01/04/2026, 09:00\n\n"
+          "\"Occupation Code\",\"Position Title\",\"FTE\"\n",
+          &sn);
+    cr_assert(sn.found && sn.delim == ',' && sn.header_line == 4, "line %llu",
+              (unsigned long long)sn.header_line);
+    /* a header with commas inside a quoted name stays one field */
+    sniff("\"Name, Full\";Occupation Code;FTE\n", &sn);
+    cr_assert(sn.found && sn.delim == ';');
+}
+
+Test(schema, sniff_reports_what_it_tried)
+{
+    esr_sniff sn;
+    sniff("hello\x01world\tand more\nsecond line\n", &sn);
+    cr_assert_not(sn.found);
+    cr_assert_eq(sn.mapped, 0);
+    cr_assert_str_eq(sn.tried, "comma, semicolon, tab, pipe");
+    /* line 1 names no column: it may be a data row, so only its shape is told */
+    cr_assert(strstr(sn.first_line, "not shown") && strstr(sn.first_line, "1 tabs") &&
+                  !strstr(sn.first_line, "hello"),
+              "%s", sn.first_line);
+    sniff("Employee Number\x01;Nothing\tmore\n", &sn);
+    cr_assert_str_eq(sn.first_line, "Employee Number\\x01;Nothing\\x09more");
+    /* a header without an FTE column: found = 0, but it is the best row */
+    sniff("title\nEmployee Number,Position Title,Pay Band\n", &sn);
+    cr_assert(!sn.found && sn.header_line == 2 && sn.mapped == 3);
+    /* forced delimiter and line */
+    const char *t = "x\nOccupation Code;FTE\nOccupation Code,FTE\n";
+    schema_sniff(m, t, strlen(t), ',', 0, &sn);
+    cr_assert(sn.found && sn.header_line == 3 && sn.delim == ',');
+    schema_sniff(m, t, strlen(t), 0, 2, &sn);
+    cr_assert(sn.found && sn.header_line == 2 && sn.delim == ';');
+    /* a long first line is capped */
+    char longl[600];
+    memset(longl, 'a', sizeof longl - 1);
+    memcpy(longl, "FTE,", 4);
+    longl[sizeof longl - 1] = '\0';
+    sniff(longl, &sn);
+    cr_assert_lt(strlen(sn.first_line), 160);
+    cr_assert(strstr(sn.first_line, "..."));
+}
+
+Test(schema, near_miss_names_the_likely_column)
+{
+    static const char *const names[] = {"Position Title", "FTE", "Org Codes", "Occupaton Code",
+                                        "Favourite Colour"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
+    const esr_table *t = m->t_columns;
+    int cc = table_col(t, "canonical");
+    int k = schema_near_miss(m, s, "Org Codes");
+    cr_assert(k >= 0 && !strcmp(table_get(t, (size_t)k, cc), "org_code"));
+    k = schema_near_miss(m, s, "Occupaton Code");
+    cr_assert(k >= 0 && !strcmp(table_get(t, (size_t)k, cc), "occupation_code"));
+    cr_assert_eq(schema_near_miss(m, s, "Favourite Colour"), -1);
+    /* a column already bound is not suggested again */
+    cr_assert_eq(schema_near_miss(m, s, "FTEs"), -1);
+    schema_free(s);
+    rowfree(&h);
+}
+
+Test(schema, bi_report_names_are_aliases)
+{
+    static const char *const names[] = {"Org Code (ODS)", "Pay Band Code", "FTE (Contracted)",
+                                        "Position Title"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "x.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(s->pos[ESR_COL_ORG_CODE], 0);
+    cr_assert_eq(s->pos[ESR_COL_PAY_BAND], 1);
+    cr_assert_eq(s->pos[ESR_COL_FTE], 2);
+    schema_free(s);
+    rowfree(&h);
+}
+
+Test(schema, delimiter_names)
+{
+    cr_assert_eq(schema_delim_parse("semicolon"), ';');
+    cr_assert_eq(schema_delim_parse("tab"), '\t');
+    cr_assert_eq(schema_delim_parse("|"), '|');
+    cr_assert_eq(schema_delim_parse("comma"), ',');
+    cr_assert_eq(schema_delim_parse("\""), 0);
+    cr_assert_eq(schema_delim_parse("two"), 0);
 }

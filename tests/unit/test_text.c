@@ -185,3 +185,33 @@ Test(text, parse_format_round_trip)
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         cr_assert_str_eq(fmt(e5(vals[i]), b), vals[i]);
 }
+
+Test(text, scientific_notation_is_what_excel_writes)
+{
+    static const char *const sci[] = {"2.10E+06",      "2.1e6",    "1E+07",
+                                      " 9.87654E+11 ", "1,23E+05", "-1e-3"};
+    for (size_t i = 0; i < sizeof sci / sizeof sci[0]; i++)
+        cr_assert(text_is_scientific(sci[i]), "\"%s\"", sci[i]);
+    static const char *const not_sci[] = {"10123917",   "0010123917", "E123",   "2.10E", "",
+                                          "12345678-2", "1.5",        "2E+06x", "ESR1E5"};
+    for (size_t i = 0; i < sizeof not_sci / sizeof not_sci[0]; i++)
+        cr_assert_not(text_is_scientific(not_sci[i]), "\"%s\"", not_sci[i]);
+}
+
+Test(text, decimal_comma_and_spaces)
+{
+    long long v = -1;
+    cr_assert_eq(text_parse_decimal("0.5", &v), ESR_DECIMAL_POINT);
+    cr_assert_eq(v, 50000);
+    cr_assert_eq(text_parse_decimal("1,0", &v), ESR_DECIMAL_COMMA);
+    cr_assert_eq(v, 100000);
+    cr_assert_eq(text_parse_decimal(" 0,53333 ", &v), ESR_DECIMAL_COMMA);
+    cr_assert_eq(v, 53333);
+    cr_assert_eq(text_parse_decimal("1 0", &v), ESR_DECIMAL_SPACES);
+    cr_assert_eq(text_parse_decimal("0. 5", &v), ESR_DECIMAL_SPACES);
+    cr_assert_eq(text_parse_decimal("1,000,000", &v), ESR_DECIMAL_BAD);
+    cr_assert_eq(text_parse_decimal("1,0.5", &v), ESR_DECIMAL_BAD);
+    cr_assert_eq(text_parse_decimal("1,", &v), ESR_DECIMAL_BAD);
+    cr_assert_eq(text_parse_decimal("n/a", &v), ESR_DECIMAL_BAD);
+    cr_assert_eq(text_parse_decimal("", &v), ESR_DECIMAL_BAD);
+}

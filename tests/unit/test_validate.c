@@ -423,3 +423,88 @@ Test(validate, trainee_assistant_practitioner_band)
     classify_free(cl);
     mappings_close(mp);
 }
+
+Test(validate, excel_scientific_numbers_are_rejected)
+{
+    esr_record r = rec("R0A", "1-1", "S9E", "1");
+    r.f[ESR_COL_EMPLOYEE_NUMBER] = "2.10E+06";
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.reason_rule, ESR_RULE_EMPLOYEE_NUMBER_SCIENTIFIC);
+    cr_assert_str_eq(r.reason_detail, "2.10E+06");
+    r = rec("R0A", "2.1E+07", "S9E", "1");
+    r.f[ESR_COL_EMPLOYEE_NUMBER] = "0010123917";
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.reason_rule, ESR_RULE_ASSIGNMENT_NUMBER_SCIENTIFIC);
+    cr_assert(strstr(m->rules[ESR_RULE_EMPLOYEE_NUMBER_SCIENTIFIC].message,
+                     "re-export from ESR without opening"));
+}
+
+Test(validate, decimal_comma_read_only_where_the_delimiter_is_not_a_comma)
+{
+    esr_record r = rec("R0A", "1-1", "S9E", "0,5");
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.reason_rule, ESR_RULE_FTE_NOT_NUMBER);
+    cr_assert_str_eq(r.reason_detail, "0,5");
+    validate_set_decimal_comma(val, 1);
+    r = rec("R0A", "1-1", "S9E", "0,5");
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.fte_e5, 50000);
+    cr_assert(has(&r, ESR_RULE_FTE_DECIMAL_COMMA));
+    r = rec("R0A", "1-1", "S9E", "1 0");
+    cr_assert_neq(validate_fields(val, &r), 0, "a space inside is never read");
+    cr_assert_str_eq(r.reason_detail, "1 0");
+}
+
+Test(validate, fte_from_contracted_hours)
+{
+    esr_record r = rec("R0A", "1-1", "S9E", "");
+    r.f[ESR_COL_CONTRACTED_HOURS] = "22.5";
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.fte_e5, 60000, "22.5 / 37.5");
+    cr_assert_str_eq(detail(&r, ESR_RULE_FTE_FROM_HOURS), "22.5");
+    validate_set_full_time(val, 4000000); /* a 40-hour week */
+    r = rec("R0A", "1-1", "S9E", "");
+    r.f[ESR_COL_CONTRACTED_HOURS] = "30";
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.fte_e5, 75000);
+    r = rec("R0A", "1-1", "S9E", "");
+    r.f[ESR_COL_CONTRACTED_HOURS] = "full";
+    cr_assert_neq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.reason_rule, ESR_RULE_HOURS_NOT_NUMBER);
+    /* an FTE value wins over hours */
+    r = rec("R0A", "1-1", "S9E", "0.4");
+    r.f[ESR_COL_CONTRACTED_HOURS] = "37.5";
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.fte_e5, 40000);
+    cr_assert_not(has(&r, ESR_RULE_FTE_FROM_HOURS));
+}
+
+Test(validate, assignment_status_from_the_table)
+{
+    static const struct {
+        const char *status;
+        esr_scope scope;
+        int unknown;
+    } cases[] = {
+        {"Active Assignment", ESR_SCOPE_IN, 0},
+        {"Acting Up", ESR_SCOPE_IN, 0},
+        {"Internal Secondment", ESR_SCOPE_IN, 0},
+        {"", ESR_SCOPE_IN, 0},
+        {"INACTIVE ASSIGNMENT", ESR_SCOPE_OUT, 0},
+        {"Suspend Assignment", ESR_SCOPE_OUT, 0},
+        {"Terminate Assignment", ESR_SCOPE_OUT, 0},
+        {"End Dated", ESR_SCOPE_OUT, 0},
+        {"Frobbed", ESR_SCOPE_IN, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char asg[16];
+        snprintf(asg, sizeof asg, "S-%zu", i);
+        esr_record r = rec("R0A", asg, "S9E", "1");
+        r.f[ESR_COL_ASSIGNMENT_STATUS] = cases[i].status;
+        cr_assert_eq(full(&r), 0);
+        cr_assert_eq(r.scope, cases[i].scope, "\"%s\"", cases[i].status);
+        if (r.scope == ESR_SCOPE_OUT)
+            cr_assert_eq(r.out_reason, ESR_OUT_STATUS);
+        cr_assert_eq(has(&r, ESR_RULE_STATUS_UNKNOWN), cases[i].unknown, "\"%s\"", cases[i].status);
+    }
+}
