@@ -123,11 +123,11 @@ static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
     (*r)++;
 }
 
-/* A Cover line: bold label, number value. */
+/* A Cover line: bold label, number value (beside the label, left-aligned). */
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
     str(b, S_COVER, *r, 0, k, b->st.bold);
-    num(b, S_COVER, *r, 1, v, f);
+    num(b, S_COVER, *r, 1, v, f == b->st.fte ? b->st.fte_left : b->st.count_left);
     (*r)++;
 }
 
@@ -223,7 +223,10 @@ static void write_cover(book *b)
     for (int i = 0; notes[i]; i++)
         str(b, S_COVER, r++, 0, notes[i], b->st.note);
     widths(b, S_COVER, 10);
-    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 40, NULL);
+    static const lxw_col_t sha_cols[] = {6, 9, 10}; /* a SHA-256 in full */
+    for (size_t i = 0; i < sizeof sha_cols / sizeof sha_cols[0]; i++)
+        worksheet_set_column(b->s[S_COVER].ws, sha_cols[i], sha_cols[i], 68, NULL);
     worksheet_activate(b->s[S_COVER].ws);
 }
 
@@ -276,6 +279,7 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                                   int headcount, const esr_sumrow **rows, size_t n,
                                   const char **roles, size_t nroles, double *vals)
 {
+    xsheet_heading_row(&b->s[S_PROF], r);
     str(b, S_PROF, r, 0, corner, b->st.heading);
     for (size_t k = 0; k < nroles; k++)
         str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->st.heading);
@@ -317,6 +321,36 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
     return r;
 }
 
+/* A stacked bar chart of the FTE block (rows 1 .. nrows-2 are professions,
+ * nrows-1 the total; columns 1 .. nroles the roles) at row at. */
+static void prof_chart(book *b, lxw_row_t nrows, size_t nroles, lxw_row_t at)
+{
+    if (nrows < 3 || !nroles)
+        return;
+    lxw_row_t last = nrows - 2; /* the last profession, before the total row */
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
+    if (!chart) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    for (size_t k = 1; k <= nroles; k++) {
+        char cat[160], val[160], name[160], ref[64];
+        snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
+        lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, last, (lxw_col_t)k);
+        snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
+        lxw_chart_series *se = chart_add_series(chart, cat, val);
+        lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
+        snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
+        chart_series_set_name(se, name);
+    }
+    chart_title_set_name(chart, "Regional FTE by profession supported and support role");
+    chart_axis_set_name(chart->x_axis, "FTE");
+    chart_axis_set_reverse(chart->y_axis);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_options co = {.x_scale = 2.4, .y_scale = 1.9};
+    worksheet_insert_chart_opt(b->s[S_PROF].ws, at, 0, chart, &co);
+}
+
 /* Regional FTE and headcount, profession x support role. */
 static void write_by_prof(book *b)
 {
@@ -355,11 +389,13 @@ static void write_by_prof(book *b)
     lxw_row_t r = write_prof_block(b, 0, "Profession supported (FTE)", "Total FTE", 0, rows, n,
                                    roles, nroles, vals);
     worksheet_freeze_panes(b->s[S_PROF].ws, 1, 1);
+    lxw_row_t fte_rows = r;
     r++;
     r = write_prof_block(b, r, "Headcount, summed across organisations", "Total headcount", 1, rows,
                          n, roles, nroles, vals);
     r++;
     str(b, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE, b->st.note);
+    prof_chart(b, fte_rows, nroles, r + 2);
     widths(b, S_PROF, 12);
     free(rows);
     free(roles);
@@ -559,6 +595,16 @@ static void write_missing(book *b)
     widths(b, S_MISSING, 10);
 }
 
+/* How each sheet prints: one page wide, landscape where wide, the
+ * heading row of a table that starts on row 1 repeated on every page. */
+static const esr_print sheet_print[S_COUNT] = {
+    [S_COVER] = {.landscape = 1},
+    [S_ORG] = {.landscape = 1, .header_rows = 1},
+    [S_PROF] = {.landscape = 1, .header_rows = 1},
+    [S_DQ] = {.landscape = 1, .header_rows = 1},
+    [S_MISSING] = {.landscape = 0, .header_rows = 1},
+};
+
 /* Write the regional workbook to path (a temporary name). */
 esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_region *reg,
                              esr_err *err)
@@ -576,6 +622,8 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
             return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
                                sheet_names[s]);
         }
+    for (int s = 0; s < S_COUNT; s++)
+        xsheet_print(&b.s[s], &sheet_print[s]);
     xlsx_style_add(b.wb, &b.st);
 
     write_cover(&b);
