@@ -150,16 +150,11 @@ static int loose_eq(const char *a, const char *b)
 static const char *coded_name(const esr_mappings *m, int c, size_t i)
 {
     switch (c) {
-    case RC_PROFESSION:
-        return i < m->nprof ? m->prof[i].name : NULL;
-    case RC_SUPPORT_ROLE:
-        return i < m->nroles ? m->roles[i].name : NULL;
-    case RC_PAY_BAND:
-        return i < m->nbands ? m->bands[i].name : NULL;
-    case RC_AREA_OF_WORK:
-        return i < m->nareas ? m->areas[i] : NULL;
-    default:
-        return NULL;
+    case RC_PROFESSION: return i < m->nprof ? m->prof[i].name : NULL;
+    case RC_SUPPORT_ROLE: return i < m->nroles ? m->roles[i].name : NULL;
+    case RC_PAY_BAND: return i < m->nbands ? m->bands[i].name : NULL;
+    case RC_AREA_OF_WORK: return i < m->nareas ? m->areas[i] : NULL;
+    default: return NULL;
     }
 }
 
@@ -179,8 +174,8 @@ static int case_clash(const esr_mappings *m, int c, const char *v)
 
 /* An FTE figure at (r, c): formula with value e5 cached when the book is
  * live and formula is given, else the value. */
-static void fte_formula(book *b, int s, lxw_row_t r, lxw_col_t c, const char *formula,
-                        double v, lxw_format *f)
+static void fte_formula(book *b, int s, lxw_row_t r, lxw_col_t c, const char *formula, double v,
+                        lxw_format *f)
 {
     if (b->live == LIVE_YES && formula)
         xsheet_formula(&b->s[s], &b->st, &b->error, r, c, formula, v, f);
@@ -204,9 +199,15 @@ static const char *correction_note(book *b)
         return "Fixed values: some coded values on Support workforce differ from a listed name "
                "only in capitals, which a sheet formula cannot tell apart, so a correction there "
                "does not change these figures. Correct the export and run again.";
-    default:
-        return "Fixed values: no in-scope rows.";
+    default: return "Fixed values: no in-scope rows.";
     }
+}
+
+/* Note text from cell (r, 0) of sheet s down, over as many rows as it
+ * needs; returns the row after it. */
+static lxw_row_t note(book *b, int s, lxw_row_t r, const char *text)
+{
+    return xsheet_note(&b->s[s], &b->st, &b->error, r, 0, text);
 }
 
 /* ---- Cover ---------------------------------------------------------- */
@@ -293,7 +294,7 @@ static void cover_notes(book *b, lxw_row_t *r)
     };
     str(b, S_COVER, (*r)++, 0, "Reading this return", b->st.heading);
     for (int i = 0; notes[i]; i++)
-        str(b, S_COVER, (*r)++, 0, notes[i], b->st.note);
+        *r = note(b, S_COVER, *r, notes[i]);
 }
 
 /* Cover: the rows read, in scope (FTE and people), out of scope by reason, rejected. */
@@ -320,7 +321,7 @@ static void cover_counts(book *b, lxw_row_t *r)
                  "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
                  "them all.",
                  (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
-        str(b, S_COVER, (*r)++, 0, cap, b->st.note);
+        *r = note(b, S_COVER, *r, cap);
     }
 }
 
@@ -554,11 +555,10 @@ static void write_by_profession(book *b)
     if (build_matrix(b, ESR_DIM_PROFESSION_ROLE, order, m->nroles, &mx) == 0) {
         write_matrix(b, S_PROF, &mx, "Profession supported", 1, RC_SUPPORT_ROLE);
         lxw_row_t r = (lxw_row_t)mx.np + 3;
-        str(b, S_PROF, r, 0,
-            "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
-            "total.",
-            b->st.note);
-        str(b, S_PROF, ++r, 0, correction_note(b), b->st.note);
+        r = note(b, S_PROF, r,
+                 "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
+                 "total.");
+        r = note(b, S_PROF, r, correction_note(b)) - 1;
         if (mx.np && mx.nc) {
             lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
             for (int k = 1; k <= mx.nc; k++) {
@@ -596,16 +596,15 @@ static void write_by_band(book *b)
         order[i] = m->bands[i].name;
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
         write_matrix(b, S_BAND, &mx, "Profession supported", 0, RC_PAY_BAND);
-        str(b, S_BAND, (lxw_row_t)mx.np + 3, 0,
-            "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
-            "trainees at band 3; band 5 and above on a support role is flagged.",
-            b->st.note);
-        str(b, S_BAND, (lxw_row_t)mx.np + 4, 0, correction_note(b), b->st.note);
+        lxw_row_t r = note(b, S_BAND, (lxw_row_t)mx.np + 3,
+                           "FTE by Agenda for Change band. Assistant practitioners are expected at "
+                           "band 4, trainees at band 3; band 5 and above on a support role is "
+                           "flagged.");
+        r = note(b, S_BAND, r, correction_note(b));
         if (b->live == LIVE_YES)
-            str(b, S_BAND, (lxw_row_t)mx.np + 5, 0,
-                "(not recognised) is what the other columns leave of the total: a band corrected "
-                "to one without a column here counts there.",
-                b->st.note);
+            note(b, S_BAND, r,
+                 "(not recognised) is what the other columns leave of the total: a band corrected "
+                 "to one without a column here counts there.");
     }
     widths(b, S_BAND, 10);
     free_matrix(&mx);
@@ -786,11 +785,9 @@ static lxw_row_t area_by_org(book *b, const esr_cell **cells, size_t n, lxw_row_
         fte(b, S_AREA, r, 2, a - bl, NULL);
         num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
     }
-    str(b, S_AREA, r++, 0,
-        "Completeness by organisation is a fixed value: a correction on Support workforce does "
-        "not change it.",
-        b->st.note);
-    return r;
+    return note(b, S_AREA, r,
+                "Completeness by organisation is a fixed value: a correction on Support workforce "
+                "does not change it.");
 }
 
 /* Area of work sheet: FTE by area, then completeness by profession and organisation. */
@@ -806,12 +803,11 @@ static void write_area(book *b)
     lxw_row_t r = area_by_area(b, cells, n, rows);
     r = area_by_profession(b, cells, n, r);
     r = area_by_org(b, cells, n, r);
-    str(b, S_AREA, ++r, 0, correction_note(b), b->st.note);
+    r = note(b, S_AREA, r + 1, correction_note(b));
     if (b->live == LIVE_YES)
-        str(b, S_AREA, ++r, 0,
-            "(not recognised) is what the listed areas leave of the total: an area corrected to "
-            "one not listed here counts there.",
-            b->st.note);
+        note(b, S_AREA, r,
+             "(not recognised) is what the listed areas leave of the total: an area corrected to "
+             "one not listed here counts there.");
     widths(b, S_AREA, 12);
     free(rows);
 }
@@ -1006,7 +1002,7 @@ typedef struct stream {
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
     int rejects;
-    int case_clash; /* a coded value a SUMIFS would confuse with a listed name */
+    int case_clash;    /* a coded value a SUMIFS would confuse with a listed name */
     FILE *spool;       /* findings of records while they stream, else NULL */
     uint64_t nspooled; /* findings in the spool (at most the row cap + 1) */
     int spool_failed;
@@ -1197,8 +1193,8 @@ static void write_dq_summary(book *b, lxw_row_t *r)
 {
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
     /* columns as in the findings list below: numbers over Line, text over Value */
-    static const char *const h[] = {"Rule", "Severity", "Field", "Rows", "FTE", "What it means",
-                                    NULL};
+    static const char *const h[] = {"Rule", "Severity",      "Field", "Rows",
+                                    "FTE",  "What it means", NULL};
     static const char *const sev[] = {"error (row rejected)", "warning", "info"};
     headings_mask(b, S_DQ, (*r)++, h, 1u << 3 | 1u << 4);
     for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
@@ -1432,8 +1428,8 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     }
     x->in = *in;
     b->sheet_rows = st->rec_row - 1;
-    b->live = st->rec_dropped ? LIVE_CAPPED
-              : st->case_clash ? LIVE_CASE
+    b->live = st->rec_dropped   ? LIVE_CAPPED
+              : st->case_clash  ? LIVE_CASE
               : st->rec_row > 1 ? LIVE_YES
                                 : LIVE_EMPTY;
     write_cover(b);

@@ -188,9 +188,35 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
     else if (f == st->wrap) { /* long text wraps in a bounded column, its row made taller */
         track(sh, c, v, 0, ESR_XLSX_WRAP_WIDTH);
         wrap_row(sh, r, v);
-    }
-    else if (f != st->note) /* notes run on over the empty cells to their right */
+    } else if (f != st->note) /* notes run on over the empty cells to their right */
         track(sh, c, v, 0, ESR_XLSX_MAX_WIDTH);
+}
+
+/* Write note text over as many rows as it needs (see xlsx_style.h). */
+lxw_row_t xsheet_note(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                      lxw_col_t c, const char *text)
+{
+    char line[4 * ESR_XLSX_NOTE_CHARS + 4];
+    const char *p = text;
+    while (*p) {
+        const char *q = p, *end = p;
+        size_t chars = 0;
+        for (; *q; q++) {
+            if ((*q & 0xc0) != 0x80 && ++chars > ESR_XLSX_NOTE_CHARS)
+                break;
+            if (*q == ' ')
+                end = q;
+        }
+        if (!*q || end == p)
+            end = q; /* the rest fits, or one word is longer than a line */
+        size_t n = (size_t)(end - p);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        xsheet_str(sh, st, err, r++, c, line, st->note);
+        for (p = end; *p == ' '; p++)
+            ;
+    }
+    return r;
 }
 
 /* Write a number cell (see xlsx_style.h). */
@@ -247,7 +273,7 @@ void xsheet_print(esr_xsheet *sh, const esr_print *p)
         worksheet_set_portrait(ws);
     worksheet_set_paper(ws, (uint8_t)(p->paper ? p->paper : 9));
     worksheet_set_margins(ws, 0.5, 0.5, 0.6, 0.6);
-    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_fit_to_pages(ws, 1, (uint16_t)p->pages_tall);
     if (p->header_rows > 0)
         worksheet_repeat_rows(ws, 0, (lxw_row_t)(p->header_rows - 1));
     worksheet_set_footer(ws, "&L&8&A&R&8Page &P of &N");

@@ -10,7 +10,7 @@
 typedef struct esr_xlsx_style {
     lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note;
     lxw_format *total, *total_fte, *total_count, *total_pct;
-    lxw_format *wrap;                 /* long text, wrapped in a bounded column */
+    lxw_format *wrap;                  /* long text, wrapped in a bounded column */
     lxw_format *count_left, *fte_left; /* a number beside its label (Cover) */
 } esr_xlsx_style;
 
@@ -21,7 +21,7 @@ void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st);
 #define ESR_XLSX_ZIP_LEVEL 1
 
 #define ESR_XLSX_MAX_COLS 64
-#define ESR_XLSX_MAX_WIDTH 72.0 /* an NHS organisation name in full */
+#define ESR_XLSX_MAX_WIDTH 72.0  /* an NHS organisation name in full */
 #define ESR_XLSX_WRAP_WIDTH 45.0 /* a wrapped text column (st->wrap) */
 
 /* A worksheet and the widest value seen per column (libxlsxwriter 1.1.4
@@ -38,6 +38,14 @@ typedef struct esr_xsheet {
  * wrapped text); the first error is kept in *err. */
 void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
                 const char *v, lxw_format *f);
+/* Characters on a line of a note: longer notes go on over several rows, so
+ * a note never widens the printed page beyond its table. */
+#define ESR_XLSX_NOTE_CHARS 110
+/* Write note text (st->note) from cell (r, c) down, a line of at most
+ * ESR_XLSX_NOTE_CHARS characters per row, broken between words; returns
+ * the row after its last line. */
+lxw_row_t xsheet_note(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                      lxw_col_t c, const char *text);
 /* Write a number cell, widening its column for the value as shown. */
 void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r, lxw_col_t c,
                 double v, lxw_format *f);
@@ -65,10 +73,11 @@ typedef struct esr_print {
     int landscape;   /* else portrait */
     int paper;       /* libxlsxwriter paper code: 9 = A4 (0 = A4), 8 = A3 */
     int header_rows; /* rows repeated at the top of every page (0: none) */
+    int pages_tall;  /* fit to this many pages tall (0: as many as needed) */
 } esr_print;
 
 /* Print setup of a sheet: paper and orientation, one page wide (as many
- * pages tall as needed), header rows repeated, the sheet's name and
+ * pages tall as needed, or pages_tall), header rows repeated, the sheet's name and
  * "Page n of m" in the footer. */
 void xsheet_print(esr_xsheet *sh, const esr_print *p);
 /* Close (write) the workbook (path names it in messages), first checking the sheets'
