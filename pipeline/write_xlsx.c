@@ -1286,15 +1286,15 @@ static void write_lists(book *b, lxw_row_t nrows)
 /* ---- print ----------------------------------------------------------- */
 
 /* How each sheet prints: every sheet one page wide; the wide ones
- * landscape (Support workforce, 27 columns, on A3); a table that starts on
- * row 1 repeats its heading row on every page. */
+ * landscape, the widest (Support workforce, Job titles) on A3; a table
+ * that starts on row 1 repeats its heading row on every page. */
 static const esr_print sheet_print[S_COUNT] = {
     [S_COVER] = {.landscape = 1},
     [S_RECORDS] = {.landscape = 1, .paper = 8, .header_rows = 1},
     [S_PROF] = {.landscape = 1, .header_rows = 1},
     [S_BAND] = {.landscape = 1, .header_rows = 1},
     [S_AREA] = {.landscape = 0, .header_rows = 1},
-    [S_TITLES] = {.landscape = 1, .header_rows = 1},
+    [S_TITLES] = {.landscape = 1, .paper = 8, .header_rows = 1},
     [S_TRAINING] = {.landscape = 1},
     [S_DQ] = {.landscape = 1, .header_rows = 1},
     [S_LISTS] = {.landscape = 1, .header_rows = 1},
