@@ -57,6 +57,13 @@ static void headings(book *b, int s, lxw_row_t r, const char *const *names)
     xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
 }
 
+/* Note text from cell (r, 0) of sheet s down, over as many rows as it
+ * needs; returns the row after it. */
+static lxw_row_t note(book *b, int s, lxw_row_t r, const char *text)
+{
+    return xsheet_note(&b->s[s], &b->st, &b->error, r, 0, text);
+}
+
 /* ---- ordering: professions and roles in mapping order ---------------- */
 
 /* Rank of a profession: mapping order, unknown names after, "" (all) last. */
@@ -123,12 +130,57 @@ static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
     (*r)++;
 }
 
-/* A Cover line: bold label, number value. */
+/* A Cover line: bold label, number value (beside the label, left-aligned). */
 static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
 {
     str(b, S_COVER, *r, 0, k, b->st.bold);
-    num(b, S_COVER, *r, 1, v, f);
+    num(b, S_COVER, *r, 1, v, f == b->st.fte ? b->st.fte_left : b->st.count_left);
     (*r)++;
+}
+
+/* A checksum row of the Cover: ODS code, SHA-256, bytes (if any), file. */
+static void checksum_row(book *b, lxw_row_t r, const char *org, const char *sha, double bytes,
+                         const char *file)
+{
+    str(b, S_COVER, r, 0, org, NULL);
+    str(b, S_COVER, r, 1, sha, NULL);
+    if (bytes >= 0)
+        num(b, S_COVER, r, 2, bytes, b->st.count);
+    str(b, S_COVER, r, 3, file, NULL);
+}
+
+/* Cover: the returns included, then every checksum they carry, a row each
+ * (so the table stays narrow enough to print). */
+static void cover_returns(book *b, lxw_row_t *r)
+{
+    const esr_region *g = b->reg;
+    static const char *const ih[] = {
+        "ODS code",         "Organisation",    "Trust type", "Snapshot date",
+        "Template version", "Mapping version", NULL};
+    str(b, S_COVER, (*r)++, 0, "Returns included", b->st.heading);
+    headings(b, S_COVER, (*r)++, ih);
+    for (size_t i = 0; i < g->norgs; i++, (*r)++) {
+        const esr_region_org *o = &g->orgs[i];
+        const esr_trust_return *t = o->ret;
+        str(b, S_COVER, *r, 0, t->org, NULL);
+        str(b, S_COVER, *r, 1, o->name, NULL);
+        str(b, S_COVER, *r, 2, o->trust_type, NULL);
+        str(b, S_COVER, *r, 3, t->snapshot, NULL);
+        str(b, S_COVER, *r, 4, t->template_version, NULL);
+        str(b, S_COVER, *r, 5, t->mapping_version, NULL);
+    }
+    (*r)++;
+    static const char *const ch[] = {"ODS code", "SHA-256", "Bytes", "File", NULL};
+    str(b, S_COVER, (*r)++, 0, "Checksums of the returns", b->st.heading);
+    headings(b, S_COVER, (*r)++, ch);
+    for (size_t i = 0; i < g->norgs; i++) {
+        const esr_trust_return *t = g->orgs[i].ret;
+        for (size_t k = 0; k < t->ninputs; k++)
+            checksum_row(b, (*r)++, t->org, t->inputs[k].sha256, (double)t->inputs[k].bytes,
+                         t->inputs[k].name);
+        checksum_row(b, (*r)++, t->org, t->mapping_sha256, -1, "mapping tables");
+        checksum_row(b, (*r)++, t->org, t->summary_sha256, -1, "summary.csv");
+    }
 }
 
 /* Cover: region, counts, how headcount was combined, the returns. */
@@ -159,41 +211,9 @@ static void write_cover(book *b)
     kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->st.fte);
     r++;
     str(b, S_COVER, r++, 0, "How headcount was combined", b->st.heading);
-    str(b, S_COVER, r++, 0, ESR_REGION_HEADCOUNT_NOTE, b->st.note);
+    r = note(b, S_COVER, r, ESR_REGION_HEADCOUNT_NOTE);
     r++;
-    static const char *const ih[] = {"ODS code",
-                                     "Organisation",
-                                     "Trust type",
-                                     "Snapshot date",
-                                     "Template version",
-                                     "Mapping version",
-                                     "Mapping checksum (SHA-256)",
-                                     "Input file",
-                                     "Bytes",
-                                     "Input SHA-256",
-                                     "summary.csv SHA-256",
-                                     NULL};
-    str(b, S_COVER, r++, 0, "Returns included", b->st.heading);
-    headings(b, S_COVER, r++, ih);
-    for (size_t i = 0; i < g->norgs; i++) {
-        const esr_region_org *o = &g->orgs[i];
-        const esr_trust_return *t = o->ret;
-        str(b, S_COVER, r, 0, t->org, NULL);
-        str(b, S_COVER, r, 1, o->name, NULL);
-        str(b, S_COVER, r, 2, o->trust_type, NULL);
-        str(b, S_COVER, r, 3, t->snapshot, NULL);
-        str(b, S_COVER, r, 4, t->template_version, NULL);
-        str(b, S_COVER, r, 5, t->mapping_version, NULL);
-        str(b, S_COVER, r, 6, t->mapping_sha256, NULL);
-        str(b, S_COVER, r, 10, t->summary_sha256, NULL);
-        for (size_t k = 0; k < t->ninputs; k++, r++) {
-            str(b, S_COVER, r, 7, t->inputs[k].name, NULL);
-            num(b, S_COVER, r, 8, (double)t->inputs[k].bytes, b->st.count);
-            str(b, S_COVER, r, 9, t->inputs[k].sha256, NULL);
-        }
-        if (!t->ninputs)
-            r++;
-    }
+    cover_returns(b, &r);
     if (g->nskipped) {
         r++;
         static const char *const sh[] = {"ODS code", "Snapshot date", "Return directory", "Reason",
@@ -221,9 +241,11 @@ static void write_cover(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        str(b, S_COVER, r++, 0, notes[i], b->st.note);
+        r = note(b, S_COVER, r, notes[i]);
     widths(b, S_COVER, 10);
-    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 40, NULL);
+    /* a SHA-256 or an organisation name in full */
+    worksheet_set_column(b->s[S_COVER].ws, 1, 1, ESR_XLSX_MAX_WIDTH, NULL);
     worksheet_activate(b->s[S_COVER].ws);
 }
 
@@ -259,12 +281,10 @@ static void write_by_org(book *b)
     worksheet_freeze_panes(b->s[S_ORG].ws, 1, 0);
     worksheet_autofilter(b->s[S_ORG].ws, 0, 0, r > 1 ? r - 1 : 1, 5);
     r++;
-    str(b, S_ORG, r++, 0,
-        "\"All support roles\" rows are a profession's total, \"All professions\" an "
-        "organisation's "
-        "total. Headcount is de-duplicated within each organisation, so role rows need not add up "
-        "to a total; FTE does.",
-        b->st.note);
+    note(b, S_ORG, r,
+         "\"All support roles\" rows are a profession's total, \"All professions\" an "
+         "organisation's total. Headcount is de-duplicated within each organisation, so role rows "
+         "need not add up to a total; FTE does.");
     widths(b, S_ORG, 10);
 }
 
@@ -276,12 +296,13 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                                   int headcount, const esr_sumrow **rows, size_t n,
                                   const char **roles, size_t nroles, double *vals)
 {
+    xsheet_heading_row(&b->s[S_PROF], r);
     str(b, S_PROF, r, 0, corner, b->st.heading);
     for (size_t k = 0; k < nroles; k++)
-        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->st.heading);
-    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->st.heading);
+        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->st.heading_num);
+    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->st.heading_num);
     if (!headcount)
-        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->st.heading);
+        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->st.heading_num);
     r++;
     /* rows arrive profession by profession, each with its total last */
     for (size_t i = 0; i < n;) {
@@ -315,6 +336,36 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
         r++;
     }
     return r;
+}
+
+/* A stacked bar chart of the FTE block (rows 1 .. nrows-2 are professions,
+ * nrows-1 the total; columns 1 .. nroles the roles) at row at. */
+static void prof_chart(book *b, lxw_row_t nrows, size_t nroles, lxw_row_t at)
+{
+    if (nrows < 3 || !nroles)
+        return;
+    lxw_row_t last = nrows - 2; /* the last profession, before the total row */
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
+    if (!chart) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    for (size_t k = 1; k <= nroles; k++) {
+        char cat[160], val[160], name[160], ref[64];
+        snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
+        lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, last, (lxw_col_t)k);
+        snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
+        lxw_chart_series *se = chart_add_series(chart, cat, val);
+        lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
+        snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
+        chart_series_set_name(se, name);
+    }
+    chart_title_set_name(chart, "Regional FTE by profession supported and support role");
+    chart_axis_set_name(chart->x_axis, "FTE");
+    chart_axis_set_reverse(chart->y_axis);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_options co = {.x_scale = 2.4, .y_scale = 1.5};
+    worksheet_insert_chart_opt(b->s[S_PROF].ws, at, 0, chart, &co);
 }
 
 /* Regional FTE and headcount, profession x support role. */
@@ -355,11 +406,13 @@ static void write_by_prof(book *b)
     lxw_row_t r = write_prof_block(b, 0, "Profession supported (FTE)", "Total FTE", 0, rows, n,
                                    roles, nroles, vals);
     worksheet_freeze_panes(b->s[S_PROF].ws, 1, 1);
+    lxw_row_t fte_rows = r;
     r++;
     r = write_prof_block(b, r, "Headcount, summed across organisations", "Total headcount", 1, rows,
                          n, roles, nroles, vals);
     r++;
-    str(b, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE, b->st.note);
+    r = note(b, S_PROF, r, ESR_REGION_HEADCOUNT_NOTE);
+    prof_chart(b, fte_rows, nroles, r + 1);
     widths(b, S_PROF, 12);
     free(rows);
     free(roles);
@@ -522,7 +575,7 @@ static void write_dq(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        str(b, S_DQ, r++, 0, notes[i], b->st.note);
+        r = note(b, S_DQ, r, notes[i]);
     widths(b, S_DQ, 8);
     free(v);
 }
@@ -545,19 +598,29 @@ static void write_missing(book *b)
     if (g->nmissing)
         worksheet_autofilter(b->s[S_MISSING].ws, 0, 0, r - 1, 2);
     r++;
-    char note[512];
+    char text[512];
     if (g->nmissing)
-        snprintf(note, sizeof note,
+        snprintf(text, sizeof text,
                  "%zu of the %zu organisations of %s listed in mappings/organisations.csv sent no "
                  "return.",
                  g->nmissing, g->nmissing + g->norgs, g->region);
     else
-        snprintf(note, sizeof note,
+        snprintf(text, sizeof text,
                  "Every organisation of %s listed in mappings/organisations.csv sent a return.",
                  g->region);
-    str(b, S_MISSING, r, 0, note, b->st.note);
+    note(b, S_MISSING, r, text);
     widths(b, S_MISSING, 10);
 }
+
+/* How each sheet prints: one page wide, landscape where wide, the
+ * heading row of a table that starts on row 1 repeated on every page. */
+static const esr_print sheet_print[S_COUNT] = {
+    [S_COVER] = {.landscape = 1},
+    [S_ORG] = {.landscape = 1, .header_rows = 1},
+    [S_PROF] = {.landscape = 1, .header_rows = 1, .pages_tall = 1}, /* the chart never cut in two */
+    [S_DQ] = {.landscape = 1, .header_rows = 1},
+    [S_MISSING] = {.landscape = 0, .header_rows = 1},
+};
 
 /* Write the regional workbook to path (a temporary name). */
 esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_region *reg,
@@ -568,6 +631,8 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
     esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
     if (st)
         return st;
+    for (int s = 0; s < S_COUNT; s++)
+        xsheet_print(&b.s[s], &sheet_print[s]);
 
     write_cover(&b);
     write_by_org(&b);

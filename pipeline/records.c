@@ -36,6 +36,38 @@ static const char *const rcol_names[RC_COUNT] = {
     "dq_flags",
 };
 
+/* The Support workforce sheet's heading of each column, for people;
+ * records.csv keeps the code names above. */
+static const char *const rcol_labels[RC_COUNT] = {
+    [RC_ORG_CODE] = "Organisation code",
+    [RC_SOURCE_FILE] = "Source file",
+    [RC_SOURCE_LINE] = "Line in source file",
+    [RC_EMPLOYEE_NUMBER] = "Employee number",
+    [RC_ASSIGNMENT_NUMBER] = "Assignment number",
+    [RC_POSITION_TITLE] = "Local job title",
+    [RC_STANDARD_TITLE] = "Standard title",
+    [RC_TITLE_MATCH] = "Title match",
+    [RC_TITLE_RULE] = "Title mapping rows",
+    [RC_TITLE_SCORE] = "Title match confidence",
+    [RC_OCCUPATION_CODE] = "Occupation code",
+    [RC_OCCUPATION_STATUS] = "Occupation code status",
+    [RC_STAFF_GROUP] = "Staff group",
+    [RC_JOB_ROLE] = "Job role",
+    [RC_PROFESSION] = "Profession supported",
+    [RC_PROFESSION_SOURCE] = "Profession taken from",
+    [RC_SUPPORT_ROLE] = "Support role",
+    [RC_LEVEL] = "Career framework level",
+    [RC_PAY_BAND] = "Pay band",
+    [RC_AREA_OF_WORK] = "Area of work",
+    [RC_AREA_SUGGESTION] = "Nearest known area of work",
+    [RC_FTE] = "FTE",
+    [RC_ASSIGNMENT_CATEGORY] = "Assignment category",
+    [RC_CARE_CERTIFICATE] = "Care Certificate",
+    [RC_QUAL_LEVEL] = "Qualification level (RQF)",
+    [RC_APPRENTICESHIP] = "Apprenticeship",
+    [RC_DQ_FLAGS] = "Data quality findings",
+};
+
 static const char *const occ_state_names[] = {"missing", "malformed", "unknown",
                                               "medical", "valid",     "retired"};
 
@@ -43,6 +75,12 @@ static const char *const occ_state_names[] = {"missing", "malformed", "unknown",
 const char *records_col_name(esr_rcol c)
 {
     return (unsigned)c < RC_COUNT ? rcol_names[c] : "";
+}
+
+/* Heading of column c for people (the code name if it has none). */
+const char *records_col_label(esr_rcol c)
+{
+    return (unsigned)c < RC_COUNT && rcol_labels[c] ? rcol_labels[c] : records_col_name(c);
 }
 
 /* Non-zero if column c holds a number. */

@@ -46,6 +46,8 @@ typedef struct esr_rendered {
 
 /* Header name of column c. */
 const char *records_col_name(esr_rcol c);
+/* Heading of column c on the Support workforce sheet (for people). */
+const char *records_col_label(esr_rcol c);
 /* Non-zero if column c holds a number (written as a number in the sheet). */
 int records_col_numeric(esr_rcol c);
 /* Render r; emp and asg are the (possibly pseudonymised) keys to show. */

@@ -6,10 +6,12 @@
  * quality findings from the spooled record findings and rejects.csv. */
 #include "write_xlsx.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xlsxwriter.h>
 
 #include "buf.h"
@@ -25,12 +27,18 @@ static const char *const sheet_names[S_COUNT] = {
 
 typedef esr_xsheet sheet;
 
+/* Whether the summary sheets' FTE figures are formulas over Support
+ * workforce (live), and if not, why. */
+typedef enum live_state { LIVE_YES, LIVE_CAPPED, LIVE_CASE, LIVE_EMPTY } live_state;
+
 typedef struct book {
     lxw_workbook *wb;
     sheet s[S_COUNT];
     esr_xlsx_style st;
     const esr_xlsx_in *in;
     lxw_error error;
+    live_state live;
+    uint64_t sheet_rows; /* in-scope rows shown on Support workforce */
 } book;
 
 /* Write string v to cell (r, c) of sheet s. */
@@ -63,11 +71,143 @@ static void headings(book *b, int s, lxw_row_t r, const char *const *names)
     xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
 }
 
+/* A row of headings; those of the columns in num_mask (bit c: column c)
+ * align right, over their numbers. */
+static void headings_mask(book *b, int s, lxw_row_t r, const char *const *names, unsigned num_mask)
+{
+    xsheet_heading_row(&b->s[s], r);
+    for (lxw_col_t c = 0; names[c]; c++)
+        str(b, s, r, c, names[c], num_mask >> c & 1 ? b->st.heading_num : b->st.heading);
+}
+
 /* A label column, then numbers: their headings align right, over the figures. */
 static void headings_num(book *b, int s, lxw_row_t r, const char *const *names)
 {
+    xsheet_heading_row(&b->s[s], r);
     for (lxw_col_t c = 0; names[c]; c++)
         str(b, s, r, c, names[c], c ? b->st.heading_num : b->st.heading);
+}
+
+/* ---- figures as formulas over Support workforce ---------------------
+ * By profession, By band and Area of work hold their FTE figures as SUMIFS
+ * over the Support workforce sheet, each with the run's figure as its
+ * cached result: every reader shows the run's numbers, and a hand
+ * correction of a coded column recalculates them. A criterion is always a
+ * cell holding a name from the mapping tables, or the constant "" (blank):
+ * never text from an input file. Headcount counts each person once, which
+ * a formula cannot do: it is written as a value. */
+
+#define FORMULA_MAX 512
+
+/* Whole-column reference to records column c on Support workforce. */
+static void sw_ref(char *out, size_t n, int c)
+{
+    char col[12];
+    lxw_col_to_name(col, (lxw_col_t)c, 1);
+    snprintf(out, n, "'%s'!%s:%s", sheet_names[S_RECORDS], col, col);
+}
+
+/* "=SUMIFS(FTE, column, criterion, ...)" over Support workforce into out
+ * (ncrit pairs of records column and criterion); "=SUM(FTE)" for none. */
+static const char *sumifs(char *out, int ncrit, const int *cols, const char *const *crits)
+{
+    char ref[64];
+    sw_ref(ref, sizeof ref, RC_FTE);
+    size_t n = (size_t)snprintf(out, FORMULA_MAX, "=%s(%s", ncrit ? "SUMIFS" : "SUM", ref);
+    for (int i = 0; i < ncrit && n < FORMULA_MAX; i++) {
+        sw_ref(ref, sizeof ref, cols[i]);
+        n += (size_t)snprintf(out + n, FORMULA_MAX - n, ",%s,%s", ref, crits[i]);
+    }
+    if (n < FORMULA_MAX)
+        snprintf(out + n, FORMULA_MAX - n, ")");
+    return out;
+}
+
+/* Non-zero if name, as a SUMIFS criterion, matches only itself: no
+ * wildcard, no leading comparison, nothing Excel reads as a number,
+ * date or truth value. */
+static int criterion_ok(const char *name)
+{
+    if (!*name || strchr("<>=", *name) || strpbrk(name, "*?~") || (*name >= '0' && *name <= '9'))
+        return 0;
+    return strcasecmp(name, "true") && strcasecmp(name, "false");
+}
+
+/* Non-zero if a and b could be equal to a reader that ignores case: equal
+ * ignoring ASCII case, or differing only where both have non-ASCII bytes. */
+static int loose_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x != y && !(x >= 0x80 && y >= 0x80) &&
+            !(x < 0x80 && y < 0x80 && tolower(x) == tolower(y)))
+            return 0;
+    }
+    return !*a && !*b;
+}
+
+/* The i-th name of the mapping list behind coded records column c (NULL past its end). */
+static const char *coded_name(const esr_mappings *m, int c, size_t i)
+{
+    switch (c) {
+    case RC_PROFESSION: return i < m->nprof ? m->prof[i].name : NULL;
+    case RC_SUPPORT_ROLE: return i < m->nroles ? m->roles[i].name : NULL;
+    case RC_PAY_BAND: return i < m->nbands ? m->bands[i].name : NULL;
+    case RC_AREA_OF_WORK: return i < m->nareas ? m->areas[i] : NULL;
+    default: return NULL;
+    }
+}
+
+/* Non-zero if v, in coded column c, is none of its list's names but a
+ * SUMIFS (which ignores case) could count it under one. */
+static int case_clash(const esr_mappings *m, int c, const char *v)
+{
+    int clash = 0;
+    const char *name;
+    for (size_t i = 0; (name = coded_name(m, c, i)); i++) {
+        if (!strcmp(v, name))
+            return 0;
+        clash |= loose_eq(v, name);
+    }
+    return clash;
+}
+
+/* An FTE figure at (r, c): formula with value e5 cached when the book is
+ * live and formula is given, else the value. */
+static void fte_formula(book *b, int s, lxw_row_t r, lxw_col_t c, const char *formula, double v,
+                        lxw_format *f)
+{
+    if (b->live == LIVE_YES && formula)
+        xsheet_formula(&b->s[s], &b->st, &b->error, r, c, formula, v, f);
+    else
+        num(b, s, r, c, v, f);
+}
+
+/* What a hand correction on Support workforce changes on a summary sheet. */
+static const char *correction_note(book *b)
+{
+    switch (b->live) {
+    case LIVE_YES:
+        return "FTE figures are formulas over the Support workforce sheet: correct a profession, "
+               "support role, band or area of work there and they recalculate. Headcount counts "
+               "each person once, which a formula cannot do: it stays as this run computed it.";
+    case LIVE_CAPPED:
+        return "Fixed values from every in-scope row: Support workforce shows only the first "
+               "rows (--max-sheet-rows), so a correction there does not change these figures. "
+               "Correct the export and run again.";
+    case LIVE_CASE:
+        return "Fixed values: some coded values on Support workforce differ from a listed name "
+               "only in capitals, which a sheet formula cannot tell apart, so a correction there "
+               "does not change these figures. Correct the export and run again.";
+    default: return "Fixed values: no in-scope rows.";
+    }
+}
+
+/* Note text from cell (r, 0) of sheet s down, over as many rows as it
+ * needs; returns the row after it. */
+static lxw_row_t note(book *b, int s, lxw_row_t r, const char *text)
+{
+    return xsheet_note(&b->s[s], &b->st, &b->error, r, 0, text);
 }
 
 /* ---- Cover ---------------------------------------------------------- */
@@ -100,17 +240,115 @@ static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
         title += meta->inputs[i].title_lines;
     }
     if (blank)
-        kn(b, r, "Blank lines skipped (not rows)", (double)blank, b->st.count);
+        kn(b, r, "Blank lines skipped (not rows)", (double)blank, b->st.count_left);
     if (title)
-        kn(b, r, "Title lines above the header skipped", (double)title, b->st.count);
+        kn(b, r, "Title lines above the header skipped", (double)title, b->st.count_left);
     const esr_training_stats *ts = b->in->training ? training_stats(b->in->training) : NULL;
     if (ts && ts->rejected)
-        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected, b->st.count);
+        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected, b->st.count_left);
     if (oc && oc->findings[ESR_RULE_FTE_FROM_HOURS]) {
         char label[120];
         snprintf(label, sizeof label, "In scope with FTE = contracted hours / %s",
                  meta->full_time_hours ? meta->full_time_hours : "37.5");
-        kn(b, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS], b->st.count);
+        kn(b, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS], b->st.count_left);
+    }
+}
+
+/* De-duplicated headcount of the whole return (people, not assignments). */
+static double return_headcount(book *b)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        if (c->dim == ESR_DIM_PROFESSION_ROLE && !strcmp(c->org, b->in->org) && !*c->profession &&
+            !*c->role && !*c->key)
+            return (double)c->headcount;
+    }
+    return 0;
+}
+
+/* Cover: the input files, each with its checksum, size, encoding and rows. */
+static void cover_inputs(book *b, lxw_row_t *r)
+{
+    const esr_return_meta *meta = b->in->meta;
+    static const char *const ih[] = {"Input file", "SHA-256", "Bytes", "Encoding", "Rows", NULL};
+    headings(b, S_COVER, (*r)++, ih);
+    for (size_t i = 0; i < meta->ninputs; i++, (*r)++) {
+        const esr_input_meta *in = &meta->inputs[i];
+        char enc[64];
+        snprintf(enc, sizeof enc, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
+        str(b, S_COVER, *r, 0, in->name, NULL);
+        str(b, S_COVER, *r, 1, in->sha256, NULL);
+        num(b, S_COVER, *r, 2, (double)in->bytes, b->st.count);
+        str(b, S_COVER, *r, 3, enc, NULL);
+        num(b, S_COVER, *r, 4, (double)in->rows, b->st.count);
+    }
+}
+
+/* Cover: how to read the return, and what a correction by hand changes. */
+static void cover_notes(book *b, lxw_row_t *r)
+{
+    char rows[400];
+    const char *fix = NULL;
+    switch (b->live) {
+    case LIVE_YES:
+        fix = "Support workforce lists every in-scope assignment; correct coded columns with the "
+              "drop-downs and send the file back. The FTE on By profession, By band and Area of "
+              "work recalculates from that sheet; headcounts stay as this run computed them.";
+        break;
+    case LIVE_CAPPED:
+        snprintf(rows, sizeof rows,
+                 "Support workforce shows the first %llu in-scope assignments (records.csv has "
+                 "them all), so the summary sheets are fixed values from every row: a correction "
+                 "there does not change them. Correct the export and run again.",
+                 (unsigned long long)b->sheet_rows);
+        fix = rows;
+        break;
+    default:
+        fix = "Support workforce lists every in-scope assignment. The summary sheets are fixed "
+              "values (see the note on each): a correction there does not change them.";
+        break;
+    }
+    const char *const notes[] = {
+        "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in "
+        "each cell and once in any total.",
+        fix,
+        "Data quality lists every finding with its input line; Job titles lists local titles and "
+        "how each was standardised.",
+        NULL,
+    };
+    str(b, S_COVER, (*r)++, 0, "Reading this return", b->st.heading);
+    for (int i = 0; notes[i]; i++)
+        *r = note(b, S_COVER, *r, notes[i]);
+}
+
+/* Cover: the rows read, in scope (FTE and people), out of scope by reason, rejected. */
+static void cover_counts(book *b, lxw_row_t *r)
+{
+    const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
+    lxw_format *n = b->st.count_left;
+    str(b, S_COVER, (*r)++, 0, "Rows", b->st.heading);
+    kn(b, r, "Rows read", oc ? (double)oc->read : 0, n);
+    kn(b, r, "In scope", oc ? (double)oc->in_scope : 0, n);
+    kn(b, r, "Out of scope", oc ? (double)oc->out_of_scope : 0, n);
+    for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
+        if (oc->out_by_reason[i]) {
+            char label[96];
+            snprintf(label, sizeof label, "    %s", record_out_name(i));
+            kn(b, r, label, (double)oc->out_by_reason[i], n);
+        }
+    kn(b, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, n);
+    cover_skipped(b, r, oc);
+    kn(b, r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte_left);
+    kn(b, r, "In-scope headcount (people)", return_headcount(b), n);
+    if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
+        char cap[200];
+        snprintf(cap, sizeof cap,
+                 "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
+                 "them all.",
+                 (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
+        *r = note(b, S_COVER, *r, cap);
     }
 }
 
@@ -118,7 +356,6 @@ static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
 static void write_cover(book *b)
 {
     const esr_return_meta *meta = b->in->meta;
-    const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
     lxw_row_t r = 0;
     str(b, S_COVER, r, 0, "Support workforce return", b->st.title);
     r += 2;
@@ -141,55 +378,14 @@ static void write_cover(book *b)
     kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
     kv(b, &r, "Written by", meta->tool_version);
     r++;
-    str(b, S_COVER, r++, 0, "Rows", b->st.heading);
-    kn(b, &r, "Rows read", oc ? (double)oc->read : 0, b->st.count);
-    kn(b, &r, "In scope", oc ? (double)oc->in_scope : 0, b->st.count);
-    kn(b, &r, "Out of scope", oc ? (double)oc->out_of_scope : 0, b->st.count);
-    for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
-        if (oc->out_by_reason[i]) {
-            char label[96];
-            snprintf(label, sizeof label, "    %s", record_out_name(i));
-            kn(b, &r, label, (double)oc->out_by_reason[i], b->st.count);
-        }
-    kn(b, &r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, b->st.count);
-    cover_skipped(b, &r, oc);
-    kn(b, &r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte);
-    if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
-        char cap[200];
-        snprintf(cap, sizeof cap,
-                 "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
-                 "them all.",
-                 (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
-        str(b, S_COVER, r++, 0, cap, b->st.note);
-    }
+    cover_counts(b, &r);
     r++;
-    static const char *const ih[] = {"Input file", "Bytes", "SHA-256", "Encoding", "Rows", NULL};
-    headings(b, S_COVER, r++, ih);
-    for (size_t i = 0; i < meta->ninputs; i++, r++) {
-        const esr_input_meta *in = &meta->inputs[i];
-        char enc[64];
-        snprintf(enc, sizeof enc, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
-        str(b, S_COVER, r, 0, in->name, NULL);
-        num(b, S_COVER, r, 1, (double)in->bytes, b->st.count);
-        str(b, S_COVER, r, 2, in->sha256, NULL);
-        str(b, S_COVER, r, 3, enc, NULL);
-        num(b, S_COVER, r, 4, (double)in->rows, b->st.count);
-    }
+    cover_inputs(b, &r);
     r++;
-    str(b, S_COVER, r++, 0, "Reading this return", b->st.heading);
-    static const char *const notes[] = {
-        "FTE is additive. Headcount is de-duplicated: a person with two assignments counts once in "
-        "each cell and once in any total.",
-        "Support workforce lists every in-scope assignment; correct coded columns with the "
-        "drop-downs and send the file back.",
-        "Data quality lists every finding with its input line; Job titles lists local titles and "
-        "how each was standardised.",
-        NULL,
-    };
-    for (int i = 0; notes[i]; i++)
-        str(b, S_COVER, r++, 0, notes[i], b->st.note);
+    cover_notes(b, &r);
     widths(b, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_set_column(b->s[S_COVER].ws, 1, 1, 68, NULL); /* a SHA-256 in full */
     worksheet_activate(b->s[S_COVER].ws);
 }
 
@@ -295,11 +491,53 @@ static void free_matrix(matrix *mx)
     free(mx->head);
 }
 
-/* Write mx to sheet s: headings, a row per profession and a total row. */
-static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head)
+/* The formula of matrix cell (row, k) (k 1-based; nc + 1 = Total FTE):
+ * SUMIFS over profession (column A, unless the total row) and the column
+ * heading (rcol); "(not recorded)" is a blank criterion and "(not
+ * recognised)" what the other columns leave of the total. NULL: a value. */
+static const char *matrix_formula(matrix *mx, lxw_row_t row, int k, int total, const char *prof,
+                                  int rcol, char *out)
+{
+    char a[16], h[16], t[16], first[16], last[16];
+    int cols[2], n = 0;
+    const char *crit[2];
+    lxw_rowcol_to_cell_abs(a, row, 0, 0, 1);
+    if (!total) {
+        if (!criterion_ok(prof))
+            return NULL;
+        cols[n] = RC_PROFESSION;
+        crit[n++] = a;
+    }
+    if (k == mx->nc + 1)
+        return sumifs(out, n, cols, crit);
+    const char *name = mx->cols[k - 1];
+    if (!strcmp(name, "(not recognised)")) { /* always last, after "(not recorded)" */
+        lxw_rowcol_to_cell(t, row, (lxw_col_t)(mx->nc + 1));
+        lxw_rowcol_to_cell(first, row, 1);
+        lxw_rowcol_to_cell(last, row, (lxw_col_t)(k - 1));
+        snprintf(out, FORMULA_MAX, "=%s-SUM(%s:%s)", t, first, last);
+        return out;
+    }
+    if (!strcmp(name, "(not recorded)")) {
+        cols[n] = rcol;
+        crit[n++] = "\"\"";
+        return sumifs(out, n, cols, crit);
+    }
+    if (!criterion_ok(name))
+        return NULL;
+    lxw_rowcol_to_cell_abs(h, 0, (lxw_col_t)k, 1, 0);
+    cols[n] = rcol;
+    crit[n++] = h;
+    return sumifs(out, n, cols, crit);
+}
+
+/* Write mx to sheet s: headings, a row per profession and a total row;
+ * FTE as formulas over Support workforce column rcol (see above). */
+static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head, int rcol)
 {
     const esr_mappings *m = b->in->m;
     size_t w = (size_t)mx->nc + 3;
+    xsheet_heading_row(&b->s[s], 0);
     str(b, s, 0, 0, corner, b->st.heading);
     for (int k = 0; k < mx->nc; k++)
         str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->st.heading_num);
@@ -312,20 +550,27 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     for (size_t p = 0; p <= m->nprof; p++) {
         lxw_row_t row;
         lxw_format *f = b->st.fte;
+        const char *prof = "";
         if (p < m->nprof) {
             if (!mx->prow[p])
                 continue;
             row = (lxw_row_t)mx->prow[p];
-            str(b, s, row, 0, m->prof[p].name, NULL);
+            prof = m->prof[p].name;
+            str(b, s, row, 0, prof, NULL);
         } else {
             row = (lxw_row_t)mx->np + 1;
             str(b, s, row, 0, "Total", b->st.total);
             f = b->st.total_fte;
         }
-        for (int k = 1; k <= mx->nc + 1; k++)
-            num(b, s, row, (lxw_col_t)k, mx->fte[row * w + (size_t)k], f);
+        for (int k = 1; k <= mx->nc + 1; k++) {
+            char formula[FORMULA_MAX];
+            fte_formula(b, s, row, (lxw_col_t)k,
+                        matrix_formula(mx, row, k, p == m->nprof, prof, rcol, formula),
+                        mx->fte[row * w + (size_t)k], f);
+        }
         if (with_head)
-            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->st.count);
+            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row],
+                p < m->nprof ? b->st.count : b->st.total_count);
     }
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
 }
@@ -341,12 +586,12 @@ static void write_by_profession(book *b)
     for (size_t i = 0; i < m->nroles; i++)
         order[i] = m->roles[i].name;
     if (build_matrix(b, ESR_DIM_PROFESSION_ROLE, order, m->nroles, &mx) == 0) {
-        write_matrix(b, S_PROF, &mx, "Profession supported", 1);
+        write_matrix(b, S_PROF, &mx, "Profession supported", 1, RC_SUPPORT_ROLE);
         lxw_row_t r = (lxw_row_t)mx.np + 3;
-        str(b, S_PROF, r, 0,
-            "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
-            "total.",
-            b->st.note);
+        r = note(b, S_PROF, r,
+                 "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
+                 "total.");
+        r = note(b, S_PROF, r, correction_note(b)) - 1;
         if (mx.np && mx.nc) {
             lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
             for (int k = 1; k <= mx.nc; k++) {
@@ -383,11 +628,16 @@ static void write_by_band(book *b)
     for (size_t i = 0; i < m->nbands; i++)
         order[i] = m->bands[i].name;
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
-        write_matrix(b, S_BAND, &mx, "Profession supported", 0);
-        str(b, S_BAND, (lxw_row_t)mx.np + 3, 0,
-            "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
-            "trainees at band 3; band 5 and above on a support role is flagged.",
-            b->st.note);
+        write_matrix(b, S_BAND, &mx, "Profession supported", 0, RC_PAY_BAND);
+        lxw_row_t r = note(b, S_BAND, (lxw_row_t)mx.np + 3,
+                           "FTE by Agenda for Change band. Assistant practitioners are expected at "
+                           "band 4, trainees at band 3; band 5 and above on a support role is "
+                           "flagged.");
+        r = note(b, S_BAND, r, correction_note(b));
+        if (b->live == LIVE_YES)
+            note(b, S_BAND, r,
+                 "(not recognised) is what the other columns leave of the total: a band corrected "
+                 "to one without a column here counts there.");
     }
     widths(b, S_BAND, 10);
     free_matrix(&mx);
@@ -411,16 +661,43 @@ static int area_cmp(const void *x, const void *y)
     return strcmp(a->area, b->area);
 }
 
-/* Area of work sheet: FTE by area, then completeness by profession and organisation. */
-static void write_area(book *b)
+/* The formula of area row r (0-based sheet row) of rows 1..nr, or NULL:
+ * SUMIFS on a listed area, a blank criterion for "(not recorded)", and
+ * for "(not recognised)" what the other rows leave of the total. */
+static const char *area_formula(const char *area, lxw_row_t r, lxw_row_t nr, char *out)
 {
-    const esr_cell **cells;
-    size_t n = aggregate_cells(b->in->agg, &cells);
-    area_row *rows = calloc(n + 1, sizeof *rows);
+    char a[16];
+    int col = RC_AREA_OF_WORK;
+    const char *crit = a;
+    if (!strcmp(area, "(not recognised)")) {
+        char ref[64], x[16], y[16];
+        sw_ref(ref, sizeof ref, RC_FTE);
+        size_t n = (size_t)snprintf(out, FORMULA_MAX, "=SUM(%s)", ref);
+        if (r > 1) {
+            lxw_rowcol_to_cell(x, 1, 1);
+            lxw_rowcol_to_cell(y, r - 1, 1);
+            n += (size_t)snprintf(out + n, FORMULA_MAX - n, "-SUM(%s:%s)", x, y);
+        }
+        if (r < nr) {
+            lxw_rowcol_to_cell(x, r + 1, 1);
+            lxw_rowcol_to_cell(y, nr, 1);
+            snprintf(out + n, FORMULA_MAX - n, "-SUM(%s:%s)", x, y);
+        }
+        return out;
+    }
+    if (!strcmp(area, "(not recorded)"))
+        crit = "\"\"";
+    else if (!criterion_ok(area))
+        return NULL;
+    lxw_rowcol_to_cell_abs(a, r, 0, 0, 1);
+    return sumifs(out, 1, &col, &crit);
+}
+
+/* Area of work, first table: FTE, headcount and share by area; returns the next row. */
+static lxw_row_t area_by_area(book *b, const esr_cell **cells, size_t n, area_row *rows)
+{
     size_t nr = 0;
     long long total = 0;
-    if (!rows)
-        return;
     for (size_t i = 0; i < n; i++) {
         const esr_cell *c = cells[i];
         if (!strcmp(c->org, b->in->org) && c->dim == ESR_DIM_AREA && !*c->profession) {
@@ -430,21 +707,54 @@ static void write_area(book *b)
     }
     qsort(rows, nr, sizeof *rows, area_cmp);
     static const char *const h1[] = {"Area of work", "FTE", "Headcount", "Share of FTE", NULL};
-    lxw_row_t r = 0;
+    lxw_row_t r = 0, tr = (lxw_row_t)nr + 1;
+    char formula[FORMULA_MAX], t[16];
+    lxw_rowcol_to_cell_abs(t, tr, 1, 1, 0);
     headings_num(b, S_AREA, r++, h1);
     worksheet_autofilter(b->s[S_AREA].ws, 0, 0, (lxw_row_t)nr, 3); /* before its rows are flushed */
     for (size_t i = 0; i < nr; i++, r++) {
         str(b, S_AREA, r, 0, rows[i].area, NULL);
-        fte(b, S_AREA, r, 1, rows[i].fte, NULL);
+        fte_formula(b, S_AREA, r, 1, area_formula(rows[i].area, r, (lxw_row_t)nr, formula),
+                    (double)rows[i].fte / 1e5, b->st.fte);
         num(b, S_AREA, r, 2, (double)rows[i].head, b->st.count);
-        num(b, S_AREA, r, 3, total ? (double)rows[i].fte / (double)total : 0, b->st.pct);
+        char share[64];
+        snprintf(share, sizeof share, "=IF(%s=0,0,B%u/%s)", t, (unsigned)r + 1, t);
+        fte_formula(b, S_AREA, r, 3, share, total ? (double)rows[i].fte / (double)total : 0,
+                    b->st.pct);
     }
     str(b, S_AREA, r, 0, "Total", b->st.total);
-    fte(b, S_AREA, r, 1, total, b->st.total_fte);
+    fte_formula(b, S_AREA, r, 1, sumifs(formula, 0, NULL, NULL), (double)total / 1e5,
+                b->st.total_fte);
     worksheet_freeze_panes(b->s[S_AREA].ws, 1, 0);
-    r += 2;
+    return r + 2;
+}
 
-    /* completeness: share of FTE with a recorded area, by profession */
+/* A completeness row: FTE, FTE with an area recorded, their ratio; the
+ * FTE as formulas over profession prof (NULL: every row) when live. */
+static void completeness_row(book *b, lxw_row_t r, const char *prof, long long all,
+                             long long recorded, int total)
+{
+    char f1[FORMULA_MAX], f2[FORMULA_MAX + 32], f3[64], a[16];
+    const char *crit[2] = {a, "\"\""};
+    int cols[2] = {RC_PROFESSION, RC_AREA_OF_WORK}, k = prof ? 1 : 0;
+    int ok = !prof || criterion_ok(prof);
+    lxw_rowcol_to_cell_abs(a, r, 0, 0, 1);
+    sumifs(f1, k, cols, crit);
+    char blank[FORMULA_MAX];
+    sumifs(blank, k + 1, cols + 1 - k, crit + 1 - k);
+    snprintf(f2, sizeof f2, "=B%u-%s", (unsigned)r + 1, blank + 1);
+    snprintf(f3, sizeof f3, "=IF(B%u=0,0,C%u/B%u)", (unsigned)r + 1, (unsigned)r + 1,
+             (unsigned)r + 1);
+    lxw_format *ff = total ? b->st.total_fte : b->st.fte;
+    fte_formula(b, S_AREA, r, 1, ok ? f1 : NULL, (double)all / 1e5, ff);
+    fte_formula(b, S_AREA, r, 2, ok ? f2 : NULL, (double)recorded / 1e5, ff);
+    fte_formula(b, S_AREA, r, 3, ok ? f3 : NULL, all ? (double)recorded / (double)all : 0,
+                b->st.pct);
+}
+
+/* Area of work, second table: completeness by profession; returns the next row. */
+static lxw_row_t area_by_profession(book *b, const esr_cell **cells, size_t n, lxw_row_t r)
+{
     static const char *const h2[] = {"Completeness by profession", "FTE", "FTE with area recorded",
                                      "Completeness", NULL};
     headings_num(b, S_AREA, r++, h2);
@@ -466,46 +776,71 @@ static void write_area(book *b)
             if (!all[p])
                 continue;
             str(b, S_AREA, r, 0, m->prof[p].name, NULL);
-            fte(b, S_AREA, r, 1, all[p], NULL);
-            fte(b, S_AREA, r, 2, all[p] - blank[p], NULL);
-            num(b, S_AREA, r++, 3, (double)(all[p] - blank[p]) / (double)all[p], b->st.pct);
+            completeness_row(b, r++, m->prof[p].name, all[p], all[p] - blank[p], 0);
             ta += all[p];
             tb += blank[p];
         }
         str(b, S_AREA, r, 0, "All professions", b->st.total);
-        fte(b, S_AREA, r, 1, ta, b->st.total_fte);
-        fte(b, S_AREA, r, 2, ta - tb, b->st.total_fte);
-        num(b, S_AREA, r++, 3, ta ? (double)(ta - tb) / (double)ta : 0, b->st.pct);
+        completeness_row(b, r++, NULL, ta, ta - tb, 1);
+    } else {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
     }
     free(all);
     free(blank);
+    return r;
+}
 
-    /* by organisation, when the return covers several */
-    if (!*b->in->org) {
-        const esr_org_counts **orgs;
-        size_t no = aggregate_orgs(b->in->agg, &orgs);
-        if (no > 2) {
-            r++;
-            static const char *const h3[] = {"Completeness by organisation", "FTE",
-                                             "FTE with area recorded", "Completeness", NULL};
-            headings_num(b, S_AREA, r++, h3);
-            for (size_t o = 1; o < no; o++) {
-                long long a = 0, bl = 0;
-                for (size_t i = 0; i < n; i++) {
-                    const esr_cell *c = cells[i];
-                    if (c->dim != ESR_DIM_AREA || *c->profession || strcmp(c->org, orgs[o]->org))
-                        continue;
-                    a += c->fte_e5;
-                    if (!strcmp(c->key, "(not recorded)"))
-                        bl += c->fte_e5;
-                }
-                str(b, S_AREA, r, 0, orgs[o]->org, NULL);
-                fte(b, S_AREA, r, 1, a, NULL);
-                fte(b, S_AREA, r, 2, a - bl, NULL);
-                num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
-            }
+/* Area of work, third table when the return covers several organisations:
+ * completeness by organisation (values: organisation codes come from the
+ * export, never a formula's criterion); returns the next row. */
+static lxw_row_t area_by_org(book *b, const esr_cell **cells, size_t n, lxw_row_t r)
+{
+    const esr_org_counts **orgs;
+    size_t no = aggregate_orgs(b->in->agg, &orgs);
+    if (*b->in->org || no <= 2)
+        return r;
+    r++;
+    static const char *const h3[] = {"Completeness by organisation", "FTE",
+                                     "FTE with area recorded", "Completeness", NULL};
+    headings_num(b, S_AREA, r++, h3);
+    for (size_t o = 1; o < no; o++) {
+        long long a = 0, bl = 0;
+        for (size_t i = 0; i < n; i++) {
+            const esr_cell *c = cells[i];
+            if (c->dim != ESR_DIM_AREA || *c->profession || strcmp(c->org, orgs[o]->org))
+                continue;
+            a += c->fte_e5;
+            if (!strcmp(c->key, "(not recorded)"))
+                bl += c->fte_e5;
         }
+        str(b, S_AREA, r, 0, orgs[o]->org, NULL);
+        fte(b, S_AREA, r, 1, a, NULL);
+        fte(b, S_AREA, r, 2, a - bl, NULL);
+        num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
     }
+    return note(b, S_AREA, r,
+                "Completeness by organisation is a fixed value: a correction on Support workforce "
+                "does not change it.");
+}
+
+/* Area of work sheet: FTE by area, then completeness by profession and organisation. */
+static void write_area(book *b)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    area_row *rows = calloc(n + 1, sizeof *rows);
+    if (!rows) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    lxw_row_t r = area_by_area(b, cells, n, rows);
+    r = area_by_profession(b, cells, n, r);
+    r = area_by_org(b, cells, n, r);
+    r = note(b, S_AREA, r + 1, correction_note(b));
+    if (b->live == LIVE_YES)
+        note(b, S_AREA, r,
+             "(not recognised) is what the listed areas leave of the total: an area corrected to "
+             "one not listed here counts there.");
     widths(b, S_AREA, 12);
     free(rows);
 }
@@ -521,7 +856,7 @@ static void write_titles(book *b)
         "Local title", "Standard title", "Profession supported",  "Support role", "Match",
         "Confidence",  "Mapping rows",   "Suggestion (unmapped)", "Assignments",  "FTE",
         NULL};
-    headings(b, S_TITLES, 0, h);
+    headings_mask(b, S_TITLES, 0, h, 1u << 5 | 1u << 8 | 1u << 9);
     lxw_row_t r = 1;
     for (size_t i = 0; i < n; i++) {
         const esr_title_stat *t = ts[i];
@@ -535,7 +870,7 @@ static void write_titles(book *b)
         if (*t->title)
             num(b, S_TITLES, r, 5, t->score, b->st.count);
         str(b, S_TITLES, r, 6, t->rule, NULL);
-        str(b, S_TITLES, r, 7, t->suggestion, NULL);
+        str(b, S_TITLES, r, 7, t->suggestion, b->st.wrap);
         num(b, S_TITLES, r, 8, (double)t->rows, b->st.count);
         fte(b, S_TITLES, r, 9, t->fte_e5, NULL);
         r++;
@@ -701,6 +1036,7 @@ typedef struct stream {
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
     int rejects;
+    int case_clash;    /* a coded value a SUMIFS would confuse with a listed name */
     FILE *spool;       /* findings of records while they stream, else NULL */
     uint64_t nspooled; /* findings in the spool (at most the row cap + 1) */
     int spool_failed;
@@ -734,7 +1070,7 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
     str(b, S_DQ, r, 2, src, NULL);
     num(b, S_DQ, r, 3, strtod(line, NULL), b->st.count);
     str(b, S_DQ, r, 4, ri->field, NULL);
-    str(b, S_DQ, r, 5, value, NULL);
+    str(b, S_DQ, r, 5, value, b->st.wrap);
     return 0;
 }
 
@@ -787,6 +1123,8 @@ static int put_record(stream *st, const char *const *f)
             const char *v = f[c];
             if (!*v)
                 continue;
+            if (!st->case_clash && coded_name(b->in->m, c, 0))
+                st->case_clash = case_clash(b->in->m, c, v);
             if (records_col_numeric(c))
                 num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->st.fte : NULL);
             else
@@ -888,10 +1226,11 @@ static esr_status stream_rejects(stream *st, const char *path, esr_err *err)
 static void write_dq_summary(book *b, lxw_row_t *r)
 {
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
-    static const char *const h[] = {"Rule", "Severity", "Field", "What it means",
-                                    "Rows", "FTE",      NULL};
+    /* columns as in the findings list below: numbers over Line, text over Value */
+    static const char *const h[] = {"Rule", "Severity",      "Field", "Rows",
+                                    "FTE",  "What it means", NULL};
     static const char *const sev[] = {"error (row rejected)", "warning", "info"};
-    headings(b, S_DQ, (*r)++, h);
+    headings_mask(b, S_DQ, (*r)++, h, 1u << 3 | 1u << 4);
     for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
         if (!oc->findings[i])
             continue;
@@ -899,16 +1238,16 @@ static void write_dq_summary(book *b, lxw_row_t *r)
         str(b, S_DQ, *r, 0, rule_id(i), NULL);
         str(b, S_DQ, *r, 1, sev[ri->severity], NULL);
         str(b, S_DQ, *r, 2, ri->field, NULL);
-        str(b, S_DQ, *r, 3, ri->message, NULL);
-        num(b, S_DQ, *r, 4, (double)oc->findings[i], b->st.count);
+        num(b, S_DQ, *r, 3, (double)oc->findings[i], b->st.count);
         if (ri->severity != ESR_SEV_ERROR)
-            fte(b, S_DQ, *r, 5, oc->findings_fte_e5[i], NULL);
+            fte(b, S_DQ, *r, 4, oc->findings_fte_e5[i], NULL);
+        str(b, S_DQ, *r, 5, ri->message, b->st.wrap);
         (*r)++;
     }
     *r += 1;
     static const char *const h2[] = {"Rule",  "Severity", "Source file", "Line",
                                      "Field", "Value",    NULL};
-    headings(b, S_DQ, (*r)++, h2);
+    headings_mask(b, S_DQ, (*r)++, h2, 1u << 3);
 }
 
 /* ---- Lists and drop-downs -------------------------------------------- */
@@ -978,6 +1317,30 @@ static void write_lists(book *b, lxw_row_t nrows)
     }
 }
 
+/* ---- print ----------------------------------------------------------- */
+
+/* How each sheet prints: every sheet one page wide; the wide ones
+ * landscape, the widest (Support workforce, Job titles) on A3; a table
+ * that starts on row 1 repeats its heading row on every page. */
+static const esr_print sheet_print[S_COUNT] = {
+    [S_COVER] = {.landscape = 1},
+    [S_RECORDS] = {.landscape = 1, .paper = 8, .header_rows = 1},
+    [S_PROF] = {.landscape = 1, .header_rows = 1},
+    [S_BAND] = {.landscape = 1, .header_rows = 1},
+    [S_AREA] = {.landscape = 0, .header_rows = 1},
+    [S_TITLES] = {.landscape = 1, .paper = 8, .header_rows = 1},
+    [S_TRAINING] = {.landscape = 1},
+    [S_DQ] = {.landscape = 1, .header_rows = 1},
+    [S_LISTS] = {.landscape = 1, .header_rows = 1},
+};
+
+/* Print setup of every sheet (before any row is written: constant_memory). */
+static void print_setup(book *b)
+{
+    for (int s = 0; s < S_COUNT; s++)
+        xsheet_print(&b->s[s], &sheet_print[s]);
+}
+
 /* ---- the workbook's life: open, feed the records, close ------------- */
 
 struct esr_xlsx {
@@ -1014,19 +1377,11 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
             return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
                                sheet_names[s]);
         }
-    /* print/PDF: A4 landscape, summary sheets one page wide, long tables' headers
-     * repeated (set before any row is written: constant_memory) */
-    for (int s = 0; s < S_LISTS; s++) {
-        worksheet_set_landscape(b->s[s].ws);
-        worksheet_set_paper(b->s[s].ws, 9);
-        if (s != S_RECORDS)
-            worksheet_fit_to_pages(b->s[s].ws, 1, 0);
-        if (s == S_RECORDS || s == S_TITLES) /* one long table each */
-            worksheet_repeat_rows(b->s[s].ws, 0, 0);
-    }
+    print_setup(b);
     xlsx_style_add(b->wb, &b->st);
+    xsheet_heading_row(&b->s[S_RECORDS], 0);
     for (int c = 0; c < RC_COUNT; c++)
-        str(b, S_RECORDS, 0, (lxw_col_t)c, records_col_name(c), b->st.heading);
+        str(b, S_RECORDS, 0, (lxw_col_t)c, records_col_label(c), b->st.heading);
     x->st.rec_row = 1;
     rule_cols(&x->st);
     if (!(x->st.spool = lxw_tmpfile((char *)in->tmpdir))) {
@@ -1106,6 +1461,11 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
         return s;
     }
     x->in = *in;
+    b->sheet_rows = st->rec_row - 1;
+    b->live = st->rec_dropped   ? LIVE_CAPPED
+              : st->case_clash  ? LIVE_CASE
+              : st->rec_row > 1 ? LIVE_YES
+                                : LIVE_EMPTY;
     write_cover(b);
     write_by_profession(b);
     write_by_band(b);

@@ -12,6 +12,11 @@
 
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
+/* Numbers end a space short of the cell's right edge ("_)" is the width of
+ * a ")"), so a number never runs into the text of the next column. */
+#define FTE_FORMAT "#,##0.00_)"
+#define COUNT_FORMAT "#,##0_)"
+#define PCT_FORMAT "0.0%_)"
 
 /* A new bold, shaded, bordered, wrapped heading format. */
 static lxw_format *heading(lxw_workbook *wb)
@@ -46,19 +51,26 @@ void xlsx_style_add(lxw_workbook *wb, esr_xlsx_style *st)
     st->heading = heading(wb);
     st->heading_num = heading(wb); /* over a column of numbers */
     format_set_align(st->heading_num, LXW_ALIGN_RIGHT);
+    format_set_indent(st->heading_num, 1); /* clear of the heading to its right */
     st->title = workbook_add_format(wb);
     format_set_bold(st->title);
     format_set_font_size(st->title, 14);
-    st->fte = numeric(wb, "#,##0.00", 0); /* 2 dp on screen, full precision in the cell */
-    st->count = numeric(wb, "#,##0", 0);
-    st->pct = numeric(wb, "0.0%", 0);
+    st->fte = numeric(wb, FTE_FORMAT, 0); /* 2 dp on screen, full precision in the cell */
+    st->count = numeric(wb, COUNT_FORMAT, 0);
+    st->pct = numeric(wb, PCT_FORMAT, 0);
     st->note = workbook_add_format(wb);
     format_set_italic(st->note);
     format_set_font_color(st->note, NOTE_GREY);
     st->total = numeric(wb, NULL, 1);
-    st->total_fte = numeric(wb, "#,##0.00", 1);
-    st->total_count = numeric(wb, "#,##0", 1);
-    st->total_pct = numeric(wb, "0.0%", 1);
+    st->total_fte = numeric(wb, FTE_FORMAT, 1);
+    st->total_count = numeric(wb, COUNT_FORMAT, 1);
+    st->total_pct = numeric(wb, PCT_FORMAT, 1);
+    st->wrap = workbook_add_format(wb); /* bottom-aligned like the row's other cells */
+    format_set_text_wrap(st->wrap);
+    st->count_left = numeric(wb, "#,##0", 0);
+    format_set_align(st->count_left, LXW_ALIGN_LEFT);
+    st->fte_left = numeric(wb, "#,##0.00", 0);
+    format_set_align(st->fte_left, LXW_ALIGN_LEFT);
 }
 
 /* Widen column c to fit n characters (plus padding), up to the maximum. */
@@ -71,13 +83,84 @@ static void track_chars(esr_xsheet *sh, lxw_col_t c, double n)
         sh->width[c] = n > ESR_XLSX_MAX_WIDTH ? ESR_XLSX_MAX_WIDTH : n;
 }
 
-/* Widen column c to fit s (UTF-8) plus extra characters. */
-static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra)
+/* Widen column c to fit s (UTF-8) plus extra characters, up to cap. */
+static void track(esr_xsheet *sh, lxw_col_t c, const char *s, double extra, double cap)
 {
     double n = extra;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         n += (*p & 0xc0) != 0x80; /* characters, not bytes */
-    track_chars(sh, c, n);
+    track_chars(sh, c, n < cap ? n : cap);
+}
+
+/* Lines s takes wrapped greedily at words in width w (characters); a word
+ * longer than w is broken. *longest (if given) gets the longest word. */
+static int wrapped_lines(const char *s, double w, double *longest)
+{
+    int lines = 1;
+    double used = 0, word = 0, most = 0;
+    for (const unsigned char *p = (const unsigned char *)s;; p++) {
+        if (*p && (*p & 0xc0) == 0x80)
+            continue; /* characters, not bytes */
+        if (*p && *p != ' ' && *p != '\n') {
+            word++;
+            continue;
+        }
+        most = word > most ? word : most;
+        if (word) {
+            if (used && used + 1 + word > w) {
+                lines++;
+                used = 0;
+            }
+            for (; word > w; word -= w)
+                lines++;
+            used += (used ? 1 : 0) + word;
+        }
+        word = 0;
+        if (*p == '\n') {
+            lines++;
+            used = 0;
+        }
+        if (!*p)
+            break;
+    }
+    if (longest)
+        *longest = most;
+    return lines;
+}
+
+/* Widen column c for a heading: the least width, at least its longest
+ * word, that wraps it onto at most ESR_XLSX_HEADING_LINES lines (its row
+ * is that tall: xsheet_heading_row), plus its indent. */
+static void track_heading(esr_xsheet *sh, lxw_col_t c, const char *s, double indent)
+{
+    double w;
+    wrapped_lines(s, ESR_XLSX_MAX_WIDTH, &w);
+    while (w < ESR_XLSX_MAX_WIDTH && wrapped_lines(s, w, NULL) > ESR_XLSX_HEADING_LINES)
+        w++;
+    track_chars(sh, c, w * 1.1 + 1 + indent); /* bold is a tenth wider */
+}
+
+/* Make row r as tall as wrapped text v needs in a column of the bounded
+ * wrap width (only ever taller: the row's tallest cell decides). */
+static void wrap_row(esr_xsheet *sh, lxw_row_t r, const char *v)
+{
+    /* an average character is narrower than the digit that measures widths */
+    int lines = wrapped_lines(v, ESR_XLSX_WRAP_WIDTH * 1.15, NULL);
+    if (sh->wrap_row != r + 1) {
+        sh->wrap_row = r + 1;
+        sh->wrap_lines = 1;
+    }
+    if (lines > sh->wrap_lines) {
+        sh->wrap_lines = lines;
+        worksheet_set_row(sh->ws, r, 15.0 * lines, NULL);
+    }
+}
+
+/* Make row r of the sheet a heading row, ESR_XLSX_HEADING_LINES lines
+ * tall (see xlsx_style.h). */
+void xsheet_heading_row(esr_xsheet *sh, lxw_row_t r)
+{
+    worksheet_set_row(sh->ws, r, 15.0 * ESR_XLSX_HEADING_LINES, NULL);
 }
 
 /* Characters of v as shown: "%.2f", or "%.1f%%" for a percentage. */
@@ -100,8 +183,40 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
     lxw_error e = worksheet_write_string(sh->ws, r, c, v, f);
     if (e && !*err)
         *err = e;
-    if (f != st->note) /* notes run on over the empty cells to their right */
-        track(sh, c, v, f == st->heading || f == st->heading_num ? 1 : 0);
+    if (f == st->heading || f == st->heading_num) /* headings wrap */
+        track_heading(sh, c, v, f == st->heading_num ? 2 : 0);
+    else if (f == st->wrap) { /* long text wraps in a bounded column, its row made taller */
+        track(sh, c, v, 0, ESR_XLSX_WRAP_WIDTH);
+        wrap_row(sh, r, v);
+    } else if (f != st->note) /* notes run on over the empty cells to their right */
+        track(sh, c, v, 0, ESR_XLSX_MAX_WIDTH);
+}
+
+/* Write note text over as many rows as it needs (see xlsx_style.h). */
+lxw_row_t xsheet_note(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                      lxw_col_t c, const char *text)
+{
+    char line[4 * ESR_XLSX_NOTE_CHARS + 4];
+    const char *p = text;
+    while (*p) {
+        const char *q = p, *end = p;
+        size_t chars = 0;
+        for (; *q; q++) {
+            if ((*q & 0xc0) != 0x80 && ++chars > ESR_XLSX_NOTE_CHARS)
+                break;
+            if (*q == ' ')
+                end = q;
+        }
+        if (!*q || end == p)
+            end = q; /* the rest fits, or one word is longer than a line */
+        size_t n = (size_t)(end - p);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        xsheet_str(sh, st, err, r++, c, line, st->note);
+        for (p = end; *p == ' '; p++)
+            ;
+    }
+    return r;
 }
 
 /* Write a number cell (see xlsx_style.h). */
@@ -109,6 +224,16 @@ void xsheet_num(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
                 double v, lxw_format *f)
 {
     lxw_error e = worksheet_write_number(sh->ws, r, c, v, f);
+    if (e && !*err)
+        *err = e;
+    track_chars(sh, c, num_chars(v, f == st->pct || f == st->total_pct) + 1);
+}
+
+/* Write a formula with its cached value (see xlsx_style.h). */
+void xsheet_formula(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
+                    lxw_col_t c, const char *formula, double v, lxw_format *f)
+{
+    lxw_error e = worksheet_write_formula_num(sh->ws, r, c, formula, f, v);
     if (e && !*err)
         *err = e;
     track_chars(sh, c, num_chars(v, f == st->pct || f == st->total_pct) + 1);
@@ -125,6 +250,7 @@ void xsheet_fte(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
 void xsheet_headings(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_row_t r,
                      const char *const *names)
 {
+    xsheet_heading_row(sh, r);
     for (lxw_col_t c = 0; names[c]; c++)
         xsheet_str(sh, st, err, r, c, names[c], st->heading);
 }
@@ -156,6 +282,22 @@ esr_status xlsx_book_open(const char *path, const char *tmpdir, const char *cons
     xlsx_style_add(wb, st);
     *out = wb;
     return ESR_OK;
+}
+
+/* Print setup of a sheet (see xlsx_style.h). */
+void xsheet_print(esr_xsheet *sh, const esr_print *p)
+{
+    lxw_worksheet *ws = sh->ws;
+    if (p->landscape)
+        worksheet_set_landscape(ws);
+    else
+        worksheet_set_portrait(ws);
+    worksheet_set_paper(ws, (uint8_t)(p->paper ? p->paper : 9));
+    worksheet_set_margins(ws, 0.5, 0.5, 0.6, 0.6);
+    worksheet_fit_to_pages(ws, 1, (uint16_t)p->pages_tall);
+    if (p->header_rows > 0)
+        worksheet_repeat_rows(ws, 0, (lxw_row_t)(p->header_rows - 1));
+    worksheet_set_footer(ws, "&L&8&A&R&8Page &P of &N");
 }
 
 /* Close the workbook after checking its sheets' temporaries (see header). */

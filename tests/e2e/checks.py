@@ -1,5 +1,6 @@
 """Shared helpers of the end-to-end scripts: a check counter and a CSV reader."""
 import csv
+import re
 
 
 class Checks:
@@ -42,3 +43,14 @@ class Checks:
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+# The only formulas a return workbook holds (By profession, By band, Area of
+# work): SUMIFS/SUM/IF over whole Support workforce columns, cell references
+# on the sheet itself and the constant "" -- never text from an input file.
+_REF = r"(?:'Support workforce'!\$[A-Z]{1,2}:\$[A-Z]{1,2}|\$?[A-Z]{1,2}\$?[0-9]+(?::\$?[A-Z]{1,2}\$?[0-9]+)?)"
+_ARG = r"(?:%s|\"\")" % _REF
+_CALL = r"(?:SUMIFS|SUM)\(%s(?:,%s)*\)" % (_ARG, _ARG)
+_TERM = r"(?:%s|%s)" % (_CALL, _REF)
+_EXPR = r"%s(?:[-/]%s)*" % (_TERM, _TERM)
+FORMULA_GRAMMAR = re.compile(r"=(?:%s|IF\(%s=0,0,%s\))" % (_EXPR, _REF, _EXPR))

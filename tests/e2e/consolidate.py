@@ -228,7 +228,8 @@ def body(esr, mappings, w, rows):
               wb.sheetnames)
     cover = sheet_rows(wb["Cover"])
     flat = [str(c) for r in cover for c in r if c is not None]
-    CHECKS.ok(region in flat and any("summed across organisations" in c and "pseudonymisation key" in c for c in flat)
+    text = " ".join(flat)  # a note goes on over several rows
+    CHECKS.ok(region in flat and "summed across organisations" in text and "pseudonymisation key" in text
               and all(t in flat for t in mine)
               and all(trust_runs[t]["inputs"][0]["sha256"] in flat for t in mine),
               "Cover: region, headcount sentence, each included trust with input checksums")

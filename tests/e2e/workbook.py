@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """The return workbook, opened with openpyxl: template, table furniture, drop-downs,
-chart, number formats, totals, the Training sheet and the Data quality sheet.
+chart, number formats, totals, the Training sheet and the Data quality sheet;
+column widths against their content, print setup on every sheet of the trust
+and the regional workbook, and the summary sheets' formulas: their cached
+results = summary.csv, and the same figures evaluated here from the Support
+workforce sheet as SUMIFS would (so a hand correction recalculates them).
 
 Runs esrpipe on the bundled sample with the bundled competence export and
 checks return.xlsx against the run's own CSV sidecars, the mapping tables and
@@ -21,12 +25,13 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from checks import Checks, read_csv
+from checks import FORMULA_GRAMMAR, Checks, read_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
 TRAINING = os.path.join("fixtures", "sample", "esr_training_2026-03-31.csv")
 
+FTE_FMT = "#,##0.00_)"  # 2 dp, a space short of the right edge (never runs into the next column)
 SHEETS = ["Cover", "Support workforce", "By profession", "By band", "Area of work", "Job titles",
           "Training", "Data quality", "Lists"]
 CODED = {  # Support workforce column -> Lists column header
@@ -115,6 +120,7 @@ def main():
         check_workbook(c, out)
         check_capped(c, esrpipe, os.path.join(tmp, "capped"))
         check_streamed(c, esrpipe, tmp)
+        check_regional(c, esrpipe, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return c.finish()
@@ -131,7 +137,8 @@ def check_workbook(c, out):
     rejects = [r for r in every_reject if not r["reason"].startswith("training_")]
     competence_rejects = len(every_reject) - len(rejects)
     summary = read_csv(os.path.join(out, "summary.csv"))
-    wb = openpyxl.load_workbook(path)
+    wb = openpyxl.load_workbook(path, data_only=True)  # formulas read as their cached results
+    wbf = openpyxl.load_workbook(path)                 # formulas as written
 
     # ---- sheets -----------------------------------------------------------
     c.eq(wb.sheetnames, SHEETS, "sheet names and order")
@@ -141,18 +148,30 @@ def check_workbook(c, out):
     if wb.sheetnames != SHEETS:
         return
 
-    # ---- no formulas anywhere (cells, and the XML itself) -----------------
-    formulas = []
-    for ws in wb.worksheets:
+    # ---- formulas only on the summary sheets, never built from input text ---
+    formulas, elsewhere = {}, []
+    for ws in wbf.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                    formulas.append("%s!%s" % (ws.title, cell.coordinate))
+                    if ws.title in FORMULA_SHEETS:
+                        formulas[(ws.title, cell.coordinate)] = cell.value
+                    else:
+                        elsewhere.append("%s!%s" % (ws.title, cell.coordinate))
+    c.ok(not elsewhere, "no formula outside By profession, By band and Area of work", ", ".join(elsewhere[:10]))
+    bad = [(k, f) for k, f in formulas.items() if not FORMULA_GRAMMAR.fullmatch(f)]
+    c.ok(not bad, "every formula is SUMIFS/SUM/IF over cell references and \"\" only (no input text)", str(bad[:3]))
+    c.ok(len(formulas) > 100, "the summary sheets' FTE figures are formulas", str(len(formulas)))
     with zipfile.ZipFile(path) as z:
         for n in z.namelist():
-            if n.startswith("xl/worksheets/") and n.endswith(".xml") and re.search(rb"<f[ >]", z.read(n)):
-                formulas.append(n)
-    c.ok(not formulas, "no cell holds a formula", ", ".join(formulas[:10]))
+            if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                xml = z.read(n)
+                for f in re.findall(rb"<f>([^<]*)</f>", xml):
+                    if not FORMULA_GRAMMAR.fullmatch("=" + f.decode().replace("&quot;", '"').replace("&amp;", "&")
+                                                     .replace("&apos;", "'")):
+                        bad.append((n, f))
+    c.ok(not bad, "formulas in the sheet XML match the grammar too", str(bad[:3]))
+    check_formulas(c, wb, wbf, rec_header, records, summary)
     # every part deflated at the house level 1 (minizip marks it in bits 1-2 of the
     # flags: 6 = "superfast"); libxlsxwriter alone would use level 6 (flags 0)
     with zipfile.ZipFile(path) as z:
@@ -178,6 +197,229 @@ def check_workbook(c, out):
     check_chart(c, wb["By profession"], prof_rows)
     check_training(c, wb["Training"], records, tot, profs)
     check_dq(c, wb["Data quality"], records, rejects)
+    for name in SHEETS[:-1]:
+        check_widths(c, wb[name])
+    check_print(c, wb, "trust")
+
+
+FORMULA_SHEETS = ("By profession", "By band", "Area of work")
+
+
+def sheet_table(ws):
+    """Support workforce as {heading: [values]} (rows below the heading row)."""
+    rows = rows_of(ws)
+    head = rows[0]
+    return {h: [r[i] if i < len(r) else None for r in rows[1:]] for i, h in enumerate(head) if h}
+
+
+class Evaluator:
+    """Evaluates the grammar above the way a spreadsheet does: SUMIFS text
+    criteria compare without regard to case; "" matches an empty cell."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        ws = wb["Support workforce"]
+        self.cols = {}
+        for i, col in enumerate(ws.iter_cols(values_only=True)):
+            self.cols[get_column_letter(i + 1)] = list(col)
+
+    def value(self, sheet, ref):
+        return self.wb[sheet][ref.replace("$", "")].value
+
+    def arg(self, sheet, a):
+        m = re.fullmatch(r"'Support workforce'!\$([A-Z]+):\$[A-Z]+", a)
+        if m:
+            return ("col", self.cols[m.group(1)])
+        if a == '""':
+            return ("crit", "")
+        if ":" in a:
+            lo, hi = a.replace("$", "").split(":")
+            return ("range", [v for row in self.wb[sheet][lo:hi] for v in (c.value for c in row)])
+        return ("crit", self.value(sheet, a))
+
+    def call(self, sheet, name, args):
+        a = [self.arg(sheet, x) for x in args]
+        if name == "SUM":
+            vals = a[0][1]
+            return sum(v for v in vals if isinstance(v, (int, float)))
+        total = 0
+        for i, v in enumerate(a[0][1]):
+            if not isinstance(v, (int, float)):
+                continue
+            ok = True
+            for (_, rng), (_, crit) in zip(a[1::2], a[2::2]):
+                cell = rng[i] if i < len(rng) else None
+                if crit == "":
+                    ok = ok and cell in (None, "")
+                else:
+                    ok = ok and isinstance(cell, str) and cell.lower() == str(crit).lower()
+            if ok:
+                total += v
+        return total
+
+    def term(self, sheet, t):
+        m = re.fullmatch(r"(SUMIFS|SUM)\((.*)\)", t)
+        if m:
+            return self.call(sheet, m.group(1), m.group(2).split(","))
+        return self.value(sheet, t) or 0
+
+    def expr(self, sheet, e):
+        parts = re.findall(r"([-/]?)((?:SUMIFS|SUM)\([^()]*\)|[^-/]+)", e)
+        v = 0
+        for op, t in parts:
+            x = self.term(sheet, t)
+            v = v / x if op == "/" else v - x if op == "-" else x
+        return v
+
+    def formula(self, sheet, f):
+        m = re.fullmatch(r"=IF\(([^=]+)=0,0,(.*)\)", f)
+        if m:
+            return 0 if not self.value(sheet, m.group(1)) else self.expr(sheet, m.group(2))
+        return self.expr(sheet, f[1:])
+
+
+def check_formulas(c, wb, wbf, header, records, summary):
+    """Cached results = the figures evaluated from Support workforce; the
+    headcounts are values, with a note saying a correction leaves them."""
+    ev = Evaluator(wb)
+    bad, n = [], 0
+    for name in FORMULA_SHEETS:
+        for row in wbf[name].iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                n += 1
+                want = ev.formula(name, cell.value)
+                got = wb[name][cell.coordinate].value
+                if not isinstance(got, (int, float)) or abs(got - want) > 1e-9:
+                    bad.append("%s!%s %s: cached %r, evaluated %r" % (name, cell.coordinate, cell.value, got, want))
+    c.ok(n and not bad, "every cached formula result = its formula evaluated over Support workforce (%d)" % n,
+         "; ".join(bad[:4]))
+    prof = wbf["By profession"]
+    head_col = [c_.value for c_ in prof[1]].index("Headcount") + 1
+    c.ok(all(prof.cell(row=r, column=head_col).data_type == "n" for r in range(2, prof.max_row + 1)
+             if prof.cell(row=r, column=head_col).value is not None),
+         "By profession headcount is a value (de-duplicated per person: no formula can)")
+    for name in FORMULA_SHEETS:
+        text = sheet_text(wb[name])
+        c.ok("FTE figures are formulas over the Support workforce sheet" in text
+             and "Headcount counts each person once" in text, "%s says what a correction changes" % name)
+    text = sheet_text(wb["Cover"])
+    c.ok("correct coded columns with the drop-downs" in text and "recalculates" in text,
+         "Cover tells users to correct the drop-downs, and that the FTE recalculates")
+
+
+def sheet_text(ws):
+    """Column A's text of a sheet as one string (a note spans several rows)."""
+    return " ".join(r[0] for r in rows_of(ws) if r and isinstance(r[0], str))
+
+
+def shown(cell):
+    """The text of a cell as a spreadsheet shows it (numbers in their number format)."""
+    v, f = cell.value, cell.number_format or ""
+    if isinstance(v, bool) or v is None:
+        return ""
+    if isinstance(v, (int, float)):
+        if "%" in f:
+            return "%.1f%%" % (v * 100)
+        if "0.00" in f:
+            return "{:,.2f}".format(v)
+        if "#,##0" in f:
+            return "{:,.0f}".format(v)
+        return str(v)
+    return str(v)
+
+
+def check_widths(c, ws):
+    """Every column wide enough for what it shows: a number in full (so it never
+    runs into the next column), text unless it may run on over an empty cell to
+    its right, wrapped text (and a wrapped heading's longest word) in a row tall
+    enough. Notes and titles run on freely."""
+    cut, wrapped_cut = [], []
+    for row in ws.iter_rows():
+        for cell in row:
+            text = shown(cell)
+            if not text or cell.font.i or (cell.font.sz or 11) > 11:
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 8.43
+            right = ws.cell(row=cell.row, column=cell.column + 1).value
+            if cell.alignment.wrap_text:
+                heading = cell.fill.fgColor.rgb not in (None, "00000000")
+                n = max(len(w) for w in text.split()) if heading else min(len(text), 45)
+                lines = -(-len(text) // 52)  # an average character is narrower than the unit digit
+                h = ws.row_dimensions[cell.row].height or 15
+                if not heading and h < 15 * lines:
+                    wrapped_cut.append("%s (%d chars, row height %s)" % (cell.coordinate, len(text), h))
+            else:
+                n = len(text)
+                if not isinstance(cell.value, (int, float)) and right in (None, ""):
+                    continue  # text runs on over the empty cell
+            if width < n + 1:
+                cut.append("%s %r: width %.1f" % (cell.coordinate, text[:30], width))
+    c.ok(not cut, "%s: every column as wide as its content (numbers never run on)" % ws.title, "; ".join(cut[:6]))
+    c.ok(not wrapped_cut, "%s: wrapped text has a row tall enough" % ws.title, "; ".join(wrapped_cut[:4]))
+
+
+def check_print(c, wb, what):
+    """Print setup on every sheet: A4/A3, one page wide, landscape where wide,
+    the heading row repeated, page numbers in the footer."""
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        width = sum(d.width or 0 for d in ws.column_dimensions.values())
+        c.ok(ps.orientation in ("landscape", "portrait"), "%s %s: orientation set" % (what, ws.title))
+        c.ok(ps.orientation == "landscape" or width <= 140, "%s %s: landscape where wide" % (what, ws.title),
+             "%s, width %.0f" % (ps.orientation, width))
+        c.ok(str(ps.paperSize) in ("8", "9"), "%s %s: A4 or A3 paper" % (what, ws.title), str(ps.paperSize))
+        fit = ws.sheet_properties.pageSetUpPr
+        tall = 1 if (what, ws.title) == ("regional", "By profession") else 0  # its chart never cut in two
+        c.ok(fit is not None and fit.fitToPage and ps.fitToWidth in (None, 1) and (1 if ps.fitToHeight is None else int(ps.fitToHeight)) == tall,
+             "%s %s: one page wide, as many tall as needed" % (what, ws.title),
+             "fitToPage %s, %s x %s" % (fit and fit.fitToPage, ps.fitToWidth, ps.fitToHeight))
+        footer = "".join(p.text or "" for p in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right))
+        c.ok("&P" in footer and "&N" in footer, "%s %s: page n of m in the footer" % (what, ws.title), footer)
+        table = rows_of(ws)[:1]
+        if table and ws.title not in ("Cover", "Training") and table[0] and table[0][0]:
+            c.eq(str(ws.print_title_rows), "$1:$1", "%s %s: heading row repeated on every page" % (what, ws.title))
+
+
+def check_regional(c, esrpipe, tmp):
+    """The regional workbook: print setup on every sheet, and By profession's chart."""
+    export = os.path.join(tmp, "esr_national_2026-03-31.csv")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "gen", "gen_export.py"), "--out", export,
+                    "--rows", "2000", "--orgs", "8"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    nat = os.path.join(tmp, "national")
+    p = subprocess.run([esrpipe, "run", "-q", "--split-by-org", "--no-workbook", "-o", nat, export], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if not c.ok(p.returncode == 0, "national split run exit 0", p.stderr.decode()[-1000:]):
+        return
+    region_of = {r["ods_code"]: r["region"] for r in mapping("organisations.csv")}
+    dirs = sorted(d for d in os.listdir(nat) if os.path.isdir(os.path.join(nat, d)))
+    by_region = collections.defaultdict(list)
+    for d in dirs:
+        by_region[region_of.get(d, "")].append(os.path.join(nat, d))
+    region = sorted(by_region, key=lambda r: (-len(by_region[r]), r))[0]
+    reg = os.path.join(tmp, "regional")
+    p = subprocess.run([esrpipe, "consolidate", "-q", "--region", region, "-o", reg] + by_region[region], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if not c.ok(p.returncode == 0, "consolidate exit 0", p.stderr.decode()[-1000:]):
+        return
+    wb = openpyxl.load_workbook(os.path.join(reg, "return.xlsx"))
+    check_print(c, wb, "regional")
+    for ws in wb.worksheets:
+        check_widths(c, ws)
+    ws = wb["By profession"]
+    rows = rows_of(ws)
+    roles = [h for h in strip_row(rows[0])[1:] if h not in ("Total FTE", "Headcount")]
+    last = find_row(rows, "Total")
+    if not c.eq(len(ws._charts), 1, "regional By profession has a chart"):
+        return
+    ch = ws._charts[0]
+    c.ok(ch.tagname == "barChart" and ch.type == "bar" and ch.grouping == "stacked",
+         "regional chart: stacked horizontal bars")
+    c.eq(len(ch.series), len(roles), "regional chart: a series per support role")
+    vals = [s.val.numRef.f for s in ch.series]
+    c.eq(vals, ["'By profession'!$%s$2:$%s$%d" % (get_column_letter(i + 2), get_column_letter(i + 2), last)
+                for i in range(len(roles))], "regional chart: each role's FTE over the professions (no total)")
 
 
 def check_capped(c, esrpipe, out):
@@ -194,6 +436,22 @@ def check_capped(c, esrpipe, out):
     c.ok(str(ws["A7"].value).startswith("Rows beyond the workbook limit"), "capped Support workforce: note after the rows")
     c.ok((ws.column_dimensions["A"].width or 0) < 20, "capped: the note does not widen column A",
          str(ws.column_dimensions["A"].width))
+    # capped: the sheet cannot carry the figures, so they are values, and every sheet says so
+    wbf = openpyxl.load_workbook(os.path.join(out, "return.xlsx"))
+    formulas = ["%s!%s" % (s.title, cell.coordinate) for s in wbf.worksheets for row in s.iter_rows()
+                for cell in row if cell.data_type == "f"]
+    c.ok(not formulas, "capped: no formulas (they would count only the rows shown)", ", ".join(formulas[:5]))
+    for name in FORMULA_SHEETS + ("Cover",):
+        text = sheet_text(wb[name])
+        c.ok("does not change" in text and ("Correct the export and run again" in text or name == "Cover"),
+             "capped: %s says a correction there does not change the figures" % name)
+    summary = read_csv(os.path.join(out, "summary.csv"))
+    tot = {(r["dimension"], r["profession"], r["support_role"], r["key"]): r for r in summary if not r["org_code"]}
+    prof = rows_of(wb["By profession"])
+    trow = find_row(prof, "Total")
+    c.ok(trow is not None and abs(prof[trow][prof[0].index("Total FTE")] -
+                                  float(tot[("profession_role", "", "", "")]["fte"])) < 1e-9,
+         "capped: By profession total is every row's FTE (summary.csv), not the rows shown")
 
 
 def check_streamed(c, esrpipe, tmp):
@@ -238,7 +496,7 @@ def check_cover(c, ws, records, rejects, tot, competence_rejects=0):
     kv = {r[0]: r[1] for r in rows if r and isinstance(r[0], str)}
     for k in ("Organisation code", "Organisation", "Region", "Snapshot date", "Template version", "Mapping version",
               "Mapping checksum (SHA-256)", "Classification mode", "Employee numbers pseudonymised", "Rows read",
-              "In scope", "Out of scope", "Rejected (see rejects.csv)", "In-scope FTE"):
+              "In scope", "Out of scope", "Rejected (see rejects.csv)", "In-scope FTE", "In-scope headcount (people)"):
         c.ok(k in kv and kv[k] not in (None, ""), "Cover has %r" % k)
     c.eq(kv.get("Organisation code"), "RTH", "Cover organisation code")
     c.eq(kv.get("Snapshot date"), "2026-03-31", "Cover snapshot date")
@@ -250,17 +508,37 @@ def check_cover(c, ws, records, rejects, tot, competence_rejects=0):
         c.eq(kv.get("Competence rows rejected (in rejects.csv)"), competence_rejects,
              "Cover competence rows rejected = rejects.csv training_* rows")
     c.eq(kv.get("In-scope FTE"), float(tot[("profession_role", "", "", "")]["fte"]), "Cover in-scope FTE")
+    c.eq(kv.get("In-scope headcount (people)"), int(tot[("profession_role", "", "", "")]["headcount"]),
+         "Cover in-scope headcount = summary.csv (de-duplicated)")
+    c.eq(kv.get("In-scope headcount (people)"), len(set(r["employee_number"] for r in records)),
+         "Cover in-scope headcount = distinct employee numbers in records.csv")
+    # labels beside their values: each value is the next cell to its right, numbers left-aligned
+    lab = {r[0]: i for i, r in enumerate(rows) if r and isinstance(r[0], str)}
+    for k in ("Rows read", "In scope", "In-scope FTE", "In-scope headcount (people)"):
+        cell = ws.cell(row=lab[k] + 1, column=2)
+        c.ok(isinstance(cell.value, (int, float)) and cell.alignment.horizontal == "left",
+             "Cover %s: the number is beside its label (column B, left-aligned)" % k,
+             "%r %s" % (cell.value, cell.alignment.horizontal))
     i = find_row(rows, "Input file")
     if c.ok(i is not None, "Cover input files table"):
-        c.eq(strip_row(rows[i]), ["Input file", "Bytes", "SHA-256", "Encoding", "Rows"], "Cover input header")
+        c.eq(strip_row(rows[i]), ["Input file", "SHA-256", "Bytes", "Encoding", "Rows"], "Cover input header")
         data = open(os.path.join(ROOT, SAMPLE), "rb").read()
-        c.eq(strip_row(rows[i + 1])[:3], [os.path.basename(SAMPLE), len(data), hashlib.sha256(data).hexdigest()],
-             "Cover input file name, size and checksum")
+        c.eq(strip_row(rows[i + 1])[:3], [os.path.basename(SAMPLE), hashlib.sha256(data).hexdigest(), len(data)],
+             "Cover input file name, checksum and size, each in its own cell")
+        c.ok((ws.column_dimensions["B"].width or 0) >= 66, "Cover column B shows a SHA-256 in full",
+             str(ws.column_dimensions["B"].width))
 
 
 def check_records_sheet(c, ws, header, records, training=True):
     rows = rows_of(ws)
-    c.eq(strip_row(rows[0]), header, "Support workforce header = records.csv header")
+    labels = strip_row(rows[0])
+    c.eq(len(labels), len(header), "Support workforce has a heading per records.csv column")
+    c.ok(all(isinstance(h, str) and "_" not in h and h[:1].isupper() for h in labels) and len(set(labels)) == len(labels),
+         "Support workforce headings are for people (capitalised, no code names), one each", str(labels))
+    for code, label in (("fte", "FTE"), ("profession_supported", "Profession supported"), ("pay_band", "Pay band"),
+                        ("area_of_work", "Area of work"), ("support_role", "Support role")):
+        c.eq(labels[header.index(code)] if code in header and len(labels) == len(header) else None, label,
+             "Support workforce heading of %s" % code)
     c.eq(len(rows) - 1, len(records), "Support workforce rows = records.csv rows")
     c.eq(ws.freeze_panes, "A2", "Support workforce frozen header row")
     c.eq(ws.auto_filter.ref, "A1:%s%d" % (get_column_letter(len(header)), len(records) + 1),
@@ -279,7 +557,7 @@ def check_records_sheet(c, ws, header, records, training=True):
     for k, r in enumerate(records):
         cell = ws.cell(row=k + 2, column=fi + 1)
         if not isinstance(cell.value, (int, float)) or abs(cell.value - float(r["fte"])) > 1e-12 \
-                or cell.number_format != "#,##0.00":
+                or cell.number_format != FTE_FMT:
             bad.append("%s=%r (%s)" % (cell.coordinate, cell.value, cell.number_format))
         if round(float(r["fte"]), 2) != float(r["fte"]):
             fine += 1
@@ -328,7 +606,7 @@ def check_by_profession(c, ws, profs, roles, tot):
         for j, role in enumerate(present_roles + [""]):
             cell = ws.cell(row=row, column=j + 2)
             want = float(tot[("profession_role", p, role, "")]["fte"]) if ("profession_role", p, role, "") in tot else 0
-            if cell.value != want or cell.number_format != "#,##0.00":
+            if cell.value != want or cell.number_format != FTE_FMT:
                 bad.append("%s %r (%s) vs %s" % (cell.coordinate, cell.value, cell.number_format, want))
         h = ws.cell(row=row, column=len(present_roles) + 3)
         if h.value != int(tot[("profession_role", p, "", "")]["headcount"]):
@@ -514,7 +792,7 @@ def check_training(c, ws, records, tot, profs):
 
 def check_dq(c, ws, records, rejects):
     rows = rows_of(ws)
-    c.eq(strip_row(rows[0]), ["Rule", "Severity", "Field", "What it means", "Rows", "FTE"], "Data quality header")
+    c.eq(strip_row(rows[0]), ["Rule", "Severity", "Field", "Rows", "FTE", "What it means"], "Data quality header")
     c.eq(ws.freeze_panes, "A2", "Data quality frozen header row")
     want = collections.Counter()
     for r in records:
@@ -532,7 +810,7 @@ def check_dq(c, ws, records, rejects):
     by_rule = collections.Counter()
     for (rule, _, _), n in want.items():
         by_rule[rule] += n
-    summ = {r[0]: r[4] for r in rows[1:i - 1] if r and r[0]}
+    summ = {r[0]: r[3] for r in rows[1:i - 1] if r and r[0]}
     c.eq(summ, dict(by_rule), "rule counts = findings listed")
     c.eq(ws.auto_filter.ref, "A%d:F%d" % (i + 1, i + 1 + sum(want.values())), "Data quality autofilter on the findings")
 

@@ -52,6 +52,21 @@ Test(records, column_names)
     cr_assert_not(records_col_numeric(RC_OCCUPATION_CODE));
 }
 
+Test(records, column_labels_for_people)
+{
+    cr_assert_str_eq(records_col_label(RC_FTE), "FTE");
+    cr_assert_str_eq(records_col_label(RC_PROFESSION), "Profession supported");
+    cr_assert_str_eq(records_col_label(RC_POSITION_TITLE), "Local job title");
+    cr_assert_str_eq(records_col_label(RC_COUNT), "", "past the end: as records_col_name");
+    for (int c = 0; c < RC_COUNT; c++) {
+        const char *l = records_col_label(c);
+        cr_assert(l[0] >= 'A' && l[0] <= 'Z' && !strchr(l, '_'), "column %d: %s is for people", c,
+                  l);
+        for (int k = 0; k < c; k++)
+            cr_assert_str_neq(records_col_label(k), l, "columns %d and %d share a heading", k, c);
+    }
+}
+
 Test(records, render_classified_record)
 {
     esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
