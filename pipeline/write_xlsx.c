@@ -384,7 +384,7 @@ static void write_cover(book *b)
     r++;
     cover_notes(b, &r);
     widths(b, S_COVER, 10);
-    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 34, NULL);
+    worksheet_set_column(b->s[S_COVER].ws, 0, 0, 44, NULL); /* the longest label */
     worksheet_set_column(b->s[S_COVER].ws, 1, 1, 68, NULL); /* a SHA-256 in full */
     worksheet_activate(b->s[S_COVER].ws);
 }
