@@ -223,6 +223,11 @@ void classify_record(esr_classifier *c, esr_record *r)
         r->role = r->occ->role;
     } else if (evidence && tm.role >= 0 && r->occ_state != ESR_OCC_MEDICAL) {
         r->role = tm.role; /* no usable code: the title's role */
+        /* a not-support word from a band on ("Theatre Practitioner", band 5+;
+         * no band: not support) */
+        if (tm.outside_band && (r->band < 0 || m->bands[r->band].rank <= 0 ||
+                                m->bands[r->band].rank >= tm.outside_band))
+            r->role = m->role_none;
     }
 
     /* Evidence: a missing, invalid or generic code gives way to a title
@@ -231,16 +236,21 @@ void classify_record(esr_classifier *c, esr_record *r)
     if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
         int from = -1;
         esr_prof_source src = ESR_PSRC_NONE;
-        if (tm.profession >= 0 && tm.profession != r->profession) {
+        esr_title_match am = {0};
+        am.profession = -1;
+        /* the area of work names a profession the title does not, or only
+         * defaults ("Healthcare Assistant" in Radiology) */
+        if ((tm.profession < 0 || tm.prof_default) && *r->f[ESR_COL_AREA_OF_WORK]) {
+            title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
+            if (am.kind == ESR_TITLE_NONE || (tm.profession >= 0 && am.profession < 0))
+                am.profession = -1;
+        }
+        if (am.profession >= 0 && am.profession != r->profession) {
+            from = am.profession;
+            src = ESR_PSRC_AREA;
+        } else if (am.profession < 0 && tm.profession >= 0 && tm.profession != r->profession) {
             from = tm.profession;
             src = ESR_PSRC_TITLE;
-        } else if (tm.profession < 0 && *r->f[ESR_COL_AREA_OF_WORK]) {
-            esr_title_match am;
-            title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
-            if (am.kind != ESR_TITLE_NONE && am.profession >= 0 && am.profession != r->profession) {
-                from = am.profession;
-                src = ESR_PSRC_AREA;
-            }
         }
         if (from >= 0) {
             if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
