@@ -667,8 +667,9 @@ static void decide(esr_titler *t, int j, context *x, int edits, esr_title_match 
         role = x->trainee_role; /* "Apprentice OT", not "Theatre Stores Apprentice" */
     t->generic_penalty = 0;
     if (x->generic && x->prof == -1 && !x->prof_conflict && x->registered < 0) {
-        /* a generic role word with no profession: unknown words weigh */
-        t->generic_penalty = PENALTY_UNKNOWN * x->unknown;
+        /* a generic role word with no profession: unknown words weigh, and
+         * alone ("Assistant") it is left for review */
+        t->generic_penalty = x->known ? PENALTY_UNKNOWN * x->unknown : 100;
         score -= t->generic_penalty;
     }
     if (x->outside == 1) {
