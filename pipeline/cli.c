@@ -48,6 +48,14 @@ static const char usage_text[] =
     "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
     "      --training FILE       join an ESR competence / learning-record export\n"
     "                            (Care Certificate, qualifications, apprenticeships)\n"
+    "      --titles FILE         the trust's own job titles (job_titles.csv columns),\n"
+    "                            over the shipped table; recorded with its checksum\n"
+    "      --learn-min-rows N    evidence mode learns a title from the export's rows\n"
+    "                            with valid, specific codes when at least N of them\n"
+    "      --learn-agreement PCT (default 3) and PCT% of them (default 90) agree;\n"
+    "                            uncoded rows with that title take it\n"
+    "      --learn-max-titles N  distinct titles remembered (default 100000)\n"
+    "      --no-learn            do not learn titles from coded rows\n"
     "      --dry-run             read, classify and check only; write nothing\n"
     "      --no-workbook         write the CSV outputs and run.json, not return.xlsx\n"
     "                            (for loading into a warehouse; removes an old one)\n"
@@ -162,7 +170,12 @@ enum {
     O_NOBOOK,
     O_PSEUDO,
     O_SHEETROWS,
-    O_TRAINING
+    O_TRAINING,
+    O_TITLES,
+    O_NOLEARN,
+    O_LEARNMIN,
+    O_LEARNAGREE,
+    O_LEARNMAX
 };
 
 /* The reading and classifying options run, explain and stage share: 1 if
@@ -287,6 +300,29 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
     return rc;
 }
 
+/* Parse a --learn-* option's value into o (which: n min rows, a agreement
+ * percent, x max titles); 0, or -1 after a usage error. */
+static int learn_option(esr_learn_opts *o, int which, const char *arg)
+{
+    char *end;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (!*arg || *end || *arg == '-' || (which == 'a' && (v < 1 || v > 100)) ||
+        (which != 'a' && v < 1)) {
+        usage_error("--learn-%s: expected %s",
+                    which == 'n'   ? "min-rows: a number of rows, 1 or more"
+                    : which == 'a' ? "agreement: a percentage 1-100"
+                                   : "max-titles: a number of titles, 1 or more");
+        return -1;
+    }
+    if (which == 'n')
+        o->min_rows = v > 1000000 ? 1000000 : (unsigned)v;
+    else if (which == 'a')
+        o->agreement = (unsigned)v;
+    else
+        o->max_titles = (size_t)v;
+    return 0;
+}
+
 /* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
@@ -309,6 +345,11 @@ static int cmd_run(int argc, char **argv, int explain)
         {"pseudonymize", required_argument, NULL, O_PSEUDO},
         {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
         {"training", required_argument, NULL, O_TRAINING},
+        {"titles", required_argument, NULL, O_TITLES},
+        {"no-learn", no_argument, NULL, O_NOLEARN},
+        {"learn-min-rows", required_argument, NULL, O_LEARNMIN},
+        {"learn-agreement", required_argument, NULL, O_LEARNAGREE},
+        {"learn-max-titles", required_argument, NULL, O_LEARNMAX},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -354,6 +395,18 @@ static int cmd_run(int argc, char **argv, int explain)
         case O_NOBOOK: o.no_workbook = 1; break;
         case O_PSEUDO: o.pseudonymise_key = optarg; break;
         case O_TRAINING: o.training = optarg; break;
+        case O_TITLES: o.titles = optarg; break;
+        case O_NOLEARN: o.no_learn = 1; break;
+        case O_LEARNMIN:
+        case O_LEARNAGREE:
+        case O_LEARNMAX:
+            if (learn_option(&o.learn,
+                             ch == O_LEARNMIN     ? 'n'
+                             : ch == O_LEARNAGREE ? 'a'
+                                                  : 'x',
+                             optarg))
+                return 64;
+            break;
         case O_SHEETROWS: {
             char *end;
             unsigned long long r = strtoull(optarg, &end, 10);

@@ -112,6 +112,11 @@ void mappings_close(esr_mappings *m);
  * (build trees: ../mappings, ../../mappings), its install prefix
  * (../share/esrpipe/mappings), else ./mappings. Writes into buf. */
 const char *mappings_default_dir(char *buf, size_t n);
+/* A trust's own job titles table (--titles: the columns of job_titles.csv),
+ * each row checked against m's professions and support roles (errors name
+ * file and line); its SHA-256 (hex) into sha256. */
+esr_status mappings_load_titles(const esr_mappings *m, const char *path, esr_table **out,
+                                char sha256[65], esr_err *err);
 /* Organisation name and region for an ODS code ("" when unknown). */
 void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region);
 

@@ -798,6 +798,7 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         out->role = jt->role;
         out->trainee = jt->trainee;
         out->score = 100;
+        out->whole = 1;
         t->prof_explicit = jt->explicit_prof;
         out->prof_default = jt->profession >= 0 && !jt->explicit_prof;
         add_line(&t->rule, jt->table, jt->line);

@@ -27,6 +27,7 @@ typedef struct esr_title_match {
     int role;       /* index into support roles, -1 none */
     int senior, trainee;
     int score;              /* confidence 0-100 */
+    int whole;              /* the whole title is a row of a job titles table */
     int outside_band;       /* a not-support word that applies from this AfC band (0 none) */
     int prof_default;       /* the profession is the role phrase's default ("Healthcare
                              * assistant": nursing), not named: other evidence overrides it */
