@@ -236,10 +236,24 @@ int classify_learn(esr_classifier *c, esr_record *r)
     if (!c->learn || !*title)
         return 0;
     classify_code(c, r);
-    title_key(c->titler, title, &c->lkey);
     int coded = r->occ && (r->occ->profession_specific || r->occ->role == c->m->role_none);
-    return learn_add(c->learn, esr_buf_str(&c->lkey), title, coded ? r->occ->profession : -1,
-                     coded ? r->occ->role : -1);
+    size_t v, n = strlen(title);
+    long idx;
+    /* each spelling is normalised once (up to LEARN_CACHE_MAX spellings) */
+    if (esr_strmap_get(c->learn_cache, title, n, &v)) {
+        idx = (long)v - 1;
+    } else {
+        title_key(c->titler, title, &c->lkey);
+        if (!c->lkey.len)
+            return 0;
+        if ((idx = learn_entry(c->learn, esr_buf_str(&c->lkey), title)) == -2)
+            return -1;
+        if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
+            esr_strmap_put(c->learn_cache, title, n, (size_t)(idx + 1), NULL) < 0)
+            return -1;
+    }
+    learn_count(c->learn, idx, coded ? r->occ->profession : -1, coded ? r->occ->role : -1);
+    return 0;
 }
 
 /* The first read is over: decide what each title learned. */
@@ -249,6 +263,8 @@ void classify_learn_finish(esr_classifier *c)
         return;
     learn_finish(c->learn);
     c->learned = 1;
+    esr_strmap_free(c->learn_cache); /* the second read caches entries */
+    c->learn_cache = esr_strmap_new();
 }
 
 /* The learner (NULL when not learning), for run.json and title_suggestions.csv. */

@@ -60,21 +60,30 @@ static esr_learn_entry *entry_for(esr_learner *l, const char *key, const char *t
     return e;
 }
 
-/* Note one row of title coded as (prof, role), or uncoded (-1, -1). */
-int learn_add(esr_learner *l, const char *key, const char *title, int prof, int role)
+/* The entry index of key (created if there is room): -1 past the cap (the
+ * row is counted there), -2 on no memory. */
+long learn_entry(esr_learner *l, const char *key, const char *title)
 {
-    if (!*key)
-        return 0;
     esr_learn_entry *e = entry_for(l, key, title);
-    if (!e) {
-        if (l->n < l->o.max_titles)
-            return -1; /* no memory, not the cap */
+    if (e)
+        return (long)(e - l->v);
+    if (l->n < l->o.max_titles)
+        return -2;
+    return -1;
+}
+
+/* Count one row of entry idx coded as (prof, role), or uncoded (-1, -1);
+ * idx -1 (past the cap) counts the row as not learned. */
+void learn_count(esr_learner *l, long idx, int prof, int role)
+{
+    if (idx < 0) {
         l->over_cap++;
-        return 0;
+        return;
     }
+    esr_learn_entry *e = &l->v[idx];
     e->rows++;
     if (prof < 0 && role < 0)
-        return 0;
+        return;
     e->coded++;
     for (int k = 0; k < ESR_LEARN_CLASSES; k++) {
         if (e->count[k] && (e->prof[k] != prof || e->role[k] != role))
@@ -82,9 +91,20 @@ int learn_add(esr_learner *l, const char *key, const char *title, int prof, int 
         e->prof[k] = prof;
         e->role[k] = role;
         e->count[k]++;
-        return 0;
+        return;
     }
     e->other++;
+}
+
+/* Note one row of title coded as (prof, role), or uncoded (-1, -1). */
+int learn_add(esr_learner *l, const char *key, const char *title, int prof, int role)
+{
+    if (!*key)
+        return 0;
+    long idx = learn_entry(l, key, title);
+    if (idx == -2)
+        return -1;
+    learn_count(l, idx, prof, role);
     return 0;
 }
 

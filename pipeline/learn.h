@@ -50,6 +50,11 @@ esr_learner *learn_new(const esr_learn_opts *o);
 /* Note one row of title (normalised key) coded as (prof, role), or
  * uncoded (prof = role = -1); 0, or -1 on no memory. */
 int learn_add(esr_learner *l, const char *key, const char *title, int prof, int role);
+/* The entry index of key (created if there is room): -1 past the cap,
+ * -2 on no memory. */
+long learn_entry(esr_learner *l, const char *key, const char *title);
+/* Count one row of entry idx (-1: past the cap) as (prof, role) or uncoded. */
+void learn_count(esr_learner *l, long idx, int prof, int role);
 /* Decide every title (after the last learn_add). */
 void learn_finish(esr_learner *l);
 /* The entry of key, or NULL. */

@@ -765,6 +765,26 @@ static void match_phrases(esr_titler *t, esr_buf *norm, esr_title_match *out, es
         read_context(t, tok, 0, n, &x, trace);
     }
     decide(t, j, &x, edits, out, trace);
+    if (trace) {
+        size_t rs = j >= 0 ? at : x.role >= 0 ? x.role_at : n, re = j >= 0 ? at + len : x.role_end;
+        esr_buf ctx = {0};
+        for (size_t k = 0; k < n; k++)
+            if (k < rs || k >= re)
+                esr_buf_printf(&ctx, "%s%s", ctx.len ? " " : "", tok[k]);
+        esr_buf ph = {0};
+        if (rs < n)
+            join(tok + rs, re - rs, &ph);
+        const char *b = esr_buf_str(&t->brk);
+        while (*b == ' ')
+            b++;
+        int bn = (int)strlen(b);
+        while (bn && b[bn - 1] == ' ')
+            bn--;
+        esr_buf_printf(trace, "read as:      role \"%s\", context \"%s%s%.*s\"\n", esr_buf_str(&ph),
+                       esr_buf_str(&ctx), bn && ctx.len ? " " : "", bn, b);
+        esr_buf_free(&ph);
+        esr_buf_free(&ctx);
+    }
     free(copy);
 }
 
@@ -803,8 +823,10 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         out->prof_default = jt->profession >= 0 && !jt->explicit_prof;
         add_line(&t->rule, jt->table, jt->line);
         if (trace)
-            esr_buf_printf(trace, "role phrase:  the whole title (%s:%u \"%s\")\n", jt->table,
-                           jt->line, jt->title);
+            esr_buf_printf(trace,
+                           "role phrase:  the whole title (%s:%u \"%s\")\n"
+                           "read as:      role \"%s\", context \"\"\n",
+                           jt->table, jt->line, jt->title, esr_buf_str(&norm));
     } else {
         /* 2. a role phrase anywhere in the title, the rest read as context */
         match_phrases(t, &norm, out, trace);
