@@ -252,7 +252,9 @@ int classify_learn(esr_classifier *c, esr_record *r)
             esr_strmap_put(c->learn_cache, title, n, (size_t)(idx + 1), NULL) < 0)
             return -1;
     }
-    learn_count(c->learn, idx, coded ? r->occ->profession : -1, coded ? r->occ->role : -1);
+    /* a post that is not a support role is that whatever its profession */
+    int prof = coded && r->occ->role != c->m->role_none ? r->occ->profession : -1;
+    learn_count(c->learn, idx, prof, coded ? r->occ->role : -1);
     return 0;
 }
 

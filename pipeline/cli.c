@@ -29,7 +29,7 @@ static const char usage_text[] =
     "       esrpipe check-mappings [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
     "                       [--encoding ENC] EXPORT LINE...\n"
-    "       esrpipe explain-title [-m DIR] TITLE...\n"
+    "       esrpipe explain-title [-m DIR] [--titles FILE] TITLE...\n"
     "       esrpipe stage schema|classify|aggregate [options] [FILE]\n"
     "       esrpipe --help | --version\n"
     "\n"
@@ -552,23 +552,32 @@ static int cmd_check_mappings(int argc, char **argv)
 static int cmd_explain_title(int argc, char **argv)
 {
     char mbuf[4300];
-    const char *dir = NULL;
+    const char *dir = NULL, *titles = NULL;
     int i = 1;
-    if (argc > 2 && !strcmp(argv[1], "-m")) {
-        dir = argv[2];
-        i = 3;
+    while (i + 1 < argc && (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--titles"))) {
+        *(argv[i][1] == 'm' ? &dir : &titles) = argv[i + 1];
+        i += 2;
     }
     if (i >= argc)
         return usage_error("%s", "explain-title: no title given");
     if (!dir)
         dir = mappings_default_dir(mbuf, sizeof mbuf);
     esr_mappings *m = NULL;
+    esr_table *local = NULL;
+    char sha[65];
     esr_err err = {0};
     esr_status st = mappings_open(dir, &m, &err);
-    if (st)
+    if (!st && titles)
+        st = mappings_load_titles(m, titles, &local, sha, &err);
+    if (st) {
+        mappings_close(m);
         return report(st, &err);
-    esr_titler *t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    }
+    const char *slash = titles ? strrchr(titles, '/') : NULL;
+    esr_titler *t =
+        title_new_local(m, local, slash ? slash + 1 : titles, ESR_TITLE_THRESHOLD_DEFAULT);
     if (!t) {
+        table_free(local);
         mappings_close(m);
         fprintf(stderr, "esrpipe: error: out of memory\n");
         return 70;
@@ -582,6 +591,7 @@ static int cmd_explain_title(int argc, char **argv)
         esr_buf_free(&trace);
     }
     title_free(t);
+    table_free(local);
     mappings_close(m);
     return 0;
 }

@@ -85,6 +85,18 @@ def main():
         CHECKS.ok(p.returncode == 65 and b"our_titles.csv:4" in p.stderr and b"Physio" in p.stderr
                   and not os.path.exists(bad), "unknown profession: exit 65 naming file:line, nothing written",
                   "%d %s" % (p.returncode, p.stderr.decode()))
+        # explain-title reads the trust's table too, and refuses a bad one
+        good = os.path.join(tmp, "good_titles.csv")
+        with open(good, "w", encoding="utf-8") as f:
+            f.write("title,profession,support_role,trainee\nGym Buddy,Physiotherapy,Support worker,no\n")
+        p = subprocess.run([e, "explain-title", "--titles", good, "Gym Buddy (Community)"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        CHECKS.ok(p.returncode == 0 and b"profession Physiotherapy, role Support worker" in p.stdout
+                  and b"good_titles.csv:2" in p.stdout, "explain-title --titles: the trust's row decides",
+                  p.stdout.decode()[-400:])
+        p = subprocess.run([e, "explain-title", "--titles", local, "Gym Buddy"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        CHECKS.ok(p.returncode == 65 and b"our_titles.csv:4" in p.stderr, "explain-title --titles: a bad row is 65")
         # explain-title: role phrase and context
         p = subprocess.run([e, "explain-title", "Theatre Support Worker (Band 2) Worcestershire Royal Hospital",
                             "Ambulance Emergency Medical Technician", "Pharmacy Technician"],
