@@ -243,7 +243,7 @@ int classify_learn(esr_classifier *c, esr_record *r)
     if (esr_strmap_get(c->learn_cache, title, n, &v)) {
         idx = (long)v - 1;
     } else {
-        title_key(c->titler, title, &c->lkey);
+        title_learn_key(c->titler, title, &c->lkey);
         if (!c->lkey.len)
             return 0;
         if ((idx = learn_entry(c->learn, esr_buf_str(&c->lkey), title)) == -2)
@@ -283,7 +283,7 @@ static const esr_learn_entry *learned_for(esr_classifier *c, const char *title)
         return NULL;
     if (esr_strmap_get(c->learn_cache, title, n, &v))
         return v ? c->learn_hits[v - 1] : NULL;
-    title_key(c->titler, title, &c->lkey);
+    title_learn_key(c->titler, title, &c->lkey);
     const esr_learn_entry *e = learn_get(c->learn, esr_buf_str(&c->lkey));
     if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
         !esr_grow(&c->learn_hits, &c->hits_cap, c->nhits + 1, sizeof *c->learn_hits, 64)) {
@@ -303,8 +303,10 @@ static int apply_learned(esr_classifier *c, esr_record *r, const esr_learn_entry
     if (!e || e->decision == ESR_LEARN_NONE)
         return 0;
     if (e->decision == ESR_LEARN_DISAGREE) {
+        /* the title names no profession (tm.profession was cleared); the
+         * area of work may still */
         record_flag(r, ESR_RULE_TITLE_CODED_DISAGREE, e->lineage);
-        return 1;
+        return 0;
     }
     int p = e->prof[e->best];
     if (!r->occ) /* a generic code keeps its role: the title refines its profession */

@@ -338,6 +338,22 @@ void title_key(esr_titler *t, const char *title, esr_buf *out)
     esr_buf_free(&norm);
 }
 
+/* The key titles are learned under: title_key plus the bracketed words
+ * ("Assistant Practitioner (Ambulance)" is not "Assistant Practitioner"). */
+void title_learn_key(esr_titler *t, const char *title, esr_buf *out)
+{
+    esr_buf norm = {0};
+    title_normalise(t, title, &norm);
+    make_key(esr_buf_str(&norm), out);
+    tokenise(t, esr_buf_str(&t->brk));
+    if (t->ntok && out->len) {
+        esr_buf_puts(out, " |");
+        for (size_t i = 0; i < t->ntok; i++)
+            esr_buf_printf(out, " %s", t->tok[i]);
+    }
+    esr_buf_free(&norm);
+}
+
 /* Append table:line to the rule list (comma-separated). */
 static void add_line(esr_buf *rule, const char *table, unsigned line)
 {

@@ -54,6 +54,9 @@ void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_b
 void title_normalise(esr_titler *t, const char *title, esr_buf *out);
 /* The lookup key of title: its normalised tokens, sorted and distinct. */
 void title_key(esr_titler *t, const char *title, esr_buf *out);
+/* The key titles are learned under (learn.h): title_key plus the words in
+ * brackets, which title_key leaves out. */
+void title_learn_key(esr_titler *t, const char *title, esr_buf *out);
 /* Name of a match kind ("exact", "normalised", "fuzzy", "none"). */
 const char *title_kind_name(esr_title_kind k);
 /* Free the titler. */

@@ -61,6 +61,68 @@ def strip_codes(export, plan, out_path):
             w.writerow(row[:k] + row[k + 1:] if len(row) > k else row)
 
 
+def blank_codes(export, plan, out_path, every):
+    """Write export with the occupation code of every `every`-th data row
+    blanked; return the set of their row numbers (1 = first data row)."""
+    import json
+    with open(plan, encoding="utf-8") as f:
+        p = json.load(f)
+    col = [h for h, canon in p["columns"].items() if canon == "occupation_code"][0]
+    enc = p["file"]["encoding"]
+    with open(export, newline="", encoding=enc) as fi, open(out_path, "w", newline="", encoding=enc) as fo:
+        r = csv.reader(fi)
+        w = csv.writer(fo, lineterminator="\r\n")
+        header = next(r)
+        k = header.index(col)
+        w.writerow(header)
+        for i, row in enumerate(r, 1):
+            if i % every == 0 and len(row) > k:
+                row[k] = ""
+            w.writerow(row)
+
+
+def learning(e, w, export, plan, coded_out):
+    """Learning at scale: blank the code of every 10th row; the uncoded
+    support rows must keep their scope and, through the titles the other 90%
+    teach, their profession."""
+    twin = os.path.join(w, "esr_national_90pct_2020-02-29.csv")
+    blank_codes(export, plan, twin, 10)
+    out = os.path.join(w, "out-90pct")
+    p = run(e, out, twin, "--classify", "evidence", "--max-reject-rate", "100")
+    CHECKS.ok(p.returncode == 0, "90% coded: esrpipe exits 0", p.stderr.decode()[-2000:])
+    if p.returncode:
+        return
+    with open(os.path.join(out, "records.csv"), newline="", encoding="utf-8") as f:
+        got = {r["assignment_number"]: r for r in csv.DictReader(f)}
+    with open(os.path.join(out, "title_suggestions.csv"), newline="", encoding="utf-8") as f:
+        few = {r["title"] for r in csv.DictReader(f) if r["learned"].startswith("no: fewer")}
+    want = records(coded_out)
+    with open(os.path.join(coded_out, "records.csv"), newline="", encoding="utf-8") as f:
+        title_of = {r["assignment_number"]: r["position_title"] for r in csv.DictReader(f)}
+    t = collections.Counter()
+    for asg, r in got.items():
+        if r["occupation_code_status"] != "missing":
+            continue
+        t["uncoded"] += 1
+        t["learned"] += r["title_rule"].startswith("learned from ")
+        t["right" if want.get(asg) == r["profession_supported"] else
+          "review" if "title_coded_disagree" in r["dq_flags"] and r["profession_supported"] == "Unknown" else
+          "unknown" if r["profession_supported"] == "Unknown" else "wrong"] += 1
+    n_support = len(want)
+    dropped = set(want) - set(got)
+    print("     90%% coded: %d uncoded rows in scope, %d learned, profession right %d, left for review (coded rows "
+          "disagree) %d, other unknown %d, wrong %d; in scope %d of %d support rows"
+          % (t["uncoded"], t["learned"], t["right"], t["review"], t["unknown"], t["wrong"],
+             len(set(got) & set(want)), n_support), flush=True)
+    CHECKS.ok(all(title_of[a] in few for a in dropped),
+              "90%% coded: every support row stays in scope but those of titles with too few coded rows (%d)"
+              % len(dropped), str([title_of[a] for a in dropped][:5]))
+    CHECKS.ok(len(set(got) - set(want)) == 0, "90% coded: no other row brought into scope")
+    CHECKS.ok(t["uncoded"] and t["right"] + t["review"] == t["uncoded"] and t["wrong"] == 0,
+              "90%% coded: every uncoded row takes the coded profession or is left for review (%d + %d of %d)"
+              % (t["right"], t["review"], t["uncoded"]))
+
+
 def records(out):
     with open(os.path.join(out, "records.csv"), newline="", encoding="utf-8") as f:
         return {r["assignment_number"]: r["profession_supported"] for r in csv.DictReader(f)}
@@ -136,6 +198,7 @@ def main():
         print("\n".join("     " + l for l in (fails[:40] or lines[-3:])))
         CHECKS.ok(c.returncode == 0, "%s: every planted figure reproduced" % mode, lines[-1] if lines else "")
     codeless(e, w, export, plan, os.path.join(w, "out-evidence"))
+    learning(e, w, export, plan, os.path.join(w, "out-evidence"))
     again = os.path.join(w, "out-evidence-again")
     run(e, again, export, "--classify", "evidence")
     a1, a2 = files(os.path.join(w, "out-evidence")), files(again)
