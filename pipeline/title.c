@@ -539,6 +539,7 @@ typedef struct context {
     int role, generic, role_conflict;
     size_t role_at, role_end; /* where the role term starts and ends */
     int senior, trainee, trainee_role;
+    size_t trainee_end;                   /* the token after the last learner word */
     int outside;                          /* not-support word: band it applies from, 0 none */
     int registered;                       /* registered profession word: its profession, -1 none */
     size_t registered_at, registered_end; /* where it starts, the token after it */
@@ -592,6 +593,7 @@ static void read_context(esr_titler *t, char **tok, size_t from, size_t to, cont
         case TK_SENIOR: x->senior = 1; break;
         case TK_TRAINEE:
             x->trainee = 1;
+            x->trainee_end = i + best;
             if (tm->value >= 0)
                 x->trainee_role = tm->value;
             break;
@@ -663,7 +665,10 @@ static void decide(esr_titler *t, int j, context *x, int edits, esr_title_match 
          * "Radiographer's Assistant"; a learner word makes it a student */
         size_t rs = j >= 0 ? t->phrase_at : x->role_at, re = j >= 0 ? t->phrase_end : x->role_end;
         int adjacent = role >= 0 && (rs == x->registered_end || re == x->registered_at);
-        int learner = x->trainee || (role >= 0 && role == t->learner_role);
+        /* a learner word right before it: "Student Physiotherapist",
+         * not "Practice Nurse - Trainee Post" */
+        int learner = (x->trainee && x->trainee_end == x->registered_at) ||
+                      (role >= 0 && role == t->learner_role && re == x->registered_at);
         if (prof == -1) {
             prof = x->registered;
             t->prof_explicit = 1;

@@ -213,3 +213,24 @@ Test(title, local_titles_win_over_shipped)
     cr_assert_str_eq(r.rule, "ours.csv:2");
     title_free(l);
 }
+
+Test(title, every_in_scope_role_is_reachable_from_a_title)
+{
+    static const char *const titles[] = {
+        "Assistant Practitioner", "Trainee Assistant Practitioner", "Student Physiotherapist",
+        "Physiotherapy Assistant", "Healthcare Assistant", "Healthcare Support Worker",
+        "Emergency Medical Technician", "ECA", "Ambulance Care Assistant", "Student Technician",
+        "Emergency Ambulance Crew", "Nursing Assistant", "Nursery Nurse", "Registered Nursing Associate",
+        "Trainee Nursing Associate", "Student Nurse", "Medical Laboratory Assistant", "MLA",
+        "Maternity Support Worker", "MCA", "Patient Transport Attendant", "IAP", "AAP"};
+    int seen[64] = {0};
+    cr_assert_lt(m->nroles, 64);
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        esr_title_match r = match(titles[i]);
+        cr_assert_geq(r.role, 0, "%s: no role", titles[i]);
+        cr_assert(m->roles[r.role].in_scope, "%s: out of scope", titles[i]);
+        seen[r.role] = 1;
+    }
+    for (size_t k = 0; k < m->nroles; k++)
+        cr_assert(!m->roles[k].in_scope || seen[k], "no title reaches %s", m->roles[k].name);
+}
