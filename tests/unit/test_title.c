@@ -216,13 +216,29 @@ Test(title, local_titles_win_over_shipped)
 
 Test(title, every_in_scope_role_is_reachable_from_a_title)
 {
-    static const char *const titles[] = {
-        "Assistant Practitioner", "Trainee Assistant Practitioner", "Student Physiotherapist",
-        "Physiotherapy Assistant", "Healthcare Assistant", "Healthcare Support Worker",
-        "Emergency Medical Technician", "ECA", "Ambulance Care Assistant", "Student Technician",
-        "Emergency Ambulance Crew", "Nursing Assistant", "Nursery Nurse", "Registered Nursing Associate",
-        "Trainee Nursing Associate", "Student Nurse", "Medical Laboratory Assistant", "MLA",
-        "Maternity Support Worker", "MCA", "Patient Transport Attendant", "IAP", "AAP"};
+    static const char *const titles[] = {"Assistant Practitioner",
+                                         "Trainee Assistant Practitioner",
+                                         "Student Physiotherapist",
+                                         "Physiotherapy Assistant",
+                                         "Healthcare Assistant",
+                                         "Healthcare Support Worker",
+                                         "Emergency Medical Technician",
+                                         "ECA",
+                                         "Ambulance Care Assistant",
+                                         "Student Technician",
+                                         "Emergency Ambulance Crew",
+                                         "Nursing Assistant",
+                                         "Nursery Nurse",
+                                         "Registered Nursing Associate",
+                                         "Trainee Nursing Associate",
+                                         "Student Nurse",
+                                         "Medical Laboratory Assistant",
+                                         "MLA",
+                                         "Maternity Support Worker",
+                                         "MCA",
+                                         "Patient Transport Attendant",
+                                         "IAP",
+                                         "AAP"};
     int seen[64] = {0};
     cr_assert_lt(m->nroles, 64);
     for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
