@@ -320,6 +320,39 @@ static int apply_learned(esr_classifier *c, esr_record *r, const esr_learn_entry
     return 1;
 }
 
+/* Evidence mode, a missing, invalid or generic code: the profession the
+ * area of work or the title names (the area when the title names none, or
+ * only a role phrase's default: "Healthcare Assistant" in Radiology). */
+static void profession_from_evidence(esr_classifier *c, esr_record *r, const esr_title_match *tm)
+{
+    const esr_mappings *m = c->m;
+    int from = -1;
+    esr_prof_source src = ESR_PSRC_NONE;
+    esr_title_match am = {0};
+    am.profession = -1;
+    if ((tm->profession < 0 || tm->prof_default) && *r->f[ESR_COL_AREA_OF_WORK]) {
+        title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
+        if (am.kind == ESR_TITLE_NONE || (tm->profession >= 0 && am.profession < 0))
+            am.profession = -1;
+    }
+    if (am.profession >= 0 && am.profession != r->profession) {
+        from = am.profession;
+        src = ESR_PSRC_AREA;
+    } else if (am.profession < 0 && tm->profession >= 0 && tm->profession != r->profession) {
+        from = tm->profession;
+        src = ESR_PSRC_TITLE;
+    }
+    if (from < 0)
+        return;
+    if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
+        record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
+    r->profession = from;
+    r->prof_source = src;
+    record_flag(
+        r, src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE : ESR_RULE_PROFESSION_FROM_AREA,
+        m->prof[from].name);
+}
+
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r)
 {
@@ -371,34 +404,7 @@ void classify_record(esr_classifier *c, esr_record *r)
     if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL && apply_learned(c, r, le)) {
         /* learned from the export's own coded rows (learn.h) */
     } else if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
-        int from = -1;
-        esr_prof_source src = ESR_PSRC_NONE;
-        esr_title_match am = {0};
-        am.profession = -1;
-        /* the area of work names a profession the title does not, or only
-         * defaults ("Healthcare Assistant" in Radiology) */
-        if ((tm.profession < 0 || tm.prof_default) && *r->f[ESR_COL_AREA_OF_WORK]) {
-            title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
-            if (am.kind == ESR_TITLE_NONE || (tm.profession >= 0 && am.profession < 0))
-                am.profession = -1;
-        }
-        if (am.profession >= 0 && am.profession != r->profession) {
-            from = am.profession;
-            src = ESR_PSRC_AREA;
-        } else if (am.profession < 0 && tm.profession >= 0 && tm.profession != r->profession) {
-            from = tm.profession;
-            src = ESR_PSRC_TITLE;
-        }
-        if (from >= 0) {
-            if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
-                record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
-            r->profession = from;
-            r->prof_source = src;
-            record_flag(r,
-                        src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE
-                                              : ESR_RULE_PROFESSION_FROM_AREA,
-                        m->prof[from].name);
-        }
+        profession_from_evidence(c, r, &tm);
     } else if (generic && !evidence && r->occ && tm.profession >= 0 &&
                m->prof[tm.profession].miscoded_as == r->profession) {
         record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
