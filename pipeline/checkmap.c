@@ -134,6 +134,34 @@ static void vocab(checker *c, const char *file, const char *col, const char *vfi
     }
 }
 
+/* A title_terms.csv row's kind and value: profession and registered name a
+ * profession; role and generic_role a support role; trainee an optional
+ * role (a learner's); not_support an optional AfC band (1-9) it applies
+ * from; senior and ignore nothing. */
+static void check_term(checker *c, esr_table *t, size_t r, const char *k, const char *v)
+{
+    int kind = title_term_kind(k);
+    const char *what = NULL;
+    if (kind < 0)
+        what = "is not profession, role, generic_role, senior, trainee, not_support, registered "
+               "or ignore";
+    else if (!strcmp(k, "profession") || !strcmp(k, "registered"))
+        what = in_col(find(c, "professions.csv"), "profession", v) ? NULL : "names no profession";
+    else if (!strcmp(k, "role") || !strcmp(k, "generic_role") || (!strcmp(k, "trainee") && *v))
+        what = in_col(find(c, "support_roles.csv"), "support_role", v) ? NULL
+                                                                       : "names no support role";
+    else if (!strcmp(k, "not_support"))
+        what = !*v || (v[0] >= '1' && v[0] <= '9' && !v[1]) ? NULL : "is not empty or a band 1-9";
+    else if (*v && strcmp(k, "trainee"))
+        what = "takes no value";
+    if (what) {
+        esr_buf msg = {0};
+        esr_buf_printf(&msg, "value \"%s\" is not in the vocabulary (%s)", v, what);
+        fail(c, t, r, "kind \"%s\" %s", k, esr_buf_str(&msg));
+        esr_buf_free(&msg);
+    }
+}
+
 /* Class 3: every target is in its controlled vocabulary. */
 static void check_vocab(checker *c)
 {
@@ -186,14 +214,8 @@ static void check_vocab(checker *c)
     }
     esr_table *t = find(c, "title_terms.csv");
     int ck = table_col(t, "kind"), cv = table_col(t, "value");
-    for (size_t r = 0; r < t->nrows; r++) {
-        const char *k = table_get(t, r, ck), *v = table_get(t, r, cv);
-        if (!strcmp(k, "profession") ? !in_col(find(c, "professions.csv"), "profession", v)
-            : !strcmp(k, "role")
-                ? !in_col(find(c, "support_roles.csv"), "support_role", v)
-                : strcmp(k, "senior") && strcmp(k, "trainee") && strcmp(k, "ignore"))
-            fail(c, t, r, "kind \"%s\" value \"%s\" is not in the vocabulary", k, v);
-    }
+    for (size_t r = 0; r < t->nrows; r++)
+        check_term(c, t, r, table_get(t, r, ck), table_get(t, r, cv));
     t = find(c, "dq_rules.csv");
     int ci = table_col(t, "rule_id"), cs = table_col(t, "severity");
     for (size_t r = 0; r < t->nrows; r++) {

@@ -8,10 +8,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "csvout.h"
+#include "learn.h"
 #include "text.h"
 #include "title.h"
 
 #define NEAREST_CACHE_MAX 65536 /* unknown areas remembered: memory stays bounded */
+#define LEARN_CACHE_MAX 65536   /* titles as written -> learned entry, remembered */
 
 typedef struct std_title {
     int role;    /* -1 = any role ('*') */
@@ -28,6 +31,12 @@ struct esr_classifier {
     std_title *std;
     size_t nstd;
     esr_buf key;
+    esr_learner *learn;      /* titles learned from coded rows; NULL: not learning */
+    int learned;             /* learn_finish done: decisions apply */
+    esr_strmap *learn_cache; /* title as written -> learned entry + 1, 0 none */
+    const esr_learn_entry **learn_hits;
+    size_t nhits, hits_cap;
+    esr_buf lkey;
 };
 
 /* Create a classifier over mappings m. */
@@ -69,6 +78,10 @@ void classify_free(esr_classifier *c)
     if (!c)
         return;
     title_free(c->titler);
+    learn_free(c->learn);
+    esr_strmap_free(c->learn_cache);
+    free(c->learn_hits);
+    esr_buf_free(&c->lkey);
     esr_strmap_free(c->nearest_area);
     free(c->std);
     esr_buf_free(&c->key);
@@ -206,6 +219,155 @@ static int status_not_counted(const esr_mappings *m, esr_record *r)
     return counted == 0;
 }
 
+/* Use a trust's own job titles (local, borrowed; its rows win over
+ * job_titles.csv; lineage names name); ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const char *name)
+{
+    esr_titler *t = title_new_local(c->m, local, name, ESR_TITLE_THRESHOLD_DEFAULT);
+    if (!t)
+        return ESR_ERR_NOMEM;
+    title_free(c->titler);
+    c->titler = t;
+    return ESR_OK;
+}
+
+/* Start learning titles from coded rows (evidence mode); ESR_OK or NOMEM. */
+esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
+{
+    learn_free(c->learn);
+    esr_strmap_free(c->learn_cache);
+    c->learned = 0;
+    c->learn = learn_new(o);
+    c->learn_cache = esr_strmap_new();
+    return c->learn && c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
+}
+
+/* First read: note r's title and, when its code is valid and says what
+ * the post is (a specific profession, or not a support role), how it is
+ * classified; 0 or -1 on no memory. */
+int classify_learn(esr_classifier *c, esr_record *r)
+{
+    const char *title = r->f[ESR_COL_POSITION_TITLE];
+    if (!c->learn || !*title)
+        return 0;
+    classify_code(c, r);
+    int coded = r->occ && (r->occ->profession_specific || r->occ->role == c->m->role_none);
+    size_t v, n = strlen(title);
+    long idx;
+    /* each spelling is normalised once (up to LEARN_CACHE_MAX spellings) */
+    if (esr_strmap_get(c->learn_cache, title, n, &v)) {
+        idx = (long)v - 1;
+    } else {
+        title_learn_key(c->titler, title, &c->lkey);
+        if (!c->lkey.len)
+            return 0;
+        if ((idx = learn_entry(c->learn, esr_buf_str(&c->lkey), title)) == -2)
+            return -1;
+        if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
+            esr_strmap_put(c->learn_cache, title, n, (size_t)(idx + 1), NULL) < 0)
+            return -1;
+    }
+    /* a post that is not a support role is that whatever its profession */
+    int prof = coded && r->occ->role != c->m->role_none ? r->occ->profession : -1;
+    learn_count(c->learn, idx, prof, coded ? r->occ->role : -1);
+    return 0;
+}
+
+/* The first read is over: decide what each title learned. */
+void classify_learn_finish(esr_classifier *c)
+{
+    if (!c->learn)
+        return;
+    learn_finish(c->learn);
+    c->learned = 1;
+    esr_strmap_free(c->learn_cache); /* the second read caches entries */
+    c->learn_cache = esr_strmap_new();
+}
+
+/* The learner (NULL when not learning), for run.json and title_suggestions.csv. */
+esr_learner *classify_learner(esr_classifier *c)
+{
+    return c->learn;
+}
+
+/* What the export's coded rows say about title, or NULL. */
+static const esr_learn_entry *learned_for(esr_classifier *c, const char *title)
+{
+    size_t v, n = strlen(title);
+    if (!c->learned || !*title)
+        return NULL;
+    if (esr_strmap_get(c->learn_cache, title, n, &v))
+        return v ? c->learn_hits[v - 1] : NULL;
+    title_learn_key(c->titler, title, &c->lkey);
+    const esr_learn_entry *e = learn_get(c->learn, esr_buf_str(&c->lkey));
+    if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
+        !esr_grow(&c->learn_hits, &c->hits_cap, c->nhits + 1, sizeof *c->learn_hits, 64)) {
+        if (e)
+            c->learn_hits[c->nhits++] = e;
+        esr_strmap_put(c->learn_cache, title, n, e ? c->nhits : 0, NULL);
+    }
+    return e;
+}
+
+/* Apply a learned title to r, whose code is missing, invalid or generic:
+ * the classification its coded rows agree on, or, when they disagree,
+ * nothing from the title (left for review). 1 if it decided, else 0. */
+static int apply_learned(esr_classifier *c, esr_record *r, const esr_learn_entry *e)
+{
+    const esr_mappings *m = c->m;
+    if (!e || e->decision == ESR_LEARN_NONE)
+        return 0;
+    if (e->decision == ESR_LEARN_DISAGREE) {
+        /* the title names no profession (tm.profession was cleared); the
+         * area of work may still */
+        record_flag(r, ESR_RULE_TITLE_CODED_DISAGREE, e->lineage);
+        return 0;
+    }
+    int p = e->prof[e->best];
+    if (!r->occ) /* a generic code keeps its role: the title refines its profession */
+        r->role = e->role[e->best];
+    r->title_rule = e->lineage;
+    if (p >= 0 && p != m->prof_unknown && p != r->profession) {
+        r->profession = p;
+        r->prof_source = ESR_PSRC_TITLE;
+        record_flag(r, ESR_RULE_PROFESSION_LEARNED, e->lineage);
+    }
+    return 1;
+}
+
+/* Evidence mode, a missing, invalid or generic code: the profession the
+ * area of work or the title names (the area when the title names none, or
+ * only a role phrase's default: "Healthcare Assistant" in Radiology). */
+static void profession_from_evidence(esr_classifier *c, esr_record *r, const esr_title_match *tm)
+{
+    const esr_mappings *m = c->m;
+    int from = -1;
+    esr_prof_source src = ESR_PSRC_NONE;
+    esr_title_match am = {0};
+    am.profession = -1;
+    if ((tm->profession < 0 || tm->prof_default) && *r->f[ESR_COL_AREA_OF_WORK]) {
+        title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
+        if (am.kind == ESR_TITLE_NONE || (tm->profession >= 0 && am.profession < 0))
+            am.profession = -1;
+    }
+    if (am.profession >= 0 && am.profession != r->profession) {
+        from = am.profession;
+        src = ESR_PSRC_AREA;
+    } else if (am.profession < 0 && tm->profession >= 0 && tm->profession != r->profession) {
+        from = tm->profession;
+        src = ESR_PSRC_TITLE;
+    }
+    if (from < 0)
+        return;
+    if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
+        record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
+    r->profession = from;
+    r->prof_source = src;
+    record_flag(
+        r, src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE : ESR_RULE_PROFESSION_FROM_AREA,
+        m->prof[from].name);
+}
+
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r)
 {
@@ -232,41 +394,32 @@ void classify_record(esr_classifier *c, esr_record *r)
 
     r->profession = m->prof_unknown;
     r->role = m->role_none;
+    const esr_learn_entry *le =
+        evidence && r->occ_state != ESR_OCC_MEDICAL && (!r->occ || !r->occ->profession_specific)
+            ? learned_for(c, r->f[ESR_COL_POSITION_TITLE])
+            : NULL;
+    if (le && le->decision == ESR_LEARN_DISAGREE)
+        tm.profession = -1; /* the coded rows disagree: the title decides no profession */
     if (r->occ) {
         r->profession = r->occ->profession;
         r->prof_source = ESR_PSRC_CODE;
         r->role = r->occ->role;
     } else if (evidence && tm.role >= 0 && r->occ_state != ESR_OCC_MEDICAL) {
         r->role = tm.role; /* no usable code: the title's role */
+        /* a not-support word from a band on ("Theatre Practitioner", band 5+;
+         * no band: not support) */
+        if (tm.outside_band && (r->band < 0 || m->bands[r->band].rank <= 0 ||
+                                m->bands[r->band].rank >= tm.outside_band))
+            r->role = m->role_none;
     }
 
     /* Evidence: a missing, invalid or generic code gives way to a title
      * or area of work that clearly names a profession. */
     int generic = !r->occ || !r->occ->profession_specific;
-    if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
-        int from = -1;
-        esr_prof_source src = ESR_PSRC_NONE;
-        if (tm.profession >= 0 && tm.profession != r->profession) {
-            from = tm.profession;
-            src = ESR_PSRC_TITLE;
-        } else if (tm.profession < 0 && *r->f[ESR_COL_AREA_OF_WORK]) {
-            esr_title_match am;
-            title_match(c->titler, r->f[ESR_COL_AREA_OF_WORK], &am);
-            if (am.kind != ESR_TITLE_NONE && am.profession >= 0 && am.profession != r->profession) {
-                from = am.profession;
-                src = ESR_PSRC_AREA;
-            }
-        }
-        if (from >= 0) {
-            if (r->occ && m->prof[from].miscoded_as == r->profession) /* professions.csv */
-                record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code);
-            r->profession = from;
-            r->prof_source = src;
-            record_flag(r,
-                        src == ESR_PSRC_TITLE ? ESR_RULE_PROFESSION_FROM_TITLE
-                                              : ESR_RULE_PROFESSION_FROM_AREA,
-                        m->prof[from].name);
-        }
+    if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL && apply_learned(c, r, le)) {
+        /* learned from the export's own coded rows (learn.h) */
+    } else if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
+        profession_from_evidence(c, r, &tm);
     } else if (generic && !evidence && r->occ && tm.profession >= 0 &&
                m->prof[tm.profession].miscoded_as == r->profession) {
         record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
@@ -302,4 +455,66 @@ void classify_record(esr_classifier *c, esr_record *r)
     }
     if (r->scope == ESR_SCOPE_IN)
         standard_title(c, r, tm.trainee);
+}
+
+/* Name of profession or role index i of names (n of them), "" if none. */
+static const char *name_or_blank(int i, const char *name)
+{
+    return i >= 0 ? name : "";
+}
+
+/* One title_suggestions.csv row for learned title e; 0 or -1. */
+static int suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *line, FILE *fp)
+{
+    const esr_mappings *m = c->m;
+    const esr_learn_opts *o = learn_opts(c->learn);
+    esr_title_match tm;
+    title_match(c->titler, e->title, &tm);
+    if (tm.whole)
+        return 0; /* already in the mappings */
+    int p = e->coded ? e->prof[e->best] : -1, r = e->coded ? e->role[e->best] : -1;
+    char num[3][32], why[96];
+    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)e->rows);
+    snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)e->coded);
+    snprintf(num[2], sizeof num[2], "%u", e->agreement_pct);
+    if (e->decision == ESR_LEARN_AGREE)
+        snprintf(why, sizeof why, "yes: %s", e->lineage);
+    else if (e->decision == ESR_LEARN_DISAGREE)
+        snprintf(why, sizeof why, "no: coded rows disagree (below %u%%): review", o->agreement);
+    else
+        snprintf(why, sizeof why, "no: fewer than %u coded rows", o->min_rows);
+    char conf[16];
+    snprintf(conf, sizeof conf, "%d", tm.score);
+    esr_buf_reset(line);
+    csvout_text(line, e->title, 1);
+    csvout_raw(line, num[0], 0);
+    csvout_raw(line, num[1], 0);
+    csvout_raw(line, name_or_blank(p, p >= 0 ? m->prof[p].name : ""), 0);
+    csvout_raw(line, name_or_blank(r, r >= 0 ? m->roles[r].name : ""), 0);
+    csvout_raw(line, e->coded ? num[2] : "", 0);
+    csvout_raw(line, why, 0);
+    csvout_raw(line, tm.profession >= 0 ? m->prof[tm.profession].name : "", 0);
+    csvout_raw(line, tm.role >= 0 ? m->roles[tm.role].name : "", 0);
+    csvout_raw(line, title_kind_name(tm.kind), 0);
+    csvout_raw(line, conf, 0);
+    csvout_raw(line, *tm.suggestion ? tm.suggestion : tm.rule, 0);
+    return csvout_flush(line, fp);
+}
+
+/* title_suggestions.csv (see classify.h). */
+int classify_write_suggestions(esr_classifier *c, FILE *fp)
+{
+    esr_buf line = {0};
+    int rc = fputs("title,rows,coded_rows,coded_profession,coded_support_role,agreement_pct,"
+                   "learned,table_profession,table_support_role,table_match,table_confidence,"
+                   "table_rule\n",
+                   fp) < 0
+                 ? -1
+                 : 0;
+    size_t n = 0;
+    const esr_learn_entry *const *v = c->learn ? learn_entries(c->learn, &n) : NULL;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = suggestion_row(c, v[i], &line, fp);
+    esr_buf_free(&line);
+    return rc;
 }

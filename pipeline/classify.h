@@ -5,6 +5,9 @@
 #ifndef ESR_CLASSIFY_H
 #define ESR_CLASSIFY_H
 
+#include <stdio.h>
+
+#include "learn.h"
 #include "mappings.h"
 #include "record.h"
 
@@ -19,6 +22,22 @@ typedef struct esr_classifier esr_classifier;
 esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode);
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r);
+/* Use a trust's own job titles (local, borrowed: must outlive c; its rows
+ * win over job_titles.csv; lineage names name); ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const char *name);
+/* Start learning titles from the export's coded rows (evidence mode). */
+esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o);
+/* First read of the export: note r's title and its code's classification
+ * (r: schema_fill'ed); 0, or -1 on no memory. */
+int classify_learn(esr_classifier *c, esr_record *r);
+/* End of the first read: the learned titles apply to classify_record. */
+void classify_learn_finish(esr_classifier *c);
+/* The learner, or NULL when not learning. */
+esr_learner *classify_learner(esr_classifier *c);
+/* title_suggestions.csv: every title the export carries that job_titles.csv
+ * does not hold whole, with its rows, what its coded rows say and the best
+ * table match; 0 or -1 on a write error. */
+int classify_write_suggestions(esr_classifier *c, FILE *fp);
 /* Free the classifier. */
 void classify_free(esr_classifier *c);
 

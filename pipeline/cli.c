@@ -35,7 +35,7 @@ static const char usage_text[] =
     "       esrpipe check-mappings [--bump] [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
     "                       [--encoding ENC] EXPORT LINE...\n"
-    "       esrpipe explain-title [-m DIR] TITLE...\n"
+    "       esrpipe explain-title [-m DIR] [--titles FILE] TITLE...\n"
     "       esrpipe stage schema|classify|aggregate [options] [FILE]\n"
     "       esrpipe --help | --version\n"
     "\n"
@@ -54,6 +54,14 @@ static const char usage_text[] =
     "      --split-by-org        write DIR/<org_code>/ returns, one per organisation\n"
     "      --training FILE       join an ESR competence / learning-record export\n"
     "                            (Care Certificate, qualifications, apprenticeships)\n"
+    "      --titles FILE         the trust's own job titles (job_titles.csv columns),\n"
+    "                            over the shipped table; recorded with its checksum\n"
+    "      --learn-min-rows N    evidence mode learns a title from the export's rows\n"
+    "                            with valid, specific codes when at least N of them\n"
+    "      --learn-agreement PCT (default 3) and PCT% of them (default 90) agree;\n"
+    "                            uncoded rows with that title take it\n"
+    "      --learn-max-titles N  distinct titles remembered (default 100000)\n"
+    "      --no-learn            do not learn titles from coded rows\n"
     "      --dry-run             read, classify and check only; write nothing\n"
     "      --no-workbook         write the CSV outputs and run.json, not return.xlsx\n"
     "                            (for loading into a warehouse; removes an old one)\n"
@@ -182,7 +190,12 @@ enum {
     O_WAIT,
     O_DELIM,
     O_HEADERLINE,
-    O_FULLTIME
+    O_FULLTIME,
+    O_TITLES,
+    O_NOLEARN,
+    O_LEARNMIN,
+    O_LEARNAGREE,
+    O_LEARNMAX
 };
 
 /* --wait SECONDS into *out; 0, or -1 after printing a usage error. */
@@ -350,6 +363,29 @@ static int reading_option(int ch, const char *arg, esr_run_opts *o)
     }
 }
 
+/* Parse a --learn-* option's value into o (which: n min rows, a agreement
+ * percent, x max titles); 0, or -1 after a usage error. */
+static int learn_option(esr_learn_opts *o, int which, const char *arg)
+{
+    char *end;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (!*arg || *end || *arg == '-' || (which == 'a' && (v < 1 || v > 100)) ||
+        (which != 'a' && v < 1)) {
+        usage_error("--learn-%s: expected %s",
+                    which == 'n'   ? "min-rows: a number of rows, 1 or more"
+                    : which == 'a' ? "agreement: a percentage 1-100"
+                                   : "max-titles: a number of titles, 1 or more");
+        return -1;
+    }
+    if (which == 'n')
+        o->min_rows = v > 1000000 ? 1000000 : (unsigned)v;
+    else if (which == 'a')
+        o->agreement = (unsigned)v;
+    else
+        o->max_titles = (size_t)v;
+    return 0;
+}
+
 /* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
@@ -376,6 +412,11 @@ static int cmd_run(int argc, char **argv, int explain)
         {"delimiter", required_argument, NULL, O_DELIM},
         {"header-line", required_argument, NULL, O_HEADERLINE},
         {"full-time-hours", required_argument, NULL, O_FULLTIME},
+        {"titles", required_argument, NULL, O_TITLES},
+        {"no-learn", no_argument, NULL, O_NOLEARN},
+        {"learn-min-rows", required_argument, NULL, O_LEARNMIN},
+        {"learn-agreement", required_argument, NULL, O_LEARNAGREE},
+        {"learn-max-titles", required_argument, NULL, O_LEARNMAX},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -425,6 +466,18 @@ static int cmd_run(int argc, char **argv, int explain)
         case O_TRAINING: o.training = optarg; break;
         case O_WAIT:
             if (parse_wait(optarg, &o.wait_s))
+                return 64;
+            break;
+        case O_TITLES: o.titles = optarg; break;
+        case O_NOLEARN: o.no_learn = 1; break;
+        case O_LEARNMIN:
+        case O_LEARNAGREE:
+        case O_LEARNMAX:
+            if (learn_option(&o.learn,
+                             ch == O_LEARNMIN     ? 'n'
+                             : ch == O_LEARNAGREE ? 'a'
+                                                  : 'x',
+                             optarg))
                 return 64;
             break;
         case O_SHEETROWS: {
@@ -600,23 +653,32 @@ static int cmd_check_mappings(int argc, char **argv)
 static int cmd_explain_title(int argc, char **argv)
 {
     char mbuf[4300];
-    const char *dir = NULL;
+    const char *dir = NULL, *titles = NULL;
     int i = 1;
-    if (argc > 2 && !strcmp(argv[1], "-m")) {
-        dir = argv[2];
-        i = 3;
+    while (i + 1 < argc && (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--titles"))) {
+        *(argv[i][1] == 'm' ? &dir : &titles) = argv[i + 1];
+        i += 2;
     }
     if (i >= argc)
         return usage_error("%s", "explain-title: no title given");
     if (!dir)
         dir = mappings_default_dir(mbuf, sizeof mbuf);
     esr_mappings *m = NULL;
+    esr_table *local = NULL;
+    char sha[65];
     esr_err err = {0};
     esr_status st = mappings_open(dir, &m, &err);
-    if (st)
+    if (!st && titles)
+        st = mappings_load_titles(m, titles, &local, sha, &err);
+    if (st) {
+        mappings_close(m);
         return report(st, &err);
-    esr_titler *t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    }
+    const char *slash = titles ? strrchr(titles, '/') : NULL;
+    esr_titler *t =
+        title_new_local(m, local, slash ? slash + 1 : titles, ESR_TITLE_THRESHOLD_DEFAULT);
     if (!t) {
+        table_free(local);
         mappings_close(m);
         fprintf(stderr, "esrpipe: error: out of memory\n");
         return 70;
@@ -630,6 +692,7 @@ static int cmd_explain_title(int argc, char **argv)
         esr_buf_free(&trace);
     }
     title_free(t);
+    table_free(local);
     mappings_close(m);
     return 0;
 }

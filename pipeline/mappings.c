@@ -1,6 +1,7 @@
 /* mappings.c - load and index the tables in mappings/. */
 #include "mappings.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -442,6 +443,84 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
     read_version(m);
     *out = m;
     return ESR_OK;
+}
+
+/* SHA-256 of the file at path into hex; ESR_OK or an error naming it. */
+static esr_status hash_file(const char *path, char hex[65], esr_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    esr_status st = ESR_OK;
+    if (!fp || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        st = esr_err_set(err, fp ? ESR_ERR_INTERNAL : ESR_ERR_MAPPING, "%s: %s", path,
+                         fp ? "SHA-256 unavailable" : strerror(errno));
+        goto done;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    unsigned char md[32];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    text_hex(md, len, hex);
+done:
+    if (fp)
+        fclose(fp);
+    EVP_MD_CTX_free(ctx);
+    return st;
+}
+
+/* Check one row of a trust's titles table against m's vocabularies. */
+static esr_status check_local_title(const esr_mappings *m, const esr_table *t, size_t r,
+                                    esr_strmap *seen, esr_buf *key, esr_err *err)
+{
+    const char *title = table_get(t, r, table_col(t, "title"));
+    const char *prof = table_get(t, r, table_col(t, "profession"));
+    const char *role = table_get(t, r, table_col(t, "support_role"));
+    const char *tr = table_get(t, r, table_col(t, "trainee"));
+    if (!*title)
+        return bad(err, t, r, "title is empty%s", "");
+    if (*prof && !esr_strmap_get(m->prof_by_name, prof, strlen(prof), NULL))
+        return bad(err, t, r, "profession \"%s\" is not in professions.csv", prof);
+    if (*role && !esr_strmap_get(m->role_by_name, role, strlen(role), NULL))
+        return bad(err, t, r, "support_role \"%s\" is not in support_roles.csv", role);
+    if (*tr && strcmp(tr, "yes") && strcmp(tr, "no"))
+        return bad(err, t, r, "trainee \"%s\" is not yes or no", tr);
+    if (!*prof && !*role)
+        return bad(err, t, r, "\"%s\" maps to neither a profession nor a support role", title);
+    if (text_key(title, key) || esr_strmap_put(seen, key->data, key->len, r, NULL) < 0)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    size_t first;
+    if (esr_strmap_put(seen, key->data, key->len, r, &first) == 0 && first != r)
+        return bad(err, t, r, "title \"%s\" is listed twice", title);
+    return ESR_OK;
+}
+
+/* A trust's own job titles table (same columns as job_titles.csv), checked
+ * against m's vocabularies like the shipped one; its SHA-256 into sha256. */
+esr_status mappings_load_titles(const esr_mappings *m, const char *path, esr_table **out,
+                                char sha256[65], esr_err *err)
+{
+    static const char *const cols[] = {"title", "profession", "support_role", "trainee", NULL};
+    esr_table *t = NULL;
+    esr_strmap *seen = esr_strmap_new();
+    esr_buf key = {0};
+    esr_status st = seen ? table_load(path, &t, err) : esr_err_set(err, ESR_ERR_NOMEM, "no memory");
+    if (!st)
+        st = table_require(t, cols, err);
+    for (size_t r = 0; !st && r < t->nrows; r++)
+        st = check_local_title(m, t, r, seen, &key, err);
+    if (!st)
+        st = hash_file(path, sha256, err);
+    esr_strmap_free(seen);
+    esr_buf_free(&key);
+    if (st) {
+        table_free(t);
+        t = NULL;
+    }
+    *out = t;
+    return st;
 }
 
 /* Organisation name and region for an ODS code ("" when unknown). */

@@ -121,6 +121,11 @@ const char *mappings_default_dir(char *buf, size_t n);
  * if assignment_statuses.csv does not know it; *reason (may be NULL) gets
  * the table's reason. Compared as text_key (case, spaces, punctuation). */
 int mappings_status(const esr_mappings *m, const char *status, const char **reason);
+/* A trust's own job titles table (--titles: the columns of job_titles.csv),
+ * each row checked against m's professions and support roles (errors name
+ * file and line); its SHA-256 (hex) into sha256. */
+esr_status mappings_load_titles(const esr_mappings *m, const char *path, esr_table **out,
+                                char sha256[65], esr_err *err);
 /* Organisation name and region for an ODS code ("" when unknown). */
 void mappings_org(const esr_mappings *m, const char *code, const char **name, const char **region);
 

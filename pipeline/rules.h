@@ -34,7 +34,9 @@
     X(FTE_DECIMAL_COMMA, "fte_decimal_comma")                                                      \
     X(HOURS_NOT_NUMBER, "hours_not_number")                                                        \
     X(FTE_FROM_HOURS, "fte_from_hours")                                                            \
-    X(STATUS_UNKNOWN, "assignment_status_unknown")
+    X(STATUS_UNKNOWN, "assignment_status_unknown")                                                 \
+    X(PROFESSION_LEARNED, "profession_learned")                                                    \
+    X(TITLE_CODED_DISAGREE, "title_coded_disagree")
 
 #define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
 typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;

@@ -77,6 +77,9 @@ typedef struct run_ctx {
     unsigned long long rows_total;
     double next_progress;
     double started;
+    int learning;      /* the first read: learn titles from coded rows */
+    esr_table *titles; /* --titles */
+    char titles_sha256[65];
 } run_ctx;
 
 /* Fill opts with the documented defaults. */
@@ -92,6 +95,7 @@ void run_opts_default(esr_run_opts *o)
     o->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
     o->max_sheet_rows = ESR_MAX_SHEET_ROWS_DEFAULT;
     o->tool_version = "esrpipe";
+    learn_opts_default(&o->learn);
 }
 
 /* Monotonic clock in milliseconds. */
@@ -367,6 +371,13 @@ static int on_row(void *vctx, const esr_row *row)
     int readable = validate_row(c->val, row, c->schema->ncols, &rec) == 0;
     if (readable)
         schema_fill(c->schema, row, &rec);
+    if (c->learning) { /* first read: titles and codes only, nothing counted */
+        if (readable && classify_learn(c->cls, &rec)) {
+            c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+            return 1;
+        }
+        return 0;
+    }
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable) {
@@ -570,6 +581,8 @@ static esr_status read_input(run_ctx *c, size_t idx)
     }
     if ((st = fte_hours_check(c, path)))
         goto done;
+    if (c->learning)
+        goto done; /* the second read records the input */
     st = input_meta(c, idx, info);
 done:
     esr_buf_free(&head);
@@ -663,6 +676,71 @@ static void json_near(esr_json *j, const char *joined)
         p += n + (p[n] ? 1 : 0);
     }
     json_close(j, ']');
+}
+
+/* run.json: the trust's titles table and what was learned from coded rows. */
+static void write_title_json(run_ctx *c, esr_json *j)
+{
+    if (c->titles) {
+        json_open(j, "titles_table", '{');
+        json_str(j, "name", base_name(c->o->titles));
+        json_str(j, "sha256", c->titles_sha256);
+        json_u64(j, "rows", c->titles->nrows);
+        json_close(j, '}');
+    }
+    esr_learner *l = classify_learner(c->cls);
+    if (!l)
+        return;
+    size_t n = 0, agree = 0, disagree = 0;
+    const esr_learn_entry *const *v = learn_entries(l, &n);
+    for (size_t i = 0; v && i < n; i++) {
+        agree += v[i]->decision == ESR_LEARN_AGREE;
+        disagree += v[i]->decision == ESR_LEARN_DISAGREE;
+    }
+    const esr_learn_opts *lo = learn_opts(l);
+    json_open(j, "title_learning", '{');
+    json_u64(j, "min_rows", lo->min_rows);
+    json_u64(j, "agreement_pct", lo->agreement);
+    json_u64(j, "max_titles", lo->max_titles);
+    json_u64(j, "titles", n);
+    json_u64(j, "titles_learned", agree);
+    json_u64(j, "titles_disagreeing", disagree);
+    json_u64(j, "rows_over_cap", learn_rows_over_cap(l));
+    json_close(j, '}');
+}
+
+/* title_suggestions.csv in r's directory (the top-level return only). */
+static esr_status write_suggestions(run_ctx *c, ret_out *r)
+{
+    FILE *fp;
+    esr_status st;
+    if (!classify_learner(c->cls) || r != c->rets[0])
+        return ESR_OK;
+    if ((st = outdir_file(r->dir, "title_suggestions.csv", &fp, c->err)))
+        return st;
+    if (classify_write_suggestions(c->cls, fp))
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/title_suggestions.csv: write failed: %s",
+                           outdir_dir(r->dir), strerror(errno));
+    return ESR_OK;
+}
+
+/* The first read of every input, learning titles from its coded rows
+ * (evidence mode, unless --no-learn): the second read classifies. */
+static esr_status learn_inputs(run_ctx *c)
+{
+    esr_status st;
+    if (c->o->mode != ESR_CLASSIFY_EVIDENCE || c->o->no_learn)
+        return ESR_OK;
+    if (classify_learn_start(c->cls, &c->o->learn))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    c->learning = 1;
+    for (size_t i = 0; i < c->o->ninputs; i++)
+        if ((st = read_input(c, i)))
+            return st;
+    c->learning = 0;
+    c->file_rows = 0;
+    classify_learn_finish(c->cls);
+    return ESR_OK;
 }
 
 /* run.json: settings, mappings, inputs, counts and findings of return r. */
@@ -767,6 +845,7 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     }
     if ((st = outdir_json_outputs(r->dir, &j, c->err)))
         return st;
+    write_title_json(c, &j);
     char t[96];
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
     json_raw(&j, "timings_ms", t);
@@ -867,6 +946,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .classify_mode = c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence",
             .pseudonymised = c->pseudo ? "yes (HMAC-SHA-256 with the trust's key)" : "no",
             .full_time_hours = c->full_time,
+            .titles_name = c->titles ? base_name(c->o->titles) : "",
+            .titles_sha256 = c->titles ? c->titles_sha256 : "",
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
@@ -876,7 +957,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         if ((st = finish_workbook(c, r, &meta)))
             return st;
     }
-    if ((st = write_run_json(c, r, elapsed)))
+    if ((st = write_suggestions(c, r)) || (st = write_run_json(c, r, elapsed)))
         return st;
     return outdir_finish(r->dir, c->err);
 }
@@ -928,6 +1009,10 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     tsrc.delim = 0;
     if (o->training && (st = training_load(o->training, c.m, &tsrc, &c.training, err)))
         goto done;
+    if (o->titles &&
+        ((st = mappings_load_titles(c.m, o->titles, &c.titles, c.titles_sha256, err)) ||
+         (st = classify_set_titles(c.cls, c.titles, base_name(o->titles)))))
+        goto done;
     /* Check every input exists before creating anything. */
     for (size_t i = 0; i < o->ninputs; i++) {
         esr_source *probe;
@@ -935,6 +1020,8 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
             goto done;
         source_close(probe);
     }
+    if ((st = learn_inputs(&c)))
+        goto done;
     ret_out *first;
     if (!o->dry_run) {
         if ((st = ret_open(&c, o->outdir, "", !o->split_by_org, &first)))
@@ -1009,6 +1096,7 @@ done:
     aggregate_free(c.agg);
     validate_free(c.val);
     classify_free(c.cls);
+    table_free(c.titles);
     mappings_close(owned);
     return st;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "classify.h"
+#include "learn.h"
 #include "csvreader.h"
 #include "schema.h"
 #include "source.h"
@@ -51,6 +52,9 @@ typedef struct esr_run_opts {
     int dry_run;                       /* read and check only: write nothing */
     int no_workbook;                   /* CSV outputs and run.json only, no return.xlsx */
     const char *training;              /* competence export to join; NULL = none */
+    const char *titles;                /* --titles: the trust's own job titles table; NULL = none */
+    int no_learn;                      /* evidence mode: do not learn titles from coded rows */
+    esr_learn_opts learn;              /* --learn-min-rows, --learn-agreement, --learn-max-titles */
     const char *pseudonymise_key;      /* key file: HMAC-SHA-256 pseudonyms; NULL = off */
     unsigned long long max_sheet_rows; /* workbook row cap for long sheets; 0 = none */
     esr_source_opts source;            /* source.delim: --delimiter (0 = sniff) */

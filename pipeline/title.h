@@ -27,6 +27,10 @@ typedef struct esr_title_match {
     int role;       /* index into support roles, -1 none */
     int senior, trainee;
     int score;              /* confidence 0-100 */
+    int whole;              /* the whole title is a row of a job titles table */
+    int outside_band;       /* a not-support word that applies from this AfC band (0 none) */
+    int prof_default;       /* the profession is the role phrase's default ("Healthcare
+                             * assistant": nursing), not named: other evidence overrides it */
     const char *rule;       /* lineage: "job_titles.csv:12" or term lines */
     const char *suggestion; /* when kind is NONE: best guess, else "" */
 } esr_title_match;
@@ -35,6 +39,13 @@ typedef struct esr_titler esr_titler;
 
 /* Compile the title tables of m (borrowed). NULL on no memory. */
 esr_titler *title_new(const esr_mappings *m, int threshold);
+/* Like title_new, with a trust's own job titles (local, borrowed, may be
+ * NULL; its rows win over the shipped ones; lineage names local_name). */
+esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
+                            int threshold);
+/* The title_terms.csv kind named s (profession, role, generic_role, senior,
+ * trainee, not_support, registered, ignore) as a number, or -1. */
+int title_term_kind(const char *s);
 /* Match title; the result's strings live until the next call. */
 void title_match(esr_titler *t, const char *title, esr_title_match *out);
 /* Like title_match, appending a step-by-step account to trace. */
@@ -43,6 +54,9 @@ void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_b
 void title_normalise(esr_titler *t, const char *title, esr_buf *out);
 /* The lookup key of title: its normalised tokens, sorted and distinct. */
 void title_key(esr_titler *t, const char *title, esr_buf *out);
+/* The key titles are learned under (learn.h): title_key plus the words in
+ * brackets, which title_key leaves out. */
+void title_learn_key(esr_titler *t, const char *title, esr_buf *out);
 /* Name of a match kind ("exact", "normalised", "fuzzy", "none"). */
 const char *title_kind_name(esr_title_kind k);
 /* Free the titler. */

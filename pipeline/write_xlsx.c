@@ -374,6 +374,10 @@ static void write_cover(book *b)
     kv(b, &r, "Template version", meta->template_version);
     kv(b, &r, "Mapping version", meta->mapping_version);
     kv(b, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
+    if (meta->titles_name && *meta->titles_name) { /* --titles */
+        kv(b, &r, "Trust job titles", meta->titles_name);
+        kv(b, &r, "Trust job titles checksum (SHA-256)", meta->titles_sha256);
+    }
     kv(b, &r, "Classification mode", meta->classify_mode);
     kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
     kv(b, &r, "Written by", meta->tool_version);

@@ -41,6 +41,8 @@ typedef struct esr_return_meta {
     const char *classify_mode;
     const char *pseudonymised;   /* "yes (HMAC-SHA-256)" or "no" */
     const char *full_time_hours; /* weekly hours of one FTE, for FTE from contracted hours */
+    const char *titles_name;     /* --titles file, "" none */
+    const char *titles_sha256;
     const esr_input_meta *inputs;
     size_t ninputs;
 } esr_return_meta;

@@ -47,6 +47,7 @@ AMD, PO, OST = "Art/music/drama therapy", "Prosthetics and orthotics", "Osteopat
 ODP, AMB = "Operating department practice", "Paramedic/ambulance"
 HCS, OSTT = "Healthcare science", "Other scientific therapeutic and technical"
 NONE = ""
+NUR = "Nursing and midwifery"
 
 AS, SW, AP, TAP = "Assistant", "Support worker", "Assistant practitioner", "Trainee assistant practitioner"
 HCA, STU = "Healthcare assistant", "Trainee/student"
@@ -55,7 +56,8 @@ HCA, STU = "Healthcare assistant", "Trainee/student"
 # Support roles are not in the figure: the role each title names.  Two rows
 # need a word: the figure prints row 16 as "Rehabilitation Assistant
 # (abbreviated to rehab assistant)" (both forms are generated), and row 23
-# "Technical instructor" has no profession in the title column, but the
+# "Technical instructor" has no profession in the title column (OT and
+# physiotherapy both employ them; once mapped to OT, now left unapplied), but the
 # figure's sources (002 L211, 003 L171) give it as an occupational therapy
 # support title, which is how job_titles.csv maps it.
 FIG2_ROLE = {
@@ -70,7 +72,10 @@ FIG2_ROLE = {
     "Speech and language therapy assistant": AS, "Senior speech and language therapy assistant": AS,
     "Support worker in intermediate care": SW, "Technical advisor": "", "Technical instructor": AS,
 }
-FIG2_OVERRIDE = {"Technical instructor": OT}
+# A generic healthcare assistant or support worker is nursing support, as
+# national statistics file H1A/H2A (issue 13).
+FIG2_OVERRIDE = {"Healthcare assistant": NUR, "Healthcare support worker": NUR,
+                 "Clinical support worker": NUR}
 
 # Real-world support titles beyond Figure 2: (profession part, role part,
 # profession, support role, weight).  The title is "<prof part> <role
@@ -91,7 +96,7 @@ CATALOGUE = [
     ("Occupational Therapy", "Support Worker", OT, SW, 5),
     ("Occupational Therapy", "Technician", OT, AS, 3),
     ("Occupational Therapy", "Technical Instructor", OT, AS, 1),
-    ("", "Technical Instructor", OT, AS, 2),
+    ("", "Technical Instructor", NONE, AS, 2),
     ("Occupational Therapy", "Assistant Practitioner", OT, AP, 3),
     ("", "Assistant Occupational Therapist", OT, AS, 1),
     ("Trainee Occupational Therapy", "Assistant Practitioner", OT, TAP, 1),
@@ -168,10 +173,12 @@ CATALOGUE = [
     ("", "Patient Transport Service Driver", AMB, "Ambulance care assistant", 1),
     ("", "Trainee Ambulance Technician", AMB, "Trainee ambulance technician", 1),
     # the profession is genuinely not implied
-    ("", "Healthcare Assistant", NONE, HCA, 6),
-    ("", "Health Care Assistant", NONE, HCA, 2),
-    ("", "Healthcare Support Worker", NONE, SW, 5),
-    ("", "Clinical Support Worker", NONE, SW, 3),
+    # a generic healthcare assistant or support worker: nursing support, as
+    # national statistics file H1A/H2A (issue 13)
+    ("", "Healthcare Assistant", NUR, HCA, 6),
+    ("", "Health Care Assistant", NUR, HCA, 2),
+    ("", "Healthcare Support Worker", NUR, SW, 5),
+    ("", "Clinical Support Worker", NUR, SW, 3),
     ("", "Rehabilitation Assistant", NONE, AS, 3),
     ("", "Rehab Support Worker", NONE, SW, 1),
     ("", "Therapy Assistant", NONE, AS, 4),
@@ -185,7 +192,7 @@ CATALOGUE = [
     ("", "Trainee Assistant Practitioner", NONE, TAP, 1),
     ("", "Support Worker", NONE, SW, 2),
     ("", "Support Assistant", NONE, SW, 1),
-    ("", "Senior Healthcare Assistant", NONE, HCA, 1),
+    ("", "Senior Healthcare Assistant", NUR, HCA, 1),
     ("", "Care Assistant", NONE, HCA, 1),
     ("", "Exercise Instructor", NONE, "", 1),
     ("", "Housekeeper", NONE, "", 1),
@@ -310,7 +317,7 @@ def smart_title(s):
 
 def family(prof):
     return {PHYS: "physio", OT: "ot", SLT: "slt", RADD: "imaging", RADT: "imaging", ODP: "theatre",
-            NONE: "none", AMB: "ambulance", HCS: "non_ahp", OSTT: "non_ahp"}.get(prof, "other_ahp")
+            NONE: "none", NUR: "none", AMB: "ambulance", HCS: "non_ahp", OSTT: "non_ahp"}.get(prof, "other_ahp")
 
 
 def title_case(s):
@@ -433,7 +440,7 @@ class Gen:
             area = r.choice(PROF_AREAS[prof])
         elif a < 0.10:
             area = r.choice(NEUTRAL_AREAS)
-        elif not prof and role and "/" not in rpart and "(" not in rpart and a < 0.18:
+        elif (not prof or prof == NUR) and role and "/" not in rpart and "(" not in rpart and a < 0.18:
             truth = r.choice(AREA_PROFESSIONS)
             area = r.choice(PROF_AREAS[truth])
             source = "area"
