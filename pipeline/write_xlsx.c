@@ -15,12 +15,25 @@
 #include "buf.h"
 #include "csvreader.h"
 #include "text.h"
+#include "xlsx_national.h"
 #include "xlsx_style.h"
 
-enum { S_COVER, S_RECORDS, S_PROF, S_BAND, S_AREA, S_TITLES, S_TRAINING, S_DQ, S_LISTS, S_COUNT };
+enum {
+    S_COVER,
+    S_RECORDS,
+    S_PROF,
+    S_BAND,
+    S_AREA,
+    S_TITLES,
+    S_TRAINING,
+    S_DQ,
+    S_NATIONAL,
+    S_LISTS,
+    S_COUNT
+};
 static const char *const sheet_names[S_COUNT] = {
-    "Cover",      "Support workforce", "By profession", "By band", "Area of work",
-    "Job titles", "Training",          "Data quality",  "Lists",
+    "Cover",    "Support workforce", "By profession",       "By band", "Area of work", "Job titles",
+    "Training", "Data quality",      "National comparison", "Lists",
 };
 
 typedef esr_xsheet sheet;
@@ -31,6 +44,8 @@ typedef struct book {
     esr_xlsx_style st;
     const esr_xlsx_in *in;
     lxw_error error;
+    esr_national *nat; /* the return's figures for the national layouts */
+    esr_natfig *natfigs;
 } book;
 
 /* Write string v to cell (r, c) of sheet s. */
@@ -262,6 +277,30 @@ static void free_matrix(matrix *mx)
     free(mx->head);
 }
 
+/* By profession's registered columns, right of the support table: the
+ * registered FTE of prof ("" = all) and support FTE per registered FTE;
+ * row 0 writes their headings. */
+static void write_prof_registered(book *b, lxw_row_t row, const char *prof, lxw_col_t col,
+                                  double support)
+{
+    if (!row) {
+        str(b, S_PROF, 0, col, "Registered FTE", b->st.heading_num);
+        str(b, S_PROF, 0, col + 1, "Support per registered FTE", b->st.heading_num);
+        return;
+    }
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    long long reg = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cells[i]->dim == ESR_DIM_REGISTERED && !strcmp(cells[i]->org, b->in->org) &&
+            !strcmp(cells[i]->profession, prof) && !*cells[i]->key)
+            reg = cells[i]->fte_e5;
+    lxw_format *f = *prof ? b->st.fte : b->st.total_fte;
+    fte(b, S_PROF, row, col, reg, f);
+    if (reg > 0)
+        num(b, S_PROF, row, col + 1, support / ((double)reg / 1e5), f);
+}
+
 /* Write mx to sheet s: headings, a row per profession and a total row. */
 static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head)
 {
@@ -273,6 +312,8 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->st.heading_num);
     if (with_head)
         str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->st.heading_num);
+    if (s == S_PROF)
+        write_prof_registered(b, 0, "", (lxw_col_t)(mx->nc + 3), 0);
     /* constant_memory: the filter range must be set before its rows are flushed */
     worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np,
                          (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
@@ -293,6 +334,9 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
             num(b, s, row, (lxw_col_t)k, mx->fte[row * w + (size_t)k], f);
         if (with_head)
             num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row], b->st.count);
+        if (s == S_PROF) /* constant_memory: the row's last cells before the next row */
+            write_prof_registered(b, row, p < m->nprof ? m->prof[p].name : "",
+                                  (lxw_col_t)(mx->nc + 3), mx->fte[row * w + (size_t)mx->nc + 1]);
     }
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
 }
@@ -376,6 +420,25 @@ static int area_cmp(const void *x, const void *y)
     if (a->fte != b->fte)
         return a->fte > b->fte ? -1 : 1;
     return strcmp(a->area, b->area);
+}
+
+static esr_natsheet natsheet(book *b, int s);
+
+/* The national table of support by area of work (the report's Table 5:
+ * ambulance support) from row r, when the return has any of that support. */
+static void write_area_table5(book *b, lxw_row_t r)
+{
+    const esr_table *t = b->in->m->t_national;
+    long long any = 0;
+    for (size_t i = 0; b->nat && i < t->nrows; i++)
+        if (!strcmp(table_get(t, i, table_col(t, "table")), ESR_NATIONAL_AREA_TABLE))
+            any += national_fte(b->nat, i);
+    if (!any)
+        return;
+    str(b, S_AREA, r++, 0, "In the layout of the national table of support by area of work",
+        b->st.bold);
+    esr_natsheet o = natsheet(b, S_AREA);
+    national_write_table(&o, b->nat, ESR_NATIONAL_AREA_TABLE, "Trust", &r);
 }
 
 /* Area of work sheet: FTE by area, then completeness by profession and organisation. */
@@ -473,8 +536,49 @@ static void write_area(book *b)
             }
         }
     }
+    write_area_table5(b, r + 1);
     widths(b, S_AREA, 12);
     free(rows);
+}
+
+/* ---- National comparison --------------------------------------------- */
+
+/* The return's summary figures, indexed for the national layouts: every
+ * cell of the return's organisation, as totals and as its block. */
+static void national_open(book *b)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells), k = 0;
+    const char *org = b->in->org;
+    if (!(b->natfigs = calloc(2 * n + 1, sizeof *b->natfigs)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        esr_natfig f = {c->org, c->dim, c->profession, c->role, c->key, c->fte_e5};
+        if (!*org) {
+            b->natfigs[k++] = f;
+        } else if (!strcmp(c->org, org)) { /* one organisation: its block is the totals too */
+            b->natfigs[k++] = f;
+            f.org = "";
+            b->natfigs[k++] = f;
+        }
+    }
+    b->nat = national_new(b->in->m, b->natfigs, k);
+}
+
+/* A national-layout writer for sheet s. */
+static esr_natsheet natsheet(book *b, int s)
+{
+    return (esr_natsheet){b->wb, &b->s[s], sheet_names[s], &b->st, &b->error};
+}
+
+/* National comparison sheet: the return beside the national tables. */
+static void write_national(book *b)
+{
+    if (!b->nat)
+        return;
+    esr_natsheet o = natsheet(b, S_NATIONAL);
+    national_write_sheet(&o, b->nat, "Trust", b->in->meta->snapshot);
 }
 
 /* ---- Job titles ------------------------------------------------------ */
@@ -1072,12 +1176,14 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
         return s;
     }
     x->in = *in;
+    national_open(b);
     write_cover(b);
     write_by_profession(b);
     write_by_band(b);
     write_area(b);
     write_titles(b);
     write_training(b);
+    write_national(b);
 
     lxw_row_t dq = 0;
     write_dq_summary(b, &dq);
@@ -1137,6 +1243,8 @@ void xlsx_free(esr_xlsx *x)
         return;
     if (x->b.wb)
         lxw_workbook_free(x->b.wb);
+    national_free(x->b.nat);
+    free(x->b.natfigs);
     if (x->st.spool)
         fclose(x->st.spool);
     esr_buf_free(&x->carry);

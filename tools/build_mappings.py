@@ -241,6 +241,9 @@ def build_national(ref, dst, codes):
             tot = r["total"] or str(sum(int(r[c] or 0) for c in T2_COLS))
             add("ratio", T2_PROF[r["profession"]], "support", "profession_role", T2_PROF[r["profession"]], "", "",
                 "", tot, "2020-02", "Table 2 row total (printed)")
+    for r in read(os.path.join(seed, "table3_operating_department_support.csv")):
+        add("ratio", T2_PROF[r["profession"]], "support", "profession_role", T2_PROF[r["profession"]], "", "", "",
+            r["total"], "2020-02", "Table 3 total")
     write(os.path.join(dst, "national_tables.csv"),
           ["table", "row", "column", "dimension", "profession", "support_role", "key", "region", "fte", "baseline",
            "note"], rows)

@@ -28,7 +28,7 @@ SAMPLE = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
 TRAINING = os.path.join("fixtures", "sample", "esr_training_2026-03-31.csv")
 
 SHEETS = ["Cover", "Support workforce", "By profession", "By band", "Area of work", "Job titles",
-          "Training", "Data quality", "Lists"]
+          "Training", "Data quality", "National comparison", "Lists"]
 CODED = {  # Support workforce column -> Lists column header
     "profession_supported": "Profession supported",
     "support_role": "Support role",
@@ -310,7 +310,8 @@ def matrix_header(c, ws, corner, cols, tail, what):
 def check_by_profession(c, ws, profs, roles, tot):
     present_roles = [r for r in roles if ("profession_role", "", r, "") in tot]
     present_profs = [p for p in profs if ("profession_role", p, "", "") in tot]
-    rows = matrix_header(c, ws, "Profession supported", present_roles, ["Total FTE", "Headcount"], "By profession")
+    rows = matrix_header(c, ws, "Profession supported", present_roles,
+                         ["Total FTE", "Headcount", "Registered FTE", "Support per registered FTE"], "By profession")
     c.eq(ws.freeze_panes, "B2", "By profession frozen header row and column")
     last = get_column_letter(len(present_roles) + 3)
     c.eq(ws.auto_filter.ref, "A1:%s%d" % (last, len(present_profs) + 1), "By profession autofilter over the table")
@@ -326,6 +327,11 @@ def check_by_profession(c, ws, profs, roles, tot):
         h = ws.cell(row=row, column=len(present_roles) + 3)
         if h.value != int(tot[("profession_role", p, "", "")]["headcount"]):
             bad.append("%s headcount %r" % (h.coordinate, h.value))
+        reg = float(tot[("registered", p, "", "")]["fte"]) if ("registered", p, "", "") in tot else 0
+        sup = float(tot[("profession_role", p, "", "")]["fte"])
+        rc, ratio = ws.cell(row=row, column=len(present_roles) + 4), ws.cell(row=row, column=len(present_roles) + 5)
+        if rc.value != reg or (ratio.value != (sup / reg if reg else None)):
+            bad.append("%s registered %r ratio %r vs %s, %s" % (rc.coordinate, rc.value, ratio.value, reg, sup))
     c.ok(not bad, "By profession FTE (2 dp format, exact value) and headcount = summary.csv", "; ".join(bad[:5]))
     trow = len(present_profs) + 2
     c.eq(ws.cell(row=trow, column=1).value, "Total", "By profession totals row")
