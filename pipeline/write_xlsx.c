@@ -429,10 +429,10 @@ static esr_natsheet natsheet(book *b, int s);
 static void write_area_table5(book *b, lxw_row_t r)
 {
     const esr_table *t = b->in->m->t_national;
-    long long any = 0;
-    for (size_t i = 0; b->nat && i < t->nrows; i++)
+    long long any = 0; /* support of the table's profession */
+    for (size_t i = 0; b->nat && i < t->nrows && !any; i++)
         if (!strcmp(table_get(t, i, table_col(t, "table")), ESR_NATIONAL_AREA_TABLE))
-            any += national_fte(b->nat, i);
+            any = national_support(b->nat, table_get(t, i, table_col(t, "profession")));
     if (!any)
         return;
     str(b, S_AREA, r++, 0, "In the layout of the national table of support by area of work",

@@ -310,13 +310,14 @@ static int write_ratios(const esr_natsheet *o, const esr_national *nt, const cha
     return n;
 }
 
-/* A clustered bar chart of the two ratio columns of rows first..first+n-1. */
-static void ratio_chart(const esr_natsheet *o, lxw_row_t first, int n, const char *who,
-                        lxw_row_t at)
+/* A clustered bar chart of the two ratio columns of rows first..first+n-1
+ * at row at; returns the rows it covers (a chart is 288 px, a row 20 px). */
+static lxw_row_t ratio_chart(const esr_natsheet *o, lxw_row_t first, int n, const char *who,
+                             lxw_row_t at)
 {
     lxw_chart *chart = workbook_add_chart(o->wb, LXW_CHART_BAR);
     if (!chart)
-        return;
+        return 0;
     for (int k = 0; k < 2; k++) {
         lxw_col_t col = k ? 6 : 3;
         char cat[160], val[160], ref[64], name[96];
@@ -325,15 +326,16 @@ static void ratio_chart(const esr_natsheet *o, lxw_row_t first, int n, const cha
         lxw_rowcol_to_range_abs(ref, first, col, first + (lxw_row_t)n - 1, col);
         snprintf(val, sizeof val, "='%s'!%s", o->sheet_name, ref);
         lxw_chart_series *se = chart_add_series(chart, cat, val);
-        snprintf(name, sizeof name, "%s", k ? "National (Feb 2020)" : who);
+        snprintf(name, sizeof name, "%s", k ? "National" : who);
         chart_series_set_name(se, name);
     }
     chart_title_set_name(chart, "Support FTE per registered FTE, by profession");
     chart_axis_set_name(chart->x_axis, "Support FTE per registered FTE");
     chart_axis_set_reverse(chart->y_axis);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-    lxw_chart_options co = {.x_scale = 1.6, .y_scale = 1.4};
-    worksheet_insert_chart_opt(o->sh->ws, at, 8, chart, &co);
+    lxw_chart_options co = {.x_scale = 2.2, .y_scale = 0.5 + 0.14 * (n > 4 ? n : 4)};
+    worksheet_insert_chart_opt(o->sh->ws, at, 0, chart, &co);
+    return (lxw_row_t)(288.0 * co.y_scale / 20.0) + 2;
 }
 
 /* Write the National comparison sheet (see xlsx_national.h). */
@@ -345,10 +347,8 @@ void national_write_sheet(const esr_natsheet *o, const esr_national *nt, const c
     r++;
     lxw_row_t top = r;
     int n = write_ratios(o, nt, who, &r);
-    if (n)
-        ratio_chart(o, top + 2, n, who, top);
-    if (r < top + 20)
-        r = top + 20; /* below the chart */
+    if (n) /* below the ratio table */
+        r += ratio_chart(o, top + 2, n, who, r + 1);
     const esr_table *t = nt->t;
     for (size_t i = 0; i < t->nrows; i++) {
         const char *tab = table_get(t, i, nt->c_table);

@@ -174,6 +174,24 @@ def check_workbook(c, out):
     check_chart(c, wb["By profession"], prof_rows)
     check_training(c, wb["Training"], records, tot, profs)
     check_dq(c, wb["Data quality"], records, rejects)
+    check_national_layouts(c, wb, tot)
+
+
+def check_national_layouts(c, wb, tot):
+    """Area of work's Table 5 layout (the sample has ambulance support) and the
+    National comparison sheet's note for a snapshot outside the baseline."""
+    rows = rows_of(wb["Area of work"])
+    i = next((k for k, r in enumerate(rows) if r and r[0] == "Table 5"), None)
+    c.ok(i is not None and rows[i - 1][0].startswith("In the layout of the national table"),
+         "Area of work: the national Table 5 layout when there is ambulance support")
+    t5 = [r for r in rows[i + 1:] if r and r[0]] if i is not None else []
+    bad = [r for r in t5 if abs((r[2] or 0) - float(tot.get(("area_of_work", "Paramedic/ambulance", "", r[0]),
+                                                             {"fte": 0})["fte"])) > 1e-9]
+    c.ok(len(t5) == 37 and not bad, "Area of work Table 5: 37 areas, Trust FTE = ambulance support by area",
+         str(bad[:3]))
+    flat = [str(v) for r in rows_of(wb["National comparison"]) for v in r if v is not None]
+    c.ok(any(v.startswith("Snapshot 2026-03-31 is outside the national baseline's months") and "2020-02" in v
+             for v in flat), "National comparison: a 2026 snapshot says which baseline it compares with")
 
 
 def check_capped(c, esrpipe, out):
