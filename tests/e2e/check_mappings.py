@@ -76,6 +76,25 @@ def seed_abbreviation_cycle(d):
     return [("title_abbreviations.csv", ln[0], "cycle"), ("title_abbreviations.csv", ln[1], "cycle")]
 
 
+def seed_national_tables(d):
+    ln = append_rows(d, "national_tables.csv", [
+        "2,Physiotherapy,Helper,profession_rol,Physiotherapy,Assistant,,,10,2020-02,seeded",
+        "2,Physiotherapy,Helper,profession_role,Physiotherapy;Chiropractic,Assistant,,,10,2020-02,seeded",
+        "4,Moon Base,Helper,care_setting,Paramedic/ambulance,Assistant,Moon Base,,1,2020-02,seeded",
+        "6,X,Y,registered,,,Ambulance staff,Wessex,n/a,Feb 2020,seeded"])
+    return [("national_tables.csv", ln[0], "is not a summary.csv dimension"),
+            ("national_tables.csv", ln[1], "is not in professions.csv"),
+            ("national_tables.csv", ln[2], "is not in care_settings.csv"),
+            ("national_tables.csv", ln[3], "is not in regions.csv"),
+            ("national_tables.csv", ln[3], "is not a number"),
+            ("national_tables.csv", ln[3], "is not YYYY-MM")]
+
+
+def seed_staff_group_kind(d):
+    ln = append_rows(d, "nhsd_staff_groups.csv", ["Volunteers,Unknown classification,volunteer"])
+    return [("nhsd_staff_groups.csv", ln[0], "is not registered, support, infrastructure or other")]
+
+
 def seed_two_of_a_class(d):
     return seed_title_conflict(d) + seed_abbreviation_cycle(d)
 
@@ -87,6 +106,8 @@ SEEDS = [
     ("unknown profession in job_titles.csv", seed_unknown_profession_job),
     ("abbreviation cycle a->b, b->a", seed_abbreviation_cycle),
     ("a title conflict and a cycle in one run", seed_two_of_a_class),
+    ("national_tables.csv rows naming what esrpipe does not have", seed_national_tables),
+    ("an NHS Digital staff group of an unknown kind", seed_staff_group_kind),
 ]
 
 
