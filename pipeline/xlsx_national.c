@@ -188,6 +188,14 @@ static void s_num(const esr_natsheet *o, lxw_row_t r, lxw_col_t c, double v, lxw
     xsheet_num(o->sh, o->st, o->err, r, c, v, f);
 }
 
+/* Headings: the first ntext over labels, the rest over numbers (right-aligned). */
+static void write_headings(const esr_natsheet *o, lxw_row_t r, const char *const *h, int ntext)
+{
+    for (int c = 0; h[c]; c++)
+        s_str(o, r, (lxw_col_t)c, h[c],
+              c < ntext || !h[c + 1] ? o->st->heading : o->st->heading_num);
+}
+
 /* The title, the source and which baseline the snapshot compares with; advances *r. */
 static void write_intro(const esr_natsheet *o, const esr_national *nt, const char *who,
                         const char *snapshot, lxw_row_t *r)
@@ -246,7 +254,7 @@ int national_write_table(const esr_natsheet *o, const esr_national *nt, const ch
         if (strcmp(table_get(t, i, nt->c_table), table))
             continue;
         if (!any++)
-            xsheet_headings(o->sh, o->st, o->err, (*r)++, h);
+            write_headings(o, (*r)++, h, 0x23u); /* Row, Column, Note */
         double mine = (double)national_fte(nt, i) / 1e5;
         double nat = strtod(table_get(t, i, nt->c_fte), NULL);
         s_str(o, *r, 0, table_get(t, i, nt->c_row), NULL);
@@ -280,7 +288,7 @@ static int write_ratios(const esr_natsheet *o, const esr_national *nt, const cha
                              "National support per registered FTE",
                              NULL};
     s_str(o, (*r)++, 0, "Support-to-registered ratio by profession (skill mix)", o->st->bold);
-    xsheet_headings(o->sh, o->st, o->err, (*r)++, h);
+    write_headings(o, (*r)++, h, 0x1u);
     int n = 0;
     for (size_t p = 0; p < m->nprof; p++) {
         const char *name = m->prof[p].name;
