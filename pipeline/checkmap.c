@@ -338,6 +338,9 @@ static void check_national(checker *c)
         v = table_get(nt, r, table_col(nt, "fte"));
         if (!*v || strspn(v, "0123456789.") != strlen(v))
             fail(c, nt, r, "fte \"%s\" is not a number%s", v, "");
+        v = table_get(nt, r, table_col(nt, "layout"));
+        if (strcmp(v, "list") && strcmp(v, "matrix"))
+            fail(c, nt, r, "layout \"%s\" is not list or matrix%s", v, "");
         v = table_get(nt, r, table_col(nt, "baseline"));
         if (strlen(v) != 7 || v[4] != '-' || strspn(v, "0123456789-") != 7)
             fail(c, nt, r, "baseline \"%s\" is not YYYY-MM%s", v, "");

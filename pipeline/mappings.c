@@ -26,7 +26,7 @@ const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
     {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title", SLOT(t_jobs)},
     {"national_tables.csv",
      {"table", "row", "column", "dimension", "profession", "support_role", "key", "region", "fte",
-      "baseline"},
+      "baseline", "layout"},
      "",
      SLOT(t_national)},
     {"nhsd_staff_groups.csv",

@@ -15,7 +15,8 @@
 struct esr_national {
     const esr_mappings *m;
     const esr_table *t; /* national_tables.csv */
-    int c_table, c_row, c_col, c_dim, c_prof, c_role, c_key, c_region, c_fte, c_base, c_note;
+    int c_table, c_row, c_col, c_dim, c_prof, c_role, c_key, c_region, c_fte, c_base, c_note,
+        c_layout;
     const esr_natfig *figs;
     esr_strmap *index; /* org, dim, profession, role, key -> fig */
     const char **orgs; /* distinct organisations of the per-organisation blocks */
@@ -54,6 +55,7 @@ esr_national *national_new(const esr_mappings *m, const esr_natfig *figs, size_t
     nt->c_fte = table_col(t, "fte");
     nt->c_base = table_col(t, "baseline");
     nt->c_note = table_col(t, "note");
+    nt->c_layout = table_col(t, "layout");
     esr_strmap *orgs = esr_strmap_new();
     nt->index = esr_strmap_new();
     nt->orgs = calloc(n + 1, sizeof *nt->orgs);
@@ -239,9 +241,9 @@ static void write_intro(const esr_natsheet *o, const esr_national *nt, const cha
     esr_buf_free(&months);
 }
 
-/* Write national table table (see xlsx_national.h). */
-int national_write_table(const esr_natsheet *o, const esr_national *nt, const char *table,
-                         const char *who, lxw_row_t *r)
+/* Table table as a list: Row | Column | who FTE | National FTE | Share | Note. */
+static int write_list(const esr_natsheet *o, const esr_national *nt, const char *table,
+                      const char *who, lxw_row_t *r)
 {
     const esr_table *t = nt->t;
     char h3[64], title[64];
@@ -267,6 +269,97 @@ int national_write_table(const esr_natsheet *o, const esr_national *nt, const ch
         (*r)++;
     }
     return any;
+}
+
+/* Index of value v in vals[0..*n), appended if new. */
+static size_t label_index(const char **vals, size_t *n, const char *v)
+{
+    for (size_t k = 0; k < *n; k++)
+        if (!strcmp(vals[k], v))
+            return k;
+    vals[*n] = v;
+    return (*n)++;
+}
+
+/* One block of a matrix table: what (0 the return's FTE, 1 national, 2
+ * share) by row label and column label, with a row total. */
+static void write_block(const esr_natsheet *o, const char *title, const char **rows, size_t nr,
+                        const char **cols, size_t nc, const double *mine, const double *nat,
+                        int what, lxw_row_t *r)
+{
+    s_str(o, *r, 0, title, o->st->heading);
+    for (size_t c = 0; c <= nc; c++)
+        s_str(o, *r, (lxw_col_t)(c + 1), c < nc ? cols[c] : "Total", o->st->heading_num);
+    (*r)++;
+    lxw_format *f = what == 0 ? o->st->fte : what == 1 ? o->st->count : o->st->pct;
+    for (size_t k = 0; k < nr; k++, (*r)++) {
+        double tm = 0, tn = 0;
+        s_str(o, *r, 0, rows[k], NULL);
+        for (size_t c = 0; c < nc; c++) {
+            double m = mine[k * nc + c], n = nat[k * nc + c];
+            if (n < 0) /* no national figure: blank, as in the report */
+                continue;
+            tm += m;
+            tn += n;
+            if (what < 2 || n > 0)
+                s_num(o, *r, (lxw_col_t)(c + 1), what == 0 ? m : what == 1 ? n : m / n, f);
+        }
+        if (what < 2 || tn > 0)
+            s_num(o, *r, (lxw_col_t)(nc + 1), what == 0 ? tm : what == 1 ? tn : tm / tn, f);
+    }
+}
+
+/* Table table as the report lays it out: rows by columns, three blocks
+ * (the return's FTE, the national FTE, the share). */
+static int write_matrix(const esr_natsheet *o, const esr_national *nt, const char *table,
+                        const char *who, lxw_row_t *r)
+{
+    const esr_table *t = nt->t;
+    const char **rows = calloc(t->nrows + 1, sizeof *rows),
+               **cols = calloc(t->nrows + 1, sizeof *cols);
+    double *mine = NULL, *nat = NULL;
+    size_t nr = 0, nc = 0;
+    for (size_t i = 0; rows && cols && i < t->nrows; i++)
+        if (!strcmp(table_get(t, i, nt->c_table), table)) {
+            label_index(rows, &nr, table_get(t, i, nt->c_row));
+            label_index(cols, &nc, table_get(t, i, nt->c_col));
+        }
+    if (nr && (mine = calloc(nr * nc, sizeof *mine)) && (nat = malloc(nr * nc * sizeof *nat))) {
+        for (size_t k = 0; k < nr * nc; k++)
+            nat[k] = -1;
+        for (size_t i = 0; i < t->nrows; i++)
+            if (!strcmp(table_get(t, i, nt->c_table), table)) {
+                size_t k = label_index(rows, &nr, table_get(t, i, nt->c_row)) * nc +
+                           label_index(cols, &nc, table_get(t, i, nt->c_col));
+                mine[k] = (double)national_fte(nt, i) / 1e5;
+                nat[k] = strtod(table_get(t, i, nt->c_fte), NULL);
+            }
+        char title[96];
+        for (int what = 0; what < 3; what++) {
+            snprintf(title, sizeof title, "Table %s: %s%s", table, what == 1 ? "National" : who,
+                     what == 2 ? " share of national" : " FTE");
+            write_block(o, title, rows, nr, cols, nc, mine, nat, what, r);
+        }
+    }
+    free(rows);
+    free(cols);
+    free(mine);
+    free(nat);
+    return nr > 0;
+}
+
+/* Write national table table (see xlsx_national.h): as a matrix when its
+ * rows say layout "matrix", else as a list. */
+int national_write_table(const esr_natsheet *o, const esr_national *nt, const char *table,
+                         const char *who, lxw_row_t *r)
+{
+    const esr_table *t = nt->t;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (!strcmp(table_get(t, i, nt->c_table), table))
+            return nt->c_layout >= 0 && !strcmp(table_get(t, i, nt->c_layout), "matrix")
+                       ? write_matrix(o, nt, table, who, r)
+                       : write_list(o, nt, table, who, r);
+    return 0;
 }
 
 /* The ratio table: one row per profession with support or registered

@@ -57,9 +57,11 @@ typedef struct esr_natsheet {
  * return's columns; snapshot (YYYY-MM-DD or "") decides the baseline note. */
 void national_write_sheet(const esr_natsheet *out, const esr_national *nt, const char *who,
                           const char *snapshot);
-/* Write national table table (e.g. "5") from row *r of out's sheet, as
- * Row | Column | who FTE | National FTE | Share; advances *r. 0 if the
- * table has no row. */
+/* Write national table table (e.g. "5") from row *r of out's sheet: as
+ * the report's rows x columns in three blocks (who FTE, national FTE,
+ * share) when national_tables.csv gives it layout "matrix", else as a list
+ * Row | Column | who FTE | National FTE | Share | Note; advances *r. 0 if
+ * the table has no row. */
 int national_write_table(const esr_natsheet *out, const esr_national *nt, const char *table,
                          const char *who, lxw_row_t *r);
 

@@ -173,10 +173,12 @@ def build_national(ref, dst, codes):
           [[m, s, cs, note] for (m, s), (cs, note) in sorted(settings.items())])
 
     seed = os.path.join(ref, "seed_tables")
-    rows = [["source", "", "", "", "", "", "", "", "", "", SOURCE]]
+    rows = [["source", "", "", "", "", "", "", "", "", "", "", SOURCE]]
 
     def add(table, row, col, dim, prof, role, key, region, fte, baseline, note=""):
-        rows.append([table, row, col, dim, prof, role, key, region, fte, baseline, note])
+        # the report lays Tables 2, 3 and 6 out as rows x columns, the others as lists
+        rows.append([table, row, col, dim, prof, role, key, region, fte, baseline,
+                     "matrix" if table in ("2", "3", "6") else "list", note])
 
     t4 = read(os.path.join(seed, "table4_ambulance_support_by_setting_role.csv"))
     amb_roles = ";".join(sorted({T4_ROLE[r["support_role"]] for r in t4
@@ -228,7 +230,9 @@ def build_national(ref, dst, codes):
         dim, key = T6_GROUP[r["staff_group"]]
         for col, region in regions:
             add("6", r["staff_group"], region, dim, "", "", key, region, r[col], "2020-02")
-        add("6", r["staff_group"], "England", dim, "", "", key, "", r["total"], "2020-02")
+        # the England total is the matrix's Total column (the seven regions add up to it)
+        if sum(int(r[col]) for col, _ in regions) != int(r["total"]):
+            raise SystemExit("table 6 %s: regions do not add to the total" % r["staff_group"])
     # support-to-registered ratios: national registered figures exist only where
     # the report gives them (Table 6's Ambulance staff); support from Tables 2-4
     add("ratio", AMB, "support", "profession_role", AMB, "", "", "",
@@ -246,7 +250,7 @@ def build_national(ref, dst, codes):
             r["total"], "2020-02", "Table 3 total")
     write(os.path.join(dst, "national_tables.csv"),
           ["table", "row", "column", "dimension", "profession", "support_role", "key", "region", "fte", "baseline",
-           "note"], rows)
+           "layout", "note"], rows)
 
 
 if __name__ == "__main__":

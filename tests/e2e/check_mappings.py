@@ -78,16 +78,17 @@ def seed_abbreviation_cycle(d):
 
 def seed_national_tables(d):
     ln = append_rows(d, "national_tables.csv", [
-        "2,Physiotherapy,Helper,profession_rol,Physiotherapy,Assistant,,,10,2020-02,seeded",
-        "2,Physiotherapy,Helper,profession_role,Physiotherapy;Chiropractic,Assistant,,,10,2020-02,seeded",
-        "4,Moon Base,Helper,care_setting,Paramedic/ambulance,Assistant,Moon Base,,1,2020-02,seeded",
-        "6,X,Y,registered,,,Ambulance staff,Wessex,n/a,Feb 2020,seeded"])
+        "2,Physiotherapy,Helper,profession_rol,Physiotherapy,Assistant,,,10,2020-02,list,seeded",
+        "2,Physiotherapy,Helper,profession_role,Physiotherapy;Chiropractic,Assistant,,,10,2020-02,list,seeded",
+        "4,Moon Base,Helper,care_setting,Paramedic/ambulance,Assistant,Moon Base,,1,2020-02,list,seeded",
+        "6,X,Y,registered,,,Ambulance staff,Wessex,n/a,Feb 2020,grid,seeded"])
     return [("national_tables.csv", ln[0], "is not a summary.csv dimension"),
             ("national_tables.csv", ln[1], "is not in professions.csv"),
             ("national_tables.csv", ln[2], "is not in care_settings.csv"),
             ("national_tables.csv", ln[3], "is not in regions.csv"),
             ("national_tables.csv", ln[3], "is not a number"),
-            ("national_tables.csv", ln[3], "is not YYYY-MM")]
+            ("national_tables.csv", ln[3], "is not YYYY-MM"),
+            ("national_tables.csv", ln[3], "is not list or matrix")]
 
 
 def seed_staff_group_kind(d):

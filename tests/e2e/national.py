@@ -125,18 +125,40 @@ def check_national_sheet(out):
     CHECKS.ok(abs(sum(r[2] for r in t4) - sum(v for k, v in tot.items() if k[0] == "care_setting" and
                                                k[1] == "Paramedic/ambulance" and k[2])) < 1e-6,
               "Table 4 Trust column = all ambulance support by care setting")
-    _, t2 = section("Table 2")
-    CHECKS.ok(abs(sum(r[3] for r in t2) - 14679) < 1e-9, "Table 2 national column adds to the report's 14,679")
+    ih, t2n = section("Table 2: National FTE")
+    _, t2t = section("Table 2: Trust FTE")
+    CHECKS.ok(ih is not None and list(rows[ih][1:7]) == ["Assistant practitioner", "Trainee/student", "Assistant",
+                                                        "Healthcare assistant", "Support worker", "Total"],
+              "Table 2 in the report's layout: professions x roles, national block", rows[ih] if ih else None)
+    CHECKS.ok(abs(sum(r[6] for r in t2n) - 14679) < 1e-9 and len(t2n) == 10,
+              "Table 2 national block adds to the report's 14,679")
+    phys = next((r for r in t2t if r[0] == "Physiotherapy"), None)
+    CHECKS.ok(phys is not None and all(abs((phys[k + 1] or 0) - tot.get(("profession_role", "Physiotherapy", role, ""),
+                                                                        0)) < 1e-9
+                                       for k, role in enumerate(["Assistant practitioner", "Trainee/student",
+                                                                 "Assistant", "Healthcare assistant",
+                                                                 "Support worker"])),
+              "Table 2 Trust block: Physiotherapy x each role = summary.csv", phys)
+    diet = next((r for r in t2t if r[0] == "Dietetics"), None)
+    CHECKS.ok(diet is not None and diet[4] is None and diet[5] is None,
+              "Table 2: cells the report leaves N/A stay blank", diet)
     _, t5 = section("Table 5")
     CHECKS.ok(abs(sum(r[3] for r in t5) - seed_total("table5_ambulance_support_area_of_work.csv", "fte",
                                                      "area_of_work")) < 1e-9 and len(t5) == 37,
               "Table 5 national column = the report's 37 areas")
-    _, t6 = section("Table 6")
-    eng = [r for r in t6 if r[1] == "England"]
-    bad = [r for r in t6 if r[1] != "England" and r[1] not in ("London", "South West", "South East", "Midlands",
-                                                                "East of England", "North West",
-                                                                "North East and Yorkshire")]
-    CHECKS.ok(len(eng) == 4 and not bad, "Table 6: the seven regions and England per staff group", bad[:3])
+    i6, t6n = section("Table 6: National FTE")
+    _, t6t = section("Table 6: Trust FTE")
+    CHECKS.ok(i6 is not None and list(rows[i6][1:9]) == ["London", "South West", "South East", "Midlands",
+                                                        "East of England", "North West",
+                                                        "North East and Yorkshire", "Total"]
+              and [r[8] for r in t6n] == [16783, 22714, 146222, 62428],
+              "Table 6 in the report's layout: staff groups x the seven regions, totals as printed",
+              rows[i6] if i6 else None)
+    sup = next((r for r in t6t if r[0] == "Support to ambulance staff"), None)
+    want = sum(v for k, v in tot.items() if k[0] in ("staff_group", "staff_group_out_of_scope") and not k[1]
+               and not k[2] and k[3] == "Support to ambulance staff")
+    CHECKS.ok(sup is not None and abs(sup[8] - want) < 1e-6,
+              "Table 6 Trust block: Support to ambulance staff incl. clerical = staff_group + out of scope", sup)
     with zipfile.ZipFile(path) as z:
         wbx = z.read("xl/workbook.xml").decode()
         names = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', wbx)
