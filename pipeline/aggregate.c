@@ -360,7 +360,8 @@ static int national_out_set(esr_aggregate *a, const esr_record *r, const char *c
             size_t id;
             if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
                 st = -1;
-            ids[n++] = (uint32_t)id;
+            else
+                ids[n++] = (uint32_t)id;
         }
     if (!st) {
         qsort(ids, n, sizeof *ids, cmp_u32);

@@ -76,7 +76,9 @@ typedef struct esr_aggregate esr_aggregate;
 esr_aggregate *aggregate_new(const esr_mappings *m);
 /* The qualification_level key of level: "Level N", or "none recorded" for 0. */
 void aggregate_level_label(int level, char out[32]);
-/* Count a record of any scope, and add an in-scope one to its cells.
+/* Count a record of any scope, and add an in-scope one to its cells (an
+ * out-of-scope one with FTE only to the registered and
+ * staff_group_out_of_scope cells, when its code's staff group is one).
  * person is the (possibly pseudonymised) employee number; "" makes the
  * row a person of its own (by source and line). 0 or -1 on no memory. */
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
