@@ -652,6 +652,11 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
                                sheet_names[s]);
         }
     xlsx_style_add(b.wb, &b.st);
+    for (int s = S_REGION; s <= S_NATIONAL; s++) { /* print: A4 landscape, one page wide */
+        worksheet_set_landscape(b.s[s].ws);
+        worksheet_set_paper(b.s[s].ws, 9);
+        worksheet_fit_to_pages(b.s[s].ws, 1, 0);
+    }
 
     write_cover(&b);
     write_by_org(&b);
