@@ -9,9 +9,10 @@
 #include "strmap.h"
 #include "u64set.h"
 
-static const char *const dim_names[ESR_DIM_COUNT] = {"profession_role",     "band",
-                                                     "area_of_work",        "care_certificate",
-                                                     "qualification_level", "apprenticeship"};
+static const char *const dim_names[ESR_DIM_COUNT] = {
+    "profession_role",          "band",           "area_of_work", "care_certificate",
+    "qualification_level",      "apprenticeship", "care_setting", "staff_group",
+    "staff_group_out_of_scope", "region",         "registered"};
 
 /* Headcount is de-duplicated per cell without a (cell, person) pair set:
  * each in-scope record adds to a fixed set of cells, interned once per
@@ -51,6 +52,15 @@ struct esr_aggregate {
 const char *aggregate_dim_name(esr_dim d)
 {
     return (unsigned)d < ESR_DIM_COUNT ? dim_names[d] : "";
+}
+
+/* The dimension named name, or -1. */
+int aggregate_dim_parse(const char *name)
+{
+    for (int d = 0; d < ESR_DIM_COUNT; d++)
+        if (!strcmp(name, dim_names[d]))
+            return d;
+    return -1;
 }
 
 /* Create an empty aggregate. */
@@ -266,7 +276,102 @@ static int scratch_reserve(esr_aggregate *a, size_t n)
     return 0;
 }
 
-#define MAX_RECORD_CELLS 32
+#define MAX_RECORD_CELLS 64
+
+/* A cell a record adds to, before it has an id. */
+typedef struct want_cell {
+    esr_dim dim;
+    const char *prof, *role, *key;
+} want_cell;
+
+/* Region of org: its NHS England region in organisations.csv, else
+ * ESR_KEY_UNKNOWN_ORG. */
+static const char *org_region(const esr_mappings *m, const char *org)
+{
+    const char *name, *region;
+    mappings_org(m, org, &name, &region);
+    return *region ? region : ESR_KEY_UNKNOWN_ORG;
+}
+
+/* Append to ids[*n] the national-layout cells of in-scope r for each org:
+ * care setting (profession x role), staff group (profession x role) and
+ * region (profession). 0 or -1 on no memory. */
+static int national_in_cells(esr_aggregate *a, const esr_record *r, const char *const *orgs,
+                             int norgs, uint32_t *ids, size_t *n)
+{
+    const esr_mappings *m = a->m;
+    const char *prof = m->prof[r->profession].name, *role = m->roles[r->role].name;
+    const char *cs = r->occ ? r->occ->care_setting : ESR_KEY_NO_CODE;
+    const char *sg = r->occ ? r->occ->staff_group : ESR_KEY_NO_CODE;
+    const char *region = org_region(m, orgs[norgs - 1]);
+    want_cell want[8] = {
+        {ESR_DIM_CARE_SETTING, prof, role, cs}, {ESR_DIM_CARE_SETTING, prof, "", cs},
+        {ESR_DIM_CARE_SETTING, "", "", cs},     {ESR_DIM_STAFF_GROUP, prof, role, sg},
+        {ESR_DIM_STAFF_GROUP, prof, "", sg},    {ESR_DIM_STAFF_GROUP, "", "", sg},
+        {ESR_DIM_REGION, prof, "", region},     {ESR_DIM_REGION, "", "", region},
+    };
+    for (int k = 0; k < norgs; k++)
+        for (int w = 0; w < 8; w++) {
+            size_t id;
+            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
+                return -1;
+            ids[(*n)++] = (uint32_t)id;
+        }
+    return 0;
+}
+
+/* The cells an out-of-scope row adds to, as an interned set id in *out, or
+ * 1 when it adds to none: registered staff (by profession and by staff
+ * group) and the other rows of support staff groups (by detailed group).
+ * Zero-FTE rows add to none, as in national statistics. */
+static int national_out_set(esr_aggregate *a, const esr_record *r, const char *const *orgs,
+                            int norgs, uint32_t *out)
+{
+    const esr_occ *o = r->occ;
+    if (!o || r->fte_e5 <= 0 || (!o->registered && !o->support_group))
+        return 1;
+    esr_buf_reset(&a->key);
+    if (esr_buf_puts(&a->key, "\x01out\x1f") || esr_buf_puts(&a->key, orgs[norgs - 1]) ||
+        esr_buf_putc(&a->key, '\x1f') || esr_buf_puts(&a->key, o->code))
+        return -1;
+    size_t v;
+    if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
+        *out = (uint32_t)v;
+        return 0;
+    }
+    char *tkey = strndup(a->key.data, a->key.len);
+    size_t tlen = a->key.len;
+    if (!tkey)
+        return -1;
+    const char *prof = a->m->prof[o->profession].name;
+    want_cell want[3] = {{ESR_DIM_REGISTERED, prof, "", ""},
+                         {ESR_DIM_REGISTERED, "", "", ""},
+                         {ESR_DIM_REGISTERED, "", "", o->staff_group}};
+    if (o->support_group) {
+        want[0] = (want_cell){ESR_DIM_STAFF_GROUP_OUT, "", o->detailed_group, o->staff_group};
+        want[1] = (want_cell){ESR_DIM_STAFF_GROUP_OUT, "", "", o->staff_group};
+        want[2] = (want_cell){ESR_DIM_STAFF_GROUP_OUT, "", "", ""};
+    }
+    uint32_t ids[6];
+    size_t n = 0;
+    int st = 0;
+    for (int k = 0; k < norgs && !st; k++)
+        for (int w = 0; w < 3 && !st; w++) {
+            size_t id;
+            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
+                st = -1;
+            else
+                ids[n++] = (uint32_t)id;
+        }
+    if (!st) {
+        qsort(ids, n, sizeof *ids, cmp_u32);
+        st = intern_set(a, ids, n, out);
+    }
+    if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
+        st = -1;
+    free(tkey);
+    return st;
+}
 
 /* The cells an in-scope record adds to, as an interned set id: computed
  * once per distinct record shape (org, profession, role, band, area,
@@ -285,10 +390,11 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     char level[32];
     aggregate_level_label(r->qualification_level, level);
     const char *appr = *r->apprenticeship ? r->apprenticeship : "none";
-    const char *parts[8] = {orgs[norgs - 1],     prof,  role, band, area,
-                            r->care_certificate, level, appr};
+    const char *parts[9] = {
+        orgs[norgs - 1],           prof, role, band, area, r->care_certificate, level, appr,
+        r->occ ? r->occ->code : ""};
     esr_buf_reset(&a->key);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 9; i++)
         if (esr_buf_puts(&a->key, parts[i]) || esr_buf_putc(&a->key, '\x1f'))
             return -1;
     size_t v;
@@ -331,6 +437,10 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
             }
             ids[n++] = (uint32_t)id;
         }
+    if (national_in_cells(a, r, orgs, norgs, ids, &n)) {
+        free(tkey);
+        return -1;
+    }
     qsort(ids, n, sizeof *ids, cmp_u32);
     int st = intern_set(a, ids, n, out);
     if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
@@ -385,6 +495,24 @@ static int count_person(esr_aggregate *a, uint64_t person, uint32_t s)
     return 0;
 }
 
+/* Add r's FTE and a row to every cell of set, and the person's headcount
+ * to those they were not yet counted in. */
+static int count_set(esr_aggregate *a, const esr_record *r, const char *org, const char *person,
+                     uint32_t set)
+{
+    const uint32_t *ids = a->pool + a->set_off[set];
+    for (uint32_t i = 0; i < a->set_len[set]; i++) {
+        a->cells[ids[i]]->fte_e5 += r->fte_e5;
+        a->cells[ids[i]]->rows++;
+    }
+    /* a person is one per organisation: the key is (org, person) */
+    esr_buf_reset(&a->key);
+    if (esr_buf_puts(&a->key, org) || esr_buf_putc(&a->key, '\x1f') ||
+        esr_buf_puts(&a->key, person))
+        return -1;
+    return count_person(a, esr_hash64(a->key.data, a->key.len), set);
+}
+
 /* The qualification_level key of level (see aggregate.h). */
 void aggregate_level_label(int level, char out[32])
 {
@@ -429,23 +557,16 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             oc->findings_fte_e5[r->findings[i].rule] += r->fte_e5;
         }
     }
-    if (r->scope != ESR_SCOPE_IN)
+    if (r->scope == ESR_SCOPE_REJECTED)
         return 0;
-
     uint32_t set;
+    if (r->scope == ESR_SCOPE_OUT) {
+        int st = national_out_set(a, r, orgs, norgs, &set);
+        return st ? (st > 0 ? 0 : -1) : count_set(a, r, org, person, set);
+    }
     if (record_set(a, r, orgs, norgs, &set))
         return -1;
-    const uint32_t *ids = a->pool + a->set_off[set];
-    for (uint32_t i = 0; i < a->set_len[set]; i++) {
-        a->cells[ids[i]]->fte_e5 += r->fte_e5;
-        a->cells[ids[i]]->rows++;
-    }
-    /* a person is one per organisation: the key is (org, person) */
-    esr_buf_reset(&a->key);
-    if (esr_buf_puts(&a->key, org) || esr_buf_putc(&a->key, '\x1f') ||
-        esr_buf_puts(&a->key, person))
-        return -1;
-    if (count_person(a, esr_hash64(a->key.data, a->key.len), set))
+    if (count_set(a, r, org, person, set))
         return -1;
     for (int k = 0; k < norgs; k++)
         if (title_add(a, orgs[k], r))

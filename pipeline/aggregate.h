@@ -18,11 +18,21 @@ typedef enum esr_dim {
     ESR_DIM_CARE_CERTIFICATE, /* these three only with --training */
     ESR_DIM_QUAL_LEVEL,
     ESR_DIM_APPRENTICESHIP,
+    ESR_DIM_CARE_SETTING,    /* the national tables' layouts: the code's care setting, */
+    ESR_DIM_STAFF_GROUP,     /* its NHS Digital staff group, */
+    ESR_DIM_STAFF_GROUP_OUT, /* out-of-scope rows of support staff groups (clerical, estates), */
+    ESR_DIM_REGION,          /* the NHS England region of the row's organisation, */
+    ESR_DIM_REGISTERED,      /* registered staff per profession (out of scope; never support) */
     ESR_DIM_COUNT
 } esr_dim;
 
 /* Name of a dimension as written in summary.csv. */
 const char *aggregate_dim_name(esr_dim d);
+/* The dimension named name, or -1. */
+int aggregate_dim_parse(const char *name);
+/* Keys of the national dimensions for rows the mappings cannot place. */
+#define ESR_KEY_NO_CODE "(no occupation code)"
+#define ESR_KEY_UNKNOWN_ORG "(unknown organisation)"
 
 typedef struct esr_cell {
     const char *org; /* "" = all organisations */
@@ -66,7 +76,9 @@ typedef struct esr_aggregate esr_aggregate;
 esr_aggregate *aggregate_new(const esr_mappings *m);
 /* The qualification_level key of level: "Level N", or "none recorded" for 0. */
 void aggregate_level_label(int level, char out[32]);
-/* Count a record of any scope, and add an in-scope one to its cells.
+/* Count a record of any scope, and add an in-scope one to its cells (an
+ * out-of-scope one with FTE only to the registered and
+ * staff_group_out_of_scope cells, when its code's staff group is one).
  * person is the (possibly pseudonymised) employee number; "" makes the
  * row a person of its own (by source and line). 0 or -1 on no memory. */
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "mappings.h"
 #include "strmap.h"
 #include "table.h"
@@ -423,6 +424,95 @@ done:
     return st;
 }
 
+/* 1 if every ';'-separated part of list is in column col of t ("" passes). */
+static int all_in_col(const esr_table *t, const char *col, const char *list, esr_buf *part)
+{
+    while (*list) {
+        size_t n = strcspn(list, ";");
+        esr_buf_reset(part);
+        esr_buf_append(part, list, n);
+        if (!in_col(t, col, esr_buf_str(part)))
+            return 0;
+        list += n + (list[n] == ';');
+    }
+    return 1;
+}
+
+/* Class 5: the national tables: staff-group kinds, a care setting for every
+ * code, and national_tables.csv naming dimensions and vocabulary esrpipe has. */
+static void check_national(checker *c)
+{
+    vocab(c, "occupation_codes.csv", "nhsd_staff_group", "nhsd_staff_groups.csv",
+          "nhsd_staff_group", 0, NULL);
+    esr_table *g = find(c, "nhsd_staff_groups.csv"), *occ = find(c, "occupation_codes.csv"),
+              *cs = find(c, "care_settings.csv"), *nt = find(c, "national_tables.csv");
+    for (size_t r = 0; r < g->nrows; r++) {
+        const char *k = table_get(g, r, table_col(g, "kind"));
+        if (strcmp(k, "registered") && strcmp(k, "support") && strcmp(k, "infrastructure") &&
+            strcmp(k, "other"))
+            fail(c, g, r, "kind \"%s\" is not registered, support, infrastructure or other%s", k,
+                 "");
+    }
+    int om = table_col(occ, "matrix"), os = table_col(occ, "specialty");
+    for (size_t r = 0; r < occ->nrows; r++) {
+        size_t k = 0;
+        while (k < cs->nrows &&
+               (strcmp(table_get(cs, k, table_col(cs, "matrix")), table_get(occ, r, om)) ||
+                strcmp(table_get(cs, k, table_col(cs, "specialty")), table_get(occ, r, os))))
+            k++;
+        if (k == cs->nrows)
+            fail(c, occ, r, "specialty \"%s\" of matrix %s has no row in care_settings.csv",
+                 table_get(occ, r, os), table_get(occ, r, om));
+    }
+    esr_buf part = {0};
+    size_t sources = 0;
+    for (size_t r = 0; r < nt->nrows; r++) {
+        const char *v;
+        if (!strcmp(table_get(nt, r, table_col(nt, "table")), "source")) {
+            sources++;
+            continue;
+        }
+        for (const char *d = table_get(nt, r, table_col(nt, "dimension")); *d;) {
+            size_t n = strcspn(d, "+");
+            esr_buf_reset(&part);
+            esr_buf_append(&part, d, n);
+            if (aggregate_dim_parse(esr_buf_str(&part)) < 0)
+                fail(c, nt, r, "dimension \"%s\" is not a summary.csv dimension%s",
+                     esr_buf_str(&part), "");
+            d += n + (d[n] == '+');
+        }
+        if (!all_in_col(find(c, "professions.csv"), "profession",
+                        v = table_get(nt, r, table_col(nt, "profession")), &part))
+            fail(c, nt, r, "profession \"%s\" is not in professions.csv (list: ';')%s", v, "");
+        if (!all_in_col(find(c, "support_roles.csv"), "support_role",
+                        v = table_get(nt, r, table_col(nt, "support_role")), &part))
+            fail(c, nt, r, "support role \"%s\" is not in support_roles.csv%s", v, "");
+        if (*(v = table_get(nt, r, table_col(nt, "region"))) &&
+            !in_col(find(c, "regions.csv"), "region", v))
+            fail(c, nt, r, "region \"%s\" is not in regions.csv%s", v, "");
+        v = table_get(nt, r, table_col(nt, "fte"));
+        if (!*v || strspn(v, "0123456789.") != strlen(v))
+            fail(c, nt, r, "fte \"%s\" is not a number%s", v, "");
+        v = table_get(nt, r, table_col(nt, "layout"));
+        if (strcmp(v, "list") && strcmp(v, "matrix"))
+            fail(c, nt, r, "layout \"%s\" is not list or matrix%s", v, "");
+        v = table_get(nt, r, table_col(nt, "baseline"));
+        if (strlen(v) != 7 || v[4] != '-' || strspn(v, "0123456789-") != 7)
+            fail(c, nt, r, "baseline \"%s\" is not YYYY-MM%s", v, "");
+        const char *dim = table_get(nt, r, table_col(nt, "dimension")),
+                   *key = table_get(nt, r, table_col(nt, "key"));
+        if (!strcmp(dim, "care_setting") && !in_col(cs, "care_setting", key))
+            fail(c, nt, r, "care setting \"%s\" is not in care_settings.csv%s", key, "");
+        if (!strcmp(dim, "area_of_work") &&
+            !in_col(find(c, "areas_of_work.csv"), "area_of_work", key))
+            fail(c, nt, r, "area of work \"%s\" is not in areas_of_work.csv%s", key, "");
+    }
+    if (sources != 1)
+        fail(c, nt, (size_t)-1, "needs exactly one row with table \"source\" naming the source%s%s",
+             "", "");
+    esr_buf_free(&part);
+}
+
 /* Check dir (see checkmap.h). */
 esr_status checkmap_run(const char *dir, esr_buf *report, size_t *nerrors)
 {
@@ -446,6 +536,8 @@ esr_status checkmap_tables(const char *dir, esr_buf *report, size_t *nerrors)
         check_vocab(&c);
     if (!c.errors)
         check_normalised(&c, dir);
+    if (!c.errors)
+        check_national(&c);
     for (size_t i = 0; i < ESR_MAPPING_TABLES; i++)
         table_free(c.t[i]);
     *nerrors = c.errors;

@@ -8,13 +8,15 @@
 #include <xlsxwriter.h>
 
 #include "text.h"
+#include "xlsx_national.h"
 #include "xlsx_style.h"
 
 #define TOP_RULES 3
 
-enum { S_COVER, S_ORG, S_PROF, S_DQ, S_MISSING, S_COUNT };
+enum { S_COVER, S_ORG, S_PROF, S_DQ, S_MISSING, S_REGION, S_NATIONAL, S_COUNT };
 static const char *const sheet_names[S_COUNT] = {
-    "Cover", "By organisation", "By profession", "Data quality", "Missing returns",
+    "Cover",           "By organisation", "By profession",       "Data quality",
+    "Missing returns", "By region",       "National comparison",
 };
 
 typedef esr_xsheet sheet;
@@ -620,7 +622,82 @@ static const esr_print sheet_print[S_COUNT] = {
     [S_PROF] = {.landscape = 1, .header_rows = 1, .pages_tall = 1}, /* the chart never cut in two */
     [S_DQ] = {.landscape = 1, .header_rows = 1},
     [S_MISSING] = {.landscape = 0, .header_rows = 1},
+    [S_REGION] = {.landscape = 1, .header_rows = 1},
+    [S_NATIONAL] = {.landscape = 1},
 };
+
+/* ---- the national layouts ------------------------------------------- */
+
+/* By region: support FTE by profession (rows) and region (columns), from
+ * the region dimension's totals. */
+static void write_by_region(book *b)
+{
+    const esr_region *g = b->reg;
+    const esr_mappings *m = g->m;
+    const char **regs = calloc(g->ntotals + 1, sizeof *regs);
+    size_t nr = 0;
+    if (!regs)
+        return;
+    for (size_t i = 0; i < g->ntotals; i++) { /* summary order: keys sorted within "" */
+        const esr_sumrow *s = &g->totals[i];
+        if (s->dim == ESR_DIM_REGION && !*s->profession && !*s->role)
+            regs[nr++] = s->key;
+    }
+    str(b, S_REGION, 0, 0, "Profession supported", b->st.heading);
+    for (size_t k = 0; k < nr; k++)
+        str(b, S_REGION, 0, (lxw_col_t)(k + 1), regs[k], b->st.heading_num);
+    lxw_row_t r = 1;
+    for (size_t p = 0; p <= m->nprof; p++) {
+        const char *prof = p < m->nprof ? m->prof[p].name : "";
+        int any = 0;
+        for (size_t k = 0; k < nr; k++)
+            for (size_t i = 0; i < g->ntotals; i++) {
+                const esr_sumrow *s = &g->totals[i];
+                if (s->dim != ESR_DIM_REGION || strcmp(s->profession, prof) || *s->role ||
+                    strcmp(s->key, regs[k]))
+                    continue;
+                if (!any++)
+                    str(b, S_REGION, r, 0, *prof ? prof : "Total", *prof ? NULL : b->st.total);
+                fte(b, S_REGION, r, (lxw_col_t)(k + 1), s->fte_e5,
+                    *prof ? b->st.fte : b->st.total_fte);
+            }
+        r += any > 0;
+    }
+    str(b, S_REGION, r + 1, 0,
+        "Support FTE by NHS England region of each organisation (organisations.csv).", b->st.note);
+    widths(b, S_REGION, 12);
+    free(regs);
+}
+
+/* National comparison: the region's figures beside the national tables. */
+static void write_national(book *b)
+{
+    const esr_region *g = b->reg;
+    size_t n = g->ntotals;
+    for (size_t i = 0; i < g->norgs; i++)
+        n += g->orgs[i].ret->nrows;
+    esr_natfig *figs = calloc(n + 1, sizeof *figs);
+    size_t k = 0;
+    if (!figs)
+        return;
+    for (size_t i = 0; i < g->ntotals; i++) {
+        const esr_sumrow *s = &g->totals[i];
+        figs[k++] = (esr_natfig){"", s->dim, s->profession, s->role, s->key, s->fte_e5};
+    }
+    for (size_t i = 0; i < g->norgs; i++)
+        for (size_t j = 0; j < g->orgs[i].ret->nrows; j++) {
+            const esr_sumrow *s = &g->orgs[i].ret->rows[j];
+            figs[k++] = (esr_natfig){
+                g->orgs[i].ret->org, s->dim, s->profession, s->role, s->key, s->fte_e5};
+        }
+    esr_national *nt = national_new(g->m, figs, k);
+    if (nt) {
+        esr_natsheet o = {b->wb, &b->s[S_NATIONAL], sheet_names[S_NATIONAL], &b->st, &b->error};
+        national_write_sheet(&o, nt, "Region", g->snapshot);
+    }
+    national_free(nt);
+    free(figs);
+}
 
 /* Write the regional workbook to path (a temporary name). */
 esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_region *reg,
@@ -639,6 +716,8 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
     write_by_prof(&b);
     write_dq(&b);
     write_missing(&b);
+    write_by_region(&b);
+    write_national(&b);
 
     char title[160];
     snprintf(title, sizeof title, "Regional support workforce return: %.100s", reg->region);

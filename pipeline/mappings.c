@@ -20,14 +20,24 @@ const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
     {"areas_of_work.csv", {"area_of_work"}, "area_of_work", SLOT(t_areas)},
     {"assignment_statuses.csv", {"status", "counted", "reason"}, "status", SLOT(t_asg_statuses)},
     {"bands.csv", {"label", "band", "afc_rank"}, "label", SLOT(t_bands)},
+    {"care_settings.csv", {"matrix", "specialty", "care_setting"}, "", SLOT(t_care_settings)},
     {"columns.csv", {"canonical", "kind", "alias"}, "", SLOT(t_columns)},
     {"competence_statuses.csv", {"status", "meaning"}, "status", SLOT(t_statuses)},
     {"dq_rules.csv", {"rule_id", "severity", "field", "message"}, "rule_id", SLOT(t_rules)},
     {"job_roles.csv", {"job_role", "staff_group"}, "job_role", SLOT(t_job_roles)},
     {"job_titles.csv", {"title", "profession", "support_role", "trainee"}, "title", SLOT(t_jobs)},
+    {"national_tables.csv",
+     {"table", "row", "column", "dimension", "profession", "support_role", "key", "region", "fte",
+      "baseline", "layout"},
+     "",
+     SLOT(t_national)},
+    {"nhsd_staff_groups.csv",
+     {"nhsd_staff_group", "kind"},
+     "nhsd_staff_group",
+     SLOT(t_nhsd_groups)},
     {"occupation_codes.csv",
      {"code", "description", "occupation_level", "specialty", "status", "nhsd_staff_group",
-      "profession", "profession_specific", "support_role"},
+      "nhsd_detailed_group", "profession", "profession_specific", "support_role"},
      "code",
      SLOT(t_occ)},
     {"organisations.csv", {"ods_code", "name", "region"}, "ods_code", SLOT(t_orgs)},
@@ -245,6 +255,7 @@ static esr_status index_occ(esr_mappings *m, esr_err *err)
         o->occupation_level = table_get(t, i, c_lvl);
         o->specialty = table_get(t, i, c_spec);
         o->staff_group = table_get(t, i, c_sg);
+        o->detailed_group = table_get(t, i, table_col(t, "nhsd_detailed_group"));
         const char *status = table_get(t, i, c_status);
         if (strcmp(status, "valid") && strcmp(status, "retired"))
             return bad(err, t, i, "status \"%s\" is not valid/retired", status);
@@ -262,6 +273,39 @@ static esr_status index_occ(esr_mappings *m, esr_err *err)
         o->role = (int)v;
         if (esr_strmap_put(m->occ_by_code, code, 3, i, NULL) != 1)
             return bad(err, t, i, "duplicate occupation code \"%s\"", code);
+    }
+    return ESR_OK;
+}
+
+/* Each code's care setting (care_settings.csv by matrix and specialty) and
+ * whether its NHS Digital staff group is registered or support staff
+ * (nhsd_staff_groups.csv kind); a code neither table places is an error. */
+static esr_status index_national(esr_mappings *m, esr_err *err)
+{
+    esr_table *cs = m->t_care_settings, *g = m->t_nhsd_groups, *t = m->t_occ;
+    int c_m = table_col(cs, "matrix"), c_s = table_col(cs, "specialty"),
+        c_cs = table_col(cs, "care_setting"), c_g = table_col(g, "nhsd_staff_group"),
+        c_k = table_col(g, "kind"), c_mx = table_col(t, "matrix");
+    for (size_t i = 0; i < m->nocc; i++) {
+        esr_occ *o = &m->occ[i];
+        const char *mx = c_mx >= 0 ? table_get(t, i, c_mx) : "";
+        char mat[2] = {o->code[0], 0};
+        o->care_setting = NULL;
+        for (size_t k = 0; k < cs->nrows && !o->care_setting; k++)
+            if (!strcmp(table_get(cs, k, c_m), *mx ? mx : mat) &&
+                !strcmp(table_get(cs, k, c_s), o->specialty))
+                o->care_setting = table_get(cs, k, c_cs);
+        if (!o->care_setting)
+            return bad(err, t, i, "no row of care_settings.csv for specialty \"%s\"", o->specialty);
+        const char *kind = NULL;
+        for (size_t k = 0; k < g->nrows && !kind; k++)
+            if (!strcmp(table_get(g, k, c_g), o->staff_group))
+                kind = table_get(g, k, c_k);
+        if (!kind)
+            return bad(err, t, i, "staff group \"%s\" is not in nhsd_staff_groups.csv",
+                       o->staff_group);
+        o->registered = !strcmp(kind, "registered");
+        o->support_group = !strcmp(kind, "support");
     }
     return ESR_OK;
 }
@@ -435,7 +479,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         const esr_table_spec *t = &esr_mapping_tables[i];
         st = load(m, t->file, t->cols, (esr_table **)((char *)m + t->slot), err);
     }
-    if (st || (st = index_names(m, err)) || (st = index_occ(m, err)) || (st = index_keys(m, err)) ||
+    if (st || (st = index_names(m, err)) || (st = index_occ(m, err)) ||
+        (st = index_national(m, err)) || (st = index_keys(m, err)) ||
         (st = index_statuses(m, err)) || (st = hash_tables(m, err))) {
         mappings_close(m);
         return st;

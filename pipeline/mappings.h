@@ -15,7 +15,11 @@ typedef struct esr_occ {
     const char *description;
     const char *occupation_level;
     const char *specialty;
-    const char *staff_group; /* NHS Digital staff group */
+    const char *staff_group;    /* NHS Digital staff group */
+    const char *detailed_group; /* NHS Digital detailed staff group */
+    const char *care_setting;   /* from care_settings.csv (matrix, specialty) */
+    int registered;             /* its staff group's kind is registered */
+    int support_group;          /* its staff group's kind is support */
     int retired;
     int profession;          /* index into professions */
     int profession_specific; /* the code names one profession */
@@ -61,6 +65,8 @@ typedef struct esr_mappings {
     esr_table *t_staff_groups, *t_job_roles;        /* compiled by validate.c */
     esr_table *t_regions;                           /* read by check-mappings */
     esr_table *t_asg_statuses;                      /* assignment_statuses.csv */
+    esr_table *t_care_settings, *t_nhsd_groups;     /* indexed into occ */
+    esr_table *t_national;                          /* read by xlsx_national.c */
 
     esr_occ *occ;
     size_t nocc;
@@ -96,12 +102,12 @@ typedef struct esr_mappings {
  * values must be unique ("" none), and its slot in esr_mappings (offsetof). */
 typedef struct esr_table_spec {
     const char *file;
-    const char *cols[10]; /* NULL-terminated */
+    const char *cols[12]; /* NULL-terminated */
     const char *key;
     size_t slot;
 } esr_table_spec;
 
-#define ESR_MAPPING_TABLES 18
+#define ESR_MAPPING_TABLES 21
 
 /* Every mapping table, in file-name order (the checksum's order). */
 extern const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES];

@@ -358,6 +358,10 @@ static int rebuild(aggregate_ctx *c, const esr_row *row, esr_record *r)
     r->band = by_key(c, m->band_by_key, rc[RC_PAY_BAND]);
     r->area = by_key(c, m->area_by_key, rc[RC_AREA_OF_WORK]);
     r->level = atoi(rc[RC_LEVEL]);
+    size_t occ; /* the national dimensions read the code's staff group and care setting */
+    if (strlen(rc[RC_OCCUPATION_CODE]) == 3 &&
+        esr_strmap_get(m->occ_by_code, rc[RC_OCCUPATION_CODE], 3, &occ))
+        r->occ = &m->occ[occ];
     r->care_certificate = rc[RC_CARE_CERTIFICATE];
     r->qualification_level = atoi(rc[RC_QUAL_LEVEL]);
     r->apprenticeship = rc[RC_APPRENTICESHIP];

@@ -17,12 +17,25 @@
 #include "buf.h"
 #include "csvreader.h"
 #include "text.h"
+#include "xlsx_national.h"
 #include "xlsx_style.h"
 
-enum { S_COVER, S_RECORDS, S_PROF, S_BAND, S_AREA, S_TITLES, S_TRAINING, S_DQ, S_LISTS, S_COUNT };
+enum {
+    S_COVER,
+    S_RECORDS,
+    S_PROF,
+    S_BAND,
+    S_AREA,
+    S_TITLES,
+    S_TRAINING,
+    S_DQ,
+    S_NATIONAL,
+    S_LISTS,
+    S_COUNT
+};
 static const char *const sheet_names[S_COUNT] = {
-    "Cover",      "Support workforce", "By profession", "By band", "Area of work",
-    "Job titles", "Training",          "Data quality",  "Lists",
+    "Cover",    "Support workforce", "By profession",       "By band", "Area of work", "Job titles",
+    "Training", "Data quality",      "National comparison", "Lists",
 };
 
 typedef esr_xsheet sheet;
@@ -39,6 +52,8 @@ typedef struct book {
     lxw_error error;
     live_state live;
     uint64_t sheet_rows; /* in-scope rows shown on Support workforce */
+    esr_national *nat;   /* the return's figures for the national layouts */
+    esr_natfig *natfigs;
 } book;
 
 /* Write string v to cell (r, c) of sheet s. */
@@ -245,7 +260,8 @@ static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
         kn(b, r, "Title lines above the header skipped", (double)title, b->st.count_left);
     const esr_training_stats *ts = b->in->training ? training_stats(b->in->training) : NULL;
     if (ts && ts->rejected)
-        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected, b->st.count_left);
+        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected,
+           b->st.count_left);
     if (oc && oc->findings[ESR_RULE_FTE_FROM_HOURS]) {
         char label[120];
         snprintf(label, sizeof label, "In scope with FTE = contracted hours / %s",
@@ -535,6 +551,30 @@ static const char *matrix_formula(matrix *mx, lxw_row_t row, int k, int total, c
     return sumifs(out, n, cols, crit);
 }
 
+/* By profession's registered columns, right of the support table: the
+ * registered FTE of prof ("" = all) and support FTE per registered FTE;
+ * row 0 writes their headings. */
+static void write_prof_registered(book *b, lxw_row_t row, const char *prof, lxw_col_t col,
+                                  double support)
+{
+    if (!row) {
+        str(b, S_PROF, 0, col, "Registered FTE", b->st.heading_num);
+        str(b, S_PROF, 0, col + 1, "Support per registered FTE", b->st.heading_num);
+        return;
+    }
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells);
+    long long reg = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cells[i]->dim == ESR_DIM_REGISTERED && !strcmp(cells[i]->org, b->in->org) &&
+            !strcmp(cells[i]->profession, prof) && !*cells[i]->key)
+            reg = cells[i]->fte_e5;
+    lxw_format *f = *prof ? b->st.fte : b->st.total_fte;
+    fte(b, S_PROF, row, col, reg, f);
+    if (reg > 0)
+        num(b, S_PROF, row, col + 1, support / ((double)reg / 1e5), f);
+}
+
 /* Write mx to sheet s: headings, a row per profession and a total row;
  * FTE as formulas over Support workforce column rcol (see above). */
 static void write_matrix(book *b, int s, matrix *mx, const char *corner, int with_head, int rcol)
@@ -548,6 +588,8 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->st.heading_num);
     if (with_head)
         str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->st.heading_num);
+    if (s == S_PROF)
+        write_prof_registered(b, 0, "", (lxw_col_t)(mx->nc + 3), 0);
     /* constant_memory: the filter range must be set before its rows are flushed */
     worksheet_autofilter(b->s[s].ws, 0, 0, (lxw_row_t)mx->np,
                          (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
@@ -575,6 +617,9 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
         if (with_head)
             num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row],
                 p < m->nprof ? b->st.count : b->st.total_count);
+        if (s == S_PROF) /* constant_memory: the row's last cells before the next row */
+            write_prof_registered(b, row, p < m->nprof ? m->prof[p].name : "",
+                                  (lxw_col_t)(mx->nc + 3), mx->fte[row * w + (size_t)mx->nc + 1]);
     }
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
 }
@@ -663,6 +708,25 @@ static int area_cmp(const void *x, const void *y)
     if (a->fte != b->fte)
         return a->fte > b->fte ? -1 : 1;
     return strcmp(a->area, b->area);
+}
+
+static esr_natsheet natsheet(book *b, int s);
+
+/* The national table of support by area of work (the report's Table 5:
+ * ambulance support) from row r, when the return has any of that support. */
+static void write_area_table5(book *b, lxw_row_t r)
+{
+    const esr_table *t = b->in->m->t_national;
+    long long any = 0; /* support of the table's profession */
+    for (size_t i = 0; b->nat && i < t->nrows && !any; i++)
+        if (!strcmp(table_get(t, i, table_col(t, "table")), ESR_NATIONAL_AREA_TABLE))
+            any = national_support(b->nat, table_get(t, i, table_col(t, "profession")));
+    if (!any)
+        return;
+    str(b, S_AREA, r++, 0, "In the layout of the national table of support by area of work",
+        b->st.bold);
+    esr_natsheet o = natsheet(b, S_AREA);
+    national_write_table(&o, b->nat, ESR_NATIONAL_AREA_TABLE, "Trust", &r);
 }
 
 /* The formula of area row r (0-based sheet row) of rows 1..nr, or NULL:
@@ -842,11 +906,53 @@ static void write_area(book *b)
     r = area_by_org(b, cells, n, r);
     r = note(b, S_AREA, r + 1, correction_note(b));
     if (b->live == LIVE_YES)
-        note(b, S_AREA, r,
-             "(not recognised) is what the listed areas leave of the total: an area corrected to "
-             "one not listed here counts there.");
+        r = note(
+            b, S_AREA, r,
+            "(not recognised) is what the listed areas leave of the total: an area corrected to "
+            "one not listed here counts there.");
+    write_area_table5(b, r + 1);
     widths(b, S_AREA, 12);
     free(rows);
+}
+
+/* ---- National comparison --------------------------------------------- */
+
+/* The return's summary figures, indexed for the national layouts: every
+ * cell of the return's organisation, as totals and as its block. */
+static void national_open(book *b)
+{
+    const esr_cell **cells;
+    size_t n = aggregate_cells(b->in->agg, &cells), k = 0;
+    const char *org = b->in->org;
+    if (!(b->natfigs = calloc(2 * n + 1, sizeof *b->natfigs)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        esr_natfig f = {c->org, c->dim, c->profession, c->role, c->key, c->fte_e5};
+        if (!*org) {
+            b->natfigs[k++] = f;
+        } else if (!strcmp(c->org, org)) { /* one organisation: its block is the totals too */
+            b->natfigs[k++] = f;
+            f.org = "";
+            b->natfigs[k++] = f;
+        }
+    }
+    b->nat = national_new(b->in->m, b->natfigs, k);
+}
+
+/* A national-layout writer for sheet s. */
+static esr_natsheet natsheet(book *b, int s)
+{
+    return (esr_natsheet){b->wb, &b->s[s], sheet_names[s], &b->st, &b->error};
+}
+
+/* National comparison sheet: the return beside the national tables. */
+static void write_national(book *b)
+{
+    if (!b->nat)
+        return;
+    esr_natsheet o = natsheet(b, S_NATIONAL);
+    national_write_sheet(&o, b->nat, "Trust", b->in->meta->snapshot);
 }
 
 /* ---- Job titles ------------------------------------------------------ */
@@ -1470,12 +1576,14 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
               : st->case_clash  ? LIVE_CASE
               : st->rec_row > 1 ? LIVE_YES
                                 : LIVE_EMPTY;
+    national_open(b);
     write_cover(b);
     write_by_profession(b);
     write_by_band(b);
     write_area(b);
     write_titles(b);
     write_training(b);
+    write_national(b);
 
     lxw_row_t dq = 0;
     write_dq_summary(b, &dq);
@@ -1535,6 +1643,8 @@ void xlsx_free(esr_xlsx *x)
         return;
     if (x->b.wb)
         lxw_workbook_free(x->b.wb);
+    national_free(x->b.nat);
+    free(x->b.natfigs);
     if (x->st.spool)
         fclose(x->st.spool);
     esr_buf_free(&x->carry);

@@ -82,6 +82,26 @@ def seed_assignment_status(d):
             ("assignment_statuses.csv", lines[1], 'status "Career Breaks" has no reason')]
 
 
+def seed_national_tables(d):
+    ln = append_rows(d, "national_tables.csv", [
+        "2,Physiotherapy,Helper,profession_rol,Physiotherapy,Assistant,,,10,2020-02,list,seeded",
+        "2,Physiotherapy,Helper,profession_role,Physiotherapy;Chiropractic,Assistant,,,10,2020-02,list,seeded",
+        "4,Moon Base,Helper,care_setting,Paramedic/ambulance,Assistant,Moon Base,,1,2020-02,list,seeded",
+        "6,X,Y,registered,,,Ambulance staff,Wessex,n/a,Feb 2020,grid,seeded"])
+    return [("national_tables.csv", ln[0], "is not a summary.csv dimension"),
+            ("national_tables.csv", ln[1], "is not in professions.csv"),
+            ("national_tables.csv", ln[2], "is not in care_settings.csv"),
+            ("national_tables.csv", ln[3], "is not in regions.csv"),
+            ("national_tables.csv", ln[3], "is not a number"),
+            ("national_tables.csv", ln[3], "is not YYYY-MM"),
+            ("national_tables.csv", ln[3], "is not list or matrix")]
+
+
+def seed_staff_group_kind(d):
+    ln = append_rows(d, "nhsd_staff_groups.csv", ["Volunteers,Unknown classification,volunteer"])
+    return [("nhsd_staff_groups.csv", ln[0], "is not registered, support, infrastructure or other")]
+
+
 def seed_two_of_a_class(d):
     return seed_title_conflict(d) + seed_abbreviation_cycle(d)
 
@@ -94,6 +114,8 @@ SEEDS = [
     ("abbreviation cycle a->b, b->a", seed_abbreviation_cycle),
     ("a title conflict and a cycle in one run", seed_two_of_a_class),
     ("assignment status counted neither yes nor no, or without a reason", seed_assignment_status),
+    ("national_tables.csv rows naming what esrpipe does not have", seed_national_tables),
+    ("an NHS Digital staff group of an unknown kind", seed_staff_group_kind),
 ]
 
 

@@ -103,6 +103,54 @@ def column_until_blank(rows, col=0, start=1):
     return out
 
 
+def check_national_layouts(wb, got, trust_sum, mine, region, grand):
+    """The national dimensions summed over trusts; By region; the regional
+    National comparison sheet against the trusts' own cells."""
+    for dim in ("care_setting", "staff_group", "region", "registered"):
+        CHECKS.ok(any(k[0] == dim for k in got), "regional summary.csv has the %s dimension" % dim)
+    regs = {k[3]: v for k, v in got.items() if k[0] == "region" and k[1] == "" and k[2] == ""}
+    CHECKS.ok(list(regs) == [region] and regs[region] == grand,
+              "region dimension: the region's FTE and headcount = the regional grand total", regs)
+    rows = sheet_rows(wb["By region"])
+    CHECKS.ok(rows and list(rows[0][:2]) == ["Profession supported", region], "By region: professions x the region",
+              rows[:1])
+    bad = []
+    for r in rows[1:]:
+        if not r or r[0] is None or r[1] is None:
+            continue
+        prof = "" if r[0] == "Total" else r[0]
+        want = sum(trust_sum[t][t].get(("profession_role", prof, "", ""), (0, 0))[0] for t in mine)
+        if abs(r[1] - want / 1e5) > 1e-9:
+            bad.append((r[0], r[1], want))
+    CHECKS.ok(not bad and any(r and r[0] == "Total" for r in rows),
+              "By region: each profession's FTE = the sum of the trusts' profession FTE", bad[:5])
+    nat = sheet_rows(wb["National comparison"])
+    flat = [str(c) for r in nat for c in r if c is not None]
+    CHECKS.ok(any(c.startswith("Source of the national figures: Snell & Grimwood (2020)") for c in flat)
+              and any("2020-02" in c and "baseline" in c for c in flat),
+              "National comparison: names its source and its baseline")
+    hdr = next((i for i, r in enumerate(nat) if r and r[0] == "Table 2: Region FTE"), None)
+    bad, n = [], 0
+    names = {"Occupational Therapy": "Occupational therapy", "Orthoptics/optics": "Orthoptics",
+             "Art / Music / Drama therapy": "Art/music/drama therapy",
+             "Prosthetics and Orthotics": "Prosthetics and orthotics",
+             "Speech & language therapy": "Speech and language therapy"}
+    for r in nat[hdr + 1:] if hdr is not None else []:
+        if not r or r[0] is None or str(r[0]).startswith("Table"):
+            break
+        prof = names.get(r[0], r[0])
+        for k, role in enumerate(nat[hdr][1:6]):
+            if r[k + 1] is None:
+                continue
+            n += 1
+            want = sum(trust_sum[t][t].get(("profession_role", prof, role, ""), (0, 0))[0] for t in mine)
+            if abs(r[k + 1] - want / 1e5) > 1e-9:
+                bad.append((r[0], role, r[k + 1], want))
+    CHECKS.ok(hdr is not None and n == 38 and not bad,  # Table 2 has 38 cells, 12 N/A
+              "National comparison Table 2 (professions x roles): Region FTE = sum of the trusts' cells",
+              (hdr, n, bad[:5]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--esrpipe", required=True)
@@ -223,7 +271,7 @@ def body(esr, mappings, w, rows):
         return
     wb = openpyxl.load_workbook(os.path.join(reg, "return.xlsx"), read_only=True)
     CHECKS.ok(wb.sheetnames == ["Cover", "By organisation", "By profession", "Data quality",
-                                               "Missing returns"],
+                                "Missing returns", "By region", "National comparison"],
               "workbook sheets",
               wb.sheetnames)
     cover = sheet_rows(wb["Cover"])
@@ -283,6 +331,7 @@ def body(esr, mappings, w, rows):
     CHECKS.ok(column_until_blank(miss) == silent,
               "Missing returns sheet lists the region's silent trusts by ODS code",
               column_until_blank(miss))
+    check_national_layouts(wb, regional[""], trust_sum, mine, region, grand)
     wb.close()
 
     # ---- determinism ----------------------------------------------------

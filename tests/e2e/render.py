@@ -4,7 +4,8 @@ PDF, pdftoppm renders the pages, and the By profession page is checked to hold
 its whole table, the totals row and the chart on one page; every page is
 numbered; LibreOffice recalculating the summary sheets' formulas gets their
 cached results, and a hand correction on Support workforce moves the FTE; the
-regional workbook renders with its By profession chart.
+regional workbook renders with its By profession chart; the National
+comparison page has its ratio table, source and chart.
 
     /usr/bin/python3 tests/e2e/render.py --esrpipe build/esrpipe [--pngdir output/render]
 
@@ -239,6 +240,17 @@ def main():
             c.ok("never corrected." in t, "the Training notes are not cut off")
             png = render(pdf, tr[0], os.path.join(a.pngdir, "training"), 110, "png")
             print("rendered Training: page %d -> %s" % (tr[0], os.path.relpath(png, ROOT)))
+        # ---- National comparison: the ratio table and its chart on the sheet's first page
+        nat = pages_with("National comparison: the Trust", "Trust support per registered FTE")
+        if c.ok(len(nat) == 1, "National comparison ratio table (all columns) on one page", "pages %s" % nat):
+            t = texts[nat[0] - 1]
+            c.ok("Support FTE per registered FTE, by profession" in t, "ratio chart title on that page")
+            c.ok("Source of the national figures:" in t, "the national figures' source on that page")
+            png = render(pdf, nat[0], os.path.join(a.pngdir, "national_comparison"), 110, "png")
+            ppm = render(pdf, nat[0], os.path.join(tmp, "national"), 60, "ppm")
+            frac, w, h = coloured_fraction(ppm)
+            c.ok(frac > 0.002, "ratio bars drawn (coloured pixels on the page)", "%.4f" % frac)
+            print("rendered National comparison: page %d -> %s" % (nat[0], os.path.relpath(png, ROOT)))
         # ---- Cover: the counts and the input table on the first page
         c.ok(pages_with("Support workforce return", "Rows read", "SHA-256")[:1] == [1], "Cover on page 1")
         png = render(pdf, 1, os.path.join(a.pngdir, "cover"), 110, "png")

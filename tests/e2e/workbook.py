@@ -33,7 +33,7 @@ TRAINING = os.path.join("fixtures", "sample", "esr_training_2026-03-31.csv")
 
 FTE_FMT = "#,##0.00_)"  # 2 dp, a space short of the right edge (never runs into the next column)
 SHEETS = ["Cover", "Support workforce", "By profession", "By band", "Area of work", "Job titles",
-          "Training", "Data quality", "Lists"]
+          "Training", "Data quality", "National comparison", "Lists"]
 CODED = {  # Support workforce column -> Lists column header
     "profession_supported": "Profession supported",
     "support_role": "Support role",
@@ -200,6 +200,7 @@ def check_workbook(c, out):
     for name in SHEETS[:-1]:
         check_widths(c, wb[name])
     check_print(c, wb, "trust")
+    check_national_layouts(c, wb, tot)
 
 
 FORMULA_SHEETS = ("By profession", "By band", "Area of work")
@@ -422,6 +423,23 @@ def check_regional(c, esrpipe, tmp):
                 for i in range(len(roles))], "regional chart: each role's FTE over the professions (no total)")
 
 
+def check_national_layouts(c, wb, tot):
+    """Area of work's Table 5 layout (the sample has ambulance support) and the
+    National comparison sheet's note for a snapshot outside the baseline."""
+    rows = rows_of(wb["Area of work"])
+    i = next((k for k, r in enumerate(rows) if r and r[0] == "Table 5"), None)
+    c.ok(i is not None and rows[i - 1][0].startswith("In the layout of the national table"),
+         "Area of work: the national Table 5 layout when there is ambulance support")
+    t5 = [r for r in rows[i + 1:] if r and r[0]] if i is not None else []
+    bad = [r for r in t5 if abs((r[2] or 0) - float(tot.get(("area_of_work", "Paramedic/ambulance", "", r[0]),
+                                                             {"fte": 0})["fte"])) > 1e-9]
+    c.ok(len(t5) == 37 and not bad, "Area of work Table 5: 37 areas, Trust FTE = ambulance support by area",
+         str(bad[:3]))
+    flat = [str(v) for r in rows_of(wb["National comparison"]) for v in r if v is not None]
+    c.ok(any(v.startswith("Snapshot 2026-03-31 is outside the national baseline's months") and "2020-02" in v
+             for v in flat), "National comparison: a 2026 snapshot says which baseline it compares with")
+
+
 def check_capped(c, esrpipe, out):
     """--max-sheet-rows: the long sheets stop with a note; the filter still covers the rows shown."""
     p = subprocess.run([esrpipe, "run", "-q", "--max-sheet-rows", "5", "-o", out, "--training", TRAINING, SAMPLE],
@@ -595,7 +613,8 @@ def matrix_header(c, ws, corner, cols, tail, what):
 def check_by_profession(c, ws, profs, roles, tot):
     present_roles = [r for r in roles if ("profession_role", "", r, "") in tot]
     present_profs = [p for p in profs if ("profession_role", p, "", "") in tot]
-    rows = matrix_header(c, ws, "Profession supported", present_roles, ["Total FTE", "Headcount"], "By profession")
+    rows = matrix_header(c, ws, "Profession supported", present_roles,
+                         ["Total FTE", "Headcount", "Registered FTE", "Support per registered FTE"], "By profession")
     c.eq(ws.freeze_panes, "B2", "By profession frozen header row and column")
     last = get_column_letter(len(present_roles) + 3)
     c.eq(ws.auto_filter.ref, "A1:%s%d" % (last, len(present_profs) + 1), "By profession autofilter over the table")
@@ -611,6 +630,11 @@ def check_by_profession(c, ws, profs, roles, tot):
         h = ws.cell(row=row, column=len(present_roles) + 3)
         if h.value != int(tot[("profession_role", p, "", "")]["headcount"]):
             bad.append("%s headcount %r" % (h.coordinate, h.value))
+        reg = float(tot[("registered", p, "", "")]["fte"]) if ("registered", p, "", "") in tot else 0
+        sup = float(tot[("profession_role", p, "", "")]["fte"])
+        rc, ratio = ws.cell(row=row, column=len(present_roles) + 4), ws.cell(row=row, column=len(present_roles) + 5)
+        if rc.value != reg or (ratio.value != (sup / reg if reg else None)):
+            bad.append("%s registered %r ratio %r vs %s, %s" % (rc.coordinate, rc.value, ratio.value, reg, sup))
     c.ok(not bad, "By profession FTE (2 dp format, exact value) and headcount = summary.csv", "; ".join(bad[:5]))
     trow = len(present_profs) + 2
     c.eq(ws.cell(row=trow, column=1).value, "Total", "By profession totals row")

@@ -462,6 +462,88 @@ def check_summary(c, plan, exp, outdir):
                    + "; ".join(diff))
 
 
+def check_national_dims(c, plan, exp, outdir):
+    """The national layouts' dimensions: Table 4 by care setting x role, Table 1's
+    support figures by staff group, regions adding to the whole, and registered
+    staff per profession exact, never in the support figures."""
+    path = os.path.join(outdir, "summary.csv")
+    if not os.path.isfile(path):
+        return
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    tot = {}
+    for r in rows:
+        if not r["org_code"]:
+            tot[(r["dimension"], r["profession"], r["support_role"], r["key"])] = Decimal(r["fte"])
+    g = lambda *k: tot.get(k, Decimal(0))
+    st = plan["source_tables"]
+    amb = "Paramedic/ambulance"
+    probs = []
+    t4 = [x for x in st["cells"] if x["table"] == "4"]
+    for x in t4:
+        got = g("care_setting", x["profession"], x["support_role"], x["row"])
+        if got != Decimal(x["planted_fte"]):
+            probs.append("%s x %s: %s, planted %s" % (x["row"], x["column"], got, x["planted_fte"]))
+    c.many("Table 4 reproduced cell by cell: summary care_setting x role (%d cells)" % len(t4), probs)
+    cs = sum((v for k, v in tot.items() if k[0] == "care_setting" and k[1] == amb and k[2]), Decimal(0))
+    c.eq("Table 4: ambulance care_setting x role cells add to the planted total", cs,
+         Decimal(st["table_totals"]["4"]["planted_fte"]) if "4" in st["table_totals"] else
+         sum((Decimal(x["planted_fte"]) for x in t4), Decimal(0)))
+    # Table 1 support rows, from the staff_group dimension
+    hca = ("Healthcare assistant", "Support worker")
+    want = {"Ambulance personnel & trainees": sum((Decimal(x["planted_fte"]) for x in t4
+                                                   if x["support_role"] not in hca), Decimal(0)),
+            "Healthcare assistants & support workers": sum((Decimal(x["planted_fte"]) for x in t4
+                                                            if x["support_role"] in hca), Decimal(0))}
+    roles = {x["support_role"] for x in t4}
+    got = {"Ambulance personnel & trainees": sum((g("staff_group", amb, r, "Support to ambulance staff")
+                                                  for r in roles if r not in hca), Decimal(0)),
+           "Healthcare assistants & support workers": sum((g("staff_group", amb, r, "Support to ambulance staff")
+                                                           for r in hca), Decimal(0))}
+    for k in want:
+        c.eq("Table 1 %s: staff_group Support to ambulance staff" % k, got[k], want[k])
+    ahps = {x["profession"] for x in st["cells"] if x["table"] == "2"}
+    c.eq("Table 1 Support to AHPs: staff_group Support to ST&T staff over the Table 2 professions",
+         sum((g("staff_group", p, "", "Support to ST&T staff") for p in ahps), Decimal(0)),
+         Decimal(st["table_totals"]["2"]["planted_fte"]))
+    odp = {x["profession"] for x in st["cells"] if x["table"] == "3"}
+    c.eq("Table 1 operating theatres: staff_group Support to ST&T staff for Table 3",
+         sum((g("staff_group", p, "", "Support to ST&T staff") for p in odp), Decimal(0)),
+         Decimal(st["table_totals"]["3"]["planted_fte"]))
+    nat = plan["national"]
+    for grp, v in nat["support_groups_out_of_scope"].items():
+        c.eq("Table 1 staff group %s: clerical/estates counted apart (staff_group_out_of_scope)" % grp,
+             g("staff_group_out_of_scope", "", "", grp), Decimal(v["fte"]))
+    sg = sum((v for k, v in tot.items() if k[0] == "staff_group" and not k[1] and not k[2]), Decimal(0))
+    c.eq("staff_group keys add to the in-scope FTE (out-of-scope rows never mixed in)", sg,
+         Decimal(exp["total"]["fte"]))
+    # regions
+    regs = {k[3]: v for k, v in tot.items() if k[0] == "region" and not k[1] and not k[2]}
+    c.eq("region totals add to the whole", sum(regs.values(), Decimal(0)), Decimal(exp["total"]["fte"]))
+    want = {}
+    for o in plan["orgs"]:
+        x = exp["orgs"].get(o["org_code"])
+        if x:
+            want[o["region"]] = want.get(o["region"], Decimal(0)) + Decimal(x["total"]["fte"])
+    c.eq("region FTE = the planted organisations of each region", regs, want)
+    # registered staff
+    probs = []
+    for p, v in nat["registered"].items():
+        if g("registered", p, "", "") != Decimal(v["fte"]):
+            probs.append("%s: %s, planted %s" % (p, g("registered", p, "", ""), v["fte"]))
+    for grp, v in nat["registered_by_staff_group"].items():
+        if g("registered", "", "", grp) != Decimal(v["fte"]):
+            probs.append("%s: %s, planted %s" % (grp, g("registered", "", "", grp), v["fte"]))
+    extra = [k for k, v in tot.items() if k[0] == "registered" and k[1] and k[1] not in nat["registered"] and v]
+    c.many("registered FTE of the planted registered staff exact, per profession and staff group",
+           probs + ["unplanted %r" % (k,) for k in extra])
+    ratios = []
+    for p, v in sorted(nat["registered"].items()):
+        sup = g("profession_role", p, "", "")
+        ratios.append("%s %.3f" % (p, sup / Decimal(v["fte"])))
+    c.note("support FTE per registered FTE: " + "; ".join(ratios))
+
+
 def check_run_json(c, plan, outdir):
     p = os.path.join(outdir, "run.json")
     if not c.ok("run.json exists", os.path.isfile(p), "missing %s" % p):
@@ -767,6 +849,8 @@ def main(argv=None):
     if os.path.isdir(a.out):
         check_run_json(c, plan, a.out)
         check_summary(c, plan, exp, a.out)
+        if "national" in plan:
+            check_national_dims(c, plan, exp, a.out)
         pseudo = check_records(c, plan, exp, a.mode, a.out)
         check_rejects(c, plan, a.out, pseudonymised=bool(pseudo))
         check_text_hygiene(c, a.out)

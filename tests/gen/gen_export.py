@@ -69,6 +69,40 @@ def specialty_letter(ref, profession, matrix):
     return None
 
 
+def code_profession(ref, code):
+    """Profession whose esr_specialties ('S:A;H:A-F;A:*') name code's matrix and specialty."""
+    for name, p in ref["professions"].items():
+        for part in filter(None, p["esr_specialties"].split(";")):
+            m, _, letters = part.partition(":")
+            if m != code[0]:
+                continue
+            if letters == "*" or (len(letters) == 3 and letters[1] == "-" and letters[0] <= code[2] <= letters[2]) \
+                    or code[2] in letters.replace("-", ""):
+                return name
+    return "Unknown"
+
+
+def national_truth(ref, oos_by_code, orgs):
+    """Registered staff per profession and staff group, and the out-of-scope rows
+    of support staff groups, from the planted out-of-scope rows (zero FTE left out)."""
+    reg, reg_sg, out_sg = {}, {}, {}
+    for (o, code), (n, units) in oos_by_code.items():
+        c = ref["codes"].get(code)
+        if c is None or units <= 0:
+            continue
+        if c["main_staff_group"] == "Professionally qualified clinical staff":
+            for d, k in ((reg, code_profession(ref, code)), (reg_sg, c["staff_group_nhs_digital"])):
+                v = d.setdefault(k, [0, 0])
+                v[0] += units
+                v[1] += n
+        elif c["main_staff_group"] == "Support to clinical staff":
+            v = out_sg.setdefault(c["staff_group_nhs_digital"], [0, 0])
+            v[0] += units
+            v[1] += n
+    f = lambda d: {k: dict(fte=fmt_units(v[0]), rows=v[1]) for k, v in sorted(d.items())}
+    return dict(registered=f(reg), registered_by_staff_group=f(reg_sg), support_groups_out_of_scope=f(out_sg))
+
+
 # --------------------------------------------------------------------------
 # vocabularies
 # --------------------------------------------------------------------------
@@ -1135,6 +1169,14 @@ class Gen:
         zero_texts = ["0", "0.00", "0.00000", "0"]
         fte_mix = self.fte_mix
 
+        last_oos = [None, 0]  # code and FTE units of the last out-of-scope row made
+        oos_code = self.oos_by_code = {}  # (org, code) -> [rows, FTE units]: registered staff truth
+
+        def oos_add(org, code, units, n=1):
+            v = oos_code.setdefault((org, code), [0, 0])
+            v[0] += n
+            v[1] += units * n
+
         def oos_static(kind, org_amb, zero_template=None):
             if kind == "zero_fte_support":
                 if zero_template is None:
@@ -1142,6 +1184,7 @@ class Gen:
                     zero_template = tl[int(rnd() * len(tl))]
                 tr = rows[zero_template]
                 jr, sg = job_role_for(tr[3], strata[tr[1]])
+                last_oos[:] = [tr[3], 0]
                 return (tr[3], tr[4], jr, sg, tr[5], tr[7], zero_texts[int(rnd() * 4)], "Bank")
             codes, tl, jrl, sgn, bands, ar = OOS[kind]
             code = codes[int(rnd() * len(codes))]
@@ -1168,20 +1211,26 @@ class Gen:
             else:
                 band = {"Consultant": "Consultant", "Specialty": "Specialty Registrar", "Foundation": "Foundation Year 2",
                         "Speciality": "Specialty Doctor"}.get(title.split()[0], "")
-            fte = self.fte_text(fte_mix[int(rnd() * len(fte_mix))], fte_style)
+            units = fte_mix[int(rnd() * len(fte_mix))]
+            fte = self.fte_text(units, fte_style)
             cat = "Permanent" if rnd() < 0.9 else "Fixed Term Temp"
+            last_oos[:] = [code, units]
             return (code, title, qc(jr), qc(sgn), area, band, fte, cat)
 
         kinds = {k: expand(v) for k, v in OOS_WEIGHTS.items()}
         NPOOL = 2048
         pools = []
+        pool_meta = []
         for org, o in enumerate(orgs):
             wk = kinds["ambulance"] if o["ambulance"] else kinds["general"]
             pool = []
+            meta = []
             for _ in range(NPOOL):
                 kind = wk[int(rnd() * len(wk))]
                 pool.append(template(org, kind, *oos_static(kind, o["ambulance"])))
+                meta.append(tuple(last_oos))
             pools.append(pool)
+            pool_meta.append(meta)
 
         # ---- output sink: encoding + (gzip) writing on a thread (zlib releases the GIL) ----
         path = a.out
@@ -1284,6 +1333,7 @@ class Gen:
                             st = oos_static(kind, org_amb, zero_template=tri)
                         else:
                             st = oos_static(kind, org_amb)
+                        oos_add(org, *last_oos)
                         tf = template(org, kind, *st)[0]
                         buf_append(tf % mk(pf[0], qn(asg), prim_n, start_q[(pf[7] + 1) % n_start], pf[3], pf[1],
                                            pf[2], pf[4], pf[5], empty, pf[6]))
@@ -1327,6 +1377,7 @@ class Gen:
             for ti, n in enumerate(pool_used):
                 if n:
                     oos_counts[pool[ti][1]] = oos_counts.get(pool[ti][1], 0) + n
+                    oos_add(org, *pool_meta[org][ti], n=n)
             # duplicates of rows of this block, at the end of the block
             for ri, vals in pending_dups:
                 spec = dup_of[ri]
@@ -1590,6 +1641,9 @@ class Gen:
             multiline_first_line=ws["multiline_first_line"],
             counts=dict(rows_read=ws["rows_total"], in_scope=n_in, out_of_scope=n_out_total, rejected=n_rej),
             out_of_scope_by_kind=dict(sorted(oos_counts.items())),
+            out_of_scope_by_code={"%s %s" % (self.orgs[o]["ods_code"], c): dict(rows=v[0], fte=fmt_units(v[1]))
+                                  for (o, c), v in sorted(self.oos_by_code.items())},
+            national=national_truth(self.ref, self.oos_by_code, self.orgs),
             rejects=dict(by_reason=dict(sorted(rej_by_reason.items())), reason_keywords=REJECT_KEYWORDS,
                          rows=plan_rejects),
             orgs=[dict(org_code=o["ods_code"], org_name=o["name"], trust_type=o["trust_type"],

@@ -103,6 +103,42 @@ def decode(path):
         return b.decode("cp1252"), ","
 
 
+CODES = {r["code"]: r for r in read_ref("occupation_codes_v22_1.csv")}
+REGION = {r["ods_code"]: r["region"] for r in read_ref("organisations.csv")}
+
+
+def care_setting(code):
+    """The report's care setting: the code's, except retired A-matrix Ambulance Service codes (Emergency Care)."""
+    c = CODES.get(code.upper())
+    if c is None:
+        return "(no occupation code)"
+    cs = c["care_setting_or_specialty"]
+    return "Emergency Care" if (code[0].upper(), cs) == ("A", "Ambulance Service") else cs
+
+
+def national_rows(rs, outs, agg):
+    """Totals rows of the national dimensions (headcount unchecked there: 0)."""
+    out = []
+    for (p, s, k), (f, h) in sorted(agg(rs, lambda r: (r["profession_supported"], r["support_role"],
+                                                       care_setting(r["occupation_code"]))).items()):
+        out.append(["", "care_setting", p, s, k, "%.5f" % f, len(h)])
+    sg = lambda r: CODES[r["occupation_code"].upper()]["staff_group_nhs_digital"]
+    for key in (lambda r: (r["profession_supported"], r["support_role"], sg(r)),
+                lambda r: (r["profession_supported"], "", sg(r)), lambda r: ("", "", sg(r))):
+        for (p, s, k), (f, h) in sorted(agg(rs, key).items()):
+            out.append(["", "staff_group", p, s, k, "%.5f" % f, len(h)])
+    for (k,), (f, h) in sorted(agg(rs, lambda r: (REGION.get(r["org_code"], "(unknown organisation)"),)).items()):
+        out.append(["", "region", "", "", k, "%.5f" % f, len(h)])
+    sums = {}
+    for dim, p, grp, fte in outs:
+        for k in {(dim, "", grp), (dim, p, "") if p else (dim, "", grp)}:
+            sums[k] = sums.get(k, Decimal(0)) + fte
+    for (dim, p, k), f in sorted(sums.items()):
+        if dim == "registered" or not p:
+            out.append(["", dim, p, "", k, "%.5f" % f, 0])
+    return out
+
+
 def run_oracle(export, outdir, mode, line_mode="physical"):
     o = Oracle(mode)
     text, delim = decode(export)
@@ -116,7 +152,7 @@ def run_oracle(export, outdir, mode, line_mode="physical"):
     recno = 1
     seen = set()
     counts = dict(rows_read=0, in_scope=0, out_of_scope=0, rejected=0)
-    records, rejects = [], []
+    records, rejects, outs = [], [], []
     for fields in rdr:
         start = prev + 1
         prev = rdr.line_num
@@ -148,6 +184,11 @@ def run_oracle(export, outdir, mode, line_mode="physical"):
         role = o.role(code)
         if role is None or fte == 0:
             counts["out_of_scope"] += 1
+            ref = CODES.get(code.upper())
+            if ref and fte > 0 and ref["main_staff_group"] == "Professionally qualified clinical staff":
+                outs.append(("registered", o.profession(code, "", "")[0], ref["staff_group_nhs_digital"], fte))
+            elif ref and fte > 0 and ref["main_staff_group"] == "Support to clinical staff":
+                outs.append(("staff_group_out_of_scope", "", ref["staff_group_nhs_digital"], fte))
             continue
         # only rows counted in scope are de-duplicated
         if g("assignment_number") in seen:
@@ -198,6 +239,7 @@ def run_oracle(export, outdir, mode, line_mode="physical"):
             for (p, s, k), (f, h) in sorted(agg(rs, lambda r: (r["profession_supported"], r["support_role"],
                                                                r["area_of_work"])).items()):
                 out.append(["", "area_of_work", p, s, k, "%.5f" % f, len(h)])
+            out += national_rows(rs, outs, agg)
     with open(os.path.join(outdir, "summary.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["org_code", "dimension", "profession", "support_role", "key", "fte", "headcount"])

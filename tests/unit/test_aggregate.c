@@ -288,14 +288,149 @@ Test(aggregate, rows_without_org_count_in_totals_only)
         cr_assert(!strcmp(cells[i]->org, "") || !strcmp(cells[i]->org, "R0A"));
 }
 
-Test(aggregate, out_of_scope_rows_make_no_cells)
+Test(aggregate, out_of_scope_rows_make_no_support_cells)
 {
     esr_record out = rec("R0A", "S1E", "Band 6", "Physiotherapy", 100000);
+    esr_record doc = rec("R0A", "101", "", "General Medicine", 100000);
     add(&out, "q");
+    add(&doc, "d");
     const esr_cell **cells;
-    cr_assert_eq(aggregate_cells(agg, &cells), 0);
-    cr_assert_eq(aggregate_org(agg, "R0A")->out_of_scope, 1);
+    size_t n = aggregate_cells(agg, &cells);
+    cr_assert_gt(n, 0);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(cells[i]->dim, ESR_DIM_REGISTERED, "an out-of-scope row made a %s cell",
+                     aggregate_dim_name(cells[i]->dim));
+    cr_assert_eq(aggregate_org(agg, "R0A")->out_of_scope, 2);
     cr_assert_eq(aggregate_org(agg, "R0A")->out_by_reason[ESR_OUT_NOT_SUPPORT], 1);
+}
+
+/* ---- the national tables' dimensions ---- */
+
+Test(aggregate, national_dim_names_parse_back)
+{
+    for (int d = 0; d < ESR_DIM_COUNT; d++)
+        cr_assert_eq(aggregate_dim_parse(aggregate_dim_name((esr_dim)d)), d);
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_CARE_SETTING), "care_setting");
+    cr_assert_str_eq(aggregate_dim_name(ESR_DIM_STAFF_GROUP_OUT), "staff_group_out_of_scope");
+    cr_assert_eq(aggregate_dim_parse("nope"), -1);
+}
+
+Test(aggregate, care_setting_by_profession_and_role)
+{
+    const char *amb = "Paramedic/ambulance", *eucsw = "Emergency/urgent care support worker";
+    esr_record a = rec("RX6", "A8A", "Band 3", "", 100000); /* Emergency Care */
+    esr_record b = rec("RX6", "A8C", "Band 3", "", 50000);  /* Patient Transport Service */
+    esr_record c = rec("RX6", "A2A", "Band 3", "", 40000);  /* retired: Ambulance Service */
+    esr_record h = rec("RX6", "H1S", "Band 2", "", 30000);  /* H matrix: Ambulance Service */
+    add(&a, "p1");
+    add(&b, "p2");
+    add(&c, "p1"); /* p1 again, in another role of the same care setting */
+    add(&h, "p3");
+    cr_assert_eq(must_cell("", ESR_DIM_CARE_SETTING, amb, eucsw, "Emergency Care")->fte_e5, 100000);
+    cr_assert_eq(
+        must_cell("", ESR_DIM_CARE_SETTING, amb, eucsw, "Patient Transport Service")->fte_e5,
+        50000);
+    /* care_settings.csv puts the retired A-matrix Ambulance Service codes under Emergency Care */
+    cr_assert_eq(
+        must_cell("", ESR_DIM_CARE_SETTING, amb, "Ambulance personnel", "Emergency Care")->fte_e5,
+        40000);
+    cr_assert_eq(
+        must_cell("", ESR_DIM_CARE_SETTING, amb, "Healthcare assistant", "Ambulance Service")
+            ->fte_e5,
+        30000);
+    const esr_cell *ec = must_cell("RX6", ESR_DIM_CARE_SETTING, "", "", "Emergency Care");
+    cr_assert_eq(ec->fte_e5, 140000);
+    cr_assert_eq(ec->headcount, 1, "p1 counts once in Emergency Care");
+    cr_assert_eq(must_cell("", ESR_DIM_CARE_SETTING, amb, "", "Emergency Care")->headcount, 1);
+}
+
+Test(aggregate, staff_group_and_out_of_scope_support_groups)
+{
+    esr_record hca = rec("R0A", "H1A", "Band 2", "", 100000);
+    esr_record phy = rec("R0A", "S9E", "Band 3", "Physiotherapy", 60000);
+    esr_record clerk =
+        rec("R0A", "G2E", "Band 3", "Administration", 80000); /* ambulance clerical */
+    esr_record est = rec("R0A", "G3D", "Band 2", "Estates", 50000);
+    esr_record central = rec("R0A", "G2A", "Band 3", "Administration", 100000); /* not support */
+    add(&hca, "a");
+    add(&phy, "b");
+    add(&clerk, "c");
+    add(&est, "a"); /* the HCA also holds an estates post */
+    add(&central, "e");
+    const char *dnm = "Support to doctors, nurses & midwives", *stt = "Support to ST&T staff";
+    cr_assert_eq(must_cell("", ESR_DIM_STAFF_GROUP, "", "", dnm)->fte_e5, 100000);
+    cr_assert_eq(must_cell("", ESR_DIM_STAFF_GROUP, "Physiotherapy", "Assistant", stt)->fte_e5,
+                 60000);
+    cr_assert_null(cell("", ESR_DIM_STAFF_GROUP, "", "", "Support to ambulance staff"),
+                   "clerical rows never reach the support staff group cells");
+    cr_assert_eq(must_cell("", ESR_DIM_STAFF_GROUP_OUT, "", "Clerical & administrative",
+                           "Support to ambulance staff")
+                     ->fte_e5,
+                 80000);
+    const esr_cell *e = must_cell("", ESR_DIM_STAFF_GROUP_OUT, "", "", dnm);
+    cr_assert_eq(e->fte_e5, 50000);
+    cr_assert_eq(e->headcount, 1);
+    cr_assert_eq(must_cell("", ESR_DIM_STAFF_GROUP_OUT, "", "", "")->fte_e5, 130000,
+                 "Central functions clerical is not a support staff group");
+    /* support figures unchanged by the out-of-scope rows */
+    cr_assert_eq(must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "")->fte_e5, 160000);
+    cr_assert_eq(must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "")->headcount, 2);
+}
+
+Test(aggregate, region_from_organisations_and_unknown)
+{
+    esr_record a = rec("R0A", "S9E", "Band 3", "", 100000); /* North West */
+    esr_record b = rec("RBT", "S9E", "Band 3", "", 50000);  /* North West */
+    esr_record c = rec("R1H", "S9C", "Band 3", "", 30000);  /* London */
+    esr_record d = rec("ZZ9", "S9E", "Band 3", "", 20000);  /* not listed */
+    add(&a, "a");
+    add(&b, "b");
+    add(&c, "c");
+    add(&d, "d");
+    cr_assert_eq(must_cell("", ESR_DIM_REGION, "", "", "North West")->fte_e5, 150000);
+    cr_assert_eq(must_cell("", ESR_DIM_REGION, "Physiotherapy", "", "North West")->headcount, 2);
+    cr_assert_eq(must_cell("", ESR_DIM_REGION, "Occupational therapy", "", "London")->fte_e5,
+                 30000);
+    cr_assert_eq(must_cell("", ESR_DIM_REGION, "", "", ESR_KEY_UNKNOWN_ORG)->fte_e5, 20000);
+    cr_assert_eq(must_cell("ZZ9", ESR_DIM_REGION, "", "", ESR_KEY_UNKNOWN_ORG)->fte_e5, 20000);
+    long long sum = 0;
+    const esr_cell **cells;
+    size_t n = aggregate_cells(agg, &cells);
+    for (size_t i = 0; i < n; i++)
+        if (!*cells[i]->org && cells[i]->dim == ESR_DIM_REGION && !*cells[i]->profession)
+            sum += cells[i]->fte_e5;
+    cr_assert_eq(sum, must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "")->fte_e5,
+                 "regions add to the whole");
+}
+
+Test(aggregate, registered_and_support_person_counted_once_in_each)
+{
+    esr_record reg = rec("R0A", "S1E", "Band 6", "Physiotherapy", 60000);
+    esr_record sup = rec("R0A", "S9E", "Band 3", "Physiotherapy", 40000);
+    esr_record reg2 = rec("R0A", "S1E", "Band 6", "Physiotherapy", 20000);
+    esr_record nurse = rec("R0A", "N6A", "Band 5", "", 100000);
+    esr_record zero = rec("R0A", "S1E", "Band 6", "Physiotherapy", 0);
+    add(&reg, "p");
+    add(&sup, "p");
+    add(&reg2, "p"); /* a second registered post */
+    add(&nurse, "n");
+    add(&zero, "z"); /* zero FTE: not counted, as in national statistics */
+    const esr_cell *r = must_cell("R0A", ESR_DIM_REGISTERED, "Physiotherapy", "", "");
+    cr_assert_eq(r->fte_e5, 80000);
+    cr_assert_eq(r->headcount, 1);
+    const esr_cell *s = must_cell("R0A", ESR_DIM_PROFESSION_ROLE, "Physiotherapy", "", "");
+    cr_assert_eq(s->fte_e5, 40000, "registered FTE never added to support");
+    cr_assert_eq(s->headcount, 1);
+    cr_assert_eq(must_cell("", ESR_DIM_REGISTERED, "Nursing and midwifery", "", "")->fte_e5,
+                 100000);
+    const esr_cell *all = must_cell("", ESR_DIM_REGISTERED, "", "", "");
+    cr_assert_eq(all->fte_e5, 180000);
+    cr_assert_eq(all->headcount, 2);
+    cr_assert_eq(
+        must_cell("", ESR_DIM_REGISTERED, "", "", "Scientific, therapeutic & technical staff")
+            ->fte_e5,
+        80000);
+    cr_assert_eq(must_cell("", ESR_DIM_PROFESSION_ROLE, "", "", "")->headcount, 1);
 }
 
 Test(aggregate, many_people_headcount)

@@ -387,3 +387,35 @@ Test(mappings, checksum_covers_every_table)
     }
     mappings_close(m0);
 }
+
+Test(mappings, national_facts_of_each_code)
+{
+    esr_mappings *m = th_mappings();
+    cr_assert(occ(m, "S1E")->registered && !occ(m, "S1E")->support_group);
+    cr_assert(occ(m, "A5A")->registered, "advanced paramedics are Ambulance staff");
+    cr_assert(occ(m, "H1A")->support_group && !occ(m, "H1A")->registered);
+    cr_assert(occ(m, "G2E")->support_group, "ambulance clerical is in a support staff group");
+    cr_assert(!occ(m, "G2A")->support_group && !occ(m, "G2A")->registered, "central functions");
+    cr_assert_str_eq(occ(m, "A8C")->care_setting, "Patient Transport Service");
+    cr_assert_str_eq(occ(m, "A2A")->care_setting, "Emergency Care", "care_settings.csv override");
+    cr_assert_str_eq(occ(m, "H1S")->care_setting, "Ambulance Service");
+    cr_assert_str_eq(occ(m, "G2E")->detailed_group, "Clerical & administrative");
+    mappings_close(m);
+}
+
+Test(mappings, code_without_care_setting_names_line)
+{
+    bad_row(
+        "occupation_codes.csv",
+        "S9Z,Assistant on the Moon,S,Assistant,Moon Base,valid,Support to ST&T staff,Support to "
+        "AHPs,Physiotherapy,yes,Assistant\n",
+        "care_settings.csv");
+}
+
+Test(mappings, code_of_unknown_staff_group_names_line)
+{
+    bad_row("occupation_codes.csv",
+            "S9Z,Assistant in Physiotherapy,S,Assistant,Physiotherapy,valid,Volunteers,Support to "
+            "AHPs,Physiotherapy,yes,Assistant\n",
+            "nhsd_staff_groups.csv");
+}
