@@ -1437,11 +1437,12 @@ static const esr_print sheet_print[S_COUNT] = {
     [S_RECORDS] = {.landscape = 1, .paper = 8, .header_rows = 1},
     [S_PROF] = {.landscape = 1, .header_rows = 1},
     [S_BAND] = {.landscape = 1, .header_rows = 1},
-    [S_AREA] = {.landscape = 0, .header_rows = 1},
+    [S_AREA] = {.landscape = 1, .header_rows = 1}, /* wide with the Table 5 layout */
     [S_TITLES] = {.landscape = 1, .paper = 8, .header_rows = 1},
     [S_TRAINING] = {.landscape = 1},
     [S_DQ] = {.landscape = 1, .header_rows = 1},
     [S_LISTS] = {.landscape = 1, .header_rows = 1},
+    [S_NATIONAL] = {.landscape = 1}, /* a report of several tables: no one heading row */
 };
 
 /* Print setup of every sheet (before any row is written: constant_memory). */

@@ -193,6 +193,7 @@ static void s_num(const esr_natsheet *o, lxw_row_t r, lxw_col_t c, double v, lxw
 /* Headings: the first ntext over labels, the rest over numbers (right-aligned). */
 static void write_headings(const esr_natsheet *o, lxw_row_t r, const char *const *h, int ntext)
 {
+    xsheet_heading_row(o->sh, r); /* headings wrap: a row tall enough */
     for (int c = 0; h[c]; c++)
         s_str(o, r, (lxw_col_t)c, h[c],
               c < ntext || !h[c + 1] ? o->st->heading : o->st->heading_num);
@@ -287,6 +288,7 @@ static void write_block(const esr_natsheet *o, const char *title, const char **r
                         const char **cols, size_t nc, const double *mine, const double *nat,
                         int what, lxw_row_t *r)
 {
+    xsheet_heading_row(o->sh, *r);
     s_str(o, *r, 0, title, o->st->heading);
     for (size_t c = 0; c <= nc; c++)
         s_str(o, *r, (lxw_col_t)(c + 1), c < nc ? cols[c] : "Total", o->st->heading_num);
@@ -462,6 +464,10 @@ void national_write_sheet(const esr_natsheet *o, const esr_national *nt, const c
         national_write_table(o, nt, tab, who, &r);
     }
     xsheet_widths(o->sh, 10);
-    worksheet_set_column(o->sh->ws, 0, 0, 44, NULL);
+    size_t wide = 44; /* column A: as wide as the longest row label of the tables */
+    for (size_t i = 0; i < t->nrows; i++)
+        if (strlen(table_get(t, i, nt->c_row)) + 2 > wide)
+            wide = strlen(table_get(t, i, nt->c_row)) + 2;
+    worksheet_set_column(o->sh->ws, 0, 0, (double)(wide > 72 ? 72 : wide), NULL);
     worksheet_set_column(o->sh->ws, 5, 5, 30, NULL);
 }

@@ -192,6 +192,9 @@ def plant(plan, src, dst, seed=18):
     return exp
 
 
+MODELLED = ("profession_role", "band", "area_of_work")
+
+
 def got_changes(path):
     return {(r["org_code"], r["dimension"], r["profession"], r["support_role"], r["key"],
              Decimal(r["fte_change"]), int(r["headcount_change"])) for r in read_csv(path)}
@@ -229,8 +232,15 @@ def main():
         moves = {tuple(r.values()) for r in read_csv(os.path.join(cmp_dir, "moves.csv"))}
         ck.eq(moves, set(exp.moves), "moves.csv is exactly the plant (%d rows)" % len(exp.moves))
         ck.eq(len(read_csv(os.path.join(cmp_dir, "moves.csv"))), len(exp.moves), "each move once")
-        ck.eq(got_changes(os.path.join(cmp_dir, "changes.csv")), exp.changes(),
-              "changes.csv is exactly the plant's cells")
+        got = got_changes(os.path.join(cmp_dir, "changes.csv"))
+        ck.eq({g for g in got if g[1] in MODELLED}, exp.changes(),
+              "changes.csv is exactly the plant's cells (profession_role, band, area_of_work)")
+        # the national dimensions (care setting, staff group, region): each
+        # one's whole-return cells move by the plant's total FTE change
+        total = sum((c[5] for c in exp.changes() if c[:5] == ("", "profession_role", "", "", "")), Decimal(0))
+        for dim in ("care_setting", "staff_group", "region"):
+            moved = sum((g[5] for g in got if g[0] == "" and g[1] == dim and not g[2] and not g[3]), Decimal(0))
+            ck.eq(moved, total, "changes.csv %s: the whole return's cells move by the planted FTE" % dim)
         j = json.load(open(os.path.join(cmp_dir, "compare.json")))
         ck.eq((j["counts"]["joiners"], j["counts"]["leavers"], j["counts"]["moved_records"]),
               (N_JOINERS, N_LEAVERS, N_BANDS + N_RECODES), "compare.json counts")

@@ -241,7 +241,7 @@ def main():
             png = render(pdf, tr[0], os.path.join(a.pngdir, "training"), 110, "png")
             print("rendered Training: page %d -> %s" % (tr[0], os.path.relpath(png, ROOT)))
         # ---- National comparison: the ratio table and its chart on the sheet's first page
-        nat = pages_with("National comparison: the Trust", "Trust support per registered FTE")
+        nat = pages_with("National comparison: the Trust", "registered")  # headings wrap
         if c.ok(len(nat) == 1, "National comparison ratio table (all columns) on one page", "pages %s" % nat):
             t = texts[nat[0] - 1]
             c.ok("Support FTE per registered FTE, by profession" in t, "ratio chart title on that page")
