@@ -161,6 +161,17 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     return c;
 }
 
+/* *total += v, unless the sum cannot be represented: then ESR_AGG_OVERFLOW
+ * and *total is unchanged. */
+static int fte_add(long long *total, long long v)
+{
+    long long s;
+    if (__builtin_add_overflow(*total, v, &s))
+        return ESR_AGG_OVERFLOW;
+    *total = s;
+    return 0;
+}
+
 /* Count r under its local title, standard title, profession and role for
  * org: one generic title ("Support Worker") can support several
  * professions, each a row of its own on the Job titles sheet. */
@@ -210,8 +221,7 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         a->titles_sorted = 0;
     }
     ts->rows++;
-    ts->fte_e5 += r->fte_e5;
-    return 0;
+    return fte_add(&ts->fte_e5, r->fte_e5);
 }
 
 /* qsort order for uint32_t values, ascending. */
@@ -423,10 +433,12 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             continue;
         }
         oc->in_scope++;
-        oc->in_scope_fte_e5 += r->fte_e5;
+        if (fte_add(&oc->in_scope_fte_e5, r->fte_e5))
+            return ESR_AGG_OVERFLOW;
         for (size_t i = 0; i < r->nfindings; i++) {
             oc->findings[r->findings[i].rule]++;
-            oc->findings_fte_e5[r->findings[i].rule] += r->fte_e5;
+            if (fte_add(&oc->findings_fte_e5[r->findings[i].rule], r->fte_e5))
+                return ESR_AGG_OVERFLOW;
         }
     }
     if (r->scope != ESR_SCOPE_IN)
@@ -437,7 +449,8 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
         return -1;
     const uint32_t *ids = a->pool + a->set_off[set];
     for (uint32_t i = 0; i < a->set_len[set]; i++) {
-        a->cells[ids[i]]->fte_e5 += r->fte_e5;
+        if (fte_add(&a->cells[ids[i]]->fte_e5, r->fte_e5))
+            return ESR_AGG_OVERFLOW;
         a->cells[ids[i]]->rows++;
     }
     /* a person is one per organisation: the key is (org, person) */
@@ -447,9 +460,11 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
         return -1;
     if (count_person(a, esr_hash64(a->key.data, a->key.len), set))
         return -1;
-    for (int k = 0; k < norgs; k++)
-        if (title_add(a, orgs[k], r))
-            return -1;
+    for (int k = 0; k < norgs; k++) {
+        int t = title_add(a, orgs[k], r);
+        if (t)
+            return t;
+    }
     return 0;
 }
 

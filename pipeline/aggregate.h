@@ -68,7 +68,9 @@ esr_aggregate *aggregate_new(const esr_mappings *m);
 void aggregate_level_label(int level, char out[32]);
 /* Count a record of any scope, and add an in-scope one to its cells.
  * person is the (possibly pseudonymised) employee number; "" makes the
- * row a person of its own (by source and line). 0 or -1 on no memory. */
+ * row a person of its own (by source and line). 0, -1 on no memory, or
+ * ESR_AGG_OVERFLOW if an FTE total could not be represented (never wraps). */
+#define ESR_AGG_OVERFLOW (-2)
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);

@@ -28,7 +28,11 @@
     X(BAND_AP_NOT_4, "band_ap_not_4")                                                              \
     X(BAND_TRAINEE_NOT_3, "band_trainee_not_3")                                                    \
     X(BAND_HIGH_SUPPORT, "band_high_support")                                                      \
-    X(TITLE_UNMAPPED, "title_unmapped")
+    X(TITLE_UNMAPPED, "title_unmapped")                                                            \
+    X(QUOTE_OPEN, "quote_open")                                                                    \
+    X(NUL_BYTE, "nul_byte")                                                                        \
+    X(FTE_ABOVE_MAX, "fte_above_max")                                                              \
+    X(ORG_UNUSABLE, "org_unusable")
 
 #define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
 typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;

@@ -55,6 +55,8 @@ typedef struct esr_run_opts {
     esr_source_opts source;
     size_t max_field_bytes;
     size_t max_columns;
+    size_t max_field_lines; /* lines a quoted field may span (--max-field-lines) */
+    long long max_fte_e5;   /* FTE above this is rejected (--max-fte) */
     const char *const *inputs;
     size_t ninputs;
     const char *tool_version;

@@ -184,3 +184,26 @@ time_t text_date_time(const char *date)
     tm.tm_mon -= 1;
     return timegm(&tm);
 }
+
+/* Append s with control characters escaped (see text.h). */
+int text_escape(const char *s, esr_buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    int bad = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !bad; p++) {
+        unsigned c = *p;
+        if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control in UTF-8 */
+            c = *++p;
+        else if (c >= 0x20 && c != 0x7f) {
+            bad = esr_buf_putc(out, (char)c);
+            continue;
+        }
+        char e[5] = {'\\', 'x', hex[c >> 4], hex[c & 15], 0};
+        if (c == '\n' || c == '\r' || c == '\t') {
+            e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            e[2] = 0;
+        }
+        bad = esr_buf_puts(out, e);
+    }
+    return bad ? -1 : 0;
+}

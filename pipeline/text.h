@@ -26,6 +26,12 @@ void text_hex(const unsigned char *p, size_t n, char *out);
  * most 40 bytes; max + 1 when it is above max or a string is longer. */
 int text_distance(const char *a, const char *b, int max);
 
+/* Append s to out with every control character escaped, so a value can
+ * never move the cursor, clear a line or start a new message on a
+ * terminal or in cron mail: \n \r \t as such, other C0 controls, DEL and
+ * C1 controls (UTF-8 U+0080-U+009F) as \xHH; all else is copied. 0 or -1. */
+int text_escape(const char *s, esr_buf *out);
+
 /* Midnight UTC of a YYYY-MM-DD date (2000-01-01 when absent or malformed). */
 time_t text_date_time(const char *date);
 

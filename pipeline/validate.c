@@ -16,6 +16,7 @@ struct esr_validator {
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_buf key;
     char torn[64]; /* the detail of the last torn row */
+    long long max_fte_e5;
 };
 
 /* Create a validator. */
@@ -25,6 +26,7 @@ esr_validator *validate_new(const esr_mappings *m)
     if (!v)
         return NULL;
     v->m = m;
+    v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
     if (!(v->not_support = esr_strmap_new())) {
         validate_free(v);
         return NULL;
@@ -56,6 +58,12 @@ esr_validator *validate_new(const esr_mappings *m)
     return v;
 }
 
+/* Reject FTE above max_e5 (see validate.h). */
+void validate_set_max_fte(esr_validator *v, long long max_e5)
+{
+    v->max_fte_e5 = max_e5;
+}
+
 /* Free the validator. */
 void validate_free(esr_validator *v)
 {
@@ -81,6 +89,10 @@ int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr
 {
     if (row->fault == ESR_ROW_FIELD_TOO_BIG)
         return reject(r, ESR_RULE_FIELD_TOO_BIG, "");
+    if (row->fault == ESR_ROW_QUOTE_OPEN)
+        return reject(r, ESR_RULE_QUOTE_OPEN, "");
+    if (row->fault == ESR_ROW_NUL)
+        return reject(r, ESR_RULE_NUL_BYTE, "");
     if (row->fault)
         return reject(r, ESR_RULE_ROW_TORN, "");
     if (row->nfields != header_fields) {
@@ -94,18 +106,20 @@ int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr
 /* Non-zero if rule is one validate_row gives (see validate.h). */
 int validate_unread(int rule)
 {
-    return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN;
+    return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN ||
+           rule == ESR_RULE_QUOTE_OPEN || rule == ESR_RULE_NUL_BYTE;
 }
 
 /* Field checks before classification (see validate.h). */
 int validate_fields(esr_validator *v, esr_record *r)
 {
-    (void)v;
     const char *fte = r->f[ESR_COL_FTE];
     if (text_parse_e5(fte, &r->fte_e5))
         return reject(r, ESR_RULE_FTE_NOT_NUMBER, fte);
     if (r->fte_e5 < 0)
         return reject(r, ESR_RULE_FTE_NEGATIVE, fte);
+    if (r->fte_e5 > v->max_fte_e5)
+        return reject(r, ESR_RULE_FTE_ABOVE_MAX, fte);
     if (!*r->f[ESR_COL_OCCUPATION_CODE] && !*r->f[ESR_COL_POSITION_TITLE])
         return reject(r, ESR_RULE_NO_CODE_NO_TITLE, "");
     return 0;

@@ -22,6 +22,8 @@ typedef struct esr_input_meta {
     const char *encoding;
     int gzip;
     uint64_t rows;
+    uint64_t lines;     /* physical lines read (a row may span several) */
+    uint64_t nul_bytes; /* NUL bytes found (each rejects its row) */
 } esr_input_meta;
 
 typedef struct esr_return_meta {
