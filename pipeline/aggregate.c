@@ -41,6 +41,7 @@ struct esr_aggregate {
     esr_strmap *title_index; /* packed key -> esr_title_stat* */
     esr_title_stat **titles;
     size_t ntitles, titles_cap;
+    uint64_t titles_pooled; /* rows counted in a pooled entry */
     int titles_sorted;
     esr_buf key;
     esr_buf person; /* the key of a row without an employee number */
@@ -188,12 +189,22 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         r->title_rule,
         r->title_suggestion,
     };
-    esr_buf_reset(&a->key);
-    for (int i = 0; i < 5; i++)
-        if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
-            return -1;
     size_t v;
     esr_title_stat *ts;
+    for (int pass = 0;; pass++) {
+        esr_buf_reset(&a->key);
+        for (int i = 0; i < 5; i++)
+            if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
+                return -1;
+        if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v) || pass ||
+            a->ntitles < ESR_AGG_MAX_TITLES)
+            break;
+        /* full: the organisation's pooled entry, made past the limit if need be */
+        fields[1] = ESR_AGG_POOLED_TITLE;
+        for (int i = 2; i < 8; i++)
+            fields[i] = "";
+        a->titles_pooled += !*org;
+    }
     if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v)) {
         ts = (esr_title_stat *)(uintptr_t)v;
     } else {
@@ -222,6 +233,12 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
     }
     ts->rows++;
     return fte_add(&ts->fte_e5, r->fte_e5);
+}
+
+/* Rows counted in a pooled Job titles entry (see aggregate.h). */
+uint64_t aggregate_titles_pooled(const esr_aggregate *a)
+{
+    return a->titles_pooled;
 }
 
 /* qsort order for uint32_t values, ascending. */

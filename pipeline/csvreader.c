@@ -3,9 +3,9 @@
  * Input is fed to libcsv one physical line at a time (and in slices of at
  * most SLICE bytes), so that after every call we know which lines a finished
  * record spanned, can keep its verbatim text, and can check the size of the
- * field being built (libcsv itself has no limit). A record whose field grows
- * past the limit is skipped to its end, found by quote parity (a newline
- * ends a record when the record so far holds an even number of quotes).
+ * field being built (libcsv itself has no limit). A field that grows past
+ * the limit marks its record rejected; its text is dropped as it comes
+ * while libcsv parses on, so the record ends where libcsv says it does.
  *
  * Resynchronisation: a quoted field still open after max_field_lines
  * physical lines, or a record holding a NUL byte, is torn: that record is
@@ -52,8 +52,6 @@ struct esr_csvreader {
     uint64_t line;     /* lines consumed */
     uint64_t rec_line; /* line the current record starts on */
     int in_record;
-    uint64_t rec_quotes; /* quote characters in the current record */
-    int skipping;        /* discarding an oversize record */
     int carry_cr;        /* input so far ended in CR: held back for its LF */
     uint64_t slice_line; /* line of the slice being parsed */
     uint64_t field_line; /* line the field being parsed started on */
@@ -312,27 +310,10 @@ static void record_reset(esr_csvreader *rd)
     rd->view = NULL;
     esr_buf_reset(&rd->raw);
     rd->raw_truncated = 0;
-    rd->rec_quotes = 0;
     rd->in_record = 0;
     rd->cur_nul = 0;
     esr_buf_reset(&rd->tail);
     rd->tail_lost = 0;
-}
-
-/* Emit the current record as a field-too-big fault and reset it. */
-static void emit_oversize(esr_csvreader *rd)
-{
-    raw_keep(rd);
-    esr_row row = {0};
-    row.line = rd->rec_line;
-    row.end_line = rd->line + (uint64_t)rd->open_line; /* its last line may lack a newline */
-    row.raw = esr_buf_str(&rd->raw);
-    row.raw_len = rd->raw.len;
-    row.raw_truncated = rd->raw_truncated;
-    row.fault = rd->cur_nul ? ESR_ROW_NUL : ESR_ROW_FIELD_TOO_BIG;
-    emit(rd, &row);
-    rd->skipping = 0;
-    record_reset(rd);
 }
 
 /* Keep a slice of the record's lines after its first, for a tear to parse
@@ -381,14 +362,15 @@ static void tear(esr_csvreader *rd, esr_row_fault fault)
         return;
     }
     rd->noffs = rd->cur_first;
-    rd->cur_too_wide = rd->cur_too_big = rd->skipping = 0;
+    int too_big = rd->cur_too_big;
+    rd->cur_too_wide = rd->cur_too_big = 0;
     esr_buf tail = rd->tail; /* the replay below builds its own */
     int lost = rd->tail_lost;
     rd->tail = (esr_buf){0};
     esr_row row = {0};
     row.line = rd->rec_line;
     row.end_line = lost ? rd->line : rd->rec_line;
-    row.fault = rd->cur_nul ? ESR_ROW_NUL : fault;
+    row.fault = rd->cur_nul ? ESR_ROW_NUL : too_big ? ESR_ROW_FIELD_TOO_BIG : fault;
     record_reset(rd);
     if (!lost) /* back to the end of the first line: the tail counts the rest again */
         rd->line -= count_byte(tail.data, tail.len, '\n');
@@ -396,20 +378,6 @@ static void tear(esr_csvreader *rd, esr_row_fault fault)
     if (!lost && tail.len && !rd->stopped && feed_lines(rd, tail.data, tail.len))
         feed_slice_cr(rd); /* a last line without LF ended in CR */
     esr_buf_free(&tail);
-}
-
-/* A slice of an oversize record was read (nl: it ended a line): the record
- * ends at a newline with its quotes balanced, or is torn (a NUL, or open
- * max_field_lines lines) like any other. */
-static void skip_step(esr_csvreader *rd, int nl)
-{
-    if (nl && rd->rec_quotes % 2 == 0)
-        emit_oversize(rd);
-    else if (nl && rd->opts.max_field_lines &&
-             (rd->cur_nul || rd->line + 1 - rd->rec_line >= rd->opts.max_field_lines))
-        tear(rd, ESR_ROW_FIELD_TOO_BIG);
-    else
-        raw_keep(rd);
 }
 
 /* Feed one slice holding at most one newline, at its end. */
@@ -430,39 +398,24 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         tail_add(rd, p, n);
     uint64_t nuls = memchr(p, '\0', n) ? count_byte(p, n, '\0') : 0;
     rd->nul_bytes += nuls;
-    rd->cur_nul |= rd->skipping && nuls; /* parsed records: on_field finds them */
-    rd->rec_quotes += count_byte(p, n, '"');
     rd->slice_line = rd->line + 1;
     rd->open_line = !nl;
     if (nl)
         rd->line++;
 
-    if (rd->skipping) {
-        skip_step(rd, nl);
-        return;
-    }
     if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
         rd->status = ESR_ERR_NOMEM;
     if (rd->status)
         return;
     if (rd->parser.entry_pos > rd->opts.max_field_bytes) {
-        /* Drop the record in progress; restart libcsv at its end. */
+        /* The field being built is over the limit: its record is rejected.
+         * Drop the text so far but let libcsv's state machine run on, so
+         * the record ends exactly where it would have, however the input
+         * was cut (spaces: trailing blanks libcsv would trim from it). */
         entry_nul(rd); /* a NUL in what is dropped still names the fault */
-        csv_free(&rd->parser);
-        if (parser_init(rd)) {
-            rd->status = ESR_ERR_NOMEM;
-            return;
-        }
-        rd->noffs = rd->cur_first;
-        rd->cur_too_wide = 0;
-        rd->cur_too_big = 0;
-        if (rd->ndone) /* a record ended earlier in this slice: let it go first */
-            dispatch(rd, rd->line + (uint64_t)rd->open_line); /* a CR can end it mid-line */
-        raw_keep(rd);
-        rd->cur_nul |= nuls != 0; /* somewhere in the record being dropped */
-        rd->skipping = 1;
-        skip_step(rd, nl);
-        return;
+        rd->cur_too_big = 1;
+        rd->parser.entry_pos = 0;
+        rd->parser.spaces = 0;
     }
     if (rd->ndone)
         dispatch(rd, rd->line + (uint64_t)rd->open_line); /* a CR can end it mid-line */
@@ -551,12 +504,9 @@ esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
     if (!rd->stopped && !rd->status) {
         /* a quoted field open at the end of input is a stray quote too */
         while (!rd->stopped && !rd->status && rd->opts.max_field_lines &&
-               (rd->skipping ? rd->rec_quotes % 2 == 1
-                             : rd->parser.pstate == PS_FIELD_BEGUN && rd->parser.quoted))
-            tear(rd, rd->skipping ? ESR_ROW_FIELD_TOO_BIG : ESR_ROW_QUOTE_OPEN);
-        if (rd->skipping) {
-            emit_oversize(rd);
-        } else if (!rd->stopped && !rd->status) {
+               rd->parser.pstate == PS_FIELD_BEGUN && rd->parser.quoted)
+            tear(rd, ESR_ROW_QUOTE_OPEN);
+        if (!rd->stopped && !rd->status) {
             if (csv_fini(&rd->parser, on_field, on_row, rd) && !rd->status)
                 rd->status = ESR_ERR_NOMEM;
             if (!rd->status && rd->ndone)

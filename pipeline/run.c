@@ -598,6 +598,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     json_u64(&j, "out_of_scope", oc ? oc->out_of_scope : 0);
     json_u64(&j, "rejected", oc ? oc->rejected : 0);
     json_fte(&j, "in_scope_fte", oc ? oc->in_scope_fte_e5 : 0);
+    if (aggregate_titles_pooled(c->agg))
+        json_u64(&j, "job_titles_pooled_rows", aggregate_titles_pooled(c->agg));
     json_close(&j, '}');
     json_open(&j, "out_of_scope_by_reason", '{');
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
@@ -798,6 +800,11 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
         o->progress_fn(o->progress_ctx, &p);
     }
+    if (aggregate_titles_pooled(c.agg))
+        say(&c,
+            "%llu rows have titles past the %u-entry Job titles limit: counted there in one "
+            "pooled entry per organisation (records.csv lists each title)",
+            (unsigned long long)aggregate_titles_pooled(c.agg), ESR_AGG_MAX_TITLES);
     if (c.reject_messages > MAX_REJECT_MESSAGES)
         say(&c, "... %llu more rejected rows: see rejects.csv",
             (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));

@@ -143,6 +143,21 @@ int validate_duplicate(esr_validator *v, esr_record *r)
     return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, added == 0 ? asg : "out of memory");
 }
 
+/* Flag the first column of r whose value a workbook sheet must change
+ * (text_sheet_faults: replaced there, whole in records.csv). */
+static void flag_sheet_text(esr_record *r)
+{
+    int seen = 0;
+    for (int c = 0; c < ESR_COL_COUNT; c++) {
+        int f = r->f[c] ? text_sheet_faults(r->f[c]) & ~seen : 0;
+        if (f & ESR_SHEET_BAD_CHARS)
+            record_flag(r, ESR_RULE_TEXT_NOT_SHEET_SAFE, record_col_name(c));
+        if (f & ESR_SHEET_TOO_LONG)
+            record_flag(r, ESR_RULE_TEXT_TOO_LONG, record_col_name(c));
+        seen |= f;
+    }
+}
+
 /* Findings on a classified record (warnings and info). */
 void validate_record(esr_validator *v, esr_record *r)
 {
@@ -160,6 +175,7 @@ void validate_record(esr_validator *v, esr_record *r)
     }
     if (r->scope != ESR_SCOPE_IN)
         return;
+    flag_sheet_text(r);
     if (r->fte_e5 > ESR_FTE_HIGH_E5)
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
     if (r->occ) {

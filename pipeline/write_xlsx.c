@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "csvreader.h"
+#include "strmap.h"
 #include "text.h"
 #include "xlsx_style.h"
 
@@ -378,6 +379,34 @@ static int area_cmp(const void *x, const void *y)
     return strcmp(a->area, b->area);
 }
 
+/* Per organisation orgs[o] (o >= 1): FTE by area into fa[o], FTE with no
+ * area recorded into fb[o]; one pass over the cells (linear in
+ * organisations). 0 or -1 on no memory. */
+static int org_area_totals(const esr_cell **cells, size_t n, const esr_org_counts **orgs, size_t no,
+                           long long *fa, long long *fb)
+{
+    esr_strmap *ix = esr_strmap_new();
+    for (size_t o = 1; ix && o < no; o++)
+        if (esr_strmap_put(ix, orgs[o]->org, strlen(orgs[o]->org), o, NULL) < 0) {
+            esr_strmap_free(ix);
+            ix = NULL;
+        }
+    if (!ix)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        size_t o;
+        if (c->dim != ESR_DIM_AREA || *c->profession || !*c->org ||
+            !esr_strmap_get(ix, c->org, strlen(c->org), &o))
+            continue;
+        fa[o] += c->fte_e5;
+        if (!strcmp(c->key, "(not recorded)"))
+            fb[o] += c->fte_e5;
+    }
+    esr_strmap_free(ix);
+    return 0;
+}
+
 /* Area of work sheet: FTE by area, then completeness by profession and organisation. */
 static void write_area(book *b)
 {
@@ -456,21 +485,18 @@ static void write_area(book *b)
             static const char *const h3[] = {"Completeness by organisation", "FTE",
                                              "FTE with area recorded", "Completeness", NULL};
             headings_num(b, S_AREA, r++, h3);
+            long long *fa = calloc(no, sizeof *fa), *fb = calloc(no, sizeof *fb);
+            if (!fa || !fb || org_area_totals(cells, n, orgs, no, fa, fb))
+                no = 0; /* out of memory: the section stays empty */
             for (size_t o = 1; o < no; o++) {
-                long long a = 0, bl = 0;
-                for (size_t i = 0; i < n; i++) {
-                    const esr_cell *c = cells[i];
-                    if (c->dim != ESR_DIM_AREA || *c->profession || strcmp(c->org, orgs[o]->org))
-                        continue;
-                    a += c->fte_e5;
-                    if (!strcmp(c->key, "(not recorded)"))
-                        bl += c->fte_e5;
-                }
+                long long a = fa[o], bl = fb[o];
                 str(b, S_AREA, r, 0, orgs[o]->org, NULL);
                 fte(b, S_AREA, r, 1, a, NULL);
                 fte(b, S_AREA, r, 2, a - bl, NULL);
                 num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
             }
+            free(fa);
+            free(fb);
         }
     }
     widths(b, S_AREA, 12);

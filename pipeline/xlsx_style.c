@@ -10,6 +10,9 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "buf.h"
+#include "text.h"
+
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
 
@@ -97,11 +100,19 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
 {
     if (!v || !*v)
         return;
+    /* the one place cell text is written: what a sheet cannot hold (XML-
+     * invalid characters, text past the cell limit) is replaced or cut
+     * here, for both workbooks; the rows are flagged (text_not_sheet_safe,
+     * text_too_long_for_sheet) and records.csv keeps the value whole */
+    esr_buf clean = {0};
+    if (text_sheet_faults(v))
+        v = text_sheet_clean(v, &clean);
     lxw_error e = worksheet_write_string(sh->ws, r, c, v, f);
     if (e && !*err)
         *err = e;
     if (f != st->note) /* notes run on over the empty cells to their right */
         track(sh, c, v, f == st->heading || f == st->heading_num ? 1 : 0);
+    esr_buf_free(&clean);
 }
 
 /* Write a number cell (see xlsx_style.h). */
