@@ -5,7 +5,8 @@
  * record spanned, can keep its verbatim text, and can check the size of the
  * field being built (libcsv itself has no limit). A field that grows past
  * the limit marks its record rejected; its text is dropped as it comes
- * while libcsv parses on, so the record ends where libcsv says it does.
+ * while libcsv parses on (field_bound), so the record ends where libcsv
+ * says it does.
  *
  * Resynchronisation: a quoted field still open after max_field_lines
  * physical lines, or a record holding a NUL byte, is torn: that record is
@@ -21,7 +22,8 @@
 #include "buf.h"
 
 #define SLICE 65536u
-#define PS_FIELD_BEGUN 2 /* libcsv's pstate inside a field (libcsv.c) */
+#define PS_FIELD_BEGUN 2 /* libcsv's pstates (libcsv.c): inside a field, */
+#define PS_MIGHT_END 3   /* after a quote in a quoted field */
 
 typedef struct pending {
     size_t first_field; /* index into offs */
@@ -380,6 +382,33 @@ static void tear(esr_csvreader *rd, esr_row_fault fault)
     esr_buf_free(&tail);
 }
 
+/* Bound the field libcsv is building. Its last `spaces` bytes (blanks libcsv
+ * trims from an unquoted field, or that follow a closing quote) and, after
+ * a quote in a quoted field, that quote are pending: the rest is the
+ * field's text so far. Text over the limit marks the record too big and is
+ * dropped, keeping the pending bytes, so libcsv parses on exactly as it
+ * would have and the record ends where it would have, however the input
+ * was cut; a run of blanks past the limit is shortened to limit + 1 (if it
+ * turns out to be text, the field is too big either way). */
+static void field_bound(esr_csvreader *rd)
+{
+    struct csv_parser *ps = &rd->parser;
+    size_t max = rd->opts.max_field_bytes;
+    size_t quote = ps->pstate == PS_MIGHT_END;
+    if (ps->spaces > max + 1 && ps->entry_pos >= ps->spaces + quote) {
+        size_t d = ps->spaces - (max + 1);
+        ps->entry_pos -= d;
+        ps->spaces -= d;
+    }
+    size_t pending = ps->spaces + quote;
+    if (ps->entry_pos < pending || ps->entry_pos - pending <= max)
+        return;
+    entry_nul(rd); /* a NUL in what is dropped still names the fault */
+    rd->cur_too_big = 1;
+    memmove(ps->entry_buf, ps->entry_buf + ps->entry_pos - pending, pending);
+    ps->entry_pos = pending;
+}
+
 /* Feed one slice holding at most one newline, at its end. */
 static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
 {
@@ -407,16 +436,7 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         rd->status = ESR_ERR_NOMEM;
     if (rd->status)
         return;
-    if (rd->parser.entry_pos > rd->opts.max_field_bytes) {
-        /* The field being built is over the limit: its record is rejected.
-         * Drop the text so far but let libcsv's state machine run on, so
-         * the record ends exactly where it would have, however the input
-         * was cut (spaces: trailing blanks libcsv would trim from it). */
-        entry_nul(rd); /* a NUL in what is dropped still names the fault */
-        rd->cur_too_big = 1;
-        rd->parser.entry_pos = 0;
-        rd->parser.spaces = 0;
-    }
+    field_bound(rd);
     if (rd->ndone)
         dispatch(rd, rd->line + (uint64_t)rd->open_line); /* a CR can end it mid-line */
     if (rd->parser.pstate == 0 && rd->noffs == rd->cur_first)

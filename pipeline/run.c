@@ -300,6 +300,33 @@ static const char *reason_text(run_ctx *c, const esr_record *r)
     return esr_buf_str(&c->msg);
 }
 
+/* --split-by-org: an in-scope row needs an organisation code that can name
+ * its return's directory; without one it is rejected, never dropped. */
+static void split_check(run_ctx *c, esr_record *rec)
+{
+    if (!c->o->split_by_org || rec->scope != ESR_SCOPE_IN || org_usable(rec->f[ESR_COL_ORG_CODE]))
+        return;
+    rec->scope = ESR_SCOPE_REJECTED;
+    rec->reason_rule = ESR_RULE_ORG_UNUSABLE;
+    rec->reason_detail = rec->f[ESR_COL_ORG_CODE];
+    rec->nfindings = 0;
+}
+
+/* Count rec (person: its employee number or pseudonym); 0, or non-zero
+ * with c->st set (out of memory, or an FTE total past what can be held). */
+static int count_row(run_ctx *c, const esr_record *rec, const char *person)
+{
+    int added = aggregate_add(c->agg, rec, person);
+    if (added == ESR_AGG_OVERFLOW)
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                            "%s:%llu: an FTE total cannot be represented after this row "
+                            "(FTE %s): nothing written",
+                            c->source_name, (unsigned long long)rec->line, rec->f[ESR_COL_FTE]);
+    else if (added)
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    return added != 0;
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
@@ -345,13 +372,7 @@ static int on_row(void *vctx, const esr_row *row)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable)
         stage_decide(c->val, c->cls, c->training, &rec);
-    if (c->o->split_by_org && rec.scope == ESR_SCOPE_IN && !org_usable(rec.f[ESR_COL_ORG_CODE])) {
-        /* no return to count it in: rejected, never dropped */
-        rec.scope = ESR_SCOPE_REJECTED;
-        rec.reason_rule = ESR_RULE_ORG_UNUSABLE;
-        rec.reason_detail = rec.f[ESR_COL_ORG_CODE];
-        rec.nfindings = 0;
-    }
+    split_check(c, &rec);
 
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
@@ -359,18 +380,8 @@ static int on_row(void *vctx, const esr_row *row)
         emp = pseudo_apply(c->pseudo, "employee", emp, c->emp_p);
         asg = pseudo_apply(c->pseudo, "assignment", asg, c->asg_p);
     }
-    int added = aggregate_add(c->agg, &rec, emp);
-    if (added == ESR_AGG_OVERFLOW) {
-        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                            "%s:%llu: an FTE total cannot be represented after this row "
-                            "(FTE %s): nothing written",
-                            c->source_name, (unsigned long long)rec.line, rec.f[ESR_COL_FTE]);
+    if (count_row(c, &rec, emp))
         return 1;
-    }
-    if (added) {
-        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-        return 1;
-    }
     if (c->o->record_fn)
         c->o->record_fn(c->o->record_ctx, &rec, c->schema);
     if (c->o->dry_run)
