@@ -55,13 +55,23 @@ int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
     const esr_cell **cells;
     size_t n = aggregate_cells(agg, &cells);
     if (*org) {
-        /* a one-organisation return: its totals, then its block */
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(cells[i]->org, org))
-                bad |= summary_row(&line, fp, "", cells[i]);
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(cells[i]->org, org))
-                bad |= summary_row(&line, fp, org, cells[i]);
+        /* a one-organisation return: its totals, then its block; the cells
+         * are sorted by org, so its run is found without a scan of all
+         * (--split-by-org stays linear in organisations) */
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(cells[mid]->org, org) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (hi = lo; hi < n && !strcmp(cells[hi]->org, org); hi++)
+            ;
+        for (size_t i = lo; i < hi; i++)
+            bad |= summary_row(&line, fp, "", cells[i]);
+        for (size_t i = lo; i < hi; i++)
+            bad |= summary_row(&line, fp, org, cells[i]);
     } else {
         for (size_t i = 0; i < n; i++)
             bad |= summary_row(&line, fp, cells[i]->org, cells[i]);
