@@ -42,6 +42,7 @@ struct esr_aggregate {
     esr_strmap *title_index; /* packed key -> esr_title_stat* */
     esr_title_stat **titles;
     size_t ntitles, titles_cap;
+    uint64_t titles_pooled; /* rows counted in a pooled entry */
     int titles_sorted;
     esr_buf key;
     esr_buf person; /* the key of a row without an employee number */
@@ -171,6 +172,17 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     return c;
 }
 
+/* *total += v, unless the sum cannot be represented: then ESR_AGG_OVERFLOW
+ * and *total is unchanged. */
+static int fte_add(long long *total, long long v)
+{
+    long long s;
+    if (__builtin_add_overflow(*total, v, &s))
+        return ESR_AGG_OVERFLOW;
+    *total = s;
+    return 0;
+}
+
 /* Count r under its local title, standard title, profession and role for
  * org: one generic title ("Support Worker") can support several
  * professions, each a row of its own on the Job titles sheet. */
@@ -187,12 +199,22 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         r->title_rule,
         r->title_suggestion,
     };
-    esr_buf_reset(&a->key);
-    for (int i = 0; i < 5; i++)
-        if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
-            return -1;
     size_t v;
     esr_title_stat *ts;
+    for (int pass = 0;; pass++) {
+        esr_buf_reset(&a->key);
+        for (int i = 0; i < 5; i++)
+            if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
+                return -1;
+        if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v) || pass ||
+            a->ntitles < ESR_AGG_MAX_TITLES)
+            break;
+        /* full: the organisation's pooled entry, made past the limit if need be */
+        fields[1] = ESR_AGG_POOLED_TITLE;
+        for (int i = 2; i < 8; i++)
+            fields[i] = "";
+        a->titles_pooled += !*org;
+    }
     if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v)) {
         ts = (esr_title_stat *)(uintptr_t)v;
     } else {
@@ -220,8 +242,13 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
         a->titles_sorted = 0;
     }
     ts->rows++;
-    ts->fte_e5 += r->fte_e5;
-    return 0;
+    return fte_add(&ts->fte_e5, r->fte_e5);
+}
+
+/* Rows counted in a pooled Job titles entry (see aggregate.h). */
+uint64_t aggregate_titles_pooled(const esr_aggregate *a)
+{
+    return a->titles_pooled;
 }
 
 /* qsort order for uint32_t values, ascending. */
@@ -502,7 +529,8 @@ static int count_set(esr_aggregate *a, const esr_record *r, const char *org, con
 {
     const uint32_t *ids = a->pool + a->set_off[set];
     for (uint32_t i = 0; i < a->set_len[set]; i++) {
-        a->cells[ids[i]]->fte_e5 += r->fte_e5;
+        if (fte_add(&a->cells[ids[i]]->fte_e5, r->fte_e5))
+            return ESR_AGG_OVERFLOW;
         a->cells[ids[i]]->rows++;
     }
     /* a person is one per organisation: the key is (org, person) */
@@ -551,10 +579,12 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             continue;
         }
         oc->in_scope++;
-        oc->in_scope_fte_e5 += r->fte_e5;
+        if (fte_add(&oc->in_scope_fte_e5, r->fte_e5))
+            return ESR_AGG_OVERFLOW;
         for (size_t i = 0; i < r->nfindings; i++) {
             oc->findings[r->findings[i].rule]++;
-            oc->findings_fte_e5[r->findings[i].rule] += r->fte_e5;
+            if (fte_add(&oc->findings_fte_e5[r->findings[i].rule], r->fte_e5))
+                return ESR_AGG_OVERFLOW;
         }
     }
     if (r->scope == ESR_SCOPE_REJECTED)
@@ -566,11 +596,14 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
     }
     if (record_set(a, r, orgs, norgs, &set))
         return -1;
-    if (count_set(a, r, org, person, set))
-        return -1;
-    for (int k = 0; k < norgs; k++)
-        if (title_add(a, orgs[k], r))
-            return -1;
+    int cs = count_set(a, r, org, person, set);
+    if (cs)
+        return cs;
+    for (int k = 0; k < norgs; k++) {
+        int t = title_add(a, orgs[k], r);
+        if (t)
+            return t;
+    }
     return 0;
 }
 

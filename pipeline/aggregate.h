@@ -80,7 +80,9 @@ void aggregate_level_label(int level, char out[32]);
  * out-of-scope one with FTE only to the registered and
  * staff_group_out_of_scope cells, when its code's staff group is one).
  * person is the (possibly pseudonymised) employee number; "" makes the
- * row a person of its own (by source and line). 0 or -1 on no memory. */
+ * row a person of its own (by source and line). 0, -1 on no memory, or
+ * ESR_AGG_OVERFLOW if an FTE total could not be represented (never wraps). */
+#define ESR_AGG_OVERFLOW (-2)
 int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
@@ -88,9 +90,17 @@ size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
  * returns alike: dimension, then profession, role and key ("" = all first). */
 int aggregate_key_cmp(esr_dim da, const char *pa, const char *ra, const char *ka, esr_dim db,
                       const char *pb, const char *rb, const char *kb);
+/* Most Job titles entries (org, local title, standard title, profession,
+ * role) kept, so memory per distinct title is bounded. Past it a new
+ * combination is counted in its organisation's one pooled entry, titled
+ * ESR_AGG_POOLED_TITLE (rows and FTE exact; records.csv has each title). */
+#define ESR_AGG_MAX_TITLES 100000u
+#define ESR_AGG_POOLED_TITLE "(other titles: past the 100000-entry limit, see records.csv)"
 /* Local titles of in-scope rows, one per org, title, standard title,
  * profession and role, sorted in that order. */
 size_t aggregate_titles(esr_aggregate *a, const esr_title_stat ***out);
+/* Rows counted in a pooled Job titles entry (see ESR_AGG_MAX_TITLES). */
+uint64_t aggregate_titles_pooled(const esr_aggregate *a);
 /* Per-organisation counts, sorted by org ("" = all first). */
 size_t aggregate_orgs(esr_aggregate *a, const esr_org_counts ***out);
 /* Counts for one org ("" = all); NULL if never seen. */

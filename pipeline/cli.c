@@ -1,6 +1,7 @@
 /* cli.c - the esrpipe command line: parse options, call a command, print
  * its messages on stderr, exit with a sysexits code. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "trend.h"
 #include "status.h"
 #include "text.h"
+#include "validate.h"
 
 #ifndef ESRPIPE_VERSION
 #define ESRPIPE_VERSION "0.0.0"
@@ -78,6 +80,9 @@ static const char usage_text[] =
     "                            when an export has no FTE value (default 37.5)\n"
     "      --max-field-bytes N   reject a row with a larger field (default 1048576)\n"
     "      --max-columns N       reject a row with more fields (default 1024)\n"
+    "      --max-field-lines N   a quoted field open past N lines is a stray quote:\n"
+    "                            its row is rejected, reading resumes (default 3)\n"
+    "      --max-fte X           reject an assignment with FTE above X (default 2.0)\n"
     "      --max-ratio N         refuse gzip expanding more than N:1 (default 200)\n"
     "      --wait SECONDS        wait up to SECONDS for another run writing DIR\n"
     "                            (default 0), then exit 75\n"
@@ -107,12 +112,36 @@ typedef struct log_ctx {
     int progress; /* a progress line may be on screen: clear it first */
 } log_ctx;
 
+static void msg_print(const char *pre, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print pre (a terminal control of esrpipe's own, or ""), then "esrpipe: "
+ * and the printf-style message with every control character escaped
+ * (text_escape), and a newline, on stderr: the one path every message
+ * takes, so no value from an input can forge a line or drive the terminal. */
+static void msg_print(const char *pre, const char *fmt, ...)
+{
+    esr_buf raw = {0}, esc = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && !esr_buf_reserve(&raw, (size_t)n + 1)) {
+        va_start(ap, fmt);
+        vsnprintf(raw.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        raw.len = (size_t)n;
+    }
+    text_escape(esr_buf_str(&raw), &esc);
+    fprintf(stderr, "%sesrpipe: %s\n", pre, esr_buf_str(&esc));
+    esr_buf_free(&raw);
+    esr_buf_free(&esc);
+}
+
 /* Log callback: print msg on stderr unless --quiet. */
 static void log_stderr(void *vctx, const char *msg)
 {
     log_ctx *l = vctx;
     if (!l->quiet)
-        fprintf(stderr, "%sesrpipe: %s\n", l->progress ? "\r\033[K" : "", msg);
+        msg_print(l->progress ? "\r\033[K" : "", "%s", msg);
 }
 
 /* A progress line on stderr: rows, MB/s and ETA from bytes consumed. */
@@ -128,18 +157,24 @@ static void progress_line(void *vctx, const esr_progress *p)
     double left = p->consumed && p->size > p->consumed
                       ? secs * (double)(p->size - p->consumed) / (double)p->consumed
                       : 0;
-    fprintf(stderr, "\r\033[Kesrpipe: %s: %llu rows, %.1f MB/s, %3.0f%%, ETA %d:%02d", p->source,
-            p->rows, mbs, p->size ? 100.0 * (double)p->consumed / (double)p->size : 0,
-            (int)left / 60, (int)left % 60);
+    esr_buf src = {0};
+    text_escape(p->source, &src);
+    fprintf(stderr, "\r\033[Kesrpipe: %s: %llu rows, %.1f MB/s, %3.0f%%, ETA %d:%02d",
+            esr_buf_str(&src), p->rows, mbs,
+            p->size ? 100.0 * (double)p->consumed / (double)p->size : 0, (int)left / 60,
+            (int)left % 60);
+    esr_buf_free(&src);
     fflush(stderr);
 }
 
 /* Print a usage error (fmt with arg) on stderr; returns 64. */
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "esrpipe: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(esrpipe --help for usage)\n");
+    esr_buf b = {0};
+    esr_buf_printf(&b, fmt, arg);
+    msg_print("", "%s", esr_buf_str(&b));
+    esr_buf_free(&b);
+    fputs("(esrpipe --help for usage)\n", stderr);
     return 64;
 }
 
@@ -158,7 +193,7 @@ static int parse_size(const char *s, size_t *out)
  * returns its exit code. */
 static int report(esr_status st, const esr_err *err)
 {
-    fprintf(stderr, "esrpipe: error: %s\n", err->msg[0] ? err->msg : esr_strerror(st));
+    msg_print("", "error: %s", err->msg[0] ? err->msg : esr_strerror(st));
     return esr_exit_code(st);
 }
 
@@ -195,7 +230,9 @@ enum {
     O_NOLEARN,
     O_LEARNMIN,
     O_LEARNAGREE,
-    O_LEARNMAX
+    O_LEARNMAX,
+    O_MAXLINES,
+    O_MAXFTE
 };
 
 /* --wait SECONDS into *out; 0, or -1 after printing a usage error. */
@@ -295,7 +332,7 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
     if (!x.lines || !x.found) {
         free(x.lines);
         free(x.found);
-        fprintf(stderr, "esrpipe: error: out of memory\n");
+        msg_print("", "%s", "error: out of memory");
         return 70;
     }
     for (size_t i = 0; i < x.nlines; i++) {
@@ -323,13 +360,12 @@ static int explain_rows(esr_run_opts *o, int argc, char **argv)
     }
     int rc = st ? report(st, &err) : 0;
     if (!st && x.failed) {
-        fprintf(stderr, "esrpipe: error: out of memory\n");
+        msg_print("", "%s", "error: out of memory");
         rc = 70;
     }
     for (size_t i = 0; !st && i < x.nlines; i++)
         if (!x.found[i]) {
-            fprintf(stderr, "esrpipe: explain: %s: no data row starts on line %llu\n", argv[0],
-                    x.lines[i]);
+            msg_print("", "explain: %s: no data row starts on line %llu", argv[0], x.lines[i]);
             rc = 65;
         }
     mappings_close(m);
@@ -417,6 +453,8 @@ static int cmd_run(int argc, char **argv, int explain)
         {"learn-min-rows", required_argument, NULL, O_LEARNMIN},
         {"learn-agreement", required_argument, NULL, O_LEARNAGREE},
         {"learn-max-titles", required_argument, NULL, O_LEARNMAX},
+        {"max-field-lines", required_argument, NULL, O_MAXLINES},
+        {"max-fte", required_argument, NULL, O_MAXFTE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -488,6 +526,15 @@ static int cmd_run(int argc, char **argv, int explain)
             o.max_sheet_rows = r;
             break;
         }
+        case O_MAXLINES:
+            if (parse_size(optarg, &o.max_field_lines) || o.max_field_lines > 1000)
+                return usage_error("--max-field-lines %s: expected a number 1-1000", optarg);
+            break;
+        case O_MAXFTE:
+            if (text_parse_e5(optarg, &o.max_fte_e5) || o.max_fte_e5 <= 0 ||
+                o.max_fte_e5 > ESR_FTE_MAX_LIMIT_E5)
+                return usage_error("--max-fte %s: expected a number above 0, at most 100", optarg);
+            break;
         default: return usage_error("%s", "unknown option");
         }
     }
@@ -515,11 +562,11 @@ static int cmd_run(int argc, char **argv, int explain)
         return report(st, &err);
     }
     if (!lc.quiet)
-        fprintf(stderr, "esrpipe: %llu rows: %llu in scope, %llu out of scope, %llu rejected; %s\n",
-                n.read, n.in_scope, n.out_of_scope, n.rejected,
-                o.dry_run ? "nothing written (--dry-run)" : "return written");
+        msg_print("", "%llu rows: %llu in scope, %llu out of scope, %llu rejected; %s", n.read,
+                  n.in_scope, n.out_of_scope, n.rejected,
+                  o.dry_run ? "nothing written (--dry-run)" : "return written");
     if (!lc.quiet && !o.dry_run)
-        fprintf(stderr, "esrpipe: outputs in %s/\n", o.outdir);
+        msg_print("", "outputs in %s/", o.outdir);
     return 0;
 }
 
@@ -599,17 +646,16 @@ static int cmd_consolidate(int argc, char **argv)
     esr_cons_result res = {0};
     esr_status st = consolidate_run(&o, &res, &err);
     if (st) {
-        fprintf(stderr, "esrpipe: consolidate: error: %s\n",
-                err.msg[0] ? err.msg : esr_strerror(st));
+        msg_print("", "consolidate: error: %s", err.msg[0] ? err.msg : esr_strerror(st));
         return esr_exit_code(st);
     }
     if (!lc.quiet)
-        fprintf(stderr,
-                "esrpipe: consolidate: %s: %zu return%s included, %zu expected organisation%s "
-                "missing%s; outputs in %s/\n",
-                res.region, res.included, res.included == 1 ? "" : "s", res.missing,
-                res.missing == 1 ? "" : "s",
-                res.skipped ? " (some returns left out: see run.json)" : "", o.outdir);
+        msg_print("",
+                  "consolidate: %s: %zu return%s included, %zu expected organisation%s "
+                  "missing%s; outputs in %s/",
+                  res.region, res.included, res.included == 1 ? "" : "s", res.missing,
+                  res.missing == 1 ? "" : "s",
+                  res.skipped ? " (some returns left out: see run.json)" : "", o.outdir);
     return 0;
 }
 
@@ -626,8 +672,16 @@ static int cmd_check_mappings(int argc, char **argv)
     size_t n = 0;
     esr_status st = bump ? checkmap_tables(dir, &msgs, &n) : checkmap_run(dir, &msgs, &n);
     if (st) {
-        fputs(esr_buf_str(&msgs), stderr);
-        fprintf(stderr, "esrpipe: check-mappings: %zu error%s in %s\n", n, n == 1 ? "" : "s", dir);
+        /* one escaped line per finding: table values cannot forge lines either */
+        for (char *line = msgs.data, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            if ((nl = strchr(line, '\n')))
+                *nl = '\0';
+            esr_buf esc = {0};
+            text_escape(line, &esc);
+            fprintf(stderr, "%s\n", esr_buf_str(&esc));
+            esr_buf_free(&esc);
+        }
+        msg_print("", "check-mappings: %zu error%s in %s", n, n == 1 ? "" : "s", dir);
     } else if (bump) {
         char from[64], to[64];
         esr_err err = {0};
@@ -680,7 +734,7 @@ static int cmd_explain_title(int argc, char **argv)
     if (!t) {
         table_free(local);
         mappings_close(m);
-        fprintf(stderr, "esrpipe: error: out of memory\n");
+        msg_print("", "%s", "error: out of memory");
         return 70;
     }
     for (; i < argc; i++) {
@@ -753,7 +807,7 @@ static int cmd_stage(int argc, char **argv)
     const char *path = optind < argc ? argv[optind] : "-";
     FILE *in = NULL;
     if (!is_schema && strcmp(path, "-") && !(in = fopen(path, "rb"))) {
-        fprintf(stderr, "esrpipe: error: %s: cannot open\n", path);
+        msg_print("", "error: %s: cannot open", path);
         return 66;
     }
     esr_err err = {0};

@@ -3,9 +3,16 @@
  * Input is fed to libcsv one physical line at a time (and in slices of at
  * most SLICE bytes), so that after every call we know which lines a finished
  * record spanned, can keep its verbatim text, and can check the size of the
- * field being built (libcsv itself has no limit). A record whose field grows
- * past the limit is skipped to its end, found by quote parity (a newline
- * ends a record when the record so far holds an even number of quotes). */
+ * field being built (libcsv itself has no limit). A field that grows past
+ * the limit marks its record rejected; its text is dropped as it comes
+ * while libcsv parses on (field_bound), so the record ends where libcsv
+ * says it does.
+ *
+ * Resynchronisation: a quoted field still open after max_field_lines
+ * physical lines, or a record holding a NUL byte, is torn: that record is
+ * rejected at its first line, libcsv is restarted, and the lines after its
+ * first one (kept in `tail` while a record spans lines) are parsed again as
+ * records. One stray quote then costs one row, not the rest of the file. */
 #include "csvreader.h"
 
 #include <csv.h>
@@ -15,6 +22,8 @@
 #include "buf.h"
 
 #define SLICE 65536u
+#define PS_FIELD_BEGUN 2 /* libcsv's pstates (libcsv.c): inside a field, */
+#define PS_MIGHT_END 3   /* after a quote in a quoted field */
 
 typedef struct pending {
     size_t first_field; /* index into offs */
@@ -47,9 +56,14 @@ struct esr_csvreader {
     uint64_t fed;        /* bytes fed so far */
     uint64_t rec_offset; /* byte the current record starts at */
     int in_record;
-    uint64_t rec_quotes; /* quote characters in the current record */
-    int skipping;        /* discarding an oversize record */
     int carry_cr;        /* input so far ended in CR: held back for its LF */
+    uint64_t slice_line; /* line of the slice being parsed */
+    uint64_t field_line; /* line the field being parsed started on */
+    int cur_nul;         /* the record in progress holds a NUL byte */
+    int open_line;       /* the last slice did not end a line */
+    uint64_t nul_bytes;
+    esr_buf tail;  /* the record's lines after its first, to parse again if torn */
+    int tail_lost; /* tail outgrew its cap: a tear swallows those lines */
 
     char **ptrs; /* scratch for esr_row.fields */
     size_t ptrs_cap;
@@ -61,6 +75,7 @@ void csvreader_opts_default(esr_csv_opts *opts, char delim)
     opts->delim = delim;
     opts->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
     opts->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
+    opts->max_field_lines = 0; /* exports set ESR_CSV_MAX_FIELD_LINES_DEFAULT */
 }
 
 /* Set up the libcsv parser with the delimiter and block size; 0 or -1. */
@@ -100,6 +115,7 @@ void csvreader_free(esr_csvreader *rd)
     csv_free(&rd->parser);
     esr_buf_free(&rd->fields);
     esr_buf_free(&rd->raw);
+    esr_buf_free(&rd->tail);
     free(rd->offs);
     free(rd->lens);
     free(rd->done);
@@ -111,6 +127,9 @@ void csvreader_free(esr_csvreader *rd)
 static void on_field(void *data, size_t len, void *vrd)
 {
     esr_csvreader *rd = vrd;
+    rd->field_line = rd->slice_line; /* the next field starts on this line */
+    if (len && memchr(data, '\0', len))
+        rd->cur_nul = 1;
     if (rd->status)
         return;
     if (rd->noffs - rd->cur_first >= rd->opts.max_columns) {
@@ -165,13 +184,16 @@ static void on_row(int c, void *vrd)
         return;
     }
     rd->done[rd->ndone++] = (pending){rd->cur_first, rd->noffs - rd->cur_first};
-    if (rd->cur_too_wide)
+    if (rd->cur_nul)
+        rd->done[rd->ndone - 1].nfields = (size_t)-3;
+    else if (rd->cur_too_wide)
         rd->done[rd->ndone - 1].nfields = (size_t)-1;
     else if (rd->cur_too_big)
         rd->done[rd->ndone - 1].nfields = (size_t)-2;
     rd->cur_first = rd->noffs;
     rd->cur_too_wide = 0;
     rd->cur_too_big = 0;
+    rd->cur_nul = 0;
 }
 
 /* Pass row to the callback unless stopped; non-zero once the callback has stopped. */
@@ -204,7 +226,9 @@ static void dispatch(esr_csvreader *rd, uint64_t end_line)
             row.raw_len = rd->raw.len;
             row.raw_truncated = rd->raw_truncated;
         }
-        if (d->nfields == (size_t)-1) {
+        if (d->nfields == (size_t)-3) {
+            row.fault = ESR_ROW_NUL;
+        } else if (d->nfields == (size_t)-1) {
             row.fault = ESR_ROW_TOO_MANY_COLUMNS;
         } else if (d->nfields == (size_t)-2) {
             row.fault = ESR_ROW_FIELD_TOO_BIG;
@@ -271,12 +295,14 @@ static void raw_keep(esr_csvreader *rd)
     }
 }
 
-/* Count the quote characters in p[0..n). */
-static uint64_t count_quotes(const char *p, size_t n)
+/* Count the bytes equal to ch in p[0..n). */
+static uint64_t count_byte(const char *p, size_t n, int ch)
 {
     uint64_t q = 0;
+    if (!n)
+        return 0;
     const char *end = p + n;
-    while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+    while ((p = memchr(p, ch, (size_t)(end - p))) != NULL) {
         q++;
         p++;
     }
@@ -289,25 +315,104 @@ static void record_reset(esr_csvreader *rd)
     rd->view = NULL;
     esr_buf_reset(&rd->raw);
     rd->raw_truncated = 0;
-    rd->rec_quotes = 0;
     rd->in_record = 0;
+    rd->cur_nul = 0;
+    esr_buf_reset(&rd->tail);
+    rd->tail_lost = 0;
 }
 
-/* Emit the current record as a field-too-big fault and reset it. */
-static void emit_oversize(esr_csvreader *rd)
+/* Keep a slice of the record's lines after its first, for a tear to parse
+ * again; past a cap (two fields' worth) the lines are given up. */
+static void tail_add(esr_csvreader *rd, const char *p, size_t n)
 {
-    raw_keep(rd);
+    size_t cap = 2 * (rd->opts.max_field_bytes + SLICE);
+    if (rd->tail_lost || !rd->opts.max_field_lines)
+        return;
+    if (rd->tail.len + n > cap) {
+        rd->tail_lost = 1;
+        esr_buf_free(&rd->tail);
+    } else if (esr_buf_append(&rd->tail, p, n)) {
+        rd->status = ESR_ERR_NOMEM;
+    }
+}
+
+/* Non-zero if the quoted field in progress has been open max_field_lines
+ * lines at the end of a line. */
+static int quote_overdue(const esr_csvreader *rd)
+{
+    return rd->opts.max_field_lines && rd->parser.pstate == PS_FIELD_BEGUN && rd->parser.quoted &&
+           rd->line + 1 - rd->field_line >= rd->opts.max_field_lines;
+}
+
+static size_t feed_lines(esr_csvreader *rd, const char *p, size_t n);
+
+/* Non-zero if the field libcsv is building holds a NUL byte (it then tears
+ * its record at the end of the line). */
+static int entry_nul(esr_csvreader *rd)
+{
+    const struct csv_parser *ps = &rd->parser;
+    if (ps->entry_buf && ps->entry_pos && memchr(ps->entry_buf, '\0', ps->entry_pos))
+        rd->cur_nul = 1;
+    return rd->cur_nul;
+}
+static void feed_slice_cr(esr_csvreader *rd);
+
+/* Reject the record in progress as torn at its first line, restart libcsv
+ * and parse the record's later lines again (see the top of this file). */
+static void tear(esr_csvreader *rd, esr_row_fault fault)
+{
+    csv_free(&rd->parser);
+    if (parser_init(rd)) {
+        rd->status = ESR_ERR_NOMEM;
+        return;
+    }
+    rd->noffs = rd->cur_first;
+    int too_big = rd->cur_too_big;
+    rd->cur_too_wide = rd->cur_too_big = 0;
+    esr_buf tail = rd->tail; /* the replay below builds its own */
+    int lost = rd->tail_lost;
+    rd->tail = (esr_buf){0};
     esr_row row = {0};
     row.line = rd->rec_line;
-    row.end_line = rd->line;
+    row.end_line = lost ? rd->line : rd->rec_line;
     row.offset = rd->rec_offset;
-    row.raw = esr_buf_str(&rd->raw);
-    row.raw_len = rd->raw.len;
-    row.raw_truncated = rd->raw_truncated;
-    row.fault = ESR_ROW_FIELD_TOO_BIG;
-    emit(rd, &row);
-    rd->skipping = 0;
+    row.fault = rd->cur_nul ? ESR_ROW_NUL : too_big ? ESR_ROW_FIELD_TOO_BIG : fault;
     record_reset(rd);
+    if (!lost) { /* back to the end of the first line: the tail counts the rest again */
+        rd->line -= count_byte(tail.data, tail.len, '\n');
+        rd->fed -= tail.len;
+    }
+    emit(rd, &row);
+    if (!lost && tail.len && !rd->stopped && feed_lines(rd, tail.data, tail.len))
+        feed_slice_cr(rd); /* a last line without LF ended in CR */
+    esr_buf_free(&tail);
+}
+
+/* Bound the field libcsv is building. Its last `spaces` bytes (blanks libcsv
+ * trims from an unquoted field, or that follow a closing quote) and, after
+ * a quote in a quoted field, that quote are pending: the rest is the
+ * field's text so far. Text over the limit marks the record too big and is
+ * dropped, keeping the pending bytes, so libcsv parses on exactly as it
+ * would have and the record ends where it would have, however the input
+ * was cut; a run of blanks past the limit is shortened to limit + 1 (if it
+ * turns out to be text, the field is too big either way). */
+static void field_bound(esr_csvreader *rd)
+{
+    struct csv_parser *ps = &rd->parser;
+    size_t max = rd->opts.max_field_bytes;
+    size_t quote = ps->pstate == PS_MIGHT_END;
+    if (ps->spaces > max + 1 && ps->entry_pos >= ps->spaces + quote) {
+        size_t d = ps->spaces - (max + 1);
+        ps->entry_pos -= d;
+        ps->spaces -= d;
+    }
+    size_t pending = ps->spaces + quote;
+    if (ps->entry_pos < pending || ps->entry_pos - pending <= max)
+        return;
+    entry_nul(rd); /* a NUL in what is dropped still names the fault */
+    rd->cur_too_big = 1;
+    memmove(ps->entry_buf, ps->entry_buf + ps->entry_pos - pending, pending);
+    ps->entry_pos = pending;
 }
 
 /* Feed one slice holding at most one newline, at its end. */
@@ -318,52 +423,63 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
         /* a record that starts here usually ends here too: no copy until it does not */
         rd->rec_line = rd->line + 1;
         rd->rec_offset = rd->fed;
+        rd->field_line = rd->rec_line;
         rd->in_record = 1;
         rd->view = p;
         rd->view_n = n;
     } else {
         raw_add(rd, p, n);
     }
-    rd->rec_quotes += count_quotes(p, n);
+    if (rd->line >= rd->rec_line)
+        tail_add(rd, p, n);
+    uint64_t nuls = memchr(p, '\0', n) ? count_byte(p, n, '\0') : 0;
+    rd->nul_bytes += nuls;
+    rd->slice_line = rd->line + 1;
+    rd->open_line = !nl;
     rd->fed += n;
     if (nl)
         rd->line++;
 
-    if (rd->skipping) {
-        if (nl && rd->rec_quotes % 2 == 0)
-            emit_oversize(rd);
-        else
-            raw_keep(rd);
-        return;
-    }
     if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
         rd->status = ESR_ERR_NOMEM;
     if (rd->status)
         return;
-    if (rd->parser.entry_pos > rd->opts.max_field_bytes) {
-        /* Drop the record in progress; restart libcsv at its end. */
-        csv_free(&rd->parser);
-        if (parser_init(rd)) {
-            rd->status = ESR_ERR_NOMEM;
-            return;
-        }
-        rd->noffs = rd->cur_first;
-        rd->cur_too_wide = 0;
-        rd->cur_too_big = 0;
-        if (rd->ndone) /* a record ended earlier in this slice: let it go first */
-            dispatch(rd, rd->line);
-        raw_keep(rd);
-        rd->skipping = 1;
-        if (nl && rd->rec_quotes % 2 == 0)
-            emit_oversize(rd);
-        return;
-    }
+    field_bound(rd);
     if (rd->ndone)
-        dispatch(rd, rd->line);
+        dispatch(rd, rd->line + (uint64_t)rd->open_line); /* a CR can end it mid-line */
     if (rd->parser.pstate == 0 && rd->noffs == rd->cur_first)
         record_reset(rd);
+    else if (nl && (rd->cur_nul || entry_nul(rd) || quote_overdue(rd)))
+        tear(rd, ESR_ROW_QUOTE_OPEN);
     else
         raw_keep(rd); /* the caller's input is gone after this call */
+}
+
+/* Feed a lone CR held back at the end of the input. */
+static void feed_slice_cr(esr_csvreader *rd)
+{
+    feed_slice(rd, "\r", 1);
+}
+
+/* Feed p[0..n) a slice at a time; returns 1 if a final CR was held back
+ * (for its LF in the next input), else 0. */
+static size_t feed_lines(esr_csvreader *rd, const char *p, size_t n)
+{
+    while (n && !rd->stopped && !rd->status) {
+        size_t take = n < SLICE ? n : SLICE;
+        const char *nl = memchr(p, '\n', take);
+        if (nl) {
+            take = (size_t)(nl - p) + 1;
+        } else if (p[take - 1] == '\r') {
+            if (take == 1) /* input ends in CR: wait for the next byte */
+                return 1;
+            take--; /* the CR starts the next slice, with its LF */
+        }
+        feed_slice(rd, p, take);
+        p += take;
+        n -= take;
+    }
+    return 0;
 }
 
 /* Feed n bytes (see csvreader.h). */
@@ -382,22 +498,8 @@ esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *e
             feed_slice(rd, "\r", 1);
         }
     }
-    while (n && !rd->stopped && !rd->status) {
-        size_t take = n < SLICE ? n : SLICE;
-        const char *nl = memchr(p, '\n', take);
-        if (nl) {
-            take = (size_t)(nl - p) + 1;
-        } else if (p[take - 1] == '\r') {
-            if (take == 1) { /* input ends in CR: wait for the next byte */
-                rd->carry_cr = 1;
-                break;
-            }
-            take--; /* the CR starts the next slice, with its LF */
-        }
-        feed_slice(rd, p, take);
-        p += take;
-        n -= take;
-    }
+    if (feed_lines(rd, p, n))
+        rd->carry_cr = 1;
     if (rd->status)
         return esr_err_set(err, rd->status, "CSV reader: %s", esr_strerror(rd->status));
     return ESR_OK;
@@ -425,16 +527,18 @@ esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
 {
     if (rd->carry_cr && !rd->stopped && !rd->status) {
         rd->carry_cr = 0;
-        feed_slice(rd, "\r", 1);
+        feed_slice_cr(rd);
     }
     if (!rd->stopped && !rd->status) {
-        if (rd->skipping) {
-            emit_oversize(rd);
-        } else {
+        /* a quoted field open at the end of input is a stray quote too */
+        while (!rd->stopped && !rd->status && rd->opts.max_field_lines &&
+               rd->parser.pstate == PS_FIELD_BEGUN && rd->parser.quoted)
+            tear(rd, ESR_ROW_QUOTE_OPEN);
+        if (!rd->stopped && !rd->status) {
             if (csv_fini(&rd->parser, on_field, on_row, rd) && !rd->status)
                 rd->status = ESR_ERR_NOMEM;
             if (!rd->status && rd->ndone)
-                dispatch(rd, rd->line + (rd->raw.len ? 1 : 0));
+                dispatch(rd, rd->line + (uint64_t)rd->open_line);
         }
     }
     if (rd->status)
@@ -452,4 +556,16 @@ int csvreader_stopped(const esr_csvreader *rd)
 uint64_t csvreader_lines(const esr_csvreader *rd)
 {
     return rd->line;
+}
+
+/* Physical lines read, a last one without a newline included. */
+uint64_t csvreader_physical_lines(const esr_csvreader *rd)
+{
+    return rd->line + (rd->open_line ? 1 : 0);
+}
+
+/* Number of NUL bytes seen so far. */
+uint64_t csvreader_nul_bytes(const esr_csvreader *rd)
+{
+    return rd->nul_bytes;
 }

@@ -15,18 +15,26 @@
 #define ESR_CSV_MAX_FIELD_BYTES_DEFAULT (1u << 20) /* 1 MiB */
 #define ESR_CSV_MAX_COLUMNS_DEFAULT 1024u
 #define ESR_CSV_MAX_RAW_BYTES 4096u /* verbatim text kept per record */
+/* Physical lines a quoted field may span in an export (--max-field-lines):
+ * a field still open past them is a stray quote, not a value. */
+#define ESR_CSV_MAX_FIELD_LINES_DEFAULT 3u
 
 typedef struct esr_csv_opts {
     char delim;             /* ',' or '\t' */
     size_t max_field_bytes; /* a larger field rejects its record */
     size_t max_columns;     /* a wider record is rejected */
+    size_t max_field_lines; /* a quoted field open past this many lines tears its
+                               record (rejected; reading resumes at the line after
+                               its first); 0 = no limit (files esrpipe wrote) */
 } esr_csv_opts;
 
 /* Why a record could not be split into fields. */
 typedef enum esr_row_fault {
     ESR_ROW_OK = 0,
     ESR_ROW_FIELD_TOO_BIG, /* a field exceeded max_field_bytes */
-    ESR_ROW_TOO_MANY_COLUMNS
+    ESR_ROW_TOO_MANY_COLUMNS,
+    ESR_ROW_QUOTE_OPEN, /* a quoted field spans more than max_field_lines lines */
+    ESR_ROW_NUL         /* the record holds a NUL byte */
 } esr_row_fault;
 
 typedef struct esr_row {
@@ -64,6 +72,10 @@ esr_status csvreader_read(esr_csvreader *rd, FILE *fp, const char *name, esr_err
 int csvreader_stopped(const esr_csvreader *rd);
 /* Number of physical lines consumed so far. */
 uint64_t csvreader_lines(const esr_csvreader *rd);
+/* Physical lines read: lines consumed, plus a last one without a newline. */
+uint64_t csvreader_physical_lines(const esr_csvreader *rd);
+/* Number of NUL bytes seen so far (each rejects its record). */
+uint64_t csvreader_nul_bytes(const esr_csvreader *rd);
 /* Free the reader. */
 void csvreader_free(esr_csvreader *rd);
 

@@ -99,8 +99,13 @@ esr_status mappings_sha256(const char *dir, char out[65], esr_err *err)
         const char *f = esr_mapping_tables[i].file;
         esr_buf path = {0};
         esr_buf_printf(&path, "%s/%s", dir, f);
-        FILE *fp = fopen(esr_buf_str(&path), "rb");
+        FILE *fp = NULL;
+        st = table_fopen(esr_buf_str(&path), &fp, err);
         esr_buf_free(&path);
+        if (st && errno == ENOENT) /* a missing table is reported when it is loaded */
+            st = ESR_OK;
+        if (st)
+            goto done;
         if (!fp)
             continue;
         EVP_DigestUpdate(ctx, f, strlen(f) + 1);
@@ -130,7 +135,9 @@ static void read_version(esr_mappings *m)
 {
     esr_buf path = {0};
     esr_buf_printf(&path, "%s/VERSION", m->dir);
-    FILE *fp = fopen(esr_buf_str(&path), "r");
+    FILE *fp = NULL;
+    esr_err ignored = {0}; /* a VERSION that is missing or not a file: "unversioned" */
+    table_fopen(esr_buf_str(&path), &fp, &ignored);
     esr_buf_free(&path);
     strcpy(m->version, "unversioned");
     if (!fp)

@@ -787,6 +787,43 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
     return ESR_OK;
 }
 
+/* The entry of a file opened with outdir_file, or NULL. */
+static ofile *find_file(esr_outdir *d, const char *name)
+{
+    for (size_t i = 0; i < d->nfiles; i++)
+        if (d->files[i].tmp && !strcmp(d->files[i].name, name))
+            return &d->files[i];
+    return NULL;
+}
+
+/* Close a file's stream for now (see outdir.h). */
+esr_status outdir_park(esr_outdir *d, const char *name, esr_err *err)
+{
+    ofile *o = find_file(d, name);
+    if (!o || !o->fp)
+        return ESR_OK;
+    int bad = fflush(o->fp) || ferror(o->fp);
+    int e = errno;
+    bad |= fclose(o->fp) != 0;
+    o->fp = NULL;
+    return bad ? esr_err_set(err, ESR_ERR_IO, "%s/%s: write failed: %s", d->dir, name,
+                             strerror(e ? e : EIO))
+               : ESR_OK;
+}
+
+/* Reopen a parked file for appending (see outdir.h). */
+esr_status outdir_resume(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
+{
+    ofile *o = find_file(d, name);
+    if (!o)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "%s/%s: not an output file", d->dir, name);
+    if (!o->fp && !(o->fp = fopen(o->tmp, "ab")))
+        return esr_err_set(err, ESR_ERR_OUTPUT, "%s/%s: cannot reopen: %s", d->dir, name,
+                           strerror(errno));
+    *fp = o->fp;
+    return ESR_OK;
+}
+
 /* Reserve a staging path for a file another library writes. */
 esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err)
 {

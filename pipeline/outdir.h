@@ -66,6 +66,11 @@ esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err);
 esr_status outdir_sub(esr_outdir *parent, const char *name, esr_outdir **out, esr_err *err);
 /* Open a staging file that becomes dir/name on commit. */
 esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err);
+/* Close file name's stream for now, keeping its temporary (bounds the open
+ * files of a run with many returns); outdir_resume reopens it. */
+esr_status outdir_park(esr_outdir *d, const char *name, esr_err *err);
+/* Reopen a parked file name for appending; its stream into *fp. */
+esr_status outdir_resume(esr_outdir *d, const char *name, FILE **fp, esr_err *err);
 /* Reserve a staging path for a file another library writes; the path
  * stays valid until the outdir is freed. */
 esr_status outdir_path(esr_outdir *d, const char *name, const char **tmp, esr_err *err);

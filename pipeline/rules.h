@@ -36,7 +36,13 @@
     X(FTE_FROM_HOURS, "fte_from_hours")                                                            \
     X(STATUS_UNKNOWN, "assignment_status_unknown")                                                 \
     X(PROFESSION_LEARNED, "profession_learned")                                                    \
-    X(TITLE_CODED_DISAGREE, "title_coded_disagree")
+    X(TITLE_CODED_DISAGREE, "title_coded_disagree")                                                \
+    X(QUOTE_OPEN, "quote_open")                                                                    \
+    X(NUL_BYTE, "nul_byte")                                                                        \
+    X(FTE_ABOVE_MAX, "fte_above_max")                                                              \
+    X(ORG_UNUSABLE, "org_unusable")                                                                \
+    X(TEXT_NOT_SHEET_SAFE, "text_not_sheet_safe")                                                  \
+    X(TEXT_TOO_LONG, "text_too_long_for_sheet")
 
 #define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
 typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;

@@ -27,6 +27,9 @@
 #include "write_xlsx.h"
 
 #define MAX_REJECT_MESSAGES 20
+/* --split-by-org: returns whose files stay open at once (two files each);
+ * the others are closed and reopened for appending when a row comes. */
+#define ESR_SPLIT_OPEN_RETURNS 64
 
 /* One return being written: a directory's worth of files. */
 typedef struct ret_out {
@@ -36,6 +39,8 @@ typedef struct ret_out {
     int has_records; /* gets records / workbook (not the unassigned bucket) */
     esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
     esr_worker *xw;  /* the thread feeding it the packed records */
+    int parked;      /* split mode: its files are closed for now */
+    int in_ring;     /* split mode: one of the returns with files open */
 } ret_out;
 
 typedef struct run_ctx {
@@ -62,7 +67,9 @@ typedef struct run_ctx {
     ret_out **rets;
     size_t nrets;
     esr_strmap *ret_by_org;
-    ret_out *unassigned; /* split mode: rejects without an org code */
+    ret_out *unassigned;                   /* split mode: rejects without an org code */
+    ret_out *ring[ESR_SPLIT_OPEN_RETURNS]; /* split mode: returns with files open */
+    size_t nopen, ring_next;
     esr_pseudo *pseudo;
     esr_training *training;
     const char **replace; /* per header field, for rejects.csv */
@@ -93,6 +100,8 @@ void run_opts_default(esr_run_opts *o)
     source_opts_default(&o->source);
     o->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
     o->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
+    o->max_field_lines = ESR_CSV_MAX_FIELD_LINES_DEFAULT;
+    o->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
     o->max_sheet_rows = ESR_MAX_SHEET_ROWS_DEFAULT;
     o->tool_version = "esrpipe";
     learn_opts_default(&o->learn);
@@ -219,20 +228,59 @@ fail:
     return st;
 }
 
+/* Non-zero if org can name a return's directory: [A-Za-z0-9]+ only. */
+static int org_usable(const char *org)
+{
+    if (!*org)
+        return 0;
+    for (const char *p = org; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+/* Split mode: r is about to be written. Keep at most ESR_SPLIT_OPEN_RETURNS
+ * returns' files open: reopen r's if parked, parking those of the return
+ * that has been open longest. */
+static esr_status ret_ready(run_ctx *c, ret_out *r)
+{
+    esr_status st;
+    if (!c->o->split_by_org || r->in_ring)
+        return ESR_OK;
+    if (c->nopen == ESR_SPLIT_OPEN_RETURNS) {
+        ret_out *v = c->ring[c->ring_next];
+        if ((st = outdir_park(v->dir, "rejects.csv", c->err)) ||
+            (v->has_records && (st = outdir_park(v->dir, "records.csv", c->err))))
+            return st;
+        v->rejects = v->records = NULL;
+        v->parked = 1;
+        v->in_ring = 0;
+        c->ring[c->ring_next] = r;
+        c->ring_next = (c->ring_next + 1) % ESR_SPLIT_OPEN_RETURNS;
+    } else {
+        c->ring[c->nopen++] = r;
+    }
+    r->in_ring = 1;
+    if (r->parked) {
+        if ((st = outdir_resume(r->dir, "rejects.csv", &r->rejects, c->err)) ||
+            (r->has_records && (st = outdir_resume(r->dir, "records.csv", &r->records, c->err))))
+            return st;
+        r->parked = 0;
+    }
+    return ESR_OK;
+}
+
 /* The return a record belongs to (split mode: one per organisation). */
 static ret_out *ret_for(run_ctx *c, const char *org)
 {
     if (!c->o->split_by_org)
         return c->rets[0];
-    if (!*org)
-        return c->unassigned;
     size_t i;
-    if (esr_strmap_get(c->ret_by_org, org, strlen(org), &i))
+    if (*org && esr_strmap_get(c->ret_by_org, org, strlen(org), &i))
         return c->rets[i];
     /* an org code becomes a directory name: refuse anything but [A-Za-z0-9] */
-    for (const char *p = org; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-            return c->unassigned;
+    if (!org_usable(org))
+        return c->unassigned;
     esr_buf dir = {0};
     esr_buf_printf(&dir, "%s/%s", c->o->outdir, org);
     ret_out *r = NULL;
@@ -331,6 +379,33 @@ static void fte_tally(run_ctx *c, const char *fte)
     }
 }
 
+/* --split-by-org: an in-scope row needs an organisation code that can name
+ * its return's directory; without one it is rejected, never dropped. */
+static void split_check(run_ctx *c, esr_record *rec)
+{
+    if (!c->o->split_by_org || rec->scope != ESR_SCOPE_IN || org_usable(rec->f[ESR_COL_ORG_CODE]))
+        return;
+    rec->scope = ESR_SCOPE_REJECTED;
+    rec->reason_rule = ESR_RULE_ORG_UNUSABLE;
+    rec->reason_detail = rec->f[ESR_COL_ORG_CODE];
+    rec->nfindings = 0;
+}
+
+/* Count rec (person: its employee number or pseudonym); 0, or non-zero
+ * with c->st set (out of memory, or an FTE total past what can be held). */
+static int count_row(run_ctx *c, const esr_record *rec, const char *person)
+{
+    int added = aggregate_add(c->agg, rec, person);
+    if (added == ESR_AGG_OVERFLOW)
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                            "%s:%llu: an FTE total cannot be represented after this row "
+                            "(FTE %s): nothing written",
+                            c->source_name, (unsigned long long)rec->line, rec->f[ESR_COL_FTE]);
+    else if (added)
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    return added != 0;
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
@@ -384,6 +459,7 @@ static int on_row(void *vctx, const esr_row *row)
         stage_decide(c->val, c->cls, c->training, &rec);
         fte_tally(c, rec.f[ESR_COL_FTE]);
     }
+    split_check(c, &rec);
 
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
@@ -391,16 +467,14 @@ static int on_row(void *vctx, const esr_row *row)
         emp = pseudo_apply(c->pseudo, "employee", emp, c->emp_p);
         asg = pseudo_apply(c->pseudo, "assignment", asg, c->asg_p);
     }
-    if (aggregate_add(c->agg, &rec, emp)) {
-        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (count_row(c, &rec, emp))
         return 1;
-    }
     if (c->o->record_fn)
         c->o->record_fn(c->o->record_ctx, &rec, c->schema);
     if (c->o->dry_run)
         return 0;
     ret_out *ret = ret_for(c, rec.f[ESR_COL_ORG_CODE]);
-    if (!ret)
+    if (!ret || (c->st = ret_ready(c, ret)))
         return 1;
     if (rec.scope == ESR_SCOPE_REJECTED) {
         const char *why = reason_text(c, &rec);
@@ -551,7 +625,8 @@ static esr_status read_input(run_ctx *c, size_t idx)
     int eof;
     if ((st = input_sniff(c, src, path, &head, &eof)))
         goto done;
-    esr_csv_opts copts = {c->sniff.delim, c->o->max_field_bytes, c->o->max_columns};
+    esr_csv_opts copts = {c->sniff.delim, c->o->max_field_bytes, c->o->max_columns,
+                          c->o->max_field_lines};
     if (!(rd = csvreader_new(&copts, on_row, c))) {
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         goto done;
@@ -584,6 +659,14 @@ static esr_status read_input(run_ctx *c, size_t idx)
     if (c->learning)
         goto done; /* the second read records the input */
     st = input_meta(c, idx, info);
+    if (!st) {
+        esr_input_meta *in = &c->inputs[idx];
+        in->lines = csvreader_physical_lines(rd);
+        in->nul_bytes = csvreader_nul_bytes(rd);
+        if (in->nul_bytes)
+            say(c, "%s: %llu NUL bytes: each row holding one is rejected (nul_byte)", path,
+                (unsigned long long)in->nul_bytes);
+    }
 done:
     esr_buf_free(&head);
     schema_free(c->schema);
@@ -783,6 +866,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
         json_u64(&j, "title_lines", in->title_lines);
         json_u64(&j, "header_line", in->header_line);
         json_str(&j, "delimiter", in->delimiter ? in->delimiter : "");
+        json_u64(&j, "physical_lines", in->lines);
+        json_u64(&j, "nul_bytes", in->nul_bytes);
         json_list(&j, "unknown_columns", c->unknown_cols[i]);
         json_near(&j, c->near_cols[i]);
         json_list(&j, "personal_data_columns_ignored", c->pii_cols[i]);
@@ -795,6 +880,8 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     json_u64(&j, "out_of_scope", oc ? oc->out_of_scope : 0);
     json_u64(&j, "rejected", oc ? oc->rejected : 0);
     json_fte(&j, "in_scope_fte", oc ? oc->in_scope_fte_e5 : 0);
+    if (aggregate_titles_pooled(c->agg))
+        json_u64(&j, "job_titles_pooled_rows", aggregate_titles_pooled(c->agg));
     json_close(&j, '}');
     json_open(&j, "out_of_scope_by_reason", '{');
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
@@ -951,7 +1038,7 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
-        if (fflush(r->records) || fflush(r->rejects))
+        if ((r->records && fflush(r->records)) || (r->rejects && fflush(r->rejects)))
             return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
                                strerror(errno));
         if ((st = finish_workbook(c, r, &meta)))
@@ -997,6 +1084,7 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
              (double)(o->full_time_hours_e5 > 0 ? o->full_time_hours_e5
                                                 : ESR_FULL_TIME_HOURS_DEFAULT_E5) /
                  1e5);
+    validate_set_max_fte(c.val, o->max_fte_e5);
     if (o->pseudonymise_key) {
         int exposed = 0;
         if ((st = pseudo_open(o->pseudonymise_key, &c.pseudo, &exposed, err)))
@@ -1038,6 +1126,14 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         esr_progress p = {"", c.rows_total, 0, 0, now_ms() - c.started, 1};
         o->progress_fn(o->progress_ctx, &p);
     }
+    if (aggregate_titles_pooled(c.agg))
+        say(&c,
+            "%llu rows have titles past the %u-entry Job titles limit: counted there in one "
+            "pooled entry per organisation (records.csv lists each title)",
+            (unsigned long long)aggregate_titles_pooled(c.agg), ESR_AGG_MAX_TITLES);
+    if (c.reject_messages > MAX_REJECT_MESSAGES)
+        say(&c, "... %llu more rejected rows: see rejects.csv",
+            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
 
     const esr_org_counts *all = aggregate_org(c.agg, "");
     if (counts && all)

@@ -62,6 +62,8 @@ typedef struct esr_run_opts {
     long long full_time_hours_e5;      /* --full-time-hours, units of 0.00001 (0 = 37.5) */
     size_t max_field_bytes;
     size_t max_columns;
+    size_t max_field_lines; /* lines a quoted field may span (--max-field-lines) */
+    long long max_fte_e5;   /* FTE above this is rejected (--max-fte) */
     const char *const *inputs;
     size_t ninputs;
     const char *tool_version;

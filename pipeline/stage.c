@@ -173,7 +173,8 @@ esr_status stage_schema(const esr_stage_opts *o, const char *path, FILE *out, es
     if ((st = schema_sniff_source(o->m, src, o->source.delim, 0, &head, &eof, &sn, err)))
         goto done;
     c.header_line = sn.header_line;
-    esr_csv_opts copts = {sn.delim, o->max_field_bytes, o->max_columns};
+    esr_csv_opts copts = {sn.delim, o->max_field_bytes, o->max_columns,
+                          ESR_CSV_MAX_FIELD_LINES_DEFAULT};
     if (!(c.v = validate_new(o->m)) || !(rd = csvreader_new(&copts, schema_row, &c))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
@@ -425,11 +426,14 @@ static int aggregate_row(void *vctx, const esr_row *row)
                             c->name, (unsigned long long)row->line);
         return 1;
     }
-    if (aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER])) {
+    int added = aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER]);
+    if (added == ESR_AGG_OVERFLOW)
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                            "%s:%llu: an FTE total cannot be represented after this row", c->name,
+                            (unsigned long long)row->line);
+    else if (added)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-        return 1;
-    }
-    return 0;
+    return added != 0;
 }
 
 /* aggregate: classified.csv -> summary.csv (see stage.h). */

@@ -2,9 +2,12 @@
 #include "table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "csvreader.h"
@@ -66,6 +69,42 @@ nomem:
     return 1;
 }
 
+/* Open a mapping file, regular files only (see table.h). */
+esr_status table_fopen(const char *path, FILE **fp, esr_err *err)
+{
+    *fp = NULL;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0) {
+        int e = errno;
+        esr_err_set(err, ESR_ERR_MAPPING, "%s: cannot open mapping table: %s", path, strerror(e));
+        errno = e;
+        return ESR_ERR_MAPPING;
+    }
+    esr_status st = ESR_OK;
+    if (fstat(fd, &sb))
+        st = esr_err_set(err, ESR_ERR_MAPPING, "%s: cannot stat mapping table: %s", path,
+                         strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        st = esr_err_set(err, ESR_ERR_MAPPING,
+                         "%s: mapping table is not a regular file (a FIFO, device or "
+                         "directory): refused",
+                         path);
+    else if ((unsigned long long)sb.st_size > ESR_TABLE_MAX_BYTES)
+        st = esr_err_set(err, ESR_ERR_MAPPING,
+                         "%s: mapping table is %lld bytes, above the %u-byte limit: refused", path,
+                         (long long)sb.st_size, ESR_TABLE_MAX_BYTES);
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) || !(*fp = fdopen(fd, "rb")))
+        st = esr_err_set(err, ESR_ERR_MAPPING, "%s: cannot open mapping table: %s", path,
+                         strerror(errno));
+    if (st) {
+        close(fd);
+        errno = EINVAL;
+    }
+    return st;
+}
+
 /* Load path; error names file and line. */
 esr_status table_load(const char *path, esr_table **out, esr_err *err)
 {
@@ -79,12 +118,9 @@ esr_status table_load(const char *path, esr_table **out, esr_err *err)
     esr_csv_opts opts;
     csvreader_opts_default(&opts, ',');
     esr_csvreader *rd = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        ld.status = esr_err_set(err, ESR_ERR_MAPPING, "%s: cannot open mapping table: %s", path,
-                                strerror(errno));
+    FILE *fp = NULL;
+    if ((ld.status = table_fopen(path, &fp, err)))
         goto done;
-    }
     if (!(rd = csvreader_new(&opts, on_row, &ld))) {
         ld.status = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;

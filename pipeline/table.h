@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "status.h"
 
@@ -21,6 +22,12 @@ typedef struct esr_table {
     esr_table_row *rows;
 } esr_table;
 
+/* Largest mapping table file (the biggest shipped is well under 1 MiB). */
+#define ESR_TABLE_MAX_BYTES (64u << 20)
+/* Open a mapping file for reading, refusing without blocking anything but
+ * a regular file of at most ESR_TABLE_MAX_BYTES (a FIFO, a device such as
+ * /dev/zero, a directory); errno stays ENOENT for a missing file. */
+esr_status table_fopen(const char *path, FILE **fp, esr_err *err);
 /* Load path; error names file and line. The caller frees with table_free. */
 esr_status table_load(const char *path, esr_table **out, esr_err *err);
 /* Index of column name, or -1. */

@@ -246,3 +246,73 @@ time_t text_date_time(const char *date)
     tm.tm_mon -= 1;
     return timegm(&tm);
 }
+
+/* Append s with control characters escaped (see text.h). */
+int text_escape(const char *s, esr_buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    int bad = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !bad; p++) {
+        unsigned c = *p;
+        if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control in UTF-8 */
+            c = *++p;
+        else if (c >= 0x20 && c != 0x7f) {
+            bad = esr_buf_putc(out, (char)c);
+            continue;
+        }
+        char e[5] = {'\\', 'x', hex[c >> 4], hex[c & 15], 0};
+        if (c == '\n' || c == '\r' || c == '\t') {
+            e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            e[2] = 0;
+        }
+        bad = esr_buf_puts(out, e);
+    }
+    return bad ? -1 : 0;
+}
+
+/* Length of an XML-invalid character at p (see text.h), or 0. */
+static size_t sheet_bad_char(const unsigned char *p)
+{
+    if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+        return 1;
+    if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) /* U+FFFE, U+FFFF */
+        return 3;
+    if (p[0] == 0xed && p[1] >= 0xa0 && p[1] <= 0xbf && p[2]) /* a surrogate */
+        return 3;
+    return 0;
+}
+
+/* What a sheet must change in s (see text.h). */
+int text_sheet_faults(const char *s)
+{
+    int f = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        if ((*p < 0x20 || *p == 0xef || *p == 0xed) && sheet_bad_char(p))
+            f |= ESR_SHEET_BAD_CHARS;
+    if ((size_t)(p - (const unsigned char *)s) > ESR_CELL_MAX_BYTES)
+        f |= ESR_SHEET_TOO_LONG;
+    return f;
+}
+
+/* s as a sheet can hold it (see text.h). */
+const char *text_sheet_clean(const char *s, esr_buf *out)
+{
+    esr_buf_reset(out);
+    int bad = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !bad;) {
+        size_t n = sheet_bad_char(p);
+        bad = n ? esr_buf_puts(out, "\xef\xbf\xbd") : esr_buf_putc(out, (char)*p);
+        p += n ? n : 1;
+    }
+    if (bad)
+        return s;
+    if (out->len > ESR_CELL_MAX_BYTES) {
+        size_t n = ESR_CELL_MAX_BYTES;
+        while (n && ((unsigned char)out->data[n] & 0xc0) == 0x80)
+            n--; /* back to the start of the character cut through */
+        out->len = n;
+        out->data[n] = '\0';
+    }
+    return esr_buf_str(out);
+}

@@ -39,6 +39,24 @@ void text_hex(const unsigned char *p, size_t n, char *out);
  * most 40 bytes; max + 1 when it is above max or a string is longer. */
 int text_distance(const char *a, const char *b, int max);
 
+/* Append s to out with every control character escaped, so a value can
+ * never move the cursor, clear a line or start a new message on a
+ * terminal or in cron mail: \n \r \t as such, other C0 controls, DEL and
+ * C1 controls (UTF-8 U+0080-U+009F) as \xHH; all else is copied. 0 or -1. */
+int text_escape(const char *s, esr_buf *out);
+
+/* Largest cell text a workbook sheet holds, in bytes of UTF-8: Excel's
+ * limit is 32,767 characters, libxlsxwriter's 32,767 bytes. */
+#define ESR_CELL_MAX_BYTES 32767u
+#define ESR_SHEET_BAD_CHARS 1 /* U+FFFE, U+FFFF, surrogates, C0 controls but TAB LF CR */
+#define ESR_SHEET_TOO_LONG 2  /* more than ESR_CELL_MAX_BYTES */
+/* What a workbook sheet must change in s: 0 or ESR_SHEET_* flags. */
+int text_sheet_faults(const char *s);
+/* s as a sheet can hold it: each XML-invalid character replaced by U+FFFD,
+ * then cut at a character boundary to ESR_CELL_MAX_BYTES; into out
+ * (emptied first), whose string is returned (s itself if out of memory). */
+const char *text_sheet_clean(const char *s, esr_buf *out);
+
 /* Midnight UTC of a YYYY-MM-DD date (2000-01-01 when absent or malformed). */
 time_t text_date_time(const char *date);
 

@@ -18,6 +18,7 @@ struct esr_validator {
     char torn[64];          /* the detail of the last torn row */
     long long full_time_e5; /* weekly hours of one FTE, for FTE from contracted hours */
     int decimal_comma;      /* a semicolon-separated file: "0,5" is read as 0.5 */
+    long long max_fte_e5;   /* above it the row is rejected (--max-fte) */
 };
 
 /* Create a validator. */
@@ -28,6 +29,7 @@ esr_validator *validate_new(const esr_mappings *m)
         return NULL;
     v->m = m;
     v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
+    v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
     if (!(v->not_support = esr_strmap_new())) {
         validate_free(v);
         return NULL;
@@ -59,6 +61,12 @@ esr_validator *validate_new(const esr_mappings *m)
     return v;
 }
 
+/* Reject FTE above max_e5 (see validate.h). */
+void validate_set_max_fte(esr_validator *v, long long max_e5)
+{
+    v->max_fte_e5 = max_e5;
+}
+
 /* Free the validator. */
 void validate_free(esr_validator *v)
 {
@@ -84,6 +92,10 @@ int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr
 {
     if (row->fault == ESR_ROW_FIELD_TOO_BIG)
         return reject(r, ESR_RULE_FIELD_TOO_BIG, "");
+    if (row->fault == ESR_ROW_QUOTE_OPEN)
+        return reject(r, ESR_RULE_QUOTE_OPEN, "");
+    if (row->fault == ESR_ROW_NUL)
+        return reject(r, ESR_RULE_NUL_BYTE, "");
     if (row->fault)
         return reject(r, ESR_RULE_ROW_TORN, "");
     if (row->nfields != header_fields) {
@@ -97,7 +109,8 @@ int validate_row(esr_validator *v, const esr_row *row, size_t header_fields, esr
 /* Non-zero if rule is one validate_row gives (see validate.h). */
 int validate_unread(int rule)
 {
-    return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN;
+    return rule == ESR_RULE_FIELD_TOO_BIG || rule == ESR_RULE_ROW_TORN ||
+           rule == ESR_RULE_QUOTE_OPEN || rule == ESR_RULE_NUL_BYTE;
 }
 
 /* Set the weekly hours of one FTE (see validate.h). */
@@ -158,6 +171,8 @@ int validate_fields(esr_validator *v, esr_record *r)
     }
     if (r->fte_e5 < 0)
         return reject(r, ESR_RULE_FTE_NEGATIVE, fte);
+    if (r->fte_e5 > v->max_fte_e5)
+        return reject(r, ESR_RULE_FTE_ABOVE_MAX, fte);
     if (!*r->f[ESR_COL_OCCUPATION_CODE] && !*r->f[ESR_COL_POSITION_TITLE])
         return reject(r, ESR_RULE_NO_CODE_NO_TITLE, "");
     return 0;
@@ -181,6 +196,21 @@ int validate_duplicate(esr_validator *v, esr_record *r)
     return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, added == 0 ? asg : "out of memory");
 }
 
+/* Flag the first column of r whose value a workbook sheet must change
+ * (text_sheet_faults: replaced there, whole in records.csv). */
+static void flag_sheet_text(esr_record *r)
+{
+    int seen = 0;
+    for (int c = 0; c < ESR_COL_COUNT; c++) {
+        int f = r->f[c] ? text_sheet_faults(r->f[c]) & ~seen : 0;
+        if (f & ESR_SHEET_BAD_CHARS)
+            record_flag(r, ESR_RULE_TEXT_NOT_SHEET_SAFE, record_col_name(c));
+        if (f & ESR_SHEET_TOO_LONG)
+            record_flag(r, ESR_RULE_TEXT_TOO_LONG, record_col_name(c));
+        seen |= f;
+    }
+}
+
 /* Findings on a classified record (warnings and info). */
 void validate_record(esr_validator *v, esr_record *r)
 {
@@ -198,6 +228,7 @@ void validate_record(esr_validator *v, esr_record *r)
     }
     if (r->scope != ESR_SCOPE_IN)
         return;
+    flag_sheet_text(r);
     if (r->fte_e5 > ESR_FTE_HIGH_E5)
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
     if (r->occ) {

@@ -18,6 +18,11 @@
  * 0.00001: FTE = contracted hours / this when a row has no FTE value. */
 #define ESR_FULL_TIME_HOURS_DEFAULT_E5 3750000LL
 
+/* FTE above this rejects the row (fte_above_max; --max-fte, default 2.0 per
+ * assignment). Capped at ESR_FTE_MAX_LIMIT_E5 so no total can overflow. */
+#define ESR_MAX_FTE_DEFAULT_E5 200000LL
+#define ESR_FTE_MAX_LIMIT_E5 10000000LL /* 100.0 */
+
 typedef struct esr_validator esr_validator;
 
 /* Create a validator (it remembers the assignments counted in scope, to
@@ -50,6 +55,8 @@ int validate_fields(esr_validator *v, esr_record *r);
 int validate_duplicate(esr_validator *v, esr_record *r);
 /* Findings on a classified record (warnings and info). */
 void validate_record(esr_validator *v, esr_record *r);
+/* Reject FTE above max_e5 (units of 0.00001; default ESR_MAX_FTE_DEFAULT_E5). */
+void validate_set_max_fte(esr_validator *v, long long max_e5);
 /* Free the validator. */
 void validate_free(esr_validator *v);
 

@@ -55,13 +55,23 @@ int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
     const esr_cell **cells;
     size_t n = aggregate_cells(agg, &cells);
     if (*org) {
-        /* a one-organisation return: its totals, then its block */
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(cells[i]->org, org))
-                bad |= summary_row(&line, fp, "", cells[i]);
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(cells[i]->org, org))
-                bad |= summary_row(&line, fp, org, cells[i]);
+        /* a one-organisation return: its totals, then its block; the cells
+         * are sorted by org, so its run is found without a scan of all
+         * (--split-by-org stays linear in organisations) */
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(cells[mid]->org, org) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (hi = lo; hi < n && !strcmp(cells[hi]->org, org); hi++)
+            ;
+        for (size_t i = lo; i < hi; i++)
+            bad |= summary_row(&line, fp, "", cells[i]);
+        for (size_t i = lo; i < hi; i++)
+            bad |= summary_row(&line, fp, org, cells[i]);
     } else {
         for (size_t i = 0; i < n; i++)
             bad |= summary_row(&line, fp, cells[i]->org, cells[i]);
@@ -77,8 +87,12 @@ int write_rejects_header(FILE *fp)
 }
 
 #define PII_MASK "[personal data removed]"
+#define UNMAPPED_MASK "[not kept: column not mapped]"
 
-/* Write one reject (see write_csv.h). */
+/* Write one reject (see write_csv.h). Allowlist: only fields read as a
+ * canonical column (or their substitutes) are kept; any other column is
+ * masked whatever its name, and a row that cannot be aligned with the
+ * header is withheld. */
 int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
                  const esr_row *row, const esr_redact *redact)
 {
@@ -86,28 +100,22 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
     esr_buf out = {0}, raw = {0};
     char ln[32];
     snprintf(ln, sizeof ln, "%llu", (unsigned long long)line);
-    int has_pii = 0;
-    for (size_t i = 0; schema && i < schema->ncols; i++)
-        has_pii |= schema->kind[i] == ESR_HEADER_PII || (redact->replace && redact->replace[i]);
-    if (!has_pii && row->raw) {
-        size_t n = row->raw_len;
-        while (n && (row->raw[n - 1] == '\n' || row->raw[n - 1] == '\r'))
-            n--;
-        esr_buf_append(&raw, row->raw, n);
-        if (row->raw_truncated)
-            esr_buf_puts(&raw, " [truncated]");
-    } else if (!row->fault && (!has_pii || row->nfields == schema->ncols)) {
+    if (!row->fault && schema && row->nfields == schema->ncols) {
         for (size_t i = 0; i < row->nfields; i++) {
+            int kind = schema->kind[i];
             const char *v = row->fields[i];
-            if (has_pii && schema->kind[i] == ESR_HEADER_PII)
-                v = PII_MASK;
-            else if (has_pii && redact->replace && redact->replace[i])
+            if (redact->replace && redact->replace[i])
                 v = redact->replace[i];
+            else if (kind != ESR_HEADER_MAPPED)
+                v = kind == ESR_HEADER_PII ? PII_MASK : UNMAPPED_MASK;
             csvout_raw(&raw, v, i == 0);
         }
+    } else if (row->fault) {
+        esr_buf_puts(&raw, "[row withheld: it could not be split into fields, so unmapped "
+                           "columns cannot be masked; see the input at this line]");
     } else {
         esr_buf_printf(&raw,
-                       "[row withheld: %zu fields where the header has %zu, so personal-data "
+                       "[row withheld: %zu fields where the header has %zu, so unmapped "
                        "columns cannot be located; see the input at this line]",
                        row->nfields, schema ? schema->ncols : 0);
     }

@@ -25,11 +25,12 @@ int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, co
 int write_summary(FILE *fp, esr_aggregate *agg, const char *org);
 /* Write the rejects.csv header. */
 int write_rejects_header(FILE *fp);
-/* Write one reject: source file, line, reason and the row. The row is
- * verbatim when the export has no personal-data columns and nothing is
- * replaced; otherwise personal-data fields are masked and replaced fields
- * substituted, and a row whose fields cannot be aligned with the header
- * (torn, oversize) is withheld: the line number finds it. */
+/* Write one reject: source file, line, reason and the row's fields. Only
+ * fields read as a canonical column are kept (replaced fields substituted);
+ * every other column is masked whatever its name (an allowlist: personal
+ * data in a column esrpipe does not know never leaks), and a row whose
+ * fields cannot be aligned with the header (torn, oversize) is withheld:
+ * the line number finds it. */
 typedef struct esr_redact {
     const esr_schema *schema;   /* which header fields hold personal data */
     const char *const *replace; /* per header field: a substitute (pseudonym) or NULL */

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "csvreader.h"
+#include "strmap.h"
 #include "text.h"
 #include "xlsx_national.h"
 #include "xlsx_style.h"
@@ -710,6 +711,34 @@ static int area_cmp(const void *x, const void *y)
     return strcmp(a->area, b->area);
 }
 
+/* Per organisation orgs[o] (o >= 1): FTE by area into fa[o], FTE with no
+ * area recorded into fb[o]; one pass over the cells (linear in
+ * organisations). 0 or -1 on no memory. */
+static int org_area_totals(const esr_cell **cells, size_t n, const esr_org_counts **orgs, size_t no,
+                           long long *fa, long long *fb)
+{
+    esr_strmap *ix = esr_strmap_new();
+    for (size_t o = 1; ix && o < no; o++)
+        if (esr_strmap_put(ix, orgs[o]->org, strlen(orgs[o]->org), o, NULL) < 0) {
+            esr_strmap_free(ix);
+            ix = NULL;
+        }
+    if (!ix)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const esr_cell *c = cells[i];
+        size_t o;
+        if (c->dim != ESR_DIM_AREA || *c->profession || !*c->org ||
+            !esr_strmap_get(ix, c->org, strlen(c->org), &o))
+            continue;
+        fa[o] += c->fte_e5;
+        if (!strcmp(c->key, "(not recorded)"))
+            fb[o] += c->fte_e5;
+    }
+    esr_strmap_free(ix);
+    return 0;
+}
+
 static esr_natsheet natsheet(book *b, int s);
 
 /* The national table of support by area of work (the report's Table 5:
@@ -860,7 +889,8 @@ static lxw_row_t area_by_profession(book *b, const esr_cell **cells, size_t n, l
 
 /* Area of work, third table when the return covers several organisations:
  * completeness by organisation (values: organisation codes come from the
- * export, never a formula's criterion); returns the next row. */
+ * export, never a formula's criterion); returns the next row. One pass over
+ * the cells (org_area_totals): linear in organisations. */
 static lxw_row_t area_by_org(book *b, const esr_cell **cells, size_t n, lxw_row_t r)
 {
     const esr_org_counts **orgs;
@@ -871,21 +901,20 @@ static lxw_row_t area_by_org(book *b, const esr_cell **cells, size_t n, lxw_row_
     static const char *const h3[] = {"Completeness by organisation", "FTE",
                                      "FTE with area recorded", "Completeness", NULL};
     headings_num(b, S_AREA, r++, h3);
+    long long *fa = calloc(no, sizeof *fa), *fb = calloc(no, sizeof *fb);
+    if (!fa || !fb || org_area_totals(cells, n, orgs, no, fa, fb)) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        no = 0;
+    }
     for (size_t o = 1; o < no; o++) {
-        long long a = 0, bl = 0;
-        for (size_t i = 0; i < n; i++) {
-            const esr_cell *c = cells[i];
-            if (c->dim != ESR_DIM_AREA || *c->profession || strcmp(c->org, orgs[o]->org))
-                continue;
-            a += c->fte_e5;
-            if (!strcmp(c->key, "(not recorded)"))
-                bl += c->fte_e5;
-        }
+        long long a = fa[o], bl = fb[o];
         str(b, S_AREA, r, 0, orgs[o]->org, NULL);
         fte(b, S_AREA, r, 1, a, NULL);
         fte(b, S_AREA, r, 2, a - bl, NULL);
         num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
     }
+    free(fa);
+    free(fb);
     return note(b, S_AREA, r,
                 "Completeness by organisation is a fixed value: a correction on Support workforce "
                 "does not change it.");

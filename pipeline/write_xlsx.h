@@ -26,6 +26,8 @@ typedef struct esr_input_meta {
     uint64_t title_lines;  /* lines above the header row: skipped */
     uint64_t header_line;  /* physical line of the header row */
     const char *delimiter; /* "comma", "semicolon", "tab", "pipe" */
+    uint64_t lines;        /* physical lines read (a row may span several) */
+    uint64_t nul_bytes;    /* NUL bytes found (each rejects its row) */
 } esr_input_meta;
 
 typedef struct esr_return_meta {

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "buf.h"
+#include "text.h"
+
 #define HEADING_FILL 0xDCE6F1
 #define NOTE_GREY 0x595959
 /* Numbers end a space short of the cell's right edge ("_)" is the width of
@@ -180,6 +183,13 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
 {
     if (!v || !*v)
         return;
+    /* the one place cell text is written: what a sheet cannot hold (XML-
+     * invalid characters, text past the cell limit) is replaced or cut
+     * here, for both workbooks; the rows are flagged (text_not_sheet_safe,
+     * text_too_long_for_sheet) and records.csv keeps the value whole */
+    esr_buf clean = {0};
+    if (text_sheet_faults(v))
+        v = text_sheet_clean(v, &clean);
     lxw_error e = worksheet_write_string(sh->ws, r, c, v, f);
     if (e && !*err)
         *err = e;
@@ -190,6 +200,7 @@ void xsheet_str(esr_xsheet *sh, const esr_xlsx_style *st, lxw_error *err, lxw_ro
         wrap_row(sh, r, v);
     } else if (f != st->note) /* notes run on over the empty cells to their right */
         track(sh, c, v, 0, ESR_XLSX_MAX_WIDTH);
+    esr_buf_free(&clean);
 }
 
 /* Write note text over as many rows as it needs (see xlsx_style.h). */

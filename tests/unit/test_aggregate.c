@@ -1,6 +1,7 @@
 /* test_aggregate.c - exact FTE sums, de-duplicated headcount, ordering,
  * per-organisation counts. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <string.h>
 
 #include "aggregate.h"
@@ -79,6 +80,18 @@ Test(aggregate, dim_names)
     cr_assert_str_eq(aggregate_dim_name(ESR_DIM_BAND), "band");
     cr_assert_str_eq(aggregate_dim_name(ESR_DIM_AREA), "area_of_work");
     cr_assert_str_eq(aggregate_dim_name(ESR_DIM_COUNT), "");
+}
+
+/* A total that cannot be represented is an error, never a wrapped sum. */
+Test(aggregate, fte_total_overflow_is_an_error)
+{
+    long long big = LLONG_MAX / 2 + 1;
+    esr_record r = rec("R0A", "S9E", "Band 2", "Physiotherapy", big);
+    add(&r, "p1");
+    esr_record r2 = rec("R0A", "S9E", "Band 2", "Physiotherapy", big);
+    cr_assert_eq(aggregate_add(agg, &r2, "p2"), ESR_AGG_OVERFLOW);
+    const esr_org_counts *oc = aggregate_org(agg, "R0A");
+    cr_assert_eq(oc->in_scope_fte_e5, big, "the total is left as it was, not wrapped");
 }
 
 Test(aggregate, fte_sums_are_exact)

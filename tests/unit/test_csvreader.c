@@ -509,3 +509,148 @@ Test(csvreader, read_stops_when_the_callback_asks)
     cr_assert_eq(rs.n, 1);
     rows_free(&rs);
 }
+
+/* Parse in with max_field_lines limit, whole and in 1-, 2- and 3-byte
+ * pieces: the rows must agree (resynchronisation does not depend on how
+ * the input was cut). */
+static void parse_lines(const char *in, size_t len, size_t limit, rows *rs)
+{
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    o.max_field_lines = limit;
+    parse_opts(in, len, &o, 0, rs);
+    for (size_t piece = 1; piece <= 3; piece++) {
+        rows cut = {0};
+        parse_opts(in, len, &o, piece, &cut);
+        cr_assert_eq(cut.n, rs->n, "pieces of %zu: %zu rows, whole: %zu", piece, cut.n, rs->n);
+        for (size_t i = 0; i < cut.n; i++) {
+            cr_assert_eq(cut.r[i].line, rs->r[i].line);
+            cr_assert_eq(cut.r[i].fault, rs->r[i].fault);
+            cr_assert_eq(cut.r[i].nfields, rs->r[i].nfields);
+        }
+        rows_free(&cut);
+    }
+}
+
+Test(csvreader, stray_quote_costs_one_row)
+{
+    const char *in = "a,b,c\n"
+                     "1,\"x,3\n" /* line 2: a stray opening quote */
+                     "4,5,6\n"
+                     "7,8,9\n"
+                     "10,11,12\n";
+    rows rs = {0};
+    parse_lines(in, strlen(in), 3, &rs);
+    cr_assert_eq(rs.n, 5);
+    cr_assert_eq(rs.r[1].fault, ESR_ROW_QUOTE_OPEN);
+    cr_assert_eq(rs.r[1].line, 2);
+    cr_assert_eq(rs.r[1].end_line, 2, "the torn row is its first line only");
+    FIELDS(&rs.r[2], "4", "5", "6");
+    cr_assert_eq(rs.r[2].line, 3, "reading resumes on the line after the torn row's first");
+    FIELDS(&rs.r[3], "7", "8", "9");
+    FIELDS(&rs.r[4], "10", "11", "12");
+    cr_assert_eq(rs.r[4].line, 5);
+    rows_free(&rs);
+}
+
+Test(csvreader, field_within_the_line_limit_is_a_value)
+{
+    const char *in = "a,b\n1,\"two\nlines\"\n2,\"three\nlines\nhere\"\n3,4\n";
+    rows rs = {0};
+    parse_lines(in, strlen(in), 3, &rs);
+    cr_assert_eq(rs.n, 4);
+    FIELDS(&rs.r[1], "1", "two\nlines");
+    FIELDS(&rs.r[2], "2", "three\nlines\nhere");
+    cr_assert_eq(rs.r[2].line, 4);
+    cr_assert_eq(rs.r[2].end_line, 6);
+    FIELDS(&rs.r[3], "3", "4");
+    rows_free(&rs);
+}
+
+Test(csvreader, no_line_limit_reads_as_libcsv_does)
+{
+    const char *in = "a,b\n1,\"x\n2,3\n4,5\n6,7\n";
+    rows rs = {0};
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    cr_assert_eq(o.max_field_lines, 0, "files esrpipe wrote: no limit by default");
+    parse_opts(in, strlen(in), &o, 0, &rs);
+    cr_assert_eq(rs.n, 2, "the open quote runs to the end of input");
+    rows_free(&rs);
+}
+
+Test(csvreader, quote_open_at_end_of_input_is_torn)
+{
+    const char *in = "a,b\n1,2\n3,\"4\n5,6";
+    rows rs = {0};
+    parse_lines(in, strlen(in), 3, &rs);
+    cr_assert_eq(rs.n, 4);
+    cr_assert_eq(rs.r[2].fault, ESR_ROW_QUOTE_OPEN);
+    cr_assert_eq(rs.r[2].line, 3);
+    FIELDS(&rs.r[3], "5", "6");
+    cr_assert_eq(rs.r[3].line, 4);
+    rows_free(&rs);
+}
+
+Test(csvreader, nul_rejects_its_row_and_is_counted)
+{
+    const char in[] = "a,b\n1,2\n3,x\0y\n5,6\n\"7\0\n8,9\n";
+    rows rs = {0};
+    parse_lines(in, sizeof in - 1, 3, &rs);
+    cr_assert_eq(rs.n, 6);
+    cr_assert_eq(rs.r[2].fault, ESR_ROW_NUL);
+    cr_assert_eq(rs.r[2].line, 3);
+    FIELDS(&rs.r[3], "5", "6");
+    cr_assert_eq(rs.r[4].fault, ESR_ROW_NUL, "a NUL in an open quoted field tears at its line");
+    cr_assert_eq(rs.r[4].line, 5);
+    FIELDS(&rs.r[5], "8", "9");
+    cr_assert_eq(rs.r[5].line, 6);
+    rows_free(&rs);
+
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    rows r2 = {0};
+    esr_csvreader *rd = csvreader_new(&o, collect, &r2);
+    esr_err err = {0};
+    cr_assert_eq(csvreader_feed(rd, in, sizeof in - 1, &err), ESR_OK);
+    cr_assert_eq(csvreader_finish(rd, &err), ESR_OK);
+    cr_assert_eq(csvreader_nul_bytes(rd), 2);
+    cr_assert_eq(csvreader_physical_lines(rd), 6);
+    csvreader_free(rd);
+    rows_free(&r2);
+}
+
+Test(csvreader, zero_filled_tail_is_one_row)
+{
+    char in[4096];
+    const char *head = "a,b\n1,2\n3,4\n";
+    size_t n = strlen(head);
+    memcpy(in, head, n);
+    memset(in + n, 0, sizeof in - n);
+    rows rs = {0};
+    parse_lines(in, sizeof in, 3, &rs);
+    cr_assert_eq(rs.n, 4);
+    FIELDS(&rs.r[2], "3", "4");
+    cr_assert_eq(rs.r[3].fault, ESR_ROW_NUL);
+    cr_assert_eq(rs.r[3].line, 4);
+    rows_free(&rs);
+}
+
+Test(csvreader, oversize_open_field_is_torn_too)
+{
+    /* a stray quote whose field also outgrows the size limit */
+    char in[600];
+    snprintf(in, sizeof in, "a,b\n1,\"%0300d\n2,3\n4,5\n6,7\n", 0);
+    rows rs = {0};
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    o.max_field_bytes = 100;
+    o.max_field_lines = 3;
+    parse_opts(in, strlen(in), &o, 7, &rs);
+    cr_assert_eq(rs.n, 5);
+    cr_assert_eq(rs.r[1].fault, ESR_ROW_FIELD_TOO_BIG);
+    cr_assert_eq(rs.r[1].line, 2);
+    FIELDS(&rs.r[2], "2", "3");
+    FIELDS(&rs.r[4], "6", "7");
+    rows_free(&rs);
+}

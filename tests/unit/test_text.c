@@ -215,3 +215,43 @@ Test(text, decimal_comma_and_spaces)
     cr_assert_eq(text_parse_decimal("n/a", &v), ESR_DECIMAL_BAD);
     cr_assert_eq(text_parse_decimal("", &v), ESR_DECIMAL_BAD);
 }
+
+/* The one escaping function of every stderr message. */
+Test(text, escape_controls)
+{
+    esr_buf b = {0};
+    cr_assert_eq(text_escape("a\x1b[2J\nb\r\tc\x7f\xc2\x9b"
+                             "d é",
+                             &b),
+                 0);
+    cr_assert_str_eq(esr_buf_str(&b), "a\\x1b[2J\\nb\\r\\tc\\x7f\\x9bd é");
+    esr_buf_reset(&b);
+    text_escape("plain, 'quoted' \\ text", &b);
+    cr_assert_str_eq(esr_buf_str(&b), "plain, 'quoted' \\ text");
+    esr_buf_free(&b);
+}
+
+/* What a workbook sheet cannot hold is found and replaced or cut. */
+Test(text, sheet_clean)
+{
+    esr_buf b = {0};
+    cr_assert_eq(text_sheet_faults("Physio Assistant\ttab\nline"), 0);
+    cr_assert_eq(text_sheet_faults("a\xef\xbf\xbf"
+                                   "b"),
+                 ESR_SHEET_BAD_CHARS);
+    cr_assert_str_eq(text_sheet_clean("a\xef\xbf\xbf"
+                                      "b\xef\xbf\xbe\x01"
+                                      "c",
+                                      &b),
+                     "a\xef\xbf\xbd"
+                     "b\xef\xbf\xbd\xef\xbf\xbd"
+                     "c");
+    static char big[40000];
+    memset(big, 'x', sizeof big - 1);
+    memcpy(big + ESR_CELL_MAX_BYTES - 1, "\xc3\xa9", 2); /* é across the limit */
+    cr_assert_eq(text_sheet_faults(big), ESR_SHEET_TOO_LONG);
+    const char *c = text_sheet_clean(big, &b);
+    cr_assert_eq(strlen(c), ESR_CELL_MAX_BYTES - 1, "cut before the character, not through it");
+    cr_assert_eq(text_sheet_faults(c), 0);
+    esr_buf_free(&b);
+}

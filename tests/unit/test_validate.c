@@ -71,6 +71,27 @@ static int full(esr_record *r)
     return 0;
 }
 
+/* --max-fte: 2.0 per assignment by default; above it the row is rejected
+ * with its value, at it the row is read. */
+Test(validate, fte_above_max_rejected_with_value)
+{
+    esr_record r = rec("R0A", "1-1", "S9E", "2.00001");
+    cr_assert_eq(validate_fields(val, &r), -1);
+    cr_assert_eq(r.scope, ESR_SCOPE_REJECTED);
+    cr_assert_eq(r.reason_rule, ESR_RULE_FTE_ABOVE_MAX);
+    cr_assert_str_eq(r.reason_detail, "2.00001");
+    r = rec("R0A", "1-1", "S9E", "999999999999.99999");
+    cr_assert_eq(validate_fields(val, &r), -1);
+    cr_assert_eq(r.reason_rule, ESR_RULE_FTE_ABOVE_MAX);
+    r = rec("R0A", "1-1", "S9E", "2");
+    cr_assert_eq(validate_fields(val, &r), 0);
+    cr_assert_eq(r.fte_e5, 200000);
+    validate_set_max_fte(val, 300000);
+    r = rec("R0A", "1-1", "S9E", "2.5");
+    cr_assert_eq(validate_fields(val, &r), 0);
+    validate_set_max_fte(val, ESR_MAX_FTE_DEFAULT_E5);
+}
+
 Test(validate, fte_parsed_on_success)
 {
     esr_record r = rec("R0A", "1-1", "S9E", "0.53333");
@@ -351,7 +372,7 @@ Test(validate, occupation_findings)
 
 Test(validate, out_of_scope_rows_get_no_field_findings)
 {
-    esr_record r = rec("R0A", "", "S1E", "9");
+    esr_record r = rec("R0A", "", "S1E", "1.9");
     r.f[ESR_COL_AREA_OF_WORK] = "";
     r.f[ESR_COL_PAY_BAND] = "";
     full(&r);
