@@ -1131,9 +1131,6 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
             "%llu rows have titles past the %u-entry Job titles limit: counted there in one "
             "pooled entry per organisation (records.csv lists each title)",
             (unsigned long long)aggregate_titles_pooled(c.agg), ESR_AGG_MAX_TITLES);
-    if (c.reject_messages > MAX_REJECT_MESSAGES)
-        say(&c, "... %llu more rejected rows: see rejects.csv",
-            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
 
     const esr_org_counts *all = aggregate_org(c.agg, "");
     if (counts && all)
