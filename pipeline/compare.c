@@ -352,6 +352,8 @@ static esr_status on_new(void *vctx, const esr_row *row, esr_err *err)
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     esr_recentry *e = h ? recindex_find(&c->idx, key) : NULL;
     c->n.unkeyed_new += !h;
+    if (!h) /* no assignment number: cannot be matched, so neither joiner nor leaver */
+        return ESR_OK;
     if (e && (e->offset & ESR_RECINDEX_MATCHED))
         return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                            "%s/records.csv:%llu: the assignment of this record is already in the "
@@ -423,22 +425,8 @@ static esr_status check_pair(cmp_ctx *c)
 /* Refuse an output directory that is one of the returns or holds one. */
 static esr_status check_outdir(cmp_ctx *c)
 {
-    char out[PATH_MAX], in[PATH_MAX], probe[PATH_MAX + 16];
-    if (!realpath(c->o->outdir, out))
-        return ESR_OK; /* does not exist yet */
     const char *dirs[2] = {c->o->base_dir, c->o->new_dir};
-    for (int i = 0; i < 2; i++)
-        if (realpath(dirs[i], in) && !strcmp(in, out))
-            return esr_err_set(c->err, ESR_ERR_USAGE,
-                               "-o %s is one of the returns being compared: choose another "
-                               "output directory",
-                               c->o->outdir);
-    snprintf(probe, sizeof probe, "%s/run.json", out);
-    if (!access(probe, F_OK))
-        return esr_err_set(c->err, ESR_ERR_USAGE,
-                           "-o %s holds a return (run.json): choose another output directory",
-                           c->o->outdir);
-    return ESR_OK;
+    return outdir_refuse_return(c->o->outdir, dirs, 2, c->err);
 }
 
 /* ---- outputs --------------------------------------------------------- */

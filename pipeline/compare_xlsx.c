@@ -120,10 +120,14 @@ static void write_cover(book *b)
     r++;
     put(b, S_COVER, r++, 0, "What changed", b->st.heading);
     pair(b, &r, "Records matched by", in->matched_by, "");
-    pairn(b, &r, "Joiners (in scope now, not before)", (double)k->joiners, 0, b->st.count);
-    pairn(b, &r, "Leavers (in scope before, not now)", (double)k->leavers, 0, b->st.count);
-    pairn(b, &r, "Records with a changed field", (double)k->moved_records, 0, b->st.count);
-    pairn(b, &r, "Summary cells changed", (double)k->cells_changed, 0, b->st.count);
+    static const char *const kl[] = {"Joiners (in scope now, not before)",
+                                     "Leavers (in scope before, not now)",
+                                     "Records with a changed field", "Summary cells changed"};
+    const uint64_t kv[] = {k->joiners, k->leavers, k->moved_records, k->cells_changed};
+    for (int i = 0; i < 4; i++, r++) { /* one figure each: no Base/New pair */
+        put(b, S_COVER, r, 0, kl[i], b->st.bold);
+        putn(b, S_COVER, r, 1, (double)kv[i], b->st.count);
+    }
     r++;
     static const char *const notes[] = {
         "changes.csv: every summary cell (all dimensions, totals and organisations) whose FTE or "

@@ -1070,3 +1070,24 @@ void outdir_free(esr_outdir *d)
     free(d->dir);
     free(d);
 }
+
+/* Refuse an output directory that is a return read or holds one (see outdir.h). */
+esr_status outdir_refuse_return(const char *outdir, const char *const *inputs, size_t n,
+                                esr_err *err)
+{
+    char out[PATH_MAX], in[PATH_MAX], probe[PATH_MAX + 16];
+    if (!realpath(outdir, out))
+        return ESR_OK; /* does not exist yet */
+    for (size_t i = 0; i < n; i++)
+        if (realpath(inputs[i], in) && !strcmp(in, out))
+            return esr_err_set(err, ESR_ERR_USAGE,
+                               "-o %s is one of the returns being read: choose another output "
+                               "directory",
+                               outdir);
+    snprintf(probe, sizeof probe, "%s/run.json", out);
+    if (!access(probe, F_OK))
+        return esr_err_set(err, ESR_ERR_USAGE,
+                           "-o %s holds a return (run.json): choose another output directory",
+                           outdir);
+    return ESR_OK;
+}

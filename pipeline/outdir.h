@@ -101,4 +101,10 @@ void outdir_free(esr_outdir *d);
  * *bytes gets its length; 0 or -1 with errno. */
 int outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65]);
 
+/* ESR_ERR_USAGE naming outdir when it is one of the n return directories
+ * read, or holds a return (run.json): compare and trend never write over
+ * a return. ESR_OK when it is neither, or does not exist yet. */
+esr_status outdir_refuse_return(const char *outdir, const char *const *inputs, size_t n,
+                                esr_err *err);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "aggregate.h"
@@ -1104,6 +1105,15 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     /* Check every input exists before creating anything. */
     for (size_t i = 0; i < o->ninputs; i++) {
         esr_source *probe;
+        struct stat sb; /* an export is read more than once: a pipe can be read once */
+        if (!stat(o->inputs[i], &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                             "%s: not a regular file (a pipe or device): esrpipe reads an export "
+                             "more than once; save it to a file first (gzip files are read as "
+                             "they are)",
+                             o->inputs[i]);
+            goto done;
+        }
         if ((st = source_open(o->inputs[i], &o->source, &probe, err)))
             goto done;
         source_close(probe);

@@ -288,7 +288,8 @@ esr_status trend_run(const esr_trend_opts *o, esr_trend_result *res, esr_err *er
     esr_status st;
     if (!o->nreturns)
         return esr_err_set(err, ESR_ERR_USAGE, "trend: no return directories given");
-    if ((st = load(&c)) || (st = collect_cells(&c)) || (st = outdir_open(o->outdir, &d, err)) ||
+    if ((st = outdir_refuse_return(o->outdir, o->returns, o->nreturns, err)) || (st = load(&c)) ||
+        (st = collect_cells(&c)) || (st = outdir_open(o->outdir, &d, err)) ||
         (st = write_csv(&c, d)) || (st = outdir_path(d, "trend.xlsx", &xpath, err)) ||
         (st = outdir_scratch(d, &scratch, err)) || (st = write_book(&c, xpath, scratch)) ||
         (st = outdir_finish(d, err)) || (st = outdir_commit(d, err)))

@@ -26,6 +26,40 @@ def snapshot(d):
     return out
 
 
+def review_fixes(e, tmp):
+    """A pipe as the export is refused at once (it used to hang: the export is
+    read more than once); trend never writes over a return it reads; a
+    record without an assignment number is neither joiner nor leaver."""
+    import csv
+    sample = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")
+    fifo = os.path.join(tmp, "pipe_2026-03-31.csv")
+    os.mkfifo(fifo)
+    try:
+        p = subprocess.run([e, "run", "-q", "-o", os.path.join(tmp, "fifo-out"), fifo], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        CHECKS.ok(p.returncode == 65 and b"not a regular file" in p.stderr, "a pipe as export: 65, said at once",
+                  p.stderr.decode())
+    except subprocess.TimeoutExpired:
+        CHECKS.ok(False, "a pipe as export: 65, said at once", "hung")
+    r1, r2 = os.path.join(tmp, "t1"), os.path.join(tmp, "t2")
+    run(e, "run", "-q", "--snapshot", "2026-03-31", "-o", r1, sample)
+    run(e, "run", "-q", "--snapshot", "2026-04-30", "-o", r2, sample)
+    before = snapshot(r1)
+    p = run(e, "trend", "-q", "-o", r1, r1, r2)
+    CHECKS.ok(p.returncode == 64 and snapshot(r1) == before, "trend -o onto a return it reads: 64, return untouched",
+              p.stderr.decode())
+    with open(sample, newline="", encoding="cp1252") as f:
+        rows = list(csv.reader(f))
+    rows[1][1] = ""  # first data row: no assignment number
+    blank = os.path.join(tmp, "blank_2026-03-31.csv")
+    with open(blank, "w", newline="", encoding="cp1252") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    rb = os.path.join(tmp, "rb")
+    run(e, "run", "-q", "--max-reject-rate", "50", "-o", rb, blank)
+    p = run(e, "compare", "-q", "--exit-code", "-o", os.path.join(tmp, "cmp-self"), rb, rb)
+    CHECKS.eq(p.returncode, 0, "compare of a return with itself, one record unkeyed: nothing differs")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--esrpipe", required=True)
@@ -89,6 +123,7 @@ def main():
                   str(sorted(c)))
         CHECKS.ok(all(c.get(k) == a[k] for k in ("records.csv", "summary.csv", "rejects.csv")),
                   "--no-workbook: CSV outputs identical to a full run's")
+        review_fixes(e, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return CHECKS.finish()
