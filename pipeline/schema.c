@@ -126,6 +126,11 @@ void schema_fill(const esr_schema *s, const esr_row *row, esr_record *r)
         int p = s->pos[c];
         r->f[c] = p >= 0 && (size_t)p < row->nfields ? text_trim(row->fields[p]) : "";
     }
+    /* an ODS code is upper case: "rth" and "RTH" are one organisation */
+    if (s->pos[ESR_COL_ORG_CODE] >= 0 && (size_t)s->pos[ESR_COL_ORG_CODE] < row->nfields)
+        for (char *o = row->fields[s->pos[ESR_COL_ORG_CODE]]; *o; o++)
+            if (*o >= 'a' && *o <= 'z')
+                *o = (char)(*o - 'a' + 'A');
 }
 
 /* Free the schema. */

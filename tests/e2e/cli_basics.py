@@ -58,6 +58,22 @@ def review_fixes(e, tmp):
     run(e, "run", "-q", "--max-reject-rate", "50", "-o", rb, blank)
     p = run(e, "compare", "-q", "--exit-code", "-o", os.path.join(tmp, "cmp-self"), rb, rb)
     CHECKS.eq(p.returncode, 0, "compare of a return with itself, one record unkeyed: nothing differs")
+    with open(sample, newline="", encoding="cp1252") as f:
+        rows = list(csv.reader(f))
+    org = rows[0].index("Organisation Code")
+    want = {r[org] for r in rows[1:] if len(r) > org and r[org]}
+    for r in rows[1:40]:
+        if len(r) > org:
+            r[org] = r[org].lower()  # an ODS code retyped in lower case
+    lower = os.path.join(tmp, "lower_2026-03-31.csv")
+    with open(lower, "w", newline="", encoding="cp1252") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    ra, rl = os.path.join(tmp, "ra"), os.path.join(tmp, "rl")
+    run(e, "run", "-q", "-o", ra, sample)
+    run(e, "run", "-q", "-o", rl, lower)
+    with open(os.path.join(rl, "summary.csv"), "rb") as f1, open(os.path.join(ra, "summary.csv"), "rb") as f2:
+        CHECKS.ok(f1.read() == f2.read() and want == {"RTH"},
+                  "organisation codes in lower case are the same organisations (summary.csv identical)")
 
 
 def main():
