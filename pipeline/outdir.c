@@ -252,6 +252,28 @@ static unsigned long long mount_of(const char *path)
     return stat(path, &sb) ? 0 : (unsigned long long)sb.st_dev;
 }
 
+/* Non-zero if an entry of directory dir is a mount point (a volume mounted
+ * inside DIR): a swap would carry it into the old tree, where it stays, as
+ * a mount cannot be moved back. */
+static int holds_mount(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return 0;
+    unsigned long long own = mount_of(dir);
+    int found = 0;
+    struct dirent *e;
+    char path[PATH_MAX];
+    struct stat sb;
+    while (!found && (e = readdir(dp)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path &&
+            !lstat(path, &sb) && S_ISDIR(sb.st_mode))
+            found = mount_of(path) != own;
+    closedir(dp);
+    return found;
+}
+
 /* Split real (absolute) into d->parent and d->base; set d->live. */
 static esr_status split_real(esr_outdir *d, const char *real, esr_err *err)
 {
@@ -315,7 +337,8 @@ static esr_status locate(esr_outdir *d, esr_err *err)
     /* -o . : swapping the current directory would strand the caller's shell in the old one */
     char cwd[PATH_MAX];
     int is_cwd = getcwd(cwd, sizeof cwd) && !strcmp(cwd, d->live);
-    d->inside = present && (!parent_ok || is_cwd || mount_of(d->live) != mount_of(d->parent));
+    d->inside = present && (!parent_ok || is_cwd || mount_of(d->live) != mount_of(d->parent) ||
+                            holds_mount(d->live));
     d->lock_inside = !parent_ok; /* one lock file per DIR, whatever the mode */
     return ESR_OK;
 }

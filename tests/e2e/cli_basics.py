@@ -76,6 +76,30 @@ def review_fixes(e, tmp):
                   "organisation codes in lower case are the same organisations (summary.csv identical)")
 
 
+def mount_inside(e, tmp):
+    """A volume mounted inside DIR stays there: the return is published file by
+    file instead of by swapping DIR (a mount cannot be moved back). Needs
+    root and mount(8); said and skipped elsewhere (a container build)."""
+    out = os.path.join(tmp, "mnt-out")
+    vol = os.path.join(out, "vol")
+    os.makedirs(vol)
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", vol], stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE).returncode:
+        print("skip  a volume mounted inside DIR (cannot mount here)")
+        return
+    try:
+        with open(os.path.join(vol, "data.txt"), "w") as f:
+            f.write("precious\n")
+        p = run(e, "run", "-q", "--snapshot", "2026-03-31", "-o", out,
+                os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv"))
+        kept = os.path.ismount(vol) and open(os.path.join(vol, "data.txt")).read() == "precious\n"
+        CHECKS.ok(p.returncode == 0 and kept and os.path.exists(os.path.join(out, "run.json")),
+                  "a volume mounted inside DIR stays mounted there, the return written beside it",
+                  p.stderr.decode())
+    finally:
+        subprocess.run(["umount", "-l", vol], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--esrpipe", required=True)
@@ -140,6 +164,7 @@ def main():
         CHECKS.ok(all(c.get(k) == a[k] for k in ("records.csv", "summary.csv", "rejects.csv")),
                   "--no-workbook: CSV outputs identical to a full run's")
         review_fixes(e, tmp)
+        mount_inside(e, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return CHECKS.finish()
