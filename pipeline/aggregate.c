@@ -311,6 +311,48 @@ typedef struct want_cell {
     const char *prof, *role, *key;
 } want_cell;
 
+/* Append to ids[*n] the ids of cells want[0..nwant) of each of orgs; 0 or
+ * -1 on no memory. */
+static int want_ids(esr_aggregate *a, const char *const *orgs, int norgs, const want_cell *want,
+                    int nwant, uint32_t *ids, size_t *n)
+{
+    for (int k = 0; k < norgs; k++)
+        for (int w = 0; w < nwant; w++) {
+            size_t id;
+            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
+                return -1;
+            ids[(*n)++] = (uint32_t)id;
+        }
+    return 0;
+}
+
+/* The record shape in a->key: 1 and its set id in *out when already
+ * interned, else 0 with the shape copied to *tkey (tlen bytes); -1 on no
+ * memory. */
+static int shape_lookup(esr_aggregate *a, uint32_t *out, char **tkey, size_t *tlen)
+{
+    size_t v;
+    if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
+        *out = (uint32_t)v;
+        return 1;
+    }
+    *tlen = a->key.len;
+    return (*tkey = strndup(a->key.data, a->key.len)) ? 0 : -1;
+}
+
+/* Intern ids (sorted here) as the cell set of shape tkey into *out, and
+ * remember the shape; frees tkey. 0 or -1 on no memory. */
+static int shape_intern(esr_aggregate *a, char *tkey, size_t tlen, uint32_t *ids, size_t n,
+                        uint32_t *out)
+{
+    qsort(ids, n, sizeof *ids, cmp_u32);
+    int st = intern_set(a, ids, n, out);
+    if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
+        st = -1;
+    free(tkey);
+    return st;
+}
+
 /* Region of org: its NHS England region in organisations.csv, else
  * ESR_KEY_UNKNOWN_ORG. */
 static const char *org_region(const esr_mappings *m, const char *org)
@@ -337,14 +379,7 @@ static int national_in_cells(esr_aggregate *a, const esr_record *r, const char *
         {ESR_DIM_STAFF_GROUP, prof, "", sg},    {ESR_DIM_STAFF_GROUP, "", "", sg},
         {ESR_DIM_REGION, prof, "", region},     {ESR_DIM_REGION, "", "", region},
     };
-    for (int k = 0; k < norgs; k++)
-        for (int w = 0; w < 8; w++) {
-            size_t id;
-            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
-                return -1;
-            ids[(*n)++] = (uint32_t)id;
-        }
-    return 0;
+    return want_ids(a, orgs, norgs, want, 8, ids, n);
 }
 
 /* The cells an out-of-scope row adds to, as an interned set id in *out, or
@@ -361,15 +396,11 @@ static int national_out_set(esr_aggregate *a, const esr_record *r, const char *c
     if (esr_buf_puts(&a->key, "\x01out\x1f") || esr_buf_puts(&a->key, orgs[norgs - 1]) ||
         esr_buf_putc(&a->key, '\x1f') || esr_buf_puts(&a->key, o->code))
         return -1;
-    size_t v;
-    if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
-        *out = (uint32_t)v;
-        return 0;
-    }
-    char *tkey = strndup(a->key.data, a->key.len);
-    size_t tlen = a->key.len;
-    if (!tkey)
-        return -1;
+    char *tkey;
+    size_t tlen;
+    int known = shape_lookup(a, out, &tkey, &tlen);
+    if (known)
+        return known > 0 ? 0 : -1;
     const char *prof = a->m->prof[o->profession].name;
     want_cell want[3] = {{ESR_DIM_REGISTERED, prof, "", ""},
                          {ESR_DIM_REGISTERED, "", "", ""},
@@ -381,23 +412,11 @@ static int national_out_set(esr_aggregate *a, const esr_record *r, const char *c
     }
     uint32_t ids[6];
     size_t n = 0;
-    int st = 0;
-    for (int k = 0; k < norgs && !st; k++)
-        for (int w = 0; w < 3 && !st; w++) {
-            size_t id;
-            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id))
-                st = -1;
-            else
-                ids[n++] = (uint32_t)id;
-        }
-    if (!st) {
-        qsort(ids, n, sizeof *ids, cmp_u32);
-        st = intern_set(a, ids, n, out);
+    if (want_ids(a, orgs, norgs, want, 3, ids, &n)) {
+        free(tkey);
+        return -1;
     }
-    if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
-        st = -1;
-    free(tkey);
-    return st;
+    return shape_intern(a, tkey, tlen, ids, n, out);
 }
 
 /* The cells an in-scope record adds to, as an interned set id: computed
@@ -424,19 +443,12 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     for (int i = 0; i < 9; i++)
         if (esr_buf_puts(&a->key, parts[i]) || esr_buf_putc(&a->key, '\x1f'))
             return -1;
-    size_t v;
-    if (esr_strmap_get(a->tuples, a->key.data, a->key.len, &v)) {
-        *out = (uint32_t)v;
-        return 0;
-    }
-    char *tkey = strndup(a->key.data, a->key.len);
-    size_t tlen = a->key.len;
-    if (!tkey)
-        return -1;
-    struct {
-        esr_dim dim;
-        const char *prof, *role, *key;
-    } want[14] = {
+    char *tkey;
+    size_t tlen;
+    int known = shape_lookup(a, out, &tkey, &tlen);
+    if (known)
+        return known > 0 ? 0 : -1;
+    const want_cell want[14] = {
         {ESR_DIM_PROFESSION_ROLE, prof, role, ""},
         {ESR_DIM_PROFESSION_ROLE, prof, "", ""},
         {ESR_DIM_PROFESSION_ROLE, "", role, ""},
@@ -455,25 +467,12 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     int nwant = *r->care_certificate ? 14 : 8; /* training dimensions only with --training */
     uint32_t ids[MAX_RECORD_CELLS];
     size_t n = 0;
-    for (int k = 0; k < norgs; k++)
-        for (int w = 0; w < nwant; w++) {
-            size_t id;
-            if (!cell_get(a, orgs[k], want[w].dim, want[w].prof, want[w].role, want[w].key, &id)) {
-                free(tkey);
-                return -1;
-            }
-            ids[n++] = (uint32_t)id;
-        }
-    if (national_in_cells(a, r, orgs, norgs, ids, &n)) {
+    if (want_ids(a, orgs, norgs, want, nwant, ids, &n) ||
+        national_in_cells(a, r, orgs, norgs, ids, &n)) {
         free(tkey);
         return -1;
     }
-    qsort(ids, n, sizeof *ids, cmp_u32);
-    int st = intern_set(a, ids, n, out);
-    if (!st && esr_strmap_put(a->tuples, tkey, tlen, *out, NULL) < 0)
-        st = -1;
-    free(tkey);
-    return st;
+    return shape_intern(a, tkey, tlen, ids, n, out);
 }
 
 /* Add the person's headcount to the cells of set s they were not yet
