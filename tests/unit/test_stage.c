@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "decide.h"
 #include "stage.h"
 #include "unit_helpers.h"
 
@@ -73,7 +74,7 @@ Test(stage, decide_rejects_a_second_in_scope_assignment)
         r[i].f[ESR_COL_ASSIGNMENT_NUMBER] = "A1";
         r[i].f[ESR_COL_OCCUPATION_CODE] = "H2H";
         r[i].f[ESR_COL_FTE] = "1";
-        stage_decide(v, cls, NULL, &r[i]);
+        decide_row(v, cls, NULL, &r[i]);
     }
     cr_assert_eq(r[0].scope, ESR_SCOPE_IN);
     cr_assert_eq(r[1].scope, ESR_SCOPE_REJECTED);

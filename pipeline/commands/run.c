@@ -22,6 +22,7 @@
 #include "text.h"
 #include "training.h"
 #include "validate.h"
+#include "decide.h"
 #include "stage.h"
 #include "worker.h"
 #include "write_csv.h"
@@ -457,7 +458,7 @@ static int on_row(void *vctx, const esr_row *row)
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable) {
-        stage_decide(c->val, c->cls, c->training, &rec);
+        decide_row(c->val, c->cls, c->training, &rec);
         fte_tally(c, rec.f[ESR_COL_FTE]);
     }
     split_check(c, &rec);

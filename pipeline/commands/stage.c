@@ -6,6 +6,7 @@
 
 #include "aggregate.h"
 #include "csvout.h"
+#include "decide.h"
 #include "records.h"
 #include "rules.h"
 #include "schema.h"
@@ -25,20 +26,6 @@ void stage_opts_default(esr_stage_opts *o)
     source_opts_default(&o->source);
     o->max_field_bytes = ESR_CSV_MAX_FIELD_BYTES_DEFAULT;
     o->max_columns = ESR_CSV_MAX_COLUMNS_DEFAULT;
-}
-
-/* The decisions on one read row (see stage.h). */
-void stage_decide(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r)
-{
-    /* duplicates are sought among in-scope rows only, so classify first */
-    if (validate_fields(v, r) == 0) {
-        classify_record(cls, r);
-        if (validate_duplicate(v, r) == 0) {
-            validate_record(v, r);
-            if (t)
-                training_join(t, r);
-        }
-    }
 }
 
 /* The classified.csv header: scope, reason, reason_detail, the records.csv columns. */
@@ -265,7 +252,7 @@ static int classify_row(void *vctx, const esr_row *row)
             return 1;
         }
     } else {
-        stage_decide(c->v, c->cls, c->o->training, &rec);
+        decide_row(c->v, c->cls, c->o->training, &rec);
     }
     if (records_render(&rec, c->o->m, rec.f[ESR_COL_EMPLOYEE_NUMBER],
                        rec.f[ESR_COL_ASSIGNMENT_NUMBER], &c->rendered)) {

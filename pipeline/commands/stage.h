@@ -12,7 +12,7 @@
  * classified.csv: scope (in, out, rejected), reason, reason_detail, then
  * the records.csv columns, one row per input row. Fields are written
  * exactly (no formula neutralising): these files feed the next stage.
- * `esrpipe run` makes the same decisions through stage_decide, and
+ * `esrpipe run` makes the same decisions through decide_row (decide.h), and
  * schema | classify | aggregate gives run's summary.csv byte for byte. */
 #ifndef ESR_STAGE_H
 #define ESR_STAGE_H
@@ -39,10 +39,6 @@ typedef struct esr_stage_opts {
 
 /* Fill opts with run's defaults (m stays NULL: the caller loads it). */
 void stage_opts_default(esr_stage_opts *opts);
-/* The decisions on a row that could be read (r->f filled): field checks,
- * classification, the in-scope duplicate check, findings, the training
- * join (t may be NULL). */
-void stage_decide(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r);
 /* schema: read the export at path and write canonical.csv to out. */
 esr_status stage_schema(const esr_stage_opts *o, const char *path, FILE *out, esr_err *err);
 /* classify: canonical.csv from in (named name in messages) to classified.csv on out. */
