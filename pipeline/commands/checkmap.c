@@ -173,6 +173,8 @@ static void check_vocab(checker *c)
     vocab(c, "standard_titles.csv", "support_role", "support_roles.csv", "support_role", 0, "*");
     vocab(c, "organisations.csv", "region", "regions.csv", "region", 0, NULL);
     vocab(c, "job_roles.csv", "staff_group", "staff_groups.csv", "staff_group", 0, NULL);
+    vocab(c, "job_roles.csv", "profession", "professions.csv", "profession", 1, NULL);
+    vocab(c, "job_roles.csv", "support_role", "support_roles.csv", "support_role", 1, NULL);
     esr_table *q = find(c, "qualifications.csv");
     int qk = table_col(q, "kind");
     for (size_t r = 0; r < q->nrows; r++) {

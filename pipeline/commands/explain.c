@@ -72,6 +72,7 @@ static int profession_role(const esr_mappings *m, const esr_record *r, esr_buf *
             bad = bad || esr_buf_printf(&v, " (from the job title: %s)", r->title_rule);
             break;
         case ESR_PSRC_AREA: bad = bad || esr_buf_puts(&v, " (from the area of work)"); break;
+        case ESR_PSRC_JOB_ROLE: bad = bad || esr_buf_puts(&v, " (from the ESR job role)"); break;
         default: bad = bad || esr_buf_puts(&v, " (no evidence)"); break;
         }
     }
@@ -84,6 +85,8 @@ static int profession_role(const esr_mappings *m, const esr_record *r, esr_buf *
         else if (r->occ)
             bad = bad || esr_buf_printf(&v, " (trainee form of %s: support_roles.csv)",
                                         m->roles[r->occ->role].name);
+        else if (r->job_role_rule)
+            bad = bad || esr_buf_printf(&v, " (from the ESR job role: %s)", r->job_role_rule);
         else if (r->role != m->role_none)
             bad = bad || esr_buf_printf(&v, " (from the job title: %s)", r->title_rule);
     }

@@ -16,6 +16,12 @@
 #define NEAREST_CACHE_MAX 65536 /* unknown areas remembered: memory stays bounded */
 #define LEARN_CACHE_MAX 65536   /* titles as written -> learned entry, remembered */
 
+/* A job role of job_roles.csv that names a support role. */
+typedef struct job_role_ev {
+    int role, profession; /* profession -1: the row's own evidence decides */
+    const char *lineage;  /* "job_roles.csv:N" */
+} job_role_ev;
+
 typedef struct std_title {
     int role;    /* -1 = any role ('*') */
     int level;   /* 0 = any */
@@ -37,7 +43,48 @@ struct esr_classifier {
     const esr_learn_entry **learn_hits;
     size_t nhits, hits_cap;
     esr_buf lkey;
+    esr_strmap *job_role_by_key; /* text_key(job role) -> index into jr */
+    job_role_ev *jr;
+    size_t njr;
+    esr_buf jr_lineage; /* "job_roles.csv:N\0" for each entry, end to end */
 };
+
+/* Index the job roles that name a support role (job_roles.csv). */
+static int index_job_roles(esr_classifier *c)
+{
+    const esr_mappings *m = c->m;
+    const esr_table *t = m->t_job_roles;
+    int c_jr = table_col(t, "job_role"), c_p = table_col(t, "profession"),
+        c_r = table_col(t, "support_role");
+    size_t *offs = calloc(t->nrows + 1, sizeof *offs);
+    if (!(c->job_role_by_key = esr_strmap_new()) || !(c->jr = calloc(t->nrows + 1, sizeof *c->jr)) ||
+        !offs) {
+        free(offs);
+        return -1;
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *role = table_get(t, i, c_r), *prof = table_get(t, i, c_p);
+        size_t ri = 0, pi = 0;
+        if (!*role || !esr_strmap_get(m->role_by_name, role, strlen(role), &ri) ||
+            text_key(table_get(t, i, c_jr), &c->key))
+            continue; /* no support role, or an unknown one: check-mappings reports it */
+        job_role_ev *e = &c->jr[c->njr];
+        e->role = (int)ri;
+        e->profession = *prof && esr_strmap_get(m->prof_by_name, prof, strlen(prof), &pi) ? (int)pi : -1;
+        offs[c->njr] = c->jr_lineage.len;
+        if (esr_buf_printf(&c->jr_lineage, "job_roles.csv:%llu", (unsigned long long)t->rows[i].line) ||
+            esr_buf_putc(&c->jr_lineage, '\0') ||
+            esr_strmap_put(c->job_role_by_key, c->key.data, c->key.len, c->njr, NULL) < 0) {
+            free(offs);
+            return -1;
+        }
+        c->njr++;
+    }
+    for (size_t i = 0; i < c->njr; i++) /* the buffer has stopped moving */
+        c->jr[i].lineage = c->jr_lineage.data + offs[i];
+    free(offs);
+    return 0;
+}
 
 /* Create a classifier over mappings m. */
 esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
@@ -51,7 +98,8 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
     int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
     if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
-        !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std))) {
+        !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std)) ||
+        index_job_roles(c)) {
         classify_free(c);
         return NULL;
     }
@@ -85,6 +133,9 @@ void classify_free(esr_classifier *c)
     esr_strmap_free(c->nearest_area);
     free(c->std);
     esr_buf_free(&c->key);
+    esr_strmap_free(c->job_role_by_key);
+    free(c->jr);
+    esr_buf_free(&c->jr_lineage);
     free(c);
 }
 
@@ -368,6 +419,21 @@ static void profession_from_evidence(esr_classifier *c, esr_record *r, const esr
         m->prof[from].name);
 }
 
+/* Evidence mode, no usable code and a title that names no support role:
+ * the support role an ESR job role names (job_roles.csv), if any. */
+static const job_role_ev *role_from_job_role(esr_classifier *c, esr_record *r)
+{
+    size_t i;
+    const char *jr = r->f[ESR_COL_JOB_ROLE];
+    if (!*jr || text_key(jr, &c->key) ||
+        !esr_strmap_get(c->job_role_by_key, c->key.data, c->key.len, &i))
+        return NULL;
+    r->role = c->jr[i].role;
+    r->job_role_rule = c->jr[i].lineage;
+    record_flag(r, ESR_RULE_ROLE_FROM_JOB_ROLE, c->jr[i].lineage);
+    return &c->jr[i];
+}
+
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r)
 {
@@ -412,6 +478,9 @@ void classify_record(esr_classifier *c, esr_record *r)
                                 m->bands[r->band].rank >= tm.outside_band))
             r->role = m->role_none;
     }
+    const job_role_ev *jre = NULL;
+    if (!r->occ && evidence && r->occ_state != ESR_OCC_MEDICAL && tm.role < 0 && !(le && le->decision))
+        jre = role_from_job_role(c, r); /* the title decided nothing: not even "not support" */
 
     /* Evidence: a missing, invalid or generic code gives way to a title
      * or area of work that clearly names a profession. */
@@ -425,6 +494,10 @@ void classify_record(esr_classifier *c, esr_record *r)
         record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
     } else if (!generic && tm.profession >= 0 && tm.profession != r->profession) {
         record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm.profession].name);
+    }
+    if (jre && r->profession == m->prof_unknown && jre->profession >= 0) {
+        r->profession = jre->profession;
+        r->prof_source = ESR_PSRC_JOB_ROLE;
     }
     if (tm.trainee && m->roles[r->role].trainee_role >= 0) /* support_roles.csv */
         r->role = m->roles[r->role].trainee_role;

@@ -49,6 +49,7 @@ const char *record_psrc_name(esr_prof_source s)
     case ESR_PSRC_CODE: return "code";
     case ESR_PSRC_TITLE: return "title";
     case ESR_PSRC_AREA: return "area_of_work";
+    case ESR_PSRC_JOB_ROLE: return "job_role";
     default: return "";
     }
 }

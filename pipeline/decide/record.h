@@ -50,7 +50,8 @@ typedef enum esr_prof_source {
     ESR_PSRC_NONE = 0,
     ESR_PSRC_CODE,
     ESR_PSRC_TITLE,
-    ESR_PSRC_AREA
+    ESR_PSRC_AREA,
+    ESR_PSRC_JOB_ROLE
 } esr_prof_source;
 
 /* Why an accepted row is out of scope of the return. */
@@ -102,6 +103,7 @@ typedef struct esr_record {
     const char *title_suggestion; /* best guess when unmatched, for review */
     int title_score;              /* match confidence 0-100 */
     int title_profession;         /* what the title alone says, -1 none */
+    const char *job_role_rule;    /* job_roles.csv row that gave the role, NULL none */
 
     const char
         *care_certificate;      /* completed / in_progress / not_recorded; "" without --training */

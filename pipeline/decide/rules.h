@@ -42,7 +42,8 @@
     X(FTE_ABOVE_MAX, "fte_above_max")                                                              \
     X(ORG_UNUSABLE, "org_unusable")                                                                \
     X(TEXT_NOT_SHEET_SAFE, "text_not_sheet_safe")                                                  \
-    X(TEXT_TOO_LONG, "text_too_long_for_sheet")
+    X(TEXT_TOO_LONG, "text_too_long_for_sheet")                                                    \
+    X(ROLE_FROM_JOB_ROLE, "role_from_job_role")
 
 #define ESR_RULE_ENUM(name, id) ESR_RULE_##name,
 typedef enum esr_rule { ESR_RULES(ESR_RULE_ENUM) ESR_RULE_COUNT } esr_rule;

@@ -43,9 +43,10 @@ def files(d):
     return out
 
 
-def strip_codes(export, plan, out_path):
-    """Write export without its occupation-code column (same bytes otherwise:
-    encoding, CRLF, quoting as the csv module writes it)."""
+def strip_codes(export, plan, out_path, drop_job_role=False):
+    """Write export without its occupation-code column, and without its job
+    role column when drop_job_role (same bytes otherwise: encoding, CRLF,
+    quoting as the csv module writes it)."""
     import json
     with open(plan, encoding="utf-8") as f:
         p = json.load(f)
@@ -55,10 +56,12 @@ def strip_codes(export, plan, out_path):
         r = csv.reader(fi)
         w = csv.writer(fo, lineterminator="\r\n")
         header = next(r)
-        k = header.index(col)
-        w.writerow(header[:k] + header[k + 1:])
+        drop = {header.index(col)}
+        if drop_job_role:
+            drop |= {i for i, h in enumerate(header) if p["columns"].get(h) == "job_role"}
+        w.writerow([h for i, h in enumerate(header) if i not in drop])
         for row in r:
-            w.writerow(row[:k] + row[k + 1:] if len(row) > k else row)
+            w.writerow([v for i, v in enumerate(row) if i not in drop])
 
 
 def blank_codes(export, plan, out_path, every):
@@ -132,16 +135,21 @@ def codeless(e, w, export, plan, coded_out):
     """The code-less twin: the same export without occupation codes must
     keep the support rows in scope with >= 95% the profession the codes
     give and <= 1% another one (Unknown is not wrong), and bring no more than
-    1% other rows into scope. The in-scope floor is 97%, not 100%: the
-    extract codes ambulance call handlers (A8E/AEE: "Call Handler",
-    "Emergency Medical Dispatcher", "111 Health Advisor", ~2.7%) as support,
-    but their titles read as control-room staff, which real titles written
-    by NHS organisations label not support (tests/data/real_titles)."""
-    twin = os.path.join(w, "esr_national_codeless_2020-02-29.csv")
-    strip_codes(export, plan, twin)
-    out = os.path.join(w, "out-codeless")
+    1% other rows into scope. In scope: >= 99.9% (the issue's "every
+    support row"; a title naming no ambulance setting, "Technician -
+    Education Team", is the known miss). A second twin drops the ESR job
+    role too, so only titles decide: >= 99% in scope."""
+    codeless_twin(e, w, export, plan, coded_out, "codeless", 99.9, drop_job_role=False)
+    codeless_twin(e, w, export, plan, coded_out, "codeless-titles-only", 99.0, drop_job_role=True)
+
+
+def codeless_twin(e, w, export, plan, coded_out, name, floor, drop_job_role):
+    """One code-less twin (see codeless)."""
+    twin = os.path.join(w, "esr_national_%s_2020-02-29.csv" % name)
+    strip_codes(export, plan, twin, drop_job_role)
+    out = os.path.join(w, "out-" + name)
     p = run(e, out, twin, "--classify", "evidence", "--max-reject-rate", "100")
-    CHECKS.ok(p.returncode == 0, "code-less: esrpipe exits 0", p.stderr.decode()[-2000:])
+    CHECKS.ok(p.returncode == 0, "%s: esrpipe exits 0" % name, p.stderr.decode()[-2000:])
     if p.returncode:
         return
     want, got = records(coded_out), records(out)
@@ -157,15 +165,15 @@ def codeless(e, w, export, plan, coded_out):
         t["right" if g == prof else "unknown" if g == "Unknown" else "wrong"] += 1
     extra = len(set(got) - set(want))
     n = t["support"]
-    print("     code-less twin: %d support rows: %d in scope (%.2f%%), profession right %d (%.2f%%), "
+    print("     %s twin: %d support rows: %d in scope (%.2f%%), profession right %d (%.2f%%), "
           "wrong %d (%.2f%%), unknown %d; %d other rows brought into scope; dropped by profession: %s"
-          % (n, t["in_scope"], 100.0 * t["in_scope"] / n, t["right"], 100.0 * t["right"] / n, t["wrong"],
+          % (name, n, t["in_scope"], 100.0 * t["in_scope"] / n, t["right"], 100.0 * t["right"] / n, t["wrong"],
              100.0 * t["wrong"] / n, t["unknown"], extra, dict(lost.most_common(6))), flush=True)
-    CHECKS.ok(t["in_scope"] * 100.0 >= 97.0 * n, "code-less: >= 97%% of support rows in scope (%d of %d)"
-              % (t["in_scope"], n))
-    CHECKS.ok(extra * 100.0 <= 1.0 * n, "code-less: <= 1%% other rows brought into scope (%d)" % extra)
-    CHECKS.ok(t["right"] * 100.0 >= 95.0 * n, "code-less: >= 95%% the right profession (%d of %d)" % (t["right"], n))
-    CHECKS.ok(t["wrong"] * 100.0 <= 1.0 * n, "code-less: <= 1%% another profession (%d of %d)" % (t["wrong"], n))
+    CHECKS.ok(t["in_scope"] * 100.0 >= floor * n, "%s: >= %.1f%% of support rows in scope (%d of %d)"
+              % (name, floor, t["in_scope"], n))
+    CHECKS.ok(extra * 100.0 <= 1.0 * n, "%s: <= 1%% other rows brought into scope (%d)" % (name, extra))
+    CHECKS.ok(t["right"] * 100.0 >= 95.0 * n, "%s: >= 95%% the right profession (%d of %d)" % (name, t["right"], n))
+    CHECKS.ok(t["wrong"] * 100.0 <= 1.0 * n, "%s: <= 1%% another profession (%d of %d)" % (name, t["wrong"], n))
 
 
 def read_totals(out):

@@ -225,3 +225,63 @@ Test(classify, unknown_area_nearest_suggestion)
     classify_free(cl);
     mappings_close(mp);
 }
+
+/* A code-less row: title and ESR job role as given. */
+static esr_record by_job_role(const char *title, const char *job_role)
+{
+    esr_record r = rec("", "Band 3", 100000);
+    r.f[ESR_COL_POSITION_TITLE] = title;
+    r.f[ESR_COL_JOB_ROLE] = job_role;
+    classify_record(cls, &r);
+    return r;
+}
+
+Test(classify, job_role_names_the_role_when_the_title_names_none)
+{
+    esr_record r = by_job_role("111 Health Advisor", "Emergency Care Assistant");
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    cr_assert_str_eq(role(&r), "Emergency/urgent care support worker");
+    cr_assert_str_eq(prof(&r), "Paramedic/ambulance");
+    cr_assert_eq(r.prof_source, ESR_PSRC_JOB_ROLE);
+    cr_assert_not_null(r.job_role_rule);
+    cr_assert(strncmp(r.job_role_rule, "job_roles.csv:", 14) == 0);
+    /* spelled as a trust's export spells it: case and spaces do not matter */
+    esr_record l = by_job_role("Xqzt", "healthcare  ASSISTANT");
+    cr_assert_str_eq(role(&l), "Healthcare assistant");
+    cr_assert_str_eq(prof(&l), "Nursing and midwifery");
+}
+
+Test(classify, job_role_never_overrides_what_the_title_decided)
+{
+    /* the title says not support: the job role does not bring it in */
+    esr_record out = by_job_role("Ward Clerk", "Healthcare Assistant");
+    cr_assert_eq(out.scope, ESR_SCOPE_OUT);
+    cr_assert_null(out.job_role_rule);
+    /* the title names a role and profession: they stand */
+    esr_record t = by_job_role("Physiotherapy Assistant", "Healthcare Assistant");
+    cr_assert_str_eq(prof(&t), "Physiotherapy");
+    cr_assert_null(t.job_role_rule);
+    /* a job role that names no support role decides nothing */
+    esr_record n = by_job_role("Xqzt", "Receptionist");
+    cr_assert_eq(n.scope, ESR_SCOPE_OUT);
+}
+
+Test(classify, job_role_is_not_read_when_the_code_decides)
+{
+    esr_record r = rec("G2A", "Band 3", 100000); /* clerical: out of scope by code */
+    r.f[ESR_COL_JOB_ROLE] = "Healthcare Assistant";
+    classify_record(cls, &r);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    cr_assert_null(r.job_role_rule);
+}
+
+Test(classify, job_role_is_not_read_in_code_only_mode)
+{
+    esr_classifier *co = classify_new(m, ESR_CLASSIFY_CODE_ONLY);
+    cr_assert_not_null(co);
+    esr_record r = rec("", "Band 3", 100000);
+    r.f[ESR_COL_JOB_ROLE] = "Emergency Care Assistant";
+    classify_record(co, &r);
+    cr_assert_eq(r.scope, ESR_SCOPE_OUT);
+    classify_free(co);
+}
