@@ -1169,6 +1169,11 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     for (size_t i = c.nrets; i-- > 0;)
         if ((st = outdir_commit(c.rets[i]->dir, err)))
             goto done;
+    if (c.nrets && *outdir_removed_returns(c.rets[0]->dir))
+        say(&c,
+            "warning: %s: removed the returns of organisations an earlier run wrote that "
+            "this export does not hold: %s",
+            o->outdir, outdir_removed_returns(c.rets[0]->dir));
     /* only now is there a rejects.csv to point at */
     if (c.reject_messages > MAX_REJECT_MESSAGES)
         say(&c, "... %llu more rejected rows: see rejects.csv",

@@ -470,6 +470,41 @@ done:
     return st;
 }
 
+/* Count one rejects.csv data row (the first is the header). */
+static int on_reject(void *vctx, const esr_row *row)
+{
+    esr_trust_return *r = vctx;
+    if (!(row->nfields == 1 && row->lens[0] == 0)) /* not a blank line */
+        r->rejects++;
+    return 0;
+}
+
+/* Count rejects.csv's rows, if the return has one. */
+static esr_status count_rejects(esr_trust_return *r, const char *path, esr_err *err)
+{
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = NULL;
+    esr_status st = ESR_OK;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return errno == ENOENT
+                   ? ESR_OK
+                   : esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!(rd = csvreader_new(&o, on_reject, r))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (!(st = csvreader_read(rd, fp, path, err)) && r->rejects) {
+        r->rejects--; /* the header */
+        r->rejects_seen = 1;
+    }
+done:
+    csvreader_free(rd);
+    fclose(fp);
+    return st;
+}
+
 /* One "outputs" entry's file name: relative, no "..", not run.json. */
 static int output_name_ok(const char *f)
 {
@@ -547,34 +582,82 @@ esr_status return_verify(const char *dir, const cjson_node *root, int *verified,
     return st;
 }
 
-/* The return's files must agree with one another; say where they do not. */
-static void cross_check(esr_trust_return *r)
+/* The return's files must agree with one another; say where they do not,
+ * into msg. 0 if they agree. */
+static int disagreement(const esr_trust_return *r, char *msg, size_t n)
 {
     long long total = 0;
     int seen = 0;
     int any = r->how && r->how->any_return;
+    if (r->rows_read - r->in_scope < r->out_of_scope + r->rejected || r->in_scope > r->rows_read ||
+        r->rows_read - r->in_scope - r->out_of_scope != r->rejected)
+        return snprintf(msg, n,
+                        "%s/run.json: counts do not add up: rows_read %llu, but in_scope %llu + "
+                        "out_of_scope %llu + rejected %llu",
+                        r->dir, (unsigned long long)r->rows_read, (unsigned long long)r->in_scope,
+                        (unsigned long long)r->out_of_scope, (unsigned long long)r->rejected),
+               1;
     if (!strcmp(r->command, "consolidate"))
-        return; /* a regional return has no records.csv */
+        return 0; /* a regional return has no records.csv */
     for (size_t i = 0; i < r->nrows; i++)
         if (r->rows[i].dim == ESR_DIM_PROFESSION_ROLE && !*r->rows[i].profession &&
             !*r->rows[i].role && (!any || !*r->rows[i].org)) {
             total = r->rows[i].fte_e5;
             seen = 1;
         }
+    if (r->rejects_seen && r->rejects != r->rejected)
+        return snprintf(msg, n,
+                        "%s/rejects.csv has %llu rows but run.json there counts %llu rejected: the "
+                        "files are from different runs or were edited",
+                        r->dir, (unsigned long long)r->rejects, (unsigned long long)r->rejected),
+               1;
     if (r->records != r->in_scope)
-        snprintf(r->warning, sizeof r->warning,
-                 "%s: records.csv has %llu rows but run.json counts %llu in scope: the files "
-                 "are from different runs or were edited",
-                 r->dir, (unsigned long long)r->records, (unsigned long long)r->in_scope);
-    else if ((seen || r->in_scope_fte_e5) && total != r->in_scope_fte_e5) {
+        return snprintf(msg, n,
+                        "%s/records.csv has %llu rows but run.json there counts %llu in scope: the "
+                        "files are from different runs or were edited",
+                        r->dir, (unsigned long long)r->records, (unsigned long long)r->in_scope),
+               1;
+    if ((seen || r->in_scope_fte_e5) && total != r->in_scope_fte_e5) {
         char a[32], b[32];
         text_format_e5(total, a);
         text_format_e5(r->in_scope_fte_e5, b);
-        snprintf(r->warning, sizeof r->warning,
-                 "%s: summary.csv totals %s FTE but run.json counts %s in scope: the files are "
-                 "from different runs or were edited",
-                 r->dir, a, b);
+        return snprintf(
+                   msg, n,
+                   "%s/summary.csv totals %s FTE but run.json there counts %s in scope: the files "
+                   "are from different runs or were edited",
+                   r->dir, a, b),
+               1;
     }
+    return 0;
+}
+
+/* Files that disagree: an error for a return whose outputs run.json
+ * checksums (run.json itself was edited), a warning for an older one. */
+static esr_status cross_check(esr_trust_return *r, esr_err *err)
+{
+    char msg[sizeof r->warning];
+    if (!disagreement(r, msg, sizeof msg))
+        return ESR_OK;
+    if (r->verified)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s; refused", msg);
+    memcpy(r->warning, msg, sizeof msg);
+    return ESR_OK;
+}
+
+/* A trust return's records.csv, and its rejects.csv when run.json
+ * checksums its outputs (path: scratch). */
+static esr_status read_trust_files(esr_trust_return *r, const char *dir, esr_buf *path,
+                                   esr_err *err)
+{
+    esr_status st;
+    if (path_of(path, dir, "records.csv"))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    if ((st = need_file(esr_buf_str(path), dir, "records.csv", err)) ||
+        (st = read_records(r, esr_buf_str(path), err)) || !r->verified)
+        return st;
+    if (path_of(path, dir, "rejects.csv"))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    return count_rejects(r, esr_buf_str(path), err);
 }
 
 /* Read and check the return in dir, once. */
@@ -637,17 +720,11 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
     if ((st = need_file(esr_buf_str(&path), dir, "summary.csv", err)) ||
         (st = read_summary(r, esr_buf_str(&path), err)))
         goto fail;
-    if (!strcmp(r->command, "consolidate"))
-        goto done; /* a regional return holds no records */
-    if (path_of(&path, dir, "records.csv")) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    if (strcmp(r->command, "consolidate") && /* a regional return holds no records */
+        (st = read_trust_files(r, dir, &path, err)))
         goto fail;
-    }
-    if ((st = need_file(esr_buf_str(&path), dir, "records.csv", err)) ||
-        (st = read_records(r, esr_buf_str(&path), err)))
+    if ((st = cross_check(r, err)))
         goto fail;
-done:
-    cross_check(r);
     if (!r->verified && !r->warning[0])
         snprintf(r->warning, sizeof r->warning,
                  "%s: run.json lists no \"outputs\" (written by an earlier esrpipe), so its "

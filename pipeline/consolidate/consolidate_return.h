@@ -76,7 +76,9 @@ typedef struct esr_trust_return {
     esr_sumrow *rows; /* the organisation's summary.csv block, sorted */
     size_t nrows;
     char summary_sha256[65];
-    uint64_t records;  /* records.csv data rows */
+    uint64_t records; /* records.csv data rows */
+    uint64_t rejects; /* rejects.csv data rows, when rejects_seen */
+    int rejects_seen;
     uint64_t unmapped; /* of which title_match is "none" */
     char warning[512]; /* a consistency warning, or "" */
     int verified;      /* every file checked against run.json's "outputs" */

@@ -57,8 +57,8 @@ static int index_job_roles(esr_classifier *c)
     int c_jr = table_col(t, "job_role"), c_p = table_col(t, "profession"),
         c_r = table_col(t, "support_role");
     size_t *offs = calloc(t->nrows + 1, sizeof *offs);
-    if (!(c->job_role_by_key = esr_strmap_new()) || !(c->jr = calloc(t->nrows + 1, sizeof *c->jr)) ||
-        !offs) {
+    if (!(c->job_role_by_key = esr_strmap_new()) ||
+        !(c->jr = calloc(t->nrows + 1, sizeof *c->jr)) || !offs) {
         free(offs);
         return -1;
     }
@@ -70,9 +70,11 @@ static int index_job_roles(esr_classifier *c)
             continue; /* no support role, or an unknown one: check-mappings reports it */
         job_role_ev *e = &c->jr[c->njr];
         e->role = (int)ri;
-        e->profession = *prof && esr_strmap_get(m->prof_by_name, prof, strlen(prof), &pi) ? (int)pi : -1;
+        e->profession =
+            *prof && esr_strmap_get(m->prof_by_name, prof, strlen(prof), &pi) ? (int)pi : -1;
         offs[c->njr] = c->jr_lineage.len;
-        if (esr_buf_printf(&c->jr_lineage, "job_roles.csv:%llu", (unsigned long long)t->rows[i].line) ||
+        if (esr_buf_printf(&c->jr_lineage, "job_roles.csv:%llu",
+                           (unsigned long long)t->rows[i].line) ||
             esr_buf_putc(&c->jr_lineage, '\0') ||
             esr_strmap_put(c->job_role_by_key, c->key.data, c->key.len, c->njr, NULL) < 0) {
             free(offs);
@@ -479,7 +481,8 @@ void classify_record(esr_classifier *c, esr_record *r)
             r->role = m->role_none;
     }
     const job_role_ev *jre = NULL;
-    if (!r->occ && evidence && r->occ_state != ESR_OCC_MEDICAL && tm.role < 0 && !(le && le->decision))
+    if (!r->occ && evidence && r->occ_state != ESR_OCC_MEDICAL && tm.role < 0 &&
+        !(le && le->decision))
         jre = role_from_job_role(c, r); /* the title decided nothing: not even "not support" */
 
     /* Evidence: a missing, invalid or generic code gives way to a title

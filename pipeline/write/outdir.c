@@ -26,6 +26,7 @@
 #define SIBLING_SUFFIX ".esrpipe-"         /* .<base>.esrpipe-XXXXXX */
 #define LOCK_SUFFIX ".esrpipe.lock"        /* .<base>.esrpipe.lock */
 #define MAX_FILES 16
+#define OLD_JSON_MAX (256u << 20) /* the previous run.json read, at most */
 #define LOCK_POLL_NS 50000000L
 
 /* The file names a return of esrpipe consists of. */
@@ -61,6 +62,8 @@ struct esr_outdir {
     char *scratch;
     char **made; /* directories this run created, outermost first */
     size_t nmade;
+    esr_buf removed; /* split returns of an earlier run dropped: "A, B" */
+    char *old_json;  /* the previous DIR's run.json, once read ("" none) */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -481,6 +484,54 @@ static int publish_tree(const char *from, const char *to, int *first_fault)
     return r;
 }
 
+static int has_entry(const char *dir, const char *name);
+
+/* Whether the run.json of the previous DIR (dir) lists name/run.json among
+ * its outputs: name is a return that run wrote, not one the user keeps. */
+static int listed_return(esr_outdir *d, const char *dir, const char *name)
+{
+    if (!d->old_json) {
+        char *p = join(dir, "run.json");
+        FILE *fp = p ? fopen(p, "rb") : NULL;
+        esr_buf t = {0};
+        char chunk[65536];
+        size_t n;
+        while (fp && (n = fread(chunk, 1, sizeof chunk, fp)) > 0 && t.len < OLD_JSON_MAX)
+            esr_buf_append(&t, chunk, n);
+        if (fp)
+            fclose(fp);
+        free(p);
+        d->old_json = t.data ? t.data : strdup("");
+        if (!d->old_json)
+            return 0;
+    }
+    esr_buf want = {0};
+    int r = !esr_buf_printf(&want, "\"%s/run.json\"", name) && strstr(d->old_json, want.data);
+    esr_buf_free(&want);
+    return r;
+}
+
+/* Whether dir/name, in the previous DIR, is an organisation's return an
+ * earlier --split-by-org run wrote and this one (d, writing subdirectory
+ * returns) did not: a directory holding run.json under a name d has no
+ * return of. Such a return is not carried into the new DIR, so DIR holds
+ * one run's organisations only; its name goes to d->removed. */
+static int stale_return(esr_outdir *d, const char *dir, const char *name)
+{
+    if (!d || !d->nkids || !listed_return(d, dir, name))
+        return 0;
+    for (size_t i = 0; i < d->nkids; i++)
+        if (!strcmp(d->kids[i]->name, name))
+            return 0;
+    char *p = join(dir, name);
+    struct stat sb;
+    int r = p && !lstat(p, &sb) && S_ISDIR(sb.st_mode) && has_entry(p, "run.json");
+    free(p);
+    if (r && (d->removed.len ? esr_buf_puts(&d->removed, ", ") : 0) == 0)
+        esr_buf_puts(&d->removed, name);
+    return r;
+}
+
 /* Remove from to the return files that from (the new return) lacks. */
 static void drop_stale(const char *from, const char *to)
 {
@@ -507,8 +558,9 @@ static void drop_stale(const char *from, const char *to)
 }
 
 /* Move the entries of old (the previous DIR) that are not esrpipe's
- * outputs and that the new DIR lacks into the new DIR; 0 or -1. */
-static int carry_back(const char *old, const char *live)
+ * outputs and that the new DIR lacks into the new DIR; 0 or -1. d: the
+ * run publishing (NULL when recovering), whose stale returns stay behind. */
+static int carry_back(esr_outdir *d, const char *old, const char *live)
 {
     DIR *dp = opendir(old);
     if (!dp)
@@ -518,7 +570,7 @@ static int carry_back(const char *old, const char *live)
     while ((e = readdir(dp))) {
         const char *n = e->d_name;
         if (!strcmp(n, ".") || !strcmp(n, "..") || is_known(n) ||
-            !strncmp(n, OUR_PREFIX, strlen(OUR_PREFIX)))
+            !strncmp(n, OUR_PREFIX, strlen(OUR_PREFIX)) || stale_return(d, old, n))
             continue;
         char *src = join(old, n), *dst = join(live, n);
         if (!src || !dst || (!exists(dst) && rename(src, dst)))
@@ -528,6 +580,24 @@ static int carry_back(const char *old, const char *live)
     }
     closedir(dp);
     return r;
+}
+
+/* Fallback publish: remove the organisations' returns of an earlier split
+ * run that this one did not write (see stale_return). */
+static void drop_stale_returns(esr_outdir *d)
+{
+    DIR *dp = d->nkids ? opendir(d->live) : NULL;
+    struct dirent *e;
+    while (dp && (e = readdir(dp))) {
+        if (e->d_name[0] == '.' || !stale_return(d, d->live, e->d_name))
+            continue;
+        char *p = join(d->live, e->d_name);
+        if (p)
+            remove_tree(p);
+        free(p);
+    }
+    if (dp)
+        closedir(dp);
 }
 
 /* Publish file by file (the fallback): marker, stale files out, every
@@ -540,6 +610,7 @@ static int publish_files(esr_outdir *d)
     if (fd < 0 || fsync(fd) || close(fd) || sync_path(d->stage, 1))
         return -1;
     drop_stale(d->stage, d->live);
+    drop_stale_returns(d);
     int first = 1;
     if (publish_tree(d->stage, d->live, &first) || sync_path(d->live, 1))
         return -1;
@@ -568,7 +639,7 @@ static void after_exchange(esr_outdir *d)
         return;
     }
     free(mark);
-    if (carry_back(d->stage, d->live) || fault("carried"))
+    if (carry_back(d, d->stage, d->live) || fault("carried"))
         return;
     sync_path(d->live, 1);
     remove_tree(d->stage);
@@ -677,7 +748,7 @@ static void recover(esr_outdir *d)
         char *p = join(d->parent, e->d_name);
         if (p && has_entry(p, STAGE_MARK))
             recover_stage(d, p); /* staged, never swapped in */
-        else if (p && exists(d->live) && !carry_back(p, d->live))
+        else if (p && exists(d->live) && !carry_back(NULL, p, d->live))
             remove_tree(p); /* a previous DIR swapped out: keep the user's entries */
         free(p);
     }
@@ -1059,6 +1130,13 @@ void outdir_abort(esr_outdir *d)
     d->done = 1;
 }
 
+/* The organisations' returns of an earlier --split-by-org run that the
+ * published DIR no longer holds, "A, B" ("" none). */
+const char *outdir_removed_returns(const esr_outdir *d)
+{
+    return esr_buf_str(&d->removed);
+}
+
 /* Free the handle (aborting if not committed) and release the lock. */
 void outdir_free(esr_outdir *d)
 {
@@ -1083,6 +1161,8 @@ void outdir_free(esr_outdir *d)
         free(d->outs[i].file);
     free(d->outs);
     free(d->kids);
+    esr_buf_free(&d->removed);
+    free(d->old_json);
     free(d->scratch);
     free(d->stage);
     free(d->name);

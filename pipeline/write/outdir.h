@@ -9,8 +9,10 @@
  * never files of two runs.
  *
  * Anything in DIR that is not one of esrpipe's output files (files the user
- * keeps there, other returns in subdirectories, --split-by-org returns this
- * run did not rewrite) is moved across into the new DIR just after the swap.
+ * keeps there, other returns in subdirectories) is moved across into the
+ * new DIR just after the swap; but a --split-by-org run drops the
+ * organisations' returns an earlier split run wrote that it did not
+ * (outdir_removed_returns), so DIR never mixes two nights' organisations.
  *
  * Fallback, where the swap is impossible (the filesystem refuses
  * RENAME_EXCHANGE with EINVAL or ENOSYS; DIR is a mount point; DIR's parent
@@ -62,6 +64,11 @@ esr_status outdir_open_wait(const char *dir, double wait_s, const char *command,
                             esr_err *err);
 /* outdir_open_wait without waiting, for `run`. */
 esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err);
+/* The organisations' returns of an earlier --split-by-org run that the
+ * published DIR no longer holds, "A, B" ("" none): a split run publishes
+ * DIR with its own organisations only; anything else the user keeps in DIR
+ * is carried across. */
+const char *outdir_removed_returns(const esr_outdir *d);
 /* A return in subdirectory name of parent (--split-by-org), published with it. */
 esr_status outdir_sub(esr_outdir *parent, const char *name, esr_outdir **out, esr_err *err);
 /* Open a staging file that becomes dir/name on commit. */

@@ -531,6 +531,18 @@ def case_tampered(c):
         json.dump(rj, open(os.path.join(d, "run.json"), "w"), indent=2)
     refused("return.xlsx not listed", "return.xlsx", unlisted)
 
+    def counts(**delta):
+        def edit(d):
+            rj = json.load(open(os.path.join(d, "run.json")))
+            for k, v in delta.items():
+                rj["counts"][k] += v
+            json.dump(rj, open(os.path.join(d, "run.json"), "w"), indent=2)
+        return edit
+    # run.json cannot checksum itself: its counts are checked against the files
+    refused("run.json rows_read edited", "run.json", counts(rows_read=5))
+    refused("run.json in_scope edited", "records.csv", counts(in_scope=1, out_of_scope=-1))
+    refused("run.json rejected edited", "rejects.csv", counts(rejected=1, out_of_scope=-1))
+
     legacy = os.path.join(c.work, "legacy")
     shutil.copytree(good, legacy)
     rj = json.load(open(os.path.join(legacy, "run.json")))
@@ -543,6 +555,33 @@ def case_tampered(c):
               any("could not be checked" in w for w in json.load(open(os.path.join(out, "run.json")))["warnings"]),
               "a return written before run.json listed its outputs: used, with a warning (stderr and run.json)",
               "%d %s" % (p.returncode, err))
+
+
+def case_split_stale(c):
+    print("-- a split run publishes its own organisations only", flush=True)
+    d = os.path.join(c.work, "split-stale")
+    p = esrpipe(c, "run", "-q", "--split-by-org", "--max-reject-rate", "100", "-o", d, c.multi)
+    orgs = sorted(x for x in os.listdir(d) if os.path.isdir(os.path.join(d, x)))
+    if not CHECKS.ok(p.returncode == 0 and len(orgs) >= 2, "split run over %d organisations" % len(orgs), p.stderr):
+        return
+    keep = os.path.join(d, "kept-by-user")
+    os.mkdir(keep)
+    p = esrpipe(c, "run", "-q", "-o", os.path.join(d, "OWN"), c.small)   # a return the user keeps in DIR
+    for fallback in (False, True):
+        env = dict(os.environ, ESRPIPE_FAULT="no-exchange") if fallback else None
+        p = esrpipe(c, "run", "--split-by-org", "--max-reject-rate", "100", "-o", d, c.small, env=env)
+        err = p.stderr.decode()
+        mine = list(json.load(open(os.path.join(d, "run.json"))).get("organisations", {}))
+        now = sorted(x for x in os.listdir(d) if os.path.isdir(os.path.join(d, x)))
+        gone = [o for o in orgs if o not in now]
+        CHECKS.ok(p.returncode == 0 and mine and all(o in now for o in mine) and "kept-by-user" in now
+                  and "OWN" in now and sorted(gone) == sorted(o for o in orgs if o not in mine)
+                  and now == sorted(mine + ["OWN", "kept-by-user"]),
+                  "%s: the earlier organisations' returns are gone (%s), the user's entries kept"
+                  % ("file-by-file publish" if fallback else "swap", ", ".join(gone)), "%d %s %s" % (p.returncode, now, err))
+        CHECKS.ok(all(o in err for o in gone) and "removed the returns" in err,
+                  "%s: stderr names the organisations removed" % ("fallback" if fallback else "swap"), err)
+        p = esrpipe(c, "run", "-q", "--split-by-org", "--max-reject-rate", "100", "-o", d, c.multi)
 
 
 # ---- main -----------------------------------------------------------------
@@ -571,7 +610,7 @@ def main():
         gen(c.multi, "--rows", "1500", "--orgs", "3", "--seed", "8")
         c.big = os.path.join(c.work, "esr_big_2026-03-31.csv")
         gen(c.big, "--rows", "20000", "--orgs", "1", "--seed", "9")
-        for case in (case_tampered, case_lock, case_every_step, case_arriving, case_pid_namespaces,
+        for case in (case_tampered, case_split_stale, case_lock, case_every_step, case_arriving, case_pid_namespaces,
                      case_overlap):
             t = time.monotonic()
             try:
