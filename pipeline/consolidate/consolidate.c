@@ -216,6 +216,44 @@ static esr_status keep_latest(cons_ctx *c)
     return st;
 }
 
+/* The region of the returns when --region is not given: c->region, or a
+ * usage error listing them when they span several. */
+static esr_status region_of_returns(cons_ctx *c)
+{
+    esr_status st;
+    const esr_table *t = c->m->t_orgs;
+    esr_buf list = {0};
+    const char *first = table_get(t, (size_t)org_row(c, c->kept[0]->org), c->col_region);
+    int several = 0;
+    for (size_t i = 0; i < c->nkept; i++) {
+        const char *reg = table_get(t, (size_t)org_row(c, c->kept[i]->org), c->col_region);
+        several |= strcmp(reg, first) != 0;
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (size_t k = i; k < c->nkept; k++)
+            n += !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
+        esr_buf_printf(&list, "%s%s (%zu)", list.len ? ", " : "", *reg ? reg : "no region", n);
+    }
+    if (several) {
+        st = esr_err_set(c->err, ESR_ERR_USAGE,
+                         "the returns span several regions: %s; choose one with --region NAME",
+                         esr_buf_str(&list));
+        esr_buf_free(&list);
+        return st;
+    }
+    esr_buf_free(&list);
+    if (!*first)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s: organisation %s has no region in %s: give --region NAME",
+                           c->kept[0]->dir, c->kept[0]->org, t->path);
+    c->region = first;
+    return ESR_OK;
+}
+
 /* The region: --region, or the one region of the returns. Returns of
  * other regions are left out (with --region) or refused (without). */
 static esr_status choose_region(cons_ctx *c)
@@ -231,37 +269,8 @@ static esr_status choose_region(cons_ctx *c)
     if (c->o->region) {
         if ((st = match_region(c, c->o->region)))
             return st;
-    } else {
-        esr_buf list = {0};
-        const char *first = table_get(t, (size_t)org_row(c, c->kept[0]->org), c->col_region);
-        int several = 0;
-        for (size_t i = 0; i < c->nkept; i++) {
-            const char *reg = table_get(t, (size_t)org_row(c, c->kept[i]->org), c->col_region);
-            several |= strcmp(reg, first) != 0;
-            int seen = 0;
-            for (size_t k = 0; k < i && !seen; k++)
-                seen =
-                    !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
-            if (seen)
-                continue;
-            size_t n = 0;
-            for (size_t k = i; k < c->nkept; k++)
-                n += !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
-            esr_buf_printf(&list, "%s%s (%zu)", list.len ? ", " : "", *reg ? reg : "no region", n);
-        }
-        if (several) {
-            st = esr_err_set(c->err, ESR_ERR_USAGE,
-                             "the returns span several regions: %s; choose one with --region NAME",
-                             esr_buf_str(&list));
-            esr_buf_free(&list);
-            return st;
-        }
-        esr_buf_free(&list);
-        if (!*first)
-            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                               "%s: organisation %s has no region in %s: give --region NAME",
-                               c->kept[0]->dir, c->kept[0]->org, t->path);
-        c->region = first;
+    } else if ((st = region_of_returns(c))) {
+        return st;
     }
     if (!(c->orgs = calloc(c->nkept + 1, sizeof *c->orgs)))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
