@@ -346,12 +346,14 @@ static const cli_opt cli_opts[] = {
 };
 #define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
 
-/* The options every command shares, as given (NULL or 0 when not). */
+/* The options every command shares: -o and --wait go straight into the
+ * command's own options (outdir, wait_s: NULL if it takes none), the rest
+ * are kept here as given (NULL or 0 when not). */
 typedef struct cli_common {
-    const char *outdir, *mappings;
+    const char **outdir;
+    double *wait_s;
+    const char *mappings;
     int quiet;
-    int wait_given;
-    double wait_s;
     int rows_given;
     unsigned long long max_sheet_rows;
 } cli_common;
@@ -374,10 +376,14 @@ static int common_option(int ch, const char *arg, cli_common *com)
 {
     char *end;
     switch (ch) {
-    case 'o': com->outdir = arg; return 1;
+    case 'o':
+        if (!com->outdir)
+            return 0;
+        *com->outdir = arg;
+        return 1;
     case 'm': com->mappings = arg; return 1;
     case 'q': com->quiet = 1; return 1;
-    case O_WAIT: com->wait_given = 1; return parse_wait(arg, &com->wait_s) ? -1 : 1;
+    case O_WAIT: return !com->wait_s ? 0 : parse_wait(arg, com->wait_s) ? -1 : 1;
     case O_SHEETROWS:
         com->max_sheet_rows = strtoull(arg, &end, 10);
         if (!*arg || *end)
@@ -662,14 +668,10 @@ static int cmd_run(int argc, char **argv, int explain)
     o->tool_version = "esrpipe " ESRPIPE_VERSION;
     cli_cmd c = {
         explain ? "explain" : "run", explain ? C_EXPLAIN : C_RUN, usage_text, 0, run_option, &rc};
-    cli_common com = {0};
+    cli_common com = {.outdir = &o->outdir, .wait_s = &o->wait_s};
     int code = cli_parse(&c, argc, argv, 1, &com);
     if (code >= 0)
         return code;
-    if (com.outdir)
-        o->outdir = com.outdir;
-    if (com.wait_given)
-        o->wait_s = com.wait_s;
     if (com.rows_given)
         o->max_sheet_rows = com.max_sheet_rows;
     if (optind >= argc)
@@ -729,14 +731,10 @@ static int cmd_consolidate(int argc, char **argv)
     consolidate_opts_default(&o);
     o.tool_version = "esrpipe " ESRPIPE_VERSION;
     cli_cmd c = {"consolidate", C_CONS, cons_usage, 1, cons_option, &o};
-    cli_common com = {0};
+    cli_common com = {.outdir = &o.outdir, .wait_s = &o.wait_s};
     int code = cli_parse(&c, argc, argv, 1, &com);
     if (code >= 0)
         return code;
-    if (com.outdir)
-        o.outdir = com.outdir;
-    if (com.wait_given)
-        o.wait_s = com.wait_s;
     if (optind >= argc)
         return usage_error("%s", "consolidate: no return directories given");
     char mbuf[4300];
@@ -982,12 +980,10 @@ static int cmd_compare(int argc, char **argv)
     o.tool_version = "esrpipe " ESRPIPE_VERSION;
     int exit_code = 0;
     cli_cmd c = {"compare", C_COMPARE, compare_usage, 1, compare_option, &exit_code};
-    cli_common com = {0};
+    cli_common com = {.outdir = &o.outdir};
     int code = cli_parse(&c, argc, argv, 1, &com);
     if (code >= 0)
         return code;
-    if (com.outdir)
-        o.outdir = com.outdir;
     if (com.rows_given)
         o.max_sheet_rows = com.max_sheet_rows;
     if (argc - optind != 2)
@@ -1029,12 +1025,10 @@ static int cmd_trend(int argc, char **argv)
     trend_opts_default(&o);
     o.tool_version = "esrpipe " ESRPIPE_VERSION;
     cli_cmd c = {"trend", C_TREND, NULL, 1, trend_option, &o};
-    cli_common com = {0};
+    cli_common com = {.outdir = &o.outdir};
     int code = cli_parse(&c, argc, argv, 1, &com);
     if (code >= 0)
         return code;
-    if (com.outdir)
-        o.outdir = com.outdir;
     if (optind >= argc)
         return usage_error("%s", "trend: no return directories given");
     o.returns = (const char *const *)argv + optind;

@@ -85,22 +85,6 @@ static size_t pr_rows(const esr_mappings *m, const esr_sumrow *rows, size_t n,
 
 /* ---- Cover ----------------------------------------------------------- */
 
-/* A Cover line: bold label, text value. */
-static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
-{
-    xbook_str(&b->x, S_COVER, *r, 0, k, b->x.st.bold);
-    xbook_str(&b->x, S_COVER, *r, 1, v, NULL);
-    (*r)++;
-}
-
-/* A Cover line: bold label, number value (beside the label, left-aligned). */
-static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
-{
-    xbook_str(&b->x, S_COVER, *r, 0, k, b->x.st.bold);
-    xbook_num(&b->x, S_COVER, *r, 1, v, f == b->x.st.fte ? b->x.st.fte_left : b->x.st.count_left);
-    (*r)++;
-}
-
 /* A checksum row of the Cover: ODS code, SHA-256, bytes (if any), file. */
 static void checksum_row(book *b, lxw_row_t r, const char *org, const char *sha, double bytes,
                          const char *file)
@@ -154,24 +138,27 @@ static void write_cover(book *b)
     char text[256];
     xbook_str(&b->x, S_COVER, r, 0, "Regional support workforce return", b->x.st.title);
     r += 2;
-    kv(b, &r, "Region", g->region);
+    xbook_label(&b->x, S_COVER, &r, "Region", g->region);
     snprintf(text, sizeof text, "%s%s", *g->snapshot ? g->snapshot : "(not given)",
              g->mixed_snapshots ? " (latest; the returns have different dates: see below)" : "");
-    kv(b, &r, "Snapshot date", text);
-    kv(b, &r, "Template version", g->template_version);
-    kn(b, &r, "Returns included", (double)g->norgs, b->x.st.count);
-    kn(b, &r, "Expected organisations", (double)(g->norgs + g->nmissing), b->x.st.count);
-    kn(b, &r, "Missing returns", (double)g->nmissing, b->x.st.count);
-    kv(b, &r, "Mapping version (consolidation)", g->m->version);
-    kv(b, &r, "Mapping checksum (SHA-256)", g->m->sha256);
-    kv(b, &r, "Written by", g->tool_version);
+    xbook_label(&b->x, S_COVER, &r, "Snapshot date", text);
+    xbook_label(&b->x, S_COVER, &r, "Template version", g->template_version);
+    xbook_label_num(&b->x, S_COVER, &r, "Returns included", (double)g->norgs, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Expected organisations", (double)(g->norgs + g->nmissing),
+                    b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Missing returns", (double)g->nmissing, b->x.st.count_left);
+    xbook_label(&b->x, S_COVER, &r, "Mapping version (consolidation)", g->m->version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping checksum (SHA-256)", g->m->sha256);
+    xbook_label(&b->x, S_COVER, &r, "Written by", g->tool_version);
     r++;
     xbook_str(&b->x, S_COVER, r++, 0, "Rows (summed over the included returns)", b->x.st.heading);
-    kn(b, &r, "Rows read", (double)g->rows_read, b->x.st.count);
-    kn(b, &r, "In scope", (double)g->in_scope, b->x.st.count);
-    kn(b, &r, "Out of scope", (double)g->out_of_scope, b->x.st.count);
-    kn(b, &r, "Rejected", (double)g->rejected, b->x.st.count);
-    kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->x.st.fte);
+    xbook_label_num(&b->x, S_COVER, &r, "Rows read", (double)g->rows_read, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "In scope", (double)g->in_scope, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Out of scope", (double)g->out_of_scope,
+                    b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Rejected", (double)g->rejected, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5,
+                    b->x.st.fte_left);
     r++;
     xbook_str(&b->x, S_COVER, r++, 0, "How headcount was combined", b->x.st.heading);
     r = xbook_note(&b->x, S_COVER, r, 0, ESR_REGION_HEADCOUNT_NOTE);

@@ -190,22 +190,6 @@ static const char *correction_note(book *b)
 
 /* ---- Cover ---------------------------------------------------------- */
 
-/* A label and text row on the cover; advances *r. */
-static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
-{
-    xbook_str(&b->x, S_COVER, *r, 0, k, b->x.st.bold);
-    xbook_str(&b->x, S_COVER, *r, 1, v, NULL);
-    (*r)++;
-}
-
-/* A label and number row on the cover; advances *r. */
-static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
-{
-    xbook_str(&b->x, S_COVER, *r, 0, k, b->x.st.bold);
-    xbook_num(&b->x, S_COVER, *r, 1, v, f);
-    (*r)++;
-}
-
 /* Cover rows for what is not a row of the staff exports (blank and title
  * lines, rejected competence rows) and for FTE derived from contracted
  * hours, when there are any; advances *r. */
@@ -218,18 +202,21 @@ static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
         title += meta->inputs[i].title_lines;
     }
     if (blank)
-        kn(b, r, "Blank lines skipped (not rows)", (double)blank, b->x.st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Blank lines skipped (not rows)", (double)blank,
+                        b->x.st.count_left);
     if (title)
-        kn(b, r, "Title lines above the header skipped", (double)title, b->x.st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Title lines above the header skipped", (double)title,
+                        b->x.st.count_left);
     const esr_training_stats *ts = b->in->training ? training_stats(b->in->training) : NULL;
     if (ts && ts->rejected)
-        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected,
-           b->x.st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Competence rows rejected (in rejects.csv)",
+                        (double)ts->rejected, b->x.st.count_left);
     if (oc && oc->findings[ESR_RULE_FTE_FROM_HOURS]) {
         char label[120];
         snprintf(label, sizeof label, "In scope with FTE = contracted hours / %s",
                  meta->full_time_hours ? meta->full_time_hours : "37.5");
-        kn(b, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS], b->x.st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS],
+                        b->x.st.count_left);
     }
 }
 
@@ -308,19 +295,21 @@ static void cover_counts(book *b, lxw_row_t *r)
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
     lxw_format *n = b->x.st.count_left;
     xbook_str(&b->x, S_COVER, (*r)++, 0, "Rows", b->x.st.heading);
-    kn(b, r, "Rows read", oc ? (double)oc->read : 0, n);
-    kn(b, r, "In scope", oc ? (double)oc->in_scope : 0, n);
-    kn(b, r, "Out of scope", oc ? (double)oc->out_of_scope : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "Rows read", oc ? (double)oc->read : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "In scope", oc ? (double)oc->in_scope : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "Out of scope", oc ? (double)oc->out_of_scope : 0, n);
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i]) {
             char label[96];
             snprintf(label, sizeof label, "    %s", record_out_name(i));
-            kn(b, r, label, (double)oc->out_by_reason[i], n);
+            xbook_label_num(&b->x, S_COVER, r, label, (double)oc->out_by_reason[i], n);
         }
-    kn(b, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0,
+                    n);
     cover_skipped(b, r, oc);
-    kn(b, r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->x.st.fte_left);
-    kn(b, r, "In-scope headcount (people)", return_headcount(b), n);
+    xbook_label_num(&b->x, S_COVER, r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0,
+                    b->x.st.fte_left);
+    xbook_label_num(&b->x, S_COVER, r, "In-scope headcount (people)", return_headcount(b), n);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
         char cap[200];
         snprintf(cap, sizeof cap,
@@ -339,27 +328,27 @@ static void write_cover(book *b)
     xbook_str(&b->x, S_COVER, r, 0, "Support workforce return", b->x.st.title);
     r += 2;
     const esr_org_counts **orgs;
-    kv(b, &r, "Organisation code",
-       *meta->org_code ? meta->org_code
-       : aggregate_orgs(b->in->agg, &orgs) > 2
-           ? "(several: see the per-organisation blocks in summary.csv)"
-           : "(not recorded: no organisation code in the export; "
-             "give --org)");
-    kv(b, &r, "Organisation", meta->org_name);
-    kv(b, &r, "Region", meta->region);
-    kv(b, &r, "Snapshot date",
-       *meta->snapshot ? meta->snapshot
-                       : "unknown: no date in the file name and no --snapshot YYYY-MM-DD");
-    kv(b, &r, "Template version", meta->template_version);
-    kv(b, &r, "Mapping version", meta->mapping_version);
-    kv(b, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
+    xbook_label(&b->x, S_COVER, &r, "Organisation code",
+                *meta->org_code ? meta->org_code
+                : aggregate_orgs(b->in->agg, &orgs) > 2
+                    ? "(several: see the per-organisation blocks in summary.csv)"
+                    : "(not recorded: no organisation code in the export; "
+                      "give --org)");
+    xbook_label(&b->x, S_COVER, &r, "Organisation", meta->org_name);
+    xbook_label(&b->x, S_COVER, &r, "Region", meta->region);
+    xbook_label(&b->x, S_COVER, &r, "Snapshot date",
+                *meta->snapshot ? meta->snapshot
+                                : "unknown: no date in the file name and no --snapshot YYYY-MM-DD");
+    xbook_label(&b->x, S_COVER, &r, "Template version", meta->template_version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping version", meta->mapping_version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
     if (meta->titles_name && *meta->titles_name) { /* --titles */
-        kv(b, &r, "Trust job titles", meta->titles_name);
-        kv(b, &r, "Trust job titles checksum (SHA-256)", meta->titles_sha256);
+        xbook_label(&b->x, S_COVER, &r, "Trust job titles", meta->titles_name);
+        xbook_label(&b->x, S_COVER, &r, "Trust job titles checksum (SHA-256)", meta->titles_sha256);
     }
-    kv(b, &r, "Classification mode", meta->classify_mode);
-    kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
-    kv(b, &r, "Written by", meta->tool_version);
+    xbook_label(&b->x, S_COVER, &r, "Classification mode", meta->classify_mode);
+    xbook_label(&b->x, S_COVER, &r, "Employee numbers pseudonymised", meta->pseudonymised);
+    xbook_label(&b->x, S_COVER, &r, "Written by", meta->tool_version);
     r++;
     cover_counts(b, &r);
     r++;

@@ -309,6 +309,22 @@ lxw_row_t xbook_note(esr_xbook *b, int s, lxw_row_t r, lxw_col_t c, const char *
     return xsheet_note(&b->s[s], &b->st, &b->error, r, c, text);
 }
 
+/* A label and text row (see header). */
+void xbook_label(esr_xbook *b, int s, lxw_row_t *r, const char *k, const char *v)
+{
+    xbook_str(b, s, *r, 0, k, b->st.bold);
+    xbook_str(b, s, *r, 1, v, NULL);
+    (*r)++;
+}
+
+/* A label and number row (see header). */
+void xbook_label_num(esr_xbook *b, int s, lxw_row_t *r, const char *k, double v, lxw_format *f)
+{
+    xbook_str(b, s, *r, 0, k, b->st.bold);
+    xbook_num(b, s, *r, 1, v, f);
+    (*r)++;
+}
+
 /* Set sheet s's tracked column widths (see header). */
 void xbook_widths(esr_xbook *b, int s, double min)
 {

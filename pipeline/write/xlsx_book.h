@@ -103,6 +103,12 @@ void xbook_headings(esr_xbook *b, int s, lxw_row_t r, const char *const *names);
 /* Write note text on sheet s from cell (r, c) down (see xsheet_note);
  * returns the row after it. */
 lxw_row_t xbook_note(esr_xbook *b, int s, lxw_row_t r, lxw_col_t c, const char *text);
+/* A label row on sheet s: bold label k in column 0, text v beside it;
+ * advances *r. */
+void xbook_label(esr_xbook *b, int s, lxw_row_t *r, const char *k, const char *v);
+/* A label row on sheet s: bold label k, number v beside it in format f
+ * (st.count_left or st.fte_left beside a label); advances *r. */
+void xbook_label_num(esr_xbook *b, int s, lxw_row_t *r, const char *k, double v, lxw_format *f);
 /* Set sheet s's tracked column widths (at least min). */
 void xbook_widths(esr_xbook *b, int s, double min);
 /* The workbook's document properties (NULL: none). */
