@@ -232,21 +232,18 @@ static void time_chart(trend_ctx *c, tbook *b, lxw_row_t at)
 {
     lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_LINE);
     const char *name = "FTE over time";
-    char cat[200], val[200], ref[64], sname[200];
+    char cat[200], ref[64];
     lxw_rowcol_to_range_abs(ref, 0, 2, 0, (lxw_col_t)(c->nrets + 1));
     snprintf(cat, sizeof cat, "='%s'!%s", name, ref);
     int n = 0;
     for (size_t k = 0; k < c->ncells && n < TREND_MAX_SERIES; k++) {
         if (*c->cells[k]->role)
             continue;
-        lxw_rowcol_to_range_abs(ref, (lxw_row_t)(k + 1), 2, (lxw_row_t)(k + 1),
-                                (lxw_col_t)(c->nrets + 1));
-        snprintf(val, sizeof val, "='%s'!%s", name, ref);
-        lxw_chart_series *se = chart_add_series(chart, cat, val);
-        lxw_rowcol_to_cell_abs(ref, (lxw_row_t)(k + 1), 0, 1, 1);
-        snprintf(sname, sizeof sname, "='%s'!%s", name, ref);
-        chart_series_set_name(se, sname);
-        chart_series_set_marker_type(se, LXW_CHART_MARKER_AUTOMATIC);
+        lxw_row_t r = (lxw_row_t)(k + 1);
+        lxw_chart_series *se =
+            xbook_chart_series(chart, name, cat, r, 2, r, (lxw_col_t)(c->nrets + 1), r, 0);
+        if (se)
+            chart_series_set_marker_type(se, LXW_CHART_MARKER_AUTOMATIC);
         n++;
     }
     chart_title_set_name(chart, "FTE by profession supported over time");

@@ -301,16 +301,11 @@ static void prof_chart(book *b, lxw_row_t nrows, size_t nroles, lxw_row_t at)
         b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
-    for (size_t k = 1; k <= nroles; k++) {
-        char cat[160], val[160], name[160], ref[64];
-        snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
-        lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, last, (lxw_col_t)k);
-        snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
-        lxw_chart_series *se = chart_add_series(chart, cat, val);
-        lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
-        snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
-        chart_series_set_name(se, name);
-    }
+    char cat[160];
+    snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
+    for (size_t k = 1; k <= nroles; k++)
+        xbook_chart_series(chart, sheet_names[S_PROF], cat, 1, (lxw_col_t)k, last, (lxw_col_t)k, 0,
+                           (lxw_col_t)k);
     chart_title_set_name(chart, "Regional FTE by profession supported and support role");
     chart_axis_set_name(chart->x_axis, "FTE");
     chart_axis_set_reverse(chart->y_axis);

@@ -596,16 +596,11 @@ static void write_by_profession(book *b)
         r = xbook_note(&b->x, S_PROF, r, 0, correction_note(b)) - 1;
         if (mx.np && mx.nc) {
             lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_BAR_STACKED);
-            for (int k = 1; k <= mx.nc; k++) {
-                char cat[160], val[160], name[160], ref[64];
-                snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], mx.np + 1);
-                lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, (lxw_row_t)mx.np, (lxw_col_t)k);
-                snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
-                lxw_chart_series *se = chart_add_series(chart, cat, val);
-                lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
-                snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
-                chart_series_set_name(se, name);
-            }
+            char cat[160];
+            snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], mx.np + 1);
+            for (int k = 1; k <= mx.nc; k++)
+                xbook_chart_series(chart, sheet_names[S_PROF], cat, 1, (lxw_col_t)k,
+                                   (lxw_row_t)mx.np, (lxw_col_t)k, 0, (lxw_col_t)k);
             chart_title_set_name(chart, "FTE by profession supported and support role");
             chart_axis_set_name(chart->x_axis, "FTE");
             chart_axis_set_reverse(chart->y_axis);

@@ -331,6 +331,23 @@ void xbook_widths(esr_xbook *b, int s, double min)
     xsheet_widths(&b->s[s], min);
 }
 
+/* Add a chart series over cells of a sheet (see header). */
+lxw_chart_series *xbook_chart_series(lxw_chart *chart, const char *sheet, const char *cat,
+                                     lxw_row_t r1, lxw_col_t c1, lxw_row_t r2, lxw_col_t c2,
+                                     lxw_row_t nr, lxw_col_t nc)
+{
+    char val[200], name[200], ref[64];
+    lxw_rowcol_to_range_abs(ref, r1, c1, r2, c2);
+    snprintf(val, sizeof val, "='%s'!%s", sheet, ref);
+    lxw_chart_series *se = chart_add_series(chart, cat, val);
+    if (!se)
+        return NULL;
+    lxw_rowcol_to_cell_abs(ref, nr, nc, 1, 1);
+    snprintf(name, sizeof name, "='%s'!%s", sheet, ref);
+    chart_series_set_name(se, name);
+    return se;
+}
+
 /* Set the properties and close the workbook (see header). */
 esr_status xbook_close(esr_xbook *b, const esr_xbook_props *props, esr_err *err)
 {

@@ -111,6 +111,13 @@ void xbook_label(esr_xbook *b, int s, lxw_row_t *r, const char *k, const char *v
 void xbook_label_num(esr_xbook *b, int s, lxw_row_t *r, const char *k, double v, lxw_format *f);
 /* Set sheet s's tracked column widths (at least min). */
 void xbook_widths(esr_xbook *b, int s, double min);
+/* Add a series to chart: categories cat (a formula, e.g.
+ * "='Sheet'!$A$2:$A$9"), values the cells (r1, c1)-(r2, c2) of the sheet
+ * named sheet, its name the cell (nr, nc) there. NULL if it could not be
+ * added. */
+lxw_chart_series *xbook_chart_series(lxw_chart *chart, const char *sheet, const char *cat,
+                                     lxw_row_t r1, lxw_col_t c1, lxw_row_t r2, lxw_col_t c2,
+                                     lxw_row_t nr, lxw_col_t nc);
 /* The workbook's document properties (NULL: none). */
 typedef struct esr_xbook_props {
     const char *title, *company, *comments;
