@@ -71,6 +71,9 @@ typedef struct esr_print {
  * pages tall as needed, or pages_tall), header rows repeated, the sheet's name and
  * "Page n of m" in the footer. */
 void xsheet_print(esr_xsheet *sh, const esr_print *p);
+
+/* ---- the workbook ---------------------------------------------------- */
+
 /* A workbook being written: a writer keeps one in its own book, with its
  * sheet array, and writes every cell through it. */
 typedef struct esr_xbook {
@@ -118,7 +121,7 @@ void xbook_widths(esr_xbook *b, int s, double min);
 lxw_chart_series *xbook_chart_series(lxw_chart *chart, const char *sheet, const char *cat,
                                      lxw_row_t r1, lxw_col_t c1, lxw_row_t r2, lxw_col_t c2,
                                      lxw_row_t nr, lxw_col_t nc);
-/* The workbook's document properties (NULL: none). */
+/* The workbook's document properties (a NULL member: not set). */
 typedef struct esr_xbook_props {
     const char *title, *company, *comments;
     time_t created;

@@ -5,8 +5,6 @@
 
 #include <xlsxwriter.h>
 
-#include "status.h"
-
 typedef struct esr_xlsx_style {
     lxw_format *bold, *heading, *heading_num, *title, *fte, *count, *pct, *note;
     lxw_format *total, *total_fte, *total_count, *total_pct;
