@@ -962,40 +962,47 @@ static const char compare_usage[] =
     "64 usage, 65 a return is unusable or the two cannot be compared, 66 a return\n"
     "directory missing, 73 cannot create output, 74 I/O error.\n";
 
-/* compare's own option, --exit-code, into the int ctx (see cli_cmd.fn). */
+/* What compare parses its options into. */
+typedef struct compare_cli {
+    esr_compare_opts o;
+    int exit_code; /* --exit-code */
+} compare_cli;
+
+/* compare's own options into the compare_cli ctx (see cli_cmd.fn). */
 static int compare_option(void *ctx, int ch, const char *arg)
 {
+    compare_cli *cc = ctx;
     (void)arg;
-    if (ch != O_EXIT)
-        return 0;
-    *(int *)ctx = 1;
-    return 1;
+    switch (ch) {
+    case O_EXIT: cc->exit_code = 1; return 1;
+    default: return 0;
+    }
 }
 
 /* compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR: what changed. */
 static int cmd_compare(int argc, char **argv)
 {
-    esr_compare_opts o;
-    compare_opts_default(&o);
-    o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    int exit_code = 0;
-    cli_cmd c = {"compare", C_COMPARE, compare_usage, 1, compare_option, &exit_code};
-    cli_common com = {.outdir = &o.outdir};
+    compare_cli cc = {0};
+    esr_compare_opts *o = &cc.o;
+    compare_opts_default(o);
+    o->tool_version = "esrpipe " ESRPIPE_VERSION;
+    cli_cmd c = {"compare", C_COMPARE, compare_usage, 1, compare_option, &cc};
+    cli_common com = {.outdir = &o->outdir};
     int code = cli_parse(&c, argc, argv, 1, &com);
     if (code >= 0)
         return code;
     if (com.rows_given)
-        o.max_sheet_rows = com.max_sheet_rows;
+        o->max_sheet_rows = com.max_sheet_rows;
     if (argc - optind != 2)
         return usage_error("%s", "compare: give two return directories, BASE_DIR NEW_DIR");
-    o.base_dir = argv[optind];
-    o.new_dir = argv[optind + 1];
+    o->base_dir = argv[optind];
+    o->new_dir = argv[optind + 1];
     log_ctx lc = {.quiet = com.quiet};
-    o.log = log_stderr;
-    o.log_ctx = &lc;
+    o->log = log_stderr;
+    o->log_ctx = &lc;
     esr_err err = {0};
     esr_compare_counts n = {0};
-    esr_status st = compare_run(&o, &n, &err);
+    esr_status st = compare_run(o, &n, &err);
     if (st)
         return report(st, &err);
     int changed = n.moves || n.cells_changed;
@@ -1004,8 +1011,8 @@ static int cmd_compare(int argc, char **argv)
                 "esrpipe: compare: %llu summary cells changed; %llu joiners, %llu leavers, %llu "
                 "records with a changed field; outputs in %s/\n",
                 (unsigned long long)n.cells_changed, (unsigned long long)n.joiners,
-                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o.outdir);
-    return exit_code && changed ? 1 : 0;
+                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o->outdir);
+    return cc.exit_code && changed ? 1 : 0;
 }
 
 /* trend's own option, --mixed, into the esr_trend_opts ctx (see cli_cmd.fn). */

@@ -164,101 +164,6 @@ static int read_kind(esr_trust_return *r, const cjson_node *root, const char *cm
     return r->how && r->how->any_return;
 }
 
-/* run.json's organisation into r->org: org_code, else the one entry of
- * "organisations" (any: the return is one of another kind, see read_kind). */
-static esr_status read_org(esr_trust_return *r, const cjson_node *root, int any, const char *path,
-                           esr_err *err)
-{
-    r->org = cjson_str(cjson_get(root, "org_code"));
-    if (!r->org)
-        r->org = "";
-    if (!*r->org) {
-        const cjson_node *orgs = cjson_get(root, "organisations");
-        if (orgs && orgs->type == CJSON_ARRAY && orgs->count > 1 && !any) {
-            esr_buf list = {0};
-            size_t shown = 0;
-            for (const cjson_node *c = orgs->child; c && shown < 5; c = c->next, shown++)
-                esr_buf_printf(&list, "%s%s", shown ? ", " : "", cjson_str(c) ? cjson_str(c) : "?");
-            esr_status st = esr_err_set(
-                err, ESR_ERR_INPUT_FORMAT,
-                "%s: one return for %zu organisations (%s%s); consolidation takes one "
-                "return per organisation: run `esrpipe run --split-by-org` and pass "
-                "its per-organisation directories (%s/*/)",
-                r->dir, orgs->count, esr_buf_str(&list), orgs->count > 5 ? ", ..." : "", r->dir);
-            esr_buf_free(&list);
-            return st;
-        }
-        if (orgs && orgs->type == CJSON_ARRAY && orgs->count == 1 && cjson_str(orgs->child))
-            r->org = cjson_str(orgs->child);
-    }
-    if (!*r->org && !any)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: no organisation code: re-run the return with --org CODE", path);
-    if (*r->org && !ods_ok(r->org))
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: org_code \"%.40s\" is not an ODS code (letters and digits)", path,
-                           r->org);
-    return ESR_OK;
-}
-
-/* run.json's inputs and counts into r. */
-static esr_status read_counts(esr_trust_return *r, const cjson_node *root, const char *path,
-                              esr_err *err)
-{
-    const char *s;
-    const cjson_node *inputs = cjson_get(root, "inputs");
-    if (inputs && inputs->type == CJSON_ARRAY && inputs->count) {
-        if (!(r->inputs = calloc(inputs->count, sizeof *r->inputs)))
-            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        for (const cjson_node *c = inputs->child; c; c = c->next) {
-            esr_ret_input *in = &r->inputs[r->ninputs++];
-            in->name = (s = cjson_str(cjson_get(c, "name"))) ? s : "";
-            in->sha256 = (s = cjson_str(cjson_get(c, "sha256"))) ? s : "";
-            if (cjson_u64(cjson_get(c, "bytes"), &in->bytes))
-                in->bytes = 0;
-        }
-    }
-
-    const cjson_node *counts = cjson_get(root, "counts");
-    static const char *const count_keys[] = {"rows_read", "in_scope", "out_of_scope", "rejected"};
-    uint64_t *count_vals[] = {&r->rows_read, &r->in_scope, &r->out_of_scope, &r->rejected};
-    for (size_t i = 0; i < 4; i++)
-        if (cjson_u64(cjson_get(counts, count_keys[i]), count_vals[i]))
-            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                               "%s: counts.%s missing or not a whole number", path, count_keys[i]);
-    const cjson_node *fte = cjson_get(counts, "in_scope_fte");
-    if (!fte || fte->type != CJSON_NUMBER || text_parse_e5(fte->text, &r->in_scope_fte_e5))
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: counts.in_scope_fte missing or not a number", path);
-    return ESR_OK;
-}
-
-/* run.json's findings_by_rule into r->rules. */
-static esr_status read_rules(esr_trust_return *r, const cjson_node *root, const char *path,
-                             esr_err *err)
-{
-    const char *s;
-    const cjson_node *rules = cjson_get(root, "findings_by_rule");
-    if (rules && rules->type == CJSON_OBJECT && rules->count) {
-        if (!(r->rules = calloc(rules->count, sizeof *r->rules)))
-            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        for (const cjson_node *c = rules->child; c; c = c->next) {
-            esr_ret_rule *ru = &r->rules[r->nrules];
-            const cjson_node *f = cjson_get(c, "fte");
-            ru->id = c->key;
-            ru->severity = (s = cjson_str(cjson_get(c, "severity"))) ? s : "";
-            if (cjson_u64(cjson_get(c, "count"), &ru->count))
-                return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                                   "%s: findings_by_rule.%.60s.count missing or not a whole number",
-                                   path, c->key);
-            if (!f || f->type != CJSON_NUMBER || text_parse_e5(f->text, &ru->fte_e5))
-                ru->fte_e5 = 0;
-            r->nrules++;
-        }
-    }
-    return ESR_OK;
-}
-
 /* The keys of run.json a regional return needs. */
 static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
 {
@@ -287,8 +192,37 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: no \"template_version\": not a return written by esrpipe", path);
 
-    if ((st = read_org(r, root, any, path, err)))
-        return st;
+    /* the organisation: org_code, else the one entry of organisations */
+    r->org = cjson_str(cjson_get(root, "org_code"));
+    if (!r->org)
+        r->org = "";
+    if (!*r->org) {
+        const cjson_node *orgs = cjson_get(root, "organisations");
+        if (orgs && orgs->type == CJSON_ARRAY && orgs->count > 1 && !any) {
+            esr_buf list = {0};
+            size_t shown = 0;
+            for (const cjson_node *c = orgs->child; c && shown < 5; c = c->next, shown++)
+                esr_buf_printf(&list, "%s%s", shown ? ", " : "", cjson_str(c) ? cjson_str(c) : "?");
+            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                             "%s: one return for %zu organisations (%s%s); consolidation takes one "
+                             "return per organisation: run `esrpipe run --split-by-org` and pass "
+                             "its per-organisation directories (%s/*/)",
+                             r->dir, orgs->count, esr_buf_str(&list),
+                             orgs->count > 5 ? ", ..." : "", r->dir);
+            esr_buf_free(&list);
+            return st;
+        }
+        if (orgs && orgs->type == CJSON_ARRAY && orgs->count == 1 && cjson_str(orgs->child))
+            r->org = cjson_str(orgs->child);
+    }
+    if (!*r->org && !any)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: no organisation code: re-run the return with --org CODE", path);
+    if (*r->org && !ods_ok(r->org))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: org_code \"%.40s\" is not an ODS code (letters and digits)", path,
+                           r->org);
+
     r->snapshot = cjson_str(cjson_get(root, "snapshot_date"));
     if (!r->snapshot)
         r->snapshot = "";
@@ -302,9 +236,50 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
     r->mapping_version = (s = cjson_str(cjson_get(mp, "version"))) ? s : "";
     r->mapping_sha256 = (s = cjson_str(cjson_get(mp, "sha256"))) ? s : "";
 
-    if ((st = read_counts(r, root, path, err)))
-        return st;
-    return read_rules(r, root, path, err);
+    const cjson_node *inputs = cjson_get(root, "inputs");
+    if (inputs && inputs->type == CJSON_ARRAY && inputs->count) {
+        if (!(r->inputs = calloc(inputs->count, sizeof *r->inputs)))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        for (const cjson_node *c = inputs->child; c; c = c->next) {
+            esr_ret_input *in = &r->inputs[r->ninputs++];
+            in->name = (s = cjson_str(cjson_get(c, "name"))) ? s : "";
+            in->sha256 = (s = cjson_str(cjson_get(c, "sha256"))) ? s : "";
+            if (cjson_u64(cjson_get(c, "bytes"), &in->bytes))
+                in->bytes = 0;
+        }
+    }
+
+    const cjson_node *counts = cjson_get(root, "counts");
+    static const char *const count_keys[] = {"rows_read", "in_scope", "out_of_scope", "rejected"};
+    uint64_t *count_vals[] = {&r->rows_read, &r->in_scope, &r->out_of_scope, &r->rejected};
+    for (size_t i = 0; i < 4; i++)
+        if (cjson_u64(cjson_get(counts, count_keys[i]), count_vals[i]))
+            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                               "%s: counts.%s missing or not a whole number", path, count_keys[i]);
+    const cjson_node *fte = cjson_get(counts, "in_scope_fte");
+    if (!fte || fte->type != CJSON_NUMBER || text_parse_e5(fte->text, &r->in_scope_fte_e5))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: counts.in_scope_fte missing or not a number", path);
+
+    const cjson_node *rules = cjson_get(root, "findings_by_rule");
+    if (rules && rules->type == CJSON_OBJECT && rules->count) {
+        if (!(r->rules = calloc(rules->count, sizeof *r->rules)))
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        for (const cjson_node *c = rules->child; c; c = c->next) {
+            esr_ret_rule *ru = &r->rules[r->nrules];
+            const cjson_node *f = cjson_get(c, "fte");
+            ru->id = c->key;
+            ru->severity = (s = cjson_str(cjson_get(c, "severity"))) ? s : "";
+            if (cjson_u64(cjson_get(c, "count"), &ru->count))
+                return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                                   "%s: findings_by_rule.%.60s.count missing or not a whole number",
+                                   path, c->key);
+            if (!f || f->type != CJSON_NUMBER || text_parse_e5(f->text, &ru->fte_e5))
+                ru->fte_e5 = 0;
+            r->nrules++;
+        }
+    }
+    return ESR_OK;
 }
 
 /* Undo the formula neutralising csvout_text applied (a leading apostrophe). */
