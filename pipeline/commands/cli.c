@@ -565,10 +565,11 @@ static int learn_option(esr_learn_opts *o, int which, const char *arg)
     unsigned long long v = strtoull(arg, &end, 10);
     if (!*arg || *end || *arg == '-' || (which == 'a' && (v < 1 || v > 100)) ||
         (which != 'a' && v < 1)) {
-        usage_error("--learn-%s: expected %s",
-                    which == 'n'   ? "min-rows: a number of rows, 1 or more"
-                    : which == 'a' ? "agreement: a percentage 1-100"
-                                   : "max-titles: a number of titles, 1 or more");
+        usage_error(which == 'n' ? "--learn-min-rows %s: expected a number of rows, 1 or more"
+                    : which == 'a'
+                        ? "--learn-agreement %s: expected a percentage 1-100"
+                        : "--learn-max-titles %s: expected a number of titles, 1 or more",
+                    arg);
         return -1;
     }
     if (which == 'n')
