@@ -10,7 +10,7 @@
  * "Support workforce": the heading row and every record, empty fields
  * skipped, numbers as numbers, FTE in the house format, through
  * worksheet_write_string / worksheet_write_number; then workbook_close,
- * which deflates at esrpipe's zip level (xlsx_style.c, linked in). No
+ * which deflates at esrpipe's zip level (xlsx_zip.c, linked in). No
  * widths, filters, validation lists or other sheets, so it is a lower bound
  * for esrpipe's own workbook and a fair stand-in for the pandas peer's
  * sheet. Prints one line:
@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "records.h"
 #include "xlsx_style.h"
+#include "xlsx_zip.h"
 
 /* The records, as loaded: the fields of a row are NUL-terminated texts one
  * after the other in text; num[] has the numeric columns' values. */
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
         return 70;
     esr_xlsx_style st;
     xlsx_style_add(wb, &st);
+    xlsx_zip_use();
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Support workforce");
     size_t cells = 0;
     const char *v = l.text;

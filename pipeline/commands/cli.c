@@ -206,7 +206,7 @@ static int in_list(const int *list, int ch)
     return 0;
 }
 
-/* Long options without a short form (run, explain and stage share them). */
+/* Long options without a short form (the table below says which commands take each). */
 enum {
     O_ORG = 256,
     O_SNAPSHOT,
@@ -232,7 +232,10 @@ enum {
     O_LEARNAGREE,
     O_LEARNMAX,
     O_MAXLINES,
-    O_MAXFTE
+    O_MAXFTE,
+    O_REGION,
+    O_EXIT,
+    O_MIXED
 };
 
 /* --wait SECONDS into *out; 0, or -1 after printing a usage error. */
@@ -290,6 +293,161 @@ static int shared_option(int ch, const char *arg, esr_classify_mode *mode, esr_s
         return 1;
     default: return 0;
     }
+}
+
+/* The commands, as bits of cli_opts[].cmds. */
+enum { C_RUN = 1, C_EXPLAIN = 2, C_STAGE = 4, C_CONS = 8, C_COMPARE = 16, C_TREND = 32 };
+#define C_READS (C_RUN | C_EXPLAIN | C_STAGE)    /* the commands that read exports */
+#define C_RETURNS (C_CONS | C_COMPARE | C_TREND) /* the commands that read returns */
+
+/* Every option of every command: its name, getopt value and the commands
+ * taking it (explain takes run's writing options only to refuse them). */
+typedef struct cli_opt {
+    const char *name;
+    int has_arg;
+    int val;
+    unsigned cmds;
+} cli_opt;
+
+static const cli_opt cli_opts[] = {
+    {"output", required_argument, 'o', C_RUN | C_EXPLAIN | C_RETURNS},
+    {"mappings", required_argument, 'm', C_READS | C_CONS},
+    {"region", required_argument, O_REGION, C_CONS},
+    {"exit-code", no_argument, O_EXIT, C_COMPARE},
+    {"mixed", no_argument, O_MIXED, C_TREND},
+    {"org", required_argument, O_ORG, C_READS},
+    {"snapshot", required_argument, O_SNAPSHOT, C_RUN | C_EXPLAIN},
+    {"classify", required_argument, O_CLASSIFY, C_READS},
+    {"max-reject-rate", required_argument, O_MAXREJ, C_RUN | C_EXPLAIN},
+    {"split-by-org", no_argument, O_SPLIT, C_RUN | C_EXPLAIN},
+    {"encoding", required_argument, O_ENC, C_READS},
+    {"max-field-bytes", required_argument, O_MAXFIELD, C_READS},
+    {"max-columns", required_argument, O_MAXCOL, C_READS},
+    {"max-ratio", required_argument, O_RATIO, C_READS},
+    {"dry-run", no_argument, O_DRY, C_RUN | C_EXPLAIN},
+    {"no-workbook", no_argument, O_NOBOOK, C_RUN | C_EXPLAIN},
+    {"pseudonymise", required_argument, O_PSEUDO, C_RUN | C_EXPLAIN},
+    {"pseudonymize", required_argument, O_PSEUDO, C_RUN | C_EXPLAIN},
+    {"max-sheet-rows", required_argument, O_SHEETROWS, C_RUN | C_EXPLAIN | C_COMPARE},
+    {"training", required_argument, O_TRAINING, C_READS},
+    {"wait", required_argument, O_WAIT, C_RUN | C_EXPLAIN | C_CONS},
+    {"delimiter", required_argument, O_DELIM, C_READS},
+    {"header-line", required_argument, O_HEADERLINE, C_RUN | C_EXPLAIN},
+    {"full-time-hours", required_argument, O_FULLTIME, C_RUN | C_EXPLAIN},
+    {"titles", required_argument, O_TITLES, C_RUN | C_EXPLAIN},
+    {"no-learn", no_argument, O_NOLEARN, C_RUN | C_EXPLAIN},
+    {"learn-min-rows", required_argument, O_LEARNMIN, C_RUN | C_EXPLAIN},
+    {"learn-agreement", required_argument, O_LEARNAGREE, C_RUN | C_EXPLAIN},
+    {"learn-max-titles", required_argument, O_LEARNMAX, C_RUN | C_EXPLAIN},
+    {"max-field-lines", required_argument, O_MAXLINES, C_RUN | C_EXPLAIN},
+    {"max-fte", required_argument, O_MAXFTE, C_RUN | C_EXPLAIN},
+    {"quiet", no_argument, 'q', C_RUN | C_EXPLAIN | C_RETURNS},
+    {"help", no_argument, 'h', C_RUN | C_EXPLAIN | C_CONS | C_COMPARE},
+};
+#define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
+
+/* The options every command shares: -o and --wait go straight into the
+ * command's own options (outdir, wait_s: NULL if it takes none), the rest
+ * are kept here as given (NULL or 0 when not). */
+typedef struct cli_common {
+    const char **outdir;
+    double *wait_s;
+    const char *mappings;
+    int quiet;
+    int rows_given;
+    unsigned long long max_sheet_rows;
+} cli_common;
+
+/* A command's option parsing: its bit, its -h text, whether it says its
+ * own getopt errors ("NAME: unknown option X") or lets getopt say them,
+ * and its own options: fn gets each option first and returns 1 if it
+ * took it, 0 if not, -1 after a usage error. */
+typedef struct cli_cmd {
+    const char *name;
+    unsigned bit;
+    const char *help;
+    int own_errors;
+    int (*fn)(void *ctx, int ch, const char *arg);
+    void *ctx;
+} cli_cmd;
+
+/* A shared option into *com: 1 if ch was one, 0 if not, -1 after a usage error. */
+static int common_option(int ch, const char *arg, cli_common *com)
+{
+    char *end;
+    switch (ch) {
+    case 'o':
+        if (!com->outdir)
+            return 0;
+        *com->outdir = arg;
+        return 1;
+    case 'm': com->mappings = arg; return 1;
+    case 'q': com->quiet = 1; return 1;
+    case O_WAIT: return !com->wait_s ? 0 : parse_wait(arg, com->wait_s) ? -1 : 1;
+    case O_SHEETROWS:
+        com->max_sheet_rows = strtoull(arg, &end, 10);
+        if (!*arg || *end)
+            return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", arg), -1;
+        com->rows_given = 1;
+        return 1;
+    default: return 0;
+    }
+}
+
+/* getopt_long's tables for command bit: the long options and the short
+ * ones (":" first when the command says its own errors). */
+static void cli_tables(const cli_cmd *c, struct option *lo, char *so)
+{
+    size_t n = 0;
+    char *p = so;
+    if (c->own_errors)
+        *p++ = ':';
+    for (size_t i = 0; i < CLI_NOPTS; i++) {
+        if (!(cli_opts[i].cmds & c->bit))
+            continue;
+        lo[n++] = (struct option){cli_opts[i].name, cli_opts[i].has_arg, NULL, cli_opts[i].val};
+        if (cli_opts[i].val < 256 && !strchr(so, cli_opts[i].val)) {
+            *p++ = (char)cli_opts[i].val;
+            if (cli_opts[i].has_arg)
+                *p++ = ':';
+            *p = '\0';
+        }
+    }
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    *p = '\0';
+}
+
+/* Parse the options of argv from argv[first] on for command c into *com
+ * and c's own: -1 to go on (optind at the operands), else the exit code
+ * (0 after -h, 64 after a usage error). */
+static int cli_parse(const cli_cmd *c, int argc, char **argv, int first, cli_common *com)
+{
+    struct option lo[CLI_NOPTS + 1];
+    char so[2 * CLI_NOPTS + 2] = "";
+    cli_tables(c, lo, so);
+    optind = first;
+    opterr = !c->own_errors;
+    int ch;
+    while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+        if (c->own_errors && (ch == ':' || ch == '?')) {
+            char fmt[64];
+            snprintf(fmt, sizeof fmt,
+                     ch == ':' ? "%s: %%s needs a value" : "%s: unknown option %%s", c->name);
+            return usage_error(fmt, argv[optind - 1]);
+        }
+        int r = c->fn ? c->fn(c->ctx, ch, optarg) : 0;
+        if (!r && ch == 'h' && c->help) {
+            fputs(c->help, stdout);
+            return 0;
+        }
+        if (!r)
+            r = common_option(ch, optarg, com);
+        if (r < 0)
+            return 64;
+        if (!r)
+            return usage_error("%s", "unknown option");
+    }
+    return -1;
 }
 
 /* What `explain` was asked for, and what it has found. */
@@ -407,10 +565,11 @@ static int learn_option(esr_learn_opts *o, int which, const char *arg)
     unsigned long long v = strtoull(arg, &end, 10);
     if (!*arg || *end || *arg == '-' || (which == 'a' && (v < 1 || v > 100)) ||
         (which != 'a' && v < 1)) {
-        usage_error("--learn-%s: expected %s",
-                    which == 'n'   ? "min-rows: a number of rows, 1 or more"
-                    : which == 'a' ? "agreement: a percentage 1-100"
-                                   : "max-titles: a number of titles, 1 or more");
+        usage_error(which == 'n' ? "--learn-min-rows %s: expected a number of rows, 1 or more"
+                    : which == 'a'
+                        ? "--learn-agreement %s: expected a percentage 1-100"
+                        : "--learn-max-titles %s: expected a number of titles, 1 or more",
+                    arg);
         return -1;
     }
     if (which == 'n')
@@ -422,152 +581,113 @@ static int learn_option(esr_learn_opts *o, int which, const char *arg)
     return 0;
 }
 
+/* What run and explain parse their options into. */
+typedef struct run_cli {
+    esr_run_opts o;
+    int explain;
+} run_cli;
+
+/* An option of run or explain's own into rc->o (see cli_cmd.fn). */
+static int run_option(void *ctx, int ch, const char *arg)
+{
+    run_cli *rc = ctx;
+    esr_run_opts *o = &rc->o;
+    /* options that only shape what run writes */
+    static const int writing[] = {'o',         O_SPLIT,  O_DRY,      O_NOBOOK, O_PSEUDO,
+                                  O_SHEETROWS, O_MAXREJ, O_SNAPSHOT, O_WAIT,   0};
+    if (rc->explain && in_list(writing, ch))
+        return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
+                                 "--no-workbook, --pseudonymise, --max-sheet-rows, "
+                                 "--max-reject-rate, --snapshot and --wait do not apply"),
+               -1;
+    int r = shared_option(ch, arg, &o->mode, &o->source, &o->max_field_bytes, &o->max_columns);
+    if (!r)
+        r = reading_option(ch, arg, o);
+    if (r)
+        return r;
+    char *end;
+    switch (ch) {
+    case O_ORG: o->org = arg; return 1;
+    case O_SNAPSHOT: o->snapshot = arg; return 1;
+    case O_MAXREJ:
+        o->max_reject_pct = strtod(arg, &end);
+        if (!*arg || *end || o->max_reject_pct < 0 || o->max_reject_pct > 100)
+            return usage_error("--max-reject-rate %s: expected a percentage 0-100", arg), -1;
+        return 1;
+    case O_SPLIT: o->split_by_org = 1; return 1;
+    case O_DRY: o->dry_run = 1; return 1;
+    case O_NOBOOK: o->no_workbook = 1; return 1;
+    case O_PSEUDO: o->pseudonymise_key = arg; return 1;
+    case O_TRAINING: o->training = arg; return 1;
+    case O_TITLES: o->titles = arg; return 1;
+    case O_NOLEARN: o->no_learn = 1; return 1;
+    case O_LEARNMIN: return learn_option(&o->learn, 'n', arg) ? -1 : 1;
+    case O_LEARNAGREE: return learn_option(&o->learn, 'a', arg) ? -1 : 1;
+    case O_LEARNMAX: return learn_option(&o->learn, 'x', arg) ? -1 : 1;
+    case O_MAXLINES:
+        if (parse_size(arg, &o->max_field_lines) || o->max_field_lines > 1000)
+            return usage_error("--max-field-lines %s: expected a number 1-1000", arg), -1;
+        return 1;
+    case O_MAXFTE:
+        if (text_parse_e5(arg, &o->max_fte_e5) || o->max_fte_e5 <= 0 ||
+            o->max_fte_e5 > ESR_FTE_MAX_LIMIT_E5)
+            return usage_error("--max-fte %s: expected a number above 0, at most 100", arg), -1;
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Run the pipeline over the exports with options o, then say what came of
+ * it unless quiet; exit code. */
+static int run_exports(esr_run_opts *o, log_ctx *lc)
+{
+    if (!lc->quiet && isatty(STDERR_FILENO)) {
+        o->progress_fn = progress_line;
+        lc->progress = 1;
+    }
+    esr_err err = {0};
+    esr_run_counts n = {0};
+    esr_status st = run_pipeline(o, &n, &err);
+    if (st)
+        return report(st, &err);
+    if (!lc->quiet)
+        msg_print("", "%llu rows: %llu in scope, %llu out of scope, %llu rejected; %s", n.read,
+                  n.in_scope, n.out_of_scope, n.rejected,
+                  o->dry_run ? "nothing written (--dry-run)" : "return written");
+    if (!lc->quiet && !o->dry_run)
+        msg_print("", "outputs in %s/", o->outdir);
+    return 0;
+}
+
 /* run [options] EXPORT... (or explain [options] EXPORT LINE...): classify
  * the exports and write the return, or explain rows; exit code. */
 static int cmd_run(int argc, char **argv, int explain)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"mappings", required_argument, NULL, 'm'},
-        {"org", required_argument, NULL, O_ORG},
-        {"snapshot", required_argument, NULL, O_SNAPSHOT},
-        {"classify", required_argument, NULL, O_CLASSIFY},
-        {"max-reject-rate", required_argument, NULL, O_MAXREJ},
-        {"split-by-org", no_argument, NULL, O_SPLIT},
-        {"encoding", required_argument, NULL, O_ENC},
-        {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
-        {"max-columns", required_argument, NULL, O_MAXCOL},
-        {"max-ratio", required_argument, NULL, O_RATIO},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"no-workbook", no_argument, NULL, O_NOBOOK},
-        {"pseudonymise", required_argument, NULL, O_PSEUDO},
-        {"pseudonymize", required_argument, NULL, O_PSEUDO},
-        {"max-sheet-rows", required_argument, NULL, O_SHEETROWS},
-        {"training", required_argument, NULL, O_TRAINING},
-        {"wait", required_argument, NULL, O_WAIT},
-        {"delimiter", required_argument, NULL, O_DELIM},
-        {"header-line", required_argument, NULL, O_HEADERLINE},
-        {"full-time-hours", required_argument, NULL, O_FULLTIME},
-        {"titles", required_argument, NULL, O_TITLES},
-        {"no-learn", no_argument, NULL, O_NOLEARN},
-        {"learn-min-rows", required_argument, NULL, O_LEARNMIN},
-        {"learn-agreement", required_argument, NULL, O_LEARNAGREE},
-        {"learn-max-titles", required_argument, NULL, O_LEARNMAX},
-        {"max-field-lines", required_argument, NULL, O_MAXLINES},
-        {"max-fte", required_argument, NULL, O_MAXFTE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    esr_run_opts o;
-    run_opts_default(&o);
-    o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    char mbuf[4300];
-    const char *mappings = NULL;
-    log_ctx lc = {0};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:m:qh", longopts, NULL)) != -1) {
-        /* options that only shape what run writes */
-        static const int writing[] = {'o',         O_SPLIT,  O_DRY,      O_NOBOOK, O_PSEUDO,
-                                      O_SHEETROWS, O_MAXREJ, O_SNAPSHOT, O_WAIT,   0};
-        if (explain && in_list(writing, ch))
-            return usage_error("%s", "explain writes nothing: -o, --split-by-org, --dry-run, "
-                                     "--no-workbook, --pseudonymise, --max-sheet-rows, "
-                                     "--max-reject-rate, --snapshot and --wait do not apply");
-        int shared =
-            shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
-        if (shared < 0)
-            return 64;
-        if (shared || (shared = reading_option(ch, optarg, &o)) > 0)
-            continue;
-        if (shared < 0)
-            return 64;
-        switch (ch) {
-        case 'o': o.outdir = optarg; break;
-        case 'm': mappings = optarg; break;
-        case 'q': lc.quiet = 1; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case O_ORG: o.org = optarg; break;
-        case O_SNAPSHOT: o.snapshot = optarg; break;
-        case O_MAXREJ: {
-            char *end;
-            o.max_reject_pct = strtod(optarg, &end);
-            if (!*optarg || *end || o.max_reject_pct < 0 || o.max_reject_pct > 100)
-                return usage_error("--max-reject-rate %s: expected a percentage 0-100", optarg);
-            break;
-        }
-        case O_SPLIT: o.split_by_org = 1; break;
-        case O_DRY: o.dry_run = 1; break;
-        case O_NOBOOK: o.no_workbook = 1; break;
-        case O_PSEUDO: o.pseudonymise_key = optarg; break;
-        case O_TRAINING: o.training = optarg; break;
-        case O_WAIT:
-            if (parse_wait(optarg, &o.wait_s))
-                return 64;
-            break;
-        case O_TITLES: o.titles = optarg; break;
-        case O_NOLEARN: o.no_learn = 1; break;
-        case O_LEARNMIN:
-        case O_LEARNAGREE:
-        case O_LEARNMAX:
-            if (learn_option(&o.learn,
-                             ch == O_LEARNMIN     ? 'n'
-                             : ch == O_LEARNAGREE ? 'a'
-                                                  : 'x',
-                             optarg))
-                return 64;
-            break;
-        case O_SHEETROWS: {
-            char *end;
-            unsigned long long r = strtoull(optarg, &end, 10);
-            if (!*optarg || *end)
-                return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", optarg);
-            o.max_sheet_rows = r;
-            break;
-        }
-        case O_MAXLINES:
-            if (parse_size(optarg, &o.max_field_lines) || o.max_field_lines > 1000)
-                return usage_error("--max-field-lines %s: expected a number 1-1000", optarg);
-            break;
-        case O_MAXFTE:
-            if (text_parse_e5(optarg, &o.max_fte_e5) || o.max_fte_e5 <= 0 ||
-                o.max_fte_e5 > ESR_FTE_MAX_LIMIT_E5)
-                return usage_error("--max-fte %s: expected a number above 0, at most 100", optarg);
-            break;
-        default: return usage_error("%s", "unknown option");
-        }
-    }
+    run_cli rc = {.explain = explain};
+    run_opts_default(&rc.o);
+    esr_run_opts *o = &rc.o;
+    o->tool_version = "esrpipe " ESRPIPE_VERSION;
+    cli_cmd c = {
+        explain ? "explain" : "run", explain ? C_EXPLAIN : C_RUN, usage_text, 0, run_option, &rc};
+    cli_common com = {.outdir = &o->outdir, .wait_s = &o->wait_s};
+    int code = cli_parse(&c, argc, argv, 1, &com);
+    if (code >= 0)
+        return code;
+    if (com.rows_given)
+        o->max_sheet_rows = com.max_sheet_rows;
     if (optind >= argc)
         return usage_error("%s", explain ? "explain: no export file given"
                                          : "run: no export files given");
-    o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
-    if (explain) {
-        o.log = log_stderr;
-        o.log_ctx = &lc;
-        return explain_rows(&o, argc - optind, argv + optind);
-    }
-    o.inputs = (const char *const *)argv + optind;
-    o.ninputs = (size_t)(argc - optind);
-    o.log = log_stderr;
-    o.log_ctx = &lc;
-    if (!lc.quiet && isatty(STDERR_FILENO)) {
-        o.progress_fn = progress_line;
-        lc.progress = 1;
-    }
-    esr_err err = {0};
-    esr_run_counts n = {0};
-    esr_status st = run_pipeline(&o, &n, &err);
-    if (st) {
-        return report(st, &err);
-    }
-    if (!lc.quiet)
-        msg_print("", "%llu rows: %llu in scope, %llu out of scope, %llu rejected; %s", n.read,
-                  n.in_scope, n.out_of_scope, n.rejected,
-                  o.dry_run ? "nothing written (--dry-run)" : "return written");
-    if (!lc.quiet && !o.dry_run)
-        msg_print("", "outputs in %s/", o.outdir);
-    return 0;
+    char mbuf[4300];
+    o->mappings_dir = com.mappings ? com.mappings : mappings_default_dir(mbuf, sizeof mbuf);
+    log_ctx lc = {.quiet = com.quiet};
+    o->log = log_stderr;
+    o->log_ctx = &lc;
+    if (explain)
+        return explain_rows(o, argc - optind, argv + optind);
+    o->inputs = (const char *const *)argv + optind;
+    o->ninputs = (size_t)(argc - optind);
+    return run_exports(o, &lc);
 }
 
 static const char cons_usage[] =
@@ -594,52 +714,35 @@ static const char cons_usage[] =
     "Each return is checked against the sizes and SHA-256 its run.json lists: a\n"
     "mixed or changed return is refused (65, naming the file).\n";
 
+/* consolidate's own option, --region, into the esr_cons_opts ctx (see cli_cmd.fn). */
+static int cons_option(void *ctx, int ch, const char *arg)
+{
+    if (ch != O_REGION)
+        return 0;
+    if (!*arg)
+        return usage_error("%s", "consolidate: --region needs a region name"), -1;
+    ((esr_cons_opts *)ctx)->region = arg;
+    return 1;
+}
+
 /* consolidate [-o DIR] [--region NAME] [-m DIR] [-q] RETURN_DIR...: a regional return. */
 static int cmd_consolidate(int argc, char **argv)
 {
-    enum { O_REGION = 256, O_CWAIT };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"mappings", required_argument, NULL, 'm'},
-        {"region", required_argument, NULL, O_REGION},
-        {"wait", required_argument, NULL, O_CWAIT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     esr_cons_opts o;
     consolidate_opts_default(&o);
     o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    const char *mappings = NULL;
-    char mbuf[4300];
-    log_ctx lc = {0};
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:m:qh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': o.outdir = optarg; break;
-        case 'm': mappings = optarg; break;
-        case 'q': lc.quiet = 1; break;
-        case 'h': fputs(cons_usage, stdout); return 0;
-        case O_REGION:
-            if (!*optarg)
-                return usage_error("%s", "consolidate: --region needs a region name");
-            o.region = optarg;
-            break;
-        case O_CWAIT:
-            if (parse_wait(optarg, &o.wait_s))
-                return 64;
-            break;
-        case ':': return usage_error("consolidate: %s needs a value", argv[optind - 1]);
-        default: return usage_error("consolidate: unknown option %s", argv[optind - 1]);
-        }
-    }
+    cli_cmd c = {"consolidate", C_CONS, cons_usage, 1, cons_option, &o};
+    cli_common com = {.outdir = &o.outdir, .wait_s = &o.wait_s};
+    int code = cli_parse(&c, argc, argv, 1, &com);
+    if (code >= 0)
+        return code;
     if (optind >= argc)
         return usage_error("%s", "consolidate: no return directories given");
-    o.mappings_dir = mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf);
+    char mbuf[4300];
+    o.mappings_dir = com.mappings ? com.mappings : mappings_default_dir(mbuf, sizeof mbuf);
     o.returns = (const char *const *)argv + optind;
     o.nreturns = (size_t)(argc - optind);
+    log_ctx lc = {.quiet = com.quiet};
     o.log = log_stderr;
     o.log_ctx = &lc;
     esr_err err = {0};
@@ -751,60 +854,35 @@ static int cmd_explain_title(int argc, char **argv)
     return 0;
 }
 
-/* stage NAME [options] [FILE]: one stage as a filter to standard output. */
-static int cmd_stage(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"mappings", required_argument, NULL, 'm'},
-        {"encoding", required_argument, NULL, O_ENC},
-        {"max-field-bytes", required_argument, NULL, O_MAXFIELD},
-        {"max-columns", required_argument, NULL, O_MAXCOL},
-        {"max-ratio", required_argument, NULL, O_RATIO},
-        {"delimiter", required_argument, NULL, O_DELIM},
-        {"classify", required_argument, NULL, O_CLASSIFY},
-        {"org", required_argument, NULL, O_ORG},
-        {"training", required_argument, NULL, O_TRAINING},
-        {NULL, 0, NULL, 0},
-    };
-    if (argc < 2)
-        return usage_error("%s", "stage: name one: schema, classify or aggregate");
-    const char *name = argv[1];
-    /* which options each stage takes, by getopt value */
-    static const int schema_opts[] = {'m', O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DELIM, 0};
-    static const int classify_opts[] = {'m', O_CLASSIFY, O_ORG, O_TRAINING, O_ENC, O_RATIO, 0};
-    static const int aggregate_opts[] = {'m', 0};
-    const int *allowed = !strcmp(name, "schema")      ? schema_opts
-                         : !strcmp(name, "classify")  ? classify_opts
-                         : !strcmp(name, "aggregate") ? aggregate_opts
-                                                      : NULL;
-    if (!allowed)
-        return usage_error("stage %s: expected schema, classify or aggregate", name);
+/* What stage parses its options into, and which options the stage named takes. */
+typedef struct stage_cli {
     esr_stage_opts o;
-    stage_opts_default(&o);
-    char mbuf[4300];
-    const char *mappings = NULL, *training = NULL;
-    int ch;
-    optind = 2;
-    while ((ch = getopt_long(argc, argv, "m:", longopts, NULL)) != -1) {
-        if (!in_list(allowed, ch))
-            return usage_error("stage %s: option not taken here (esrpipe --help)", name);
-        int shared =
-            shared_option(ch, optarg, &o.mode, &o.source, &o.max_field_bytes, &o.max_columns);
-        if (shared < 0)
-            return 64;
-        if (shared)
-            continue;
-        switch (ch) {
-        case 'm': mappings = optarg; break;
-        case O_ORG: o.org = optarg; break;
-        case O_TRAINING: training = optarg; break;
-        default: return usage_error("%s", "unknown option");
-        }
+    const char *name, *training;
+    const int *allowed; /* getopt values, 0-terminated */
+} stage_cli;
+
+/* A stage option (see cli_cmd.fn): refused unless the stage takes it. */
+static int stage_option(void *ctx, int ch, const char *arg)
+{
+    stage_cli *sc = ctx;
+    if (!in_list(sc->allowed, ch))
+        return usage_error("stage %s: option not taken here (esrpipe --help)", sc->name), -1;
+    int r = shared_option(ch, arg, &sc->o.mode, &sc->o.source, &sc->o.max_field_bytes,
+                          &sc->o.max_columns);
+    if (r)
+        return r;
+    switch (ch) {
+    case O_ORG: sc->o.org = arg; return 1;
+    case O_TRAINING: sc->training = arg; return 1;
+    default: return 0;
     }
-    int is_schema = allowed == schema_opts;
-    if (argc - optind > 1 || (is_schema && argc - optind != 1))
-        return usage_error("stage %s: expected one input file", name);
-    const char *path = optind < argc ? argv[optind] : "-";
+}
+
+/* Run stage sc->name over path ("-": standard input) with the mapping
+ * tables in dir, writing CSV to standard output; exit code. */
+static int stage_exec(stage_cli *sc, const char *dir, const char *path)
+{
+    int is_schema = !strcmp(sc->name, "schema");
     FILE *in = NULL;
     if (!is_schema && strcmp(path, "-") && !(in = fopen(path, "rb"))) {
         msg_print("", "error: %s: cannot open", path);
@@ -813,20 +891,20 @@ static int cmd_stage(int argc, char **argv)
     esr_err err = {0};
     esr_mappings *m = NULL;
     esr_training *t = NULL;
-    esr_status st =
-        mappings_open(mappings ? mappings : mappings_default_dir(mbuf, sizeof mbuf), &m, &err);
-    if (!st && training)
-        st = training_load(training, m, &o.source, &t, &err);
+    esr_stage_opts *o = &sc->o;
+    esr_status st = mappings_open(dir, &m, &err);
+    if (!st && sc->training)
+        st = training_load(sc->training, m, &o->source, &t, &err);
     if (!st) {
-        o.m = m;
-        o.training = t;
+        o->m = m;
+        o->training = t;
         const char *shown = strcmp(path, "-") ? path : "standard input";
         if (is_schema)
-            st = stage_schema(&o, path, stdout, &err);
-        else if (allowed == classify_opts)
-            st = stage_classify(&o, in ? in : stdin, shown, stdout, &err);
+            st = stage_schema(o, path, stdout, &err);
+        else if (!strcmp(sc->name, "classify"))
+            st = stage_classify(o, in ? in : stdin, shown, stdout, &err);
         else
-            st = stage_aggregate(&o, in ? in : stdin, shown, stdout, &err);
+            st = stage_aggregate(o, in ? in : stdin, shown, stdout, &err);
     }
     if (!st && fflush(stdout))
         st = esr_err_set(&err, ESR_ERR_IO, "standard output: write failed");
@@ -835,6 +913,36 @@ static int cmd_stage(int argc, char **argv)
     training_free(t);
     mappings_close(m);
     return st ? report(st, &err) : 0;
+}
+
+/* stage NAME [options] [FILE]: one stage as a filter to standard output. */
+static int cmd_stage(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "stage: name one: schema, classify or aggregate");
+    stage_cli sc = {.name = argv[1]};
+    /* which options each stage takes, by getopt value */
+    static const int schema_opts[] = {'m', O_ENC, O_MAXFIELD, O_MAXCOL, O_RATIO, O_DELIM, 0};
+    static const int classify_opts[] = {'m', O_CLASSIFY, O_ORG, O_TRAINING, O_ENC, O_RATIO, 0};
+    static const int aggregate_opts[] = {'m', 0};
+    sc.allowed = !strcmp(sc.name, "schema")      ? schema_opts
+                 : !strcmp(sc.name, "classify")  ? classify_opts
+                 : !strcmp(sc.name, "aggregate") ? aggregate_opts
+                                                 : NULL;
+    if (!sc.allowed)
+        return usage_error("stage %s: expected schema, classify or aggregate", sc.name);
+    stage_opts_default(&sc.o);
+    cli_cmd c = {"stage", C_STAGE, NULL, 0, stage_option, &sc};
+    cli_common com = {0};
+    int code = cli_parse(&c, argc, argv, 2, &com);
+    if (code >= 0)
+        return code;
+    int is_schema = sc.allowed == schema_opts;
+    if (argc - optind > 1 || (is_schema && argc - optind != 1))
+        return usage_error("stage %s: expected one input file", sc.name);
+    char mbuf[4300];
+    return stage_exec(&sc, com.mappings ? com.mappings : mappings_default_dir(mbuf, sizeof mbuf),
+                      optind < argc ? argv[optind] : "-");
 }
 
 static const char compare_usage[] =
@@ -855,50 +963,47 @@ static const char compare_usage[] =
     "64 usage, 65 a return is unusable or the two cannot be compared, 66 a return\n"
     "directory missing, 73 cannot create output, 74 I/O error.\n";
 
+/* What compare parses its options into. */
+typedef struct compare_cli {
+    esr_compare_opts o;
+    int exit_code; /* --exit-code */
+} compare_cli;
+
+/* compare's own options into the compare_cli ctx (see cli_cmd.fn). */
+static int compare_option(void *ctx, int ch, const char *arg)
+{
+    compare_cli *cc = ctx;
+    (void)arg;
+    switch (ch) {
+    case O_EXIT: cc->exit_code = 1; return 1;
+    default: return 0;
+    }
+}
+
 /* compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR: what changed. */
 static int cmd_compare(int argc, char **argv)
 {
-    enum { O_EXIT = 256, O_ROWS };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"exit-code", no_argument, NULL, O_EXIT},
-        {"max-sheet-rows", required_argument, NULL, O_ROWS},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    esr_compare_opts o;
-    compare_opts_default(&o);
-    o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    log_ctx lc = {0};
-    int ch, exit_code = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'o': o.outdir = optarg; break;
-        case 'q': lc.quiet = 1; break;
-        case 'h': fputs(compare_usage, stdout); return 0;
-        case O_EXIT: exit_code = 1; break;
-        case O_ROWS:
-            o.max_sheet_rows = strtoull(optarg, &end, 10);
-            if (!*optarg || *end)
-                return usage_error("--max-sheet-rows %s: expected a number (0 = no cap)", optarg);
-            break;
-        case ':': return usage_error("compare: %s needs a value", argv[optind - 1]);
-        default: return usage_error("compare: unknown option %s", argv[optind - 1]);
-        }
-    }
+    compare_cli cc = {0};
+    esr_compare_opts *o = &cc.o;
+    compare_opts_default(o);
+    o->tool_version = "esrpipe " ESRPIPE_VERSION;
+    cli_cmd c = {"compare", C_COMPARE, compare_usage, 1, compare_option, &cc};
+    cli_common com = {.outdir = &o->outdir};
+    int code = cli_parse(&c, argc, argv, 1, &com);
+    if (code >= 0)
+        return code;
+    if (com.rows_given)
+        o->max_sheet_rows = com.max_sheet_rows;
     if (argc - optind != 2)
         return usage_error("%s", "compare: give two return directories, BASE_DIR NEW_DIR");
-    o.base_dir = argv[optind];
-    o.new_dir = argv[optind + 1];
-    o.log = log_stderr;
-    o.log_ctx = &lc;
+    o->base_dir = argv[optind];
+    o->new_dir = argv[optind + 1];
+    log_ctx lc = {.quiet = com.quiet};
+    o->log = log_stderr;
+    o->log_ctx = &lc;
     esr_err err = {0};
     esr_compare_counts n = {0};
-    esr_status st = compare_run(&o, &n, &err);
+    esr_status st = compare_run(o, &n, &err);
     if (st)
         return report(st, &err);
     int changed = n.moves || n.cells_changed;
@@ -907,35 +1012,31 @@ static int cmd_compare(int argc, char **argv)
                 "esrpipe: compare: %llu summary cells changed; %llu joiners, %llu leavers, %llu "
                 "records with a changed field; outputs in %s/\n",
                 (unsigned long long)n.cells_changed, (unsigned long long)n.joiners,
-                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o.outdir);
-    return exit_code && changed ? 1 : 0;
+                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o->outdir);
+    return cc.exit_code && changed ? 1 : 0;
+}
+
+/* trend's own option, --mixed, into the esr_trend_opts ctx (see cli_cmd.fn). */
+static int trend_option(void *ctx, int ch, const char *arg)
+{
+    (void)arg;
+    if (ch != O_MIXED)
+        return 0;
+    ((esr_trend_opts *)ctx)->allow_mixed = 1;
+    return 1;
 }
 
 /* trend [-o DIR] [--mixed] [-q] RETURN_DIR...: snapshots side by side. */
 static int cmd_trend(int argc, char **argv)
 {
-    enum { O_MIXED = 256 };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"mixed", no_argument, NULL, O_MIXED},
-        {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0},
-    };
     esr_trend_opts o;
     trend_opts_default(&o);
     o.tool_version = "esrpipe " ESRPIPE_VERSION;
-    int ch, quiet = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:q", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': o.outdir = optarg; break;
-        case 'q': quiet = 1; break;
-        case O_MIXED: o.allow_mixed = 1; break;
-        case ':': return usage_error("trend: %s needs a value", argv[optind - 1]);
-        default: return usage_error("trend: unknown option %s", argv[optind - 1]);
-        }
-    }
+    cli_cmd c = {"trend", C_TREND, NULL, 1, trend_option, &o};
+    cli_common com = {.outdir = &o.outdir};
+    int code = cli_parse(&c, argc, argv, 1, &com);
+    if (code >= 0)
+        return code;
     if (optind >= argc)
         return usage_error("%s", "trend: no return directories given");
     o.returns = (const char *const *)argv + optind;
@@ -945,7 +1046,7 @@ static int cmd_trend(int argc, char **argv)
     esr_status st = trend_run(&o, &res, &err);
     if (st)
         return report(st, &err);
-    if (!quiet)
+    if (!com.quiet)
         fprintf(stderr, "esrpipe: trend: %zu snapshots of %zu organisation%s; outputs in %s/\n",
                 res.snapshots, res.organisations, res.organisations == 1 ? "" : "s", o.outdir);
     return 0;

@@ -8,7 +8,7 @@
 
 #include "csvreader.h"
 #include "text.h"
-#include "xlsx_style.h"
+#include "xlsx_book.h"
 
 enum { S_COVER, S_PROF, S_JL, S_MOVED, S_DQ, S_COUNT };
 static const char *const sheet_names[S_COUNT] = {
@@ -16,33 +16,19 @@ static const char *const sheet_names[S_COUNT] = {
 };
 
 typedef struct book {
-    lxw_workbook *wb;
+    esr_xbook x; /* the workbook: cells are written through it */
     esr_xsheet s[S_COUNT];
-    esr_xlsx_style st;
     const esr_compare_book *in;
-    lxw_error error;
     lxw_row_t row[S_COUNT]; /* next row of the two record sheets */
     uint64_t left_out[S_COUNT];
 } book;
 
-/* Text cell on sheet s. */
-static void put(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
-{
-    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
-/* Number cell on sheet s. */
-static void putn(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
-{
-    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
 /* A note at row r, the heading row and first column frozen, the widths set. */
 static void finish_sheet(book *b, int s, lxw_row_t r, const char *note, double min_width)
 {
-    put(b, s, r, 0, note, b->st.note);
+    xbook_str(&b->x, s, r, 0, note, b->x.st.note);
     worksheet_freeze_panes(b->s[s].ws, 1, 1);
-    xsheet_widths(&b->s[s], min_width);
+    xbook_widths(&b->x, s, min_width);
 }
 
 /* ---- Cover ----------------------------------------------------------- */
@@ -50,18 +36,18 @@ static void finish_sheet(book *b, int s, lxw_row_t r, const char *note, double m
 /* A Cover row: label, then the base's and the new return's values. */
 static void pair(book *b, lxw_row_t *r, const char *label, const char *base, const char *now)
 {
-    put(b, S_COVER, *r, 0, label, b->st.bold);
-    put(b, S_COVER, *r, 1, base, NULL);
-    put(b, S_COVER, *r, 2, now, NULL);
+    xbook_str(&b->x, S_COVER, *r, 0, label, b->x.st.bold);
+    xbook_str(&b->x, S_COVER, *r, 1, base, NULL);
+    xbook_str(&b->x, S_COVER, *r, 2, now, NULL);
     (*r)++;
 }
 
 /* A Cover row of two counts. */
 static void pairn(book *b, lxw_row_t *r, const char *label, double base, double now, lxw_format *f)
 {
-    put(b, S_COVER, *r, 0, label, b->st.bold);
-    putn(b, S_COVER, *r, 1, base, f);
-    putn(b, S_COVER, *r, 2, now, f);
+    xbook_str(&b->x, S_COVER, *r, 0, label, b->x.st.bold);
+    xbook_num(&b->x, S_COVER, *r, 1, base, f);
+    xbook_num(&b->x, S_COVER, *r, 2, now, f);
     (*r)++;
 }
 
@@ -79,10 +65,10 @@ static const char *who(const esr_trust_return *t, char *buf, size_t n)
 static lxw_row_t inputs(book *b, lxw_row_t r, const char *label, const esr_trust_return *t)
 {
     for (size_t i = 0; i < t->ninputs; i++, r++) {
-        put(b, S_COVER, r, 0, label, NULL);
-        put(b, S_COVER, r, 1, t->inputs[i].name, NULL);
-        putn(b, S_COVER, r, 2, (double)t->inputs[i].bytes, b->st.count);
-        put(b, S_COVER, r, 3, t->inputs[i].sha256, NULL);
+        xbook_str(&b->x, S_COVER, r, 0, label, NULL);
+        xbook_str(&b->x, S_COVER, r, 1, t->inputs[i].name, NULL);
+        xbook_num(&b->x, S_COVER, r, 2, (double)t->inputs[i].bytes, b->x.st.count);
+        xbook_str(&b->x, S_COVER, r, 3, t->inputs[i].sha256, NULL);
     }
     return r;
 }
@@ -95,10 +81,10 @@ static void write_cover(book *b)
     const esr_compare_counts *k = in->counts;
     char w1[200], w2[200];
     lxw_row_t r = 0;
-    put(b, S_COVER, r, 0, "What changed between two returns", b->st.title);
+    xbook_str(&b->x, S_COVER, r, 0, "What changed between two returns", b->x.st.title);
     r += 2;
     static const char *const h[] = {"", "Base", "New", NULL};
-    xsheet_headings(&b->s[S_COVER], &b->st, &b->error, r++, h);
+    xbook_headings(&b->x, S_COVER, r++, h);
     pair(b, &r, "Return directory", a->dir, n->dir);
     pair(b, &r, "Return", who(a, w1, sizeof w1), who(n, w2, sizeof w2));
     pair(b, &r, "Snapshot date", a->snapshot, n->snapshot);
@@ -107,26 +93,26 @@ static void write_cover(book *b)
     pair(b, &r, "Mapping version", a->mapping_version, n->mapping_version);
     pair(b, &r, "Mapping checksum (SHA-256)", a->mapping_sha256, n->mapping_sha256);
     pair(b, &r, "summary.csv SHA-256", a->summary_sha256, n->summary_sha256);
-    pairn(b, &r, "Rows read", (double)a->rows_read, (double)n->rows_read, b->st.count);
-    pairn(b, &r, "In scope", (double)a->in_scope, (double)n->in_scope, b->st.count);
-    pairn(b, &r, "Out of scope", (double)a->out_of_scope, (double)n->out_of_scope, b->st.count);
-    pairn(b, &r, "Rejected", (double)a->rejected, (double)n->rejected, b->st.count);
+    pairn(b, &r, "Rows read", (double)a->rows_read, (double)n->rows_read, b->x.st.count);
+    pairn(b, &r, "In scope", (double)a->in_scope, (double)n->in_scope, b->x.st.count);
+    pairn(b, &r, "Out of scope", (double)a->out_of_scope, (double)n->out_of_scope, b->x.st.count);
+    pairn(b, &r, "Rejected", (double)a->rejected, (double)n->rejected, b->x.st.count);
     pairn(b, &r, "In-scope FTE", (double)a->in_scope_fte_e5 / 1e5, (double)n->in_scope_fte_e5 / 1e5,
-          b->st.fte);
+          b->x.st.fte);
     r++;
     static const char *const ih[] = {"Inputs", "File", "Bytes", "SHA-256", NULL};
-    xsheet_headings(&b->s[S_COVER], &b->st, &b->error, r++, ih);
+    xbook_headings(&b->x, S_COVER, r++, ih);
     r = inputs(b, inputs(b, r, "Base", a), "New", n);
     r++;
-    put(b, S_COVER, r++, 0, "What changed", b->st.heading);
+    xbook_str(&b->x, S_COVER, r++, 0, "What changed", b->x.st.heading);
     pair(b, &r, "Records matched by", in->matched_by, "");
     static const char *const kl[] = {"Joiners (in scope now, not before)",
                                      "Leavers (in scope before, not now)",
                                      "Records with a changed field", "Summary cells changed"};
     const uint64_t kv[] = {k->joiners, k->leavers, k->moved_records, k->cells_changed};
     for (int i = 0; i < 4; i++, r++) { /* one figure each: no Base/New pair */
-        put(b, S_COVER, r, 0, kl[i], b->st.bold);
-        putn(b, S_COVER, r, 1, (double)kv[i], b->st.count);
+        xbook_str(&b->x, S_COVER, r, 0, kl[i], b->x.st.bold);
+        xbook_num(&b->x, S_COVER, r, 1, (double)kv[i], b->x.st.count);
     }
     r++;
     static const char *const notes[] = {
@@ -138,8 +124,8 @@ static void write_cover(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        put(b, S_COVER, r++, 0, notes[i], b->st.note);
-    xsheet_widths(&b->s[S_COVER], 10);
+        xbook_str(&b->x, S_COVER, r++, 0, notes[i], b->x.st.note);
+    xbook_widths(&b->x, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 36, NULL);
     worksheet_activate(b->s[S_COVER].ws);
 }
@@ -193,14 +179,14 @@ static size_t merge_totals(const esr_compare_book *in, prow **out)
 /* One row of base, new and change from column c. */
 static void bnc(book *b, lxw_row_t r, lxw_col_t c, const prow *p, int total)
 {
-    lxw_format *f = total ? b->st.total_fte : b->st.fte;
-    lxw_format *h = total ? b->st.total_count : b->st.count;
-    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c, p->fa, f);
-    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c + 1, p->fn, f);
-    xsheet_fte(&b->s[S_PROF], &b->st, &b->error, r, c + 2, p->fn - p->fa, f);
-    putn(b, S_PROF, r, c + 3, (double)p->ha, h);
-    putn(b, S_PROF, r, c + 4, (double)p->hn, h);
-    putn(b, S_PROF, r, c + 5, (double)p->hn - (double)p->ha, h);
+    lxw_format *f = total ? b->x.st.total_fte : b->x.st.fte;
+    lxw_format *h = total ? b->x.st.total_count : b->x.st.count;
+    xbook_fte(&b->x, S_PROF, r, c, p->fa, f);
+    xbook_fte(&b->x, S_PROF, r, c + 1, p->fn, f);
+    xbook_fte(&b->x, S_PROF, r, c + 2, p->fn - p->fa, f);
+    xbook_num(&b->x, S_PROF, r, c + 3, (double)p->ha, h);
+    xbook_num(&b->x, S_PROF, r, c + 4, (double)p->hn, h);
+    xbook_num(&b->x, S_PROF, r, c + 5, (double)p->hn - (double)p->ha, h);
 }
 
 /* A native bar chart of the profession totals' FTE change (rows 2..n+1). */
@@ -208,7 +194,7 @@ static void change_chart(book *b, int nprof)
 {
     if (nprof < 1)
         return;
-    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR);
+    lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_BAR);
     char cat[160], val[160];
     snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], nprof + 1);
     snprintf(val, sizeof val, "='%s'!$D$2:$D$%d", sheet_names[S_PROF], nprof + 1);
@@ -228,23 +214,23 @@ static void write_by_prof(book *b)
     prow *v;
     size_t n = merge_totals(b->in, &v);
     if (!v) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
     static const char *const h1[] = {
         "Profession supported", "Base FTE",      "New FTE",          "FTE change",
         "Base headcount",       "New headcount", "Headcount change", NULL};
-    xsheet_headings(&b->s[S_PROF], &b->st, &b->error, 0, h1);
+    xbook_headings(&b->x, S_PROF, 0, h1);
     lxw_row_t r = 1;
     for (size_t i = 0; i < n; i++)
         if (*v[i].prof && !*v[i].role) {
-            put(b, S_PROF, r, 0, v[i].prof, NULL);
+            xbook_str(&b->x, S_PROF, r, 0, v[i].prof, NULL);
             bnc(b, r++, 1, &v[i], 0);
         }
     int nprof = (int)r - 1;
     for (size_t i = 0; i < n; i++)
         if (!*v[i].prof && !*v[i].role) {
-            put(b, S_PROF, r, 0, "All professions", b->st.total);
+            xbook_str(&b->x, S_PROF, r, 0, "All professions", b->x.st.total);
             bnc(b, r++, 1, &v[i], 1);
         }
     change_chart(b, nprof);
@@ -252,12 +238,13 @@ static void write_by_prof(book *b)
     static const char *const h2[] = {
         "Profession supported", "Support role",  "Base FTE",         "New FTE", "FTE change",
         "Base headcount",       "New headcount", "Headcount change", NULL};
-    xsheet_headings(&b->s[S_PROF], &b->st, &b->error, r++, h2);
+    xbook_headings(&b->x, S_PROF, r++, h2);
     for (size_t i = 0; i < n; i++, r++) {
         int total = !*v[i].role;
-        put(b, S_PROF, r, 0, *v[i].prof ? v[i].prof : "All professions", total ? b->st.bold : NULL);
-        put(b, S_PROF, r, 1, *v[i].role ? v[i].role : "All support roles",
-            total ? b->st.bold : NULL);
+        xbook_str(&b->x, S_PROF, r, 0, *v[i].prof ? v[i].prof : "All professions",
+                  total ? b->x.st.bold : NULL);
+        xbook_str(&b->x, S_PROF, r, 1, *v[i].role ? v[i].role : "All support roles",
+                  total ? b->x.st.bold : NULL);
         bnc(b, r, 2, &v[i], 0);
     }
     finish_sheet(b, S_PROF, r + 1,
@@ -283,14 +270,14 @@ static int on_move(void *vctx, const esr_row *row)
         return 0;
     }
     lxw_row_t r = b->row[s]++;
-    put(b, s, r, 0, row->fields[0], NULL);
-    put(b, s, r, 1, row->fields[1], NULL);
+    xbook_str(&b->x, s, r, 0, row->fields[0], NULL);
+    xbook_str(&b->x, s, r, 1, row->fields[1], NULL);
     if (scope) {
-        put(b, s, r, 2, *row->fields[4] ? "joined" : "left", NULL);
+        xbook_str(&b->x, s, r, 2, *row->fields[4] ? "joined" : "left", NULL);
         return 0;
     }
     for (lxw_col_t c = 2; c < 5; c++)
-        put(b, s, r, c, row->fields[c], NULL);
+        xbook_str(&b->x, s, r, c, row->fields[c], NULL);
     return 0;
 }
 
@@ -299,8 +286,8 @@ static void write_moves(book *b)
 {
     static const char *const hj[] = {"ODS code", "Assignment number", "Change", NULL};
     static const char *const hm[] = {"ODS code", "Assignment number", "Field", "Base", "New", NULL};
-    xsheet_headings(&b->s[S_JL], &b->st, &b->error, 0, hj);
-    xsheet_headings(&b->s[S_MOVED], &b->st, &b->error, 0, hm);
+    xbook_headings(&b->x, S_JL, 0, hj);
+    xbook_headings(&b->x, S_MOVED, 0, hm);
     b->row[S_JL] = b->row[S_MOVED] = 1;
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
@@ -308,7 +295,7 @@ static void write_moves(book *b)
     FILE *fp = fopen(b->in->moves_path, "rb");
     esr_err err = {0};
     if (!rd || !fp || csvreader_read(rd, fp, b->in->moves_path, &err))
-        b->error = LXW_ERROR_CREATING_TMPFILE;
+        b->x.error = LXW_ERROR_CREATING_TMPFILE;
     if (fp)
         fclose(fp);
     csvreader_free(rd);
@@ -326,8 +313,8 @@ static void write_moves(book *b)
         else
             snprintf(note, sizeof note, "%s",
                      r > 1 ? "Every row of moves.csv of this kind." : "None.");
-        put(b, s, r + 1, 0, note, b->st.note);
-        xsheet_widths(&b->s[s], 10);
+        xbook_str(&b->x, s, r + 1, 0, note, b->x.st.note);
+        xbook_widths(&b->x, s, 10);
     }
 }
 
@@ -347,11 +334,11 @@ static lxw_row_t rule_row(book *b, lxw_row_t r, const char *id)
 {
     const esr_ret_rule *x = rule_of(b->in->base, id), *y = rule_of(b->in->cur, id);
     uint64_t cx = x ? x->count : 0, cy = y ? y->count : 0;
-    put(b, S_DQ, r, 0, id, NULL);
-    put(b, S_DQ, r, 1, y ? y->severity : x ? x->severity : "", NULL);
-    putn(b, S_DQ, r, 2, (double)cx, b->st.count);
-    putn(b, S_DQ, r, 3, (double)cy, b->st.count);
-    putn(b, S_DQ, r, 4, (double)cy - (double)cx, b->st.count);
+    xbook_str(&b->x, S_DQ, r, 0, id, NULL);
+    xbook_str(&b->x, S_DQ, r, 1, y ? y->severity : x ? x->severity : "", NULL);
+    xbook_num(&b->x, S_DQ, r, 2, (double)cx, b->x.st.count);
+    xbook_num(&b->x, S_DQ, r, 3, (double)cy, b->x.st.count);
+    xbook_num(&b->x, S_DQ, r, 4, (double)cy - (double)cx, b->x.st.count);
     return r + 1;
 }
 
@@ -375,17 +362,18 @@ static lxw_row_t area_row(book *b, lxw_row_t r, const char *org)
     long long a1, r1, a2, r2;
     area_of(b->in->base, org, &a1, &r1);
     area_of(b->in->cur, org, &a2, &r2);
-    put(b, S_DQ, r, 0, *org ? org : "Whole return", *org ? NULL : b->st.bold);
-    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 1, a1, NULL);
-    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 2, r1, NULL);
+    xbook_str(&b->x, S_DQ, r, 0, *org ? org : "Whole return", *org ? NULL : b->x.st.bold);
+    xbook_fte(&b->x, S_DQ, r, 1, a1, NULL);
+    xbook_fte(&b->x, S_DQ, r, 2, r1, NULL);
     if (a1)
-        putn(b, S_DQ, r, 3, (double)r1 / (double)a1, b->st.pct);
-    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 4, a2, NULL);
-    xsheet_fte(&b->s[S_DQ], &b->st, &b->error, r, 5, r2, NULL);
+        xbook_num(&b->x, S_DQ, r, 3, (double)r1 / (double)a1, b->x.st.pct);
+    xbook_fte(&b->x, S_DQ, r, 4, a2, NULL);
+    xbook_fte(&b->x, S_DQ, r, 5, r2, NULL);
     if (a2)
-        putn(b, S_DQ, r, 6, (double)r2 / (double)a2, b->st.pct);
+        xbook_num(&b->x, S_DQ, r, 6, (double)r2 / (double)a2, b->x.st.pct);
     if (a1 && a2)
-        putn(b, S_DQ, r, 7, (double)r2 / (double)a2 - (double)r1 / (double)a1, b->st.pct);
+        xbook_num(&b->x, S_DQ, r, 7, (double)r2 / (double)a2 - (double)r1 / (double)a1,
+                  b->x.st.pct);
     return r + 1;
 }
 
@@ -394,7 +382,7 @@ static void write_dq(book *b)
 {
     const esr_trust_return *a = b->in->base, *n = b->in->cur;
     static const char *const h[] = {"Rule", "Severity", "Base rows", "New rows", "Change", NULL};
-    xsheet_headings(&b->s[S_DQ], &b->st, &b->error, 0, h);
+    xbook_headings(&b->x, S_DQ, 0, h);
     lxw_row_t r = 1;
     for (size_t i = 0; i < a->nrules; i++)
         r = rule_row(b, r, a->rules[i].id);
@@ -405,7 +393,7 @@ static void write_dq(book *b)
     static const char *const ha[] = {"Area-of-work completeness", "Base FTE", "Base FTE with area",
                                      "Base completeness",         "New FTE",  "New FTE with area",
                                      "New completeness",          "Change",   NULL};
-    xsheet_headings(&b->s[S_DQ], &b->st, &b->error, r++, ha);
+    xbook_headings(&b->x, S_DQ, r++, ha);
     const char *last = NULL;
     size_t i = 0, k = 0;
     while (i < a->nrows || k < n->nrows) { /* every organisation of either, in order */
@@ -430,17 +418,16 @@ esr_status compare_xlsx_write(const char *path, const char *tmpdir, const esr_co
 {
     book b = {0};
     b.in = in;
-    esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
+    esr_status st = xbook_open(&b.x, path, tmpdir, sheet_names, S_COUNT, b.s, err);
     if (st)
         return st;
     write_cover(&b);
     write_by_prof(&b);
     write_moves(&b);
     write_dq(&b);
-    lxw_doc_properties props = {0};
-    props.title = "What changed between two esrpipe returns";
-    props.comments = "Written by esrpipe compare";
-    props.created = text_date_time(*in->cur->snapshot ? in->cur->snapshot : in->base->snapshot);
-    workbook_set_properties(b.wb, &props);
-    return xlsx_close_checked(b.wb, b.s, S_COUNT, path, tmpdir, b.error, err);
+    esr_xbook_props props = {
+        .title = "What changed between two esrpipe returns",
+        .comments = "Written by esrpipe compare",
+        .created = text_date_time(*in->cur->snapshot ? in->cur->snapshot : in->base->snapshot)};
+    return xbook_close(&b.x, &props, err);
 }

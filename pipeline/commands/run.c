@@ -17,6 +17,7 @@
 #include "outdir.h"
 #include "pseudo.h"
 #include "records.h"
+#include "run_json.h"
 #include "schema.h"
 #include "strmap.h"
 #include "text.h"
@@ -828,120 +829,121 @@ static esr_status learn_inputs(run_ctx *c)
     return ESR_OK;
 }
 
-/* run.json: settings, mappings, inputs, counts and findings of return r. */
-static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
+/* run.json "inputs": each export read, how it was read and what it held. */
+static void run_json_inputs(run_ctx *c, esr_json *j)
 {
-    FILE *fp;
-    esr_status st = outdir_file(r->dir, "run.json", &fp, c->err);
-    if (st)
-        return st;
-    const esr_org_counts *oc = aggregate_org(c->agg, r->org);
-    esr_json j;
-    json_init(&j, fp);
-    json_open(&j, NULL, '{');
-    json_str(&j, "tool", c->o->tool_version);
-    json_str(&j, "template_version", ESR_TEMPLATE_VERSION);
-    json_str(&j, "command", "run");
-    json_u64(&j, "exit_status", 0);
-    json_str(&j, "org_code", r->org);
-    json_str(&j, "snapshot_date", c->snapshot);
-    json_str(&j, "snapshot_source", c->snapshot_source);
-    json_str(&j, "full_time_hours", c->full_time);
-    json_str(&j, "classify_mode", c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence");
-    char key_fp[ESR_PSEUDO_LEN + 1] = "";
-    json_str(&j, "pseudonym_key", c->pseudo ? pseudo_fingerprint(c->pseudo, key_fp) : "");
-    json_open(&j, "mappings", '{');
-    json_str(&j, "version", c->m->version);
-    json_str(&j, "sha256", c->m->sha256);
-    json_close(&j, '}');
-    json_open(&j, "inputs", '[');
+    json_open(j, "inputs", '[');
     for (size_t i = 0; i < c->ninputs; i++) {
         const esr_input_meta *in = &c->inputs[i];
-        json_open(&j, NULL, '{');
-        json_str(&j, "name", in->name);
-        json_u64(&j, "bytes", in->bytes);
-        json_str(&j, "sha256", in->sha256);
-        json_str(&j, "encoding", in->encoding);
-        json_str(&j, "compression", in->gzip ? "gzip" : "none");
-        json_u64(&j, "rows", in->rows);
-        json_u64(&j, "blank_lines", in->blank_lines);
-        json_u64(&j, "title_lines", in->title_lines);
-        json_u64(&j, "header_line", in->header_line);
-        json_str(&j, "delimiter", in->delimiter ? in->delimiter : "");
-        json_u64(&j, "physical_lines", in->lines);
-        json_u64(&j, "nul_bytes", in->nul_bytes);
-        json_list(&j, "unknown_columns", c->unknown_cols[i]);
-        json_near(&j, c->near_cols[i]);
-        json_list(&j, "personal_data_columns_ignored", c->pii_cols[i]);
-        json_close(&j, '}');
+        json_open(j, NULL, '{');
+        json_str(j, "name", in->name);
+        json_u64(j, "bytes", in->bytes);
+        json_str(j, "sha256", in->sha256);
+        json_str(j, "encoding", in->encoding);
+        json_str(j, "compression", in->gzip ? "gzip" : "none");
+        json_u64(j, "rows", in->rows);
+        json_u64(j, "blank_lines", in->blank_lines);
+        json_u64(j, "title_lines", in->title_lines);
+        json_u64(j, "header_line", in->header_line);
+        json_str(j, "delimiter", in->delimiter ? in->delimiter : "");
+        json_u64(j, "physical_lines", in->lines);
+        json_u64(j, "nul_bytes", in->nul_bytes);
+        json_list(j, "unknown_columns", c->unknown_cols[i]);
+        json_near(j, c->near_cols[i]);
+        json_list(j, "personal_data_columns_ignored", c->pii_cols[i]);
+        json_close(j, '}');
     }
-    json_close(&j, ']');
-    json_open(&j, "counts", '{');
-    json_u64(&j, "rows_read", oc ? oc->read : 0);
-    json_u64(&j, "in_scope", oc ? oc->in_scope : 0);
-    json_u64(&j, "out_of_scope", oc ? oc->out_of_scope : 0);
-    json_u64(&j, "rejected", oc ? oc->rejected : 0);
-    json_fte(&j, "in_scope_fte", oc ? oc->in_scope_fte_e5 : 0);
+    json_close(j, ']');
+}
+
+/* run.json "training": the training export joined, and names it did not know. */
+static void run_json_training(run_ctx *c, esr_json *j)
+{
+    const esr_training_stats *ts = training_stats(c->training);
+    json_open(j, "training", '{');
+    json_str(j, "name", training_input_name(c->training));
+    json_str(j, "sha256", training_input_sha256(c->training));
+    json_u64(j, "rows", ts->rows);
+    json_u64(j, "matched", ts->matched);
+    json_u64(j, "unmatched", ts->unmatched);
+    json_u64(j, "rejected", ts->rejected);
+    json_u64(j, "persons", ts->persons);
+    json_u64(j, "persons_joined", training_joined(c->training));
+    json_open(j, "unmatched_names", '[');
+    const char *name;
+    uint64_t count;
+    size_t nu = training_unmatched(c->training, 0, &name, &count);
+    for (size_t i = 0; i < nu && i < 50; i++) {
+        training_unmatched(c->training, i, &name, &count);
+        json_str(j, NULL, name);
+    }
+    json_close(j, ']');
+    json_close(j, '}');
+}
+
+/* run.json "counts", "out_of_scope_by_reason", "findings_by_rule" and (for
+ * a return of several organisations) "organisations" of return r. */
+static void run_json_figures(run_ctx *c, ret_out *r, esr_json *j)
+{
+    const esr_org_counts *oc = aggregate_org(c->agg, r->org);
+    esr_rj_counts k = {0};
+    if (oc)
+        k = (esr_rj_counts){oc->read, oc->in_scope, oc->out_of_scope, oc->rejected,
+                            oc->in_scope_fte_e5};
+    json_open(j, "counts", '{');
+    run_json_counts(j, &k);
     if (aggregate_titles_pooled(c->agg))
-        json_u64(&j, "job_titles_pooled_rows", aggregate_titles_pooled(c->agg));
-    json_close(&j, '}');
-    json_open(&j, "out_of_scope_by_reason", '{');
+        json_u64(j, "job_titles_pooled_rows", aggregate_titles_pooled(c->agg));
+    json_close(j, '}');
+    json_open(j, "out_of_scope_by_reason", '{');
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i])
-            json_u64(&j, record_out_name(i), oc->out_by_reason[i]);
-    json_close(&j, '}');
-    json_open(&j, "findings_by_rule", '{');
-    for (int i = 0; oc && i < ESR_RULE_COUNT; i++) {
-        if (!oc->findings[i])
-            continue;
-        json_open(&j, rule_id(i), '{');
-        json_str(&j, "severity", rule_severity_name(c->m->rules[i].severity));
-        json_u64(&j, "count", oc->findings[i]);
-        json_fte(&j, "fte", oc->findings_fte_e5[i]);
-        json_close(&j, '}');
-    }
-    json_close(&j, '}');
+            json_u64(j, record_out_name(i), oc->out_by_reason[i]);
+    json_close(j, '}');
+    json_open(j, "findings_by_rule", '{');
+    for (int i = 0; oc && i < ESR_RULE_COUNT; i++)
+        if (oc->findings[i])
+            run_json_finding(j, rule_id(i), rule_severity_name(c->m->rules[i].severity),
+                             oc->findings[i], oc->findings_fte_e5[i]);
+    json_close(j, '}');
     if (!*r->org) {
         const esr_org_counts **orgs;
         size_t n = aggregate_orgs(c->agg, &orgs);
-        json_open(&j, "organisations", '[');
+        json_open(j, "organisations", '[');
         for (size_t i = 0; i < n; i++)
             if (*orgs[i]->org)
-                json_str(&j, NULL, orgs[i]->org);
-        json_close(&j, ']');
+                json_str(j, NULL, orgs[i]->org);
+        json_close(j, ']');
     }
-    if (c->training) {
-        const esr_training_stats *ts = training_stats(c->training);
-        json_open(&j, "training", '{');
-        json_str(&j, "name", training_input_name(c->training));
-        json_str(&j, "sha256", training_input_sha256(c->training));
-        json_u64(&j, "rows", ts->rows);
-        json_u64(&j, "matched", ts->matched);
-        json_u64(&j, "unmatched", ts->unmatched);
-        json_u64(&j, "rejected", ts->rejected);
-        json_u64(&j, "persons", ts->persons);
-        json_u64(&j, "persons_joined", training_joined(c->training));
-        json_open(&j, "unmatched_names", '[');
-        const char *name;
-        uint64_t count;
-        size_t nu = training_unmatched(c->training, 0, &name, &count);
-        for (size_t i = 0; i < nu && i < 50; i++) {
-            training_unmatched(c->training, i, &name, &count);
-            json_str(&j, NULL, name);
-        }
-        json_close(&j, ']');
-        json_close(&j, '}');
-    }
-    if ((st = outdir_json_outputs(r->dir, &j, c->err)))
+}
+
+/* run.json of return r: what was read, how, and what came of it. */
+static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
+{
+    esr_run_json rj;
+    esr_status st = run_json_open(&rj, r->dir, c->o->tool_version, "run", c->err);
+    if (st)
         return st;
-    write_title_json(c, &j);
+    esr_json *j = &rj.j;
+    json_str(j, "org_code", r->org);
+    json_str(j, "snapshot_date", c->snapshot);
+    json_str(j, "snapshot_source", c->snapshot_source);
+    json_str(j, "full_time_hours", c->full_time);
+    json_str(j, "classify_mode", c->o->mode == ESR_CLASSIFY_CODE_ONLY ? "code-only" : "evidence");
+    char key_fp[ESR_PSEUDO_LEN + 1] = "";
+    json_str(j, "pseudonym_key", c->pseudo ? pseudo_fingerprint(c->pseudo, key_fp) : "");
+    run_json_mappings(j, c->m->version, c->m->sha256);
+    run_json_inputs(c, j);
+    run_json_figures(c, r, j);
+    if (c->training)
+        run_json_training(c, j);
+    if ((st = run_json_outputs(&rj, c->err)))
+        return st;
+    write_title_json(c, j);
     char t[96];
     snprintf(t, sizeof t, "{\"total\": %.0f}", elapsed);
-    json_raw(&j, "timings_ms", t);
-    json_close(&j, '}');
-    return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed: %s",
-                                    outdir_dir(r->dir), strerror(errno))
-                      : ESR_OK;
+    json_raw(j, "timings_ms", t);
+    return run_json_close(&rj, c->err);
 }
 
 /* Finish r's workbook: close the one built while reading, or build it now

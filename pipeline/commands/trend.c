@@ -11,7 +11,7 @@
 #include "csvout.h"
 #include "outdir.h"
 #include "text.h"
-#include "xlsx_style.h"
+#include "xlsx_book.h"
 
 #define TREND_MAX_SERIES 16
 
@@ -158,18 +158,17 @@ static esr_status write_csv(trend_ctx *c, esr_outdir *d)
                : ESR_OK;
 }
 
+enum { T_COVER, T_TIME, T_COUNT };
+
 typedef struct tbook {
-    lxw_workbook *wb;
-    esr_xsheet s[2];
-    esr_xlsx_style st;
-    lxw_error error;
+    esr_xbook x; /* the workbook: cells are written through it */
+    esr_xsheet s[T_COUNT];
 } tbook;
 
 /* Cover: the returns laid out, in column order. */
 static void write_cover(trend_ctx *c, tbook *b)
 {
-    esr_xsheet *sh = &b->s[0];
-    xsheet_str(sh, &b->st, &b->error, 0, 0, "Support workforce over time", b->st.title);
+    xbook_str(&b->x, T_COVER, 0, 0, "Support workforce over time", b->x.st.title);
     static const char *const h[] = {"Organisation",
                                     "Snapshot date",
                                     "Return directory",
@@ -177,53 +176,52 @@ static void write_cover(trend_ctx *c, tbook *b)
                                     "Mapping checksum (SHA-256)",
                                     "In-scope FTE",
                                     NULL};
-    xsheet_headings(sh, &b->st, &b->error, 2, h);
+    xbook_headings(&b->x, T_COVER, 2, h);
     lxw_row_t r = 3;
     for (size_t i = 0; i < c->nrets; i++, r++) {
         const esr_trust_return *t = c->rets[i];
         const char *v[5] = {whose(t), *t->snapshot ? t->snapshot : "(not given)", t->dir,
                             t->mapping_version, t->mapping_sha256};
         for (lxw_col_t k = 0; k < 5; k++)
-            xsheet_str(sh, &b->st, &b->error, r, k, v[k], NULL);
-        xsheet_fte(sh, &b->st, &b->error, r, 5, t->in_scope_fte_e5, NULL);
+            xbook_str(&b->x, T_COVER, r, k, v[k], NULL);
+        xbook_fte(&b->x, T_COVER, r, 5, t->in_scope_fte_e5, NULL);
     }
-    xsheet_str(sh, &b->st, &b->error, r + 1, 0,
-               "FTE over time: the whole return's FTE and headcount by profession supported and "
-               "support role, one column per snapshot; trend.csv has every dimension.",
-               b->st.note);
-    xsheet_widths(sh, 10);
-    worksheet_activate(sh->ws);
+    xbook_str(&b->x, T_COVER, r + 1, 0,
+              "FTE over time: the whole return's FTE and headcount by profession supported and "
+              "support role, one column per snapshot; trend.csv has every dimension.",
+              b->x.st.note);
+    xbook_widths(&b->x, T_COVER, 10);
+    worksheet_activate(b->s[T_COVER].ws);
 }
 
 /* One block (FTE or headcount) of the time sheet from row r; the next row. */
 static lxw_row_t time_block(trend_ctx *c, tbook *b, lxw_row_t r, int headcount)
 {
-    esr_xsheet *sh = &b->s[1];
-    xsheet_str(sh, &b->st, &b->error, r, 0, headcount ? "Headcount" : "Profession supported",
-               b->st.heading);
-    xsheet_str(sh, &b->st, &b->error, r, 1, "Support role", b->st.heading);
+    xbook_str(&b->x, T_TIME, r, 0, headcount ? "Headcount" : "Profession supported",
+              b->x.st.heading);
+    xbook_str(&b->x, T_TIME, r, 1, "Support role", b->x.st.heading);
     for (size_t i = 0; i < c->nrets; i++) {
         char h[200];
         snprintf(h, sizeof h, "%s%s%s", c->norgs > 1 ? whose(c->rets[i]) : "",
                  c->norgs > 1 ? " " : "",
                  *c->rets[i]->snapshot ? c->rets[i]->snapshot : "(not given)");
-        xsheet_str(sh, &b->st, &b->error, r, (lxw_col_t)(i + 2), h, b->st.heading_num);
+        xbook_str(&b->x, T_TIME, r, (lxw_col_t)(i + 2), h, b->x.st.heading_num);
     }
     for (size_t k = 0; k < c->ncells; k++) {
         const esr_sumrow *s = c->cells[k];
         int total = !*s->role;
         r++;
-        xsheet_str(sh, &b->st, &b->error, r, 0, *s->profession ? s->profession : "All professions",
-                   total ? b->st.bold : NULL);
-        xsheet_str(sh, &b->st, &b->error, r, 1, *s->role ? s->role : "All support roles",
-                   total ? b->st.bold : NULL);
+        xbook_str(&b->x, T_TIME, r, 0, *s->profession ? s->profession : "All professions",
+                  total ? b->x.st.bold : NULL);
+        xbook_str(&b->x, T_TIME, r, 1, *s->role ? s->role : "All support roles",
+                  total ? b->x.st.bold : NULL);
         for (size_t i = 0; i < c->nrets; i++) {
             const esr_sumrow *v = cell_in(c->rets[i], s);
             if (headcount)
-                xsheet_num(sh, &b->st, &b->error, r, (lxw_col_t)(i + 2),
-                           v ? (double)v->headcount : 0, b->st.count);
+                xbook_num(&b->x, T_TIME, r, (lxw_col_t)(i + 2), v ? (double)v->headcount : 0,
+                          b->x.st.count);
             else
-                xsheet_fte(sh, &b->st, &b->error, r, (lxw_col_t)(i + 2), v ? v->fte_e5 : 0, NULL);
+                xbook_fte(&b->x, T_TIME, r, (lxw_col_t)(i + 2), v ? v->fte_e5 : 0, NULL);
         }
     }
     return r + 2;
@@ -232,51 +230,46 @@ static lxw_row_t time_block(trend_ctx *c, tbook *b, lxw_row_t r, int headcount)
 /* A native line chart: each profession's total FTE over the snapshots. */
 static void time_chart(trend_ctx *c, tbook *b, lxw_row_t at)
 {
-    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_LINE);
+    lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_LINE);
     const char *name = "FTE over time";
-    char cat[200], val[200], ref[64], sname[200];
+    char cat[200], ref[64];
     lxw_rowcol_to_range_abs(ref, 0, 2, 0, (lxw_col_t)(c->nrets + 1));
     snprintf(cat, sizeof cat, "='%s'!%s", name, ref);
     int n = 0;
     for (size_t k = 0; k < c->ncells && n < TREND_MAX_SERIES; k++) {
         if (*c->cells[k]->role)
             continue;
-        lxw_rowcol_to_range_abs(ref, (lxw_row_t)(k + 1), 2, (lxw_row_t)(k + 1),
-                                (lxw_col_t)(c->nrets + 1));
-        snprintf(val, sizeof val, "='%s'!%s", name, ref);
-        lxw_chart_series *se = chart_add_series(chart, cat, val);
-        lxw_rowcol_to_cell_abs(ref, (lxw_row_t)(k + 1), 0, 1, 1);
-        snprintf(sname, sizeof sname, "='%s'!%s", name, ref);
-        chart_series_set_name(se, sname);
-        chart_series_set_marker_type(se, LXW_CHART_MARKER_AUTOMATIC);
+        lxw_row_t r = (lxw_row_t)(k + 1);
+        lxw_chart_series *se =
+            xbook_chart_series(chart, name, cat, r, 2, r, (lxw_col_t)(c->nrets + 1), r, 0);
+        if (se)
+            chart_series_set_marker_type(se, LXW_CHART_MARKER_AUTOMATIC);
         n++;
     }
     chart_title_set_name(chart, "FTE by profession supported over time");
     chart_axis_set_name(chart->y_axis, "FTE");
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     lxw_chart_options co = {.x_scale = 2.0, .y_scale = 1.8};
-    worksheet_insert_chart_opt(b->s[1].ws, at, 0, chart, &co);
+    worksheet_insert_chart_opt(b->s[T_TIME].ws, at, 0, chart, &co);
 }
 
 /* trend.xlsx: Cover, then FTE and headcount over time with the chart. */
 static esr_status write_book(trend_ctx *c, const char *path, const char *tmpdir)
 {
     tbook b = {0};
-    static const char *const names[2] = {"Cover", "FTE over time"};
-    esr_status st = xlsx_book_open(path, tmpdir, names, 2, b.s, &b.st, &b.wb, c->err);
+    static const char *const names[T_COUNT] = {"Cover", "FTE over time"};
+    esr_status st = xbook_open(&b.x, path, tmpdir, names, T_COUNT, b.s, c->err);
     if (st)
         return st;
     write_cover(c, &b);
     lxw_row_t r = time_block(c, &b, 0, 0);
     time_chart(c, &b, time_block(c, &b, r, 1) + 1);
-    worksheet_freeze_panes(b.s[1].ws, 1, 2);
-    xsheet_widths(&b.s[1], 12);
-    lxw_doc_properties props = {0};
-    props.title = "Support workforce over time";
-    props.comments = "Written by esrpipe trend";
-    props.created = text_date_time(c->rets[c->nrets - 1]->snapshot);
-    workbook_set_properties(b.wb, &props);
-    return xlsx_close_checked(b.wb, b.s, 2, path, tmpdir, b.error, c->err);
+    worksheet_freeze_panes(b.s[T_TIME].ws, 1, 2);
+    xbook_widths(&b.x, T_TIME, 12);
+    esr_xbook_props props = {.title = "Support workforce over time",
+                             .comments = "Written by esrpipe trend",
+                             .created = text_date_time(c->rets[c->nrets - 1]->snapshot)};
+    return xbook_close(&b.x, &props, c->err);
 }
 
 /* Lay the returns out into opts->outdir. */

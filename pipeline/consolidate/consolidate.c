@@ -18,6 +18,7 @@
 #include "csvout.h"
 #include "json.h"
 #include "outdir.h"
+#include "run_json.h"
 #include "strmap.h"
 #include "text.h"
 #include "write_csv.h"
@@ -215,6 +216,44 @@ static esr_status keep_latest(cons_ctx *c)
     return st;
 }
 
+/* The region of the returns when --region is not given: c->region, or a
+ * usage error listing them when they span several. */
+static esr_status region_of_returns(cons_ctx *c)
+{
+    esr_status st;
+    const esr_table *t = c->m->t_orgs;
+    esr_buf list = {0};
+    const char *first = table_get(t, (size_t)org_row(c, c->kept[0]->org), c->col_region);
+    int several = 0;
+    for (size_t i = 0; i < c->nkept; i++) {
+        const char *reg = table_get(t, (size_t)org_row(c, c->kept[i]->org), c->col_region);
+        several |= strcmp(reg, first) != 0;
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (size_t k = i; k < c->nkept; k++)
+            n += !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
+        esr_buf_printf(&list, "%s%s (%zu)", list.len ? ", " : "", *reg ? reg : "no region", n);
+    }
+    if (several) {
+        st = esr_err_set(c->err, ESR_ERR_USAGE,
+                         "the returns span several regions: %s; choose one with --region NAME",
+                         esr_buf_str(&list));
+        esr_buf_free(&list);
+        return st;
+    }
+    esr_buf_free(&list);
+    if (!*first)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s: organisation %s has no region in %s: give --region NAME",
+                           c->kept[0]->dir, c->kept[0]->org, t->path);
+    c->region = first;
+    return ESR_OK;
+}
+
 /* The region: --region, or the one region of the returns. Returns of
  * other regions are left out (with --region) or refused (without). */
 static esr_status choose_region(cons_ctx *c)
@@ -230,37 +269,8 @@ static esr_status choose_region(cons_ctx *c)
     if (c->o->region) {
         if ((st = match_region(c, c->o->region)))
             return st;
-    } else {
-        esr_buf list = {0};
-        const char *first = table_get(t, (size_t)org_row(c, c->kept[0]->org), c->col_region);
-        int several = 0;
-        for (size_t i = 0; i < c->nkept; i++) {
-            const char *reg = table_get(t, (size_t)org_row(c, c->kept[i]->org), c->col_region);
-            several |= strcmp(reg, first) != 0;
-            int seen = 0;
-            for (size_t k = 0; k < i && !seen; k++)
-                seen =
-                    !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
-            if (seen)
-                continue;
-            size_t n = 0;
-            for (size_t k = i; k < c->nkept; k++)
-                n += !strcmp(reg, table_get(t, (size_t)org_row(c, c->kept[k]->org), c->col_region));
-            esr_buf_printf(&list, "%s%s (%zu)", list.len ? ", " : "", *reg ? reg : "no region", n);
-        }
-        if (several) {
-            st = esr_err_set(c->err, ESR_ERR_USAGE,
-                             "the returns span several regions: %s; choose one with --region NAME",
-                             esr_buf_str(&list));
-            esr_buf_free(&list);
-            return st;
-        }
-        esr_buf_free(&list);
-        if (!*first)
-            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                               "%s: organisation %s has no region in %s: give --region NAME",
-                               c->kept[0]->dir, c->kept[0]->org, t->path);
-        c->region = first;
+    } else if ((st = region_of_returns(c))) {
+        return st;
     }
     if (!(c->orgs = calloc(c->nkept + 1, sizeof *c->orgs)))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
@@ -521,114 +531,107 @@ static esr_status write_summary_csv(cons_ctx *c, esr_outdir *d)
     return ESR_OK;
 }
 
-/* run.json: what was consolidated, from where, and what is missing. */
-static esr_status write_run_json(cons_ctx *c, esr_outdir *d)
+/* One entry of run.json "returns_included": a trust's return as read. */
+static void run_json_return(esr_json *j, const esr_region_org *o)
 {
-    FILE *fp;
-    esr_status st = outdir_file(d, "run.json", &fp, c->err);
-    if (st)
-        return st;
-    const esr_region *g = &c->reg;
-    esr_json j;
-    json_init(&j, fp);
-    json_open(&j, NULL, '{');
-    json_str(&j, "tool", c->o->tool_version);
-    json_str(&j, "template_version", ESR_TEMPLATE_VERSION);
-    json_str(&j, "command", "consolidate");
-    json_u64(&j, "exit_status", 0);
-    json_str(&j, "region", c->region);
-    json_str(&j, "snapshot_date", g->snapshot);
-    json_raw(&j, "snapshot_dates_mixed", g->mixed_snapshots ? "true" : "false");
-    json_open(&j, "mappings", '{');
-    json_str(&j, "version", c->m->version);
-    json_str(&j, "sha256", c->m->sha256);
-    json_close(&j, '}');
-    json_str(&j, "headcount_method", ESR_REGION_HEADCOUNT_NOTE);
-    json_open(&j, "returns_included", '[');
-    for (size_t i = 0; i < c->norgs; i++) {
-        const esr_trust_return *r = c->orgs[i].ret;
-        json_open(&j, NULL, '{');
-        json_str(&j, "org_code", r->org);
-        json_str(&j, "name", c->orgs[i].name);
-        json_str(&j, "trust_type", c->orgs[i].trust_type);
-        json_str(&j, "snapshot_date", r->snapshot);
-        json_str(&j, "return_dir", r->dir);
-        json_str(&j, "template_version", r->template_version);
-        json_str(&j, "tool", r->tool);
-        json_str(&j, "classify_mode", r->classify_mode);
-        json_open(&j, "mappings", '{');
-        json_str(&j, "version", r->mapping_version);
-        json_str(&j, "sha256", r->mapping_sha256);
-        json_close(&j, '}');
-        json_str(&j, "summary_sha256", r->summary_sha256);
-        json_open(&j, "inputs", '[');
-        for (size_t k = 0; k < r->ninputs; k++) {
-            json_open(&j, NULL, '{');
-            json_str(&j, "name", r->inputs[k].name);
-            json_u64(&j, "bytes", r->inputs[k].bytes);
-            json_str(&j, "sha256", r->inputs[k].sha256);
-            json_close(&j, '}');
-        }
-        json_close(&j, ']');
-        json_open(&j, "counts", '{');
-        json_u64(&j, "rows_read", r->rows_read);
-        json_u64(&j, "in_scope", r->in_scope);
-        json_u64(&j, "out_of_scope", r->out_of_scope);
-        json_u64(&j, "rejected", r->rejected);
-        json_fte(&j, "in_scope_fte", r->in_scope_fte_e5);
-        json_u64(&j, "unmapped_titles", r->unmapped);
-        json_close(&j, '}');
-        json_close(&j, '}');
+    const esr_trust_return *r = o->ret;
+    json_open(j, NULL, '{');
+    json_str(j, "org_code", r->org);
+    json_str(j, "name", o->name);
+    json_str(j, "trust_type", o->trust_type);
+    json_str(j, "snapshot_date", r->snapshot);
+    json_str(j, "return_dir", r->dir);
+    json_str(j, "template_version", r->template_version);
+    json_str(j, "tool", r->tool);
+    json_str(j, "classify_mode", r->classify_mode);
+    run_json_mappings(j, r->mapping_version, r->mapping_sha256);
+    json_str(j, "summary_sha256", r->summary_sha256);
+    json_open(j, "inputs", '[');
+    for (size_t k = 0; k < r->ninputs; k++) {
+        json_open(j, NULL, '{');
+        json_str(j, "name", r->inputs[k].name);
+        json_u64(j, "bytes", r->inputs[k].bytes);
+        json_str(j, "sha256", r->inputs[k].sha256);
+        json_close(j, '}');
     }
-    json_close(&j, ']');
-    json_open(&j, "organisations_missing", '[');
+    json_close(j, ']');
+    json_open(j, "counts", '{');
+    run_json_counts(j, &(esr_rj_counts){r->rows_read, r->in_scope, r->out_of_scope, r->rejected,
+                                        r->in_scope_fte_e5});
+    json_u64(j, "unmapped_titles", r->unmapped);
+    json_close(j, '}');
+    json_close(j, '}');
+}
+
+/* run.json "organisations_missing" and "returns_not_included". */
+static void run_json_left_out(cons_ctx *c, esr_json *j)
+{
+    json_open(j, "organisations_missing", '[');
     for (size_t i = 0; i < c->nmissing; i++)
-        json_str(&j, NULL, c->missing[i].org);
-    json_close(&j, ']');
-    json_open(&j, "returns_not_included", '[');
+        json_str(j, NULL, c->missing[i].org);
+    json_close(j, ']');
+    json_open(j, "returns_not_included", '[');
     for (size_t i = 0; i < c->nskipped; i++) {
-        json_open(&j, NULL, '{');
-        json_str(&j, "org_code", c->skipped[i].org);
-        json_str(&j, "snapshot_date", c->skipped[i].snapshot);
-        json_str(&j, "return_dir", c->skipped[i].dir);
-        json_str(&j, "reason", c->skipped[i].reason);
-        json_close(&j, '}');
+        json_open(j, NULL, '{');
+        json_str(j, "org_code", c->skipped[i].org);
+        json_str(j, "snapshot_date", c->skipped[i].snapshot);
+        json_str(j, "return_dir", c->skipped[i].dir);
+        json_str(j, "reason", c->skipped[i].reason);
+        json_close(j, '}');
     }
-    json_close(&j, ']');
-    json_open(&j, "counts", '{');
-    json_u64(&j, "returns_included", c->norgs);
-    json_u64(&j, "organisations_expected", c->norgs + c->nmissing);
-    json_u64(&j, "organisations_missing", c->nmissing);
-    json_u64(&j, "rows_read", g->rows_read);
-    json_u64(&j, "in_scope", g->in_scope);
-    json_u64(&j, "out_of_scope", g->out_of_scope);
-    json_u64(&j, "rejected", g->rejected);
-    json_fte(&j, "in_scope_fte", g->in_scope_fte_e5);
-    json_close(&j, '}');
-    json_open(&j, "findings_by_rule", '{');
-    for (size_t i = 0; i < c->nrules; i++) {
-        json_open(&j, c->rules[i].id, '{');
-        json_str(&j, "severity", c->rules[i].severity);
-        json_u64(&j, "count", c->rules[i].count);
-        json_fte(&j, "fte", c->rules[i].fte_e5);
-        json_close(&j, '}');
-    }
-    json_close(&j, '}');
-    json_open(&j, "warnings", '[');
+    json_close(j, ']');
+}
+
+/* run.json "warnings": the warnings said while consolidating. */
+static void run_json_warnings(cons_ctx *c, esr_json *j)
+{
+    json_open(j, "warnings", '[');
     const char *p = esr_buf_str(&c->warnings);
     while (*p) {
         size_t n = strcspn(p, "\x1f");
         char *w = strndup(p, n);
-        json_str(&j, NULL, w ? w : "");
+        json_str(j, NULL, w ? w : "");
         free(w);
         p += n + (p[n] != '\0');
     }
-    json_close(&j, ']');
-    if ((st = outdir_json_outputs(d, &j, c->err)))
+    json_close(j, ']');
+}
+
+/* run.json: what was consolidated, from where, and what is missing. */
+static esr_status write_run_json(cons_ctx *c, esr_outdir *d)
+{
+    esr_run_json rj;
+    esr_status st = run_json_open(&rj, d, c->o->tool_version, "consolidate", c->err);
+    if (st)
         return st;
-    json_close(&j, '}');
-    return ferror(fp) ? esr_err_set(c->err, ESR_ERR_IO, "%s/run.json: write failed", outdir_dir(d))
-                      : ESR_OK;
+    const esr_region *g = &c->reg;
+    esr_json *j = &rj.j;
+    json_str(j, "region", c->region);
+    json_str(j, "snapshot_date", g->snapshot);
+    json_raw(j, "snapshot_dates_mixed", g->mixed_snapshots ? "true" : "false");
+    run_json_mappings(j, c->m->version, c->m->sha256);
+    json_str(j, "headcount_method", ESR_REGION_HEADCOUNT_NOTE);
+    json_open(j, "returns_included", '[');
+    for (size_t i = 0; i < c->norgs; i++)
+        run_json_return(j, &c->orgs[i]);
+    json_close(j, ']');
+    run_json_left_out(c, j);
+    json_open(j, "counts", '{');
+    json_u64(j, "returns_included", c->norgs);
+    json_u64(j, "organisations_expected", c->norgs + c->nmissing);
+    json_u64(j, "organisations_missing", c->nmissing);
+    run_json_counts(j, &(esr_rj_counts){g->rows_read, g->in_scope, g->out_of_scope, g->rejected,
+                                        g->in_scope_fte_e5});
+    json_close(j, '}');
+    json_open(j, "findings_by_rule", '{');
+    for (size_t i = 0; i < c->nrules; i++)
+        run_json_finding(j, c->rules[i].id, c->rules[i].severity, c->rules[i].count,
+                         c->rules[i].fte_e5);
+    json_close(j, '}');
+    run_json_warnings(c, j);
+    if ((st = run_json_outputs(&rj, c->err)))
+        return st;
+    return run_json_close(&rj, c->err);
 }
 
 /* Refuse an output directory that is one of the returns being read, or

@@ -9,7 +9,7 @@
 
 #include "text.h"
 #include "xlsx_national.h"
-#include "xlsx_style.h"
+#include "xlsx_book.h"
 
 #define TOP_RULES 3
 
@@ -22,49 +22,10 @@ static const char *const sheet_names[S_COUNT] = {
 typedef esr_xsheet sheet;
 
 typedef struct book {
-    lxw_workbook *wb;
+    esr_xbook x; /* the workbook: cells are written through it */
     sheet s[S_COUNT];
-    esr_xlsx_style st;
     const esr_region *reg;
-    lxw_error error;
 } book;
-
-/* Write a string cell (nothing for an empty string). */
-static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
-{
-    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
-/* Write a number cell. */
-static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
-{
-    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
-/* Write an FTE (units of 0.00001) as a number. */
-static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
-{
-    xsheet_fte(&b->s[s], &b->st, &b->error, r, c, e5, f);
-}
-
-/* Set the tracked column widths of a sheet (at least min). */
-static void widths(book *b, int s, double min)
-{
-    xsheet_widths(&b->s[s], min);
-}
-
-/* Write a row of column headings (NULL-terminated). */
-static void headings(book *b, int s, lxw_row_t r, const char *const *names)
-{
-    xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
-}
-
-/* Note text from cell (r, 0) of sheet s down, over as many rows as it
- * needs; returns the row after it. */
-static lxw_row_t note(book *b, int s, lxw_row_t r, const char *text)
-{
-    return xsheet_note(&b->s[s], &b->st, &b->error, r, 0, text);
-}
 
 /* ---- ordering: professions and roles in mapping order ---------------- */
 
@@ -124,31 +85,15 @@ static size_t pr_rows(const esr_mappings *m, const esr_sumrow *rows, size_t n,
 
 /* ---- Cover ----------------------------------------------------------- */
 
-/* A Cover line: bold label, text value. */
-static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
-{
-    str(b, S_COVER, *r, 0, k, b->st.bold);
-    str(b, S_COVER, *r, 1, v, NULL);
-    (*r)++;
-}
-
-/* A Cover line: bold label, number value (beside the label, left-aligned). */
-static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
-{
-    str(b, S_COVER, *r, 0, k, b->st.bold);
-    num(b, S_COVER, *r, 1, v, f == b->st.fte ? b->st.fte_left : b->st.count_left);
-    (*r)++;
-}
-
 /* A checksum row of the Cover: ODS code, SHA-256, bytes (if any), file. */
 static void checksum_row(book *b, lxw_row_t r, const char *org, const char *sha, double bytes,
                          const char *file)
 {
-    str(b, S_COVER, r, 0, org, NULL);
-    str(b, S_COVER, r, 1, sha, NULL);
+    xbook_str(&b->x, S_COVER, r, 0, org, NULL);
+    xbook_str(&b->x, S_COVER, r, 1, sha, NULL);
     if (bytes >= 0)
-        num(b, S_COVER, r, 2, bytes, b->st.count);
-    str(b, S_COVER, r, 3, file, NULL);
+        xbook_num(&b->x, S_COVER, r, 2, bytes, b->x.st.count);
+    xbook_str(&b->x, S_COVER, r, 3, file, NULL);
 }
 
 /* Cover: the returns included, then every checksum they carry, a row each
@@ -159,22 +104,22 @@ static void cover_returns(book *b, lxw_row_t *r)
     static const char *const ih[] = {
         "ODS code",         "Organisation",    "Trust type", "Snapshot date",
         "Template version", "Mapping version", NULL};
-    str(b, S_COVER, (*r)++, 0, "Returns included", b->st.heading);
-    headings(b, S_COVER, (*r)++, ih);
+    xbook_str(&b->x, S_COVER, (*r)++, 0, "Returns included", b->x.st.heading);
+    xbook_headings(&b->x, S_COVER, (*r)++, ih);
     for (size_t i = 0; i < g->norgs; i++, (*r)++) {
         const esr_region_org *o = &g->orgs[i];
         const esr_trust_return *t = o->ret;
-        str(b, S_COVER, *r, 0, t->org, NULL);
-        str(b, S_COVER, *r, 1, o->name, NULL);
-        str(b, S_COVER, *r, 2, o->trust_type, NULL);
-        str(b, S_COVER, *r, 3, t->snapshot, NULL);
-        str(b, S_COVER, *r, 4, t->template_version, NULL);
-        str(b, S_COVER, *r, 5, t->mapping_version, NULL);
+        xbook_str(&b->x, S_COVER, *r, 0, t->org, NULL);
+        xbook_str(&b->x, S_COVER, *r, 1, o->name, NULL);
+        xbook_str(&b->x, S_COVER, *r, 2, o->trust_type, NULL);
+        xbook_str(&b->x, S_COVER, *r, 3, t->snapshot, NULL);
+        xbook_str(&b->x, S_COVER, *r, 4, t->template_version, NULL);
+        xbook_str(&b->x, S_COVER, *r, 5, t->mapping_version, NULL);
     }
     (*r)++;
     static const char *const ch[] = {"ODS code", "SHA-256", "Bytes", "File", NULL};
-    str(b, S_COVER, (*r)++, 0, "Checksums of the returns", b->st.heading);
-    headings(b, S_COVER, (*r)++, ch);
+    xbook_str(&b->x, S_COVER, (*r)++, 0, "Checksums of the returns", b->x.st.heading);
+    xbook_headings(&b->x, S_COVER, (*r)++, ch);
     for (size_t i = 0; i < g->norgs; i++) {
         const esr_trust_return *t = g->orgs[i].ret;
         for (size_t k = 0; k < t->ninputs; k++)
@@ -191,46 +136,49 @@ static void write_cover(book *b)
     const esr_region *g = b->reg;
     lxw_row_t r = 0;
     char text[256];
-    str(b, S_COVER, r, 0, "Regional support workforce return", b->st.title);
+    xbook_str(&b->x, S_COVER, r, 0, "Regional support workforce return", b->x.st.title);
     r += 2;
-    kv(b, &r, "Region", g->region);
+    xbook_label(&b->x, S_COVER, &r, "Region", g->region);
     snprintf(text, sizeof text, "%s%s", *g->snapshot ? g->snapshot : "(not given)",
              g->mixed_snapshots ? " (latest; the returns have different dates: see below)" : "");
-    kv(b, &r, "Snapshot date", text);
-    kv(b, &r, "Template version", g->template_version);
-    kn(b, &r, "Returns included", (double)g->norgs, b->st.count);
-    kn(b, &r, "Expected organisations", (double)(g->norgs + g->nmissing), b->st.count);
-    kn(b, &r, "Missing returns", (double)g->nmissing, b->st.count);
-    kv(b, &r, "Mapping version (consolidation)", g->m->version);
-    kv(b, &r, "Mapping checksum (SHA-256)", g->m->sha256);
-    kv(b, &r, "Written by", g->tool_version);
+    xbook_label(&b->x, S_COVER, &r, "Snapshot date", text);
+    xbook_label(&b->x, S_COVER, &r, "Template version", g->template_version);
+    xbook_label_num(&b->x, S_COVER, &r, "Returns included", (double)g->norgs, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Expected organisations", (double)(g->norgs + g->nmissing),
+                    b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Missing returns", (double)g->nmissing, b->x.st.count_left);
+    xbook_label(&b->x, S_COVER, &r, "Mapping version (consolidation)", g->m->version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping checksum (SHA-256)", g->m->sha256);
+    xbook_label(&b->x, S_COVER, &r, "Written by", g->tool_version);
     r++;
-    str(b, S_COVER, r++, 0, "Rows (summed over the included returns)", b->st.heading);
-    kn(b, &r, "Rows read", (double)g->rows_read, b->st.count);
-    kn(b, &r, "In scope", (double)g->in_scope, b->st.count);
-    kn(b, &r, "Out of scope", (double)g->out_of_scope, b->st.count);
-    kn(b, &r, "Rejected", (double)g->rejected, b->st.count);
-    kn(b, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5, b->st.fte);
+    xbook_str(&b->x, S_COVER, r++, 0, "Rows (summed over the included returns)", b->x.st.heading);
+    xbook_label_num(&b->x, S_COVER, &r, "Rows read", (double)g->rows_read, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "In scope", (double)g->in_scope, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Out of scope", (double)g->out_of_scope,
+                    b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "Rejected", (double)g->rejected, b->x.st.count_left);
+    xbook_label_num(&b->x, S_COVER, &r, "In-scope FTE", (double)g->in_scope_fte_e5 / 1e5,
+                    b->x.st.fte_left);
     r++;
-    str(b, S_COVER, r++, 0, "How headcount was combined", b->st.heading);
-    r = note(b, S_COVER, r, ESR_REGION_HEADCOUNT_NOTE);
+    xbook_str(&b->x, S_COVER, r++, 0, "How headcount was combined", b->x.st.heading);
+    r = xbook_note(&b->x, S_COVER, r, 0, ESR_REGION_HEADCOUNT_NOTE);
     r++;
     cover_returns(b, &r);
     if (g->nskipped) {
         r++;
         static const char *const sh[] = {"ODS code", "Snapshot date", "Return directory", "Reason",
                                          NULL};
-        str(b, S_COVER, r++, 0, "Returns not included", b->st.heading);
-        headings(b, S_COVER, r++, sh);
+        xbook_str(&b->x, S_COVER, r++, 0, "Returns not included", b->x.st.heading);
+        xbook_headings(&b->x, S_COVER, r++, sh);
         for (size_t i = 0; i < g->nskipped; i++, r++) {
-            str(b, S_COVER, r, 0, g->skipped[i].org, NULL);
-            str(b, S_COVER, r, 1, g->skipped[i].snapshot, NULL);
-            str(b, S_COVER, r, 2, g->skipped[i].dir, NULL);
-            str(b, S_COVER, r, 3, g->skipped[i].reason, NULL);
+            xbook_str(&b->x, S_COVER, r, 0, g->skipped[i].org, NULL);
+            xbook_str(&b->x, S_COVER, r, 1, g->skipped[i].snapshot, NULL);
+            xbook_str(&b->x, S_COVER, r, 2, g->skipped[i].dir, NULL);
+            xbook_str(&b->x, S_COVER, r, 3, g->skipped[i].reason, NULL);
         }
     }
     r++;
-    str(b, S_COVER, r++, 0, "Reading this return", b->st.heading);
+    xbook_str(&b->x, S_COVER, r++, 0, "Reading this return", b->x.st.heading);
     static const char *const notes[] = {
         "By organisation: FTE and headcount per organisation, profession supported and support "
         "role, with totals.",
@@ -243,8 +191,8 @@ static void write_cover(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        r = note(b, S_COVER, r, notes[i]);
-    widths(b, S_COVER, 10);
+        r = xbook_note(&b->x, S_COVER, r, 0, notes[i]);
+    xbook_widths(&b->x, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 40, NULL);
     /* a SHA-256 or an organisation name in full */
     worksheet_set_column(b->s[S_COVER].ws, 1, 1, ESR_XLSX_MAX_WIDTH, NULL);
@@ -260,7 +208,7 @@ static void write_by_org(book *b)
     static const char *const h[] = {
         "ODS code", "Organisation", "Profession supported", "Support role", "FTE", "Headcount",
         NULL};
-    headings(b, S_ORG, 0, h);
+    xbook_headings(&b->x, S_ORG, 0, h);
     lxw_row_t r = 1;
     for (size_t i = 0; i < g->norgs; i++) {
         const esr_trust_return *t = g->orgs[i].ret;
@@ -269,25 +217,26 @@ static void write_by_org(book *b)
         for (size_t k = 0; k < n; k++, r++) {
             const esr_sumrow *s = rows[k];
             int total = !*s->role;
-            str(b, S_ORG, r, 0, t->org, NULL);
-            str(b, S_ORG, r, 1, g->orgs[i].name, NULL);
-            str(b, S_ORG, r, 2, *s->profession ? s->profession : "All professions",
-                total ? b->st.bold : NULL);
-            str(b, S_ORG, r, 3, *s->role ? s->role : "All support roles",
-                total ? b->st.bold : NULL);
-            fte(b, S_ORG, r, 4, s->fte_e5, NULL);
-            num(b, S_ORG, r, 5, (double)s->headcount, b->st.count);
+            xbook_str(&b->x, S_ORG, r, 0, t->org, NULL);
+            xbook_str(&b->x, S_ORG, r, 1, g->orgs[i].name, NULL);
+            xbook_str(&b->x, S_ORG, r, 2, *s->profession ? s->profession : "All professions",
+                      total ? b->x.st.bold : NULL);
+            xbook_str(&b->x, S_ORG, r, 3, *s->role ? s->role : "All support roles",
+                      total ? b->x.st.bold : NULL);
+            xbook_fte(&b->x, S_ORG, r, 4, s->fte_e5, NULL);
+            xbook_num(&b->x, S_ORG, r, 5, (double)s->headcount, b->x.st.count);
         }
         free(rows);
     }
     worksheet_freeze_panes(b->s[S_ORG].ws, 1, 0);
     worksheet_autofilter(b->s[S_ORG].ws, 0, 0, r > 1 ? r - 1 : 1, 5);
     r++;
-    note(b, S_ORG, r,
-         "\"All support roles\" rows are a profession's total, \"All professions\" an "
-         "organisation's total. Headcount is de-duplicated within each organisation, so role rows "
-         "need not add up to a total; FTE does.");
-    widths(b, S_ORG, 10);
+    xbook_note(
+        &b->x, S_ORG, r, 0,
+        "\"All support roles\" rows are a profession's total, \"All professions\" an "
+        "organisation's total. Headcount is de-duplicated within each organisation, so role rows "
+        "need not add up to a total; FTE does.");
+    xbook_widths(&b->x, S_ORG, 10);
 }
 
 /* ---- By profession --------------------------------------------------- */
@@ -299,12 +248,12 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                                   const char **roles, size_t nroles, double *vals)
 {
     xsheet_heading_row(&b->s[S_PROF], r);
-    str(b, S_PROF, r, 0, corner, b->st.heading);
+    xbook_str(&b->x, S_PROF, r, 0, corner, b->x.st.heading);
     for (size_t k = 0; k < nroles; k++)
-        str(b, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->st.heading_num);
-    str(b, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->st.heading_num);
+        xbook_str(&b->x, S_PROF, r, (lxw_col_t)(k + 1), roles[k], b->x.st.heading_num);
+    xbook_str(&b->x, S_PROF, r, (lxw_col_t)(nroles + 1), last, b->x.st.heading_num);
     if (!headcount)
-        str(b, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->st.heading_num);
+        xbook_str(&b->x, S_PROF, r, (lxw_col_t)(nroles + 2), "Headcount", b->x.st.heading_num);
     r++;
     /* rows arrive profession by profession, each with its total last */
     for (size_t i = 0; i < n;) {
@@ -325,15 +274,15 @@ static lxw_row_t write_prof_block(book *b, lxw_row_t r, const char *corner, cons
                 if (!strcmp(roles[k], s->role))
                     vals[k] = v;
         }
-        lxw_format *f = total ? (headcount ? b->st.total_count : b->st.total_fte)
-                              : (headcount ? b->st.count : b->st.fte);
-        str(b, S_PROF, r, 0, total ? "Total" : prof, total ? b->st.total : NULL);
+        lxw_format *f = total ? (headcount ? b->x.st.total_count : b->x.st.total_fte)
+                              : (headcount ? b->x.st.count : b->x.st.fte);
+        xbook_str(&b->x, S_PROF, r, 0, total ? "Total" : prof, total ? b->x.st.total : NULL);
         for (size_t k = 0; k < nroles; k++)
-            num(b, S_PROF, r, (lxw_col_t)(k + 1), vals[k], f);
-        num(b, S_PROF, r, (lxw_col_t)(nroles + 1), all, f);
+            xbook_num(&b->x, S_PROF, r, (lxw_col_t)(k + 1), vals[k], f);
+        xbook_num(&b->x, S_PROF, r, (lxw_col_t)(nroles + 1), all, f);
         if (!headcount)
-            num(b, S_PROF, r, (lxw_col_t)(nroles + 2), head,
-                total ? b->st.total_count : b->st.count);
+            xbook_num(&b->x, S_PROF, r, (lxw_col_t)(nroles + 2), head,
+                      total ? b->x.st.total_count : b->x.st.count);
         i = j;
         r++;
     }
@@ -347,21 +296,16 @@ static void prof_chart(book *b, lxw_row_t nrows, size_t nroles, lxw_row_t at)
     if (nrows < 3 || !nroles)
         return;
     lxw_row_t last = nrows - 2; /* the last profession, before the total row */
-    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
+    lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_BAR_STACKED);
     if (!chart) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
-    for (size_t k = 1; k <= nroles; k++) {
-        char cat[160], val[160], name[160], ref[64];
-        snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
-        lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, last, (lxw_col_t)k);
-        snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
-        lxw_chart_series *se = chart_add_series(chart, cat, val);
-        lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
-        snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
-        chart_series_set_name(se, name);
-    }
+    char cat[160];
+    snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%u", sheet_names[S_PROF], (unsigned)last + 1);
+    for (size_t k = 1; k <= nroles; k++)
+        xbook_chart_series(chart, sheet_names[S_PROF], cat, 1, (lxw_col_t)k, last, (lxw_col_t)k, 0,
+                           (lxw_col_t)k);
     chart_title_set_name(chart, "Regional FTE by profession supported and support role");
     chart_axis_set_name(chart->x_axis, "FTE");
     chart_axis_set_reverse(chart->y_axis);
@@ -380,7 +324,7 @@ static void write_by_prof(book *b)
     double *vals = calloc(n + 1, sizeof *vals);
     size_t nroles = 0;
     if (!rows || !roles || !vals) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         free(rows);
         free(roles);
         free(vals);
@@ -413,9 +357,9 @@ static void write_by_prof(book *b)
     r = write_prof_block(b, r, "Headcount, summed across organisations", "Total headcount", 1, rows,
                          n, roles, nroles, vals);
     r++;
-    r = note(b, S_PROF, r, ESR_REGION_HEADCOUNT_NOTE);
+    r = xbook_note(&b->x, S_PROF, r, 0, ESR_REGION_HEADCOUNT_NOTE);
     prof_chart(b, fte_rows, nroles, r + 1);
-    widths(b, S_PROF, 12);
+    xbook_widths(&b->x, S_PROF, 12);
     free(rows);
     free(roles);
     free(vals);
@@ -470,7 +414,7 @@ static void top_rules(book *b, lxw_row_t r, lxw_col_t c, const esr_ret_rule *rul
 {
     const esr_ret_rule **v = calloc(n + 1, sizeof *v);
     if (!v) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
     size_t k = 0;
@@ -481,7 +425,7 @@ static void top_rules(book *b, lxw_row_t r, lxw_col_t c, const esr_ret_rule *rul
     for (size_t i = 0; i < k && i < TOP_RULES; i++) {
         char cell[160];
         snprintf(cell, sizeof cell, "%.100s: %llu", v[i]->id, (unsigned long long)v[i]->count);
-        str(b, S_DQ, r, c + (lxw_col_t)i, cell, f);
+        xbook_str(&b->x, S_DQ, r, c + (lxw_col_t)i, cell, f);
     }
     free(v);
 }
@@ -490,20 +434,21 @@ static void top_rules(book *b, lxw_row_t r, lxw_col_t c, const esr_ret_rule *rul
 static void dq_cells(book *b, lxw_row_t r, uint64_t read, uint64_t rejected, long long all,
                      long long area, uint64_t records, uint64_t unmapped, int total)
 {
-    lxw_format *c = total ? b->st.total_count : b->st.count,
-               *p = total ? b->st.total_pct : b->st.pct, *f = total ? b->st.total_fte : b->st.fte;
-    num(b, S_DQ, r, 4, (double)read, c);
-    num(b, S_DQ, r, 5, (double)rejected, c);
+    lxw_format *c = total ? b->x.st.total_count : b->x.st.count,
+               *p = total ? b->x.st.total_pct : b->x.st.pct,
+               *f = total ? b->x.st.total_fte : b->x.st.fte;
+    xbook_num(&b->x, S_DQ, r, 4, (double)read, c);
+    xbook_num(&b->x, S_DQ, r, 5, (double)rejected, c);
     if (read)
-        num(b, S_DQ, r, 6, (double)rejected / (double)read, p);
-    fte(b, S_DQ, r, 7, all, f);
-    fte(b, S_DQ, r, 8, area, f);
+        xbook_num(&b->x, S_DQ, r, 6, (double)rejected / (double)read, p);
+    xbook_fte(&b->x, S_DQ, r, 7, all, f);
+    xbook_fte(&b->x, S_DQ, r, 8, area, f);
     if (all)
-        num(b, S_DQ, r, 9, (double)area / (double)all, p);
-    num(b, S_DQ, r, 10, (double)records, c);
-    num(b, S_DQ, r, 11, (double)unmapped, c);
+        xbook_num(&b->x, S_DQ, r, 9, (double)area / (double)all, p);
+    xbook_num(&b->x, S_DQ, r, 10, (double)records, c);
+    xbook_num(&b->x, S_DQ, r, 11, (double)unmapped, c);
     if (records)
-        num(b, S_DQ, r, 12, (double)unmapped / (double)records, p);
+        xbook_num(&b->x, S_DQ, r, 12, (double)unmapped / (double)records, p);
 }
 
 /* League table: one row per organisation, best area-of-work completeness first. */
@@ -512,7 +457,7 @@ static void write_dq(book *b)
     const esr_region *g = b->reg;
     dq_row *v = calloc(g->norgs + 1, sizeof *v);
     if (!v) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
     for (size_t i = 0; i < g->norgs; i++) {
@@ -542,15 +487,15 @@ static void write_dq(book *b)
                                     "Top finding 2",
                                     "Top finding 3",
                                     NULL};
-    headings(b, S_DQ, 0, h);
+    xbook_headings(&b->x, S_DQ, 0, h);
     lxw_row_t r = 1;
     uint64_t records = 0, unmapped = 0;
     for (size_t i = 0; i < g->norgs; i++, r++) {
         const esr_trust_return *t = v[i].o->ret;
-        num(b, S_DQ, r, 0, (double)(i + 1), b->st.count);
-        str(b, S_DQ, r, 1, t->org, NULL);
-        str(b, S_DQ, r, 2, v[i].o->name, NULL);
-        str(b, S_DQ, r, 3, t->snapshot, NULL);
+        xbook_num(&b->x, S_DQ, r, 0, (double)(i + 1), b->x.st.count);
+        xbook_str(&b->x, S_DQ, r, 1, t->org, NULL);
+        xbook_str(&b->x, S_DQ, r, 2, v[i].o->name, NULL);
+        xbook_str(&b->x, S_DQ, r, 3, t->snapshot, NULL);
         dq_cells(b, r, t->rows_read, t->rejected, v[i].fte, v[i].fte_area, t->records, t->unmapped,
                  0);
         top_rules(b, r, 13, t->rules, t->nrules, NULL);
@@ -559,11 +504,11 @@ static void write_dq(book *b)
     }
     long long all, area;
     area_fte(g->totals, g->ntotals, &all, &area);
-    str(b, S_DQ, r, 0, "Region", b->st.total);
-    str(b, S_DQ, r, 2, g->region, b->st.total);
-    str(b, S_DQ, r, 3, g->snapshot, b->st.total);
+    xbook_str(&b->x, S_DQ, r, 0, "Region", b->x.st.total);
+    xbook_str(&b->x, S_DQ, r, 2, g->region, b->x.st.total);
+    xbook_str(&b->x, S_DQ, r, 3, g->snapshot, b->x.st.total);
     dq_cells(b, r, g->rows_read, g->rejected, all, area, records, unmapped, 1);
-    top_rules(b, r, 13, g->rules, g->nrules, b->st.total);
+    top_rules(b, r, 13, g->rules, g->nrules, b->x.st.total);
     worksheet_freeze_panes(b->s[S_DQ].ws, 1, 3);
     worksheet_autofilter(b->s[S_DQ].ws, 0, 0, r > 1 ? r - 1 : 1, 15);
     r += 2;
@@ -577,8 +522,8 @@ static void write_dq(book *b)
         NULL,
     };
     for (int i = 0; notes[i]; i++)
-        r = note(b, S_DQ, r, notes[i]);
-    widths(b, S_DQ, 8);
+        r = xbook_note(&b->x, S_DQ, r, 0, notes[i]);
+    xbook_widths(&b->x, S_DQ, 8);
     free(v);
 }
 
@@ -589,12 +534,12 @@ static void write_missing(book *b)
 {
     const esr_region *g = b->reg;
     static const char *const h[] = {"ODS code", "Organisation", "Trust type", NULL};
-    headings(b, S_MISSING, 0, h);
+    xbook_headings(&b->x, S_MISSING, 0, h);
     lxw_row_t r = 1;
     for (size_t i = 0; i < g->nmissing; i++, r++) {
-        str(b, S_MISSING, r, 0, g->missing[i].org, NULL);
-        str(b, S_MISSING, r, 1, g->missing[i].name, NULL);
-        str(b, S_MISSING, r, 2, g->missing[i].trust_type, NULL);
+        xbook_str(&b->x, S_MISSING, r, 0, g->missing[i].org, NULL);
+        xbook_str(&b->x, S_MISSING, r, 1, g->missing[i].name, NULL);
+        xbook_str(&b->x, S_MISSING, r, 2, g->missing[i].trust_type, NULL);
     }
     worksheet_freeze_panes(b->s[S_MISSING].ws, 1, 0);
     if (g->nmissing)
@@ -610,8 +555,8 @@ static void write_missing(book *b)
         snprintf(text, sizeof text,
                  "Every organisation of %s listed in mappings/organisations.csv sent a return.",
                  g->region);
-    note(b, S_MISSING, r, text);
-    widths(b, S_MISSING, 10);
+    xbook_note(&b->x, S_MISSING, r, 0, text);
+    xbook_widths(&b->x, S_MISSING, 10);
 }
 
 /* How each sheet prints: one page wide, landscape where wide, the
@@ -643,9 +588,9 @@ static void write_by_region(book *b)
         if (s->dim == ESR_DIM_REGION && !*s->profession && !*s->role)
             regs[nr++] = s->key;
     }
-    str(b, S_REGION, 0, 0, "Profession supported", b->st.heading);
+    xbook_str(&b->x, S_REGION, 0, 0, "Profession supported", b->x.st.heading);
     for (size_t k = 0; k < nr; k++)
-        str(b, S_REGION, 0, (lxw_col_t)(k + 1), regs[k], b->st.heading_num);
+        xbook_str(&b->x, S_REGION, 0, (lxw_col_t)(k + 1), regs[k], b->x.st.heading_num);
     lxw_row_t r = 1;
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
@@ -657,15 +602,17 @@ static void write_by_region(book *b)
                     strcmp(s->key, regs[k]))
                     continue;
                 if (!any++)
-                    str(b, S_REGION, r, 0, *prof ? prof : "Total", *prof ? NULL : b->st.total);
-                fte(b, S_REGION, r, (lxw_col_t)(k + 1), s->fte_e5,
-                    *prof ? b->st.fte : b->st.total_fte);
+                    xbook_str(&b->x, S_REGION, r, 0, *prof ? prof : "Total",
+                              *prof ? NULL : b->x.st.total);
+                xbook_fte(&b->x, S_REGION, r, (lxw_col_t)(k + 1), s->fte_e5,
+                          *prof ? b->x.st.fte : b->x.st.total_fte);
             }
         r += any > 0;
     }
-    str(b, S_REGION, r + 1, 0,
-        "Support FTE by NHS England region of each organisation (organisations.csv).", b->st.note);
-    widths(b, S_REGION, 12);
+    xbook_str(&b->x, S_REGION, r + 1, 0,
+              "Support FTE by NHS England region of each organisation (organisations.csv).",
+              b->x.st.note);
+    xbook_widths(&b->x, S_REGION, 12);
     free(regs);
 }
 
@@ -692,7 +639,8 @@ static void write_national(book *b)
         }
     esr_national *nt = national_new(g->m, figs, k);
     if (nt) {
-        esr_natsheet o = {b->wb, &b->s[S_NATIONAL], sheet_names[S_NATIONAL], &b->st, &b->error};
+        esr_natsheet o = {b->x.wb, &b->s[S_NATIONAL], sheet_names[S_NATIONAL], &b->x.st,
+                          &b->x.error};
         national_write_sheet(&o, nt, "Region", g->snapshot);
     }
     national_free(nt);
@@ -705,7 +653,7 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
 {
     book b = {0};
     b.reg = reg;
-    esr_status st = xlsx_book_open(path, tmpdir, sheet_names, S_COUNT, b.s, &b.st, &b.wb, err);
+    esr_status st = xbook_open(&b.x, path, tmpdir, sheet_names, S_COUNT, b.s, err);
     if (st)
         return st;
     for (int s = 0; s < S_COUNT; s++)
@@ -721,10 +669,7 @@ esr_status region_xlsx_write(const char *path, const char *tmpdir, const esr_reg
 
     char title[160];
     snprintf(title, sizeof title, "Regional support workforce return: %.100s", reg->region);
-    lxw_doc_properties props = {0};
-    props.title = title;
-    props.comments = "Written by esrpipe consolidate";
-    props.created = reg->created;
-    workbook_set_properties(b.wb, &props);
-    return xlsx_close_checked(b.wb, b.s, S_COUNT, path, tmpdir, b.error, err);
+    esr_xbook_props props = {
+        .title = title, .comments = "Written by esrpipe consolidate", .created = reg->created};
+    return xbook_close(&b.x, &props, err);
 }

@@ -19,7 +19,7 @@
 #include "strmap.h"
 #include "text.h"
 #include "xlsx_national.h"
-#include "xlsx_style.h"
+#include "xlsx_book.h"
 
 enum {
     S_COVER,
@@ -46,46 +46,14 @@ typedef esr_xsheet sheet;
 typedef enum live_state { LIVE_YES, LIVE_CAPPED, LIVE_CASE, LIVE_EMPTY } live_state;
 
 typedef struct book {
-    lxw_workbook *wb;
+    esr_xbook x; /* the workbook: cells are written through it */
     sheet s[S_COUNT];
-    esr_xlsx_style st;
     const esr_xlsx_in *in;
-    lxw_error error;
     live_state live;
     uint64_t sheet_rows; /* in-scope rows shown on Support workforce */
     esr_national *nat;   /* the return's figures for the national layouts */
     esr_natfig *natfigs;
 } book;
-
-/* Write string v to cell (r, c) of sheet s. */
-static void str(book *b, int s, lxw_row_t r, lxw_col_t c, const char *v, lxw_format *f)
-{
-    xsheet_str(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
-/* Write number v to cell (r, c) of sheet s. */
-static void num(book *b, int s, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
-{
-    xsheet_num(&b->s[s], &b->st, &b->error, r, c, v, f);
-}
-
-/* Write an FTE in units of 1e-5 to cell (r, c) of sheet s (FTE format by default). */
-static void fte(book *b, int s, lxw_row_t r, lxw_col_t c, long long e5, lxw_format *f)
-{
-    xsheet_fte(&b->s[s], &b->st, &b->error, r, c, e5, f);
-}
-
-/* Set sheet s's tracked column widths (at least min). */
-static void widths(book *b, int s, double min)
-{
-    xsheet_widths(&b->s[s], min);
-}
-
-/* A row of heading cells from the NULL-terminated names. */
-static void headings(book *b, int s, lxw_row_t r, const char *const *names)
-{
-    xsheet_headings(&b->s[s], &b->st, &b->error, r, names);
-}
 
 /* A row of headings; those of the columns in num_mask (bit c: column c)
  * align right, over their numbers. */
@@ -93,7 +61,8 @@ static void headings_mask(book *b, int s, lxw_row_t r, const char *const *names,
 {
     xsheet_heading_row(&b->s[s], r);
     for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], num_mask >> c & 1 ? b->st.heading_num : b->st.heading);
+        xbook_str(&b->x, s, r, c, names[c],
+                  num_mask >> c & 1 ? b->x.st.heading_num : b->x.st.heading);
 }
 
 /* A label column, then numbers: their headings align right, over the figures. */
@@ -101,7 +70,7 @@ static void headings_num(book *b, int s, lxw_row_t r, const char *const *names)
 {
     xsheet_heading_row(&b->s[s], r);
     for (lxw_col_t c = 0; names[c]; c++)
-        str(b, s, r, c, names[c], c ? b->st.heading_num : b->st.heading);
+        xbook_str(&b->x, s, r, c, names[c], c ? b->x.st.heading_num : b->x.st.heading);
 }
 
 /* ---- figures as formulas over Support workforce ---------------------
@@ -194,9 +163,9 @@ static void fte_formula(book *b, int s, lxw_row_t r, lxw_col_t c, const char *fo
                         lxw_format *f)
 {
     if (b->live == LIVE_YES && formula)
-        xsheet_formula(&b->s[s], &b->st, &b->error, r, c, formula, v, f);
+        xbook_formula(&b->x, s, r, c, formula, v, f);
     else
-        num(b, s, r, c, v, f);
+        xbook_num(&b->x, s, r, c, v, f);
 }
 
 /* What a hand correction on Support workforce changes on a summary sheet. */
@@ -219,30 +188,7 @@ static const char *correction_note(book *b)
     }
 }
 
-/* Note text from cell (r, 0) of sheet s down, over as many rows as it
- * needs; returns the row after it. */
-static lxw_row_t note(book *b, int s, lxw_row_t r, const char *text)
-{
-    return xsheet_note(&b->s[s], &b->st, &b->error, r, 0, text);
-}
-
 /* ---- Cover ---------------------------------------------------------- */
-
-/* A label and text row on the cover; advances *r. */
-static void kv(book *b, lxw_row_t *r, const char *k, const char *v)
-{
-    str(b, S_COVER, *r, 0, k, b->st.bold);
-    str(b, S_COVER, *r, 1, v, NULL);
-    (*r)++;
-}
-
-/* A label and number row on the cover; advances *r. */
-static void kn(book *b, lxw_row_t *r, const char *k, double v, lxw_format *f)
-{
-    str(b, S_COVER, *r, 0, k, b->st.bold);
-    num(b, S_COVER, *r, 1, v, f);
-    (*r)++;
-}
 
 /* Cover rows for what is not a row of the staff exports (blank and title
  * lines, rejected competence rows) and for FTE derived from contracted
@@ -256,18 +202,21 @@ static void cover_skipped(book *b, lxw_row_t *r, const esr_org_counts *oc)
         title += meta->inputs[i].title_lines;
     }
     if (blank)
-        kn(b, r, "Blank lines skipped (not rows)", (double)blank, b->st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Blank lines skipped (not rows)", (double)blank,
+                        b->x.st.count_left);
     if (title)
-        kn(b, r, "Title lines above the header skipped", (double)title, b->st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Title lines above the header skipped", (double)title,
+                        b->x.st.count_left);
     const esr_training_stats *ts = b->in->training ? training_stats(b->in->training) : NULL;
     if (ts && ts->rejected)
-        kn(b, r, "Competence rows rejected (in rejects.csv)", (double)ts->rejected,
-           b->st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, "Competence rows rejected (in rejects.csv)",
+                        (double)ts->rejected, b->x.st.count_left);
     if (oc && oc->findings[ESR_RULE_FTE_FROM_HOURS]) {
         char label[120];
         snprintf(label, sizeof label, "In scope with FTE = contracted hours / %s",
                  meta->full_time_hours ? meta->full_time_hours : "37.5");
-        kn(b, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS], b->st.count_left);
+        xbook_label_num(&b->x, S_COVER, r, label, (double)oc->findings[ESR_RULE_FTE_FROM_HOURS],
+                        b->x.st.count_left);
     }
 }
 
@@ -290,16 +239,16 @@ static void cover_inputs(book *b, lxw_row_t *r)
 {
     const esr_return_meta *meta = b->in->meta;
     static const char *const ih[] = {"Input file", "SHA-256", "Bytes", "Encoding", "Rows", NULL};
-    headings(b, S_COVER, (*r)++, ih);
+    xbook_headings(&b->x, S_COVER, (*r)++, ih);
     for (size_t i = 0; i < meta->ninputs; i++, (*r)++) {
         const esr_input_meta *in = &meta->inputs[i];
         char enc[64];
         snprintf(enc, sizeof enc, "%s%s", in->encoding, in->gzip ? ", gzip" : "");
-        str(b, S_COVER, *r, 0, in->name, NULL);
-        str(b, S_COVER, *r, 1, in->sha256, NULL);
-        num(b, S_COVER, *r, 2, (double)in->bytes, b->st.count);
-        str(b, S_COVER, *r, 3, enc, NULL);
-        num(b, S_COVER, *r, 4, (double)in->rows, b->st.count);
+        xbook_str(&b->x, S_COVER, *r, 0, in->name, NULL);
+        xbook_str(&b->x, S_COVER, *r, 1, in->sha256, NULL);
+        xbook_num(&b->x, S_COVER, *r, 2, (double)in->bytes, b->x.st.count);
+        xbook_str(&b->x, S_COVER, *r, 3, enc, NULL);
+        xbook_num(&b->x, S_COVER, *r, 4, (double)in->rows, b->x.st.count);
     }
 }
 
@@ -335,37 +284,39 @@ static void cover_notes(book *b, lxw_row_t *r)
         "how each was standardised.",
         NULL,
     };
-    str(b, S_COVER, (*r)++, 0, "Reading this return", b->st.heading);
+    xbook_str(&b->x, S_COVER, (*r)++, 0, "Reading this return", b->x.st.heading);
     for (int i = 0; notes[i]; i++)
-        *r = note(b, S_COVER, *r, notes[i]);
+        *r = xbook_note(&b->x, S_COVER, *r, 0, notes[i]);
 }
 
 /* Cover: the rows read, in scope (FTE and people), out of scope by reason, rejected. */
 static void cover_counts(book *b, lxw_row_t *r)
 {
     const esr_org_counts *oc = aggregate_org(b->in->agg, b->in->org);
-    lxw_format *n = b->st.count_left;
-    str(b, S_COVER, (*r)++, 0, "Rows", b->st.heading);
-    kn(b, r, "Rows read", oc ? (double)oc->read : 0, n);
-    kn(b, r, "In scope", oc ? (double)oc->in_scope : 0, n);
-    kn(b, r, "Out of scope", oc ? (double)oc->out_of_scope : 0, n);
+    lxw_format *n = b->x.st.count_left;
+    xbook_str(&b->x, S_COVER, (*r)++, 0, "Rows", b->x.st.heading);
+    xbook_label_num(&b->x, S_COVER, r, "Rows read", oc ? (double)oc->read : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "In scope", oc ? (double)oc->in_scope : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "Out of scope", oc ? (double)oc->out_of_scope : 0, n);
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i]) {
             char label[96];
             snprintf(label, sizeof label, "    %s", record_out_name(i));
-            kn(b, r, label, (double)oc->out_by_reason[i], n);
+            xbook_label_num(&b->x, S_COVER, r, label, (double)oc->out_by_reason[i], n);
         }
-    kn(b, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, n);
+    xbook_label_num(&b->x, S_COVER, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0,
+                    n);
     cover_skipped(b, r, oc);
-    kn(b, r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0, b->st.fte_left);
-    kn(b, r, "In-scope headcount (people)", return_headcount(b), n);
+    xbook_label_num(&b->x, S_COVER, r, "In-scope FTE", oc ? (double)oc->in_scope_fte_e5 / 1e5 : 0,
+                    b->x.st.fte_left);
+    xbook_label_num(&b->x, S_COVER, r, "In-scope headcount (people)", return_headcount(b), n);
     if (oc && b->in->max_sheet_rows && oc->in_scope > b->in->max_sheet_rows) {
         char cap[200];
         snprintf(cap, sizeof cap,
                  "Support workforce shows the first %llu of %llu in-scope rows; records.csv has "
                  "them all.",
                  (unsigned long long)b->in->max_sheet_rows, (unsigned long long)oc->in_scope);
-        *r = note(b, S_COVER, *r, cap);
+        *r = xbook_note(&b->x, S_COVER, *r, 0, cap);
     }
 }
 
@@ -374,37 +325,37 @@ static void write_cover(book *b)
 {
     const esr_return_meta *meta = b->in->meta;
     lxw_row_t r = 0;
-    str(b, S_COVER, r, 0, "Support workforce return", b->st.title);
+    xbook_str(&b->x, S_COVER, r, 0, "Support workforce return", b->x.st.title);
     r += 2;
     const esr_org_counts **orgs;
-    kv(b, &r, "Organisation code",
-       *meta->org_code ? meta->org_code
-       : aggregate_orgs(b->in->agg, &orgs) > 2
-           ? "(several: see the per-organisation blocks in summary.csv)"
-           : "(not recorded: no organisation code in the export; "
-             "give --org)");
-    kv(b, &r, "Organisation", meta->org_name);
-    kv(b, &r, "Region", meta->region);
-    kv(b, &r, "Snapshot date",
-       *meta->snapshot ? meta->snapshot
-                       : "unknown: no date in the file name and no --snapshot YYYY-MM-DD");
-    kv(b, &r, "Template version", meta->template_version);
-    kv(b, &r, "Mapping version", meta->mapping_version);
-    kv(b, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
+    xbook_label(&b->x, S_COVER, &r, "Organisation code",
+                *meta->org_code ? meta->org_code
+                : aggregate_orgs(b->in->agg, &orgs) > 2
+                    ? "(several: see the per-organisation blocks in summary.csv)"
+                    : "(not recorded: no organisation code in the export; "
+                      "give --org)");
+    xbook_label(&b->x, S_COVER, &r, "Organisation", meta->org_name);
+    xbook_label(&b->x, S_COVER, &r, "Region", meta->region);
+    xbook_label(&b->x, S_COVER, &r, "Snapshot date",
+                *meta->snapshot ? meta->snapshot
+                                : "unknown: no date in the file name and no --snapshot YYYY-MM-DD");
+    xbook_label(&b->x, S_COVER, &r, "Template version", meta->template_version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping version", meta->mapping_version);
+    xbook_label(&b->x, S_COVER, &r, "Mapping checksum (SHA-256)", meta->mapping_sha256);
     if (meta->titles_name && *meta->titles_name) { /* --titles */
-        kv(b, &r, "Trust job titles", meta->titles_name);
-        kv(b, &r, "Trust job titles checksum (SHA-256)", meta->titles_sha256);
+        xbook_label(&b->x, S_COVER, &r, "Trust job titles", meta->titles_name);
+        xbook_label(&b->x, S_COVER, &r, "Trust job titles checksum (SHA-256)", meta->titles_sha256);
     }
-    kv(b, &r, "Classification mode", meta->classify_mode);
-    kv(b, &r, "Employee numbers pseudonymised", meta->pseudonymised);
-    kv(b, &r, "Written by", meta->tool_version);
+    xbook_label(&b->x, S_COVER, &r, "Classification mode", meta->classify_mode);
+    xbook_label(&b->x, S_COVER, &r, "Employee numbers pseudonymised", meta->pseudonymised);
+    xbook_label(&b->x, S_COVER, &r, "Written by", meta->tool_version);
     r++;
     cover_counts(b, &r);
     r++;
     cover_inputs(b, &r);
     r++;
     cover_notes(b, &r);
-    widths(b, S_COVER, 10);
+    xbook_widths(&b->x, S_COVER, 10);
     worksheet_set_column(b->s[S_COVER].ws, 0, 0, 44, NULL); /* the longest label */
     worksheet_set_column(b->s[S_COVER].ws, 1, 1, 68, NULL); /* a SHA-256 in full */
     worksheet_activate(b->s[S_COVER].ws);
@@ -559,8 +510,8 @@ static void write_prof_registered(book *b, lxw_row_t row, const char *prof, lxw_
                                   double support)
 {
     if (!row) {
-        str(b, S_PROF, 0, col, "Registered FTE", b->st.heading_num);
-        str(b, S_PROF, 0, col + 1, "Support per registered FTE", b->st.heading_num);
+        xbook_str(&b->x, S_PROF, 0, col, "Registered FTE", b->x.st.heading_num);
+        xbook_str(&b->x, S_PROF, 0, col + 1, "Support per registered FTE", b->x.st.heading_num);
         return;
     }
     const esr_cell **cells;
@@ -570,10 +521,10 @@ static void write_prof_registered(book *b, lxw_row_t row, const char *prof, lxw_
         if (cells[i]->dim == ESR_DIM_REGISTERED && !strcmp(cells[i]->org, b->in->org) &&
             !strcmp(cells[i]->profession, prof) && !*cells[i]->key)
             reg = cells[i]->fte_e5;
-    lxw_format *f = *prof ? b->st.fte : b->st.total_fte;
-    fte(b, S_PROF, row, col, reg, f);
+    lxw_format *f = *prof ? b->x.st.fte : b->x.st.total_fte;
+    xbook_fte(&b->x, S_PROF, row, col, reg, f);
     if (reg > 0)
-        num(b, S_PROF, row, col + 1, support / ((double)reg / 1e5), f);
+        xbook_num(&b->x, S_PROF, row, col + 1, support / ((double)reg / 1e5), f);
 }
 
 /* Write mx to sheet s: headings, a row per profession and a total row;
@@ -583,12 +534,12 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
     const esr_mappings *m = b->in->m;
     size_t w = (size_t)mx->nc + 3;
     xsheet_heading_row(&b->s[s], 0);
-    str(b, s, 0, 0, corner, b->st.heading);
+    xbook_str(&b->x, s, 0, 0, corner, b->x.st.heading);
     for (int k = 0; k < mx->nc; k++)
-        str(b, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->st.heading_num);
-    str(b, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->st.heading_num);
+        xbook_str(&b->x, s, 0, (lxw_col_t)(k + 1), mx->cols[k], b->x.st.heading_num);
+    xbook_str(&b->x, s, 0, (lxw_col_t)(mx->nc + 1), "Total FTE", b->x.st.heading_num);
     if (with_head)
-        str(b, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->st.heading_num);
+        xbook_str(&b->x, s, 0, (lxw_col_t)(mx->nc + 2), "Headcount", b->x.st.heading_num);
     if (s == S_PROF)
         write_prof_registered(b, 0, "", (lxw_col_t)(mx->nc + 3), 0);
     /* constant_memory: the filter range must be set before its rows are flushed */
@@ -596,18 +547,18 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
                          (lxw_col_t)(mx->nc + (with_head ? 2 : 1)));
     for (size_t p = 0; p <= m->nprof; p++) {
         lxw_row_t row;
-        lxw_format *f = b->st.fte;
+        lxw_format *f = b->x.st.fte;
         const char *prof = "";
         if (p < m->nprof) {
             if (!mx->prow[p])
                 continue;
             row = (lxw_row_t)mx->prow[p];
             prof = m->prof[p].name;
-            str(b, s, row, 0, prof, NULL);
+            xbook_str(&b->x, s, row, 0, prof, NULL);
         } else {
             row = (lxw_row_t)mx->np + 1;
-            str(b, s, row, 0, "Total", b->st.total);
-            f = b->st.total_fte;
+            xbook_str(&b->x, s, row, 0, "Total", b->x.st.total);
+            f = b->x.st.total_fte;
         }
         for (int k = 1; k <= mx->nc + 1; k++) {
             char formula[FORMULA_MAX];
@@ -616,8 +567,8 @@ static void write_matrix(book *b, int s, matrix *mx, const char *corner, int wit
                         mx->fte[row * w + (size_t)k], f);
         }
         if (with_head)
-            num(b, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row],
-                p < m->nprof ? b->st.count : b->st.total_count);
+            xbook_num(&b->x, s, row, (lxw_col_t)(mx->nc + 2), mx->head[row],
+                      p < m->nprof ? b->x.st.count : b->x.st.total_count);
         if (s == S_PROF) /* constant_memory: the row's last cells before the next row */
             write_prof_registered(b, row, p < m->nprof ? m->prof[p].name : "",
                                   (lxw_col_t)(mx->nc + 3), mx->fte[row * w + (size_t)mx->nc + 1]);
@@ -638,22 +589,18 @@ static void write_by_profession(book *b)
     if (build_matrix(b, ESR_DIM_PROFESSION_ROLE, order, m->nroles, &mx) == 0) {
         write_matrix(b, S_PROF, &mx, "Profession supported", 1, RC_SUPPORT_ROLE);
         lxw_row_t r = (lxw_row_t)mx.np + 3;
-        r = note(b, S_PROF, r,
-                 "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
-                 "total.");
-        r = note(b, S_PROF, r, correction_note(b)) - 1;
+        r = xbook_note(
+            &b->x, S_PROF, r, 0,
+            "FTE by support role; headcount de-duplicated per row, so rows do not add to the "
+            "total.");
+        r = xbook_note(&b->x, S_PROF, r, 0, correction_note(b)) - 1;
         if (mx.np && mx.nc) {
-            lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR_STACKED);
-            for (int k = 1; k <= mx.nc; k++) {
-                char cat[160], val[160], name[160], ref[64];
-                snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], mx.np + 1);
-                lxw_rowcol_to_range_abs(ref, 1, (lxw_col_t)k, (lxw_row_t)mx.np, (lxw_col_t)k);
-                snprintf(val, sizeof val, "='%s'!%s", sheet_names[S_PROF], ref);
-                lxw_chart_series *se = chart_add_series(chart, cat, val);
-                lxw_rowcol_to_cell_abs(ref, 0, (lxw_col_t)k, 1, 1);
-                snprintf(name, sizeof name, "='%s'!%s", sheet_names[S_PROF], ref);
-                chart_series_set_name(se, name);
-            }
+            lxw_chart *chart = workbook_add_chart(b->x.wb, LXW_CHART_BAR_STACKED);
+            char cat[160];
+            snprintf(cat, sizeof cat, "='%s'!$A$2:$A$%d", sheet_names[S_PROF], mx.np + 1);
+            for (int k = 1; k <= mx.nc; k++)
+                xbook_chart_series(chart, sheet_names[S_PROF], cat, 1, (lxw_col_t)k,
+                                   (lxw_row_t)mx.np, (lxw_col_t)k, 0, (lxw_col_t)k);
             chart_title_set_name(chart, "FTE by profession supported and support role");
             chart_axis_set_name(chart->x_axis, "FTE");
             chart_axis_set_reverse(chart->y_axis);
@@ -662,7 +609,7 @@ static void write_by_profession(book *b)
             worksheet_insert_chart_opt(b->s[S_PROF].ws, r + 2, 0, chart, &co);
         }
     }
-    widths(b, S_PROF, 12);
+    xbook_widths(&b->x, S_PROF, 12);
     free_matrix(&mx);
     free(order);
 }
@@ -679,17 +626,19 @@ static void write_by_band(book *b)
         order[i] = m->bands[i].name;
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
         write_matrix(b, S_BAND, &mx, "Profession supported", 0, RC_PAY_BAND);
-        lxw_row_t r = note(b, S_BAND, (lxw_row_t)mx.np + 3,
-                           "FTE by Agenda for Change band. Assistant practitioners are expected at "
-                           "band 4, trainees at band 3; band 5 and above on a support role is "
-                           "flagged.");
-        r = note(b, S_BAND, r, correction_note(b));
+        lxw_row_t r =
+            xbook_note(&b->x, S_BAND, (lxw_row_t)mx.np + 3, 0,
+                       "FTE by Agenda for Change band. Assistant practitioners are expected at "
+                       "band 4, trainees at band 3; band 5 and above on a support role is "
+                       "flagged.");
+        r = xbook_note(&b->x, S_BAND, r, 0, correction_note(b));
         if (b->live == LIVE_YES)
-            note(b, S_BAND, r,
-                 "(not recognised) is what the other columns leave of the total: a band corrected "
-                 "to one without a column here counts there.");
+            xbook_note(
+                &b->x, S_BAND, r, 0,
+                "(not recognised) is what the other columns leave of the total: a band corrected "
+                "to one without a column here counts there.");
     }
-    widths(b, S_BAND, 10);
+    xbook_widths(&b->x, S_BAND, 10);
     free_matrix(&mx);
     free(order);
 }
@@ -752,8 +701,8 @@ static void write_area_table5(book *b, lxw_row_t r)
             any = national_support(b->nat, table_get(t, i, table_col(t, "profession")));
     if (!any)
         return;
-    str(b, S_AREA, r++, 0, "In the layout of the national table of support by area of work",
-        b->st.bold);
+    xbook_str(&b->x, S_AREA, r++, 0,
+              "In the layout of the national table of support by area of work", b->x.st.bold);
     esr_natsheet o = natsheet(b, S_AREA);
     national_write_table(&o, b->nat, ESR_NATIONAL_AREA_TABLE, "Trust", &r);
 }
@@ -810,18 +759,18 @@ static lxw_row_t area_by_area(book *b, const esr_cell **cells, size_t n, area_ro
     headings_num(b, S_AREA, r++, h1);
     worksheet_autofilter(b->s[S_AREA].ws, 0, 0, (lxw_row_t)nr, 3); /* before its rows are flushed */
     for (size_t i = 0; i < nr; i++, r++) {
-        str(b, S_AREA, r, 0, rows[i].area, NULL);
+        xbook_str(&b->x, S_AREA, r, 0, rows[i].area, NULL);
         fte_formula(b, S_AREA, r, 1, area_formula(rows[i].area, r, (lxw_row_t)nr, formula),
-                    (double)rows[i].fte / 1e5, b->st.fte);
-        num(b, S_AREA, r, 2, (double)rows[i].head, b->st.count);
+                    (double)rows[i].fte / 1e5, b->x.st.fte);
+        xbook_num(&b->x, S_AREA, r, 2, (double)rows[i].head, b->x.st.count);
         char share[64];
         snprintf(share, sizeof share, "=IF(%s=0,0,B%u/%s)", t, (unsigned)r + 1, t);
         fte_formula(b, S_AREA, r, 3, share, total ? (double)rows[i].fte / (double)total : 0,
-                    b->st.pct);
+                    b->x.st.pct);
     }
-    str(b, S_AREA, r, 0, "Total", b->st.total);
+    xbook_str(&b->x, S_AREA, r, 0, "Total", b->x.st.total);
     fte_formula(b, S_AREA, r, 1, sumifs(formula, 0, NULL, NULL), (double)total / 1e5,
-                b->st.total_fte);
+                b->x.st.total_fte);
     worksheet_freeze_panes(b->s[S_AREA].ws, 1, 0);
     return r + 2;
 }
@@ -842,11 +791,11 @@ static void completeness_row(book *b, lxw_row_t r, const char *prof, long long a
     snprintf(f2, sizeof f2, "=B%u-%s", (unsigned)r + 1, blank + 1);
     snprintf(f3, sizeof f3, "=IF(B%u=0,0,C%u/B%u)", (unsigned)r + 1, (unsigned)r + 1,
              (unsigned)r + 1);
-    lxw_format *ff = total ? b->st.total_fte : b->st.fte;
+    lxw_format *ff = total ? b->x.st.total_fte : b->x.st.fte;
     fte_formula(b, S_AREA, r, 1, ok ? f1 : NULL, (double)all / 1e5, ff);
     fte_formula(b, S_AREA, r, 2, ok ? f2 : NULL, (double)recorded / 1e5, ff);
     fte_formula(b, S_AREA, r, 3, ok ? f3 : NULL, all ? (double)recorded / (double)all : 0,
-                b->st.pct);
+                b->x.st.pct);
 }
 
 /* Area of work, second table: completeness by profession; returns the next row. */
@@ -872,15 +821,15 @@ static lxw_row_t area_by_profession(book *b, const esr_cell **cells, size_t n, l
         for (size_t p = 0; p < m->nprof; p++) {
             if (!all[p])
                 continue;
-            str(b, S_AREA, r, 0, m->prof[p].name, NULL);
+            xbook_str(&b->x, S_AREA, r, 0, m->prof[p].name, NULL);
             completeness_row(b, r++, m->prof[p].name, all[p], all[p] - blank[p], 0);
             ta += all[p];
             tb += blank[p];
         }
-        str(b, S_AREA, r, 0, "All professions", b->st.total);
+        xbook_str(&b->x, S_AREA, r, 0, "All professions", b->x.st.total);
         completeness_row(b, r++, NULL, ta, ta - tb, 1);
     } else {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
     }
     free(all);
     free(blank);
@@ -903,21 +852,22 @@ static lxw_row_t area_by_org(book *b, const esr_cell **cells, size_t n, lxw_row_
     headings_num(b, S_AREA, r++, h3);
     long long *fa = calloc(no, sizeof *fa), *fb = calloc(no, sizeof *fb);
     if (!fa || !fb || org_area_totals(cells, n, orgs, no, fa, fb)) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         no = 0;
     }
     for (size_t o = 1; o < no; o++) {
         long long a = fa[o], bl = fb[o];
-        str(b, S_AREA, r, 0, orgs[o]->org, NULL);
-        fte(b, S_AREA, r, 1, a, NULL);
-        fte(b, S_AREA, r, 2, a - bl, NULL);
-        num(b, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->st.pct);
+        xbook_str(&b->x, S_AREA, r, 0, orgs[o]->org, NULL);
+        xbook_fte(&b->x, S_AREA, r, 1, a, NULL);
+        xbook_fte(&b->x, S_AREA, r, 2, a - bl, NULL);
+        xbook_num(&b->x, S_AREA, r++, 3, a ? (double)(a - bl) / (double)a : 0, b->x.st.pct);
     }
     free(fa);
     free(fb);
-    return note(b, S_AREA, r,
-                "Completeness by organisation is a fixed value: a correction on Support workforce "
-                "does not change it.");
+    return xbook_note(
+        &b->x, S_AREA, r, 0,
+        "Completeness by organisation is a fixed value: a correction on Support workforce "
+        "does not change it.");
 }
 
 /* Area of work sheet: FTE by area, then completeness by profession and organisation. */
@@ -927,20 +877,20 @@ static void write_area(book *b)
     size_t n = aggregate_cells(b->in->agg, &cells);
     area_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) {
-        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
     lxw_row_t r = area_by_area(b, cells, n, rows);
     r = area_by_profession(b, cells, n, r);
     r = area_by_org(b, cells, n, r);
-    r = note(b, S_AREA, r + 1, correction_note(b));
+    r = xbook_note(&b->x, S_AREA, r + 1, 0, correction_note(b));
     if (b->live == LIVE_YES)
-        r = note(
-            b, S_AREA, r,
+        r = xbook_note(
+            &b->x, S_AREA, r, 0,
             "(not recognised) is what the listed areas leave of the total: an area corrected to "
             "one not listed here counts there.");
     write_area_table5(b, r + 1);
-    widths(b, S_AREA, 12);
+    xbook_widths(&b->x, S_AREA, 12);
     free(rows);
 }
 
@@ -972,7 +922,7 @@ static void national_open(book *b)
 /* A national-layout writer for sheet s. */
 static esr_natsheet natsheet(book *b, int s)
 {
-    return (esr_natsheet){b->wb, &b->s[s], sheet_names[s], &b->st, &b->error};
+    return (esr_natsheet){b->x.wb, &b->s[s], sheet_names[s], &b->x.st, &b->x.error};
 }
 
 /* National comparison sheet: the return beside the national tables. */
@@ -1001,23 +951,23 @@ static void write_titles(book *b)
         const esr_title_stat *t = ts[i];
         if (strcmp(t->org, b->in->org))
             continue;
-        str(b, S_TITLES, r, 0, t->title, NULL);
-        str(b, S_TITLES, r, 1, t->standard_title, NULL);
-        str(b, S_TITLES, r, 2, t->profession, NULL);
-        str(b, S_TITLES, r, 3, t->role, NULL);
-        str(b, S_TITLES, r, 4, t->match, NULL);
+        xbook_str(&b->x, S_TITLES, r, 0, t->title, NULL);
+        xbook_str(&b->x, S_TITLES, r, 1, t->standard_title, NULL);
+        xbook_str(&b->x, S_TITLES, r, 2, t->profession, NULL);
+        xbook_str(&b->x, S_TITLES, r, 3, t->role, NULL);
+        xbook_str(&b->x, S_TITLES, r, 4, t->match, NULL);
         if (*t->title)
-            num(b, S_TITLES, r, 5, t->score, b->st.count);
-        str(b, S_TITLES, r, 6, t->rule, NULL);
-        str(b, S_TITLES, r, 7, t->suggestion, b->st.wrap);
-        num(b, S_TITLES, r, 8, (double)t->rows, b->st.count);
-        fte(b, S_TITLES, r, 9, t->fte_e5, NULL);
+            xbook_num(&b->x, S_TITLES, r, 5, t->score, b->x.st.count);
+        xbook_str(&b->x, S_TITLES, r, 6, t->rule, NULL);
+        xbook_str(&b->x, S_TITLES, r, 7, t->suggestion, b->x.st.wrap);
+        xbook_num(&b->x, S_TITLES, r, 8, (double)t->rows, b->x.st.count);
+        xbook_fte(&b->x, S_TITLES, r, 9, t->fte_e5, NULL);
         r++;
     }
     worksheet_freeze_panes(b->s[S_TITLES].ws, 1, 1);
     if (r > 1)
         worksheet_autofilter(b->s[S_TITLES].ws, 0, 0, r - 1, 9);
-    widths(b, S_TITLES, 10);
+    xbook_widths(&b->x, S_TITLES, 10);
 }
 
 /* ---- Training -------------------------------------------------------- */
@@ -1049,14 +999,15 @@ static void write_training(book *b)
     const esr_training *tr = b->in->training;
     const esr_mappings *m = b->in->m;
     lxw_row_t r = 0;
-    str(b, S_TRAINING, r, 0, "Training and qualifications", b->st.title);
+    xbook_str(&b->x, S_TRAINING, r, 0, "Training and qualifications", b->x.st.title);
     r += 2;
     if (!tr) {
-        str(b, S_TRAINING, r, 0,
+        xbook_str(
+            &b->x, S_TRAINING, r, 0,
             "No competence export was joined: run with --training FILE (an ESR competence / "
             "learning-record "
             "export) to fill Care Certificate status, qualification levels and apprenticeships.",
-            b->st.note);
+            b->x.st.note);
         worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
         return;
     }
@@ -1068,12 +1019,13 @@ static void write_training(book *b)
              training_input_name(tr), (unsigned long long)ts->rows, (unsigned long long)ts->matched,
              (unsigned long long)ts->unmatched, (unsigned long long)ts->rejected,
              (unsigned long long)training_joined(tr));
-    str(b, S_TRAINING, r++, 0, line, b->st.note);
-    str(b, S_TRAINING, r++, 0,
+    xbook_str(&b->x, S_TRAINING, r++, 0, line, b->x.st.note);
+    xbook_str(
+        &b->x, S_TRAINING, r++, 0,
         "Headcount of in-scope people. Qualification level (RQF) is what a person holds; career "
         "framework level "
         "is what the post asks for: the two are reported apart, never corrected.",
-        b->st.note);
+        b->x.st.note);
     r++;
 
     static const char *const h1[] = {"Care Certificate by profession",
@@ -1093,13 +1045,13 @@ static void write_training(book *b)
         double people = all ? (double)all->headcount : 0;
         if (!people)
             continue;
-        lxw_format *f = p < m->nprof ? NULL : b->st.total;
-        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", f ? f : NULL);
-        num(b, S_TRAINING, r, 1, people, b->st.count);
-        num(b, S_TRAINING, r, 2, done, b->st.count);
-        num(b, S_TRAINING, r, 3, prog, b->st.count);
-        num(b, S_TRAINING, r, 4, none, b->st.count);
-        num(b, S_TRAINING, r++, 5, done / people, b->st.pct);
+        lxw_format *f = p < m->nprof ? NULL : b->x.st.total;
+        xbook_str(&b->x, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions", f ? f : NULL);
+        xbook_num(&b->x, S_TRAINING, r, 1, people, b->x.st.count);
+        xbook_num(&b->x, S_TRAINING, r, 2, done, b->x.st.count);
+        xbook_num(&b->x, S_TRAINING, r, 3, prog, b->x.st.count);
+        xbook_num(&b->x, S_TRAINING, r, 4, none, b->x.st.count);
+        xbook_num(&b->x, S_TRAINING, r++, 5, done / people, b->x.st.pct);
     }
     r++;
     /* one column per level qualifications.csv can give, after "none recorded" */
@@ -1122,10 +1074,10 @@ static void write_training(book *b)
             any += row[k] = head_of(b, ESR_DIM_QUAL_LEVEL, prof, keys[k]);
         if (!any)
             continue;
-        str(b, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions",
-            p < m->nprof ? NULL : b->st.total);
+        xbook_str(&b->x, S_TRAINING, r, 0, p < m->nprof ? prof : "All professions",
+                  p < m->nprof ? NULL : b->x.st.total);
         for (size_t k = 0; k < nlv; k++)
-            num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->st.count);
+            xbook_num(&b->x, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->x.st.count);
         r++;
     }
     r++;
@@ -1139,9 +1091,9 @@ static void write_training(book *b)
         if (c->dim != ESR_DIM_APPRENTICESHIP || strcmp(c->org, b->in->org) || *c->profession ||
             !strcmp(c->key, "none"))
             continue;
-        str(b, S_TRAINING, r, 0, c->key, NULL);
-        num(b, S_TRAINING, r, 1, (double)c->headcount, b->st.count);
-        fte(b, S_TRAINING, r++, 2, c->fte_e5, NULL);
+        xbook_str(&b->x, S_TRAINING, r, 0, c->key, NULL);
+        xbook_num(&b->x, S_TRAINING, r, 1, (double)c->headcount, b->x.st.count);
+        xbook_fte(&b->x, S_TRAINING, r++, 2, c->fte_e5, NULL);
     }
     r++;
     static const char *const h4[] = {"Competence names not recognised (review; never guessed)",
@@ -1152,10 +1104,10 @@ static void write_training(book *b)
     size_t nu = training_unmatched(tr, 0, &name, &count);
     for (size_t i = 0; i < nu; i++) {
         training_unmatched(tr, i, &name, &count);
-        str(b, S_TRAINING, r, 0, name, NULL);
-        num(b, S_TRAINING, r++, 1, (double)count, b->st.count);
+        xbook_str(&b->x, S_TRAINING, r, 0, name, NULL);
+        xbook_num(&b->x, S_TRAINING, r++, 1, (double)count, b->x.st.count);
     }
-    widths(b, S_TRAINING, 12);
+    xbook_widths(&b->x, S_TRAINING, 12);
 }
 
 /* ---- streaming sheets: Support workforce and Data quality ------------ */
@@ -1204,12 +1156,12 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
         return 0;
     }
     lxw_row_t r = st->dq_row++;
-    str(b, S_DQ, r, 0, rule_id(rule), NULL);
-    str(b, S_DQ, r, 1, rule_severity_name(ri->severity), NULL);
-    str(b, S_DQ, r, 2, src, NULL);
-    num(b, S_DQ, r, 3, strtod(line, NULL), b->st.count);
-    str(b, S_DQ, r, 4, ri->field, NULL);
-    str(b, S_DQ, r, 5, value, b->st.wrap);
+    xbook_str(&b->x, S_DQ, r, 0, rule_id(rule), NULL);
+    xbook_str(&b->x, S_DQ, r, 1, rule_severity_name(ri->severity), NULL);
+    xbook_str(&b->x, S_DQ, r, 2, src, NULL);
+    xbook_num(&b->x, S_DQ, r, 3, strtod(line, NULL), b->x.st.count);
+    xbook_str(&b->x, S_DQ, r, 4, ri->field, NULL);
+    xbook_str(&b->x, S_DQ, r, 5, value, b->x.st.wrap);
     return 0;
 }
 
@@ -1265,9 +1217,10 @@ static int put_record(stream *st, const char *const *f)
             if (!st->case_clash && coded_name(b->in->m, c, 0))
                 st->case_clash = case_clash(b->in->m, c, v);
             if (records_col_numeric(c))
-                num(b, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL), c == RC_FTE ? b->st.fte : NULL);
+                xbook_num(&b->x, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL),
+                          c == RC_FTE ? b->x.st.fte : NULL);
             else
-                str(b, S_RECORDS, r, (lxw_col_t)c, v, NULL);
+                xbook_str(&b->x, S_RECORDS, r, (lxw_col_t)c, v, NULL);
         }
     } else {
         st->rec_dropped++;
@@ -1374,13 +1327,13 @@ static void write_dq_summary(book *b, lxw_row_t *r)
         if (!oc->findings[i])
             continue;
         const esr_rule_info *ri = &b->in->m->rules[i];
-        str(b, S_DQ, *r, 0, rule_id(i), NULL);
-        str(b, S_DQ, *r, 1, sev[ri->severity], NULL);
-        str(b, S_DQ, *r, 2, ri->field, NULL);
-        num(b, S_DQ, *r, 3, (double)oc->findings[i], b->st.count);
+        xbook_str(&b->x, S_DQ, *r, 0, rule_id(i), NULL);
+        xbook_str(&b->x, S_DQ, *r, 1, sev[ri->severity], NULL);
+        xbook_str(&b->x, S_DQ, *r, 2, ri->field, NULL);
+        xbook_num(&b->x, S_DQ, *r, 3, (double)oc->findings[i], b->x.st.count);
         if (ri->severity != ESR_SEV_ERROR)
-            fte(b, S_DQ, *r, 4, oc->findings_fte_e5[i], NULL);
-        str(b, S_DQ, *r, 5, ri->message, b->st.wrap);
+            xbook_fte(&b->x, S_DQ, *r, 4, oc->findings_fte_e5[i], NULL);
+        xbook_str(&b->x, S_DQ, *r, 5, ri->message, b->x.st.wrap);
         (*r)++;
     }
     *r += 1;
@@ -1397,7 +1350,7 @@ static void write_lists(book *b, lxw_row_t nrows)
     const esr_mappings *m = b->in->m;
     static const char *const h[] = {"Profession supported", "Support role",   "Pay band",
                                     "Area of work",         "Standard title", NULL};
-    headings(b, S_LISTS, 0, h);
+    xbook_headings(&b->x, S_LISTS, 0, h);
     size_t len[5] = {m->nprof, m->nroles, m->nbands, m->nareas, 0};
     const esr_title_stat **ts;
     size_t nt = aggregate_titles(b->in->agg, &ts);
@@ -1417,17 +1370,17 @@ static void write_lists(book *b, lxw_row_t nrows)
     for (size_t i = 0; i < most; i++) {
         lxw_row_t r = (lxw_row_t)i + 1;
         if (i < len[0])
-            str(b, S_LISTS, r, 0, m->prof[i].name, NULL);
+            xbook_str(&b->x, S_LISTS, r, 0, m->prof[i].name, NULL);
         if (i < len[1])
-            str(b, S_LISTS, r, 1, m->roles[i].name, NULL);
+            xbook_str(&b->x, S_LISTS, r, 1, m->roles[i].name, NULL);
         if (i < len[2])
-            str(b, S_LISTS, r, 2, m->bands[i].name, NULL);
+            xbook_str(&b->x, S_LISTS, r, 2, m->bands[i].name, NULL);
         if (i < len[3])
-            str(b, S_LISTS, r, 3, m->areas[i], NULL);
+            xbook_str(&b->x, S_LISTS, r, 3, m->areas[i], NULL);
         if (i < len[4])
-            str(b, S_LISTS, r, 4, std[i], NULL);
+            xbook_str(&b->x, S_LISTS, r, 4, std[i], NULL);
     }
-    widths(b, S_LISTS, 10);
+    xbook_widths(&b->x, S_LISTS, 10);
     worksheet_hide(b->s[S_LISTS].ws);
     free(std);
     if (nrows < 1)
@@ -1504,24 +1457,15 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
     book *b = &x->b;
     b->in = &x->in;
     x->st.b = b;
-    lxw_workbook_options opt = {
-        .constant_memory = LXW_TRUE, .tmpdir = (char *)in->tmpdir, .use_zip64 = LXW_TRUE};
-    b->wb = workbook_new_opt(path, &opt);
-    if (!b->wb) {
+    esr_status s = xbook_open(&b->x, x->path, x->in.tmpdir, sheet_names, S_COUNT, b->s, err);
+    if (s) {
         xlsx_free(x);
-        return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
+        return s;
     }
-    for (int s = 0; s < S_COUNT; s++)
-        if (!(b->s[s].ws = workbook_add_worksheet(b->wb, sheet_names[s]))) {
-            xlsx_free(x);
-            return esr_err_set(err, ESR_ERR_XLSX, "%s: cannot add worksheet %s", path,
-                               sheet_names[s]);
-        }
     print_setup(b);
-    xlsx_style_add(b->wb, &b->st);
     xsheet_heading_row(&b->s[S_RECORDS], 0);
     for (int c = 0; c < RC_COUNT; c++)
-        str(b, S_RECORDS, 0, (lxw_col_t)c, records_col_label(c), b->st.heading);
+        xbook_str(&b->x, S_RECORDS, 0, (lxw_col_t)c, records_col_label(c), b->x.st.heading);
     x->st.rec_row = 1;
     rule_cols(&x->st);
     if (!(x->st.spool = lxw_tmpfile((char *)in->tmpdir))) {
@@ -1643,25 +1587,24 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     if (st->rec_row > 1) /* before the note below flushes the last row */
         worksheet_autofilter(b->s[S_RECORDS].ws, 0, 0, st->rec_row - 1, RC_COUNT - 1);
     if (st->rec_dropped)
-        str(b, S_RECORDS, st->rec_row, 0, "Rows beyond the workbook limit are in records.csv.",
-            b->st.note);
+        xbook_str(&b->x, S_RECORDS, st->rec_row, 0,
+                  "Rows beyond the workbook limit are in records.csv.", b->x.st.note);
     if (st->dq_dropped)
-        str(b, S_DQ, st->dq_row, 0, "Findings beyond the workbook limit: see records.csv dq_flags.",
-            b->st.note);
+        xbook_str(&b->x, S_DQ, st->dq_row, 0,
+                  "Findings beyond the workbook limit: see records.csv dq_flags.", b->x.st.note);
     worksheet_freeze_panes(b->s[S_RECORDS].ws, 1, 0);
-    widths(b, S_RECORDS, 8);
+    xbook_widths(&b->x, S_RECORDS, 8);
     worksheet_freeze_panes(b->s[S_DQ].ws, 1, 0);
-    widths(b, S_DQ, 10);
+    xbook_widths(&b->x, S_DQ, 10);
     write_lists(b, st->rec_row - 1);
 
-    lxw_doc_properties props = {0};
-    props.title = "Support workforce return";
-    props.company = (char *)in->meta->org_name;
-    props.comments = "Written by esrpipe";
-    props.created = in->meta->created;
-    workbook_set_properties(b->wb, &props);
-    s = xlsx_close_checked(b->wb, b->s, S_COUNT, path, in->tmpdir, b->error, err);
-    b->wb = NULL; /* closed or freed by xlsx_close_checked */
+    esr_xbook_props props = {.title = "Support workforce return",
+                             .company = in->meta->org_name,
+                             .comments = "Written by esrpipe",
+                             .created = in->meta->created};
+    b->x.path = path; /* as the caller names it */
+    b->x.tmpdir = in->tmpdir;
+    s = xbook_close(&b->x, &props, err);
     xlsx_free(x);
     return s;
 }
@@ -1671,8 +1614,7 @@ void xlsx_free(esr_xlsx *x)
 {
     if (!x)
         return;
-    if (x->b.wb)
-        lxw_workbook_free(x->b.wb);
+    xbook_free(&x->b.x);
     national_free(x->b.nat);
     free(x->b.natfigs);
     if (x->st.spool)

@@ -14,7 +14,7 @@
 
 #include "aggregate.h"
 #include "mappings.h"
-#include "xlsx_style.h"
+#include "xlsx_book.h"
 
 /* One summary.csv figure: the totals (org "") and the per-organisation
  * blocks (Table 6 needs the organisations of each region). */

@@ -116,6 +116,14 @@ def main():
         CHECKS.ok(p.returncode == 64, "unknown command: 64")
         p = run(e, "run", "--classify", "maybe", SAMPLE)
         CHECKS.ok(p.returncode == 64, "bad --classify: 64")
+        # each bad value is named with its option (the message once read a
+        # second, missing argument)
+        for opt, bad, want in (("--learn-min-rows", "0", "a number of rows"),
+                               ("--learn-agreement", "101", "a percentage 1-100"),
+                               ("--learn-max-titles", "x", "a number of titles")):
+            p = run(e, "run", opt, bad, SAMPLE)
+            CHECKS.ok(p.returncode == 64 and ("%s %s: expected %s" % (opt, bad, want)).encode() in p.stderr,
+                      "bad %s: 64 naming the value" % opt, p.stderr.decode())
         p = run(e, "run", "--snapshot", "31/03/2026", "-o", os.path.join(tmp, "x"), SAMPLE)
         CHECKS.ok(p.returncode == 64, "bad --snapshot: 64", p.stderr.decode())
         p = run(e, "run", "-o", os.path.join(tmp, "x"), os.path.join(tmp, "nope.csv"))
