@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "csvout.h"
 #include "csvreader.h"
 #include "outdir.h"
 #include "text.h"
@@ -282,12 +283,6 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
     return ESR_OK;
 }
 
-/* Undo the formula neutralising csvout_text applied (a leading apostrophe). */
-static const char *unneutralise(const char *s)
-{
-    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
-}
-
 /* A headcount: digits only. */
 static int parse_count(const char *s, uint64_t *out)
 {
@@ -372,9 +367,9 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
                                "area_of_work",
                                path, line, f[1]);
         row->dim = (esr_dim)d;
-        row->profession = unneutralise(f[2]);
-        row->role = unneutralise(f[3]);
-        row->key = unneutralise(f[4]);
+        row->profession = csvout_unneutralise(f[2]);
+        row->role = csvout_unneutralise(f[3]);
+        row->key = csvout_unneutralise(f[4]);
         if (text_parse_e5(f[5], &row->fte_e5))
             return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s:%llu: fte \"%.40s\" is not a number",
                                path, line, f[5]);
