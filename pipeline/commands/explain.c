@@ -156,7 +156,7 @@ int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record 
             return -1;
         return 0;
     }
-    if (r->scope == ESR_SCOPE_OUT && line(out, "why", record_out_name(r->out_reason)))
+    if (r->scope == ESR_SCOPE_OUT && line(out, "why", mappings_out_label(m, r->out_reason)))
         return -1;
     if (read_from(s, r, out) || occupation(r, out) || profession_role(m, r, out) ||
         details(m, r, out))

@@ -23,7 +23,7 @@ typedef enum term_kind {
     TK_PROFESSION,  /* names the profession supported */
     TK_ROLE,        /* names a support role */
     TK_GENERIC,     /* a role word that needs a profession or setting ("assistant") */
-    TK_SENIOR,      /* senior, higher level */
+    TK_SENIOR,      /* senior, higher level (value: the career framework level) */
     TK_TRAINEE,     /* trainee, apprentice; value: a learner's role */
     TK_NOT_SUPPORT, /* manager, officer...: not a support role (value: from band N) */
     TK_REGISTERED,  /* a registered profession ("physiotherapist"): value its profession */
@@ -32,7 +32,7 @@ typedef enum term_kind {
 
 typedef struct term {
     term_kind kind;
-    int value; /* profession or role index; band for not_support */
+    int value; /* profession or role index; band for not_support; level for senior */
     unsigned line;
 } term;
 
@@ -590,7 +590,10 @@ static void read_context(esr_titler *t, char **tok, size_t from, size_t to, cont
             }
             x->known--;
             break;
-        case TK_SENIOR: x->senior = 1; break;
+        case TK_SENIOR:
+            if (tm->value > x->senior)
+                x->senior = tm->value;
+            break;
         case TK_TRAINEE:
             x->trainee = 1;
             x->trainee_end = i + best;
@@ -705,7 +708,8 @@ static void decide(esr_titler *t, int j, context *x, int edits, esr_title_match 
     }
     if (prof < 0 && role < 0)
         score = 0;
-    out->senior |= x->senior;
+    if (x->senior > out->senior)
+        out->senior = x->senior;
     out->trainee |= x->trainee;
     out->prof_default = prof >= 0 && !t->prof_explicit;
     out->score = score < 0 ? 0 : score;
@@ -970,6 +974,7 @@ static int load_terms(esr_titler *t, const esr_table *tb, esr_buf *norm)
                     : tm->kind == TK_ROLE || tm->kind == TK_GENERIC || tm->kind == TK_TRAINEE
                         ? lookup(m->role_by_name, v)
                     : tm->kind == TK_NOT_SUPPORT ? (*v ? atoi(v) : 1)
+                    : tm->kind == TK_SENIOR      ? atoi(v) /* the level it gives */
                                                  : -1;
         if (tm->kind == TK_NOT_SUPPORT && tm->value < 1)
             tm->value = 1;

@@ -25,7 +25,8 @@ typedef struct esr_title_match {
     esr_title_kind kind;
     int profession; /* index into professions, -1 none */
     int role;       /* index into support roles, -1 none */
-    int senior, trainee;
+    int senior;     /* a senior word's career framework level (title_terms.csv), 0 none */
+    int trainee;
     int score;              /* confidence 0-100 */
     int whole;              /* the whole title is a row of a job titles table */
     int outside_band;       /* a not-support word that applies from this AfC band (0 none) */

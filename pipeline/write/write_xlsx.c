@@ -353,7 +353,7 @@ static void cover_counts(book *b, lxw_row_t *r)
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i]) {
             char label[96];
-            snprintf(label, sizeof label, "    %s", record_out_name(i));
+            snprintf(label, sizeof label, "    %s", mappings_out_label(b->in->m, i));
             kn(b, r, label, (double)oc->out_by_reason[i], n);
         }
     kn(b, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0, n);
