@@ -259,7 +259,8 @@ static void check_default(checker *c, const char *file)
              "");
 }
 
-/* bands.csv career_framework_level: empty or 1-9, the same for every label of a band. */
+/* bands.csv career_framework_level: empty or 1-9, the same for every label
+ * of a band as for its first. */
 static void check_band_levels(checker *c)
 {
     esr_table *t = find(c, "bands.csv");
@@ -270,12 +271,12 @@ static void check_band_levels(checker *c)
             fail(c, t, r, "career_framework_level \"%s\" is not empty or 1-9%s", v, "");
             continue;
         }
-        for (size_t q = 0; q < r; q++)
-            if (!strcmp(table_get(t, q, cb), band) && strcmp(table_get(t, q, cl), v)) {
-                fail(c, t, r, "career_framework_level \"%s\" differs from another label's for %s",
-                     v, band);
-                break;
-            }
+        size_t q = 0; /* the band's first label */
+        while (q < r && strcmp(table_get(t, q, cb), band))
+            q++;
+        if (q < r && strcmp(table_get(t, q, cl), v))
+            fail(c, t, r, "career_framework_level \"%s\" differs from the band's first label's, %s",
+                 v, table_get(t, q, cl));
     }
 }
 
