@@ -153,14 +153,17 @@ static void yes_no(checker *c, const char *file, const char *col, int allow_empt
 /* A title_terms.csv row's kind and value: profession and registered name a
  * profession; role and generic_role a support role; trainee an optional
  * role (a learner's); not_support an optional AfC band (1-9) it applies
- * from; senior the career framework level (1-9) it gives; ignore nothing. */
+ * from; senior the career framework level (1-9) it gives; band_word how it
+ * introduces a band (title_band_word_mode), its phrase one word; ignore nothing. */
 static void check_term(checker *c, esr_table *t, size_t r, const char *k, const char *v)
 {
     int kind = title_term_kind(k);
     const char *what = NULL;
     if (kind < 0)
-        what = "is not profession, role, generic_role, senior, trainee, not_support, registered "
-               "or ignore";
+        what = "is not profession, role, generic_role, senior, trainee, not_support, registered, "
+               "ignore or band_word";
+    else if (!strcmp(k, "band_word"))
+        what = title_band_word_mode(v) < 0 ? "is not empty, any or prefix" : NULL;
     else if (!strcmp(k, "profession") || !strcmp(k, "registered"))
         what = in_col(find(c, "professions.csv"), "profession", v) ? NULL : "names no profession";
     else if (!strcmp(k, "role") || !strcmp(k, "generic_role") || (!strcmp(k, "trainee") && *v))
@@ -178,6 +181,10 @@ static void check_term(checker *c, esr_table *t, size_t r, const char *k, const 
         fail(c, t, r, "kind \"%s\" %s", k, esr_buf_str(&msg));
         esr_buf_free(&msg);
     }
+    const char *ph = table_get(t, r, table_col(t, "phrase"));
+    if (kind >= 0 && !strcmp(k, "band_word") &&
+        (!*ph || strspn(ph, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(ph)))
+        fail(c, t, r, "band_word \"%s\" is not one lower-case word (letters, digits)%s", ph, "");
 }
 
 /* Class 3: every target is in its controlled vocabulary. */
@@ -421,7 +428,9 @@ static void check_normalised(checker *c, const char *dir)
         int cp = table_col(t, f ? "phrase" : "title");
         esr_strmap *seen = esr_strmap_new();
         for (size_t r = 0; seen && r < t->nrows; r++) {
-            if (f) /* phrases match in order; whole titles as keys */
+            if (f && !strcmp(table_get(t, r, table_col(t, "kind")), "band_word"))
+                continue; /* dropped with the band before phrases are read */
+            if (f)        /* phrases match in order; whole titles as keys */
                 title_normalise(tl, table_get(t, r, cp), &norm);
             else
                 title_key(tl, table_get(t, r, cp), &norm);

@@ -188,6 +188,14 @@ def seed_senior_level(d):
     return [("title_terms.csv", a, 'kind "senior" value "" is not in the vocabulary (is not a level 1-9)')]
 
 
+def seed_band_words(d):
+    a = replace_row(d, "title_terms.csv", lambda l: l.startswith("grade,band_word,"),
+                    lambda l: l.replace(",any,", ",anything,"))
+    b = append_rows(d, "title_terms.csv", ["Pay Point,band_word,,seeded"])[0]
+    return [("title_terms.csv", a, 'kind "band_word" value "anything" is not in the vocabulary (is not empty, any or prefix)'),
+            ("title_terms.csv", b, 'band_word "Pay Point" is not one lower-case word')]
+
+
 def seed_two_of_a_class(d):
     return seed_title_conflict(d) + seed_abbreviation_cycle(d)
 
@@ -211,6 +219,7 @@ SEEDS = [
     ("no default profession", seed_default_missing),
     ("bands.csv career framework levels: two for one band, out of range", seed_band_levels),
     ("title_terms.csv: a senior word without its level", seed_senior_level),
+    ("title_terms.csv: a band word of an unknown mode, a band word of two words", seed_band_words),
 ]
 
 

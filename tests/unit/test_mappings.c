@@ -445,7 +445,8 @@ Test(mappings, domain_facts_are_data)
 
 Test(mappings, code_patterns)
 {
-    cr_assert(mappings_pattern_ok("###") && mappings_pattern_ok("S4?") && mappings_pattern_ok("A1B"));
+    cr_assert(mappings_pattern_ok("###") && mappings_pattern_ok("S4?") &&
+              mappings_pattern_ok("A1B"));
     cr_assert_not(mappings_pattern_ok("S4") || mappings_pattern_ok("s4?") ||
                   mappings_pattern_ok("S4*") || mappings_pattern_ok("S4??"));
     cr_assert(mappings_code_match("###", "101") && mappings_code_match("S4?", "S4T"));
