@@ -680,10 +680,12 @@ static void write_by_band(book *b)
         order[i] = m->bands[i].name;
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
         write_matrix(b, S_BAND, &mx, "Profession supported", 0, RC_PAY_BAND);
-        lxw_row_t r = note(b, S_BAND, (lxw_row_t)mx.np + 3,
-                           "FTE by Agenda for Change band. Assistant practitioners are expected at "
-                           "band 4, trainees at band 3; band 5 and above on a support role is "
-                           "flagged.");
+        char text[160]; /* the band flagged from: dq_limits.csv */
+        snprintf(text, sizeof text,
+                 "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
+                 "trainees at band 3; band %d and above on a support role is flagged.",
+                 m->band_high_support);
+        lxw_row_t r = note(b, S_BAND, (lxw_row_t)mx.np + 3, text);
         r = note(b, S_BAND, r, correction_note(b));
         if (b->live == LIVE_YES)
             note(b, S_BAND, r,
