@@ -49,27 +49,30 @@ def main(ref, dst):
     pspec = [(p["profession"], expand(p["esr_specialties"])) for p in profs]
     rspec = [(r["support_role"], expand(r["occupation_levels"])) for r in roles]
 
-    # title_name (how the profession reads in a standard job title) and
+    # title_name (how the profession reads in a standard job title),
     # miscoded_as (the profession whose codes its support is often recorded
-    # under: theatre support as nursing) are esrpipe's own columns: keep what
-    # mappings/ already says.
+    # under: theatre support as nursing) and default (the profession of rows
+    # nothing places) are esrpipe's own columns: keep what mappings/ already says.
     old = os.path.join(dst, "professions.csv")
     own = {r["profession"]: r for r in read(old)} if os.path.exists(old) else {}
-    write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "miscoded_as", "notes"],
+    write(old, ["profession", "is_ahp", "esr_specialties", "title_name", "miscoded_as", "notes", "default"],
           [[p["profession"], p["is_ahp"], p["esr_specialties"], own.get(p["profession"], {}).get("title_name", ""),
-            own.get(p["profession"], {}).get("miscoded_as", ""), p["notes"]]
+            own.get(p["profession"], {}).get("miscoded_as", ""), p["notes"],
+            own.get(p["profession"], {}).get("default", "")]
            for p in profs])
-    # expected_band, band_rule, trainee_role and in_scope are esrpipe's own
-    # columns: keep what mappings/ already says (a new role counts as support).
+    # expected_band, band_rule, trainee_role, in_scope and default (the role of
+    # rows nothing places) are esrpipe's own columns: keep what mappings/
+    # already says (a new role counts as support).
     old_roles = os.path.join(dst, "support_roles.csv")
     own = {r["support_role"]: r for r in read(old_roles)} if os.path.exists(old_roles) else {}
     write(old_roles, ["support_role", "career_framework_level", "occupation_levels", "expected_band",
-                      "band_rule", "trainee_role", "in_scope", "notes"],
+                      "band_rule", "trainee_role", "in_scope", "notes", "default"],
           [[r["support_role"], r["career_framework_level"], r["occupation_levels"],
             own.get(r["support_role"], {}).get("expected_band", ""),
             own.get(r["support_role"], {}).get("band_rule", ""),
             own.get(r["support_role"], {}).get("trainee_role", ""),
-            own.get(r["support_role"], {}).get("in_scope", "yes"), r["notes"]] for r in roles])
+            own.get(r["support_role"], {}).get("in_scope", "yes"), r["notes"],
+            own.get(r["support_role"], {}).get("default", "")] for r in roles])
 
     # Specialties that name no single profession: a title or area of work may
     # refine them in evidence mode.

@@ -428,11 +428,11 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     const esr_mappings *m = a->m;
     const char *prof = m->prof[r->profession].name, *role = m->roles[r->role].name;
     const char *band = r->band >= 0              ? m->bands[r->band].name
-                       : *r->f[ESR_COL_PAY_BAND] ? "(not recognised)"
-                                                 : "(not recorded)";
+                       : *r->f[ESR_COL_PAY_BAND] ? ESR_KEY_NOT_RECOGNISED
+                                                 : ESR_KEY_NOT_RECORDED;
     const char *area = r->area >= 0                  ? m->areas[r->area]
-                       : *r->f[ESR_COL_AREA_OF_WORK] ? "(not recognised)"
-                                                     : "(not recorded)";
+                       : *r->f[ESR_COL_AREA_OF_WORK] ? ESR_KEY_NOT_RECOGNISED
+                                                     : ESR_KEY_NOT_RECORDED;
     char level[32];
     aggregate_level_label(r->qualification_level, level);
     const char *appr = *r->apprenticeship ? r->apprenticeship : "none";

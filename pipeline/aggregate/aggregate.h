@@ -33,6 +33,10 @@ int aggregate_dim_parse(const char *name);
 /* Keys of the national dimensions for rows the mappings cannot place. */
 #define ESR_KEY_NO_CODE "(no occupation code)"
 #define ESR_KEY_UNKNOWN_ORG "(unknown organisation)"
+/* Keys of the band and area-of-work dimensions for a blank value and for a
+ * value the mappings do not know. */
+#define ESR_KEY_NOT_RECORDED "(not recorded)"
+#define ESR_KEY_NOT_RECOGNISED "(not recognised)"
 
 typedef struct esr_cell {
     const char *org; /* "" = all organisations */

@@ -8,6 +8,7 @@
 
 #include "aggregate.h"
 #include "mappings.h"
+#include "record.h"
 #include "strmap.h"
 #include "table.h"
 #include "text.h"
@@ -135,17 +136,34 @@ static void vocab(checker *c, const char *file, const char *col, const char *vfi
     }
 }
 
+/* Check each value of file:col is yes or no (or empty, if allow_empty). */
+static void yes_no(checker *c, const char *file, const char *col, int allow_empty)
+{
+    esr_table *t = find(c, file);
+    int k = table_col(t, col);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *v = table_get(t, r, k);
+        if (strcmp(v, "yes") && (allow_empty ? *v != 0 : strcmp(v, "no") != 0))
+            fail(c, t, r,
+                 allow_empty ? "%s \"%s\" is not yes or empty" : "%s \"%s\" is not yes or no", col,
+                 v);
+    }
+}
+
 /* A title_terms.csv row's kind and value: profession and registered name a
  * profession; role and generic_role a support role; trainee an optional
  * role (a learner's); not_support an optional AfC band (1-9) it applies
- * from; senior and ignore nothing. */
+ * from; senior the career framework level (1-9) it gives; band_word how it
+ * introduces a band (title_band_word_mode), its phrase one word; ignore nothing. */
 static void check_term(checker *c, esr_table *t, size_t r, const char *k, const char *v)
 {
     int kind = title_term_kind(k);
     const char *what = NULL;
     if (kind < 0)
-        what = "is not profession, role, generic_role, senior, trainee, not_support, registered "
-               "or ignore";
+        what = "is not profession, role, generic_role, senior, trainee, not_support, registered, "
+               "ignore or band_word";
+    else if (!strcmp(k, "band_word"))
+        what = title_band_word_mode(v) < 0 ? "is not empty, any or prefix" : NULL;
     else if (!strcmp(k, "profession") || !strcmp(k, "registered"))
         what = in_col(find(c, "professions.csv"), "profession", v) ? NULL : "names no profession";
     else if (!strcmp(k, "role") || !strcmp(k, "generic_role") || (!strcmp(k, "trainee") && *v))
@@ -153,6 +171,8 @@ static void check_term(checker *c, esr_table *t, size_t r, const char *k, const 
                                                                        : "names no support role";
     else if (!strcmp(k, "not_support"))
         what = !*v || (v[0] >= '1' && v[0] <= '9' && !v[1]) ? NULL : "is not empty or a band 1-9";
+    else if (!strcmp(k, "senior"))
+        what = v[0] >= '1' && v[0] <= '9' && !v[1] ? NULL : "is not a level 1-9";
     else if (*v && strcmp(k, "trainee"))
         what = "takes no value";
     if (what) {
@@ -161,6 +181,10 @@ static void check_term(checker *c, esr_table *t, size_t r, const char *k, const 
         fail(c, t, r, "kind \"%s\" %s", k, esr_buf_str(&msg));
         esr_buf_free(&msg);
     }
+    const char *ph = table_get(t, r, table_col(t, "phrase"));
+    if (kind >= 0 && !strcmp(k, "band_word") &&
+        (!*ph || strspn(ph, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(ph)))
+        fail(c, t, r, "band_word \"%s\" is not one lower-case word (letters, digits)%s", ph, "");
 }
 
 /* Class 3: every target is in its controlled vocabulary. */
@@ -200,21 +224,8 @@ static void check_vocab(checker *c)
             fail(c, ast, r, "status \"%s\" has no reason%s",
                  table_get(ast, r, table_col(ast, "status")), "");
     }
-    esr_table *sgt = find(c, "staff_groups.csv");
-    int sk = table_col(sgt, "kind");
-    static const char *const kinds[] = {"registered", "support", "medical", "admin",
-                                        "estates",    "student", "other"};
-    for (size_t r = 0; r < sgt->nrows; r++) {
-        const char *k = table_get(sgt, r, sk);
-        size_t i = 0;
-        while (i < sizeof kinds / sizeof kinds[0] && strcmp(k, kinds[i]))
-            i++;
-        if (i == sizeof kinds / sizeof kinds[0])
-            fail(c, sgt, r,
-                 "kind \"%s\" is not one of registered, support, medical, admin, estates, student, "
-                 "other%s",
-                 k, "");
-    }
+    vocab(c, "staff_groups.csv", "kind", "staff_group_kinds.csv", "kind", 0, NULL);
+    yes_no(c, "staff_group_kinds.csv", "not_support", 0);
     esr_table *t = find(c, "title_terms.csv");
     int ck = table_col(t, "kind"), cv = table_col(t, "value");
     for (size_t r = 0; r < t->nrows; r++)
@@ -231,6 +242,174 @@ static void check_vocab(checker *c)
     for (int id = 0; id < ESR_RULE_COUNT; id++)
         if (!in_col(t, "rule_id", rule_id(id)))
             fail(c, t, (size_t)-1, "rule \"%s\" has no row%s", rule_id(id), "");
+}
+
+/* The one row of file with default yes (the profession, or the role, of a
+ * row nothing places); a default role must be out of scope. */
+static void check_default(checker *c, const char *file)
+{
+    esr_table *t = find(c, file);
+    int d = table_col(t, "default"), sc = table_col(t, "in_scope");
+    size_t first = (size_t)-1;
+    yes_no(c, file, "default", 1);
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (strcmp(table_get(t, r, d), "yes"))
+            continue;
+        if (first != (size_t)-1)
+            fail(c, t, r, "\"%s\" is a second default row (\"%s\" is the first)",
+                 table_get(t, r, 0), table_get(t, first, 0));
+        else
+            first = r;
+        if (sc >= 0 && strcmp(table_get(t, r, sc), "no"))
+            fail(c, t, r, "default role \"%s\" must be in_scope no%s", table_get(t, r, 0), "");
+    }
+    if (first == (size_t)-1)
+        fail(c, t, (size_t)-1, "no row with default yes (the one for rows nothing places)%s%s", "",
+             "");
+}
+
+/* bands.csv career_framework_level: empty or 1-9, the same for every label
+ * of a band as for its first. */
+static void check_band_levels(checker *c)
+{
+    esr_table *t = find(c, "bands.csv");
+    int cb = table_col(t, "band"), cl = table_col(t, "career_framework_level");
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *v = table_get(t, r, cl), *band = table_get(t, r, cb);
+        if (*v && !(v[0] >= '1' && v[0] <= '9' && !v[1])) {
+            fail(c, t, r, "career_framework_level \"%s\" is not empty or 1-9%s", v, "");
+            continue;
+        }
+        size_t q = 0; /* the band's first label */
+        while (q < r && strcmp(table_get(t, q, cb), band))
+            q++;
+        if (q < r && strcmp(table_get(t, q, cl), v))
+            fail(c, t, r, "career_framework_level \"%s\" differs from the band's first label's, %s",
+                 v, table_get(t, q, cl));
+    }
+}
+
+/* Row r of out_of_scope_reasons.csv gives reason k code_pattern pat: medical
+ * codes are none of occupation_codes.csv's (its non-medical codes);
+ * technicians' are some of them, none of a support role in scope. */
+static void check_pattern_codes(checker *c, esr_table *t, size_t r, int k, const char *pat)
+{
+    esr_table *occ = find(c, "occupation_codes.csv"), *roles = find(c, "support_roles.csv");
+    int cc = table_col(occ, "code"), cr = table_col(occ, "support_role"),
+        rn = table_col(roles, "support_role"), rs = table_col(roles, "in_scope");
+    size_t hits = 0;
+    for (size_t q = 0; q < occ->nrows; q++) {
+        const char *code = table_get(occ, q, cc), *role = table_get(occ, q, cr);
+        if (!mappings_code_match(pat, code))
+            continue;
+        hits++;
+        if (k == ESR_OUT_MEDICAL) {
+            fail(c, t, r,
+                 "code_pattern \"%s\" of medical codes matches %s, a code of "
+                 "occupation_codes.csv",
+                 pat, code);
+            return;
+        }
+        for (size_t x = 0; x < roles->nrows; x++)
+            if (!strcmp(table_get(roles, x, rn), role) && !strcmp(table_get(roles, x, rs), "yes")) {
+                fail(c, t, r,
+                     "code_pattern \"%s\" of technicians matches %s, a support role's code", pat,
+                     code);
+                return;
+            }
+    }
+    if (k == ESR_OUT_TECHNICIAN && !hits)
+        fail(c, t, r, "code_pattern \"%s\" matches no code of occupation_codes.csv%s", pat, "");
+}
+
+/* out_of_scope_reasons.csv: every reason esrpipe gives, with a label no
+ * other reason has (run.json and stage classify key on it); a code_pattern
+ * on medical and technician only. */
+static void check_reasons(checker *c)
+{
+    esr_table *t = find(c, "out_of_scope_reasons.csv");
+    int cr = table_col(t, "reason"), cl = table_col(t, "label"), cp = table_col(t, "code_pattern");
+    int seen[ESR_OUT_COUNT] = {0};
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *id = table_get(t, r, cr), *label = table_get(t, r, cl),
+                   *pat = table_get(t, r, cp);
+        int k = record_out_parse(id);
+        if (k < 0) {
+            fail(c, t, r, "reason \"%s\" is not one esrpipe gives%s", id, "");
+            continue;
+        }
+        seen[k] = 1;
+        if (!*label)
+            fail(c, t, r, "reason \"%s\" has no label%s", id, "");
+        for (size_t q = 0; *label && q < r; q++)
+            if (!strcmp(table_get(t, q, cl), label))
+                fail(c, t, r, "label \"%s\" is reason %s's too", label, table_get(t, q, cr));
+        int wants = k == ESR_OUT_MEDICAL || k == ESR_OUT_TECHNICIAN;
+        if (wants && !mappings_pattern_ok(pat))
+            fail(c, t, r, "code_pattern \"%s\" is not three of A-Z, 0-9, # (a digit), ? (any)%s",
+                 pat, "");
+        else if (!wants && *pat)
+            fail(c, t, r, "reason \"%s\" takes no code_pattern (\"%s\")", id, pat);
+        else if (wants)
+            check_pattern_codes(c, t, r, k, pat);
+    }
+    for (int k = 1; k < ESR_OUT_COUNT; k++)
+        if (!seen[k])
+            fail(c, t, (size_t)-1, "reason \"%s\" has no row%s", record_out_id(k), "");
+}
+
+/* 1 if text names number v: v appears with no digit or point next to it. */
+static int names_number(const char *text, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *p = strstr(text, v); n && p; p = strstr(p + 1, v)) {
+        int before = p > text && (strchr("0123456789.", p[-1]) != NULL);
+        int after = p[n] && strchr("0123456789.", p[n]) != NULL;
+        if (!before && !after)
+            return 1;
+    }
+    return 0;
+}
+
+/* dq_limits.csv: a well-formed limit for each rule that takes one, the
+ * number its dq_rules.csv message tells the reader. */
+static void check_limits(checker *c)
+{
+    static const int limited[] = {ESR_RULE_FTE_HIGH, ESR_RULE_BAND_HIGH_SUPPORT};
+    esr_table *t = find(c, "dq_limits.csv"), *rules = find(c, "dq_rules.csv");
+    int ci = table_col(t, "rule_id"), cv = table_col(t, "limit");
+    int ri = table_col(rules, "rule_id"), rm = table_col(rules, "message");
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *id = table_get(t, r, ci), *v = table_get(t, r, cv);
+        int rule = rule_parse(id);
+        long long n;
+        int rc = rule < 0 ? -1 : mappings_limit_parse(rule, v, &n);
+        if (rc == -1) {
+            fail(c, t, r, "rule \"%s\" takes no limit%s", id, "");
+            continue;
+        }
+        if (rc == -2) {
+            fail(c, t, r, "limit \"%s\" of %s is not a number above 0 (a band: 1-9)", v, id);
+            continue;
+        }
+        for (size_t q = 0; q < rules->nrows; q++)
+            if (!strcmp(table_get(rules, q, ri), id) && !names_number(table_get(rules, q, rm), v))
+                fail(c, t, r, "limit \"%s\" is not the number dq_rules.csv's message says (\"%s\")",
+                     v, table_get(rules, q, rm));
+    }
+    for (size_t k = 0; k < sizeof limited / sizeof limited[0]; k++)
+        if (!in_col(t, "rule_id", rule_id(limited[k])))
+            fail(c, t, (size_t)-1, "rule \"%s\" has no limit%s", rule_id(limited[k]), "");
+}
+
+/* Class 3 (continued): the facts the classifier and the rules take as data. */
+static void check_facts(checker *c)
+{
+    check_default(c, "professions.csv");
+    check_default(c, "support_roles.csv");
+    check_band_levels(c);
+    check_reasons(c);
+    check_limits(c);
 }
 
 /* Class 4: no title key normalising to two targets; no abbreviation cycle. */
@@ -251,7 +430,9 @@ static void check_normalised(checker *c, const char *dir)
         int cp = table_col(t, f ? "phrase" : "title");
         esr_strmap *seen = esr_strmap_new();
         for (size_t r = 0; seen && r < t->nrows; r++) {
-            if (f) /* phrases match in order; whole titles as keys */
+            if (f && !strcmp(table_get(t, r, table_col(t, "kind")), "band_word"))
+                continue; /* dropped with the band before phrases are read */
+            if (f)        /* phrases match in order; whole titles as keys */
                 title_normalise(tl, table_get(t, r, cp), &norm);
             else
                 title_key(tl, table_get(t, r, cp), &norm);
@@ -534,8 +715,10 @@ esr_status checkmap_tables(const char *dir, esr_buf *report, size_t *nerrors)
     check_tables(&c, dir);
     if (!c.errors)
         check_keys(&c);
-    if (!c.errors)
+    if (!c.errors) {
         check_vocab(&c);
+        check_facts(&c);
+    }
     if (!c.errors)
         check_normalised(&c, dir);
     if (!c.errors)

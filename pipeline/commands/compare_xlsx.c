@@ -351,7 +351,7 @@ static void area_of(const esr_trust_return *t, const char *org, long long *all, 
         if (s->dim != ESR_DIM_AREA || *s->profession || *s->role || strcmp(s->org, org))
             continue;
         *all += s->fte_e5;
-        if (strcmp(s->key, "(not recorded)"))
+        if (strcmp(s->key, ESR_KEY_NOT_RECORDED))
             *rec += s->fte_e5;
     }
 }

@@ -30,7 +30,7 @@ static int read_from(const esr_schema *s, const esr_record *r, esr_buf *b)
 }
 
 /* Occupation code: its state and the Occupation Code Manual row behind it. */
-static int occupation(const esr_record *r, esr_buf *b)
+static int occupation(const esr_mappings *m, const esr_record *r, esr_buf *b)
 {
     const char *code = r->f[ESR_COL_OCCUPATION_CODE];
     esr_buf v = {0};
@@ -42,7 +42,9 @@ static int occupation(const esr_record *r, esr_buf *b)
         bad = esr_buf_printf(&v, "%s: not in occupation_codes.csv",
                              r->occ_code[0] ? r->occ_code : code);
         break;
-    case ESR_OCC_MEDICAL: bad = esr_buf_printf(&v, "%s: medical and dental", r->occ_code); break;
+    case ESR_OCC_MEDICAL: /* out_of_scope_reasons.csv */
+        bad = esr_buf_printf(&v, "%s: %s", r->occ_code, mappings_out_label(m, ESR_OUT_MEDICAL));
+        break;
     case ESR_OCC_VALID:
     case ESR_OCC_RETIRED:
         bad = esr_buf_printf(&v, "%s%s: %s (occupation_codes.csv:%zu; staff group %s)", r->occ_code,
@@ -159,9 +161,9 @@ int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record 
             return -1;
         return 0;
     }
-    if (r->scope == ESR_SCOPE_OUT && line(out, "why", record_out_name(r->out_reason)))
+    if (r->scope == ESR_SCOPE_OUT && line(out, "why", mappings_out_label(m, r->out_reason)))
         return -1;
-    if (read_from(s, r, out) || occupation(r, out) || profession_role(m, r, out) ||
+    if (read_from(s, r, out) || occupation(m, r, out) || profession_role(m, r, out) ||
         details(m, r, out))
         return -1;
     if (r->scope == ESR_SCOPE_IN && *r->care_certificate &&

@@ -898,7 +898,7 @@ static void run_json_figures(run_ctx *c, ret_out *r, esr_json *j)
     json_open(j, "out_of_scope_by_reason", '{');
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i])
-            json_u64(j, record_out_name(i), oc->out_by_reason[i]);
+            json_u64(j, mappings_out_label(c->m, i), oc->out_by_reason[i]);
     json_close(j, '}');
     json_open(j, "findings_by_rule", '{');
     for (int i = 0; oc && i < ESR_RULE_COUNT; i++)

@@ -261,7 +261,7 @@ static int classify_row(void *vctx, const esr_row *row)
     }
     const char *v[3 + RC_COUNT];
     v[0] = scope_names[rec.scope];
-    v[1] = rec.scope == ESR_SCOPE_OUT        ? record_out_name(rec.out_reason)
+    v[1] = rec.scope == ESR_SCOPE_OUT        ? mappings_out_label(c->o->m, rec.out_reason)
            : rec.scope == ESR_SCOPE_REJECTED ? rule_id(rec.reason_rule)
                                              : "";
     v[2] = rec.scope == ESR_SCOPE_REJECTED && rec.reason_detail ? rec.reason_detail : "";
@@ -368,7 +368,7 @@ static int rebuild(aggregate_ctx *c, const esr_row *row, esr_record *r)
     if (!strcmp(v[0], "out")) {
         r->scope = ESR_SCOPE_OUT;
         for (int i = 1; i < ESR_OUT_COUNT; i++)
-            if (!strcmp(v[1], record_out_name(i)))
+            if (!strcmp(v[1], mappings_out_label(m, i)))
                 r->out_reason = i;
     } else if (!strcmp(v[0], "rejected")) {
         r->scope = ESR_SCOPE_REJECTED;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "csvout.h"
 #include "csvreader.h"
 #include "outdir.h"
 #include "text.h"
@@ -164,35 +165,12 @@ static int read_kind(esr_trust_return *r, const cjson_node *root, const char *cm
     return r->how && r->how->any_return;
 }
 
-/* The keys of run.json a regional return needs. */
-static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
+/* run.json's organisation: org_code, else the one entry of organisations
+ * (any: a regional return may have none). */
+static esr_status read_run_org(esr_trust_return *r, const cjson_node *root, int any,
+                               const char *path, esr_err *err)
 {
-    char *text = NULL;
-    size_t len = 0;
-    esr_status st = slurp(path, RUN_JSON_MAX_BYTES, &text, &len, err);
-    if (st)
-        return st;
-    st = cjson_parse(text, len, path, &r->run_json, err);
-    free(text);
-    if (st)
-        return st;
-    const cjson_node *root = cjson_root(r->run_json);
-    if (root->type != CJSON_OBJECT)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: not a JSON object: not an esrpipe run.json", path);
-    const char *cmd = cjson_str(cjson_get(root, "command"));
-    int any = read_kind(r, root, cmd);
-    if (cmd && !strcmp(cmd, "consolidate") && !any)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: a regional return (esrpipe consolidate), not a trust's return: "
-                           "consolidate the trusts' returns themselves",
-                           r->dir);
-    r->template_version = cjson_str(cjson_get(root, "template_version"));
-    if (!r->template_version)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: no \"template_version\": not a return written by esrpipe", path);
-
-    /* the organisation: org_code, else the one entry of organisations */
+    esr_status st;
     r->org = cjson_str(cjson_get(root, "org_code"));
     if (!r->org)
         r->org = "";
@@ -222,20 +200,14 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: org_code \"%.40s\" is not an ODS code (letters and digits)", path,
                            r->org);
+    return ESR_OK;
+}
 
-    r->snapshot = cjson_str(cjson_get(root, "snapshot_date"));
-    if (!r->snapshot)
-        r->snapshot = "";
-    if (*r->snapshot && !date_ok(r->snapshot))
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: snapshot_date \"%.40s\": expected YYYY-MM-DD", path, r->snapshot);
+/* run.json's inputs and counts. */
+static esr_status read_run_counts(esr_trust_return *r, const cjson_node *root, const char *path,
+                                  esr_err *err)
+{
     const char *s;
-    r->tool = (s = cjson_str(cjson_get(root, "tool"))) ? s : "";
-    r->classify_mode = (s = cjson_str(cjson_get(root, "classify_mode"))) ? s : "";
-    const cjson_node *mp = cjson_get(root, "mappings");
-    r->mapping_version = (s = cjson_str(cjson_get(mp, "version"))) ? s : "";
-    r->mapping_sha256 = (s = cjson_str(cjson_get(mp, "sha256"))) ? s : "";
-
     const cjson_node *inputs = cjson_get(root, "inputs");
     if (inputs && inputs->type == CJSON_ARRAY && inputs->count) {
         if (!(r->inputs = calloc(inputs->count, sizeof *r->inputs)))
@@ -260,7 +232,14 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
     if (!fte || fte->type != CJSON_NUMBER || text_parse_e5(fte->text, &r->in_scope_fte_e5))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: counts.in_scope_fte missing or not a number", path);
+    return ESR_OK;
+}
 
+/* run.json's findings by rule. */
+static esr_status read_run_rules(esr_trust_return *r, const cjson_node *root, const char *path,
+                                 esr_err *err)
+{
+    const char *s;
     const cjson_node *rules = cjson_get(root, "findings_by_rule");
     if (rules && rules->type == CJSON_OBJECT && rules->count) {
         if (!(r->rules = calloc(rules->count, sizeof *r->rules)))
@@ -282,10 +261,53 @@ static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *
     return ESR_OK;
 }
 
-/* Undo the formula neutralising csvout_text applied (a leading apostrophe). */
-static const char *unneutralise(const char *s)
+/* The keys of run.json a regional return needs. */
+static esr_status read_run_json(esr_trust_return *r, const char *path, esr_err *err)
 {
-    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+    char *text = NULL;
+    size_t len = 0;
+    esr_status st = slurp(path, RUN_JSON_MAX_BYTES, &text, &len, err);
+    if (st)
+        return st;
+    st = cjson_parse(text, len, path, &r->run_json, err);
+    free(text);
+    if (st)
+        return st;
+    const cjson_node *root = cjson_root(r->run_json);
+    if (root->type != CJSON_OBJECT)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: not a JSON object: not an esrpipe run.json", path);
+    const char *cmd = cjson_str(cjson_get(root, "command"));
+    int any = read_kind(r, root, cmd);
+    if (cmd && !strcmp(cmd, "consolidate") && !any)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: a regional return (esrpipe consolidate), not a trust's return: "
+                           "consolidate the trusts' returns themselves",
+                           r->dir);
+    r->template_version = cjson_str(cjson_get(root, "template_version"));
+    if (!r->template_version)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: no \"template_version\": not a return written by esrpipe", path);
+
+    if ((st = read_run_org(r, root, any, path, err)))
+        return st;
+
+    r->snapshot = cjson_str(cjson_get(root, "snapshot_date"));
+    if (!r->snapshot)
+        r->snapshot = "";
+    if (*r->snapshot && !date_ok(r->snapshot))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: snapshot_date \"%.40s\": expected YYYY-MM-DD", path, r->snapshot);
+    const char *s;
+    r->tool = (s = cjson_str(cjson_get(root, "tool"))) ? s : "";
+    r->classify_mode = (s = cjson_str(cjson_get(root, "classify_mode"))) ? s : "";
+    const cjson_node *mp = cjson_get(root, "mappings");
+    r->mapping_version = (s = cjson_str(cjson_get(mp, "version"))) ? s : "";
+    r->mapping_sha256 = (s = cjson_str(cjson_get(mp, "sha256"))) ? s : "";
+
+    if ((st = read_run_counts(r, root, path, err)))
+        return st;
+    return read_run_rules(r, root, path, err);
 }
 
 /* A headcount: digits only. */
@@ -372,9 +394,9 @@ static esr_status read_summary(esr_trust_return *r, const char *path, esr_err *e
                                "area_of_work",
                                path, line, f[1]);
         row->dim = (esr_dim)d;
-        row->profession = unneutralise(f[2]);
-        row->role = unneutralise(f[3]);
-        row->key = unneutralise(f[4]);
+        row->profession = csvout_unneutralise(f[2]);
+        row->role = csvout_unneutralise(f[3]);
+        row->key = csvout_unneutralise(f[4]);
         if (text_parse_e5(f[5], &row->fte_e5))
             return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s:%llu: fte \"%.40s\" is not a number",
                                path, line, f[5]);

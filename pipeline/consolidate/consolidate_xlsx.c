@@ -394,7 +394,7 @@ static void area_fte(const esr_sumrow *rows, size_t n, long long *all, long long
         if (rows[i].dim != ESR_DIM_AREA || *rows[i].profession || *rows[i].role)
             continue;
         *all += rows[i].fte_e5;
-        if (strcmp(rows[i].key, "(not recorded)"))
+        if (strcmp(rows[i].key, ESR_KEY_NOT_RECORDED))
             *recorded += rows[i].fte_e5;
     }
 }

@@ -154,7 +154,6 @@ static void classify_code(esr_classifier *c, esr_record *r)
         r->occ_state = ESR_OCC_MALFORMED;
         return;
     }
-    int digits = 0;
     for (size_t i = 0; i < 3; i++) {
         char ch = s[i];
         if (ch >= 'a' && ch <= 'z')
@@ -163,10 +162,10 @@ static void classify_code(esr_classifier *c, esr_record *r)
             r->occ_state = ESR_OCC_MALFORMED;
             return;
         }
-        digits += ch >= '0' && ch <= '9';
         r->occ_code[i] = ch;
     }
-    if (digits == 3) { /* three numeric digits: medical and dental */
+    /* medical and dental codes (out_of_scope_reasons.csv: three digits) */
+    if (mappings_code_match(c->m->out_pattern[ESR_OUT_MEDICAL], r->occ_code)) {
         r->occ_state = ESR_OCC_MEDICAL;
         return;
     }
@@ -216,22 +215,23 @@ static const char *nearest_area(esr_classifier *c, const char *s)
     return best >= 0 ? m->areas[best] : "";
 }
 
-/* Career framework level from the role's range and the band: band 2 -> 2,
- * 3 -> 3, 4 -> 4, clamped into the role's range; a "senior" title with no
- * band reads as level 3; otherwise unknown. */
+/* Career framework level from the role's range and the band's level
+ * (bands.csv: band 2 -> 2, 3 -> 3, 4 -> 4), clamped into the role's range;
+ * with no band level, a senior title's level (title_terms.csv) if in the
+ * range; otherwise unknown. */
 static int level_of(const esr_role *role, const esr_band *band, int senior)
 {
     if (!role->level_lo)
         return 0;
     if (role->level_lo == role->level_hi)
         return role->level_lo;
-    if (!band || band->rank <= 0)
-        return senior && role->level_lo <= 3 && role->level_hi >= 3 ? 3 : 0;
-    if (band->rank < role->level_lo)
+    if (!band || band->level <= 0)
+        return senior && role->level_lo <= senior && role->level_hi >= senior ? senior : 0;
+    if (band->level < role->level_lo)
         return role->level_lo;
-    if (band->rank > role->level_hi)
+    if (band->level > role->level_hi)
         return role->level_hi;
-    return band->rank;
+    return band->level;
 }
 
 /* Standard title from standard_titles.csv: the first row whose role,
@@ -421,95 +421,97 @@ static void profession_from_evidence(esr_classifier *c, esr_record *r, const esr
         m->prof[from].name);
 }
 
-/* Evidence mode, no usable code and a title that names no support role:
- * the support role an ESR job role names (job_roles.csv), if any. */
-static const job_role_ev *role_from_job_role(esr_classifier *c, esr_record *r)
+/* Evidence mode, no usable code and a title that decided nothing (not
+ * even "not support"): the support role an ESR job role names
+ * (job_roles.csv), if any; its profession applies where nothing else named
+ * one. */
+static void role_from_job_role(esr_classifier *c, esr_record *r, const esr_title_match *tm,
+                               const esr_learn_entry *le)
 {
+    const esr_mappings *m = c->m;
     size_t i;
     const char *jr = r->f[ESR_COL_JOB_ROLE];
-    if (!*jr || text_key(jr, &c->key) ||
+    if (r->occ || c->mode != ESR_CLASSIFY_EVIDENCE || r->occ_state == ESR_OCC_MEDICAL ||
+        tm->role >= 0 || (le && le->decision) || !*jr || text_key(jr, &c->key) ||
         !esr_strmap_get(c->job_role_by_key, c->key.data, c->key.len, &i))
-        return NULL;
+        return;
     r->role = c->jr[i].role;
     r->job_role_rule = c->jr[i].lineage;
     record_flag(r, ESR_RULE_ROLE_FROM_JOB_ROLE, c->jr[i].lineage);
-    return &c->jr[i];
+    if (r->profession == m->prof_unknown && c->jr[i].profession >= 0) {
+        r->profession = c->jr[i].profession;
+        r->prof_source = ESR_PSRC_JOB_ROLE;
+    }
 }
 
-/* Classify r (fields filled by schema_fill, not rejected). */
-void classify_record(esr_classifier *c, esr_record *r)
+/* Match r's title (if any) into tm and note the match on r. */
+static void match_title(esr_classifier *c, esr_record *r, esr_title_match *tm)
+{
+    memset(tm, 0, sizeof *tm);
+    tm->profession = tm->role = -1;
+    if (!*r->f[ESR_COL_POSITION_TITLE])
+        return;
+    title_match(c->titler, r->f[ESR_COL_POSITION_TITLE], tm);
+    r->title_match = title_kind_name(tm->kind);
+    r->title_rule = tm->rule;
+    r->title_score = tm->score;
+    r->title_suggestion = tm->suggestion;
+    r->title_profession = tm->profession;
+    if (tm->kind == ESR_TITLE_NONE)
+        record_flag(r, ESR_RULE_TITLE_UNMAPPED, tm->suggestion);
+}
+
+/* Profession and role from the code; without a usable one, in evidence
+ * mode, the role from the title. */
+static void place_from_code(esr_classifier *c, esr_record *r, const esr_title_match *tm)
 {
     const esr_mappings *m = c->m;
-    int evidence = c->mode == ESR_CLASSIFY_EVIDENCE;
-    classify_code(c, r);
-    r->band = lookup_key(c, m->band_by_key, r->f[ESR_COL_PAY_BAND]);
-    r->area = lookup_key(c, m->area_by_key, r->f[ESR_COL_AREA_OF_WORK]);
-    if (r->area < 0 && *r->f[ESR_COL_AREA_OF_WORK])
-        r->area_suggestion = nearest_area(c, r->f[ESR_COL_AREA_OF_WORK]);
-
-    esr_title_match tm = {0};
-    tm.profession = tm.role = -1;
-    if (*r->f[ESR_COL_POSITION_TITLE]) {
-        title_match(c->titler, r->f[ESR_COL_POSITION_TITLE], &tm);
-        r->title_match = title_kind_name(tm.kind);
-        r->title_rule = tm.rule;
-        r->title_score = tm.score;
-        r->title_suggestion = tm.suggestion;
-        r->title_profession = tm.profession;
-        if (tm.kind == ESR_TITLE_NONE)
-            record_flag(r, ESR_RULE_TITLE_UNMAPPED, tm.suggestion);
-    }
-
     r->profession = m->prof_unknown;
     r->role = m->role_none;
-    const esr_learn_entry *le =
-        evidence && r->occ_state != ESR_OCC_MEDICAL && (!r->occ || !r->occ->profession_specific)
-            ? learned_for(c, r->f[ESR_COL_POSITION_TITLE])
-            : NULL;
-    if (le && le->decision == ESR_LEARN_DISAGREE)
-        tm.profession = -1; /* the coded rows disagree: the title decides no profession */
     if (r->occ) {
         r->profession = r->occ->profession;
         r->prof_source = ESR_PSRC_CODE;
         r->role = r->occ->role;
-    } else if (evidence && tm.role >= 0 && r->occ_state != ESR_OCC_MEDICAL) {
-        r->role = tm.role; /* no usable code: the title's role */
+    } else if (c->mode == ESR_CLASSIFY_EVIDENCE && tm->role >= 0 &&
+               r->occ_state != ESR_OCC_MEDICAL) {
+        r->role = tm->role; /* no usable code: the title's role */
         /* a not-support word from a band on ("Theatre Practitioner", band 5+;
          * no band: not support) */
-        if (tm.outside_band && (r->band < 0 || m->bands[r->band].rank <= 0 ||
-                                m->bands[r->band].rank >= tm.outside_band))
+        if (tm->outside_band && (r->band < 0 || m->bands[r->band].rank <= 0 ||
+                                 m->bands[r->band].rank >= tm->outside_band))
             r->role = m->role_none;
     }
-    const job_role_ev *jre = NULL;
-    if (!r->occ && evidence && r->occ_state != ESR_OCC_MEDICAL && tm.role < 0 &&
-        !(le && le->decision))
-        jre = role_from_job_role(c, r); /* the title decided nothing: not even "not support" */
+}
 
-    /* Evidence: a missing, invalid or generic code gives way to a title
-     * or area of work that clearly names a profession. */
+/* Evidence: a missing, invalid or generic code gives way to a title or area
+ * of work that clearly names a profession (or to what the export's coded
+ * rows learned, le); code-only flags, never moves. */
+static void refine_profession(esr_classifier *c, esr_record *r, const esr_title_match *tm,
+                              const esr_learn_entry *le)
+{
+    const esr_mappings *m = c->m;
+    int evidence = c->mode == ESR_CLASSIFY_EVIDENCE;
     int generic = !r->occ || !r->occ->profession_specific;
     if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL && apply_learned(c, r, le)) {
         /* learned from the export's own coded rows (learn.h) */
     } else if (generic && evidence && r->occ_state != ESR_OCC_MEDICAL) {
-        profession_from_evidence(c, r, &tm);
-    } else if (generic && !evidence && r->occ && tm.profession >= 0 &&
-               m->prof[tm.profession].miscoded_as == r->profession) {
+        profession_from_evidence(c, r, tm);
+    } else if (generic && !evidence && r->occ && tm->profession >= 0 &&
+               m->prof[tm->profession].miscoded_as == r->profession) {
         record_flag(r, ESR_RULE_THEATRE_MISCODED, r->occ_code); /* flagged, not moved */
-    } else if (!generic && tm.profession >= 0 && tm.profession != r->profession) {
-        record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm.profession].name);
+    } else if (!generic && tm->profession >= 0 && tm->profession != r->profession) {
+        record_flag(r, ESR_RULE_PROFESSION_TITLE_DISAGREES, m->prof[tm->profession].name);
     }
-    if (jre && r->profession == m->prof_unknown && jre->profession >= 0) {
-        r->profession = jre->profession;
-        r->prof_source = ESR_PSRC_JOB_ROLE;
-    }
-    if (tm.trainee && m->roles[r->role].trainee_role >= 0) /* support_roles.csv */
-        r->role = m->roles[r->role].trainee_role;
+}
 
-    const esr_role *role = &m->roles[r->role];
-    r->level = level_of(role, r->band >= 0 ? &m->bands[r->band] : NULL, tm.senior);
-
+/* In scope, or out with its reason: not a support role (a medical code, a
+ * technician's code (out_of_scope_reasons.csv), no usable code, or another
+ * post), an assignment status not in post, or zero FTE. */
+static void decide_scope(esr_classifier *c, esr_record *r)
+{
+    const esr_mappings *m = c->m;
     r->scope = ESR_SCOPE_IN;
-    if (!role->in_scope) {
+    if (!m->roles[r->role].in_scope) {
         r->scope = ESR_SCOPE_OUT;
         switch (r->occ_state) {
         case ESR_OCC_MEDICAL: r->out_reason = ESR_OUT_MEDICAL; break;
@@ -517,10 +519,10 @@ void classify_record(esr_classifier *c, esr_record *r)
         case ESR_OCC_MALFORMED:
         case ESR_OCC_UNKNOWN: r->out_reason = ESR_OUT_NO_CODE; break;
         default:
-            /* position 2 = level: the code manual's technician level */
-            r->out_reason = r->occ && r->occ->code[0] == 'S' && r->occ->code[1] == '4'
-                                ? ESR_OUT_TECHNICIAN
-                                : ESR_OUT_NOT_SUPPORT;
+            r->out_reason =
+                r->occ && mappings_code_match(m->out_pattern[ESR_OUT_TECHNICIAN], r->occ->code)
+                    ? ESR_OUT_TECHNICIAN
+                    : ESR_OUT_NOT_SUPPORT;
         }
     } else if (status_not_counted(m, r)) {
         r->scope = ESR_SCOPE_OUT;
@@ -529,6 +531,34 @@ void classify_record(esr_classifier *c, esr_record *r)
         r->scope = ESR_SCOPE_OUT;
         r->out_reason = ESR_OUT_ZERO_FTE;
     }
+}
+
+/* Classify r (fields filled by schema_fill, not rejected). */
+void classify_record(esr_classifier *c, esr_record *r)
+{
+    const esr_mappings *m = c->m;
+    classify_code(c, r);
+    r->band = lookup_key(c, m->band_by_key, r->f[ESR_COL_PAY_BAND]);
+    r->area = lookup_key(c, m->area_by_key, r->f[ESR_COL_AREA_OF_WORK]);
+    if (r->area < 0 && *r->f[ESR_COL_AREA_OF_WORK])
+        r->area_suggestion = nearest_area(c, r->f[ESR_COL_AREA_OF_WORK]);
+
+    esr_title_match tm;
+    match_title(c, r, &tm);
+    const esr_learn_entry *le = c->mode == ESR_CLASSIFY_EVIDENCE &&
+                                        r->occ_state != ESR_OCC_MEDICAL &&
+                                        (!r->occ || !r->occ->profession_specific)
+                                    ? learned_for(c, r->f[ESR_COL_POSITION_TITLE])
+                                    : NULL;
+    if (le && le->decision == ESR_LEARN_DISAGREE)
+        tm.profession = -1; /* the coded rows disagree: the title decides no profession */
+    place_from_code(c, r, &tm);
+    refine_profession(c, r, &tm, le);
+    role_from_job_role(c, r, &tm, le);
+    if (tm.trainee && m->roles[r->role].trainee_role >= 0) /* support_roles.csv */
+        r->role = m->roles[r->role].trainee_role;
+    r->level = level_of(&m->roles[r->role], r->band >= 0 ? &m->bands[r->band] : NULL, tm.senior);
+    decide_scope(c, r);
     if (r->scope == ESR_SCOPE_IN)
         standard_title(c, r, tm.trainee);
 }

@@ -19,10 +19,11 @@
 const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
     {"areas_of_work.csv", {"area_of_work"}, "area_of_work", SLOT(t_areas)},
     {"assignment_statuses.csv", {"status", "counted", "reason"}, "status", SLOT(t_asg_statuses)},
-    {"bands.csv", {"label", "band", "afc_rank"}, "label", SLOT(t_bands)},
+    {"bands.csv", {"label", "band", "afc_rank", "career_framework_level"}, "label", SLOT(t_bands)},
     {"care_settings.csv", {"matrix", "specialty", "care_setting"}, "", SLOT(t_care_settings)},
     {"columns.csv", {"canonical", "kind", "alias"}, "", SLOT(t_columns)},
     {"competence_statuses.csv", {"status", "meaning"}, "status", SLOT(t_statuses)},
+    {"dq_limits.csv", {"rule_id", "limit"}, "rule_id", SLOT(t_limits)},
     {"dq_rules.csv", {"rule_id", "severity", "field", "message"}, "rule_id", SLOT(t_rules)},
     {"job_roles.csv",
      {"job_role", "staff_group", "profession", "support_role"},
@@ -44,12 +45,17 @@ const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
      "code",
      SLOT(t_occ)},
     {"organisations.csv", {"ods_code", "name", "region"}, "ods_code", SLOT(t_orgs)},
+    {"out_of_scope_reasons.csv",
+     {"reason", "label", "code_pattern"},
+     "reason",
+     SLOT(t_out_reasons)},
     {"professions.csv",
-     {"profession", "is_ahp", "title_name", "miscoded_as"},
+     {"profession", "is_ahp", "title_name", "miscoded_as", "default"},
      "profession",
      SLOT(t_prof)},
     {"qualifications.csv", {"pattern", "kind", "value", "level"}, "pattern", SLOT(t_quals)},
     {"regions.csv", {"region"}, "region", SLOT(t_regions)},
+    {"staff_group_kinds.csv", {"kind", "not_support"}, "kind", SLOT(t_sg_kinds)},
     {"staff_groups.csv", {"staff_group", "kind"}, "staff_group", SLOT(t_staff_groups)},
     {"standard_titles.csv",
      {"support_role", "level", "trainee", "standard_title"},
@@ -57,7 +63,7 @@ const esr_table_spec esr_mapping_tables[ESR_MAPPING_TABLES] = {
      SLOT(t_std)},
     {"support_roles.csv",
      {"support_role", "career_framework_level", "expected_band", "band_rule", "trainee_role",
-      "in_scope"},
+      "in_scope", "default"},
      "support_role",
      SLOT(t_roles)},
     {"title_abbreviations.csv", {"abbreviation", "expansion"}, "abbreviation", SLOT(t_abbrev)},
@@ -165,12 +171,28 @@ static int parse_level(const char *s, int *lo, int *hi)
     return -1;
 }
 
-/* Index professions and support roles by name; find Unknown and the first out-of-scope role. */
-static esr_status index_names(esr_mappings *m, esr_err *err)
+/* Note row i of t as the table's default row (column default "yes"; the
+ * first column names it) in *at (-1 before); any other value but empty, or
+ * a second default, is an error. */
+static esr_status take_default(const esr_table *t, size_t i, int *at, esr_err *err)
+{
+    const char *d = table_get(t, i, table_col(t, "default"));
+    if (*d && strcmp(d, "yes"))
+        return bad(err, t, i, "default \"%s\" is not yes or empty", d);
+    if (*d && *at >= 0)
+        return bad(err, t, i, "\"%s\" is a second default row (one only)", table_get(t, i, 0));
+    if (*d)
+        *at = (int)i;
+    return ESR_OK;
+}
+
+/* Index professions by name; the default one (of rows nothing places). */
+static esr_status index_professions(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_prof;
     int c_name = table_col(t, "profession"), c_ahp = table_col(t, "is_ahp"),
         c_tn = table_col(t, "title_name"), c_mis = table_col(t, "miscoded_as");
+    esr_status st;
     m->nprof = t->nrows;
     m->prof = calloc(t->nrows ? t->nrows : 1, sizeof *m->prof);
     m->prof_unknown = -1;
@@ -182,11 +204,12 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
             (esr_profession){n, table_get(t, i, c_tn), !strcmp(table_get(t, i, c_ahp), "yes"), -1};
         if (esr_strmap_put(m->prof_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate profession \"%s\"", n);
-        if (!strcmp(n, "Unknown"))
-            m->prof_unknown = (int)i;
+        if ((st = take_default(t, i, &m->prof_unknown, err)))
+            return st;
     }
     if (m->prof_unknown < 0)
-        return esr_err_set(err, ESR_ERR_MAPPING, "%s: no \"Unknown\" profession", t->path);
+        return esr_err_set(err, ESR_ERR_MAPPING,
+                           "%s: no profession with default yes (for rows nothing places)", t->path);
     for (size_t i = 0; i < t->nrows; i++) {
         const char *mis = table_get(t, i, c_mis);
         size_t k;
@@ -196,10 +219,16 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
             return bad(err, t, i, "miscoded_as \"%s\" is not another profession", mis);
         m->prof[i].miscoded_as = (int)k;
     }
+    return ESR_OK;
+}
 
-    t = m->t_roles;
-    c_name = table_col(t, "support_role");
-    int c_lvl = table_col(t, "career_framework_level");
+/* Index support roles by name; the default one (out of scope: the role of
+ * a row no code or title places); trainee roles. */
+static esr_status index_roles(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_roles;
+    int c_name = table_col(t, "support_role"), c_lvl = table_col(t, "career_framework_level");
+    esr_status st;
     m->nroles = t->nrows;
     m->roles = calloc(t->nrows ? t->nrows : 1, sizeof *m->roles);
     m->role_none = -1;
@@ -221,14 +250,17 @@ static esr_status index_names(esr_mappings *m, esr_err *err)
         r->band_rule = *br ? rule_parse(br) : -1;
         if (*br && r->band_rule < 0)
             return bad(err, t, i, "band_rule \"%s\" is not a rule id", br);
-        if (!r->in_scope && m->role_none < 0)
-            m->role_none = (int)i; /* the role of a row no code or title places */
+        if ((st = take_default(t, i, &m->role_none, err)))
+            return st;
+        if (m->role_none == (int)i && r->in_scope)
+            return bad(err, t, i, "default role \"%s\" must be in_scope no", n);
         if (esr_strmap_put(m->role_by_name, n, strlen(n), i, NULL) != 1)
             return bad(err, t, i, "duplicate support role \"%s\"", n);
     }
     if (m->role_none < 0)
         return esr_err_set(err, ESR_ERR_MAPPING,
-                           "%s: no row with in_scope no (for staff who are not support staff)",
+                           "%s: no support role with default yes (for rows no code or title "
+                           "places)",
                            t->path);
     for (size_t i = 0; i < t->nrows; i++) {
         const char *tr = table_get(t, i, table_col(t, "trainee_role"));
@@ -320,117 +352,286 @@ static esr_status index_national(esr_mappings *m, esr_err *err)
     return ESR_OK;
 }
 
-/* Index bands, areas, column aliases, organisations and rules; catch clashes. */
-static esr_status index_keys(esr_mappings *m, esr_err *err)
+/* A bands.csv career_framework_level: empty (none) gives 0, else 1-9; -1 if neither. */
+static int band_level(const char *s)
+{
+    if (!*s)
+        return 0;
+    return s[0] >= '1' && s[0] <= '9' && !s[1] ? s[0] - '0' : -1;
+}
+
+/* Index bands: distinct bands in table order, every label (and the band's
+ * own name) by key; a label naming two bands, or a band's labels giving two
+ * levels, is an error. */
+static esr_status index_bands(esr_mappings *m, esr_err *err)
 {
     esr_buf key = {0};
     esr_status st = ESR_OK;
-
     esr_table *t = m->t_bands;
     int c_label = table_col(t, "label"), c_band = table_col(t, "band"),
-        c_rank = table_col(t, "afc_rank");
+        c_rank = table_col(t, "afc_rank"), c_lvl = table_col(t, "career_framework_level");
     m->bands = calloc(t->nrows ? t->nrows : 1, sizeof *m->bands);
     esr_strmap *band_names = esr_strmap_new();
     if (!m->bands || !band_names || !(m->band_by_key = esr_strmap_new())) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < t->nrows; i++) {
-        const char *name = table_get(t, i, c_band);
+    for (size_t i = 0; !st && i < t->nrows; i++) {
+        const char *name = table_get(t, i, c_band), *lvl = table_get(t, i, c_lvl);
         size_t idx = m->nbands, existing;
+        int level = band_level(lvl);
+        if (level < 0) {
+            st = bad(err, t, i, "career_framework_level \"%s\" is not empty or 1-9", lvl);
+            break;
+        }
         if (esr_strmap_put(band_names, name, strlen(name), idx, &existing) == 1)
-            m->bands[m->nbands++] = (esr_band){name, atoi(table_get(t, i, c_rank))};
-        else
-            idx = existing;
+            m->bands[m->nbands++] = (esr_band){name, atoi(table_get(t, i, c_rank)), level};
+        else if (m->bands[idx = existing].level != level) {
+            st = bad(err, t, i,
+                     "career_framework_level \"%s\" differs from another label's "
+                     "for the same band",
+                     lvl);
+            break;
+        }
         text_key(table_get(t, i, c_label), &key);
         if (esr_strmap_put(m->band_by_key, key.data, key.len, idx, &existing) == 0 &&
             existing != idx) {
             st = bad(err, t, i, "label \"%s\" maps to two different bands",
                      table_get(t, i, c_label));
-            goto done;
+            break;
         }
         text_key(name, &key); /* the canonical name always matches itself */
         esr_strmap_put(m->band_by_key, key.data, key.len, idx, NULL);
     }
+done:
+    esr_strmap_free(band_names);
+    esr_buf_free(&key);
+    return st;
+}
 
-    t = m->t_areas;
+/* Index areas of work by key; two that normalise alike are an error. */
+static esr_status index_areas(esr_mappings *m, esr_err *err)
+{
+    esr_buf key = {0};
+    esr_status st = ESR_OK;
+    esr_table *t = m->t_areas;
     int c_area = table_col(t, "area_of_work");
     m->nareas = t->nrows;
     m->areas = calloc(t->nrows ? t->nrows : 1, sizeof *m->areas);
-    if (!m->areas || !(m->area_by_key = esr_strmap_new())) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < t->nrows; i++) {
+    if (!m->areas || !(m->area_by_key = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < t->nrows; i++) {
         m->areas[i] = table_get(t, i, c_area);
         text_key(m->areas[i], &key);
-        if (esr_strmap_put(m->area_by_key, key.data, key.len, i, NULL) != 1) {
+        if (esr_strmap_put(m->area_by_key, key.data, key.len, i, NULL) != 1)
             st = bad(err, t, i, "area of work \"%s\" duplicates another after normalising",
                      m->areas[i]);
-            goto done;
-        }
     }
+    esr_buf_free(&key);
+    return st;
+}
 
-    t = m->t_columns;
+/* Index column aliases by key; an alias naming two columns is an error. */
+static esr_status index_columns(esr_mappings *m, esr_err *err)
+{
+    esr_buf key = {0};
+    esr_status st = ESR_OK;
+    esr_table *t = m->t_columns;
     int c_alias = table_col(t, "alias"), c_canon = table_col(t, "canonical");
-    if (!(m->col_by_key = esr_strmap_new())) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < t->nrows; i++) {
+    if (!(m->col_by_key = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < t->nrows; i++) {
         text_key(table_get(t, i, c_alias), &key);
         size_t existing;
         if (esr_strmap_put(m->col_by_key, key.data, key.len, i, &existing) == 0 &&
-            strcmp(table_get(t, existing, c_canon), table_get(t, i, c_canon))) {
+            strcmp(table_get(t, existing, c_canon), table_get(t, i, c_canon)))
             st = bad(err, t, i, "alias \"%s\" already names another column",
                      table_get(t, i, c_alias));
-            goto done;
-        }
     }
+    esr_buf_free(&key);
+    return st;
+}
 
-    t = m->t_orgs;
+/* Index organisations by ODS code; a duplicate is an error. */
+static esr_status index_orgs(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_orgs;
     int c_ods = table_col(t, "ods_code");
-    if (!(m->org_by_code = esr_strmap_new())) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!(m->org_by_code = esr_strmap_new()))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *c = table_get(t, i, c_ods);
-        if (esr_strmap_put(m->org_by_code, c, strlen(c), i, NULL) != 1) {
-            st = bad(err, t, i, "duplicate ODS code \"%s\"", c);
-            goto done;
-        }
+        if (esr_strmap_put(m->org_by_code, c, strlen(c), i, NULL) != 1)
+            return bad(err, t, i, "duplicate ODS code \"%s\"", c);
     }
+    return ESR_OK;
+}
 
-    t = m->t_rules;
+/* Each rule's severity, field and message; every rule esrpipe checks has a row. */
+static esr_status index_rules(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_rules;
     int c_id = table_col(t, "rule_id"), c_sev = table_col(t, "severity"),
         c_field = table_col(t, "field"), c_msg = table_col(t, "message");
     int seen[ESR_RULE_COUNT] = {0};
     for (size_t i = 0; i < t->nrows; i++) {
         int r = rule_parse(table_get(t, i, c_id));
-        if (r < 0) {
-            st = bad(err, t, i, "unknown rule id \"%s\"", table_get(t, i, c_id));
-            goto done;
-        }
+        if (r < 0)
+            return bad(err, t, i, "unknown rule id \"%s\"", table_get(t, i, c_id));
         const char *sev = table_get(t, i, c_sev);
         int s = rule_severity_parse(sev);
-        if (s < 0) {
-            st = bad(err, t, i, "severity \"%s\" is not error/warning/info", sev);
-            goto done;
-        }
+        if (s < 0)
+            return bad(err, t, i, "severity \"%s\" is not error/warning/info", sev);
         m->rules[r] =
             (esr_rule_info){(esr_severity)s, table_get(t, i, c_field), table_get(t, i, c_msg)};
         seen[r] = 1;
     }
     for (int r = 0; r < ESR_RULE_COUNT; r++)
-        if (!seen[r]) {
-            st = esr_err_set(err, ESR_ERR_MAPPING, "%s: rule \"%s\" missing", t->path, rule_id(r));
-            goto done;
-        }
-done:
-    esr_strmap_free(band_names);
-    esr_buf_free(&key);
-    return st;
+        if (!seen[r])
+            return esr_err_set(err, ESR_ERR_MAPPING, "%s: rule \"%s\" missing", t->path,
+                               rule_id(r));
+    return ESR_OK;
+}
+
+/* 1 if pattern is a code_pattern (see mappings.h). */
+int mappings_pattern_ok(const char *pattern)
+{
+    size_t n = 0;
+    for (; pattern[n]; n++) {
+        char ch = pattern[n];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '#' || ch == '?'))
+            return 0;
+    }
+    return n == 3;
+}
+
+/* 1 if code matches pattern (see mappings.h). */
+int mappings_code_match(const char *pattern, const char *code)
+{
+    if (!*pattern)
+        return 0;
+    for (size_t i = 0; i < 3; i++) {
+        char p = pattern[i], ch = code[i];
+        if (!ch || !(p == '?' || (p == '#' ? ch >= '0' && ch <= '9' : p == ch)))
+            return 0;
+    }
+    return !code[3];
+}
+
+/* Out-of-scope reasons: a label for each, unique (run.json keys on it); a
+ * code_pattern for medical and technician only. */
+static esr_status index_out_reasons(esr_mappings *m, esr_err *err)
+{
+    esr_table *t = m->t_out_reasons;
+    int c_r = table_col(t, "reason"), c_l = table_col(t, "label"),
+        c_p = table_col(t, "code_pattern");
+    m->out_label[ESR_OUT_NONE] = m->out_pattern[ESR_OUT_NONE] = "";
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *id = table_get(t, i, c_r), *label = table_get(t, i, c_l),
+                   *pat = table_get(t, i, c_p);
+        int r = record_out_parse(id);
+        if (r < 0)
+            return bad(err, t, i, "reason \"%s\" is not one esrpipe gives", id);
+        if (m->out_label[r])
+            return bad(err, t, i, "reason \"%s\" is listed twice", id);
+        if (!*label)
+            return bad(err, t, i, "reason \"%s\" has no label", id);
+        for (int k = 0; k < ESR_OUT_COUNT; k++)
+            if (m->out_label[k] && !strcmp(m->out_label[k], label))
+                return bad(err, t, i, "label \"%s\" names another reason too", label);
+        if (r == ESR_OUT_MEDICAL || r == ESR_OUT_TECHNICIAN ? !mappings_pattern_ok(pat) : !!*pat)
+            return bad(err, t, i,
+                       "code_pattern \"%s\": medical and technician need three of A-Z, 0-9, # "
+                       "(a digit), ? (any); other reasons none",
+                       pat);
+        m->out_label[r] = label;
+        m->out_pattern[r] = pat;
+    }
+    for (int r = 1; r < ESR_OUT_COUNT; r++)
+        if (!m->out_label[r])
+            return esr_err_set(err, ESR_ERR_MAPPING, "%s: reason \"%s\" missing", t->path,
+                               record_out_id(r));
+    return ESR_OK;
+}
+
+/* Parse a dq_limits.csv limit (see mappings.h). */
+int mappings_limit_parse(int rule, const char *value, long long *out)
+{
+    if (rule == ESR_RULE_FTE_HIGH)
+        return text_parse_decimal(value, out) == ESR_DECIMAL_POINT && *out > 0 ? 0 : -2;
+    if (rule == ESR_RULE_BAND_HIGH_SUPPORT) {
+        *out = band_level(value);
+        return *out > 0 ? 0 : -2;
+    }
+    return -1;
+}
+
+/* The limits of the rules that have one (dq_limits.csv); each given once. */
+static esr_status index_limits(esr_mappings *m, esr_err *err)
+{
+    static const int limited[2] = {ESR_RULE_FTE_HIGH, ESR_RULE_BAND_HIGH_SUPPORT};
+    esr_table *t = m->t_limits;
+    int c_id = table_col(t, "rule_id"), c_v = table_col(t, "limit");
+    long long v[2] = {-1, -1};
+    for (size_t i = 0; i < t->nrows; i++) {
+        const char *id = table_get(t, i, c_id), *val = table_get(t, i, c_v);
+        int rule = rule_parse(id);
+        long long n;
+        int rc = rule < 0 ? -1 : mappings_limit_parse(rule, val, &n);
+        if (rc == -1)
+            return bad(err, t, i, "rule \"%s\" takes no limit", id);
+        if (rc == -2)
+            return bad(err, t, i, "limit \"%s\" is not a number above 0 (a band: 1-9)", val);
+        long long *slot = &v[rule == limited[1]];
+        if (*slot >= 0)
+            return bad(err, t, i, "rule \"%s\" is listed twice", id);
+        *slot = n;
+    }
+    for (int k = 0; k < 2; k++)
+        if (v[k] < 0)
+            return esr_err_set(err, ESR_ERR_MAPPING, "%s: rule \"%s\" has no limit", t->path,
+                               rule_id(limited[k]));
+    m->fte_high_e5 = v[0];
+    m->band_high_support = (int)v[1];
+    return ESR_OK;
+}
+
+/* Staff-group kinds: not_support yes or no; every staff_groups.csv kind listed. */
+static esr_status index_kinds(esr_mappings *m, esr_err *err)
+{
+    esr_table *k = m->t_sg_kinds, *g = m->t_staff_groups;
+    int c_ns = table_col(k, "not_support"), c_k = table_col(k, "kind"), c_gk = table_col(g, "kind");
+    for (size_t i = 0; i < k->nrows; i++) {
+        const char *v = table_get(k, i, c_ns);
+        if (strcmp(v, "yes") && strcmp(v, "no"))
+            return bad(err, k, i, "not_support \"%s\" is not yes or no", v);
+    }
+    for (size_t i = 0; i < g->nrows; i++) {
+        const char *kind = table_get(g, i, c_gk);
+        size_t r = 0;
+        while (r < k->nrows && strcmp(table_get(k, r, c_k), kind))
+            r++;
+        if (r == k->nrows)
+            return bad(err, g, i, "kind \"%s\" is not in staff_group_kinds.csv", kind);
+    }
+    return ESR_OK;
+}
+
+/* Is a staff-group kind one of staff who are not support staff (see mappings.h)? */
+int mappings_kind_not_support(const esr_mappings *m, const char *kind)
+{
+    const esr_table *k = m->t_sg_kinds;
+    int c_k = table_col(k, "kind"), c_ns = table_col(k, "not_support");
+    for (size_t r = 0; r < k->nrows; r++)
+        if (!strcmp(table_get(k, r, c_k), kind))
+            return !strcmp(table_get(k, r, c_ns), "yes");
+    return 0;
+}
+
+/* Label of an out-of-scope reason (see mappings.h). */
+const char *mappings_out_label(const esr_mappings *m, esr_out_reason r)
+{
+    return (unsigned)r < ESR_OUT_COUNT && m->out_label[r] ? m->out_label[r] : "";
 }
 
 /* Index assignment statuses by key; counted must be yes or no, a reason given. */
@@ -489,8 +690,11 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         const esr_table_spec *t = &esr_mapping_tables[i];
         st = load(m, t->file, t->cols, (esr_table **)((char *)m + t->slot), err);
     }
-    if (st || (st = index_names(m, err)) || (st = index_occ(m, err)) ||
-        (st = index_national(m, err)) || (st = index_keys(m, err)) ||
+    if (st || (st = index_professions(m, err)) || (st = index_roles(m, err)) ||
+        (st = index_occ(m, err)) || (st = index_national(m, err)) || (st = index_bands(m, err)) ||
+        (st = index_areas(m, err)) || (st = index_columns(m, err)) || (st = index_orgs(m, err)) ||
+        (st = index_rules(m, err)) || (st = index_out_reasons(m, err)) ||
+        (st = index_limits(m, err)) || (st = index_kinds(m, err)) ||
         (st = index_statuses(m, err)) || (st = hash_tables(m, err))) {
         mappings_close(m);
         return st;

@@ -26,20 +26,23 @@ int record_col_parse(const char *name)
     return -1;
 }
 
-static const char *const out_names[ESR_OUT_COUNT] = {
-    "",
-    "not a support role",
-    "medical and dental",
-    "technician (registered staff)",
-    "occupation code missing, malformed or unknown",
-    "zero FTE",
-    "assignment status not in post",
+static const char *const out_ids[ESR_OUT_COUNT] = {
+    "", "not_support", "medical", "technician", "no_code", "zero_fte", "status",
 };
 
-/* Label of an out-of-scope reason. */
-const char *record_out_name(esr_out_reason r)
+/* Id of an out-of-scope reason (see record.h). */
+const char *record_out_id(esr_out_reason r)
 {
-    return (unsigned)r < ESR_OUT_COUNT ? out_names[r] : "";
+    return (unsigned)r < ESR_OUT_COUNT ? out_ids[r] : "";
+}
+
+/* The out-of-scope reason with id s, or -1. */
+int record_out_parse(const char *s)
+{
+    for (int i = 1; i < ESR_OUT_COUNT; i++)
+        if (!strcmp(out_ids[i], s))
+            return i;
+    return -1;
 }
 
 /* Name of a profession source. */

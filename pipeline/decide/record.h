@@ -54,20 +54,25 @@ typedef enum esr_prof_source {
     ESR_PSRC_JOB_ROLE
 } esr_prof_source;
 
-/* Why an accepted row is out of scope of the return. */
+/* Why an accepted row is out of scope of the return. The labels, and the
+ * occupation codes of medical staff and technicians, are in
+ * mappings/out_of_scope_reasons.csv (mappings_out_label). */
 typedef enum esr_out_reason {
     ESR_OUT_NONE = 0,
     ESR_OUT_NOT_SUPPORT, /* registered, managerial, clerical, estates... */
-    ESR_OUT_MEDICAL,     /* three-digit medical and dental code */
-    ESR_OUT_TECHNICIAN,  /* S4x technicians are registered staff */
+    ESR_OUT_MEDICAL,     /* a medical and dental code */
+    ESR_OUT_TECHNICIAN,  /* technicians are registered staff */
     ESR_OUT_NO_CODE,     /* code missing, malformed or unknown, and no evidence */
     ESR_OUT_ZERO_FTE,    /* national statistics exclude zero-FTE assignments */
     ESR_OUT_STATUS,      /* assignment status not counted in post (assignment_statuses.csv) */
     ESR_OUT_COUNT
 } esr_out_reason;
 
-/* Label of an out-of-scope reason. */
-const char *record_out_name(esr_out_reason r);
+/* Id of an out-of-scope reason as out_of_scope_reasons.csv names it
+ * ("not_support", "medical"...; "" for none). */
+const char *record_out_id(esr_out_reason r);
+/* The reason with id s, or -1. */
+int record_out_parse(const char *s);
 
 /* Name of a profession source ("code", "title", "area_of_work", ""). */
 const char *record_psrc_name(esr_prof_source s);

@@ -16,23 +16,29 @@
 #define PENALTY_UNKNOWN 30
 
 /* The kinds of title_terms.csv, in term_kind order. */
-static const char *const term_kinds[] = {"profession", "role",        "generic_role", "senior",
-                                         "trainee",    "not_support", "registered",   "ignore"};
+static const char *const term_kinds[] = {"profession", "role",    "generic_role",
+                                         "senior",     "trainee", "not_support",
+                                         "registered", "ignore",  "band_word"};
+
+/* How a band_word introduces a pay band (its title_terms.csv value). */
+enum { BW_VALUE, BW_ANY, BW_PREFIX };
+static const char *const band_word_modes[] = {"", "any", "prefix"};
 
 typedef enum term_kind {
     TK_PROFESSION,  /* names the profession supported */
     TK_ROLE,        /* names a support role */
     TK_GENERIC,     /* a role word that needs a profession or setting ("assistant") */
-    TK_SENIOR,      /* senior, higher level */
+    TK_SENIOR,      /* senior, higher level (value: the career framework level) */
     TK_TRAINEE,     /* trainee, apprentice; value: a learner's role */
     TK_NOT_SUPPORT, /* manager, officer...: not a support role (value: from band N) */
     TK_REGISTERED,  /* a registered profession ("physiotherapist"): value its profession */
-    TK_IGNORE       /* a setting or specialty: context */
+    TK_IGNORE,      /* a setting or specialty: context */
+    TK_BAND_WORD    /* introduces a pay band, dropped with it (value: how, band_word_modes) */
 } term_kind;
 
 typedef struct term {
     term_kind kind;
-    int value; /* profession or role index; band for not_support */
+    int value; /* profession or role index; band for not_support; level for senior */
     unsigned line;
 } term;
 
@@ -72,7 +78,10 @@ struct esr_titler {
     cached *cache_v;
     size_t ncache, cache_cap;
     esr_buf a, b, key, rule, sugg, lower;
-    esr_buf brk; /* bracketed qualifiers of the last title cleaned */
+    esr_buf brk;              /* bracketed qualifiers of the last title cleaned */
+    esr_strmap *band_words;   /* band_word phrase -> BW_VALUE or BW_ANY */
+    const char **band_prefix; /* band_word phrases written joined to the band ("b3") */
+    size_t nprefix;
     char *tok[MAX_TOKENS];
     size_t ntok;
     esr_buf tokbuf;
@@ -214,6 +223,17 @@ static int is_band_value(const char *t)
     return i == n || (i + 1 == n && t[i] >= 'a' && t[i] <= 'd');
 }
 
+/* 1 if w is a band_word prefix written joined to a band value ("b3"). */
+static int band_prefixed(const esr_titler *t, const char *w)
+{
+    for (size_t i = 0; i < t->nprefix; i++) {
+        size_t n = strlen(t->band_prefix[i]);
+        if (!strncmp(w, t->band_prefix[i], n) && is_band_value(w + n))
+            return 1;
+    }
+    return 0;
+}
+
 /* Split into tokens, dropping band and grade suffixes. */
 static void tokenise(esr_titler *t, const char *s)
 {
@@ -228,17 +248,18 @@ static void tokenise(esr_titler *t, const char *s)
         raw[n++] = w;
     for (size_t i = 0; i < n; i++) {
         const char *w = raw[i];
-        if ((!strcmp(w, "band") || !strcmp(w, "grade") || !strcmp(w, "afc")) && i + 1 < n &&
-            (is_band_value(raw[i + 1]) || !strcmp(w, "grade"))) {
-            i++;
-            continue;
+        size_t mode;
+        /* title_terms.csv band words: "band 3", "afc 4", "grade c"; "band" alone */
+        if (esr_strmap_get(t->band_words, w, strlen(w), &mode)) {
+            if (i + 1 < n && (mode == BW_ANY || is_band_value(raw[i + 1]))) {
+                i++;
+                continue;
+            }
+            if (mode == BW_VALUE)
+                continue;
         }
-        if (!strcmp(w, "band") || !strcmp(w, "afc"))
-            continue;
-        if (w[0] == 'b' && is_band_value(w + 1))
-            continue; /* b3, b4, b8a */
-        if (is_band_value(w))
-            continue;
+        if (band_prefixed(t, w) || is_band_value(w))
+            continue; /* b3, b8a; 3, 8a */
         t->tok[t->ntok++] = raw[i];
     }
 }
@@ -590,7 +611,10 @@ static void read_context(esr_titler *t, char **tok, size_t from, size_t to, cont
             }
             x->known--;
             break;
-        case TK_SENIOR: x->senior = 1; break;
+        case TK_SENIOR:
+            if (tm->value > x->senior)
+                x->senior = tm->value;
+            break;
         case TK_TRAINEE:
             x->trainee = 1;
             x->trainee_end = i + best;
@@ -606,7 +630,8 @@ static void read_context(esr_titler *t, char **tok, size_t from, size_t to, cont
             x->registered_at = i;
             x->registered_end = i + best;
             break;
-        case TK_IGNORE: break;
+        case TK_IGNORE:
+        case TK_BAND_WORD: break; /* never a phrase: tokenise drops band words */
         }
         i += best;
     }
@@ -705,7 +730,8 @@ static void decide(esr_titler *t, int j, context *x, int edits, esr_title_match 
     }
     if (prof < 0 && role < 0)
         score = 0;
-    out->senior |= x->senior;
+    if (x->senior > out->senior)
+        out->senior = x->senior;
     out->trainee |= x->trainee;
     out->prof_default = prof >= 0 && !t->prof_explicit;
     out->score = score < 0 ? 0 : score;
@@ -952,6 +978,34 @@ static int load_abbrev(esr_titler *t, const esr_table *tb, esr_buf *norm)
     return 0;
 }
 
+/* The mode of a band_word value ("", "any", "prefix"), or -1. */
+int title_band_word_mode(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, band_word_modes[i]))
+            return i;
+    return -1;
+}
+
+/* Compile the band words of title_terms.csv before anything is tokenised; 0 or -1. */
+static int load_band_words(esr_titler *t, const esr_table *tb)
+{
+    int c_ph = table_col(tb, "phrase"), c_k = table_col(tb, "kind"), c_v = table_col(tb, "value");
+    if (!(t->band_prefix = calloc(tb->nrows + 1, sizeof *t->band_prefix)))
+        return -1;
+    for (size_t i = 0; i < tb->nrows; i++) {
+        const char *w = table_get(tb, i, c_ph);
+        int mode = title_band_word_mode(table_get(tb, i, c_v));
+        if (title_term_kind(table_get(tb, i, c_k)) != TK_BAND_WORD || mode < 0)
+            continue; /* check-mappings reports a bad mode */
+        if (mode == BW_PREFIX)
+            t->band_prefix[t->nprefix++] = w;
+        else if (esr_strmap_put(t->band_words, w, strlen(w), (size_t)mode, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Compile the terms; 0 or -1. */
 static int load_terms(esr_titler *t, const esr_table *tb, esr_buf *norm)
 {
@@ -965,11 +1019,14 @@ static int load_terms(esr_titler *t, const esr_table *tb, esr_buf *norm)
         term *tm = &t->term_v[i];
         tm->line = (unsigned)tb->rows[i].line;
         tm->kind = k < 0 ? TK_IGNORE : (term_kind)k; /* check-mappings reports it */
+        if (tm->kind == TK_BAND_WORD)
+            continue; /* dropped by tokenise (load_band_words), never a phrase */
         tm->value = tm->kind == TK_PROFESSION || tm->kind == TK_REGISTERED
                         ? lookup(m->prof_by_name, v)
                     : tm->kind == TK_ROLE || tm->kind == TK_GENERIC || tm->kind == TK_TRAINEE
                         ? lookup(m->role_by_name, v)
                     : tm->kind == TK_NOT_SUPPORT ? (*v ? atoi(v) : 1)
+                    : tm->kind == TK_SENIOR      ? atoi(v) /* the level it gives */
                                                  : -1;
         if (tm->kind == TK_NOT_SUPPORT && tm->value < 1)
             tm->value = 1;
@@ -1062,9 +1119,10 @@ esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const
     if (!(t->abbrev = esr_strmap_new()) || !(t->terms = esr_strmap_new()) ||
         !(t->vocab = esr_strmap_new()) || !(t->fixes = esr_strmap_new()) ||
         !(t->jobs = esr_strmap_new()) || !(t->phrases = esr_strmap_new()) ||
-        !(t->cache = esr_strmap_new()))
+        !(t->cache = esr_strmap_new()) || !(t->band_words = esr_strmap_new()))
         goto fail;
-    if (load_abbrev(t, m->t_abbrev, &norm) || load_terms(t, m->t_terms, &norm))
+    if (load_band_words(t, m->t_terms) || load_abbrev(t, m->t_abbrev, &norm) ||
+        load_terms(t, m->t_terms, &norm))
         goto fail;
     if (local && load_jobs(t, local, local_name, &norm))
         goto fail;
@@ -1101,6 +1159,8 @@ void title_free(esr_titler *t)
     esr_strmap_free(t->jobs);
     esr_strmap_free(t->phrases);
     esr_strmap_free(t->cache);
+    esr_strmap_free(t->band_words);
+    free(t->band_prefix);
     free(t->abbrev_exp);
     free(t->term_v);
     free(t->job_v);

@@ -25,7 +25,8 @@ typedef struct esr_title_match {
     esr_title_kind kind;
     int profession; /* index into professions, -1 none */
     int role;       /* index into support roles, -1 none */
-    int senior, trainee;
+    int senior;     /* a senior word's career framework level (title_terms.csv), 0 none */
+    int trainee;
     int score;              /* confidence 0-100 */
     int whole;              /* the whole title is a row of a job titles table */
     int outside_band;       /* a not-support word that applies from this AfC band (0 none) */
@@ -44,8 +45,13 @@ esr_titler *title_new(const esr_mappings *m, int threshold);
 esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
                             int threshold);
 /* The title_terms.csv kind named s (profession, role, generic_role, senior,
- * trainee, not_support, registered, ignore) as a number, or -1. */
+ * trainee, not_support, registered, ignore, band_word) as a number, or -1. */
 int title_term_kind(const char *s);
+/* How a band_word (title_terms.csv value) introduces a band, or -1: ""
+ * drops the word with a band value after it ("band 3") and alone, "any"
+ * with whatever word follows ("grade c"), "prefix" joined to the band
+ * value ("b3"). */
+int title_band_word_mode(const char *s);
 /* Match title; the result's strings live until the next call. */
 void title_match(esr_titler *t, const char *title, esr_title_match *out);
 /* Like title_match, appending a step-by-step account to trace. */

@@ -412,7 +412,8 @@ fail:
 /* Fill r's training fields from the person's record (by employee number). */
 void training_join(const esr_training *t, esr_record *r)
 {
-    static const char *const care[] = {"not_recorded", "in_progress", "completed"};
+    static const char *const care[] = {ESR_CARE_NOT_RECORDED, ESR_CARE_IN_PROGRESS,
+                                       ESR_CARE_COMPLETED}; /* CC_* */
     size_t i;
     size_t n;
     const char *emp = emp_key(r->f[ESR_COL_EMPLOYEE_NUMBER], &n);

@@ -21,6 +21,12 @@ typedef struct esr_training esr_training;
  * count in esr_training_stats covers them all. */
 #define ESR_TRAINING_REJECTS_KEPT 100000u
 
+/* A person's Care Certificate status: the keys of the care_certificate
+ * dimension in records.csv and summary.csv. */
+#define ESR_CARE_NOT_RECORDED "not_recorded"
+#define ESR_CARE_IN_PROGRESS "in_progress"
+#define ESR_CARE_COMPLETED "completed"
+
 typedef struct esr_training_stats {
     uint64_t rows;      /* competence rows read */
     uint64_t matched;   /* rows whose name matched qualifications.csv */

@@ -34,15 +34,15 @@ esr_validator *validate_new(const esr_mappings *m)
         validate_free(v);
         return NULL;
     }
-    /* staff groups of registered, medical, admin and estates staff, and the
-     * job roles that belong to them: a support-role code there is suspect */
+    /* staff groups of kinds that are not support staff (staff_group_kinds.csv:
+     * registered, medical, admin, estates), and the job roles that belong to
+     * them: a support-role code there is suspect */
     const esr_table *sg = m->t_staff_groups, *jr = m->t_job_roles;
     int c_sg = table_col(sg, "staff_group"), c_kind = table_col(sg, "kind");
     esr_strmap *kinds = esr_strmap_new();
     for (size_t i = 0; kinds && i < sg->nrows; i++) {
         const char *k = table_get(sg, i, c_kind);
-        int bad = !strcmp(k, "registered") || !strcmp(k, "medical") || !strcmp(k, "admin") ||
-                  !strcmp(k, "estates");
+        int bad = mappings_kind_not_support(m, k);
         text_key(table_get(sg, i, c_sg), &v->key);
         esr_strmap_put(kinds, v->key.data, v->key.len, (size_t)bad, NULL);
         if (bad)
@@ -229,7 +229,7 @@ void validate_record(esr_validator *v, esr_record *r)
     if (r->scope != ESR_SCOPE_IN)
         return;
     flag_sheet_text(r);
-    if (r->fte_e5 > ESR_FTE_HIGH_E5)
+    if (r->fte_e5 > m->fte_high_e5) /* dq_limits.csv */
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
     if (r->occ) {
         const char *sg = r->f[ESR_COL_STAFF_GROUP], *jr = r->f[ESR_COL_JOB_ROLE];
@@ -256,6 +256,6 @@ void validate_record(esr_validator *v, esr_record *r)
     const esr_role *role = &m->roles[r->role]; /* expected bands: support_roles.csv */
     if (role->expected_band && b->rank != role->expected_band)
         record_flag(r, role->band_rule, b->name);
-    else if (b->rank >= 5)
+    else if (b->rank >= m->band_high_support) /* dq_limits.csv */
         record_flag(r, ESR_RULE_BAND_HIGH_SUPPORT, b->name);
 }

@@ -9,8 +9,6 @@
 #include "mappings.h"
 #include "record.h"
 
-/* FTE above this is flagged (fte_high). */
-#define ESR_FTE_HIGH_E5 150000LL
 /* An FTE column whose median is above this holds weekly hours (run refuses it). */
 #define ESR_FTE_HOURS_E5 500000LL
 

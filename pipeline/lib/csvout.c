@@ -8,8 +8,7 @@ static int put(esr_buf *line, const char *s, int first, int neutralise)
 {
     if (!first && esr_buf_putc(line, ','))
         return -1;
-    int formula = neutralise &&
-                  (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
+    int formula = neutralise && *s && strchr(ESR_FORMULA_LEAD, *s);
     size_t n = strcspn(s, ",\"\r\n"); /* the whole field when nothing needs quoting */
     int quote = formula || s[n] || *s == ' ' || (n && s[n - 1] == ' ');
     if (!quote)
@@ -43,4 +42,10 @@ int csvout_flush(esr_buf *line, FILE *fp)
     size_t n = fwrite(line->data, 1, len, fp);
     esr_buf_reset(line);
     return n == len ? 0 : -1;
+}
+
+/* s without csvout_text's apostrophe before a formula character. */
+const char *csvout_unneutralise(const char *s)
+{
+    return s[0] == '\'' && s[1] && strchr(ESR_FORMULA_LEAD, s[1]) ? s + 1 : s;
 }

@@ -8,12 +8,19 @@
 
 #include "buf.h"
 
+/* The first characters that make a spreadsheet run a cell as a formula
+ * (OWASP CSV injection): a text field starting with one gets an apostrophe. */
+#define ESR_FORMULA_LEAD "=+-@\t\r"
+
 /* Append text field s (neutralised, quoted as needed) to line, with a
  * leading comma unless first. */
 int csvout_text(esr_buf *line, const char *s, int first);
 /* Append a field written by esrpipe itself (numbers, ids): quoted as
  * needed, never altered. */
 int csvout_raw(esr_buf *line, const char *s, int first);
+/* s without the apostrophe csvout_text put before a formula character
+ * (reading a CSV esrpipe wrote back); otherwise s itself. */
+const char *csvout_unneutralise(const char *s);
 /* Write line plus "\n" to fp and empty it; 0 or -1. */
 int csvout_flush(esr_buf *line, FILE *fp);
 

@@ -15,6 +15,7 @@
 #include <xlsxwriter.h>
 
 #include "buf.h"
+#include "csvout.h"
 #include "csvreader.h"
 #include "strmap.h"
 #include "text.h"
@@ -301,7 +302,7 @@ static void cover_counts(book *b, lxw_row_t *r)
     for (int i = 1; oc && i < ESR_OUT_COUNT; i++)
         if (oc->out_by_reason[i]) {
             char label[96];
-            snprintf(label, sizeof label, "    %s", record_out_name(i));
+            snprintf(label, sizeof label, "    %s", mappings_out_label(b->in->m, i));
             xbook_label_num(&b->x, S_COVER, r, label, (double)oc->out_by_reason[i], n);
         }
     xbook_label_num(&b->x, S_COVER, r, "Rejected (see rejects.csv)", oc ? (double)oc->rejected : 0,
@@ -414,8 +415,8 @@ static int build_matrix(book *b, esr_dim dim, const char *const *order, size_t n
         if (seen[k])
             mx->cols[mx->nc++] = order[k];
     if (seen[norder]) {
-        mx->cols[mx->nc++] = "(not recorded)";
-        mx->cols[mx->nc++] = "(not recognised)";
+        mx->cols[mx->nc++] = ESR_KEY_NOT_RECORDED;
+        mx->cols[mx->nc++] = ESR_KEY_NOT_RECOGNISED;
     }
     free(seen);
     for (size_t p = 0; p < m->nprof; p++)
@@ -483,14 +484,14 @@ static const char *matrix_formula(matrix *mx, lxw_row_t row, int k, int total, c
     if (k == mx->nc + 1)
         return sumifs(out, n, cols, crit);
     const char *name = mx->cols[k - 1];
-    if (!strcmp(name, "(not recognised)")) { /* always last, after "(not recorded)" */
+    if (!strcmp(name, ESR_KEY_NOT_RECOGNISED)) { /* always last, after "(not recorded)" */
         lxw_rowcol_to_cell(t, row, (lxw_col_t)(mx->nc + 1));
         lxw_rowcol_to_cell(first, row, 1);
         lxw_rowcol_to_cell(last, row, (lxw_col_t)(k - 1));
         snprintf(out, FORMULA_MAX, "=%s-SUM(%s:%s)", t, first, last);
         return out;
     }
-    if (!strcmp(name, "(not recorded)")) {
+    if (!strcmp(name, ESR_KEY_NOT_RECORDED)) {
         cols[n] = rcol;
         crit[n++] = "\"\"";
         return sumifs(out, n, cols, crit);
@@ -626,11 +627,12 @@ static void write_by_band(book *b)
         order[i] = m->bands[i].name;
     if (build_matrix(b, ESR_DIM_BAND, order, m->nbands, &mx) == 0) {
         write_matrix(b, S_BAND, &mx, "Profession supported", 0, RC_PAY_BAND);
-        lxw_row_t r =
-            xbook_note(&b->x, S_BAND, (lxw_row_t)mx.np + 3, 0,
-                       "FTE by Agenda for Change band. Assistant practitioners are expected at "
-                       "band 4, trainees at band 3; band 5 and above on a support role is "
-                       "flagged.");
+        char text[160]; /* the band flagged from: dq_limits.csv */
+        snprintf(text, sizeof text,
+                 "FTE by Agenda for Change band. Assistant practitioners are expected at band 4, "
+                 "trainees at band 3; band %d and above on a support role is flagged.",
+                 m->band_high_support);
+        lxw_row_t r = xbook_note(&b->x, S_BAND, (lxw_row_t)mx.np + 3, 0, text);
         r = xbook_note(&b->x, S_BAND, r, 0, correction_note(b));
         if (b->live == LIVE_YES)
             xbook_note(
@@ -681,7 +683,7 @@ static int org_area_totals(const esr_cell **cells, size_t n, const esr_org_count
             !esr_strmap_get(ix, c->org, strlen(c->org), &o))
             continue;
         fa[o] += c->fte_e5;
-        if (!strcmp(c->key, "(not recorded)"))
+        if (!strcmp(c->key, ESR_KEY_NOT_RECORDED))
             fb[o] += c->fte_e5;
     }
     esr_strmap_free(ix);
@@ -715,7 +717,7 @@ static const char *area_formula(const char *area, lxw_row_t r, lxw_row_t nr, cha
     char a[16];
     int col = RC_AREA_OF_WORK;
     const char *crit = a;
-    if (!strcmp(area, "(not recognised)")) {
+    if (!strcmp(area, ESR_KEY_NOT_RECOGNISED)) {
         char ref[64], x[16], y[16];
         sw_ref(ref, sizeof ref, RC_FTE);
         size_t n = (size_t)snprintf(out, FORMULA_MAX, "=SUM(%s)", ref);
@@ -731,7 +733,7 @@ static const char *area_formula(const char *area, lxw_row_t r, lxw_row_t nr, cha
         }
         return out;
     }
-    if (!strcmp(area, "(not recorded)"))
+    if (!strcmp(area, ESR_KEY_NOT_RECORDED))
         crit = "\"\"";
     else if (!criterion_ok(area))
         return NULL;
@@ -814,7 +816,7 @@ static lxw_row_t area_by_profession(book *b, const esr_cell **cells, size_t n, l
                 !esr_strmap_get(m->prof_by_name, c->profession, strlen(c->profession), &p))
                 continue;
             all[p] += c->fte_e5;
-            if (!strcmp(c->key, "(not recorded)"))
+            if (!strcmp(c->key, ESR_KEY_NOT_RECORDED))
                 blank[p] += c->fte_e5;
         }
         long long ta = 0, tb = 0;
@@ -1038,9 +1040,9 @@ static void write_training(book *b)
     headings_num(b, S_TRAINING, r++, h1);
     for (size_t p = 0; p <= m->nprof; p++) {
         const char *prof = p < m->nprof ? m->prof[p].name : "";
-        double done = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "completed");
-        double prog = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "in_progress");
-        double none = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, "not_recorded");
+        double done = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, ESR_CARE_COMPLETED);
+        double prog = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, ESR_CARE_IN_PROGRESS);
+        double none = head_of(b, ESR_DIM_CARE_CERTIFICATE, prof, ESR_CARE_NOT_RECORDED);
         const esr_cell *all = find_cell(b, ESR_DIM_PROFESSION_ROLE, prof, "");
         double people = all ? (double)all->headcount : 0;
         if (!people)
@@ -1274,10 +1276,8 @@ static int on_record(void *ctx, const esr_row *row)
     /* records.csv neutralised formulas with a leading apostrophe; the sheet
      * gets the text itself (never a formula) */
     const char *f[RC_COUNT];
-    for (int c = 0; c < RC_COUNT; c++) {
-        const char *v = row->fields[c];
-        f[c] = v[0] == '\'' && v[1] && strchr("=+-@\t\r", v[1]) ? v + 1 : v;
-    }
+    for (int c = 0; c < RC_COUNT; c++)
+        f[c] = csvout_unneutralise(row->fields[c]);
     return put_record(st, f);
 }
 

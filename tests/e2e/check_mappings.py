@@ -102,6 +102,100 @@ def seed_staff_group_kind(d):
     return [("nhsd_staff_groups.csv", ln[0], "is not registered, support, infrastructure or other")]
 
 
+def replace_row(d, fn, pred, edit):
+    """Rewrite the first row of d/fn that pred accepts as edit(row); its line."""
+    path = os.path.join(d, fn)
+    with open(path, newline="") as f:
+        lines = f.read().split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        if line and pred(line):
+            lines[i] = edit(line)
+            with open(path, "w", newline="") as f:
+                f.write("\n".join(lines))
+            return i + 1
+    raise SystemExit("check_mappings.py: no row of %s fits the seed" % fn)
+
+
+def seed_out_of_scope_reasons(d):
+    fn = "out_of_scope_reasons.csv"
+    a = replace_row(d, fn, lambda l: l.startswith("medical,"), lambda l: l.replace(",###,", ",A0?,"))
+    b = replace_row(d, fn, lambda l: l.startswith("technician,"), lambda l: l.replace(",S4?,", ",S9?,"))
+    c = replace_row(d, fn, lambda l: l.startswith("zero_fte,"), lambda l: l.replace("zero FTE", "not a support role"))
+    e = replace_row(d, fn, lambda l: l.startswith("status,"), lambda l: l.replace(",,", ",##,", 1))
+    return [(fn, a, 'code_pattern "A0?" of medical codes matches A0A'),
+            (fn, b, 'code_pattern "S9?" of technicians matches S9'),
+            (fn, c, 'label "not a support role" is reason not_support\'s too'),
+            (fn, e, 'reason "status" takes no code_pattern ("##")')]
+
+
+def seed_out_of_scope_reason_missing(d):
+    fn = "out_of_scope_reasons.csv"
+    a = replace_row(d, fn, lambda l: l.startswith("medical,"), lambda l: l.replace(",###,", ",#,"))
+    replace_row(d, fn, lambda l: l.startswith("zero_fte,"), lambda l: "")
+    return [(fn, a, 'code_pattern "#" is not three of A-Z, 0-9, # (a digit), ? (any)'),
+            (fn, 1, 'reason "zero_fte" has no row')]
+
+
+def seed_limits(d):
+    fn = "dq_limits.csv"
+    a = replace_row(d, fn, lambda l: l.startswith("fte_high,"), lambda l: l.replace(",1.5,", ',"1,5",'))
+    b = replace_row(d, fn, lambda l: l.startswith("band_high_support,"), lambda l: l.replace(",5,", ",6,"))
+    c = append_rows(d, fn, ["occ_missing,3,seeded"])[0]
+    return [(fn, a, 'limit "1,5" of fte_high is not a number above 0'),
+            (fn, b, 'limit "6" is not the number dq_rules.csv\'s message says'),
+            (fn, c, 'rule "occ_missing" takes no limit')]
+
+
+def seed_limit_missing(d):
+    replace_row(d, "dq_limits.csv", lambda l: l.startswith("fte_high,"), lambda l: "")
+    return [("dq_limits.csv", 1, 'rule "fte_high" has no limit')]
+
+
+def seed_staff_group_kinds(d):
+    a = append_rows(d, "staff_groups.csv", ["Volunteers,volunteer,seeded"])[0]
+    b = replace_row(d, "staff_group_kinds.csv", lambda l: l.startswith("estates,"),
+                    lambda l: l.replace(",yes,", ",maybe,"))
+    return [("staff_groups.csv", a, '"volunteer" is not in staff_group_kinds.csv'),
+            ("staff_group_kinds.csv", b, 'not_support "maybe" is not yes or no')]
+
+
+def seed_defaults(d):
+    replace_row(d, "professions.csv", lambda l: l.startswith("Physiotherapy,"), lambda l: l + "yes")
+    a = replace_row(d, "professions.csv", lambda l: l.startswith("Unknown,"), lambda l: l)
+    b = replace_row(d, "support_roles.csv", lambda l: l.startswith("Assistant,"), lambda l: l + "yes")
+    c = replace_row(d, "support_roles.csv", lambda l: l.startswith("Support worker,"), lambda l: l + "no")
+    return [("professions.csv", a, '"Unknown" is a second default row ("Physiotherapy" is the first)'),
+            ("support_roles.csv", b, 'default role "Assistant" must be in_scope no'),
+            ("support_roles.csv", c, 'default "no" is not yes or empty'),
+            ("support_roles.csv", len(open(os.path.join(d, "support_roles.csv")).read().split("\n")) - 1,
+             '"Not a support role" is a second default row ("Assistant" is the first)')]
+
+
+def seed_default_missing(d):
+    replace_row(d, "professions.csv", lambda l: l.startswith("Unknown,"), lambda l: l[:-len(",yes")] + ",")
+    return [("professions.csv", 1, "no row with default yes")]
+
+
+def seed_band_levels(d):
+    a = replace_row(d, "bands.csv", lambda l: l.startswith("b3,"), lambda l: l[:-1] + "4")
+    b = replace_row(d, "bands.csv", lambda l: l.startswith("b9,"), lambda l: l[:-1] + "10")
+    return [("bands.csv", a, 'career_framework_level "4" differs from the band\'s first label\'s, 3'),
+            ("bands.csv", b, 'career_framework_level "10" is not empty or 1-9')]
+
+
+def seed_senior_level(d):
+    a = replace_row(d, "title_terms.csv", lambda l: l.startswith("chief,senior,"), lambda l: "chief,senior,,")
+    return [("title_terms.csv", a, 'kind "senior" value "" is not in the vocabulary (is not a level 1-9)')]
+
+
+def seed_band_words(d):
+    a = replace_row(d, "title_terms.csv", lambda l: l.startswith("grade,band_word,"),
+                    lambda l: l.replace(",any,", ",anything,"))
+    b = append_rows(d, "title_terms.csv", ["Pay Point,band_word,,seeded"])[0]
+    return [("title_terms.csv", a, 'kind "band_word" value "anything" is not in the vocabulary (is not empty, any or prefix)'),
+            ("title_terms.csv", b, 'band_word "Pay Point" is not one lower-case word')]
+
+
 def seed_two_of_a_class(d):
     return seed_title_conflict(d) + seed_abbreviation_cycle(d)
 
@@ -116,6 +210,16 @@ SEEDS = [
     ("assignment status counted neither yes nor no, or without a reason", seed_assignment_status),
     ("national_tables.csv rows naming what esrpipe does not have", seed_national_tables),
     ("an NHS Digital staff group of an unknown kind", seed_staff_group_kind),
+    ("out-of-scope reasons: code patterns matching the wrong codes, a shared label", seed_out_of_scope_reasons),
+    ("out-of-scope reasons: a malformed code pattern, a reason without a row", seed_out_of_scope_reason_missing),
+    ("dq_limits.csv: not a number, not the message's number, a rule without a limit", seed_limits),
+    ("dq_limits.csv: fte_high without a limit", seed_limit_missing),
+    ("staff-group kinds: a kind not listed, not_support neither yes nor no", seed_staff_group_kinds),
+    ("default profession and role: two of each, one in scope, a bad value", seed_defaults),
+    ("no default profession", seed_default_missing),
+    ("bands.csv career framework levels: two for one band, out of range", seed_band_levels),
+    ("title_terms.csv: a senior word without its level", seed_senior_level),
+    ("title_terms.csv: a band word of an unknown mode, a band word of two words", seed_band_words),
 ]
 
 

@@ -285,3 +285,26 @@ Test(classify, job_role_is_not_read_in_code_only_mode)
     cr_assert_eq(r.scope, ESR_SCOPE_OUT);
     classify_free(co);
 }
+
+/* The medical and technician codes and the band levels are the mappings'
+ * (out_of_scope_reasons.csv, bands.csv), not the classifier's own. */
+Test(classify, code_patterns_and_band_levels_come_from_the_mappings)
+{
+    cr_assert_eq(classified("S4A", "Band 4", 100000).out_reason, ESR_OUT_TECHNICIAN);
+    m->out_pattern[ESR_OUT_TECHNICIAN] = "S4T";
+    cr_assert_eq(classified("S4T", "Band 4", 100000).out_reason, ESR_OUT_TECHNICIAN);
+    cr_assert_eq(classified("S4A", "Band 4", 100000).out_reason, ESR_OUT_NOT_SUPPORT);
+
+    cr_assert_eq(classified("209", "", 100000).occ_state, ESR_OCC_MEDICAL);
+    m->out_pattern[ESR_OUT_MEDICAL] = "1##";
+    cr_assert_eq(classified("109", "", 100000).out_reason, ESR_OUT_MEDICAL);
+    esr_record r = classified("209", "", 100000);
+    cr_assert_eq(r.occ_state, ESR_OCC_UNKNOWN);
+    cr_assert_eq(r.out_reason, ESR_OUT_NO_CODE);
+
+    cr_assert_eq(classified("S9E", "Band 3", 100000).level, 3); /* Assistant: levels 2-3 */
+    for (size_t i = 0; i < m->nbands; i++)
+        if (!strcmp(m->bands[i].name, "Band 3"))
+            m->bands[i].level = 2;
+    cr_assert_eq(classified("S9E", "Band 3", 100000).level, 2);
+}

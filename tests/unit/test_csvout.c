@@ -118,3 +118,20 @@ Test(csvout, flush_reports_write_failure)
     fclose(fp);
     esr_buf_free(&line);
 }
+
+Test(csvout, unneutralise_undoes_each_guarded_lead)
+{
+    esr_buf b = {0};
+    for (const char *p = ESR_FORMULA_LEAD; *p; p++) {
+        char s[8] = {*p, '1', '+', '1', 0};
+        const char *q = text1(&b, s); /* "'=1+1" quoted */
+        cr_assert_eq(q[1], '\'', "lead %d not guarded", *p);
+        char inner[16];
+        snprintf(inner, sizeof inner, "%.*s", (int)strlen(q) - 2, q + 1);
+        cr_assert_str_eq(csvout_unneutralise(inner), s);
+    }
+    cr_assert_str_eq(csvout_unneutralise("'plain"), "'plain"); /* an apostrophe of its own */
+    cr_assert_str_eq(csvout_unneutralise("'"), "'");
+    cr_assert_str_eq(csvout_unneutralise(""), "");
+    esr_buf_free(&b);
+}

@@ -419,3 +419,68 @@ Test(mappings, code_of_unknown_staff_group_names_line)
             "AHPs,Physiotherapy,yes,Assistant\n",
             "nhsd_staff_groups.csv");
 }
+
+Test(mappings, domain_facts_are_data)
+{
+    esr_mappings *m = th_mappings();
+    cr_assert_str_eq(mappings_out_label(m, ESR_OUT_MEDICAL), "medical and dental");
+    cr_assert_str_eq(mappings_out_label(m, ESR_OUT_TECHNICIAN), "technician (registered staff)");
+    cr_assert_str_eq(mappings_out_label(m, ESR_OUT_NONE), "");
+    cr_assert_str_eq(m->out_pattern[ESR_OUT_MEDICAL], "###");
+    cr_assert_str_eq(m->out_pattern[ESR_OUT_TECHNICIAN], "S4?");
+    cr_assert_str_eq(m->out_pattern[ESR_OUT_ZERO_FTE], "");
+    cr_assert_eq(m->fte_high_e5, 150000);
+    cr_assert_eq(m->band_high_support, 5);
+    cr_assert(mappings_kind_not_support(m, "registered"));
+    cr_assert(mappings_kind_not_support(m, "estates"));
+    cr_assert_not(mappings_kind_not_support(m, "support"));
+    cr_assert_not(mappings_kind_not_support(m, "student"));
+    cr_assert_not(mappings_kind_not_support(m, "no such kind"));
+    for (size_t i = 0; i < m->nbands; i++) {
+        int want = m->bands[i].rank; /* AfC band N is career framework level N */
+        cr_assert_eq(m->bands[i].level, want > 0 ? want : 0, "%s", m->bands[i].name);
+    }
+    mappings_close(m);
+}
+
+Test(mappings, code_patterns)
+{
+    cr_assert(mappings_pattern_ok("###") && mappings_pattern_ok("S4?") &&
+              mappings_pattern_ok("A1B"));
+    cr_assert_not(mappings_pattern_ok("S4") || mappings_pattern_ok("s4?") ||
+                  mappings_pattern_ok("S4*") || mappings_pattern_ok("S4??"));
+    cr_assert(mappings_code_match("###", "101") && mappings_code_match("S4?", "S4T"));
+    cr_assert_not(mappings_code_match("###", "10A") || mappings_code_match("S4?", "S9E") ||
+                  mappings_code_match("S4?", "S4") || mappings_code_match("S4?", "S4TX") ||
+                  mappings_code_match("", "S4T"));
+}
+
+Test(mappings, out_of_scope_reason_listed_twice_names_line)
+{
+    bad_row("out_of_scope_reasons.csv", "medical,doctors,###,test\n", "listed twice");
+}
+
+Test(mappings, out_of_scope_reason_unknown_names_line)
+{
+    bad_row("out_of_scope_reasons.csv", "volunteer,volunteers,,test\n", "\"volunteer\"");
+}
+
+Test(mappings, second_default_profession_names_line)
+{
+    bad_row("professions.csv", "Basketry,no,,Basketry,,test,yes\n", "second default");
+}
+
+Test(mappings, limit_of_a_rule_without_one_names_line)
+{
+    bad_row("dq_limits.csv", "occ_missing,3,test\n", "takes no limit");
+}
+
+Test(mappings, staff_group_of_unknown_kind_names_line)
+{
+    bad_row("staff_groups.csv", "Volunteers,volunteer,test\n", "staff_group_kinds.csv");
+}
+
+Test(mappings, band_labels_with_two_levels_names_line)
+{
+    bad_row("bands.csv", "band three,Band 3,3,4\n", "differs");
+}

@@ -250,3 +250,34 @@ Test(title, every_in_scope_role_is_reachable_from_a_title)
     for (size_t k = 0; k < m->nroles; k++)
         cr_assert(!m->roles[k].in_scope || seen[k], "no title reaches %s", m->roles[k].name);
 }
+
+/* title_normalise of s, as a string in b. */
+static const char *norm(esr_buf *b, const char *s)
+{
+    title_normalise(t, s, b);
+    return esr_buf_str(b);
+}
+
+Test(title, band_words_of_title_terms_each_mode)
+{
+    esr_buf b = {0};
+    /* "" (band, afc): with a band value after it, and alone */
+    cr_assert_str_eq(norm(&b, "Physio Assistant Band 8a"), "physiotherapy assistant");
+    cr_assert_str_eq(norm(&b, "Physio Assistant AfC 4"), "physiotherapy assistant");
+    cr_assert_str_eq(norm(&b, "Band Physio Assistant"), "physiotherapy assistant");
+    cr_assert_str_eq(norm(&b, "Physio Assistant Band Two"), "physiotherapy assistant two");
+    /* any (grade): with whatever word follows; alone kept */
+    cr_assert_str_eq(norm(&b, "Physio Assistant Grade C"), "physiotherapy assistant");
+    cr_assert_str_eq(norm(&b, "Physio Assistant Grade"), "physiotherapy assistant grade");
+    /* prefix (b): joined to a band value only */
+    cr_assert_str_eq(norm(&b, "Physio Assistant B4"), "physiotherapy assistant");
+    cr_assert_str_eq(norm(&b, "Physio Assistant B"), "physiotherapy assistant b");
+    cr_assert_str_eq(norm(&b, "Physio Assistant Bx4"), "physiotherapy assistant bx4");
+    esr_buf_free(&b);
+}
+
+Test(title, senior_word_gives_its_table_level)
+{
+    cr_assert_eq(match("Senior Physiotherapy Assistant").senior, 3);
+    cr_assert_eq(match("Physiotherapy Assistant").senior, 0);
+}

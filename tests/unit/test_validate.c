@@ -529,3 +529,26 @@ Test(validate, assignment_status_from_the_table)
         cr_assert_eq(has(&r, ESR_RULE_STATUS_UNKNOWN), cases[i].unknown, "\"%s\"", cases[i].status);
     }
 }
+
+/* The fte_high and band_high_support limits are dq_limits.csv's: a
+ * different limit moves the finding with it. */
+Test(validate, limits_come_from_the_mappings)
+{
+    m->fte_high_e5 = 120000; /* 1.2 */
+    esr_record r = rec("R0A", "", "S9E", "1.3");
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_FTE_HIGH));
+    r = rec("R0A", "", "S9E", "1.2");
+    full(&r);
+    cr_assert_not(has(&r, ESR_RULE_FTE_HIGH));
+
+    m->band_high_support = 7;
+    r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_PAY_BAND] = "Band 6";
+    full(&r);
+    cr_assert_not(has(&r, ESR_RULE_BAND_HIGH_SUPPORT), "band 6 is below a limit of 7");
+    r = rec("R0A", "", "S9E", "1");
+    r.f[ESR_COL_PAY_BAND] = "Band 7";
+    full(&r);
+    cr_assert(has(&r, ESR_RULE_BAND_HIGH_SUPPORT));
+}
