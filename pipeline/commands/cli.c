@@ -32,7 +32,7 @@
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
     "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [--wait S] [-q] RETURN_DIR...\n"
-    "       esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "       esrpipe compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR\n"
     "       esrpipe trend [-o DIR] [--mixed] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [--bump] [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
@@ -838,31 +838,36 @@ static int cmd_stage(int argc, char **argv)
 }
 
 static const char compare_usage[] =
-    "usage: esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "usage: esrpipe compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR\n"
     "\n"
     "What changed from the return in BASE_DIR to the one in NEW_DIR (two trust\n"
     "returns or two regional returns): DIR/changes.csv (summary cells that moved),\n"
-    "moves.csv (joiners, leavers, changed fields of each assignment), compare.xlsx\n"
-    "and compare.json, written atomically. Records are matched by organisation and\n"
-    "assignment number, or pseudonym when both returns used the same key.\n"
+    "moves.csv (joiners, leavers, moves into and out of scope with the reason,\n"
+    "changed fields of each assignment), compare.xlsx and compare.json, written\n"
+    "atomically. Records are matched by organisation and assignment number, or\n"
+    "pseudonym when both returns used the same key. Give the per-organisation\n"
+    "directories of a --split-by-org run (DIR/ORG), not DIR itself.\n"
     "\n"
     "  -o, --output DIR     output directory (default: output/compare)\n"
     "      --exit-code      exit 1 when anything differs, 0 when nothing does\n"
     "      --max-sheet-rows N  rows on the two record sheets (default 100000, 0 = all)\n"
+    "      --mixed          compare returns of two organisations (or regions); refused\n"
+    "                       without it\n"
     "  -q, --quiet          no messages except errors\n"
     "\n"
     "exit status: 0 ok (with --exit-code: no difference), 1 a difference (--exit-code),\n"
     "64 usage, 65 a return is unusable or the two cannot be compared, 66 a return\n"
     "directory missing, 73 cannot create output, 74 I/O error.\n";
 
-/* compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR: what changed. */
+/* compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR: what changed. */
 static int cmd_compare(int argc, char **argv)
 {
-    enum { O_EXIT = 256, O_ROWS };
+    enum { O_EXIT = 256, O_ROWS, O_MIXED };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"exit-code", no_argument, NULL, O_EXIT},
         {"max-sheet-rows", required_argument, NULL, O_ROWS},
+        {"mixed", no_argument, NULL, O_MIXED},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -881,6 +886,7 @@ static int cmd_compare(int argc, char **argv)
         case 'q': lc.quiet = 1; break;
         case 'h': fputs(compare_usage, stdout); return 0;
         case O_EXIT: exit_code = 1; break;
+        case O_MIXED: o.allow_mixed = 1; break;
         case O_ROWS:
             o.max_sheet_rows = strtoull(optarg, &end, 10);
             if (!*optarg || *end)
@@ -905,9 +911,11 @@ static int cmd_compare(int argc, char **argv)
     if (!lc.quiet)
         fprintf(stderr,
                 "esrpipe: compare: %llu summary cells changed; %llu joiners, %llu leavers, %llu "
-                "records with a changed field; outputs in %s/\n",
+                "moved into and %llu out of scope, %llu records with a changed field; outputs "
+                "in %s/\n",
                 (unsigned long long)n.cells_changed, (unsigned long long)n.joiners,
-                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o.outdir);
+                (unsigned long long)n.leavers, (unsigned long long)n.scope_in,
+                (unsigned long long)n.scope_out, (unsigned long long)n.moved_records, o.outdir);
     return exit_code && changed ? 1 : 0;
 }
 

@@ -19,6 +19,9 @@
 #include "write_csv.h"
 
 #define REREAD_CHUNK 4096
+/* distinct out-of-scope reasons an out_of_scope.csv may hold (esrpipe
+ * writes a handful) */
+#define MAX_OUT_REASONS 64
 
 const char *const esr_compare_fields[ESR_COMPARE_FIELDS] = {
     "profession_supported",   "support_role",        "pay_band",
@@ -150,12 +153,18 @@ typedef struct cmp_ctx {
     esr_err *err;
     esr_trust_return *base, *cur;
     esr_recindex idx;
-    cols cb, cn;          /* base and new columns */
-    int header_seen;      /* of the file being read */
-    int fd;               /* base records.csv, for second looks */
-    uint64_t bom;         /* bytes before its first record */
-    one_row rr;           /* the base record looked at again */
-    esr_buf key, line, h; /* scratch */
+    cols cb, cn;               /* base and new columns */
+    int header_seen;           /* of the file being read */
+    int fd;                    /* base records.csv, for second looks */
+    uint64_t bom;              /* bytes before its first record */
+    one_row rr;                /* the base record looked at again */
+    esr_buf key, line, h, why; /* scratch */
+    /* out-of-scope assignments of each return: key -> index in reasons */
+    esr_recindex out_base, out_new;
+    char *reasons[MAX_OUT_REASONS];
+    size_t nreasons;
+    int out_org, out_asg, out_reason; /* columns of the out_of_scope.csv being read */
+    int out_header_seen, reading_new;
     FILE *moves;
     const char *moves_tmp;
     esr_compare_counts n;
@@ -194,6 +203,16 @@ static esr_status read_header(cmp_ctx *c, const esr_row *row, cols *k, const cha
     return ESR_OK;
 }
 
+/* Hash of an assignment's key (org, assignment) into *key; 0 or -1. */
+static int hash_key(cmp_ctx *c, const char *org, const char *asg, uint64_t *key)
+{
+    esr_buf_reset(&c->key);
+    if (esr_buf_puts(&c->key, org) || esr_buf_putc(&c->key, '\x1f') || esr_buf_puts(&c->key, asg))
+        return -1;
+    *key = esr_hash64(c->key.data, c->key.len);
+    return 0;
+}
+
 /* Hash of the record's key (org, assignment) into *key and of its compared
  * fields into *fields; 0 when it has no assignment number, -1 no memory. */
 static int hash_row(cmp_ctx *c, const esr_row *row, const cols *k, uint64_t *key, uint64_t *fields)
@@ -201,17 +220,84 @@ static int hash_row(cmp_ctx *c, const esr_row *row, const cols *k, uint64_t *key
     const char *asg = fld(row, k->asg);
     if (!*asg)
         return 0;
-    esr_buf_reset(&c->key);
     esr_buf_reset(&c->h);
-    if (esr_buf_puts(&c->key, fld(row, k->org)) || esr_buf_putc(&c->key, '\x1f') ||
-        esr_buf_puts(&c->key, asg))
+    if (hash_key(c, fld(row, k->org), asg, key))
         return -1;
     for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
         if (esr_buf_puts(&c->h, fld(row, k->f[f])) || esr_buf_putc(&c->h, '\x1f'))
             return -1;
-    *key = esr_hash64(c->key.data, c->key.len);
     *fields = esr_hash64(c->h.data, c->h.len);
     return 1;
+}
+
+/* ---- out-of-scope assignments ---------------------------------------- */
+
+/* Resolve the columns of an out_of_scope.csv header. */
+static esr_status out_header(cmp_ctx *c, const esr_row *row, const char *dir)
+{
+    c->out_org = c->out_asg = c->out_reason = -1;
+    for (size_t i = 0; i < row->nfields; i++) {
+        if (!strcmp(row->fields[i], "org_code"))
+            c->out_org = (int)i;
+        else if (!strcmp(row->fields[i], "assignment_number"))
+            c->out_asg = (int)i;
+        else if (!strcmp(row->fields[i], "reason"))
+            c->out_reason = (int)i;
+    }
+    if (c->out_org < 0 || c->out_asg < 0 || c->out_reason < 0)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/out_of_scope.csv:1: no org_code, assignment_number or reason "
+                           "column: not an out_of_scope.csv esrpipe wrote",
+                           dir);
+    return ESR_OK;
+}
+
+/* The index of reason in c->reasons, added if new; -1 no memory, -2 too many. */
+static int reason_index(cmp_ctx *c, const char *reason)
+{
+    for (size_t i = 0; i < c->nreasons; i++)
+        if (!strcmp(c->reasons[i], reason))
+            return (int)i;
+    if (c->nreasons == MAX_OUT_REASONS)
+        return -2;
+    if (!(c->reasons[c->nreasons] = strdup(reason)))
+        return -1;
+    return (int)c->nreasons++;
+}
+
+/* Index one out_of_scope.csv row (the header first) of the return being read. */
+static esr_status on_out(void *vctx, const esr_row *row, esr_err *err)
+{
+    cmp_ctx *c = vctx;
+    const char *dir = c->reading_new ? c->o->new_dir : c->o->base_dir;
+    (void)err;
+    if (!c->out_header_seen) {
+        c->out_header_seen = 1;
+        return out_header(c, row, dir);
+    }
+    const char *asg = fld(row, c->out_asg);
+    if (!*asg)
+        return ESR_OK; /* no assignment number: cannot be matched */
+    uint64_t key = 0;
+    int why = reason_index(c, fld(row, c->out_reason));
+    if (why == -2)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/out_of_scope.csv:%llu: field reason: more than %d different "
+                           "reasons: not an out_of_scope.csv esrpipe wrote",
+                           dir, (unsigned long long)row->line, MAX_OUT_REASONS);
+    if (why < 0 || hash_key(c, fld(row, c->out_org), asg, &key) ||
+        recindex_add(c->reading_new ? &c->out_new : &c->out_base, key, 0, (uint64_t)why) < 0)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    return ESR_OK; /* a repeated assignment keeps its first reason */
+}
+
+/* "out: REASON", the scope of an out-of-scope assignment in moves.csv. */
+static const char *out_scope(cmp_ctx *c, const esr_recentry *e)
+{
+    esr_buf_reset(&c->why);
+    if (esr_buf_printf(&c->why, "out: %s", c->reasons[e->offset]))
+        return "out";
+    return esr_buf_str(&c->why);
 }
 
 /* Index one base record (the header first). */
@@ -359,15 +445,19 @@ static esr_status on_new(void *vctx, const esr_row *row, esr_err *err)
                            "%s/records.csv:%llu: the assignment of this record is already in the "
                            "return: not a records.csv esrpipe wrote",
                            c->o->new_dir, (unsigned long long)row->line);
-    if (!e) {
-        c->n.joiners++;
-        return move(c, fld(row, c->cn.org), fld(row, c->cn.asg), "scope", "", "in");
+    if (!e) { /* a joiner, or out of scope in the base (with its reason) */
+        const esr_recentry *o = recindex_find(&c->out_base, key);
+        c->n.joiners += !o;
+        c->n.scope_in += !!o;
+        return move(c, fld(row, c->cn.org), fld(row, c->cn.asg), "scope", o ? out_scope(c, o) : "",
+                    "in");
     }
     e->offset |= ESR_RECINDEX_MATCHED;
     return e->fields == fields ? ESR_OK : diff_fields(c, row, e);
 }
 
-/* Base records no new record matched: the leavers, in base order. */
+/* Base records no new record matched, in base order: the leavers, and
+ * those out of scope in the new return (with its reason). */
 static esr_status leavers(cmp_ctx *c)
 {
     esr_status st = ESR_OK;
@@ -375,14 +465,48 @@ static esr_status leavers(cmp_ctx *c)
         const esr_recentry *e = &c->idx.e[i];
         if (e->offset & ESR_RECINDEX_MATCHED)
             continue;
-        c->n.leavers++;
+        const esr_recentry *o = recindex_find(&c->out_new, e->key);
+        c->n.leavers += !o;
+        c->n.scope_out += !!o;
         if (!(st = reread(c, e->offset)))
-            st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in", "");
+            st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in",
+                      o ? out_scope(c, o) : "");
     }
     return st;
 }
 
 /* ---- checks ---------------------------------------------------------- */
+
+/* Whose return it is: the ODS code, the region, or neither. */
+static const char *whose(const esr_trust_return *r)
+{
+    return *r->org ? r->org : *r->region ? r->region : "several organisations";
+}
+
+/* One note when a trust return has no out_of_scope.csv (an earlier
+ * esrpipe): its scope changes count as joiners or leavers. */
+static void note_scope(cmp_ctx *c)
+{
+    const esr_trust_return *a = c->base, *b = c->cur;
+    c->n.scope_known = a->has_out_of_scope && b->has_out_of_scope;
+    if (c->n.scope_known || !strcmp(a->command, "consolidate") || !c->o->log)
+        return;
+    char msg[900];
+    snprintf(msg, sizeof msg,
+             "%s%s%s: no out_of_scope.csv (written by an earlier esrpipe): assignments that moved "
+             "%s scope are counted as %s; re-run %s with this esrpipe to tell them apart",
+             a->has_out_of_scope ? "" : a->dir,
+             !a->has_out_of_scope && !b->has_out_of_scope ? " and " : "",
+             b->has_out_of_scope ? "" : b->dir,
+             a->has_out_of_scope   ? "out of"
+             : b->has_out_of_scope ? "into"
+                                   : "into or out of",
+             a->has_out_of_scope   ? "leavers"
+             : b->has_out_of_scope ? "joiners"
+                                   : "joiners and leavers",
+             a->has_out_of_scope == b->has_out_of_scope ? "them" : "it");
+    c->o->log(c->o->log_ctx, msg);
+}
 
 /* The two returns must be of one kind and keyed alike. */
 static esr_status check_pair(cmp_ctx *c)
@@ -409,6 +533,12 @@ static esr_status check_pair(cmp_ctx *c)
                            "--pseudonymise key file",
                            a->dir, b->dir, ka, kb);
     }
+    if (strcmp(whose(a), whose(b)) && !c->o->allow_mixed)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s is a return of %s and %s of %s: every assignment would be a joiner "
+                           "or a leaver; compare two returns of one organisation (or region), or "
+                           "give --mixed to compare them anyway",
+                           a->dir, whose(a), b->dir, whose(b));
     if (ka && *ka)
         c->matched_by = "pseudonym";
     else if ((!ka || !kb) && c->o->log) {
@@ -503,6 +633,8 @@ static esr_status write_json(cmp_ctx *c)
     json_open(&j, "counts", '{');
     json_u64(&j, "joiners", c->n.joiners);
     json_u64(&j, "leavers", c->n.leavers);
+    json_u64(&j, "moved_into_scope", c->n.scope_in);
+    json_u64(&j, "moved_out_of_scope", c->n.scope_out);
     json_u64(&j, "moved_records", c->n.moved_records);
     json_u64(&j, "moves", c->n.moves);
     json_u64(&j, "cells_changed", c->n.cells_changed);
@@ -513,6 +645,7 @@ static esr_status write_json(cmp_ctx *c)
         json_u64(&j, esr_compare_fields[f], c->n.by_field[f]);
     json_close(&j, '}');
     json_close(&j, '}');
+    json_raw(&j, "scope_changes_known", c->n.scope_known ? "true" : "false");
     json_raw(&j, "changed", c->n.moves || c->n.cells_changed ? "true" : "false");
     json_close(&j, '}');
     return ferror(fp)
@@ -565,7 +698,7 @@ static esr_status open_base_records(cmp_ctx *c)
 /* Read both returns, diffing the new one's records as they stream. */
 static esr_status read_both(cmp_ctx *c)
 {
-    esr_ret_read how = {1, on_base, c};
+    esr_ret_read how = {.any_return = 1, .on_record = on_base, .ctx = c, .on_out_of_scope = on_out};
     esr_status st = trustret_read(c->o->base_dir, ESR_TEMPLATE_VERSION, &how, &c->base, c->err);
     if (st)
         return st;
@@ -576,7 +709,8 @@ static esr_status read_both(cmp_ctx *c)
         return st;
     if (fputs("org_code,assignment_number,field,base,new\n", c->moves) < 0)
         return esr_err_set(c->err, ESR_ERR_IO, "%s/moves.csv: write failed", outdir_dir(c->d));
-    c->header_seen = 0;
+    c->header_seen = c->out_header_seen = 0;
+    c->reading_new = 1;
     how.on_record = on_new;
     if ((st = trustret_read(c->o->new_dir, ESR_TEMPLATE_VERSION, &how, &c->cur, c->err)) ||
         (st = check_pair(c)))
@@ -585,6 +719,7 @@ static esr_status read_both(cmp_ctx *c)
         c->o->log(c->o->log_ctx, c->base->warning);
     if (c->cur->warning[0] && c->o->log)
         c->o->log(c->o->log_ctx, c->cur->warning);
+    note_scope(c);
     return c->fd >= 0 ? leavers(c) : ESR_OK;
 }
 
@@ -616,6 +751,11 @@ done:
     if (c.fd >= 0)
         close(c.fd);
     recindex_free(&c.idx);
+    recindex_free(&c.out_base);
+    recindex_free(&c.out_new);
+    for (size_t i = 0; i < c.nreasons; i++)
+        free(c.reasons[i]);
+    esr_buf_free(&c.why);
     trustret_free(c.base);
     trustret_free(c.cur);
     free(c.changes);

@@ -5,7 +5,10 @@
  * are matched by organisation and assignment number (or pseudonym) through
  * an index of the base return's records: a 64-bit key hash, a 64-bit hash
  * of the compared fields and the record's offset in records.csv, so memory
- * grows by 24 bytes (plus index slots) per in-scope record of the base. */
+ * grows by 24 bytes (plus index slots) per in-scope record of the base,
+ * and as much per out-of-scope assignment of either return (out_of_scope.csv:
+ * an assignment that moved in or out of scope is told from a joiner or
+ * leaver, with the reason). */
 #ifndef ESR_COMPARE_H
 #define ESR_COMPARE_H
 
@@ -23,6 +26,10 @@ extern const char *const esr_compare_fields[ESR_COMPARE_FIELDS];
 /* What one compare found. */
 typedef struct esr_compare_counts {
     uint64_t joiners, leavers, moved_records, moves, cells_changed;
+    uint64_t scope_in;                     /* in scope now, out of scope in the base */
+    uint64_t scope_out;                    /* in scope in the base, out of scope now */
+    int scope_known;                       /* both returns have out_of_scope.csv: leavers and
+                         * joiners exclude scope changes */
     uint64_t by_field[ESR_COMPARE_FIELDS]; /* moves per compared field */
     uint64_t unkeyed_base, unkeyed_new;    /* records without an assignment number */
 } esr_compare_counts;
@@ -32,6 +39,7 @@ typedef struct esr_compare_opts {
     const char *base_dir, *new_dir;
     const char *tool_version;
     uint64_t max_sheet_rows; /* rows on the two record sheets (default 100000, 0 = all) */
+    int allow_mixed;         /* compare returns of two organisations (or regions) */
     esr_log_fn log;          /* warnings; NULL: none */
     void *log_ctx;
 } esr_compare_opts;

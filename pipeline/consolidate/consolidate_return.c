@@ -56,6 +56,39 @@ static esr_status need_file(const char *path, const char *dir, const char *name,
     return ESR_OK;
 }
 
+/* Check that the return has summary.csv at path; the top directory of a
+ * --split-by-org run (its run.json lists files in subdirectories) has none:
+ * say so, and name the per-organisation returns to give instead. */
+static esr_status need_summary(const esr_trust_return *r, const char *path, esr_err *err)
+{
+    struct stat sb;
+    const cjson_node *outs = cjson_get(cjson_root(r->run_json), "outputs");
+    if (!stat(path, &sb) || !outs || outs->type != CJSON_ARRAY)
+        return need_file(path, r->dir, "summary.csv", err);
+    esr_buf subs = {0};
+    size_t n = 0, more = 0;
+    const char *first = NULL;
+    for (const cjson_node *e = outs->child; e; e = e->next) {
+        const char *f = cjson_str(cjson_get(e, "file")), *slash = f ? strchr(f, '/') : NULL;
+        if (!slash || (first && !strncmp(f, first, (size_t)(slash - f) + 1)))
+            continue; /* a file of the top, or of the subdirectory just named */
+        first = f;
+        if (n++ < 5)
+            esr_buf_printf(&subs, "%s%s/%.*s", n > 1 ? ", " : "", r->dir, (int)(slash - f), f);
+        else
+            more++;
+    }
+    esr_status st = need_file(path, r->dir, "summary.csv", err);
+    if (n)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                         "%s: the top directory of a --split-by-org run, not a return: each "
+                         "organisation's return is in its subdirectory (%s%s); give those "
+                         "directories instead (compare: BASE/ORG NEW/ORG)",
+                         r->dir, subs.data ? esr_buf_str(&subs) : "", more ? ", ..." : "");
+    esr_buf_free(&subs);
+    return st;
+}
+
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 static esr_status slurp(const char *path, size_t max, char **out, size_t *len, esr_err *err)
 {
@@ -470,6 +503,57 @@ done:
     return st;
 }
 
+/* Hand one out_of_scope.csv row to the caller's callback; 1 to stop. */
+static int on_out_row(void *vctx, const esr_row *row)
+{
+    rec_ctx *c = vctx;
+    if (row->fault) {
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: record too large to read",
+                            c->path, (unsigned long long)row->line);
+        return 1;
+    }
+    c->header_done = 1;
+    if (row->nfields == 1 && row->lens[0] == 0)
+        return 0; /* blank line */
+    return (c->st = c->r->how->on_out_of_scope(c->r->how->ctx, row, c->err)) != ESR_OK;
+}
+
+/* Pass the return's out_of_scope.csv, if it has one, to the caller. */
+static esr_status read_out_of_scope(esr_trust_return *r, esr_err *err)
+{
+    esr_buf p = {0};
+    if (path_of(&p, r->dir, "out_of_scope.csv"))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    const char *path = esr_buf_str(&p);
+    rec_ctx c = {r, path, err, ESR_OK, 0, -1};
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = NULL;
+    esr_status st = ESR_OK;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno != ENOENT) /* ENOENT: written by an earlier esrpipe */
+            st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        esr_buf_free(&p);
+        return st;
+    }
+    if (!(rd = csvreader_new(&o, on_out_row, &c))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    st = csvreader_read(rd, fp, path, err);
+    if (!st)
+        st = c.st;
+    if (!st && !c.header_done)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", path);
+    r->has_out_of_scope = !st;
+done:
+    csvreader_free(rd);
+    fclose(fp);
+    esr_buf_free(&p);
+    return st;
+}
+
 /* One "outputs" entry's file name: relative, no "..", not run.json. */
 static int output_name_ok(const char *f)
 {
@@ -516,7 +600,8 @@ static esr_status verify_one(const char *dir, int dirfd, const cjson_node *e, es
 /* Check the return's files against run.json's "outputs" (see header). */
 esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err)
 {
-    static const char *const files[] = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv"};
+    static const char *const files[] = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv",
+                                        "out_of_scope.csv"};
     const cjson_node *outs = cjson_get(root, "outputs");
     *verified = 0;
     if (!outs)
@@ -634,11 +719,13 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((st = need_file(esr_buf_str(&path), dir, "summary.csv", err)) ||
+    if ((st = need_summary(r, esr_buf_str(&path), err)) ||
         (st = read_summary(r, esr_buf_str(&path), err)))
         goto fail;
     if (!strcmp(r->command, "consolidate"))
         goto done; /* a regional return holds no records */
+    if (how && how->on_out_of_scope && (st = read_out_of_scope(r, err)))
+        goto fail;
     if (path_of(&path, dir, "records.csv")) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;

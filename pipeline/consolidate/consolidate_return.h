@@ -40,6 +40,9 @@ typedef struct esr_ret_read {
      * starts); a non-zero status stops the read with the callback's err */
     esr_status (*on_record)(void *ctx, const esr_row *row, esr_err *err);
     void *ctx;
+    /* every out_of_scope.csv row, the header first, before any records.csv
+     * row; NULL: that file is not read */
+    esr_status (*on_out_of_scope)(void *ctx, const esr_row *row, esr_err *err);
 } esr_ret_read;
 
 typedef struct esr_ret_input {
@@ -76,10 +79,12 @@ typedef struct esr_trust_return {
     esr_sumrow *rows; /* the organisation's summary.csv block, sorted */
     size_t nrows;
     char summary_sha256[65];
-    uint64_t records;  /* records.csv data rows */
-    uint64_t unmapped; /* of which title_match is "none" */
-    char warning[512]; /* a consistency warning, or "" */
-    int verified;      /* every file checked against run.json's "outputs" */
+    uint64_t records;     /* records.csv data rows */
+    uint64_t unmapped;    /* of which title_match is "none" */
+    char warning[512];    /* a consistency warning, or "" */
+    int verified;         /* every file checked against run.json's "outputs" */
+    int has_out_of_scope; /* out_of_scope.csv read (how->on_out_of_scope); an
+                           * earlier esrpipe did not write it */
 
     cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
@@ -88,9 +93,9 @@ typedef struct esr_trust_return {
 
 /* Check the files of the return in dir against the "outputs" list of its
  * run.json (root): each listed file present with that size and SHA-256,
- * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv)
- * present but unlisted. ESR_ERR_INPUT_FORMAT naming the file when a file
- * differs: files of two runs, or changed since. A run.json without
+ * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv,
+ * out_of_scope.csv) present but unlisted. ESR_ERR_INPUT_FORMAT naming the
+ * file when a file differs: files of two runs, or changed since. A run.json without
  * "outputs" (an earlier esrpipe) cannot be checked: *verified = 0, ESR_OK. */
 esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err);
 
