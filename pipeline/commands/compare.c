@@ -81,7 +81,7 @@ int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset
         x->e = e;
         x->cap = cap;
     }
-    x->e[x->n] = (esr_recentry){key, fields, offset & ~ESR_RECINDEX_MATCHED};
+    x->e[x->n] = (esr_recentry){key, fields, offset & ESR_RECINDEX_OFFSET};
     x->slot[h] = (uint32_t)++x->n;
     return 1;
 }
@@ -153,18 +153,19 @@ typedef struct cmp_ctx {
     esr_err *err;
     esr_trust_return *base, *cur;
     esr_recindex idx;
-    cols cb, cn;               /* base and new columns */
-    int header_seen;           /* of the file being read */
-    int fd;                    /* base records.csv, for second looks */
-    uint64_t bom;              /* bytes before its first record */
-    one_row rr;                /* the base record looked at again */
-    esr_buf key, line, h, why; /* scratch */
-    /* out-of-scope assignments of each return: key -> index in reasons */
-    esr_recindex out_base, out_new;
-    char *reasons[MAX_OUT_REASONS];
+    cols cb, cn;                    /* base and new columns */
+    int header_seen;                /* of the file being read */
+    int fd[2];                      /* base and new records.csv, for second looks */
+    uint64_t bom[2];                /* bytes before their first record */
+    one_row rr;                     /* the base record looked at again */
+    esr_buf key, line, h, why;      /* scratch */
+    esr_recindex joiners;           /* new records the base does not have in scope */
+    char *reasons[MAX_OUT_REASONS]; /* out-of-scope reasons, in the order met */
     size_t nreasons;
     int out_org, out_asg, out_reason; /* columns of the out_of_scope.csv being read */
-    int out_header_seen, reading_new;
+    int out_header_seen;
+    esr_recindex *out_in; /* the index that out_of_scope.csv marks */
+    const char *out_dir;  /* whose out_of_scope.csv it is */
     FILE *moves;
     const char *moves_tmp;
     esr_compare_counts n;
@@ -265,37 +266,46 @@ static int reason_index(cmp_ctx *c, const char *reason)
     return (int)c->nreasons++;
 }
 
-/* Index one out_of_scope.csv row (the header first) of the return being read. */
+/* Mark the record of one out_of_scope.csv row (the header first) in
+ * c->out_in, the other return's unmatched records, with its reason. */
 static esr_status on_out(void *vctx, const esr_row *row, esr_err *err)
 {
     cmp_ctx *c = vctx;
-    const char *dir = c->reading_new ? c->o->new_dir : c->o->base_dir;
     (void)err;
     if (!c->out_header_seen) {
         c->out_header_seen = 1;
-        return out_header(c, row, dir);
+        return out_header(c, row, c->out_dir);
     }
     const char *asg = fld(row, c->out_asg);
+    uint64_t key = 0;
     if (!*asg)
         return ESR_OK; /* no assignment number: cannot be matched */
-    uint64_t key = 0;
+    if (hash_key(c, fld(row, c->out_org), asg, &key))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    esr_recentry *e = recindex_find(c->out_in, key);
+    if (!e || (e->offset & (ESR_RECINDEX_MATCHED | ESR_RECINDEX_OUT)))
+        return ESR_OK; /* in scope in both, or a repeat: its first reason stands */
     int why = reason_index(c, fld(row, c->out_reason));
+    if (why == -1)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     if (why == -2)
         return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                            "%s/out_of_scope.csv:%llu: field reason: more than %d different "
                            "reasons: not an out_of_scope.csv esrpipe wrote",
-                           dir, (unsigned long long)row->line, MAX_OUT_REASONS);
-    if (why < 0 || hash_key(c, fld(row, c->out_org), asg, &key) ||
-        recindex_add(c->reading_new ? &c->out_new : &c->out_base, key, 0, (uint64_t)why) < 0)
-        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-    return ESR_OK; /* a repeated assignment keeps its first reason */
+                           c->out_dir, (unsigned long long)row->line, MAX_OUT_REASONS);
+    e->offset |= ESR_RECINDEX_OUT | (uint64_t)why << ESR_RECINDEX_REASON_SHIFT;
+    return ESR_OK;
 }
 
-/* "out: REASON", the scope of an out-of-scope assignment in moves.csv. */
+/* The scope in moves.csv of an unmatched record in the other return:
+ * "out: REASON" when marked out of scope there, else "" (absent). */
 static const char *out_scope(cmp_ctx *c, const esr_recentry *e)
 {
+    if (!(e->offset & ESR_RECINDEX_OUT))
+        return "";
     esr_buf_reset(&c->why);
-    if (esr_buf_printf(&c->why, "out: %s", c->reasons[e->offset]))
+    size_t why = (size_t)(e->offset >> ESR_RECINDEX_REASON_SHIFT) & (MAX_OUT_REASONS - 1);
+    if (esr_buf_printf(&c->why, "out: %s", c->reasons[why]))
         return "out";
     return esr_buf_str(&c->why);
 }
@@ -357,22 +367,24 @@ static const char *rr_fld(const one_row *o, int col)
     return col >= 0 && (size_t)col < o->n ? o->vals.data + o->off[col] : "";
 }
 
-/* Read the base record at offset again into c->rr. */
-static esr_status reread(cmp_ctx *c, uint64_t offset)
+/* Read the record at offset of the base's (side 0) or the new return's
+ * (side 1) records.csv again into c->rr. */
+static esr_status reread(cmp_ctx *c, int side, uint64_t offset)
 {
+    const char *dir = side ? c->o->new_dir : c->o->base_dir;
     esr_csv_opts co;
     csvreader_opts_default(&co, ',');
     esr_csvreader *rd = csvreader_new(&co, on_one, &c->rr);
     esr_status st = ESR_OK;
     char buf[REREAD_CHUNK];
-    off_t at = (off_t)(offset + c->bom);
+    off_t at = (off_t)((offset & ESR_RECINDEX_OFFSET) + c->bom[side]);
     c->rr.got = 0;
     if (!rd)
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     while (!st && !csvreader_stopped(rd)) {
-        ssize_t n = pread(c->fd, buf, sizeof buf, at);
+        ssize_t n = pread(c->fd[side], buf, sizeof buf, at);
         if (n < 0)
-            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: read failed: %s", c->o->base_dir,
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: read failed: %s", dir,
                              strerror(errno));
         else if (n == 0)
             st = csvreader_finish(rd, c->err);
@@ -385,8 +397,7 @@ static esr_status reread(cmp_ctx *c, uint64_t offset)
     csvreader_free(rd);
     if (!st && !c->rr.got)
         st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                         "%s/records.csv: changed while it was compared: run compare again",
-                         c->o->base_dir);
+                         "%s/records.csv: changed while it was compared: run compare again", dir);
     return st;
 }
 
@@ -405,7 +416,7 @@ static esr_status move(cmp_ctx *c, const char *org, const char *asg, const char 
 /* The fields of a matched record that differ from its base record. */
 static esr_status diff_fields(cmp_ctx *c, const esr_row *row, const esr_recentry *e)
 {
-    esr_status st = reread(c, e->offset & ~ESR_RECINDEX_MATCHED);
+    esr_status st = reread(c, 0, e->offset);
     int moved = 0;
     for (int f = 0; !st && f < ESR_COMPARE_FIELDS; f++) {
         if (c->cb.f[f] < 0 || c->cn.f[f] < 0)
@@ -445,15 +456,40 @@ static esr_status on_new(void *vctx, const esr_row *row, esr_err *err)
                            "%s/records.csv:%llu: the assignment of this record is already in the "
                            "return: not a records.csv esrpipe wrote",
                            c->o->new_dir, (unsigned long long)row->line);
-    if (!e) { /* a joiner, or out of scope in the base (with its reason) */
-        const esr_recentry *o = recindex_find(&c->out_base, key);
-        c->n.joiners += !o;
-        c->n.scope_in += !!o;
-        return move(c, fld(row, c->cn.org), fld(row, c->cn.asg), "scope", o ? out_scope(c, o) : "",
-                    "in");
+    if (!e) { /* a joiner, or out of scope in the base: told once both are read */
+        if (row->offset == UINT64_MAX)
+            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                               "%s/records.csv:%llu: record cannot be located (lines not ended "
+                               "by LF): not a records.csv esrpipe wrote",
+                               c->o->new_dir, (unsigned long long)row->line);
+        int added = recindex_add(&c->joiners, key, 0, row->offset);
+        if (added < 0)
+            return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return added ? ESR_OK
+                     : esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                                   "%s/records.csv:%llu: the assignment of this record is already "
+                                   "in the return: not a records.csv esrpipe wrote",
+                                   c->o->new_dir, (unsigned long long)row->line);
     }
     e->offset |= ESR_RECINDEX_MATCHED;
     return e->fields == fields ? ESR_OK : diff_fields(c, row, e);
+}
+
+/* New records the base did not have in scope, in new order: the joiners,
+ * and those out of scope in the base (with the base's reason). */
+static esr_status joiners(cmp_ctx *c)
+{
+    esr_status st = ESR_OK;
+    for (size_t i = 0; !st && i < c->joiners.n; i++) {
+        const esr_recentry *e = &c->joiners.e[i];
+        int out = (e->offset & ESR_RECINDEX_OUT) != 0;
+        c->n.joiners += !out;
+        c->n.scope_in += out;
+        if (!(st = reread(c, 1, e->offset)))
+            st = move(c, rr_fld(&c->rr, c->cn.org), rr_fld(&c->rr, c->cn.asg), "scope",
+                      out_scope(c, e), "in");
+    }
+    return st;
 }
 
 /* Base records no new record matched, in base order: the leavers, and
@@ -465,14 +501,26 @@ static esr_status leavers(cmp_ctx *c)
         const esr_recentry *e = &c->idx.e[i];
         if (e->offset & ESR_RECINDEX_MATCHED)
             continue;
-        const esr_recentry *o = recindex_find(&c->out_new, e->key);
-        c->n.leavers += !o;
-        c->n.scope_out += !!o;
-        if (!(st = reread(c, e->offset)))
+        int out = (e->offset & ESR_RECINDEX_OUT) != 0;
+        c->n.leavers += !out;
+        c->n.scope_out += out;
+        if (!(st = reread(c, 0, e->offset)))
             st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in",
-                      o ? out_scope(c, o) : "");
+                      out_scope(c, e));
     }
     return st;
+}
+
+/* Mark the unmatched records of one return that the other return's
+ * out_of_scope.csv lists: r's file marks index x. */
+static esr_status mark_out(cmp_ctx *c, const esr_trust_return *r, esr_recindex *x)
+{
+    if (!r->has_out_of_scope || !x->n)
+        return ESR_OK;
+    c->out_in = x;
+    c->out_dir = r->dir;
+    c->out_header_seen = 0;
+    return trustret_out_of_scope(r, on_out, c, c->err);
 }
 
 /* ---- checks ---------------------------------------------------------- */
@@ -679,38 +727,50 @@ static esr_status write_book(cmp_ctx *c)
 
 /* ---- the command ----------------------------------------------------- */
 
-/* Open the base's records.csv for second looks; note a byte-order mark. */
-static esr_status open_base_records(cmp_ctx *c)
+/* Open r's records.csv (side 0 base, 1 new) for second looks; note a
+ * byte-order mark. */
+static esr_status open_records(cmp_ctx *c, int side, const esr_trust_return *r)
 {
     esr_buf p = {0};
-    if (esr_buf_printf(&p, "%s/records.csv", c->base->dir))
+    if (esr_buf_printf(&p, "%s/records.csv", r->dir))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-    c->fd = open(esr_buf_str(&p), O_RDONLY | O_CLOEXEC);
+    c->fd[side] = open(esr_buf_str(&p), O_RDONLY | O_CLOEXEC);
     esr_buf_free(&p);
-    if (c->fd < 0)
-        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: cannot open: %s", c->base->dir,
+    if (c->fd[side] < 0)
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: cannot open: %s", r->dir,
                            strerror(errno));
     unsigned char bom[3];
-    c->bom = pread(c->fd, bom, 3, 0) == 3 && !memcmp(bom, "\xef\xbb\xbf", 3) ? 3 : 0;
+    c->bom[side] = pread(c->fd[side], bom, 3, 0) == 3 && !memcmp(bom, "\xef\xbb\xbf", 3) ? 3 : 0;
     return ESR_OK;
+}
+
+/* Trust returns: scope changes told from joiners and leavers, written. */
+static esr_status write_scope(cmp_ctx *c)
+{
+    esr_status st;
+    if (c->fd[0] < 0)
+        return ESR_OK; /* regional returns: no records */
+    if ((st = open_records(c, 1, c->cur)) || (st = mark_out(c, c->cur, &c->idx)) ||
+        (st = mark_out(c, c->base, &c->joiners)) || (st = joiners(c)))
+        return st;
+    return leavers(c);
 }
 
 /* Read both returns, diffing the new one's records as they stream. */
 static esr_status read_both(cmp_ctx *c)
 {
-    esr_ret_read how = {.any_return = 1, .on_record = on_base, .ctx = c, .on_out_of_scope = on_out};
+    esr_ret_read how = {.any_return = 1, .on_record = on_base, .ctx = c};
     esr_status st = trustret_read(c->o->base_dir, ESR_TEMPLATE_VERSION, &how, &c->base, c->err);
     if (st)
         return st;
-    if (strcmp(c->base->command, "consolidate") && (st = open_base_records(c)))
+    if (strcmp(c->base->command, "consolidate") && (st = open_records(c, 0, c->base)))
         return st;
     if ((st = outdir_open(c->o->outdir, &c->d, c->err)) ||
         (st = outdir_file(c->d, "moves.csv", &c->moves, c->err)))
         return st;
     if (fputs("org_code,assignment_number,field,base,new\n", c->moves) < 0)
         return esr_err_set(c->err, ESR_ERR_IO, "%s/moves.csv: write failed", outdir_dir(c->d));
-    c->header_seen = c->out_header_seen = 0;
-    c->reading_new = 1;
+    c->header_seen = 0;
     how.on_record = on_new;
     if ((st = trustret_read(c->o->new_dir, ESR_TEMPLATE_VERSION, &how, &c->cur, c->err)) ||
         (st = check_pair(c)))
@@ -720,7 +780,7 @@ static esr_status read_both(cmp_ctx *c)
     if (c->cur->warning[0] && c->o->log)
         c->o->log(c->o->log_ctx, c->cur->warning);
     note_scope(c);
-    return c->fd >= 0 ? leavers(c) : ESR_OK;
+    return write_scope(c);
 }
 
 /* Compare the two returns into opts->outdir. */
@@ -730,7 +790,7 @@ esr_status compare_run(const esr_compare_opts *o, esr_compare_counts *counts, es
     esr_status st;
     c.o = o;
     c.err = err;
-    c.fd = -1;
+    c.fd[0] = c.fd[1] = -1;
     if (!o->base_dir || !o->new_dir)
         return esr_err_set(err, ESR_ERR_USAGE, "compare: give two return directories");
     if ((st = check_outdir(&c)) || (st = read_both(&c)))
@@ -748,11 +808,11 @@ esr_status compare_run(const esr_compare_opts *o, esr_compare_counts *counts, es
         *counts = c.n;
 done:
     outdir_free(c.d); /* removes the temporaries unless committed */
-    if (c.fd >= 0)
-        close(c.fd);
+    for (int i = 0; i < 2; i++)
+        if (c.fd[i] >= 0)
+            close(c.fd[i]);
     recindex_free(&c.idx);
-    recindex_free(&c.out_base);
-    recindex_free(&c.out_new);
+    recindex_free(&c.joiners);
     for (size_t i = 0; i < c.nreasons; i++)
         free(c.reasons[i]);
     esr_buf_free(&c.why);

@@ -5,10 +5,11 @@
  * are matched by organisation and assignment number (or pseudonym) through
  * an index of the base return's records: a 64-bit key hash, a 64-bit hash
  * of the compared fields and the record's offset in records.csv, so memory
- * grows by 24 bytes (plus index slots) per in-scope record of the base,
- * and as much per out-of-scope assignment of either return (out_of_scope.csv:
- * an assignment that moved in or out of scope is told from a joiner or
- * leaver, with the reason). */
+ * grows by 24 bytes (plus index slots) per in-scope record of the base and
+ * per record new in the new return. An unmatched record on either side is
+ * looked up in the other return's out_of_scope.csv, streamed once both
+ * records.csv are read: a move into or out of scope, with the reason, not a
+ * joiner or leaver. */
 #ifndef ESR_COMPARE_H
 #define ESR_COMPARE_H
 
@@ -75,10 +76,13 @@ typedef struct esr_recindex {
 
 typedef struct esr_recentry {
     uint64_t key, fields;
-    uint64_t offset; /* top bit: matched by a new record */
+    uint64_t offset; /* top bits: matched by a new record, out of scope there */
 } esr_recentry;
 
 #define ESR_RECINDEX_MATCHED (1ULL << 63)
+#define ESR_RECINDEX_OUT (1ULL << 62)          /* out of scope in the other return */
+#define ESR_RECINDEX_REASON_SHIFT 56           /* bits 56-61: the reason's index */
+#define ESR_RECINDEX_OFFSET ((1ULL << 56) - 1) /* the bits of the offset */
 
 /* Add a record: 1 added, 0 its key is there already, -1 no memory. */
 int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset);

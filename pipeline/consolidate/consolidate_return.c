@@ -44,6 +44,16 @@ static int path_of(esr_buf *b, const char *dir, const char *name)
     return esr_buf_append(b, dir, n) || esr_buf_printf(b, "/%s", name) ? -1 : 0;
 }
 
+/* Non-zero if dir holds a regular file name. */
+static int has_file(const char *dir, const char *name)
+{
+    struct stat sb;
+    esr_buf p = {0};
+    int yes = !path_of(&p, dir, name) && !stat(esr_buf_str(&p), &sb) && S_ISREG(sb.st_mode);
+    esr_buf_free(&p);
+    return yes;
+}
+
 /* Check that path is a regular file of the return. */
 static esr_status need_file(const char *path, const char *dir, const char *name, esr_err *err)
 {
@@ -503,10 +513,20 @@ done:
     return st;
 }
 
+/* An out_of_scope.csv being streamed to a caller. */
+typedef struct out_ctx {
+    const char *path;
+    esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err);
+    void *ctx;
+    esr_err *err;
+    esr_status st;
+    int header_done;
+} out_ctx;
+
 /* Hand one out_of_scope.csv row to the caller's callback; 1 to stop. */
 static int on_out_row(void *vctx, const esr_row *row)
 {
-    rec_ctx *c = vctx;
+    out_ctx *c = vctx;
     if (row->fault) {
         c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: record too large to read",
                             c->path, (unsigned long long)row->line);
@@ -515,41 +535,40 @@ static int on_out_row(void *vctx, const esr_row *row)
     c->header_done = 1;
     if (row->nfields == 1 && row->lens[0] == 0)
         return 0; /* blank line */
-    return (c->st = c->r->how->on_out_of_scope(c->r->how->ctx, row, c->err)) != ESR_OK;
+    return (c->st = c->on_row(c->ctx, row, c->err)) != ESR_OK;
 }
 
-/* Pass the return's out_of_scope.csv, if it has one, to the caller. */
-static esr_status read_out_of_scope(esr_trust_return *r, esr_err *err)
+/* Stream the return's out_of_scope.csv to on_row (see header). */
+esr_status trustret_out_of_scope(const esr_trust_return *r,
+                                 esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err),
+                                 void *ctx, esr_err *err)
 {
     esr_buf p = {0};
     if (path_of(&p, r->dir, "out_of_scope.csv"))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    const char *path = esr_buf_str(&p);
-    rec_ctx c = {r, path, err, ESR_OK, 0, -1};
+    out_ctx c = {esr_buf_str(&p), on_row, ctx, err, ESR_OK, 0};
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
     esr_csvreader *rd = NULL;
     esr_status st = ESR_OK;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(c.path, "rb");
     if (!fp) {
-        if (errno != ENOENT) /* ENOENT: written by an earlier esrpipe */
-            st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        esr_buf_free(&p);
-        return st;
+        st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", c.path, strerror(errno));
+        goto done;
     }
     if (!(rd = csvreader_new(&o, on_out_row, &c))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    st = csvreader_read(rd, fp, path, err);
+    st = csvreader_read(rd, fp, c.path, err);
     if (!st)
         st = c.st;
     if (!st && !c.header_done)
-        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", path);
-    r->has_out_of_scope = !st;
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", c.path);
 done:
     csvreader_free(rd);
-    fclose(fp);
+    if (fp)
+        fclose(fp);
     esr_buf_free(&p);
     return st;
 }
@@ -724,8 +743,7 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
         goto fail;
     if (!strcmp(r->command, "consolidate"))
         goto done; /* a regional return holds no records */
-    if (how && how->on_out_of_scope && (st = read_out_of_scope(r, err)))
-        goto fail;
+    r->has_out_of_scope = has_file(dir, "out_of_scope.csv");
     if (path_of(&path, dir, "records.csv")) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;

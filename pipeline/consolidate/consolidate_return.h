@@ -40,9 +40,6 @@ typedef struct esr_ret_read {
      * starts); a non-zero status stops the read with the callback's err */
     esr_status (*on_record)(void *ctx, const esr_row *row, esr_err *err);
     void *ctx;
-    /* every out_of_scope.csv row, the header first, before any records.csv
-     * row; NULL: that file is not read */
-    esr_status (*on_out_of_scope)(void *ctx, const esr_row *row, esr_err *err);
 } esr_ret_read;
 
 typedef struct esr_ret_input {
@@ -83,8 +80,8 @@ typedef struct esr_trust_return {
     uint64_t unmapped;    /* of which title_match is "none" */
     char warning[512];    /* a consistency warning, or "" */
     int verified;         /* every file checked against run.json's "outputs" */
-    int has_out_of_scope; /* out_of_scope.csv read (how->on_out_of_scope); an
-                           * earlier esrpipe did not write it */
+    int has_out_of_scope; /* a trust return with out_of_scope.csv (an earlier
+                           * esrpipe did not write it) */
 
     cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
@@ -110,6 +107,11 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
 /* trustret_load, and as how says (NULL: the same as trustret_load). */
 esr_status trustret_read(const char *dir, const char *template_version, const esr_ret_read *how,
                          esr_trust_return **out, esr_err *err);
+/* Stream the out_of_scope.csv of r (has_out_of_scope) to on_row, the
+ * header first; a non-zero status from on_row stops the read with it. */
+esr_status trustret_out_of_scope(const esr_trust_return *r,
+                                 esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err),
+                                 void *ctx, esr_err *err);
 /* Free the return. */
 void trustret_free(esr_trust_return *r);
 
