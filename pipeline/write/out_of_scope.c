@@ -13,15 +13,12 @@ int out_of_scope_header(FILE *fp)
 /* Write r as one out_of_scope.csv line (see out_of_scope.h). */
 int out_of_scope_put(esr_buf *line, FILE *fp, const esr_record *r, const char *asg)
 {
-    char num[32], fte[32];
-    snprintf(num, sizeof num, "%llu", (unsigned long long)r->line);
+    char fte[32];
     text_format_e5(r->fte_e5, fte);
     const char *occ = r->occ_code[0] ? r->occ_code : r->f[ESR_COL_OCCUPATION_CODE];
     esr_buf_reset(line);
-    int bad = csvout_text(line, r->f[ESR_COL_ORG_CODE], 1) | csvout_text(line, r->source, 0) |
-              csvout_raw(line, num, 0) | csvout_text(line, asg, 0) |
+    int bad = csvout_text(line, r->f[ESR_COL_ORG_CODE], 1) | csvout_text(line, asg, 0) |
               csvout_raw(line, record_out_name(r->out_reason), 0) | csvout_text(line, occ, 0) |
-              csvout_text(line, r->f[ESR_COL_STAFF_GROUP], 0) |
               csvout_text(line, r->f[ESR_COL_POSITION_TITLE], 0) | csvout_raw(line, fte, 0);
     return bad | csvout_flush(line, fp) ? -1 : 0;
 }

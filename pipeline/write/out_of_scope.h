@@ -13,8 +13,7 @@
 
 /* The header; compare reads org_code, assignment_number and reason. */
 #define ESR_OUT_OF_SCOPE_HEADER                                                                    \
-    "org_code,source_file,source_line,assignment_number,reason,occupation_code,staff_group,"       \
-    "position_title,fte"
+    "org_code,assignment_number,reason,occupation_code,position_title,fte"
 
 /* Write the header line to fp; 0 or -1. */
 int out_of_scope_header(FILE *fp);

@@ -214,7 +214,7 @@ Test(compare_run, joiner_leaver_and_changed_field)
     cr_assert_eq(system(cmd), 0);
 }
 
-#define OUT_HDR "org_code,source_file,source_line,assignment_number,reason,occupation_code\n"
+#define OUT_HDR "org_code,assignment_number,reason,occupation_code,position_title,fte\n"
 
 Test(compare_run, moves_into_and_out_of_scope_with_the_reason)
 {
@@ -230,14 +230,15 @@ Test(compare_run, moves_into_and_out_of_scope_with_the_reason)
                     "Dietetics\nRTH,7-1,exact,Band 2,1.00000,Dietetics\n",
                 3, "3.00000");
     put(a, "out_of_scope.csv",
-        OUT_HDR "RTH,e.csv,9,5-1,zero FTE,S9E\nRTH,e.csv,10,8-1,medical and dental,109\n");
+        OUT_HDR "RTH,5-1,zero FTE,S9E,Dietetic Assistant,0.00000\nRTH,8-1,medical and "
+                "dental,109,Consultant,1.00000\n");
     make_return(b, "",
                 HDR "RTH,5-1,exact,Band 3,1.00000,Dietetics\nRTH,6-1,exact,Band 3,1.00000,"
                     "Dietetics\nRTH,1-1,exact,Band 3,1.00000,Dietetics\n",
                 3, "3.00000");
     put(b, "out_of_scope.csv",
-        OUT_HDR "RTH,e.csv,3,8-1,medical and dental,109\nRTH,e.csv,4,2-1,not a support "
-                "role,S1E\n");
+        OUT_HDR "RTH,8-1,medical and dental,109,Consultant,1.00000\nRTH,2-1,not a support "
+                "role,S1E,Dietitian,1.00000\n");
     esr_compare_opts opts;
     compare_opts_default(&opts);
     opts.outdir = o;

@@ -49,8 +49,7 @@ Test(out_of_scope, one_line_with_reason_and_code)
 {
     esr_record r = registered();
     char *t = line_of(&r, "123-1");
-    cr_assert_str_eq(t, "R0A,export.csv,42,123-1,not a support role,s1e,Allied Health "
-                        "Professionals,Physiotherapist,0.80000\n");
+    cr_assert_str_eq(t, "R0A,123-1,not a support role,s1e,Physiotherapist,0.80000\n");
     free(t);
     memcpy(r.occ_code, "S1E", 4); /* the upper-cased code, when read */
     r.out_reason = ESR_OUT_MEDICAL;
