@@ -5,7 +5,10 @@ Month 1 is the benchmark's generated extract (tests/gen/gen_export.py --rows N
 --gzip, as bench/bench.py makes it); month 2 is made from it here, streaming:
 every 101st row left out (leavers), every 89th row repeated under a new
 assignment and employee number (joiners), every 53rd row's band moved one up
-or down, every 211th row's area of work blanked. Both are run with
+or down, every 211th row's area of work blanked, every 307th row recoded to a
+registered nurse's code (N0A: in-scope rows move out of scope) and every
+311th to a healthcare assistant's (H1A: out-of-scope rows move in). Both are
+run with
 `esrpipe run` (the default full return) and then compared, each command
 through bench/runstat (wall, user+sys CPU, peak RSS of the command itself).
 The target (issue 18): compare needs no more memory than the runs that made
@@ -38,7 +41,7 @@ def make_month2(src, dst, plan):
     enc = plan["file"].get("encoding", "cp1252")
     enc = {"cp1252": "cp1252", "windows-1252": "cp1252"}.get(enc.lower(), enc)
     cols = plan["columns"]
-    counts = {"left out": 0, "joiners": 0, "bands": 0, "areas": 0}
+    counts = {"left out": 0, "joiners": 0, "bands": 0, "areas": 0, "recoded": 0}
     with gzip.open(src, "rt", encoding=enc, newline="") as fi, \
             gzip.open(dst, "wt", encoding=enc, newline="", compresslevel=1) as fo:
         rd = csv.reader(fi)
@@ -46,7 +49,7 @@ def make_month2(src, dst, plan):
         header = next(rd)
         w.writerow(header)
         ix = {c: header.index(h) for h, c in cols.items() if c in (
-            "assignment_number", "employee_number", "pay_band", "area_of_work")}
+            "assignment_number", "employee_number", "pay_band", "area_of_work", "occupation_code")}
         for i, r in enumerate(rd, 1):
             if len(r) != len(header):
                 w.writerow(r)  # a planted torn row stays as it was
@@ -60,6 +63,9 @@ def make_month2(src, dst, plan):
             if i % 211 == 0:
                 r[ix["area_of_work"]] = ""
                 counts["areas"] += 1
+            if i % 307 == 0 or i % 311 == 0:
+                r[ix["occupation_code"]] = "N0A" if i % 307 == 0 else "H1A"
+                counts["recoded"] += 1
             w.writerow(r)
             if i % 89 == 0:
                 j = list(r)
@@ -124,9 +130,10 @@ def main():
             name, len(rs), statistics.median(walls), min(walls), max(walls),
             statistics.median(r[1] for r in rs), max(r[2] for r in rs) / 1024))
     c = j["counts"]
-    print("\nin scope: %d (base), %d (new); joiners %d, leavers %d, records with a changed field %d, "
-          "summary cells changed %d" % (j["base"]["in_scope"], j["new"]["in_scope"], c["joiners"],
-                                        c["leavers"], c["moved_records"], c["cells_changed"]))
+    print("\nin scope: %d (base), %d (new); joiners %d, leavers %d, moved into scope %d, out of scope %d, "
+          "records with a changed field %d, summary cells changed %d" % (
+              j["base"]["in_scope"], j["new"]["in_scope"], c["joiners"], c["leavers"],
+              c["moved_into_scope"], c["moved_out_of_scope"], c["moved_records"], c["cells_changed"]))
     peak_run = max(max(r[2] for r in results["run m1"]), max(r[2] for r in results["run m2"]))
     peak_cmp = max(r[2] for r in results["compare"])
     print("compare peak RSS %.1f MiB vs run %.1f MiB: %s" % (

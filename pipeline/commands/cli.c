@@ -32,7 +32,7 @@
 static const char usage_text[] =
     "usage: esrpipe run [options] EXPORT...\n"
     "       esrpipe consolidate [-o DIR] [--region NAME] [-m DIR] [--wait S] [-q] RETURN_DIR...\n"
-    "       esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "       esrpipe compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR\n"
     "       esrpipe trend [-o DIR] [--mixed] [-q] RETURN_DIR...\n"
     "       esrpipe check-mappings [--bump] [DIR]\n"
     "       esrpipe explain [-m DIR] [--org CODE] [--classify MODE] [--training FILE]\n"
@@ -314,7 +314,7 @@ static const cli_opt cli_opts[] = {
     {"mappings", required_argument, 'm', C_READS | C_CONS},
     {"region", required_argument, O_REGION, C_CONS},
     {"exit-code", no_argument, O_EXIT, C_COMPARE},
-    {"mixed", no_argument, O_MIXED, C_TREND},
+    {"mixed", no_argument, O_MIXED, C_TREND | C_COMPARE},
     {"org", required_argument, O_ORG, C_READS},
     {"snapshot", required_argument, O_SNAPSHOT, C_RUN | C_EXPLAIN},
     {"classify", required_argument, O_CLASSIFY, C_READS},
@@ -946,17 +946,21 @@ static int cmd_stage(int argc, char **argv)
 }
 
 static const char compare_usage[] =
-    "usage: esrpipe compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR\n"
+    "usage: esrpipe compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR\n"
     "\n"
     "What changed from the return in BASE_DIR to the one in NEW_DIR (two trust\n"
     "returns or two regional returns): DIR/changes.csv (summary cells that moved),\n"
-    "moves.csv (joiners, leavers, changed fields of each assignment), compare.xlsx\n"
-    "and compare.json, written atomically. Records are matched by organisation and\n"
-    "assignment number, or pseudonym when both returns used the same key.\n"
+    "moves.csv (joiners, leavers, moves into and out of scope with the reason,\n"
+    "changed fields of each assignment), compare.xlsx and compare.json, written\n"
+    "atomically. Records are matched by organisation and assignment number, or\n"
+    "pseudonym when both returns used the same key. Give the per-organisation\n"
+    "directories of a --split-by-org run (DIR/ORG), not DIR itself.\n"
     "\n"
     "  -o, --output DIR     output directory (default: output/compare)\n"
     "      --exit-code      exit 1 when anything differs, 0 when nothing does\n"
     "      --max-sheet-rows N  rows on the two record sheets (default 100000, 0 = all)\n"
+    "      --mixed          compare returns of two organisations (or regions); refused\n"
+    "                       without it\n"
     "  -q, --quiet          no messages except errors\n"
     "\n"
     "exit status: 0 ok (with --exit-code: no difference), 1 a difference (--exit-code),\n"
@@ -976,11 +980,12 @@ static int compare_option(void *ctx, int ch, const char *arg)
     (void)arg;
     switch (ch) {
     case O_EXIT: cc->exit_code = 1; return 1;
+    case O_MIXED: cc->o.allow_mixed = 1; return 1;
     default: return 0;
     }
 }
 
-/* compare [-o DIR] [--exit-code] [-q] BASE_DIR NEW_DIR: what changed. */
+/* compare [-o DIR] [--exit-code] [--mixed] [-q] BASE_DIR NEW_DIR: what changed. */
 static int cmd_compare(int argc, char **argv)
 {
     compare_cli cc = {0};
@@ -1010,9 +1015,11 @@ static int cmd_compare(int argc, char **argv)
     if (!lc.quiet)
         fprintf(stderr,
                 "esrpipe: compare: %llu summary cells changed; %llu joiners, %llu leavers, %llu "
-                "records with a changed field; outputs in %s/\n",
+                "moved into and %llu out of scope, %llu records with a changed field; outputs "
+                "in %s/\n",
                 (unsigned long long)n.cells_changed, (unsigned long long)n.joiners,
-                (unsigned long long)n.leavers, (unsigned long long)n.moved_records, o->outdir);
+                (unsigned long long)n.leavers, (unsigned long long)n.scope_in,
+                (unsigned long long)n.scope_out, (unsigned long long)n.moved_records, o->outdir);
     return cc.exit_code && changed ? 1 : 0;
 }
 

@@ -19,6 +19,9 @@
 #include "write_csv.h"
 
 #define REREAD_CHUNK 4096
+/* distinct out-of-scope reasons an out_of_scope.csv may hold (esrpipe
+ * writes a handful) */
+#define MAX_OUT_REASONS 64
 
 const char *const esr_compare_fields[ESR_COMPARE_FIELDS] = {
     "profession_supported",   "support_role",        "pay_band",
@@ -78,7 +81,7 @@ int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset
         x->e = e;
         x->cap = cap;
     }
-    x->e[x->n] = (esr_recentry){key, fields, offset & ~ESR_RECINDEX_MATCHED};
+    x->e[x->n] = (esr_recentry){key, fields, offset & ESR_RECINDEX_OFFSET};
     x->slot[h] = (uint32_t)++x->n;
     return 1;
 }
@@ -150,12 +153,19 @@ typedef struct cmp_ctx {
     esr_err *err;
     esr_trust_return *base, *cur;
     esr_recindex idx;
-    cols cb, cn;          /* base and new columns */
-    int header_seen;      /* of the file being read */
-    int fd;               /* base records.csv, for second looks */
-    uint64_t bom;         /* bytes before its first record */
-    one_row rr;           /* the base record looked at again */
-    esr_buf key, line, h; /* scratch */
+    cols cb, cn;                    /* base and new columns */
+    int header_seen;                /* of the file being read */
+    int fd[2];                      /* base and new records.csv, for second looks */
+    uint64_t bom[2];                /* bytes before their first record */
+    one_row rr;                     /* the base record looked at again */
+    esr_buf key, line, h, why;      /* scratch */
+    esr_recindex joiners;           /* new records the base does not have in scope */
+    char *reasons[MAX_OUT_REASONS]; /* out-of-scope reasons, in the order met */
+    size_t nreasons;
+    int out_org, out_asg, out_reason; /* columns of the out_of_scope.csv being read */
+    int out_header_seen;
+    esr_recindex *out_in; /* the index that out_of_scope.csv marks */
+    const char *out_dir;  /* whose out_of_scope.csv it is */
     FILE *moves;
     const char *moves_tmp;
     esr_compare_counts n;
@@ -194,6 +204,16 @@ static esr_status read_header(cmp_ctx *c, const esr_row *row, cols *k, const cha
     return ESR_OK;
 }
 
+/* Hash of an assignment's key (org, assignment) into *key; 0 or -1. */
+static int hash_key(cmp_ctx *c, const char *org, const char *asg, uint64_t *key)
+{
+    esr_buf_reset(&c->key);
+    if (esr_buf_puts(&c->key, org) || esr_buf_putc(&c->key, '\x1f') || esr_buf_puts(&c->key, asg))
+        return -1;
+    *key = esr_hash64(c->key.data, c->key.len);
+    return 0;
+}
+
 /* Hash of the record's key (org, assignment) into *key and of its compared
  * fields into *fields; 0 when it has no assignment number, -1 no memory. */
 static int hash_row(cmp_ctx *c, const esr_row *row, const cols *k, uint64_t *key, uint64_t *fields)
@@ -201,17 +221,93 @@ static int hash_row(cmp_ctx *c, const esr_row *row, const cols *k, uint64_t *key
     const char *asg = fld(row, k->asg);
     if (!*asg)
         return 0;
-    esr_buf_reset(&c->key);
     esr_buf_reset(&c->h);
-    if (esr_buf_puts(&c->key, fld(row, k->org)) || esr_buf_putc(&c->key, '\x1f') ||
-        esr_buf_puts(&c->key, asg))
+    if (hash_key(c, fld(row, k->org), asg, key))
         return -1;
     for (int f = 0; f < ESR_COMPARE_FIELDS; f++)
         if (esr_buf_puts(&c->h, fld(row, k->f[f])) || esr_buf_putc(&c->h, '\x1f'))
             return -1;
-    *key = esr_hash64(c->key.data, c->key.len);
     *fields = esr_hash64(c->h.data, c->h.len);
     return 1;
+}
+
+/* ---- out-of-scope assignments ---------------------------------------- */
+
+/* Resolve the columns of an out_of_scope.csv header. */
+static esr_status out_header(cmp_ctx *c, const esr_row *row, const char *dir)
+{
+    c->out_org = c->out_asg = c->out_reason = -1;
+    for (size_t i = 0; i < row->nfields; i++) {
+        if (!strcmp(row->fields[i], "org_code"))
+            c->out_org = (int)i;
+        else if (!strcmp(row->fields[i], "assignment_number"))
+            c->out_asg = (int)i;
+        else if (!strcmp(row->fields[i], "reason"))
+            c->out_reason = (int)i;
+    }
+    if (c->out_org < 0 || c->out_asg < 0 || c->out_reason < 0)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/out_of_scope.csv:1: no org_code, assignment_number or reason "
+                           "column: not an out_of_scope.csv esrpipe wrote",
+                           dir);
+    return ESR_OK;
+}
+
+/* The index of reason in c->reasons, added if new; -1 no memory, -2 too many. */
+static int reason_index(cmp_ctx *c, const char *reason)
+{
+    for (size_t i = 0; i < c->nreasons; i++)
+        if (!strcmp(c->reasons[i], reason))
+            return (int)i;
+    if (c->nreasons == MAX_OUT_REASONS)
+        return -2;
+    if (!(c->reasons[c->nreasons] = strdup(reason)))
+        return -1;
+    return (int)c->nreasons++;
+}
+
+/* Mark the record of one out_of_scope.csv row (the header first) in
+ * c->out_in, the other return's unmatched records, with its reason. */
+static esr_status on_out(void *vctx, const esr_row *row, esr_err *err)
+{
+    cmp_ctx *c = vctx;
+    (void)err;
+    if (!c->out_header_seen) {
+        c->out_header_seen = 1;
+        return out_header(c, row, c->out_dir);
+    }
+    const char *asg = fld(row, c->out_asg);
+    uint64_t key = 0;
+    if (!*asg)
+        return ESR_OK; /* no assignment number: cannot be matched */
+    if (hash_key(c, fld(row, c->out_org), asg, &key))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    esr_recentry *e = recindex_find(c->out_in, key);
+    if (!e || (e->offset & (ESR_RECINDEX_MATCHED | ESR_RECINDEX_OUT)))
+        return ESR_OK; /* in scope in both, or a repeat: its first reason stands */
+    int why = reason_index(c, fld(row, c->out_reason));
+    if (why == -1)
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    if (why == -2)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s/out_of_scope.csv:%llu: field reason: more than %d different "
+                           "reasons: not an out_of_scope.csv esrpipe wrote",
+                           c->out_dir, (unsigned long long)row->line, MAX_OUT_REASONS);
+    e->offset |= ESR_RECINDEX_OUT | (uint64_t)why << ESR_RECINDEX_REASON_SHIFT;
+    return ESR_OK;
+}
+
+/* The scope in moves.csv of an unmatched record in the other return:
+ * "out: REASON" when marked out of scope there, else "" (absent). */
+static const char *out_scope(cmp_ctx *c, const esr_recentry *e)
+{
+    if (!(e->offset & ESR_RECINDEX_OUT))
+        return "";
+    esr_buf_reset(&c->why);
+    size_t why = (size_t)(e->offset >> ESR_RECINDEX_REASON_SHIFT) & (MAX_OUT_REASONS - 1);
+    if (esr_buf_printf(&c->why, "out: %s", c->reasons[why]))
+        return "out";
+    return esr_buf_str(&c->why);
 }
 
 /* Index one base record (the header first). */
@@ -271,22 +367,24 @@ static const char *rr_fld(const one_row *o, int col)
     return col >= 0 && (size_t)col < o->n ? o->vals.data + o->off[col] : "";
 }
 
-/* Read the base record at offset again into c->rr. */
-static esr_status reread(cmp_ctx *c, uint64_t offset)
+/* Read the record at offset of the base's (side 0) or the new return's
+ * (side 1) records.csv again into c->rr. */
+static esr_status reread(cmp_ctx *c, int side, uint64_t offset)
 {
+    const char *dir = side ? c->o->new_dir : c->o->base_dir;
     esr_csv_opts co;
     csvreader_opts_default(&co, ',');
     esr_csvreader *rd = csvreader_new(&co, on_one, &c->rr);
     esr_status st = ESR_OK;
     char buf[REREAD_CHUNK];
-    off_t at = (off_t)(offset + c->bom);
+    off_t at = (off_t)((offset & ESR_RECINDEX_OFFSET) + c->bom[side]);
     c->rr.got = 0;
     if (!rd)
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     while (!st && !csvreader_stopped(rd)) {
-        ssize_t n = pread(c->fd, buf, sizeof buf, at);
+        ssize_t n = pread(c->fd[side], buf, sizeof buf, at);
         if (n < 0)
-            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: read failed: %s", c->o->base_dir,
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: read failed: %s", dir,
                              strerror(errno));
         else if (n == 0)
             st = csvreader_finish(rd, c->err);
@@ -299,8 +397,7 @@ static esr_status reread(cmp_ctx *c, uint64_t offset)
     csvreader_free(rd);
     if (!st && !c->rr.got)
         st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                         "%s/records.csv: changed while it was compared: run compare again",
-                         c->o->base_dir);
+                         "%s/records.csv: changed while it was compared: run compare again", dir);
     return st;
 }
 
@@ -319,7 +416,7 @@ static esr_status move(cmp_ctx *c, const char *org, const char *asg, const char 
 /* The fields of a matched record that differ from its base record. */
 static esr_status diff_fields(cmp_ctx *c, const esr_row *row, const esr_recentry *e)
 {
-    esr_status st = reread(c, e->offset & ~ESR_RECINDEX_MATCHED);
+    esr_status st = reread(c, 0, e->offset);
     int moved = 0;
     for (int f = 0; !st && f < ESR_COMPARE_FIELDS; f++) {
         if (c->cb.f[f] < 0 || c->cn.f[f] < 0)
@@ -359,15 +456,44 @@ static esr_status on_new(void *vctx, const esr_row *row, esr_err *err)
                            "%s/records.csv:%llu: the assignment of this record is already in the "
                            "return: not a records.csv esrpipe wrote",
                            c->o->new_dir, (unsigned long long)row->line);
-    if (!e) {
-        c->n.joiners++;
-        return move(c, fld(row, c->cn.org), fld(row, c->cn.asg), "scope", "", "in");
+    if (!e) { /* a joiner, or out of scope in the base: told once both are read */
+        if (row->offset == UINT64_MAX)
+            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                               "%s/records.csv:%llu: record cannot be located (lines not ended "
+                               "by LF): not a records.csv esrpipe wrote",
+                               c->o->new_dir, (unsigned long long)row->line);
+        int added = recindex_add(&c->joiners, key, 0, row->offset);
+        if (added < 0)
+            return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return added ? ESR_OK
+                     : esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                                   "%s/records.csv:%llu: the assignment of this record is already "
+                                   "in the return: not a records.csv esrpipe wrote",
+                                   c->o->new_dir, (unsigned long long)row->line);
     }
     e->offset |= ESR_RECINDEX_MATCHED;
     return e->fields == fields ? ESR_OK : diff_fields(c, row, e);
 }
 
-/* Base records no new record matched: the leavers, in base order. */
+/* New records the base did not have in scope, in new order: the joiners,
+ * and those out of scope in the base (with the base's reason). */
+static esr_status joiners(cmp_ctx *c)
+{
+    esr_status st = ESR_OK;
+    for (size_t i = 0; !st && i < c->joiners.n; i++) {
+        const esr_recentry *e = &c->joiners.e[i];
+        int out = (e->offset & ESR_RECINDEX_OUT) != 0;
+        c->n.joiners += !out;
+        c->n.scope_in += out;
+        if (!(st = reread(c, 1, e->offset)))
+            st = move(c, rr_fld(&c->rr, c->cn.org), rr_fld(&c->rr, c->cn.asg), "scope",
+                      out_scope(c, e), "in");
+    }
+    return st;
+}
+
+/* Base records no new record matched, in base order: the leavers, and
+ * those out of scope in the new return (with its reason). */
 static esr_status leavers(cmp_ctx *c)
 {
     esr_status st = ESR_OK;
@@ -375,14 +501,60 @@ static esr_status leavers(cmp_ctx *c)
         const esr_recentry *e = &c->idx.e[i];
         if (e->offset & ESR_RECINDEX_MATCHED)
             continue;
-        c->n.leavers++;
-        if (!(st = reread(c, e->offset)))
-            st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in", "");
+        int out = (e->offset & ESR_RECINDEX_OUT) != 0;
+        c->n.leavers += !out;
+        c->n.scope_out += out;
+        if (!(st = reread(c, 0, e->offset)))
+            st = move(c, rr_fld(&c->rr, c->cb.org), rr_fld(&c->rr, c->cb.asg), "scope", "in",
+                      out_scope(c, e));
     }
     return st;
 }
 
+/* Mark the unmatched records of one return that the other return's
+ * out_of_scope.csv lists: r's file marks index x. */
+static esr_status mark_out(cmp_ctx *c, const esr_trust_return *r, esr_recindex *x)
+{
+    if (!r->has_out_of_scope || !x->n)
+        return ESR_OK;
+    c->out_in = x;
+    c->out_dir = r->dir;
+    c->out_header_seen = 0;
+    return trustret_out_of_scope(r, on_out, c, c->err);
+}
+
 /* ---- checks ---------------------------------------------------------- */
+
+/* Whose return it is: the ODS code, the region, or neither. */
+static const char *whose(const esr_trust_return *r)
+{
+    return *r->org ? r->org : *r->region ? r->region : "several organisations";
+}
+
+/* One note when a trust return has no out_of_scope.csv (an earlier
+ * esrpipe): its scope changes count as joiners or leavers. */
+static void note_scope(cmp_ctx *c)
+{
+    const esr_trust_return *a = c->base, *b = c->cur;
+    c->n.scope_known = a->has_out_of_scope && b->has_out_of_scope;
+    if (c->n.scope_known || !strcmp(a->command, "consolidate") || !c->o->log)
+        return;
+    char msg[900];
+    snprintf(msg, sizeof msg,
+             "%s%s%s: no out_of_scope.csv (written by an earlier esrpipe): assignments that moved "
+             "%s scope are counted as %s; re-run %s with this esrpipe to tell them apart",
+             a->has_out_of_scope ? "" : a->dir,
+             !a->has_out_of_scope && !b->has_out_of_scope ? " and " : "",
+             b->has_out_of_scope ? "" : b->dir,
+             a->has_out_of_scope   ? "out of"
+             : b->has_out_of_scope ? "into"
+                                   : "into or out of",
+             a->has_out_of_scope   ? "leavers"
+             : b->has_out_of_scope ? "joiners"
+                                   : "joiners and leavers",
+             a->has_out_of_scope == b->has_out_of_scope ? "them" : "it");
+    c->o->log(c->o->log_ctx, msg);
+}
 
 /* The two returns must be of one kind and keyed alike. */
 static esr_status check_pair(cmp_ctx *c)
@@ -409,6 +581,12 @@ static esr_status check_pair(cmp_ctx *c)
                            "--pseudonymise key file",
                            a->dir, b->dir, ka, kb);
     }
+    if (strcmp(whose(a), whose(b)) && !c->o->allow_mixed)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                           "%s is a return of %s and %s of %s: every assignment would be a joiner "
+                           "or a leaver; compare two returns of one organisation (or region), or "
+                           "give --mixed to compare them anyway",
+                           a->dir, whose(a), b->dir, whose(b));
     if (ka && *ka)
         c->matched_by = "pseudonym";
     else if ((!ka || !kb) && c->o->log) {
@@ -503,6 +681,8 @@ static esr_status write_json(cmp_ctx *c)
     json_open(&j, "counts", '{');
     json_u64(&j, "joiners", c->n.joiners);
     json_u64(&j, "leavers", c->n.leavers);
+    json_u64(&j, "moved_into_scope", c->n.scope_in);
+    json_u64(&j, "moved_out_of_scope", c->n.scope_out);
     json_u64(&j, "moved_records", c->n.moved_records);
     json_u64(&j, "moves", c->n.moves);
     json_u64(&j, "cells_changed", c->n.cells_changed);
@@ -513,6 +693,7 @@ static esr_status write_json(cmp_ctx *c)
         json_u64(&j, esr_compare_fields[f], c->n.by_field[f]);
     json_close(&j, '}');
     json_close(&j, '}');
+    json_raw(&j, "scope_changes_known", c->n.scope_known ? "true" : "false");
     json_raw(&j, "changed", c->n.moves || c->n.cells_changed ? "true" : "false");
     json_close(&j, '}');
     return ferror(fp)
@@ -546,30 +727,43 @@ static esr_status write_book(cmp_ctx *c)
 
 /* ---- the command ----------------------------------------------------- */
 
-/* Open the base's records.csv for second looks; note a byte-order mark. */
-static esr_status open_base_records(cmp_ctx *c)
+/* Open r's records.csv (side 0 base, 1 new) for second looks; note a
+ * byte-order mark. */
+static esr_status open_records(cmp_ctx *c, int side, const esr_trust_return *r)
 {
     esr_buf p = {0};
-    if (esr_buf_printf(&p, "%s/records.csv", c->base->dir))
+    if (esr_buf_printf(&p, "%s/records.csv", r->dir))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-    c->fd = open(esr_buf_str(&p), O_RDONLY | O_CLOEXEC);
+    c->fd[side] = open(esr_buf_str(&p), O_RDONLY | O_CLOEXEC);
     esr_buf_free(&p);
-    if (c->fd < 0)
-        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: cannot open: %s", c->base->dir,
+    if (c->fd[side] < 0)
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: cannot open: %s", r->dir,
                            strerror(errno));
     unsigned char bom[3];
-    c->bom = pread(c->fd, bom, 3, 0) == 3 && !memcmp(bom, "\xef\xbb\xbf", 3) ? 3 : 0;
+    c->bom[side] = pread(c->fd[side], bom, 3, 0) == 3 && !memcmp(bom, "\xef\xbb\xbf", 3) ? 3 : 0;
     return ESR_OK;
+}
+
+/* Trust returns: scope changes told from joiners and leavers, written. */
+static esr_status write_scope(cmp_ctx *c)
+{
+    esr_status st;
+    if (c->fd[0] < 0)
+        return ESR_OK; /* regional returns: no records */
+    if ((st = open_records(c, 1, c->cur)) || (st = mark_out(c, c->cur, &c->idx)) ||
+        (st = mark_out(c, c->base, &c->joiners)) || (st = joiners(c)))
+        return st;
+    return leavers(c);
 }
 
 /* Read both returns, diffing the new one's records as they stream. */
 static esr_status read_both(cmp_ctx *c)
 {
-    esr_ret_read how = {1, on_base, c};
+    esr_ret_read how = {.any_return = 1, .on_record = on_base, .ctx = c};
     esr_status st = trustret_read(c->o->base_dir, ESR_TEMPLATE_VERSION, &how, &c->base, c->err);
     if (st)
         return st;
-    if (strcmp(c->base->command, "consolidate") && (st = open_base_records(c)))
+    if (strcmp(c->base->command, "consolidate") && (st = open_records(c, 0, c->base)))
         return st;
     if ((st = outdir_open(c->o->outdir, &c->d, c->err)) ||
         (st = outdir_file(c->d, "moves.csv", &c->moves, c->err)))
@@ -585,7 +779,8 @@ static esr_status read_both(cmp_ctx *c)
         c->o->log(c->o->log_ctx, c->base->warning);
     if (c->cur->warning[0] && c->o->log)
         c->o->log(c->o->log_ctx, c->cur->warning);
-    return c->fd >= 0 ? leavers(c) : ESR_OK;
+    note_scope(c);
+    return write_scope(c);
 }
 
 /* Compare the two returns into opts->outdir. */
@@ -595,7 +790,7 @@ esr_status compare_run(const esr_compare_opts *o, esr_compare_counts *counts, es
     esr_status st;
     c.o = o;
     c.err = err;
-    c.fd = -1;
+    c.fd[0] = c.fd[1] = -1;
     if (!o->base_dir || !o->new_dir)
         return esr_err_set(err, ESR_ERR_USAGE, "compare: give two return directories");
     if ((st = check_outdir(&c)) || (st = read_both(&c)))
@@ -613,9 +808,14 @@ esr_status compare_run(const esr_compare_opts *o, esr_compare_counts *counts, es
         *counts = c.n;
 done:
     outdir_free(c.d); /* removes the temporaries unless committed */
-    if (c.fd >= 0)
-        close(c.fd);
+    for (int i = 0; i < 2; i++)
+        if (c.fd[i] >= 0)
+            close(c.fd[i]);
     recindex_free(&c.idx);
+    recindex_free(&c.joiners);
+    for (size_t i = 0; i < c.nreasons; i++)
+        free(c.reasons[i]);
+    esr_buf_free(&c.why);
     trustret_free(c.base);
     trustret_free(c.cur);
     free(c.changes);

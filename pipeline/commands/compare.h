@@ -5,7 +5,11 @@
  * are matched by organisation and assignment number (or pseudonym) through
  * an index of the base return's records: a 64-bit key hash, a 64-bit hash
  * of the compared fields and the record's offset in records.csv, so memory
- * grows by 24 bytes (plus index slots) per in-scope record of the base. */
+ * grows by 24 bytes (plus index slots) per in-scope record of the base and
+ * per record new in the new return. An unmatched record on either side is
+ * looked up in the other return's out_of_scope.csv, streamed once both
+ * records.csv are read: a move into or out of scope, with the reason, not a
+ * joiner or leaver. */
 #ifndef ESR_COMPARE_H
 #define ESR_COMPARE_H
 
@@ -23,6 +27,10 @@ extern const char *const esr_compare_fields[ESR_COMPARE_FIELDS];
 /* What one compare found. */
 typedef struct esr_compare_counts {
     uint64_t joiners, leavers, moved_records, moves, cells_changed;
+    uint64_t scope_in;                     /* in scope now, out of scope in the base */
+    uint64_t scope_out;                    /* in scope in the base, out of scope now */
+    int scope_known;                       /* both returns have out_of_scope.csv: leavers and
+                         * joiners exclude scope changes */
     uint64_t by_field[ESR_COMPARE_FIELDS]; /* moves per compared field */
     uint64_t unkeyed_base, unkeyed_new;    /* records without an assignment number */
 } esr_compare_counts;
@@ -32,6 +40,7 @@ typedef struct esr_compare_opts {
     const char *base_dir, *new_dir;
     const char *tool_version;
     uint64_t max_sheet_rows; /* rows on the two record sheets (default 100000, 0 = all) */
+    int allow_mixed;         /* compare returns of two organisations (or regions) */
     esr_log_fn log;          /* warnings; NULL: none */
     void *log_ctx;
 } esr_compare_opts;
@@ -67,10 +76,13 @@ typedef struct esr_recindex {
 
 typedef struct esr_recentry {
     uint64_t key, fields;
-    uint64_t offset; /* top bit: matched by a new record */
+    uint64_t offset; /* top bits: matched by a new record, out of scope there */
 } esr_recentry;
 
 #define ESR_RECINDEX_MATCHED (1ULL << 63)
+#define ESR_RECINDEX_OUT (1ULL << 62)          /* out of scope in the other return */
+#define ESR_RECINDEX_REASON_SHIFT 56           /* bits 56-61: the reason's index */
+#define ESR_RECINDEX_OFFSET ((1ULL << 56) - 1) /* the bits of the offset */
 
 /* Add a record: 1 added, 0 its key is there already, -1 no memory. */
 int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset);

@@ -106,21 +106,29 @@ static void write_cover(book *b)
     r++;
     xbook_str(&b->x, S_COVER, r++, 0, "What changed", b->x.st.heading);
     pair(b, &r, "Records matched by", in->matched_by, "");
-    static const char *const kl[] = {"Joiners (in scope now, not before)",
-                                     "Leavers (in scope before, not now)",
-                                     "Records with a changed field", "Summary cells changed"};
-    const uint64_t kv[] = {k->joiners, k->leavers, k->moved_records, k->cells_changed};
-    for (int i = 0; i < 4; i++, r++) { /* one figure each: no Base/New pair */
+    static const char *const kl[] = {
+        "Joiners (in scope now, not before)",     "Leavers (in scope before, not now)",
+        "Moved into scope (out of scope before)", "Moved out of scope (in scope before)",
+        "Records with a changed field",           "Summary cells changed"};
+    const uint64_t kv[] = {k->joiners,   k->leavers,       k->scope_in,
+                           k->scope_out, k->moved_records, k->cells_changed};
+    for (int i = 0; i < 6; i++, r++) { /* one figure each: no Base/New pair */
         xbook_str(&b->x, S_COVER, r, 0, kl[i], b->x.st.bold);
         xbook_num(&b->x, S_COVER, r, 1, (double)kv[i], b->x.st.count);
     }
     r++;
-    static const char *const notes[] = {
+    const char *const notes[] = {
         "changes.csv: every summary cell (all dimensions, totals and organisations) whose FTE or "
         "headcount differs. moves.csv: one row per changed field of an assignment in both "
-        "returns, and a scope row per joiner and leaver.",
-        "A leaver is an assignment counted in scope in the base return and not in the new one: "
-        "it left, or it is now out of scope or rejected (see the new return's Cover).",
+        "returns, and a scope row per joiner, leaver and move into or out of scope (with the "
+        "out-of-scope reason).",
+        "A leaver is an assignment counted in scope in the base return and in neither file of the "
+        "new one: it left, or it is now rejected (see the new return's rejects.csv). An "
+        "assignment now out of scope is a move out of scope, not a leaver.",
+        k->scope_known ? NULL
+                       : "One of the returns has no out_of_scope.csv (an earlier esrpipe): "
+                         "assignments that moved into or out of scope there are counted as "
+                         "joiners or leavers. Re-run it with this esrpipe to tell them apart.",
         NULL,
     };
     for (int i = 0; notes[i]; i++)
@@ -272,8 +280,17 @@ static int on_move(void *vctx, const esr_row *row)
     lxw_row_t r = b->row[s]++;
     xbook_str(&b->x, s, r, 0, row->fields[0], NULL);
     xbook_str(&b->x, s, r, 1, row->fields[1], NULL);
-    if (scope) {
-        xbook_str(&b->x, s, r, 2, *row->fields[4] ? "joined" : "left", NULL);
+    if (scope) { /* base and new: "", "in", or "out: REASON" */
+        const char *was = row->fields[3], *now = row->fields[4];
+        int out_before = !strncmp(was, "out", 3), out_now = !strncmp(now, "out", 3);
+        xbook_str(&b->x, s, r, 2,
+                  out_before ? "moved into scope"
+                  : out_now  ? "moved out of scope"
+                  : *now     ? "joined"
+                             : "left",
+                  NULL);
+        const char *why = out_before ? was : out_now ? now : "";
+        xbook_str(&b->x, s, r, 3, !strncmp(why, "out: ", 5) ? why + 5 : "", NULL);
         return 0;
     }
     for (lxw_col_t c = 2; c < 5; c++)
@@ -284,7 +301,8 @@ static int on_move(void *vctx, const esr_row *row)
 /* Joiners and leavers, Moved records: moves.csv again, up to the sheet cap. */
 static void write_moves(book *b)
 {
-    static const char *const hj[] = {"ODS code", "Assignment number", "Change", NULL};
+    static const char *const hj[] = {"ODS code", "Assignment number", "Change",
+                                     "Out-of-scope reason", NULL};
     static const char *const hm[] = {"ODS code", "Assignment number", "Field", "Base", "New", NULL};
     xbook_headings(&b->x, S_JL, 0, hj);
     xbook_headings(&b->x, S_MOVED, 0, hm);
@@ -303,7 +321,7 @@ static void write_moves(book *b)
         lxw_row_t r = b->row[s];
         worksheet_freeze_panes(b->s[s].ws, 1, 0);
         if (r > 1)
-            worksheet_autofilter(b->s[s].ws, 0, 0, r - 1, s == S_JL ? 2 : 4);
+            worksheet_autofilter(b->s[s].ws, 0, 0, r - 1, s == S_JL ? 3 : 4);
         char note[200];
         if (b->left_out[s])
             snprintf(note, sizeof note,

@@ -16,6 +16,7 @@
 #include "mappings.h"
 #include "outdir.h"
 #include "pseudo.h"
+#include "out_of_scope.h"
 #include "records.h"
 #include "run_json.h"
 #include "schema.h"
@@ -39,6 +40,7 @@ typedef struct ret_out {
     char *org; /* "" = the combined return */
     esr_outdir *dir;
     FILE *records, *rejects;
+    FILE *outscope;  /* out_of_scope.csv, beside records.csv */
     int has_records; /* gets records / workbook (not the unassigned bucket) */
     esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
     esr_worker *xw;  /* the thread feeding it the packed records */
@@ -209,6 +211,12 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
             goto fail;
         if (!c->o->split_by_org && !c->o->no_workbook && (st = workbook_start(c, r)))
             goto fail;
+        if ((st = outdir_file(r->dir, "out_of_scope.csv", &r->outscope, c->err)))
+            goto fail;
+        if (out_of_scope_header(r->outscope)) {
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s/out_of_scope.csv: write failed", dir);
+            goto fail;
+        }
         if (write_records_header_line(&c->line) ||
             fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
@@ -253,9 +261,10 @@ static esr_status ret_ready(run_ctx *c, ret_out *r)
     if (c->nopen == ESR_SPLIT_OPEN_RETURNS) {
         ret_out *v = c->ring[c->ring_next];
         if ((st = outdir_park(v->dir, "rejects.csv", c->err)) ||
-            (v->has_records && (st = outdir_park(v->dir, "records.csv", c->err))))
+            (v->has_records && (st = outdir_park(v->dir, "records.csv", c->err))) ||
+            (v->has_records && (st = outdir_park(v->dir, "out_of_scope.csv", c->err))))
             return st;
-        v->rejects = v->records = NULL;
+        v->rejects = v->records = v->outscope = NULL;
         v->parked = 1;
         v->in_ring = 0;
         c->ring[c->ring_next] = r;
@@ -266,7 +275,9 @@ static esr_status ret_ready(run_ctx *c, ret_out *r)
     r->in_ring = 1;
     if (r->parked) {
         if ((st = outdir_resume(r->dir, "rejects.csv", &r->rejects, c->err)) ||
-            (r->has_records && (st = outdir_resume(r->dir, "records.csv", &r->records, c->err))))
+            (r->has_records && (st = outdir_resume(r->dir, "records.csv", &r->records, c->err))) ||
+            (r->has_records &&
+             (st = outdir_resume(r->dir, "out_of_scope.csv", &r->outscope, c->err))))
             return st;
         r->parked = 0;
     }
@@ -409,6 +420,17 @@ static int count_row(run_ctx *c, const esr_record *rec, const char *person)
     return added != 0;
 }
 
+/* An out-of-scope row to r's out_of_scope.csv (a return with records); 0,
+ * or non-zero with c->st set. */
+static int out_of_scope_row(run_ctx *c, ret_out *r, const esr_record *rec, const char *asg)
+{
+    if (!r->outscope || !out_of_scope_put(&c->line, r->outscope, c->m, rec, asg))
+        return 0;
+    c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/out_of_scope.csv: write failed: %s",
+                        outdir_dir(r->dir), strerror(errno));
+    return 1;
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
@@ -502,6 +524,8 @@ static int on_row(void *vctx, const esr_row *row)
         }
         return 0;
     }
+    if (rec.scope == ESR_SCOPE_OUT && out_of_scope_row(c, ret, &rec, asg))
+        return 1;
     if (rec.scope != ESR_SCOPE_IN)
         return 0;
     if (records_render(&rec, c->m, emp, asg, &c->rendered)) {
@@ -1042,7 +1066,8 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
-        if ((r->records && fflush(r->records)) || (r->rejects && fflush(r->rejects)))
+        if ((r->records && fflush(r->records)) || (r->rejects && fflush(r->rejects)) ||
+            (r->outscope && fflush(r->outscope)))
             return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
                                strerror(errno));
         if ((st = finish_workbook(c, r, &meta)))

@@ -52,7 +52,7 @@ static int ret_cmp(const void *x, const void *y)
 /* Load every return, order them, refuse twins and (unless allowed) a mix. */
 static esr_status load(trend_ctx *c)
 {
-    static const esr_ret_read how = {1, NULL, NULL};
+    static const esr_ret_read how = {.any_return = 1};
     if (!(c->rets = calloc(c->o->nreturns + 1, sizeof *c->rets)))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->o->nreturns; i++) {
@@ -61,6 +61,12 @@ static esr_status load(trend_ctx *c)
         if (st)
             return st;
         c->nrets++;
+        if (!*c->rets[i]->snapshot) /* it has no place in the order */
+            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                               "%s/run.json: no snapshot date (the export's file name had none "
+                               "and --snapshot was not given): trend orders returns by snapshot "
+                               "date; re-run this return with --snapshot YYYY-MM-DD",
+                               c->rets[i]->dir);
     }
     qsort(c->rets, c->nrets, sizeof *c->rets, ret_cmp);
     esr_buf list = {0};

@@ -45,6 +45,16 @@ static int path_of(esr_buf *b, const char *dir, const char *name)
     return esr_buf_append(b, dir, n) || esr_buf_printf(b, "/%s", name) ? -1 : 0;
 }
 
+/* Non-zero if dir holds a regular file name. */
+static int has_file(const char *dir, const char *name)
+{
+    struct stat sb;
+    esr_buf p = {0};
+    int yes = !path_of(&p, dir, name) && !stat(esr_buf_str(&p), &sb) && S_ISREG(sb.st_mode);
+    esr_buf_free(&p);
+    return yes;
+}
+
 /* Check that path is a regular file of the return. */
 static esr_status need_file(const char *path, const char *dir, const char *name, esr_err *err)
 {
@@ -55,6 +65,39 @@ static esr_status need_file(const char *path, const char *dir, const char *name,
                            "again, or leave this directory out)",
                            dir, name, dir);
     return ESR_OK;
+}
+
+/* Check that the return has summary.csv at path; the top directory of a
+ * --split-by-org run (its run.json lists files in subdirectories) has none:
+ * say so, and name the per-organisation returns to give instead. */
+static esr_status need_summary(const esr_trust_return *r, const char *path, esr_err *err)
+{
+    struct stat sb;
+    const cjson_node *outs = cjson_get(cjson_root(r->run_json), "outputs");
+    if (!stat(path, &sb) || !outs || outs->type != CJSON_ARRAY)
+        return need_file(path, r->dir, "summary.csv", err);
+    esr_buf subs = {0};
+    size_t n = 0, more = 0;
+    const char *first = NULL;
+    for (const cjson_node *e = outs->child; e; e = e->next) {
+        const char *f = cjson_str(cjson_get(e, "file")), *slash = f ? strchr(f, '/') : NULL;
+        if (!slash || (first && !strncmp(f, first, (size_t)(slash - f) + 1)))
+            continue; /* a file of the top, or of the subdirectory just named */
+        first = f;
+        if (n++ < 5)
+            esr_buf_printf(&subs, "%s%s/%.*s", n > 1 ? ", " : "", r->dir, (int)(slash - f), f);
+        else
+            more++;
+    }
+    esr_status st = need_file(path, r->dir, "summary.csv", err);
+    if (n)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                         "%s: the top directory of a --split-by-org run, not a return: each "
+                         "organisation's return is in its subdirectory (%s%s); give those "
+                         "directories instead (compare: BASE/ORG NEW/ORG)",
+                         r->dir, subs.data ? esr_buf_str(&subs) : "", more ? ", ..." : "");
+    esr_buf_free(&subs);
+    return st;
 }
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
@@ -527,6 +570,66 @@ done:
     return st;
 }
 
+/* An out_of_scope.csv being streamed to a caller. */
+typedef struct out_ctx {
+    const char *path;
+    esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err);
+    void *ctx;
+    esr_err *err;
+    esr_status st;
+    int header_done;
+} out_ctx;
+
+/* Hand one out_of_scope.csv row to the caller's callback; 1 to stop. */
+static int on_out_row(void *vctx, const esr_row *row)
+{
+    out_ctx *c = vctx;
+    if (row->fault) {
+        c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s:%llu: record too large to read",
+                            c->path, (unsigned long long)row->line);
+        return 1;
+    }
+    c->header_done = 1;
+    if (row->nfields == 1 && row->lens[0] == 0)
+        return 0; /* blank line */
+    return (c->st = c->on_row(c->ctx, row, c->err)) != ESR_OK;
+}
+
+/* Stream the return's out_of_scope.csv to on_row (see header). */
+esr_status trustret_out_of_scope(const esr_trust_return *r,
+                                 esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err),
+                                 void *ctx, esr_err *err)
+{
+    esr_buf p = {0};
+    if (path_of(&p, r->dir, "out_of_scope.csv"))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    out_ctx c = {esr_buf_str(&p), on_row, ctx, err, ESR_OK, 0};
+    esr_csv_opts o;
+    csvreader_opts_default(&o, ',');
+    esr_csvreader *rd = NULL;
+    esr_status st = ESR_OK;
+    FILE *fp = fopen(c.path, "rb");
+    if (!fp) {
+        st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", c.path, strerror(errno));
+        goto done;
+    }
+    if (!(rd = csvreader_new(&o, on_out_row, &c))) {
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    st = csvreader_read(rd, fp, c.path, err);
+    if (!st)
+        st = c.st;
+    if (!st && !c.header_done)
+        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", c.path);
+done:
+    csvreader_free(rd);
+    if (fp)
+        fclose(fp);
+    esr_buf_free(&p);
+    return st;
+}
+
 /* One "outputs" entry's file name: relative, no "..", not run.json. */
 static int output_name_ok(const char *f)
 {
@@ -573,7 +676,8 @@ static esr_status verify_one(const char *dir, int dirfd, const cjson_node *e, es
 /* Check the return's files against run.json's "outputs" (see header). */
 esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err)
 {
-    static const char *const files[] = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv"};
+    static const char *const files[] = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv",
+                                        "out_of_scope.csv"};
     const cjson_node *outs = cjson_get(root, "outputs");
     *verified = 0;
     if (!outs)
@@ -739,12 +843,14 @@ esr_status trustret_read(const char *dir, const char *template_version, const es
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((st = need_file(esr_buf_str(&path), dir, "summary.csv", err)) ||
+    if ((st = need_summary(r, esr_buf_str(&path), err)) ||
         (st = read_summary(r, esr_buf_str(&path), err)))
         goto fail;
-    if (strcmp(r->command, "consolidate") && /* a regional return holds no records */
-        (st = read_trust_files(r, dir, &path, err)))
-        goto fail;
+    if (strcmp(r->command, "consolidate")) { /* a regional return holds no records */
+        r->has_out_of_scope = has_file(dir, "out_of_scope.csv");
+        if ((st = read_trust_files(r, dir, &path, err)))
+            goto fail;
+    }
     if ((st = cross_check(r, err)))
         goto fail;
     if (!r->verified && !r->warning[0])

@@ -79,9 +79,11 @@ typedef struct esr_trust_return {
     uint64_t records; /* records.csv data rows */
     uint64_t rejects; /* rejects.csv data rows, when rejects_seen */
     int rejects_seen;
-    uint64_t unmapped; /* of which title_match is "none" */
-    char warning[512]; /* a consistency warning, or "" */
-    int verified;      /* every file checked against run.json's "outputs" */
+    uint64_t unmapped;    /* of which title_match is "none" */
+    char warning[512];    /* a consistency warning, or "" */
+    int verified;         /* every file checked against run.json's "outputs" */
+    int has_out_of_scope; /* a trust return with out_of_scope.csv (an earlier
+                           * esrpipe did not write it) */
 
     cjson_doc *run_json; /* owners of the strings above */
     esr_table *summary;
@@ -90,9 +92,9 @@ typedef struct esr_trust_return {
 
 /* Check the files of the return in dir against the "outputs" list of its
  * run.json (root): each listed file present with that size and SHA-256,
- * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv)
- * present but unlisted. ESR_ERR_INPUT_FORMAT naming the file when a file
- * differs: files of two runs, or changed since. A run.json without
+ * and no return file (return.xlsx, records.csv, summary.csv, rejects.csv,
+ * out_of_scope.csv) present but unlisted. ESR_ERR_INPUT_FORMAT naming the
+ * file when a file differs: files of two runs, or changed since. A run.json without
  * "outputs" (an earlier esrpipe) cannot be checked: *verified = 0, ESR_OK. */
 esr_status return_verify(const char *dir, const cjson_node *root, int *verified, esr_err *err);
 
@@ -107,6 +109,11 @@ esr_status trustret_load(const char *dir, const char *template_version, esr_trus
 /* trustret_load, and as how says (NULL: the same as trustret_load). */
 esr_status trustret_read(const char *dir, const char *template_version, const esr_ret_read *how,
                          esr_trust_return **out, esr_err *err);
+/* Stream the out_of_scope.csv of r (has_out_of_scope) to on_row, the
+ * header first; a non-zero status from on_row stops the read with it. */
+esr_status trustret_out_of_scope(const esr_trust_return *r,
+                                 esr_status (*on_row)(void *ctx, const esr_row *row, esr_err *err),
+                                 void *ctx, esr_err *err);
 /* Free the return. */
 void trustret_free(esr_trust_return *r);
 

@@ -31,7 +31,7 @@
 
 /* The file names a return of esrpipe consists of. */
 static const char *const known_names[] = {"return.xlsx", "records.csv", "summary.csv",
-                                          "rejects.csv", "run.json"};
+                                          "rejects.csv", "run.json",    "out_of_scope.csv"};
 
 typedef struct ofile {
     char *name;

@@ -140,8 +140,9 @@ def main():
         p = run(e, "run", "-q", "-o", good, SAMPLE)
         CHECKS.ok(p.returncode == 0, "sample run: 0", p.stderr.decode())
         CHECKS.ok(p.stderr == b"" and p.stdout == b"", "quiet run prints nothing")
-        want = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv", "run.json", "title_suggestions.csv"}
-        CHECKS.ok(set(os.listdir(good)) == want, "all six outputs written", str(os.listdir(good)))
+        want = {"return.xlsx", "records.csv", "summary.csv", "rejects.csv", "run.json", "title_suggestions.csv",
+                "out_of_scope.csv"}
+        CHECKS.ok(set(os.listdir(good)) == want, "all seven outputs written", str(os.listdir(good)))
         before = snapshot(good)
         # a failing run into the same directory: reject rate above the limit
         p = run(e, "run", "-q", "--max-reject-rate", "0", "-o", good, SAMPLE)

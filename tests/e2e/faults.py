@@ -41,7 +41,8 @@ from checks import Checks
 SAMPLE = "fixtures/sample/esr_sample_2026-03-31.csv"
 GEN = "tests/gen/gen_export.py"
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-FILES = ("return.xlsx", "records.csv", "summary.csv", "rejects.csv", "run.json", "title_suggestions.csv")
+FILES = ("return.xlsx", "records.csv", "summary.csv", "rejects.csv", "run.json", "title_suggestions.csv",
+         "out_of_scope.csv")
 TMP_PREFIX = ".esrpipe-"
 PAGE = 4096
 POLL_TIMEOUT = 120.0   # generous: a slow or loaded machine must not flake

@@ -194,9 +194,10 @@ Test(compare_run, joiner_leaver_and_changed_field)
     char path[400];
     snprintf(path, sizeof path, "%s/moves.csv", o);
     cr_assert_str_eq(slurp(path), "org_code,assignment_number,field,base,new\n"
-                                  "RTH,4-1,scope,,in\n"
                                   "RTH,3-1,pay_band,Band 3,Band 4\n"
+                                  "RTH,4-1,scope,,in\n"
                                   "RTH,2-1,scope,in,\n");
+    cr_assert_eq(n.scope_known, 0, "no out_of_scope.csv: scope changes not known");
     snprintf(path, sizeof path, "%s/changes.csv", o);
     cr_assert(strstr(slurp(path), "\n,profession_role,,,,3.00000,2.50000,-0.50000,3,3,0\n"), "%s",
               slurp(path));
@@ -208,6 +209,65 @@ Test(compare_run, joiner_leaver_and_changed_field)
                 "1.00000");
     cr_assert_eq(compare_run(&opts, &n, &err), ESR_ERR_INPUT_FORMAT);
     cr_assert(strstr(err.msg, "different keys"), "%s", err.msg);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+#define OUT_HDR "org_code,assignment_number,reason,occupation_code,position_title,fte\n"
+
+Test(compare_run, moves_into_and_out_of_scope_with_the_reason)
+{
+    char tmp[] = "/tmp/esr-unit-compare-XXXXXX", a[300], b[300], o[300], path[400];
+    cr_assert_not_null(mkdtemp(tmp));
+    snprintf(a, sizeof a, "%s/a", tmp);
+    snprintf(b, sizeof b, "%s/b", tmp);
+    snprintf(o, sizeof o, "%s/out", tmp);
+    /* 2-1 goes out of scope (registered), 5-1 comes in from zero FTE, 6-1
+     * joins, 7-1 leaves; 8-1 is out of scope in both (no row) */
+    make_return(a, "",
+                HDR "RTH,1-1,exact,Band 3,1.00000,Dietetics\nRTH,2-1,exact,Band 2,1.00000,"
+                    "Dietetics\nRTH,7-1,exact,Band 2,1.00000,Dietetics\n",
+                3, "3.00000");
+    put(a, "out_of_scope.csv",
+        OUT_HDR "RTH,5-1,zero FTE,S9E,Dietetic Assistant,0.00000\nRTH,8-1,medical and "
+                "dental,109,Consultant,1.00000\n");
+    make_return(b, "",
+                HDR "RTH,5-1,exact,Band 3,1.00000,Dietetics\nRTH,6-1,exact,Band 3,1.00000,"
+                    "Dietetics\nRTH,1-1,exact,Band 3,1.00000,Dietetics\n",
+                3, "3.00000");
+    put(b, "out_of_scope.csv",
+        OUT_HDR "RTH,8-1,medical and dental,109,Consultant,1.00000\nRTH,2-1,not a support "
+                "role,S1E,Dietitian,1.00000\n");
+    esr_compare_opts opts;
+    compare_opts_default(&opts);
+    opts.outdir = o;
+    opts.base_dir = a;
+    opts.new_dir = b;
+    esr_compare_counts n;
+    esr_err err = {0};
+    cr_assert_eq(compare_run(&opts, &n, &err), ESR_OK, "%s", err.msg);
+    cr_assert_eq(n.scope_known, 1);
+    cr_assert_eq(n.joiners, 1);
+    cr_assert_eq(n.leavers, 1);
+    cr_assert_eq(n.scope_in, 1);
+    cr_assert_eq(n.scope_out, 1);
+    cr_assert_eq(n.moves, 4);
+    snprintf(path, sizeof path, "%s/moves.csv", o);
+    cr_assert_str_eq(slurp(path), "org_code,assignment_number,field,base,new\n"
+                                  "RTH,5-1,scope,out: zero FTE,in\n"
+                                  "RTH,6-1,scope,,in\n"
+                                  "RTH,2-1,scope,in,out: not a support role\n"
+                                  "RTH,7-1,scope,in,\n");
+    snprintf(path, sizeof path, "%s/compare.json", o);
+    cr_assert(strstr(slurp(path), "\"moved_into_scope\": 1,"), "%s", slurp(path));
+    cr_assert(strstr(slurp(path), "\"moved_out_of_scope\": 1,"), "%s", slurp(path));
+    cr_assert(strstr(slurp(path), "\"scope_changes_known\": true"), "%s", slurp(path));
+
+    /* an out_of_scope.csv without the reason column is refused */
+    put(b, "out_of_scope.csv", "org_code,assignment_number\nRTH,2-1\n");
+    cr_assert_eq(compare_run(&opts, &n, &err), ESR_ERR_INPUT_FORMAT);
+    cr_assert(strstr(err.msg, "out_of_scope.csv:1"), "%s", err.msg);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     cr_assert_eq(system(cmd), 0);
