@@ -535,17 +535,17 @@ done:
     return st;
 }
 
-/* Count one rejects.csv data row (the first is the header). */
-static int on_reject(void *vctx, const esr_row *row)
+/* Count one data row of a file (the first is the header). */
+static int on_count(void *vctx, const esr_row *row)
 {
-    esr_trust_return *r = vctx;
+    uint64_t *n = vctx;
     if (!(row->nfields == 1 && row->lens[0] == 0)) /* not a blank line */
-        r->rejects++;
+        (*n)++;
     return 0;
 }
 
-/* Count rejects.csv's rows, if the return has one. */
-static esr_status count_rejects(esr_trust_return *r, const char *path, esr_err *err)
+/* Count the data rows of path into *n; *seen 1 if the file exists. */
+static esr_status count_rows(const char *path, uint64_t *n, int *seen, esr_err *err)
 {
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
@@ -556,13 +556,13 @@ static esr_status count_rejects(esr_trust_return *r, const char *path, esr_err *
         return errno == ENOENT
                    ? ESR_OK
                    : esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (!(rd = csvreader_new(&o, on_reject, r))) {
+    if (!(rd = csvreader_new(&o, on_count, n))) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (!(st = csvreader_read(rd, fp, path, err)) && r->rejects) {
-        r->rejects--; /* the header */
-        r->rejects_seen = 1;
+    if (!(st = csvreader_read(rd, fp, path, err)) && *n) {
+        (*n)--; /* the header */
+        *seen = 1;
     }
 done:
     csvreader_free(rd);
@@ -731,6 +731,13 @@ static int disagreement(const esr_trust_return *r, char *msg, size_t n)
             total = r->rows[i].fte_e5;
             seen = 1;
         }
+    if (r->outscope_seen && r->outscope_rows != r->out_of_scope)
+        return snprintf(msg, n,
+                        "%s/out_of_scope.csv has %llu rows but run.json there counts %llu out of "
+                        "scope: the files are from different runs or were edited",
+                        r->dir, (unsigned long long)r->outscope_rows,
+                        (unsigned long long)r->out_of_scope),
+               1;
     if (r->rejects_seen && r->rejects != r->rejected)
         return snprintf(msg, n,
                         "%s/rejects.csv has %llu rows but run.json there counts %llu rejected: the "
@@ -783,7 +790,12 @@ static esr_status read_trust_files(esr_trust_return *r, const char *dir, esr_buf
         return st;
     if (path_of(path, dir, "rejects.csv"))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    return count_rejects(r, esr_buf_str(path), err);
+    if ((st = count_rows(esr_buf_str(path), &r->rejects, &r->rejects_seen, err)) ||
+        !r->has_out_of_scope)
+        return st;
+    if (path_of(path, dir, "out_of_scope.csv"))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    return count_rows(esr_buf_str(path), &r->outscope_rows, &r->outscope_seen, err);
 }
 
 /* Read and check the return in dir, once. */

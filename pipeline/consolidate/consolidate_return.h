@@ -79,6 +79,8 @@ typedef struct esr_trust_return {
     uint64_t records; /* records.csv data rows */
     uint64_t rejects; /* rejects.csv data rows, when rejects_seen */
     int rejects_seen;
+    uint64_t outscope_rows; /* out_of_scope.csv data rows, when outscope_seen */
+    int outscope_seen;
     uint64_t unmapped;    /* of which title_match is "none" */
     char warning[512];    /* a consistency warning, or "" */
     int verified;         /* every file checked against run.json's "outputs" */

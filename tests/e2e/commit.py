@@ -540,8 +540,9 @@ def case_tampered(c):
         return edit
     # run.json cannot checksum itself: its counts are checked against the files
     refused("run.json rows_read edited", "run.json", counts(rows_read=5))
-    refused("run.json in_scope edited", "records.csv", counts(in_scope=1, out_of_scope=-1))
-    refused("run.json rejected edited", "rejects.csv", counts(rejected=1, out_of_scope=-1))
+    refused("run.json in_scope edited", "records.csv", counts(in_scope=1, rows_read=1))
+    refused("run.json rejected edited", "rejects.csv", counts(rejected=1, rows_read=1))
+    refused("run.json out_of_scope edited", "out_of_scope.csv", counts(rows_read=2, out_of_scope=2))
 
     legacy = os.path.join(c.work, "legacy")
     shutil.copytree(good, legacy)
