@@ -1043,23 +1043,9 @@ static double head_of(book *b, esr_dim dim, const char *prof, const char *key)
     return c ? (double)c->headcount : 0;
 }
 
-/* Training sheet: Care Certificate, qualifications, apprenticeships, unknown names. */
-static void write_training(book *b)
+/* Training: what was joined, and how to read the tables; returns the next row. */
+static lxw_row_t training_intro(book *b, const esr_training *tr, lxw_row_t r)
 {
-    const esr_training *tr = b->in->training;
-    const esr_mappings *m = b->in->m;
-    lxw_row_t r = 0;
-    str(b, S_TRAINING, r, 0, "Training and qualifications", b->st.title);
-    r += 2;
-    if (!tr) {
-        str(b, S_TRAINING, r, 0,
-            "No competence export was joined: run with --training FILE (an ESR competence / "
-            "learning-record "
-            "export) to fill Care Certificate status, qualification levels and apprenticeships.",
-            b->st.note);
-        worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
-        return;
-    }
     const esr_training_stats *ts = training_stats(tr);
     char line[256];
     snprintf(line, sizeof line,
@@ -1074,8 +1060,13 @@ static void write_training(book *b)
         "framework level "
         "is what the post asks for: the two are reported apart, never corrected.",
         b->st.note);
-    r++;
+    return r + 1;
+}
 
+/* Training: Care Certificate status by profession; returns the next row. */
+static lxw_row_t training_care_certificate(book *b, lxw_row_t r)
+{
+    const esr_mappings *m = b->in->m;
     static const char *const h1[] = {"Care Certificate by profession",
                                      "People",
                                      "Completed",
@@ -1101,8 +1092,14 @@ static void write_training(book *b)
         num(b, S_TRAINING, r, 4, none, b->st.count);
         num(b, S_TRAINING, r++, 5, done / people, b->st.pct);
     }
-    r++;
-    /* one column per level qualifications.csv can give, after "none recorded" */
+    return r + 1;
+}
+
+/* Training: highest qualification level by profession, one column per
+ * level qualifications.csv can give after "none recorded"; returns the next row. */
+static lxw_row_t training_qualifications(book *b, const esr_training *tr, lxw_row_t r)
+{
+    const esr_mappings *m = b->in->m;
     enum { MAX_LEVELS = 16 };
     int levels[MAX_LEVELS];
     size_t nlv = 1 + training_levels(tr, levels + 1, MAX_LEVELS - 1);
@@ -1128,7 +1125,12 @@ static void write_training(book *b)
             num(b, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->st.count);
         r++;
     }
-    r++;
+    return r + 1;
+}
+
+/* Training: apprenticeships in progress by standard; returns the next row. */
+static lxw_row_t training_apprenticeships(book *b, lxw_row_t r)
+{
     static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE",
                                      NULL};
     headings_num(b, S_TRAINING, r++, h3);
@@ -1143,7 +1145,12 @@ static void write_training(book *b)
         num(b, S_TRAINING, r, 1, (double)c->headcount, b->st.count);
         fte(b, S_TRAINING, r++, 2, c->fte_e5, NULL);
     }
-    r++;
+    return r + 1;
+}
+
+/* Training: the competence names not recognised, with their rows. */
+static void training_unmatched_names(book *b, const esr_training *tr, lxw_row_t r)
+{
     static const char *const h4[] = {"Competence names not recognised (review; never guessed)",
                                      "Rows", NULL};
     headings_num(b, S_TRAINING, r++, h4);
@@ -1155,6 +1162,29 @@ static void write_training(book *b)
         str(b, S_TRAINING, r, 0, name, NULL);
         num(b, S_TRAINING, r++, 1, (double)count, b->st.count);
     }
+}
+
+/* Training sheet: Care Certificate, qualifications, apprenticeships, unknown names. */
+static void write_training(book *b)
+{
+    const esr_training *tr = b->in->training;
+    lxw_row_t r = 0;
+    str(b, S_TRAINING, r, 0, "Training and qualifications", b->st.title);
+    r += 2;
+    if (!tr) {
+        str(b, S_TRAINING, r, 0,
+            "No competence export was joined: run with --training FILE (an ESR competence / "
+            "learning-record "
+            "export) to fill Care Certificate status, qualification levels and apprenticeships.",
+            b->st.note);
+        worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
+        return;
+    }
+    r = training_intro(b, tr, r);
+    r = training_care_certificate(b, r);
+    r = training_qualifications(b, tr, r);
+    r = training_apprenticeships(b, r);
+    training_unmatched_names(b, tr, r);
     widths(b, S_TRAINING, 12);
 }
 
