@@ -122,24 +122,42 @@ static void render_numbers(const esr_record *r, esr_rendered *out)
 /* Append the records.csv text of numeric column c (see render_numbers) and its NUL. */
 static int put_number(esr_buf *b, const esr_rendered *out, int c)
 {
-    char t[32] = "";
     long long v = out->num[c];
-    if (c == RC_FTE)
+    if (c == RC_FTE) {
+        char t[32];
         text_format_e5(v, t);
-    else if (out->has_num >> c & 1)
-        snprintf(t, sizeof t, "%lld", v);
-    return esr_buf_append(b, t, strlen(t) + 1);
+        return esr_buf_append(b, t, strlen(t) + 1);
+    }
+    if (out->has_num >> c & 1) {
+        unsigned long long a = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        if ((v < 0 && esr_buf_putc(b, '-')) || esr_buf_putu(b, a))
+            return -1;
+    }
+    return esr_buf_putc(b, '\0');
+}
+
+/* The records column of each rule's field, for m (cached in out: the
+ * findings of every row look theirs up). */
+static const signed char *rule_cols(const esr_mappings *m, esr_rendered *out)
+{
+    if (out->cols_of != m) {
+        for (int r = 0; r < ESR_RULE_COUNT; r++)
+            out->rule_col[r] = (signed char)records_rule_col(m, r);
+        out->cols_of = m;
+    }
+    return out->rule_col;
 }
 
 /* r's findings, each with the value it is about, into out (after out->v). */
 static int render_findings(const esr_record *r, const esr_mappings *m, esr_rendered *out)
 {
     esr_buf *b = &out->values;
+    const signed char *cols = rule_cols(m, out);
     size_t at[ESR_MAX_FINDINGS];
     esr_buf_reset(b);
     out->nfindings = r->nfindings < ESR_MAX_FINDINGS ? r->nfindings : ESR_MAX_FINDINGS;
     for (size_t i = 0; i < out->nfindings; i++) {
-        int rule = r->findings[i].rule, col = records_rule_col(m, rule);
+        int rule = r->findings[i].rule, col = (unsigned)rule < ESR_RULE_COUNT ? cols[rule] : -1;
         const char *value = col >= 0 ? out->v[col] : "", *near = out->v[RC_AREA_SUGGESTION];
         char with[512]; /* the sheet's cell: the value and the nearest known area */
         if (rule == ESR_RULE_AREA_UNKNOWN && *near) {

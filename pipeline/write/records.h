@@ -68,8 +68,10 @@ typedef struct esr_rendered {
     esr_rfinding findings[ESR_MAX_FINDINGS];
     size_t nfindings;
     long long fte_e5;
-    esr_buf scratch; /* owns line number, FTE and flags text */
-    esr_buf values;  /* owns the findings' values */
+    esr_buf scratch;                      /* owns line number, FTE and flags text */
+    esr_buf values;                       /* owns the findings' values */
+    const esr_mappings *cols_of;          /* the mappings rule_col is for */
+    signed char rule_col[ESR_RULE_COUNT]; /* records column of each rule's field */
 } esr_rendered;
 
 /* One item of the typed feed the workbook reads (records_unpack): views
