@@ -1036,6 +1036,8 @@ static esr_status workbook_from_spool(run_ctx *c, ret_out *r, const char *xpath,
     char buf[ESR_WORKER_CHUNK_DEFAULT];
     size_t n;
     esr_status st = ESR_OK;
+    if (!r->feed_path)
+        return esr_err_set(c->err, ESR_ERR_INTERNAL, "%s: no workbook feed", outdir_dir(r->dir));
     int bad = r->feed && fclose(r->feed);
     r->feed = NULL;
     if (bad || !(fp = fopen(r->feed_path, "rb"))) {
@@ -1059,6 +1061,8 @@ done:
     if (fp)
         fclose(fp);
     unlink(r->feed_path); /* the scratch directory goes too; free the space now */
+    free(r->feed_path);
+    r->feed_path = NULL;
     return st;
 }
 
