@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aggregate.h"
 #include "buf.h"
@@ -43,7 +44,9 @@ typedef struct ret_out {
     FILE *outscope;  /* out_of_scope.csv, beside records.csv */
     int has_records; /* gets records / workbook (not the unassigned bucket) */
     esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
-    esr_worker *xw;  /* the thread feeding it the packed records */
+    esr_worker *xw;  /* the thread feeding it the typed records and rejects */
+    FILE *feed;      /* split mode: the spool of that feed, for the workbook at the end */
+    char *feed_path; /* its path, in the scratch directory */
     int parked;      /* split mode: its files are closed for now */
     int in_ring;     /* split mode: one of the returns with files open */
 } ret_out;
@@ -141,12 +144,17 @@ static void ret_free(ret_out *r)
         return;
     worker_cancel(r->xw);
     xlsx_free(r->xlsx);
+    if (r->feed)
+        fclose(r->feed);
+    if (r->feed_path)
+        unlink(r->feed_path);
+    free(r->feed_path);
     outdir_free(r->dir);
     free(r->org);
     free(r);
 }
 
-/* Worker callback: packed records into the workbook. */
+/* Worker callback: the typed feed into the workbook. */
 static esr_status feed_workbook(void *x, const char *p, size_t n, int *enough, esr_err *err)
 {
     return xlsx_feed(x, p, n, enough, err);
@@ -170,17 +178,46 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
     return ESR_OK;
 }
 
-/* Write rec's line to r's records.csv, and rec packed to its workbook when
- * that is streaming; 0 or -1. */
+/* Split mode: start r's spool of its workbook's typed feed, a temporary
+ * file in the scratch directory; the workbook is built from it once every
+ * row is read (workbook_from_spool): no output is read back. */
+static esr_status feed_spool_open(run_ctx *c, ret_out *r)
+{
+    const char *scratch;
+    esr_status st = outdir_scratch(r->dir, &scratch, c->err);
+    if (st)
+        return st;
+    esr_buf path = {0};
+    if (esr_buf_printf(&path, "%s/feed-%zu", scratch, c->nrets))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    r->feed_path = path.data;
+    if (!(r->feed = fopen(r->feed_path, "wb")))
+        return esr_err_set(c->err, ESR_ERR_OUTPUT, "%s: cannot create the workbook's spool: %s",
+                           outdir_dir(r->dir), strerror(errno));
+    return ESR_OK;
+}
+
+/* Hand the frame in c->packed to r's workbook: to its thread, or (split
+ * mode) to its spool; 0 or -1. */
+static int feed_put(run_ctx *c, ret_out *r)
+{
+    if (r->xw)
+        worker_write(r->xw, c->packed.data, c->packed.len);
+    else if (r->feed && fwrite(c->packed.data, 1, c->packed.len, r->feed) != c->packed.len)
+        return -1;
+    return 0;
+}
+
+/* Write rec's line to r's records.csv, and rec's typed values to its
+ * workbook's feed when it has one; 0 or -1. */
 static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
 {
     if (write_records_line(&c->line, rec))
         return -1;
-    if (r->xw) {
+    if (r->xw || r->feed) {
         esr_buf_reset(&c->packed);
-        if (records_pack(rec, &c->packed))
+        if (records_pack(rec, &c->packed) || feed_put(c, r))
             return -1;
-        worker_write(r->xw, c->packed.data, c->packed.len);
     }
     return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? 0 : -1;
 }
@@ -209,7 +246,8 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
     if (has_records) {
         if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
             goto fail;
-        if (!c->o->split_by_org && !c->o->no_workbook && (st = workbook_start(c, r)))
+        if (!c->o->no_workbook &&
+            (st = c->o->split_by_org ? feed_spool_open(c, r) : workbook_start(c, r)))
             goto fail;
         if ((st = outdir_file(r->dir, "out_of_scope.csv", &r->outscope, c->err)))
             goto fail;
@@ -264,7 +302,12 @@ static esr_status ret_ready(run_ctx *c, ret_out *r)
             (v->has_records && (st = outdir_park(v->dir, "records.csv", c->err))) ||
             (v->has_records && (st = outdir_park(v->dir, "out_of_scope.csv", c->err))))
             return st;
-        v->rejects = v->records = v->outscope = NULL;
+        if (v->feed && fclose(v->feed))
+            st = esr_err_set(c->err, ESR_ERR_IO, "%s: writing the workbook's spool failed: %s",
+                             outdir_dir(v->dir), strerror(errno));
+        v->rejects = v->records = v->outscope = v->feed = NULL;
+        if (st)
+            return st;
         v->parked = 1;
         v->in_ring = 0;
         c->ring[c->ring_next] = r;
@@ -279,6 +322,9 @@ static esr_status ret_ready(run_ctx *c, ret_out *r)
             (r->has_records &&
              (st = outdir_resume(r->dir, "out_of_scope.csv", &r->outscope, c->err))))
             return st;
+        if (r->feed_path && !(r->feed = fopen(r->feed_path, "ab")))
+            return esr_err_set(c->err, ESR_ERR_OUTPUT, "%s: cannot reopen the workbook's spool: %s",
+                               outdir_dir(r->dir), strerror(errno));
         r->parked = 0;
     }
     return ESR_OK;
@@ -307,24 +353,24 @@ static ret_out *ret_for(run_ctx *c, const char *org)
     return r;
 }
 
-/* The reject reason for r: rule id, message and detail. */
-static const char *reason_text(run_ctx *c, const esr_record *r)
+/* The offending value of rejected r as the outputs quote it: a rule that
+ * quotes an employee or assignment number quotes its pseudonym. */
+static const char *reject_detail(run_ctx *c, const esr_record *r)
 {
-    const esr_rule_info *ri = &c->m->rules[r->reason_rule];
-    const char *detail = r->reason_detail;
-    /* a rule that quotes an employee or assignment number quotes its pseudonym */
-    if (c->pseudo && !strcmp(ri->field, record_col_name(ESR_COL_ASSIGNMENT_NUMBER)))
-        detail = c->asg_p;
-    else if (c->pseudo && !strcmp(ri->field, record_col_name(ESR_COL_EMPLOYEE_NUMBER)))
-        detail = c->emp_p;
+    const char *field = c->m->rules[r->reason_rule].field;
+    if (c->pseudo && !strcmp(field, record_col_name(ESR_COL_ASSIGNMENT_NUMBER)))
+        return c->asg_p;
+    if (c->pseudo && !strcmp(field, record_col_name(ESR_COL_EMPLOYEE_NUMBER)))
+        return c->emp_p;
+    return r->reason_detail ? r->reason_detail : "";
+}
+
+/* The reason rejects.csv gives for j: its rule id, then records_reason. */
+static const char *reason_text(run_ctx *c, const esr_reject *j)
+{
     esr_buf_reset(&c->msg);
-    esr_buf_printf(&c->msg, "%s: %s", rule_id(r->reason_rule), ri->message);
-    if (detail && *detail) {
-        if (ri->field[0] == '(')
-            esr_buf_printf(&c->msg, " (%.80s)", detail);
-        else
-            esr_buf_printf(&c->msg, " (field %s = \"%.80s\")", ri->field, detail);
-    }
+    esr_buf_printf(&c->msg, "%s: ", rule_id(j->rule));
+    records_reason(&c->msg, &c->m->rules[j->rule], j->detail);
     return esr_buf_str(&c->msg);
 }
 
@@ -431,41 +477,116 @@ static int out_of_scope_row(run_ctx *c, ret_out *r, const esr_record *rec, const
     return 1;
 }
 
+/* The header row of an input: bind it (header_bind); rows above it are
+ * title lines. 0, or 1 with c->st set. */
+static int on_header(run_ctx *c, const esr_row *row)
+{
+    if (row->line < c->sniff.header_line)
+        return 0; /* a title line above the header */
+    if (header_bind(c, row))
+        return 1;
+    free(c->replace);
+    if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+/* Count a row read and report progress every 4096 rows, at most twice a second. */
+static void progress_tick(run_ctx *c)
+{
+    if (!c->o->progress_fn || (++c->rows_total & 4095) != 0)
+        return;
+    double t = now_ms() - c->started;
+    if (t < c->next_progress)
+        return;
+    c->next_progress = t + 500;
+    esr_progress p = {
+        c->source_name, c->rows_total, source_consumed(c->src), source_info(c->src)->bytes, t, 0};
+    c->o->progress_fn(c->o->progress_ctx, &p);
+}
+
+/* Per header field, the pseudonyms of the employee and assignment numbers
+ * of row (rejects.csv shows them in place of the numbers), or NULL
+ * without a key. */
+static const char *const *redact_keys(run_ctx *c, const esr_row *row)
+{
+    if (!c->pseudo)
+        return NULL;
+    for (size_t i = 0; i < c->schema->ncols; i++)
+        c->replace[i] = NULL;
+    const int pos[2] = {c->schema->pos[ESR_COL_EMPLOYEE_NUMBER],
+                        c->schema->pos[ESR_COL_ASSIGNMENT_NUMBER]};
+    for (int k = 0; k < 2; k++)
+        if (pos[k] >= 0 && (size_t)pos[k] < row->nfields)
+            c->replace[pos[k]] =
+                pseudo_apply(c->pseudo, k ? "assignment" : "employee",
+                             text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
+    return c->replace;
+}
+
+/* Rejected rec (read as row) into r's rejects.csv and, typed, its
+ * workbook's feed. 0, or 1 with c->st set. */
+static int put_rejected(run_ctx *c, ret_out *r, const esr_record *rec, const esr_row *row)
+{
+    esr_reject j = {c->source_name, rec->line, rec->reason_rule, reject_detail(c, rec)};
+    const char *why = reason_text(c, &j);
+    if (c->reject_messages++ < MAX_REJECT_MESSAGES)
+        say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec->line, why);
+    esr_redact red = {c->schema, redact_keys(c, row)};
+    int bad = write_reject(r->rejects, c->source_name, rec->line, why, row, &red);
+    if (!bad && (r->xw || r->feed)) {
+        esr_buf_reset(&c->packed);
+        bad = records_pack_reject(&j, &c->packed) || feed_put(c, r);
+    }
+    if (bad)
+        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
+                            outdir_dir(r->dir), strerror(errno));
+    return bad;
+}
+
+/* In-scope rec into r's records.csv and, typed, its workbook's feed (emp
+ * and asg: the keys to show). 0, or 1 with c->st set. */
+static int put_in_scope(run_ctx *c, ret_out *r, const esr_record *rec, const char *emp,
+                        const char *asg)
+{
+    if (records_render(rec, c->m, emp, asg, &c->rendered)) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    if (records_put(c, r, &c->rendered)) {
+        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
+                            outdir_dir(r->dir), strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* The decisions on readable rec, and the checks around them. */
+static void row_decide(run_ctx *c, esr_record *rec, int readable)
+{
+    if (!*rec->f[ESR_COL_ORG_CODE] && c->o->org)
+        rec->f[ESR_COL_ORG_CODE] = c->o->org;
+    if (readable) {
+        decide_row(c->val, c->cls, c->training, rec);
+        fte_tally(c, rec->f[ESR_COL_FTE]);
+    }
+    split_check(c, rec);
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
     run_ctx *c = vctx;
-    if (!c->schema) {
-        if (row->line < c->sniff.header_line)
-            return 0; /* a title line above the header */
-        if (header_bind(c, row))
-            return 1;
-        free(c->replace);
-        if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
-            c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-            return 1;
-        }
-        return 0;
-    }
+    if (!c->schema)
+        return on_header(c, row);
     if (row_blank(row)) {
         c->blank_lines++;
         return 0; /* a blank line, or Excel's ",,,,,,": not a row */
     }
     c->file_rows++;
-    if (c->o->progress_fn && (++c->rows_total & 4095) == 0) {
-        double t = now_ms() - c->started;
-        if (t >= c->next_progress) {
-            c->next_progress = t + 500;
-            esr_progress p = {c->source_name,
-                              c->rows_total,
-                              source_consumed(c->src),
-                              source_info(c->src)->bytes,
-                              t,
-                              0};
-            c->o->progress_fn(c->o->progress_ctx, &p);
-        }
-    }
-
+    progress_tick(c);
     esr_record rec;
     record_init(&rec, c->source_name, row->line);
     int readable = validate_row(c->val, row, c->schema->ncols, &rec) == 0;
@@ -478,14 +599,7 @@ static int on_row(void *vctx, const esr_row *row)
         }
         return 0;
     }
-    if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
-        rec.f[ESR_COL_ORG_CODE] = c->o->org;
-    if (readable) {
-        decide_row(c->val, c->cls, c->training, &rec);
-        fte_tally(c, rec.f[ESR_COL_FTE]);
-    }
-    split_check(c, &rec);
-
+    row_decide(c, &rec, readable);
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
     if (c->pseudo) {
@@ -501,43 +615,11 @@ static int on_row(void *vctx, const esr_row *row)
     ret_out *ret = ret_for(c, rec.f[ESR_COL_ORG_CODE]);
     if (!ret || (c->st = ret_ready(c, ret)))
         return 1;
-    if (rec.scope == ESR_SCOPE_REJECTED) {
-        const char *why = reason_text(c, &rec);
-        if (c->reject_messages++ < MAX_REJECT_MESSAGES)
-            say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec.line, why);
-        if (c->pseudo) {
-            for (size_t i = 0; i < c->schema->ncols; i++)
-                c->replace[i] = NULL;
-            const int pos[2] = {c->schema->pos[ESR_COL_EMPLOYEE_NUMBER],
-                                c->schema->pos[ESR_COL_ASSIGNMENT_NUMBER]};
-            for (int k = 0; k < 2; k++)
-                if (pos[k] >= 0 && (size_t)pos[k] < row->nfields)
-                    c->replace[pos[k]] =
-                        pseudo_apply(c->pseudo, k ? "assignment" : "employee",
-                                     text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
-        }
-        esr_redact red = {c->schema, c->pseudo ? c->replace : NULL};
-        if (write_reject(ret->rejects, c->source_name, rec.line, why, row, &red)) {
-            c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
-                                outdir_dir(ret->dir), strerror(errno));
-            return 1;
-        }
-        return 0;
-    }
-    if (rec.scope == ESR_SCOPE_OUT && out_of_scope_row(c, ret, &rec, asg))
-        return 1;
-    if (rec.scope != ESR_SCOPE_IN)
-        return 0;
-    if (records_render(&rec, c->m, emp, asg, &c->rendered)) {
-        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-        return 1;
-    }
-    if (records_put(c, ret, &c->rendered)) {
-        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
-                            outdir_dir(ret->dir), strerror(errno));
-        return 1;
-    }
-    return 0;
+    if (rec.scope == ESR_SCOPE_REJECTED)
+        return put_rejected(c, ret, &rec, row);
+    if (rec.scope == ESR_SCOPE_OUT)
+        return out_of_scope_row(c, ret, &rec, asg);
+    return rec.scope == ESR_SCOPE_IN ? put_in_scope(c, ret, &rec, emp, asg) : 0;
 }
 
 /* The last component of path. */
@@ -970,8 +1052,48 @@ static esr_status write_run_json(run_ctx *c, ret_out *r, double elapsed)
     return run_json_close(&rj, c->err);
 }
 
+/* Split mode: build r's workbook at xpath from the spool of its typed
+ * feed, through xlsx_feed as a single return's thread does. */
+static esr_status workbook_from_spool(run_ctx *c, ret_out *r, const char *xpath,
+                                      const esr_xlsx_in *xin)
+{
+    esr_xlsx *x = NULL;
+    FILE *fp = NULL;
+    char buf[ESR_WORKER_CHUNK_DEFAULT];
+    size_t n;
+    esr_status st = ESR_OK;
+    if (!r->feed_path)
+        return esr_err_set(c->err, ESR_ERR_INTERNAL, "%s: no workbook feed", outdir_dir(r->dir));
+    int bad = r->feed && fclose(r->feed);
+    r->feed = NULL;
+    if (bad || !(fp = fopen(r->feed_path, "rb"))) {
+        st = esr_err_set(c->err, ESR_ERR_IO, "%s: the workbook's spool cannot be read: %s",
+                         outdir_dir(r->dir), strerror(errno));
+        goto done;
+    }
+    if ((st = xlsx_open(xpath, xin, &x, c->err)))
+        goto done;
+    while (!st && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        st = xlsx_feed(x, buf, n, NULL, c->err);
+    if (!st && ferror(fp))
+        st = esr_err_set(c->err, ESR_ERR_IO, "%s: the workbook's spool cannot be read: %s",
+                         outdir_dir(r->dir), strerror(errno));
+    if (!st) {
+        st = xlsx_close(x, xin, c->err);
+        x = NULL;
+    }
+done:
+    xlsx_free(x);
+    if (fp)
+        fclose(fp);
+    unlink(r->feed_path); /* the scratch directory goes too; free the space now */
+    free(r->feed_path);
+    r->feed_path = NULL;
+    return st;
+}
+
 /* Finish r's workbook: close the one built while reading, or build it now
- * from records.csv (split returns); with --no-workbook, drop an old one. */
+ * from its feed's spool (split returns); with --no-workbook, drop an old one. */
 static esr_status finish_workbook(run_ctx *c, ret_out *r, const esr_return_meta *meta)
 {
     if (c->o->no_workbook)
@@ -988,15 +1110,13 @@ static esr_status finish_workbook(run_ctx *c, ret_out *r, const esr_return_meta 
         .agg = c->agg,
         .org = r->org,
         .m = c->m,
-        .records_csv = outdir_tmp_of(r->dir, "records.csv"),
-        .rejects_csv = outdir_tmp_of(r->dir, "rejects.csv"),
         .max_sheet_rows = c->o->max_sheet_rows,
         .training = c->training,
         .tmpdir = scratch,
         .display = display,
     };
     if (!r->xlsx)
-        return xlsx_write(xpath, &xin, c->err);
+        return workbook_from_spool(c, r, xpath, &xin);
     /* built while reading: wait for the thread, then the rest */
     st = worker_finish(r->xw, c->err);
     r->xw = NULL;
@@ -1078,6 +1198,151 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
     return outdir_finish(r->dir, c->err);
 }
 
+/* Open what the run needs before reading: mappings (into *owned unless
+ * given), classifier, validator, aggregates, key, competence export and
+ * the trust's titles table. */
+static esr_status run_setup(run_ctx *c, esr_mappings **owned)
+{
+    const esr_run_opts *o = c->o;
+    esr_status st;
+    if (o->mappings)
+        c->m = (esr_mappings *)o->mappings;
+    else if ((st = mappings_open(o->mappings_dir, owned, c->err)))
+        return st;
+    else
+        c->m = *owned;
+    c->ninputs = o->ninputs;
+    c->inputs = calloc(o->ninputs, sizeof *c->inputs);
+    c->unknown_cols = calloc(o->ninputs, sizeof *c->unknown_cols);
+    c->pii_cols = calloc(o->ninputs, sizeof *c->pii_cols);
+    c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
+    if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols ||
+        !(c->cls = classify_new(c->m, o->mode)) || !(c->val = validate_new(c->m)) ||
+        !(c->agg = aggregate_new(c->m)) || !(c->ret_by_org = esr_strmap_new()))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    validate_set_full_time(c->val, o->full_time_hours_e5);
+    snprintf(c->full_time, sizeof c->full_time, "%g",
+             (double)(o->full_time_hours_e5 > 0 ? o->full_time_hours_e5
+                                                : ESR_FULL_TIME_HOURS_DEFAULT_E5) /
+                 1e5);
+    validate_set_max_fte(c->val, o->max_fte_e5);
+    if (o->pseudonymise_key) {
+        int exposed = 0;
+        if ((st = pseudo_open(o->pseudonymise_key, &c->pseudo, &exposed, c->err)))
+            return st;
+        if (exposed)
+            say(c, "warning: key file %s can be read by group or others: chmod 600 it",
+                o->pseudonymise_key);
+    }
+    esr_source_opts tsrc = o->source; /* --delimiter is the staff exports' */
+    tsrc.delim = 0;
+    if (o->training && (st = training_load(o->training, c->m, &tsrc, &c->training, c->err)))
+        return st;
+    if (o->titles &&
+        ((st = mappings_load_titles(c->m, o->titles, &c->titles, c->titles_sha256, c->err)) ||
+         (st = classify_set_titles(c->cls, c->titles, base_name(o->titles)))))
+        return st;
+    return ESR_OK;
+}
+
+/* Check every input exists, and can be read more than once, before
+ * anything is created. */
+static esr_status inputs_check(run_ctx *c)
+{
+    const esr_run_opts *o = c->o;
+    esr_status st;
+    for (size_t i = 0; i < o->ninputs; i++) {
+        esr_source *probe;
+        struct stat sb; /* an export is read more than once: a pipe can be read once */
+        if (!stat(o->inputs[i], &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                               "%s: not a regular file (a pipe or device): esrpipe reads an "
+                               "export more than once; save it to a file first (gzip files are "
+                               "read as they are)",
+                               o->inputs[i]);
+        if ((st = source_open(o->inputs[i], &o->source, &probe, c->err)))
+            return st;
+        source_close(probe);
+    }
+    return ESR_OK;
+}
+
+/* After reading: the counts into *counts (if given), then refuse a run
+ * that rejected more than --max-reject-rate of its rows. */
+static esr_status reject_rate_check(run_ctx *c, esr_run_counts *counts)
+{
+    const esr_org_counts *all = aggregate_org(c->agg, "");
+    if (counts && all)
+        *counts = (esr_run_counts){all->read, all->in_scope, all->out_of_scope, all->rejected};
+    double pct = c->o->max_reject_pct;
+    if (!all || !all->read || (double)all->rejected * 100.0 <= pct * (double)all->read)
+        return ESR_OK;
+    return esr_err_set(c->err, ESR_ERR_REJECT_RATE,
+                       "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: "
+                       "nothing written; fix the export or raise the limit",
+                       (unsigned long long)all->rejected, (unsigned long long)all->read,
+                       100.0 * (double)all->rejected / (double)all->read, pct);
+}
+
+/* Write every return's remaining files, then publish them all in one step
+ * (the per-organisation returns are published with the top one). */
+static esr_status publish_returns(run_ctx *c)
+{
+    esr_status st;
+    if (c->training && c->nrets && training_rejects(c, c->rets[0]))
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s", c->o->outdir,
+                           strerror(errno));
+    double elapsed = now_ms() - c->started;
+    for (size_t i = c->nrets; i-- > 0;) /* run.json lists the subdirectories' files */
+        if ((st = finish_return(c, c->rets[i], elapsed)))
+            return st;
+    for (size_t i = c->nrets; i-- > 0;)
+        if ((st = outdir_commit(c->rets[i]->dir, c->err)))
+            return st;
+    if (c->nrets && *outdir_removed_returns(c->rets[0]->dir))
+        say(c,
+            "warning: %s: removed the returns of organisations an earlier run wrote that "
+            "this export does not hold: %s",
+            c->o->outdir, outdir_removed_returns(c->rets[0]->dir));
+    /* only now is there a rejects.csv to point at */
+    if (c->reject_messages > MAX_REJECT_MESSAGES)
+        say(c, "... %llu more rejected rows: see rejects.csv",
+            (unsigned long long)(c->reject_messages - MAX_REJECT_MESSAGES));
+    return ESR_OK;
+}
+
+/* Free everything c holds (returns not published are abandoned). */
+static void run_ctx_free(run_ctx *c)
+{
+    for (size_t i = c->nrets; i-- > 0;) /* children before the parent dir */
+        ret_free(c->rets[i]);
+    free(c->rets);
+    for (size_t i = 0; i < c->ninputs; i++) {
+        free((char *)c->inputs[i].sha256);
+        free(c->unknown_cols[i]);
+        free(c->pii_cols[i]);
+        free(c->near_cols[i]);
+        free((char *)c->inputs[i].delimiter);
+    }
+    free(c->near_cols);
+    free(c->inputs);
+    free(c->unknown_cols);
+    free(c->pii_cols);
+    records_rendered_free(&c->rendered);
+    pseudo_free(c->pseudo);
+    training_free(c->training);
+    free(c->replace);
+    esr_buf_free(&c->line);
+    esr_buf_free(&c->packed);
+    esr_buf_free(&c->msg);
+    esr_strmap_free(c->ret_by_org);
+    schema_free(c->schema);
+    aggregate_free(c->agg);
+    validate_free(c->val);
+    classify_free(c->cls);
+    table_free(c->titles);
+}
+
 /* Run the pipeline. On any error nothing in outdir is created or replaced. */
 esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *err)
 {
@@ -1086,67 +1351,11 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     c.err = err;
     c.started = now_ms();
     esr_status st;
+    esr_mappings *owned = NULL;
     if (!o->ninputs)
         return esr_err_set(err, ESR_ERR_USAGE, "no input files");
-    if ((st = find_snapshot(&c)))
-        return st;
-    esr_mappings *owned = NULL;
-    if (o->mappings)
-        c.m = (esr_mappings *)o->mappings;
-    else if ((st = mappings_open(o->mappings_dir, &owned, err)))
-        return st;
-    else
-        c.m = owned;
-    c.ninputs = o->ninputs;
-    c.inputs = calloc(o->ninputs, sizeof *c.inputs);
-    c.unknown_cols = calloc(o->ninputs, sizeof *c.unknown_cols);
-    c.pii_cols = calloc(o->ninputs, sizeof *c.pii_cols);
-    c.near_cols = calloc(o->ninputs, sizeof *c.near_cols);
-    if (!c.inputs || !c.unknown_cols || !c.pii_cols || !c.near_cols ||
-        !(c.cls = classify_new(c.m, o->mode)) || !(c.val = validate_new(c.m)) ||
-        !(c.agg = aggregate_new(c.m)) || !(c.ret_by_org = esr_strmap_new())) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    validate_set_full_time(c.val, o->full_time_hours_e5);
-    snprintf(c.full_time, sizeof c.full_time, "%g",
-             (double)(o->full_time_hours_e5 > 0 ? o->full_time_hours_e5
-                                                : ESR_FULL_TIME_HOURS_DEFAULT_E5) /
-                 1e5);
-    validate_set_max_fte(c.val, o->max_fte_e5);
-    if (o->pseudonymise_key) {
-        int exposed = 0;
-        if ((st = pseudo_open(o->pseudonymise_key, &c.pseudo, &exposed, err)))
-            goto done;
-        if (exposed)
-            say(&c, "warning: key file %s can be read by group or others: chmod 600 it",
-                o->pseudonymise_key);
-    }
-    esr_source_opts tsrc = o->source; /* --delimiter is the staff exports' */
-    tsrc.delim = 0;
-    if (o->training && (st = training_load(o->training, c.m, &tsrc, &c.training, err)))
-        goto done;
-    if (o->titles &&
-        ((st = mappings_load_titles(c.m, o->titles, &c.titles, c.titles_sha256, err)) ||
-         (st = classify_set_titles(c.cls, c.titles, base_name(o->titles)))))
-        goto done;
-    /* Check every input exists before creating anything. */
-    for (size_t i = 0; i < o->ninputs; i++) {
-        esr_source *probe;
-        struct stat sb; /* an export is read more than once: a pipe can be read once */
-        if (!stat(o->inputs[i], &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
-            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                             "%s: not a regular file (a pipe or device): esrpipe reads an export "
-                             "more than once; save it to a file first (gzip files are read as "
-                             "they are)",
-                             o->inputs[i]);
-            goto done;
-        }
-        if ((st = source_open(o->inputs[i], &o->source, &probe, err)))
-            goto done;
-        source_close(probe);
-    }
-    if ((st = learn_inputs(&c)))
+    if ((st = find_snapshot(&c)) || (st = run_setup(&c, &owned)) || (st = inputs_check(&c)) ||
+        (st = learn_inputs(&c)))
         goto done;
     ret_out *first;
     if (!o->dry_run) {
@@ -1169,70 +1378,10 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
             "%llu rows have titles past the %u-entry Job titles limit: counted there in one "
             "pooled entry per organisation (records.csv lists each title)",
             (unsigned long long)aggregate_titles_pooled(c.agg), ESR_AGG_MAX_TITLES);
-
-    const esr_org_counts *all = aggregate_org(c.agg, "");
-    if (counts && all)
-        *counts = (esr_run_counts){all->read, all->in_scope, all->out_of_scope, all->rejected};
-    if (all && all->read && (double)all->rejected * 100.0 > o->max_reject_pct * (double)all->read) {
-        st = esr_err_set(
-            err, ESR_ERR_REJECT_RATE,
-            "%llu of %llu rows rejected (%.2f%%), above --max-reject-rate %g%%: nothing "
-            "written; fix the export or raise the limit",
-            (unsigned long long)all->rejected, (unsigned long long)all->read,
-            100.0 * (double)all->rejected / (double)all->read, o->max_reject_pct);
-        goto done;
-    }
-    if (c.training && c.nrets && training_rejects(&c, c.rets[0])) {
-        st = esr_err_set(err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s", o->outdir,
-                         strerror(errno));
-        goto done;
-    }
-    double elapsed = now_ms() - c.started;
-    for (size_t i = c.nrets; i-- > 0;) /* run.json lists the subdirectories' files */
-        if ((st = finish_return(&c, c.rets[i], elapsed)))
-            goto done;
-    /* Every file of every return is complete: publish them in one step
-     * (the per-organisation returns are published with the top one). */
-    for (size_t i = c.nrets; i-- > 0;)
-        if ((st = outdir_commit(c.rets[i]->dir, err)))
-            goto done;
-    if (c.nrets && *outdir_removed_returns(c.rets[0]->dir))
-        say(&c,
-            "warning: %s: removed the returns of organisations an earlier run wrote that "
-            "this export does not hold: %s",
-            o->outdir, outdir_removed_returns(c.rets[0]->dir));
-    /* only now is there a rejects.csv to point at */
-    if (c.reject_messages > MAX_REJECT_MESSAGES)
-        say(&c, "... %llu more rejected rows: see rejects.csv",
-            (unsigned long long)(c.reject_messages - MAX_REJECT_MESSAGES));
+    if (!(st = reject_rate_check(&c, counts)))
+        st = publish_returns(&c);
 done:
-    for (size_t i = c.nrets; i-- > 0;) /* children before the parent dir */
-        ret_free(c.rets[i]);
-    free(c.rets);
-    for (size_t i = 0; i < c.ninputs; i++) {
-        free((char *)c.inputs[i].sha256);
-        free(c.unknown_cols[i]);
-        free(c.pii_cols[i]);
-        free(c.near_cols[i]);
-        free((char *)c.inputs[i].delimiter);
-    }
-    free(c.near_cols);
-    free(c.inputs);
-    free(c.unknown_cols);
-    free(c.pii_cols);
-    records_rendered_free(&c.rendered);
-    pseudo_free(c.pseudo);
-    training_free(c.training);
-    free(c.replace);
-    esr_buf_free(&c.line);
-    esr_buf_free(&c.packed);
-    esr_buf_free(&c.msg);
-    esr_strmap_free(c.ret_by_org);
-    schema_free(c.schema);
-    aggregate_free(c.agg);
-    validate_free(c.val);
-    classify_free(c.cls);
-    table_free(c.titles);
+    run_ctx_free(&c);
     mappings_close(owned);
     return st;
 }

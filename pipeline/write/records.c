@@ -90,12 +90,88 @@ int records_col_numeric(esr_rcol c)
            c == RC_QUAL_LEVEL;
 }
 
-/* Append the decimal text of v. */
-static int put_int(esr_buf *b, int v)
+/* The records column rule's field names, or -1. */
+int records_rule_col(const esr_mappings *m, int rule)
 {
-    if (v < 0 && esr_buf_putc(b, '-'))
+    if (rule < 0 || rule >= ESR_RULE_COUNT)
         return -1;
-    return esr_buf_putu(b, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+    const char *field = m->rules[rule].field;
+    for (int c = 0; c < RC_COUNT; c++)
+        if (!strcmp(rcol_names[c], field))
+            return c;
+    return -1;
+}
+
+/* The typed values of r's numeric columns into out->num and has_num. */
+static void render_numbers(const esr_record *r, esr_rendered *out)
+{
+    out->has_num = 1u << RC_SOURCE_LINE | 1u << RC_FTE;
+    out->num[RC_SOURCE_LINE] = (long long)r->line;
+    out->num[RC_FTE] = r->fte_e5;
+    out->num[RC_LEVEL] = r->level;
+    out->num[RC_TITLE_SCORE] = r->title_score;
+    out->num[RC_QUAL_LEVEL] = r->qualification_level;
+    if (r->level)
+        out->has_num |= 1u << RC_LEVEL;
+    if (*r->f[ESR_COL_POSITION_TITLE])
+        out->has_num |= 1u << RC_TITLE_SCORE;
+    if (r->qualification_level)
+        out->has_num |= 1u << RC_QUAL_LEVEL;
+}
+
+/* Append the records.csv text of numeric column c (see render_numbers) and its NUL. */
+static int put_number(esr_buf *b, const esr_rendered *out, int c)
+{
+    long long v = out->num[c];
+    if (c == RC_FTE) {
+        char t[32];
+        text_format_e5(v, t);
+        return esr_buf_append(b, t, strlen(t) + 1);
+    }
+    if (out->has_num >> c & 1) {
+        unsigned long long a = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        if ((v < 0 && esr_buf_putc(b, '-')) || esr_buf_putu(b, a))
+            return -1;
+    }
+    return esr_buf_putc(b, '\0');
+}
+
+/* The records column of each rule's field, for m (cached in out: the
+ * findings of every row look theirs up). */
+static const signed char *rule_cols(const esr_mappings *m, esr_rendered *out)
+{
+    if (out->cols_of != m) {
+        for (int r = 0; r < ESR_RULE_COUNT; r++)
+            out->rule_col[r] = (signed char)records_rule_col(m, r);
+        out->cols_of = m;
+    }
+    return out->rule_col;
+}
+
+/* r's findings, each with the value it is about, into out (after out->v). */
+static int render_findings(const esr_record *r, const esr_mappings *m, esr_rendered *out)
+{
+    esr_buf *b = &out->values;
+    const signed char *cols = rule_cols(m, out);
+    size_t at[ESR_MAX_FINDINGS];
+    esr_buf_reset(b);
+    out->nfindings = r->nfindings < ESR_MAX_FINDINGS ? r->nfindings : ESR_MAX_FINDINGS;
+    for (size_t i = 0; i < out->nfindings; i++) {
+        int rule = r->findings[i].rule, col = (unsigned)rule < ESR_RULE_COUNT ? cols[rule] : -1;
+        const char *value = col >= 0 ? out->v[col] : "", *near = out->v[RC_AREA_SUGGESTION];
+        char with[512]; /* the sheet's cell: the value and the nearest known area */
+        if (rule == ESR_RULE_AREA_UNKNOWN && *near) {
+            snprintf(with, sizeof with, "%s (nearest known: %s)", value, near);
+            value = with;
+        }
+        out->findings[i].rule = rule;
+        at[i] = b->len;
+        if (esr_buf_append(b, value, strlen(value) + 1))
+            return -1;
+    }
+    for (size_t i = 0; i < out->nfindings; i++) /* b has stopped moving */
+        out->findings[i].value = b->data + at[i];
+    return 0;
 }
 
 /* Render r (see records.h). */
@@ -104,33 +180,16 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
 {
     esr_buf *b = &out->scratch;
     esr_buf_reset(b);
+    render_numbers(r, out);
     /* scratch grows while we write into it: record offsets, resolve after */
-    size_t o_line = b->len;
-    if (esr_buf_putu(b, r->line) || esr_buf_putc(b, '\0'))
-        return -1;
-    size_t o_fte = b->len;
-    char fte[32];
-    text_format_e5(r->fte_e5, fte);
-    if (esr_buf_puts(b, fte) || esr_buf_putc(b, '\0'))
-        return -1;
-    size_t o_level = b->len;
-    if (r->level) {
-        if (put_int(b, r->level))
+    static const int numeric[] = {RC_SOURCE_LINE, RC_FTE, RC_LEVEL, RC_TITLE_SCORE, RC_QUAL_LEVEL};
+    size_t at[5], o_flags;
+    for (int k = 0; k < 5; k++) {
+        at[k] = b->len;
+        if (put_number(b, out, numeric[k]))
             return -1;
     }
-    if (esr_buf_putc(b, '\0'))
-        return -1;
-    size_t o_score = b->len;
-    if (*r->f[ESR_COL_POSITION_TITLE] && put_int(b, r->title_score))
-        return -1;
-    if (esr_buf_putc(b, '\0'))
-        return -1;
-    size_t o_qual = b->len;
-    if (r->qualification_level && put_int(b, r->qualification_level))
-        return -1;
-    if (esr_buf_putc(b, '\0'))
-        return -1;
-    size_t o_flags = b->len;
+    o_flags = b->len;
     for (size_t i = 0; i < r->nfindings; i++)
         if ((i && esr_buf_putc(b, ';')) || esr_buf_puts(b, rule_id(r->findings[i].rule)))
             return -1;
@@ -138,16 +197,16 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
         return -1;
 
     const char **v = out->v;
+    for (int k = 0; k < 5; k++)
+        v[numeric[k]] = b->data + at[k];
     v[RC_ORG_CODE] = r->f[ESR_COL_ORG_CODE];
     v[RC_SOURCE_FILE] = r->source;
-    v[RC_SOURCE_LINE] = b->data + o_line;
     v[RC_EMPLOYEE_NUMBER] = emp;
     v[RC_ASSIGNMENT_NUMBER] = asg;
     v[RC_POSITION_TITLE] = r->f[ESR_COL_POSITION_TITLE];
     v[RC_STANDARD_TITLE] = r->standard_title;
     v[RC_TITLE_MATCH] = r->title_match;
     v[RC_TITLE_RULE] = r->title_rule;
-    v[RC_TITLE_SCORE] = b->data + o_score;
     v[RC_OCCUPATION_CODE] = r->occ_code[0] ? r->occ_code : r->f[ESR_COL_OCCUPATION_CODE];
     v[RC_OCCUPATION_STATUS] = occ_state_names[r->occ_state];
     v[RC_STAFF_GROUP] = r->f[ESR_COL_STAFF_GROUP];
@@ -155,31 +214,199 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_PROFESSION] = r->profession >= 0 ? m->prof[r->profession].name : "";
     v[RC_PROFESSION_SOURCE] = record_psrc_name(r->prof_source);
     v[RC_SUPPORT_ROLE] = r->role >= 0 ? m->roles[r->role].name : "";
-    v[RC_LEVEL] = b->data + o_level;
     v[RC_PAY_BAND] = r->band >= 0 ? m->bands[r->band].name : r->f[ESR_COL_PAY_BAND];
     v[RC_AREA_OF_WORK] = r->area >= 0 ? m->areas[r->area] : r->f[ESR_COL_AREA_OF_WORK];
     v[RC_AREA_SUGGESTION] = r->area_suggestion;
-    v[RC_FTE] = b->data + o_fte;
     v[RC_ASSIGNMENT_CATEGORY] = r->f[ESR_COL_ASSIGNMENT_CATEGORY];
     v[RC_CARE_CERTIFICATE] = r->care_certificate;
-    v[RC_QUAL_LEVEL] = b->data + o_qual;
     v[RC_APPRENTICESHIP] = r->apprenticeship;
     v[RC_DQ_FLAGS] = b->data + o_flags;
     out->fte_e5 = r->fte_e5;
+    return render_findings(r, m, out);
+}
+
+/* Append the reason of a reject (see records.h). */
+int records_reason(esr_buf *out, const esr_rule_info *ri, const char *detail)
+{
+    int bad = esr_buf_puts(out, ri->message);
+    if (detail && *detail) {
+        if (ri->field[0] == '(')
+            bad |= esr_buf_printf(out, " (%.80s)", detail);
+        else
+            bad |= esr_buf_printf(out, " (field %s = \"%.80s\")", ri->field, detail);
+    }
+    return bad ? -1 : 0;
+}
+
+/* ---- the typed feed --------------------------------------------------- */
+
+/* Append the n bytes of v (a number in host order); 0 or -1. */
+static int put_bin(esr_buf *b, const void *v, size_t n)
+{
+    return esr_buf_append(b, v, n);
+}
+
+/* Append s and its NUL; 0 or -1. */
+static int put_str(esr_buf *b, const char *s)
+{
+    return esr_buf_append(b, s, strlen(s) + 1);
+}
+
+/* Start a frame of kind at the end of out: its length is patched by frame_end. */
+static int frame_begin(esr_buf *out, esr_feed_kind kind, size_t *at)
+{
+    uint32_t len = 0;
+    *at = out->len;
+    return put_bin(out, &len, sizeof len) || esr_buf_putc(out, (char)kind) ? -1 : 0;
+}
+
+/* Patch the length of the frame begun at at; 0 or -1 if it is too long. */
+static int frame_end(esr_buf *out, size_t at)
+{
+    size_t n = out->len - at - sizeof(uint32_t);
+    uint32_t len = (uint32_t)n;
+    if (n != len)
+        return -1;
+    memcpy(out->data + at, &len, sizeof len);
     return 0;
 }
 
-/* Append r packed for the workbook thread (see records.h). */
+/* Append r as one frame of the feed (see records.h). */
 int records_pack(const esr_rendered *r, esr_buf *out)
 {
-    for (int c = 0; c < RC_COUNT; c++)
-        if (esr_buf_append(out, r->v[c], strlen(r->v[c]) + 1))
-            return -1;
-    return 0;
+    size_t at;
+    int bad = frame_begin(out, ESR_FEED_RECORD, &at);
+    for (int c = 0; c < RC_COUNT && !bad; c++) {
+        if (c == RC_DQ_FLAGS)
+            continue;
+        if (!records_col_numeric(c)) {
+            bad = put_str(out, r->v[c]);
+            continue;
+        }
+        int64_t v = r->num[c];
+        char has = (char)(r->has_num >> c & 1);
+        bad = esr_buf_putc(out, has) || (has && put_bin(out, &v, sizeof v));
+    }
+    bad = bad || esr_buf_putc(out, (char)r->nfindings);
+    for (size_t i = 0; i < r->nfindings && !bad; i++) {
+        int32_t rule = r->findings[i].rule;
+        bad = put_bin(out, &rule, sizeof rule) || put_str(out, r->findings[i].value);
+    }
+    return bad || frame_end(out, at) ? -1 : 0;
+}
+
+/* Append reject j as one frame of the feed (see records.h). */
+int records_pack_reject(const esr_reject *j, esr_buf *out)
+{
+    size_t at;
+    int32_t rule = j->rule;
+    uint64_t line = j->line;
+    if (frame_begin(out, ESR_FEED_REJECT, &at) || put_bin(out, &rule, sizeof rule) ||
+        put_bin(out, &line, sizeof line) || put_str(out, j->source) ||
+        put_str(out, j->detail ? j->detail : ""))
+        return -1;
+    return frame_end(out, at);
+}
+
+/* A cursor over one frame's bytes. */
+typedef struct cursor {
+    const char *p, *end;
+    int bad;
+} cursor;
+
+/* The next n bytes of k into v, or bad. */
+static void get_bin(cursor *k, void *v, size_t n)
+{
+    if (k->bad || (size_t)(k->end - k->p) < n) {
+        k->bad = 1;
+        memset(v, 0, n);
+        return;
+    }
+    memcpy(v, k->p, n);
+    k->p += n;
+}
+
+/* The next NUL-terminated string of k, or "" and bad. */
+static const char *get_str(cursor *k)
+{
+    const char *z = k->bad ? NULL : memchr(k->p, '\0', (size_t)(k->end - k->p));
+    if (!z) {
+        k->bad = 1;
+        return "";
+    }
+    const char *s = k->p;
+    k->p = z + 1;
+    return s;
+}
+
+/* A record frame's body into out. */
+static void get_record(cursor *k, esr_fed *out)
+{
+    out->has_num = 0;
+    for (int c = 0; c < RC_COUNT; c++) {
+        out->text[c] = NULL;
+        out->num[c] = 0;
+        if (c == RC_DQ_FLAGS)
+            continue;
+        if (!records_col_numeric(c)) {
+            out->text[c] = get_str(k);
+            continue;
+        }
+        char has = 0;
+        int64_t v = 0;
+        get_bin(k, &has, 1);
+        if (has)
+            get_bin(k, &v, sizeof v);
+        out->num[c] = v;
+        out->has_num |= (unsigned)(has != 0) << c;
+    }
+    unsigned char nf = 0;
+    get_bin(k, &nf, 1);
+    k->bad |= nf > ESR_MAX_FINDINGS;
+    out->nfindings = k->bad ? 0 : nf;
+    for (size_t i = 0; i < out->nfindings; i++) {
+        int32_t rule = 0;
+        get_bin(k, &rule, sizeof rule);
+        out->findings[i].rule = rule;
+        out->findings[i].value = get_str(k);
+        k->bad |= rule < 0 || rule >= ESR_RULE_COUNT;
+    }
+}
+
+/* Read one frame of the feed (see records.h). */
+long records_unpack(const char *p, size_t n, esr_fed *out)
+{
+    uint32_t len;
+    if (n < sizeof len)
+        return 0;
+    memcpy(&len, p, sizeof len);
+    if (n - sizeof len < len)
+        return 0;
+    cursor k = {p + sizeof len, p + sizeof len + len, 0};
+    char kind = 0;
+    get_bin(&k, &kind, 1);
+    out->kind = (esr_feed_kind)kind;
+    if (kind == ESR_FEED_RECORD) {
+        get_record(&k, out);
+    } else if (kind == ESR_FEED_REJECT) {
+        int32_t rule = 0;
+        uint64_t line = 0;
+        get_bin(&k, &rule, sizeof rule);
+        get_bin(&k, &line, sizeof line);
+        out->reject.rule = rule;
+        out->reject.line = line;
+        out->reject.source = get_str(&k);
+        out->reject.detail = get_str(&k);
+        k.bad |= rule < 0 || rule >= ESR_RULE_COUNT;
+    } else {
+        k.bad = 1;
+    }
+    return k.bad || k.p != k.end ? -1 : (long)(sizeof len + len);
 }
 
 /* Free the scratch storage. */
 void records_rendered_free(esr_rendered *out)
 {
     esr_buf_free(&out->scratch);
+    esr_buf_free(&out->values);
 }

@@ -1,9 +1,10 @@
 /* write_xlsx.c - the return workbook. Every sheet is written in row order
  * (constant_memory). The Support workforce sheet streams from the return's
- * records, packed (records_pack), while the run is still reading
- * (xlsx_feed), or from the finished records.csv (xlsx_write); the
- * other sheets are written from the aggregates at xlsx_close, and the Data
- * quality findings from the spooled record findings and rejects.csv. */
+ * typed feed (records_pack, records_pack_reject; xlsx_feed) while the run
+ * is still reading, or from a split return's spool of it; the other sheets
+ * are written from the aggregates at xlsx_close, and the Data quality
+ * findings from the spooled findings of the records and of the rejects.
+ * Nothing here reads an output of the run back. */
 #include "write_xlsx.h"
 
 #include <ctype.h>
@@ -16,7 +17,6 @@
 
 #include "buf.h"
 #include "csvout.h"
-#include "csvreader.h"
 #include "strmap.h"
 #include "text.h"
 #include "xlsx_national.h"
@@ -995,24 +995,9 @@ static double head_of(book *b, esr_dim dim, const char *prof, const char *key)
     return c ? (double)c->headcount : 0;
 }
 
-/* Training sheet: Care Certificate, qualifications, apprenticeships, unknown names. */
-static void write_training(book *b)
+/* Training: what was joined, and how to read the tables; returns the next row. */
+static lxw_row_t training_intro(book *b, const esr_training *tr, lxw_row_t r)
 {
-    const esr_training *tr = b->in->training;
-    const esr_mappings *m = b->in->m;
-    lxw_row_t r = 0;
-    xbook_str(&b->x, S_TRAINING, r, 0, "Training and qualifications", b->x.st.title);
-    r += 2;
-    if (!tr) {
-        xbook_str(
-            &b->x, S_TRAINING, r, 0,
-            "No competence export was joined: run with --training FILE (an ESR competence / "
-            "learning-record "
-            "export) to fill Care Certificate status, qualification levels and apprenticeships.",
-            b->x.st.note);
-        worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
-        return;
-    }
     const esr_training_stats *ts = training_stats(tr);
     char line[256];
     snprintf(line, sizeof line,
@@ -1028,8 +1013,13 @@ static void write_training(book *b)
         "framework level "
         "is what the post asks for: the two are reported apart, never corrected.",
         b->x.st.note);
-    r++;
+    return r + 1;
+}
 
+/* Training: Care Certificate status by profession; returns the next row. */
+static lxw_row_t training_care_certificate(book *b, lxw_row_t r)
+{
+    const esr_mappings *m = b->in->m;
     static const char *const h1[] = {"Care Certificate by profession",
                                      "People",
                                      "Completed",
@@ -1055,8 +1045,14 @@ static void write_training(book *b)
         xbook_num(&b->x, S_TRAINING, r, 4, none, b->x.st.count);
         xbook_num(&b->x, S_TRAINING, r++, 5, done / people, b->x.st.pct);
     }
-    r++;
-    /* one column per level qualifications.csv can give, after "none recorded" */
+    return r + 1;
+}
+
+/* Training: highest qualification level by profession, one column per
+ * level qualifications.csv can give after "none recorded"; returns the next row. */
+static lxw_row_t training_qualifications(book *b, const esr_training *tr, lxw_row_t r)
+{
+    const esr_mappings *m = b->in->m;
     enum { MAX_LEVELS = 16 };
     int levels[MAX_LEVELS];
     size_t nlv = 1 + training_levels(tr, levels + 1, MAX_LEVELS - 1);
@@ -1082,7 +1078,12 @@ static void write_training(book *b)
             xbook_num(&b->x, S_TRAINING, r, (lxw_col_t)(k + 1), row[k], b->x.st.count);
         r++;
     }
-    r++;
+    return r + 1;
+}
+
+/* Training: apprenticeships in progress by standard; returns the next row. */
+static lxw_row_t training_apprenticeships(book *b, lxw_row_t r)
+{
     static const char *const h3[] = {"Apprenticeships in progress, by standard", "People", "FTE",
                                      NULL};
     headings_num(b, S_TRAINING, r++, h3);
@@ -1097,7 +1098,12 @@ static void write_training(book *b)
         xbook_num(&b->x, S_TRAINING, r, 1, (double)c->headcount, b->x.st.count);
         xbook_fte(&b->x, S_TRAINING, r++, 2, c->fte_e5, NULL);
     }
-    r++;
+    return r + 1;
+}
+
+/* Training: the competence names not recognised, with their rows. */
+static void training_unmatched_names(book *b, const esr_training *tr, lxw_row_t r)
+{
     static const char *const h4[] = {"Competence names not recognised (review; never guessed)",
                                      "Rows", NULL};
     headings_num(b, S_TRAINING, r++, h4);
@@ -1109,6 +1115,30 @@ static void write_training(book *b)
         xbook_str(&b->x, S_TRAINING, r, 0, name, NULL);
         xbook_num(&b->x, S_TRAINING, r++, 1, (double)count, b->x.st.count);
     }
+}
+
+/* Training sheet: Care Certificate, qualifications, apprenticeships, unknown names. */
+static void write_training(book *b)
+{
+    const esr_training *tr = b->in->training;
+    lxw_row_t r = 0;
+    xbook_str(&b->x, S_TRAINING, r, 0, "Training and qualifications", b->x.st.title);
+    r += 2;
+    if (!tr) {
+        xbook_str(
+            &b->x, S_TRAINING, r, 0,
+            "No competence export was joined: run with --training FILE (an ESR competence / "
+            "learning-record "
+            "export) to fill Care Certificate status, qualification levels and apprenticeships.",
+            b->x.st.note);
+        worksheet_set_column(b->s[S_TRAINING].ws, 0, 0, 100, NULL);
+        return;
+    }
+    r = training_intro(b, tr, r);
+    r = training_care_certificate(b, r);
+    r = training_qualifications(b, tr, r);
+    r = training_apprenticeships(b, r);
+    training_unmatched_names(b, tr, r);
     xbook_widths(&b->x, S_TRAINING, 12);
 }
 
@@ -1116,202 +1146,149 @@ static void write_training(book *b)
 
 /* A finding on its way to the Data quality sheet, spooled while the records
  * stream: the sheet's findings list comes after its summary, which needs
- * the final counts. */
+ * the final counts; the rejects come after the records' findings. */
 typedef struct spooled {
     int32_t rule;
-    uint32_t src_len, line_len, value_len;
+    uint32_t src_len, value_len;
+    uint64_t line;
 } spooled;
+
+/* A spool of findings in a temporary file: at most the row cap + 1 of
+ * them (the sheet cannot show more). */
+typedef struct spool {
+    FILE *fp;
+    uint64_t n;
+} spool;
 
 typedef struct stream {
     book *b;
-    int header_done;
-    int rule_col[ESR_RULE_COUNT];
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
-    int rejects;
-    int case_clash;    /* a coded value a SUMIFS would confuse with a listed name */
-    FILE *spool;       /* findings of records while they stream, else NULL */
-    uint64_t nspooled; /* findings in the spool (at most the row cap + 1) */
+    int case_clash; /* a coded value a SUMIFS would confuse with a listed name */
+    spool found;    /* the records' findings */
+    spool rejects;  /* the rejected rows, after them */
     int spool_failed;
+    esr_buf text; /* a cell's text: dq_flags, a reject's reason */
 } stream;
 
-/* One row of the Data quality findings list, unless past the row cap; returns 0. */
-static int dq_finding(stream *st, const char *src, const char *line, int rule, const char *value)
+/* One row of the Data quality findings list, unless past the row cap. */
+static void dq_row(stream *st, const char *src, uint64_t line, int rule, const char *value)
 {
     book *b = st->b;
     uint64_t cap = b->in->max_sheet_rows;
-    if (st->spool) {
-        if (cap && st->nspooled > cap) /* the sheet cannot show more than cap anyway */
-            return 0;
-        spooled h = {rule, (uint32_t)strlen(src), (uint32_t)strlen(line), (uint32_t)strlen(value)};
-        if (fwrite(&h, sizeof h, 1, st->spool) != 1 ||
-            fwrite(src, 1, h.src_len, st->spool) != h.src_len ||
-            fwrite(line, 1, h.line_len, st->spool) != h.line_len ||
-            fwrite(value, 1, h.value_len, st->spool) != h.value_len)
-            st->spool_failed = 1;
-        st->nspooled++;
-        return 0;
-    }
     const esr_rule_info *ri = &b->in->m->rules[rule];
     if (cap && st->dq_row > cap) {
         st->dq_dropped++;
-        return 0;
+        return;
     }
     lxw_row_t r = st->dq_row++;
     xbook_str(&b->x, S_DQ, r, 0, rule_id(rule), NULL);
     xbook_str(&b->x, S_DQ, r, 1, rule_severity_name(ri->severity), NULL);
     xbook_str(&b->x, S_DQ, r, 2, src, NULL);
-    xbook_num(&b->x, S_DQ, r, 3, strtod(line, NULL), b->x.st.count);
+    xbook_num(&b->x, S_DQ, r, 3, (double)line, b->x.st.count);
     xbook_str(&b->x, S_DQ, r, 4, ri->field, NULL);
     xbook_str(&b->x, S_DQ, r, 5, value, b->x.st.wrap);
-    return 0;
 }
 
-/* Replay the spooled findings onto the Data quality sheet; 0 or -1. */
-static int spool_replay(stream *st, FILE *spool)
+/* Spool a finding to sp for the Data quality sheet. */
+static void spool_put(stream *st, spool *sp, const char *src, uint64_t line, int rule,
+                      const char *value)
 {
-    if (fflush(spool) || fseek(spool, 0, SEEK_SET))
+    uint64_t cap = st->b->in->max_sheet_rows;
+    if (cap && sp->n > cap) /* the sheet cannot show more than cap anyway */
+        return;
+    spooled h;
+    memset(&h, 0, sizeof h); /* its padding too: the file holds no stray bytes */
+    h.rule = rule;
+    h.src_len = (uint32_t)strlen(src);
+    h.value_len = (uint32_t)strlen(value);
+    h.line = line;
+    if (fwrite(&h, sizeof h, 1, sp->fp) != 1 || fwrite(src, 1, h.src_len, sp->fp) != h.src_len ||
+        fwrite(value, 1, h.value_len, sp->fp) != h.value_len)
+        st->spool_failed = 1;
+    sp->n++;
+}
+
+/* Replay the spooled findings of fp onto the Data quality sheet; 0 or -1. */
+static int spool_replay(stream *st, FILE *fp)
+{
+    if (fflush(fp) || fseek(fp, 0, SEEK_SET))
         return -1;
     esr_buf t = {0};
     spooled h;
     int bad = 0;
-    while (!bad && fread(&h, sizeof h, 1, spool) == 1) {
-        size_t n = (size_t)h.src_len + h.line_len + h.value_len;
+    while (!bad && fread(&h, sizeof h, 1, fp) == 1) {
+        size_t n = (size_t)h.src_len + h.value_len;
         esr_buf_reset(&t);
-        if (esr_buf_reserve(&t, n + 3) || fread(t.data, 1, n, spool) != n) {
+        if (esr_buf_reserve(&t, n + 2) || fread(t.data, 1, n, fp) != n) {
             bad = 1;
             break;
         }
-        /* three strings in place: src, line, value */
-        memmove(t.data + h.src_len + h.line_len + 2, t.data + h.src_len + h.line_len, h.value_len);
-        memmove(t.data + h.src_len + 1, t.data + h.src_len, h.line_len);
-        char *src = t.data, *line = src + h.src_len + 1, *value = line + h.line_len + 1;
-        src[h.src_len] = line[h.line_len] = value[h.value_len] = '\0';
-        dq_finding(st, src, line, h.rule, value);
+        /* two strings in place: src, value */
+        memmove(t.data + h.src_len + 1, t.data + h.src_len, h.value_len);
+        char *src = t.data, *value = src + h.src_len + 1;
+        src[h.src_len] = value[h.value_len] = '\0';
+        dq_row(st, src, h.line, h.rule, value);
     }
     esr_buf_free(&t);
-    return bad || ferror(spool) ? -1 : 0;
+    return bad || ferror(fp) ? -1 : 0;
 }
 
-/* Which records.csv column each rule's finding quotes (-1: none). */
-static void rule_cols(stream *st)
+/* The dq_flags cell of record f: its findings' rule ids, joined by ';'. */
+static const char *flags_text(stream *st, const esr_fed *f)
 {
-    for (int r = 0; r < ESR_RULE_COUNT; r++) {
-        st->rule_col[r] = -1;
-        for (int c = 0; c < RC_COUNT; c++)
-            if (!strcmp(records_col_name((esr_rcol)c), st->b->in->m->rules[r].field))
-                st->rule_col[r] = c;
-    }
+    esr_buf_reset(&st->text);
+    for (size_t i = 0; i < f->nfindings; i++)
+        if ((i && esr_buf_putc(&st->text, ';')) ||
+            esr_buf_puts(&st->text, rule_id(f->findings[i].rule)))
+            st->spool_failed = 1;
+    return esr_buf_str(&st->text);
 }
 
-/* One record (its RC_COUNT values, as rendered) onto Support workforce,
- * and its findings to the spool; 0. */
-static int put_record(stream *st, const char *const *f)
+/* One record's typed values onto a Support workforce row: text as text,
+ * numbers as numbers. */
+static void record_row(stream *st, lxw_row_t r, const esr_fed *f)
 {
     book *b = st->b;
-    uint64_t cap = b->in->max_sheet_rows;
-    if (!cap || st->rec_row <= cap) {
-        lxw_row_t r = st->rec_row++;
-        for (int c = 0; c < RC_COUNT; c++) {
-            const char *v = f[c];
-            if (!*v)
-                continue;
-            if (!st->case_clash && coded_name(b->in->m, c, 0))
-                st->case_clash = case_clash(b->in->m, c, v);
-            if (records_col_numeric(c))
-                xbook_num(&b->x, S_RECORDS, r, (lxw_col_t)c, strtod(v, NULL),
+    for (int c = 0; c < RC_COUNT; c++) {
+        if (records_col_numeric(c)) {
+            if (f->has_num >> c & 1)
+                xbook_num(&b->x, S_RECORDS, r, (lxw_col_t)c,
+                          c == RC_FTE ? (double)f->num[c] / 1e5 : (double)f->num[c],
                           c == RC_FTE ? b->x.st.fte : NULL);
-            else
-                xbook_str(&b->x, S_RECORDS, r, (lxw_col_t)c, v, NULL);
+            continue;
         }
-    } else {
+        const char *v = c == RC_DQ_FLAGS ? flags_text(st, f) : f->text[c];
+        if (!*v)
+            continue;
+        if (!st->case_clash && coded_name(b->in->m, c, 0))
+            st->case_clash = case_clash(b->in->m, c, v);
+        xbook_str(&b->x, S_RECORDS, r, (lxw_col_t)c, v, NULL);
+    }
+}
+
+/* One record onto Support workforce (up to the row cap) and its findings,
+ * each with its value, to the spool. */
+static void put_record(stream *st, const esr_fed *f)
+{
+    uint64_t cap = st->b->in->max_sheet_rows;
+    if (!cap || st->rec_row <= cap)
+        record_row(st, st->rec_row++, f);
+    else
         st->rec_dropped++;
-    }
-    /* findings of this record */
-    const char *flags = f[RC_DQ_FLAGS];
-    while (*flags) {
-        size_t k = strcspn(flags, ";");
-        char id[64];
-        snprintf(id, sizeof id, "%.*s", (int)(k < 63 ? k : 63), flags);
-        int rule = rule_parse(id);
-        if (rule >= 0) {
-            const char *value = st->rule_col[rule] >= 0 ? f[st->rule_col[rule]] : "";
-            char with[512];
-            if (rule == ESR_RULE_AREA_UNKNOWN && *f[RC_AREA_SUGGESTION]) {
-                snprintf(with, sizeof with, "%s (nearest known: %s)", value, f[RC_AREA_SUGGESTION]);
-                value = with;
-            }
-            dq_finding(st, f[RC_SOURCE_FILE], f[RC_SOURCE_LINE], rule, value);
-        }
-        flags += k + (flags[k] == ';');
-    }
-    return 0;
+    for (size_t i = 0; i < f->nfindings; i++)
+        spool_put(st, &st->found, f->text[RC_SOURCE_FILE], (uint64_t)f->num[RC_SOURCE_LINE],
+                  f->findings[i].rule, f->findings[i].value);
 }
 
-/* Reader callback: records.csv rows to put_record; rejects.csv rows to
- * Data quality. */
-static int on_record(void *ctx, const esr_row *row)
+/* One rejected row to the spool of rejects: its reason as rejects.csv
+ * gives it after the rule id. */
+static void put_reject(stream *st, const esr_reject *j)
 {
-    stream *st = ctx;
-    if (row->fault)
-        return 0;
-    if (!st->header_done) {
-        st->header_done = 1;
-        return 0;
-    }
-    if (st->rejects) {
-        /* source_file,line,reason,raw: the rule id leads the reason */
-        if (row->nfields < 3)
-            return 0;
-        char id[64];
-        snprintf(id, sizeof id, "%.*s", (int)strcspn(row->fields[2], ":"), row->fields[2]);
-        int rule = rule_parse(id);
-        if (rule >= 0)
-            dq_finding(st, row->fields[0], row->fields[1], rule,
-                       row->fields[2] + strlen(id) + (row->fields[2][strlen(id)] ? 2 : 0));
-        return 0;
-    }
-    if (row->nfields != RC_COUNT)
-        return 0;
-    /* records.csv neutralised formulas with a leading apostrophe; the sheet
-     * gets the text itself (never a formula) */
-    const char *f[RC_COUNT];
-    for (int c = 0; c < RC_COUNT; c++)
-        f[c] = csvout_unneutralise(row->fields[c]);
-    return put_record(st, f);
-}
-
-/* A reader of the return's own CSV text, calling on_record. */
-static esr_csvreader *reader_new(stream *st)
-{
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    o.max_field_bytes = 1u << 24; /* esrpipe wrote it: no field is larger than an input field */
-    return csvreader_new(&o, on_record, st);
-}
-
-/* Read the file at path, written earlier in this run, with rd (to its end). */
-static esr_status feed_file(esr_csvreader *rd, const char *path, esr_err *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return esr_err_set(err, ESR_ERR_IO, "%s: cannot reopen for the workbook", path);
-    esr_status s = csvreader_read(rd, fp, path, err);
-    fclose(fp);
-    return s;
-}
-
-/* Stream the rejects.csv at path onto the Data quality sheet. */
-static esr_status stream_rejects(stream *st, const char *path, esr_err *err)
-{
-    esr_csvreader *rd = reader_new(st);
-    if (!rd)
-        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    st->header_done = 0;
-    st->rejects = 1;
-    esr_status s = feed_file(rd, path, err);
-    csvreader_free(rd);
-    return s;
+    esr_buf_reset(&st->text);
+    if (records_reason(&st->text, &st->b->in->m->rules[j->rule], j->detail))
+        st->spool_failed = 1;
+    spool_put(st, &st->rejects, j->source, j->line, j->rule, esr_buf_str(&st->text));
 }
 
 /* Data quality: findings by rule, then the headings of the findings list. */
@@ -1441,9 +1418,17 @@ struct esr_xlsx {
     stream st;
     esr_xlsx_in in; /* the caller's inputs: open-time ones until xlsx_close */
     char *path;
-    esr_buf carry;  /* a packed record split between two feeds */
-    int carry_nuls; /* its complete values */
+    esr_buf carry; /* a frame of the feed split between two feeds */
+    int bad_feed;  /* a malformed frame was fed */
 };
+
+/* Open the spools of the Data quality findings (temporary files in tmpdir); 0 or -1. */
+static int spools_open(stream *st, const char *tmpdir)
+{
+    st->found.fp = lxw_tmpfile((char *)tmpdir);
+    st->rejects.fp = st->found.fp ? lxw_tmpfile((char *)tmpdir) : NULL;
+    return st->rejects.fp ? 0 : -1;
+}
 
 /* Start the workbook at path (see write_xlsx.h). */
 esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, esr_err *err)
@@ -1467,8 +1452,7 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
     for (int c = 0; c < RC_COUNT; c++)
         xbook_str(&b->x, S_RECORDS, 0, (lxw_col_t)c, records_col_label(c), b->x.st.heading);
     x->st.rec_row = 1;
-    rule_cols(&x->st);
-    if (!(x->st.spool = lxw_tmpfile((char *)in->tmpdir))) {
+    if (spools_open(&x->st, in->tmpdir)) {
         xlsx_free(x);
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot create a temporary file in %s: %s", path,
                            in->tmpdir ? in->tmpdir : "TMPDIR", strerror(errno));
@@ -1477,55 +1461,104 @@ esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, es
     return ESR_OK;
 }
 
-/* Non-zero once more records cannot change the sheets. */
+/* Non-zero once more of the feed cannot change the sheets: past the row
+ * cap on Support workforce, with the cap's worth of findings and rejects. */
 static int saturated(const esr_xlsx *x)
 {
     uint64_t cap = x->in.max_sheet_rows;
-    return cap && x->st.rec_dropped && x->st.nspooled > cap;
+    return cap && x->st.rec_dropped && x->st.found.n > cap && x->st.rejects.n > cap;
 }
 
-/* Feed packed records to the long sheets (see write_xlsx.h). */
+/* One frame of the feed into the sheets. */
+static void put_fed(esr_xlsx *x, const esr_fed *f)
+{
+    if (f->kind == ESR_FEED_RECORD)
+        put_record(&x->st, f);
+    else
+        put_reject(&x->st, &f->reject);
+}
+
+/* Take the frame the last feed split from the start of p[0..n) into
+ * x->carry, and put it when complete; the bytes of p used, or -1. */
+static long feed_carry(esr_xlsx *x, const char *p, size_t n)
+{
+    uint32_t len = 0;
+    size_t used = 0, want = sizeof len;
+    if (x->carry.len >= sizeof len) {
+        memcpy(&len, x->carry.data, sizeof len);
+        want += len;
+    } else if (x->carry.len + n >= sizeof len) { /* the length completes first */
+        used = sizeof len - x->carry.len;
+        if (esr_buf_append(&x->carry, p, used))
+            return -1;
+        memcpy(&len, x->carry.data, sizeof len);
+        want += len;
+    }
+    size_t take = want - x->carry.len < n - used ? want - x->carry.len : n - used;
+    if (esr_buf_append(&x->carry, p + used, take))
+        return -1;
+    used += take;
+    if (x->carry.len == want && x->carry.len >= sizeof len) { /* a whole frame */
+        esr_fed f;
+        if (records_unpack(x->carry.data, x->carry.len, &f) > 0)
+            put_fed(x, &f);
+        else
+            x->bad_feed = 1;
+        esr_buf_reset(&x->carry);
+    }
+    return (long)used;
+}
+
+/* Feed frames of the typed feed to the long sheets (see write_xlsx.h). */
 esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err)
 {
-    const char *end = p + n, *f[RC_COUNT];
-    if (x->carry.len) { /* finish the record the last feed split */
-        while (p < end && x->carry_nuls < RC_COUNT) {
-            const char *z = memchr(p, '\0', (size_t)(end - p));
-            const char *next = z ? z + 1 : end;
-            if (esr_buf_append(&x->carry, p, (size_t)(next - p)))
-                return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-            x->carry_nuls += z != NULL;
-            p = next;
-        }
-        if (x->carry_nuls < RC_COUNT)
-            goto done;
-        f[0] = x->carry.data;
-        for (int c = 1; c < RC_COUNT; c++)
-            f[c] = f[c - 1] + strlen(f[c - 1]) + 1;
-        put_record(&x->st, f);
-        esr_buf_reset(&x->carry);
-        x->carry_nuls = 0;
+    const char *end = p + n;
+    while (x->carry.len && p < end) { /* finish the frame the last feed split */
+        long used = feed_carry(x, p, (size_t)(end - p));
+        if (used < 0)
+            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+        p += used;
     }
-    while (p < end) {
-        const char *q = p;
-        int c = 0;
-        for (const char *z; c < RC_COUNT && (z = memchr(q, '\0', (size_t)(end - q))); c++) {
-            f[c] = q;
-            q = z + 1;
-        }
-        if (c < RC_COUNT) { /* the rest comes with the next feed */
+    while (p < end && !x->bad_feed) {
+        esr_fed f;
+        long k = records_unpack(p, (size_t)(end - p), &f);
+        if (k < 0) {
+            x->bad_feed = 1;
+        } else if (k == 0) { /* the rest comes with the next feed */
             if (esr_buf_append(&x->carry, p, (size_t)(end - p)))
                 return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-            x->carry_nuls = c;
             break;
+        } else {
+            put_fed(x, &f);
+            p += k;
         }
-        put_record(&x->st, f);
-        p = q;
     }
-done:
+    if (x->bad_feed)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "%s: a malformed record was fed", x->path);
     if (enough)
         *enough = saturated(x);
     return ESR_OK;
+}
+
+/* The Data quality sheet: the summary by rule, then every finding of the
+ * records and every rejected row, as spooled; 0 or -1 (reading a spool back). */
+static int write_dq(esr_xlsx *x)
+{
+    book *b = &x->b;
+    stream *st = &x->st;
+    const esr_xlsx_in *in = b->in;
+    lxw_row_t dq = 0;
+    write_dq_summary(b, &dq);
+    st->dq_row = dq;
+    /* filter on the findings list, set before its rows are flushed: one row per finding */
+    const esr_org_counts *oc = aggregate_org(in->agg, in->org);
+    uint64_t nf = 0;
+    for (int i = 0; oc && i < ESR_RULE_COUNT; i++)
+        nf += oc->findings[i];
+    if (in->max_sheet_rows && dq + nf > in->max_sheet_rows)
+        nf = in->max_sheet_rows >= dq ? in->max_sheet_rows - dq + 1 : 0;
+    worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
+    return spool_replay(st, st->found.fp) || spool_replay(st, st->rejects.fp) ? -1 : 0;
 }
 
 /* Write the other sheets and close (see write_xlsx.h). */
@@ -1537,7 +1570,7 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     esr_status s = ESR_OK;
     if (x->carry.len && !saturated(x))
         s = esr_err_set(err, ESR_ERR_INTERNAL, "%s: the last record fed was cut short", path);
-    if (!s && (st->spool_failed || ferror(st->spool)))
+    if (!s && (st->spool_failed || ferror(st->found.fp) || ferror(st->rejects.fp)))
         s = esr_err_set(err, ESR_ERR_IO, "%s: writing a temporary file in %s failed", path,
                         in->tmpdir ? in->tmpdir : "TMPDIR");
     if (s) {
@@ -1558,29 +1591,9 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     write_titles(b);
     write_training(b);
     write_national(b);
-
-    lxw_row_t dq = 0;
-    write_dq_summary(b, &dq);
-    st->dq_row = dq;
-    /* filter on the findings list, set before its rows are flushed: one row per finding */
-    const esr_org_counts *oc = aggregate_org(in->agg, in->org);
-    uint64_t nf = 0;
-    for (int i = 0; oc && i < ESR_RULE_COUNT; i++)
-        nf += oc->findings[i];
-    if (in->max_sheet_rows && dq + nf > in->max_sheet_rows)
-        nf = in->max_sheet_rows >= dq ? in->max_sheet_rows - dq + 1 : 0;
-    worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
-    FILE *spool = st->spool;
-    st->spool = NULL;
-    if (spool_replay(st, spool)) {
-        st->spool = spool;
+    if (write_dq(x)) {
         s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
                         in->tmpdir ? in->tmpdir : "TMPDIR");
-        xlsx_free(x);
-        return s;
-    }
-    fclose(spool);
-    if ((s = stream_rejects(st, in->rejects_csv, err))) {
         xlsx_free(x);
         return s;
     }
@@ -1617,29 +1630,12 @@ void xlsx_free(esr_xlsx *x)
     xbook_free(&x->b.x);
     national_free(x->b.nat);
     free(x->b.natfigs);
-    if (x->st.spool)
-        fclose(x->st.spool);
+    if (x->st.found.fp)
+        fclose(x->st.found.fp);
+    if (x->st.rejects.fp)
+        fclose(x->st.rejects.fp);
+    esr_buf_free(&x->st.text);
     esr_buf_free(&x->carry);
     free(x->path);
     free(x);
-}
-
-/* Write the whole workbook to path from the finished records.csv (see write_xlsx.h). */
-esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err)
-{
-    esr_xlsx *x;
-    esr_status s = xlsx_open(path, in, &x, err);
-    if (s)
-        return s;
-    esr_csvreader *rd = reader_new(&x->st);
-    if (!rd)
-        s = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    else
-        s = feed_file(rd, in->records_csv, err);
-    csvreader_free(rd);
-    if (s) {
-        xlsx_free(x);
-        return s;
-    }
-    return xlsx_close(x, in, err);
 }

@@ -49,16 +49,15 @@ typedef struct esr_return_meta {
     size_t ninputs;
 } esr_return_meta;
 
-/* What the workbook is built from: the return's records (fed packed, or
- * the finished records.csv), its finished rejects.csv, and the aggregates. xlsx_open reads only m, org,
- * max_sheet_rows and tmpdir; xlsx_close takes the complete inputs. */
+/* What the workbook is built from, besides the typed feed of the return's
+ * records and rejects (xlsx_feed): the aggregates and the run's facts.
+ * xlsx_open reads only m, org, max_sheet_rows and tmpdir; xlsx_close takes
+ * the complete inputs. */
 typedef struct esr_xlsx_in {
     const esr_return_meta *meta;
     esr_aggregate *agg;
     const char *org; /* "" = every organisation */
     const esr_mappings *m;
-    const char *records_csv;      /* path of the complete records.csv */
-    const char *rejects_csv;      /* path of the complete rejects.csv */
     uint64_t max_sheet_rows;      /* row cap for the long sheets; 0 = none */
     const esr_training *training; /* joined competence export, or NULL */
     const char *tmpdir;           /* where libxlsxwriter keeps its temporaries */
@@ -70,17 +69,16 @@ typedef struct esr_xlsx esr_xlsx;
 /* Start a workbook at path (a temporary name): sheets, formats, the
  * Support workforce header. The creator owns *out: xlsx_close or xlsx_free. */
 esr_status xlsx_open(const char *path, const esr_xlsx_in *in, esr_xlsx **out, esr_err *err);
-/* Feed the next n bytes of packed records (records_pack: each record's
- * RC_COUNT values, NUL-terminated; a record may be split between feeds) to
- * the Support workforce sheet and the findings list. *enough (if given)
- * turns non-zero once both are past max_sheet_rows: later records cannot
- * change them. */
+/* Feed the next n bytes of the typed feed (frames of records_pack and
+ * records_pack_reject, in input order; a frame may be split between feeds):
+ * records to the Support workforce sheet, their findings and the rejects
+ * to the Data quality list. *enough (if given) turns non-zero once the
+ * sheet and both lists are past max_sheet_rows: later frames cannot change
+ * them. A malformed frame is ESR_ERR_INTERNAL. */
 esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err);
 /* Write the other sheets from the complete in, close the workbook and free x. */
 esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err);
 /* Abandon x (NULL is fine): nothing more is written. */
 void xlsx_free(esr_xlsx *x);
-/* The whole workbook at once, from the finished records.csv at in->records_csv. */
-esr_status xlsx_write(const char *path, const esr_xlsx_in *in, esr_err *err);
 
 #endif

@@ -18,6 +18,7 @@ import argparse
 import collections
 import csv
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -475,12 +476,29 @@ def check_capped(c, esrpipe, out):
 def check_streamed(c, esrpipe, tmp):
     """A return big enough that its records reach the workbook thread in several
     chunks, records split between them: the sheets built while streaming hold
-    every record, and Support workforce is byte for byte the sheet that
-    --split-by-org builds afterwards from the finished records.csv."""
+    every record, and Support workforce and Data quality are byte for byte the
+    sheets that --split-by-org builds afterwards from its spool of the same
+    typed feed (never from records.csv, whose formula guard would turn a title
+    typed as '=x into =x)."""
     export = os.path.join(tmp, "esr_one_trust_2026-03-31.csv")
     subprocess.run([sys.executable, os.path.join(ROOT, "tests", "gen", "gen_export.py"), "--out", export,
                     "--rows", "3000", "--orgs", "1"], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+    with open(export, newline="", encoding="cp1252") as f:
+        rows = list(csv.reader(f))
+    aliases = {r["alias"].lower() for r in mapping("columns.csv") if r["canonical"] == "position_title"}
+    title = [h.strip().lower() in aliases for h in rows[0]].index(True)
+    guarded = ["'=x", "'+plain", "=1+1", "@SUM(A1)"]  # records.csv guards the last two
+    for i in range(1, len(rows), 97):
+        rows[i][title] = guarded[i % len(guarded)]
+    typed, line = {}, 1  # physical line of each row -> the title typed there
+    with open(export, "w", newline="", encoding="cp1252") as f:
+        for r in rows:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\r\n").writerow(r)
+            typed[line] = r[title]
+            line += buf.getvalue().count("\n")
+            f.write(buf.getvalue())
     outs = {}
     for mode, extra in (("streamed", []), ("split", ["--split-by-org"])):
         out = outs[mode] = os.path.join(tmp, mode)
@@ -500,12 +518,21 @@ def check_streamed(c, esrpipe, tmp):
     wb = openpyxl.load_workbook(os.path.join(outs["streamed"], "return.xlsx"))
     check_records_sheet(c, wb["Support workforce"], header, records, training=False)
     check_dq(c, wb["Data quality"], records, read_csv(os.path.join(outs["streamed"], "rejects.csv")))
+    shown = collections.Counter(r[5] for r in rows_of(wb["Support workforce"])[1:])
+    c.eq([shown[t] for t in guarded], [sum(typed[int(r["source_line"])] == t for r in records) for t in guarded],
+         "titles typed as '=x, '+plain, =1+1, @SUM(A1) shown as typed, once per record")
+    c.ok(all(shown[t] for t in guarded), "each of them is in scope somewhere", shown)
     sheets = []
     for out in (outs["streamed"], split[0]):
         with zipfile.ZipFile(os.path.join(out, "return.xlsx")) as z:
             sheets.append(z.read("xl/worksheets/sheet2.xml"))
-    c.ok(sheets[0] == sheets[1], "streamed Support workforce sheet = the one built from records.csv",
+    c.ok(sheets[0] == sheets[1], "streamed Support workforce sheet = the one --split-by-org builds",
          "%d vs %d bytes" % (len(sheets[0]), len(sheets[1])))
+    # the split return's Data quality: its own records' findings and rejects
+    # (rows without an organisation code are the top-level return's)
+    sw = openpyxl.load_workbook(os.path.join(split[0], "return.xlsx"))
+    check_dq(c, sw["Data quality"], read_csv(os.path.join(split[0], "records.csv")),
+             read_csv(os.path.join(split[0], "rejects.csv")))
 
 
 def check_cover(c, ws, records, rejects, tot, competence_rejects=0):
@@ -595,7 +622,8 @@ def check_records_sheet(c, ws, header, records, training=True):
             elif h in numeric:
                 ok = isinstance(v, (int, float)) and abs(v - float(want)) < 1e-12
             else:
-                ok = v == (want[1:] if want[:1] == "'" and want[1:2] in "=+-@" else want)
+                # records.csv's guard makes '=x mean =x, or '=x typed so: the sheet has the value
+                ok = v == want or (want[:1] == "'" and want[1:2] in "=+-@" and v == want[1:])
             if not ok:
                 diffs.append("%s%d %s: %r vs %r" % (get_column_letter(j + 1), k + 2, h, v, want))
     c.ok(not diffs, "Support workforce cells = records.csv", "; ".join(diffs[:5]))

@@ -154,3 +154,149 @@ Test(records, retired_and_negative_fte)
     records_rendered_free(&out);
     classify_free(cls);
 }
+
+/* A classified in-scope record with an unknown area of work (so a
+ * nearest known one) and an FTE above 1.5: two findings with values. */
+static esr_record flagged(esr_classifier *cls, esr_validator *val)
+{
+    esr_record r = base();
+    r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapyy";
+    r.f[ESR_COL_FTE] = "1.6";
+    cr_assert_eq(validate_fields(val, &r), 0);
+    classify_record(cls, &r);
+    validate_record(val, &r);
+    cr_assert_eq(r.scope, ESR_SCOPE_IN);
+    return r;
+}
+
+/* The finding of rule in out, or NULL. */
+static const esr_rfinding *finding_of(const esr_rfinding *f, size_t n, int rule)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i].rule == rule)
+            return &f[i];
+    return NULL;
+}
+
+Test(records, typed_numbers_and_findings_with_values)
+{
+    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_validator *val = validate_new(m);
+    esr_record r = flagged(cls, val);
+    esr_rendered out;
+    memset(&out, 0, sizeof out);
+    cr_assert_eq(records_render(&r, m, "e", "a", &out), 0);
+    /* numbers as numbers, beside their records.csv text */
+    cr_assert_eq(out.num[RC_FTE], 160000);
+    cr_assert_str_eq(out.v[RC_FTE], "1.60000");
+    cr_assert_eq(out.num[RC_SOURCE_LINE], 17);
+    cr_assert_eq(out.num[RC_LEVEL], 3);
+    cr_assert_eq(out.num[RC_TITLE_SCORE], 100);
+    cr_assert_eq(out.has_num,
+                 1u << RC_SOURCE_LINE | 1u << RC_FTE | 1u << RC_LEVEL | 1u << RC_TITLE_SCORE,
+                 "no qualification level: that column stays empty");
+    /* findings as (rule, value): every id of dq_flags, each with its value */
+    cr_assert_str_eq(out.v[RC_DQ_FLAGS], "fte_high;area_unknown");
+    cr_assert_eq(out.nfindings, 2);
+    const esr_rfinding *hi = finding_of(out.findings, out.nfindings, ESR_RULE_FTE_HIGH);
+    const esr_rfinding *area = finding_of(out.findings, out.nfindings, ESR_RULE_AREA_UNKNOWN);
+    cr_assert(hi && area);
+    cr_assert_str_eq(hi->value, "1.60000", "the fte field as records.csv has it");
+    cr_assert_str_eq(out.v[RC_AREA_SUGGESTION], "Physiotherapy");
+    cr_assert_str_eq(area->value, "Physiotherapyy (nearest known: Physiotherapy)");
+    cr_assert_eq(records_rule_col(m, ESR_RULE_FTE_HIGH), RC_FTE);
+    cr_assert_eq(records_rule_col(m, ESR_RULE_ROW_TORN), -1, "(row) is no column");
+    records_rendered_free(&out);
+    validate_free(val);
+    classify_free(cls);
+}
+
+Test(records, feed_frames_carry_typed_values)
+{
+    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_validator *val = validate_new(m);
+    esr_record r = flagged(cls, val);
+    esr_rendered out;
+    memset(&out, 0, sizeof out);
+    cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), 0);
+    esr_buf feed = {0};
+    cr_assert_eq(records_pack(&out, &feed), 0);
+    size_t first = feed.len;
+    esr_reject j = {"export.csv", 99, ESR_RULE_FTE_NOT_NUMBER, "n/a"};
+    cr_assert_eq(records_pack_reject(&j, &feed), 0);
+
+    esr_fed f;
+    cr_assert_eq(records_unpack(feed.data, feed.len, &f), (long)first);
+    cr_assert_eq(f.kind, ESR_FEED_RECORD);
+    for (int c = 0; c < RC_COUNT; c++) {
+        if (records_col_numeric(c)) {
+            cr_assert_null(f.text[c], "%s comes as a number", records_col_name(c));
+            cr_assert_eq(f.num[c], out.has_num >> c & 1 ? out.num[c] : 0);
+        } else if (c == RC_DQ_FLAGS) {
+            cr_assert_null(f.text[c], "dq_flags comes as the findings");
+        } else {
+            cr_assert_str_eq(f.text[c], out.v[c]);
+        }
+    }
+    cr_assert_eq(f.has_num, out.has_num);
+    cr_assert_eq(f.num[RC_FTE], 160000);
+    cr_assert_eq(f.nfindings, 2);
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(f.findings[i].rule, out.findings[i].rule);
+        cr_assert_str_eq(f.findings[i].value, out.findings[i].value);
+    }
+    const esr_rfinding *area = finding_of(f.findings, f.nfindings, ESR_RULE_AREA_UNKNOWN);
+    cr_assert(area && !strcmp(area->value, "Physiotherapyy (nearest known: Physiotherapy)"));
+
+    cr_assert_eq(records_unpack(feed.data + first, feed.len - first, &f), (long)(feed.len - first));
+    cr_assert_eq(f.kind, ESR_FEED_REJECT);
+    cr_assert_str_eq(f.reject.source, "export.csv");
+    cr_assert_eq(f.reject.line, 99);
+    cr_assert_eq(f.reject.rule, ESR_RULE_FTE_NOT_NUMBER);
+    cr_assert_str_eq(f.reject.detail, "n/a");
+
+    /* a frame cut anywhere is incomplete, never misread */
+    for (size_t n = 0; n < first; n++)
+        cr_assert_eq(records_unpack(feed.data, n, &f), 0, "prefix of %zu bytes", n);
+    /* an unknown kind, or a rule past the catalogue, is malformed */
+    feed.data[4] = 9;
+    cr_assert_eq(records_unpack(feed.data, feed.len, &f), -1);
+    feed.data[4] = ESR_FEED_REJECT;
+    cr_assert_eq(records_unpack(feed.data, feed.len, &f), -1, "a record's bytes read as a reject");
+    int32_t bad_rule = ESR_RULE_COUNT;
+    memcpy(feed.data + first + 5, &bad_rule, sizeof bad_rule);
+    cr_assert_eq(records_unpack(feed.data + first, feed.len - first, &f), -1);
+    esr_buf_free(&feed);
+    records_rendered_free(&out);
+    validate_free(val);
+    classify_free(cls);
+}
+
+Test(records, reject_reason_after_the_rule_id)
+{
+    esr_buf b = {0};
+    char want[600];
+    const esr_rule_info *neg = &m->rules[ESR_RULE_FTE_NEGATIVE];
+    cr_assert_eq(records_reason(&b, neg, "-0.4"), 0);
+    snprintf(want, sizeof want, "%s (field fte = \"-0.4\")", neg->message);
+    cr_assert_str_eq(esr_buf_str(&b), want);
+
+    const esr_rule_info *torn = &m->rules[ESR_RULE_ROW_TORN];
+    esr_buf_reset(&b);
+    cr_assert_eq(records_reason(&b, torn, "23 fields, header has 21"), 0);
+    snprintf(want, sizeof want, "%s (23 fields, header has 21)", torn->message);
+    cr_assert_str_eq(esr_buf_str(&b), want, "a rule about the row names no field");
+
+    esr_buf_reset(&b);
+    cr_assert_eq(records_reason(&b, neg, ""), 0);
+    cr_assert_str_eq(esr_buf_str(&b), neg->message, "no detail: the message alone");
+
+    char longv[200];
+    memset(longv, 'x', sizeof longv - 1);
+    longv[sizeof longv - 1] = '\0';
+    esr_buf_reset(&b);
+    cr_assert_eq(records_reason(&b, neg, longv), 0);
+    cr_assert_eq(b.len, strlen(neg->message) + strlen(" (field fte = \"\")") + 80,
+                 "detail cut to 80 bytes");
+    esr_buf_free(&b);
+}
