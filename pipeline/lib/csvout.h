@@ -9,12 +9,13 @@
 #include "buf.h"
 
 /* Append text field s (neutralised, quoted as needed) to line, with a
- * leading comma unless first. */
-int csvout_text(esr_buf *line, const char *s, int first);
+ * leading comma unless first; ESR_OK or ESR_ERR_NOMEM (latched in line). */
+esr_status csvout_text(esr_buf *line, const char *s, int first);
 /* Append a field written by esrpipe itself (numbers, ids): quoted as
- * needed, never altered. */
-int csvout_raw(esr_buf *line, const char *s, int first);
-/* Write line plus "\n" to fp and empty it; 0 or -1. */
-int csvout_flush(esr_buf *line, FILE *fp);
+ * needed, never altered; ESR_OK or ESR_ERR_NOMEM (latched in line). */
+esr_status csvout_raw(esr_buf *line, const char *s, int first);
+/* Write line plus "\n" to fp and empty it; ESR_OK, ESR_ERR_NOMEM when line
+ * latched a growth failure (nothing written), or ESR_ERR_IO (errno set). */
+esr_status csvout_flush(esr_buf *line, FILE *fp);
 
 #endif

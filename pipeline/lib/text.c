@@ -44,11 +44,11 @@ char *text_trim(char *s)
 }
 
 /* Matching key: lower-case ASCII alphanumerics, "&" read as "and". */
-int text_key(const char *s, esr_buf *out)
+esr_status text_key(const char *s, esr_buf *out)
 {
     esr_buf_reset(out);
     if (esr_buf_reserve(out, strlen(s) * 3 + 1))
-        return -1;
+        return ESR_ERR_NOMEM;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned c = *p;
         if (c >= 'A' && c <= 'Z')
@@ -61,7 +61,7 @@ int text_key(const char *s, esr_buf *out)
         }
     }
     out->data[out->len] = '\0';
-    return 0;
+    return ESR_OK;
 }
 
 /* Non-zero if s is empty or only whitespace. */
@@ -248,7 +248,7 @@ time_t text_date_time(const char *date)
 }
 
 /* Append s with control characters escaped (see text.h). */
-int text_escape(const char *s, esr_buf *out)
+esr_status text_escape(const char *s, esr_buf *out)
 {
     static const char hex[] = "0123456789abcdef";
     int bad = 0;
@@ -267,7 +267,7 @@ int text_escape(const char *s, esr_buf *out)
         }
         bad = esr_buf_puts(out, e);
     }
-    return bad ? -1 : 0;
+    return bad ? ESR_ERR_NOMEM : ESR_OK;
 }
 
 /* Length of an XML-invalid character at p (see text.h), or 0. */

@@ -636,10 +636,11 @@ static void *prefetch_main(void *arg)
     }
 }
 
-/* Start reading ahead on a second thread; 0, or -1 (then reading stays
- * on the caller's thread). */
-int source_start_prefetch(esr_source *s)
+/* Start reading ahead on a second thread; ESR_OK, or ESR_ERR_NOMEM /
+ * ESR_ERR_INTERNAL (no thread) when reading stays on the caller's thread. */
+esr_status source_start_prefetch(esr_source *s)
 {
+    esr_status st = ESR_ERR_NOMEM;
     prefetch *pf = calloc(1, sizeof *pf);
     if (!pf || !(pf->buf[0] = malloc(SOURCE_CHUNK)) || !(pf->buf[1] = malloc(SOURCE_CHUNK)))
         goto fail;
@@ -650,16 +651,17 @@ int source_start_prefetch(esr_source *s)
         s->pf = NULL;
         pthread_mutex_destroy(&pf->mu);
         pthread_cond_destroy(&pf->cv);
+        st = ESR_ERR_INTERNAL;
         goto fail;
     }
-    return 0;
+    return ESR_OK;
 fail:
     if (pf) {
         free(pf->buf[0]);
         free(pf->buf[1]);
         free(pf);
     }
-    return -1;
+    return st;
 }
 
 /* Next chunk of UTF-8 (see source.h). */
