@@ -168,18 +168,32 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
 }
 
 /* Write rec's line to r's records.csv, and rec packed to its workbook when
- * that is streaming; 0 or -1. */
-static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
+ * that is streaming; ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO (errno set). */
+static esr_status records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
 {
-    if (write_records_line(&c->line, rec))
-        return -1;
+    esr_status st;
+    if ((st = write_records_line(&c->line, rec)))
+        return st;
     if (r->xw) {
         esr_buf_reset(&c->packed);
-        if (records_pack(rec, &c->packed))
-            return -1;
+        if ((st = records_pack(rec, &c->packed)))
+            return st;
         worker_write(r->xw, c->packed.data, c->packed.len);
     }
-    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? 0 : -1;
+    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? ESR_OK : ESR_ERR_IO;
+}
+
+/* Set c's error for st, met writing file of return r: memory and I/O told
+ * apart (exit 70 and 74); returns 1, on_row's "stop". */
+static int write_failed(run_ctx *c, esr_status st, const ret_out *r, const char *file)
+{
+    if (st == ESR_ERR_IO)
+        c->st = esr_err_set(c->err, st, "%s/%s: write failed: %s", outdir_dir(r->dir), file,
+                            strerror(errno));
+    else
+        c->st = esr_err_set(c->err, st, "%s/%s: %s while writing a row", outdir_dir(r->dir), file,
+                            esr_strerror(st));
+    return 1;
 }
 
 /* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
@@ -208,8 +222,11 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
             goto fail;
         if (!c->o->split_by_org && !c->o->no_workbook && (st = workbook_start(c, r)))
             goto fail;
-        if (write_records_header_line(&c->line) ||
-            fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
+        if (write_records_header_line(&c->line)) {
+            st = esr_err_set(c->err, ESR_ERR_NOMEM, "%s/records.csv: out of memory", dir);
+            goto fail;
+        }
+        if (fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
             goto fail;
         }
@@ -458,7 +475,11 @@ static int on_row(void *vctx, const esr_row *row)
     if (!*rec.f[ESR_COL_ORG_CODE] && c->o->org)
         rec.f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable) {
-        decide_row(c->val, c->cls, c->training, &rec);
+        if ((c->st = decide_row(c->val, c->cls, c->training, &rec))) {
+            esr_err_set(c->err, c->st, "%s:%llu: %s while deciding the row", c->source_name,
+                        (unsigned long long)rec.line, esr_strerror(c->st));
+            return 1;
+        }
         fte_tally(c, rec.f[ESR_COL_FTE]);
     }
     split_check(c, &rec);
@@ -494,12 +515,8 @@ static int on_row(void *vctx, const esr_row *row)
                                      text_trim(row->fields[pos[k]]), k ? c->asg_p : c->emp_p);
         }
         esr_redact red = {c->schema, c->pseudo ? c->replace : NULL};
-        if (write_reject(ret->rejects, c->source_name, rec.line, why, row, &red)) {
-            c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
-                                outdir_dir(ret->dir), strerror(errno));
-            return 1;
-        }
-        return 0;
+        esr_status st = write_reject(ret->rejects, c->source_name, rec.line, why, row, &red);
+        return st ? write_failed(c, st, ret, "rejects.csv") : 0;
     }
     if (rec.scope != ESR_SCOPE_IN)
         return 0;
@@ -507,12 +524,8 @@ static int on_row(void *vctx, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    if (records_put(c, ret, &c->rendered)) {
-        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
-                            outdir_dir(ret->dir), strerror(errno));
-        return 1;
-    }
-    return 0;
+    esr_status st = records_put(c, ret, &c->rendered);
+    return st ? write_failed(c, st, ret, "records.csv") : 0;
 }
 
 /* The last component of path. */
@@ -1012,9 +1025,12 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         FILE *fp;
         if ((st = outdir_file(r->dir, "summary.csv", &fp, c->err)))
             return st;
-        if (write_summary(fp, c->agg, r->org))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed: %s",
-                               outdir_dir(r->dir), strerror(errno));
+        if ((st = write_summary(fp, c->agg, r->org)) == ESR_ERR_IO)
+            return esr_err_set(c->err, st, "%s/summary.csv: write failed: %s", outdir_dir(r->dir),
+                               strerror(errno));
+        if (st)
+            return esr_err_set(c->err, st, "%s/summary.csv: %s", outdir_dir(r->dir),
+                               esr_strerror(st));
         /* the return's organisation: its own, or the only one in it */
         const char *org_code = r->org, *name = "", *region = "";
         const esr_org_counts **orgs;

@@ -244,12 +244,12 @@ esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
 
 /* First read: note r's title and, when its code is valid and says what
  * the post is (a specific profession, or not a support role), how it is
- * classified; 0 or -1 on no memory. */
-int classify_learn(esr_classifier *c, esr_record *r)
+ * classified; ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_learn(esr_classifier *c, esr_record *r)
 {
     const char *title = r->f[ESR_COL_POSITION_TITLE];
     if (!c->learn || !*title)
-        return 0;
+        return ESR_OK;
     classify_code(c, r);
     int coded = r->occ && (r->occ->profession_specific || r->occ->role == c->m->role_none);
     size_t v, n = strlen(title);
@@ -258,19 +258,20 @@ int classify_learn(esr_classifier *c, esr_record *r)
     if (esr_strmap_get(c->learn_cache, title, n, &v)) {
         idx = (long)v - 1;
     } else {
-        title_learn_key(c->titler, title, &c->lkey);
+        if (title_learn_key(c->titler, title, &c->lkey))
+            return ESR_ERR_NOMEM;
         if (!c->lkey.len)
-            return 0;
+            return ESR_OK;
         if ((idx = learn_entry(c->learn, esr_buf_str(&c->lkey), title)) == -2)
-            return -1;
+            return ESR_ERR_NOMEM;
         if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
             esr_strmap_put(c->learn_cache, title, n, (size_t)(idx + 1), NULL) < 0)
-            return -1;
+            return ESR_ERR_NOMEM;
     }
     /* a post that is not a support role is that whatever its profession */
     int prof = coded && r->occ->role != c->m->role_none ? r->occ->profession : -1;
     learn_count(c->learn, idx, prof, coded ? r->occ->role : -1);
-    return 0;
+    return ESR_OK;
 }
 
 /* The first read is over: decide what each title learned. */
@@ -517,4 +518,15 @@ int classify_write_suggestions(esr_classifier *c, FILE *fp)
         rc = suggestion_row(c, v[i], &line, fp);
     esr_buf_free(&line);
     return rc;
+}
+
+/* ESR_OK, or ESR_ERR_NOMEM once an allocation failed while classifying
+ * (latched in the classifier's buffers and its titler). */
+esr_status classify_status(const esr_classifier *c)
+{
+    if (c->key.status)
+        return c->key.status;
+    if (c->lkey.status)
+        return c->lkey.status;
+    return title_status(c->titler);
 }

@@ -170,12 +170,11 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
 }
 
 /* Append r packed for the workbook thread (see records.h). */
-int records_pack(const esr_rendered *r, esr_buf *out)
+esr_status records_pack(const esr_rendered *r, esr_buf *out)
 {
     for (int c = 0; c < RC_COUNT; c++)
-        if (esr_buf_append(out, r->v[c], strlen(r->v[c]) + 1))
-            return -1;
-    return 0;
+        esr_buf_append(out, r->v[c], strlen(r->v[c]) + 1);
+    return esr_buf_status(out); /* a failed append is latched */
 }
 
 /* Free the scratch storage. */

@@ -54,8 +54,9 @@ int records_col_numeric(esr_rcol c);
 int records_render(const esr_record *r, const esr_mappings *m, const char *emp, const char *asg,
                    esr_rendered *out);
 /* Append r's values to out, each with its terminating NUL: the packed form
- * the workbook is fed (xlsx_feed) without re-parsing CSV; 0 or -1. */
-int records_pack(const esr_rendered *r, esr_buf *out);
+ * the workbook is fed (xlsx_feed) without re-parsing CSV; ESR_OK or
+ * ESR_ERR_NOMEM. */
+esr_status records_pack(const esr_rendered *r, esr_buf *out);
 /* Free the scratch storage. */
 void records_rendered_free(esr_rendered *out);
 
