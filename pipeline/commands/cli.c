@@ -740,7 +740,14 @@ static int cmd_explain_title(int argc, char **argv)
     for (; i < argc; i++) {
         esr_buf trace = {0};
         esr_title_match tm;
-        title_explain(t, argv[i], &tm, &trace);
+        if (title_explain(t, argv[i], &tm, &trace)) {
+            esr_buf_free(&trace);
+            title_free(t);
+            table_free(local);
+            mappings_close(m);
+            msg_print("", "%s", "error: out of memory");
+            return 70;
+        }
         fputs(esr_buf_str(&trace), stdout);
         printf("lineage:      %s\n%s", *tm.rule ? tm.rule : "(none)", i + 1 < argc ? "\n" : "");
         esr_buf_free(&trace);

@@ -816,9 +816,12 @@ static esr_status write_suggestions(run_ctx *c, ret_out *r)
         return ESR_OK;
     if ((st = outdir_file(r->dir, "title_suggestions.csv", &fp, c->err)))
         return st;
-    if (classify_write_suggestions(c->cls, fp))
-        return esr_err_set(c->err, ESR_ERR_IO, "%s/title_suggestions.csv: write failed: %s",
+    if ((st = classify_write_suggestions(c->cls, fp)) == ESR_ERR_IO)
+        return esr_err_set(c->err, st, "%s/title_suggestions.csv: write failed: %s",
                            outdir_dir(r->dir), strerror(errno));
+    if (st)
+        return esr_err_set(c->err, st, "%s/title_suggestions.csv: %s", outdir_dir(r->dir),
+                           esr_strerror(st));
     return ESR_OK;
 }
 
@@ -837,7 +840,8 @@ static esr_status learn_inputs(run_ctx *c)
             return st;
     c->learning = 0;
     c->file_rows = 0;
-    classify_learn_finish(c->cls);
+    if (classify_learn_finish(c->cls))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory after learning titles");
     return ESR_OK;
 }
 

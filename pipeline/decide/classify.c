@@ -274,15 +274,17 @@ esr_status classify_learn(esr_classifier *c, esr_record *r)
     return ESR_OK;
 }
 
-/* The first read is over: decide what each title learned. */
-void classify_learn_finish(esr_classifier *c)
+/* The first read is over: decide what each title learned; ESR_OK or
+ * ESR_ERR_NOMEM. */
+esr_status classify_learn_finish(esr_classifier *c)
 {
     if (!c->learn)
-        return;
-    learn_finish(c->learn);
+        return ESR_OK;
+    esr_status st = learn_finish(c->learn);
     c->learned = 1;
     esr_strmap_free(c->learn_cache); /* the second read caches entries */
     c->learn_cache = esr_strmap_new();
+    return st ? st : c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
 }
 
 /* The learner (NULL when not learning), for run.json and title_suggestions.csv. */
@@ -464,15 +466,18 @@ static const char *name_or_blank(int i, const char *name)
     return i >= 0 ? name : "";
 }
 
-/* One title_suggestions.csv row for learned title e; 0 or -1. */
-static int suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *line, FILE *fp)
+/* One title_suggestions.csv row for learned title e; ESR_OK,
+ * ESR_ERR_NOMEM or ESR_ERR_IO. */
+static esr_status suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *line,
+                                 FILE *fp)
 {
     const esr_mappings *m = c->m;
     const esr_learn_opts *o = learn_opts(c->learn);
     esr_title_match tm;
-    title_match(c->titler, e->title, &tm);
+    if (title_match(c->titler, e->title, &tm))
+        return ESR_ERR_NOMEM;
     if (tm.whole)
-        return 0; /* already in the mappings */
+        return ESR_OK; /* already in the mappings */
     int p = e->coded ? e->prof[e->best] : -1, r = e->coded ? e->role[e->best] : -1;
     char num[3][32], why[96];
     snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)e->rows);
@@ -503,17 +508,20 @@ static int suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *
 }
 
 /* title_suggestions.csv (see classify.h). */
-int classify_write_suggestions(esr_classifier *c, FILE *fp)
+esr_status classify_write_suggestions(esr_classifier *c, FILE *fp)
 {
     esr_buf line = {0};
-    int rc = fputs("title,rows,coded_rows,coded_profession,coded_support_role,agreement_pct,"
-                   "learned,table_profession,table_support_role,table_match,table_confidence,"
-                   "table_rule\n",
-                   fp) < 0
-                 ? -1
-                 : 0;
+    esr_status rc =
+        fputs("title,rows,coded_rows,coded_profession,coded_support_role,agreement_pct,"
+              "learned,table_profession,table_support_role,table_match,table_confidence,"
+              "table_rule\n",
+              fp) < 0
+            ? ESR_ERR_IO
+            : ESR_OK;
     size_t n = 0;
     const esr_learn_entry *const *v = c->learn ? learn_entries(c->learn, &n) : NULL;
+    if (c->learn && !v)
+        rc = ESR_ERR_NOMEM; /* cannot happen after classify_learn_finish */
     for (size_t i = 0; !rc && i < n; i++)
         rc = suggestion_row(c, v[i], &line, fp);
     esr_buf_free(&line);
