@@ -163,7 +163,8 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
     if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
         return st;
     if (!(r->xw = worker_start(feed_workbook, r->xlsx, 0, 0)))
-        return esr_err_set(c->err, ESR_ERR_NOMEM, "cannot start the workbook thread");
+        return esr_err_set(c->err, ESR_ERR_NOMEM,
+                           "out of memory: cannot start the workbook thread");
     return ESR_OK;
 }
 
@@ -1098,6 +1099,7 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     if (!c.inputs || !c.unknown_cols || !c.pii_cols || !c.near_cols ||
         !(c.cls = classify_new(c.m, o->mode)) || !(c.val = validate_new(c.m)) ||
         !(c.agg = aggregate_new(c.m)) || !(c.ret_by_org = esr_strmap_new())) {
+        c.ninputs = 0; /* the per-input arrays may be missing: nothing in them */
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }

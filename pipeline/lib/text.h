@@ -3,6 +3,7 @@
 #define ESR_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "buf.h"
@@ -46,6 +47,9 @@ int text_distance(const char *a, const char *b, int max);
  * C1 controls (UTF-8 U+0080-U+009F) as \xHH; all else is copied. ESR_OK
  * or ESR_ERR_NOMEM (latched in out). */
 esr_status text_escape(const char *s, esr_buf *out);
+/* Write s to fp escaped as text_escape does, allocating nothing (the path
+ * an out-of-memory message takes); ESR_OK or ESR_ERR_IO. */
+esr_status text_escape_write(const char *s, FILE *fp);
 
 /* Largest cell text a workbook sheet holds, in bytes of UTF-8: Excel's
  * limit is 32,767 characters, libxlsxwriter's 32,767 bytes. */

@@ -1214,10 +1214,10 @@ static int dq_finding(stream *st, const char *src, const char *line, int rule, c
 }
 
 /* Replay the spooled findings onto the Data quality sheet; 0 or -1. */
-static int spool_replay(stream *st, FILE *spool)
+static esr_status spool_replay(stream *st, FILE *spool)
 {
     if (fflush(spool) || fseek(spool, 0, SEEK_SET))
-        return -1;
+        return ESR_ERR_IO;
     esr_buf t = {0};
     spooled h;
     int bad = 0;
@@ -1235,8 +1235,9 @@ static int spool_replay(stream *st, FILE *spool)
         src[h.src_len] = line[h.line_len] = value[h.value_len] = '\0';
         dq_finding(st, src, line, h.rule, value);
     }
+    esr_status s = t.status ? t.status : bad || ferror(spool) ? ESR_ERR_IO : ESR_OK;
     esr_buf_free(&t);
-    return bad || ferror(spool) ? -1 : 0;
+    return s;
 }
 
 /* Which records.csv column each rule's finding quotes (-1: none). */
@@ -1628,10 +1629,13 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
     FILE *spool = st->spool;
     st->spool = NULL;
-    if (spool_replay(st, spool)) {
+    if ((s = spool_replay(st, spool))) {
         st->spool = spool;
-        s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
-                        in->tmpdir ? in->tmpdir : "TMPDIR");
+        if (s == ESR_ERR_NOMEM)
+            s = esr_err_set(err, s, "%s: out of memory reading back the findings", path);
+        else
+            s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
+                            in->tmpdir ? in->tmpdir : "TMPDIR");
         xlsx_free(x);
         return s;
     }
