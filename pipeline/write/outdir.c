@@ -713,7 +713,9 @@ static esr_status stage_make(esr_outdir *d, esr_err *err)
     }
     chmod(d->stage, d->inside ? 0700 : mode);
     char *mark = join(d->stage, STAGE_MARK);
-    int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (!mark)
+        return esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", d->dir);
+    int fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     free(mark);
     if (fd < 0)
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create a staging directory: %s", d->dir,

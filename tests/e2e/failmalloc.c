@@ -4,7 +4,8 @@
  * from the main executable) and every one after it fails with ENOMEM;
  * allocations made inside shared libraries (libc's own, libxlsxwriter,
  * libcsv) always succeed: their failures are theirs to report. N = 0 fails
- * nothing and only counts. At exit the counts seen and failed are written
+ * nothing and only counts. With ESR_FAILMALLOC_ONCE=1 only the Nth fails
+ * (a passing shortage: what is swallowed then shows as a wrong output). At exit the counts seen and failed are written
  * to the file ESR_FAILMALLOC_REPORT names, as "seen failed\n".
  *
  * Not for a sanitizer build: ASan owns malloc there. */
@@ -26,6 +27,7 @@ extern void *__libc_realloc(void *p, size_t n);
 static uintptr_t seg_lo[MAX_SEGMENTS], seg_hi[MAX_SEGMENTS];
 static int nseg;
 static long fail_from; /* 0: never */
+static int fail_once;  /* only the fail_from'th */
 static atomic_long seen, failed;
 
 /* dl_iterate_phdr callback: note the executable segments of the first
@@ -51,6 +53,8 @@ __attribute__((constructor)) static void failmalloc_init(void)
     dl_iterate_phdr(note_main, NULL);
     const char *n = getenv("ESR_FAILMALLOC");
     fail_from = n ? strtol(n, NULL, 10) : 0;
+    const char *once = getenv("ESR_FAILMALLOC_ONCE");
+    fail_once = once && *once == '1';
 }
 
 /* Write the counts to ESR_FAILMALLOC_REPORT. */
@@ -74,7 +78,7 @@ static int should_fail(void *ra)
     if (!mine)
         return 0;
     long k = atomic_fetch_add(&seen, 1) + 1;
-    if (fail_from <= 0 || k < fail_from)
+    if (fail_from <= 0 || k < fail_from || (fail_once && k > fail_from))
         return 0;
     atomic_fetch_add(&failed, 1);
     errno = ENOMEM;
