@@ -1035,8 +1035,10 @@ static int names_profession(esr_titler *t, const char *norm)
     size_t n = 0;
     int found = 0;
     esr_buf phrase = {0};
-    if (!copy)
+    if (!copy) {
+        t->status = ESR_ERR_NOMEM;
         return 0;
+    }
     for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
         tok[n++] = w;
     for (size_t i = 0; i < n && !found;) {
@@ -1045,7 +1047,7 @@ static int names_profession(esr_titler *t, const char *norm)
             found = 1;
         i += best ? best : 1;
     }
-    esr_buf_free(&phrase);
+    drop(t, &phrase);
     free(copy);
     return found;
 }
@@ -1111,6 +1113,9 @@ esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const
     if (local && load_jobs(t, local, local_name, &norm))
         goto fail;
     if (load_jobs(t, m->t_jobs, "job_titles.csv", &norm))
+        goto fail;
+    /* a phrase normalised short for memory would be a table silently cut */
+    if (esr_buf_status(&norm) || status_of(t))
         goto fail;
     esr_buf_free(&norm);
     return t;
