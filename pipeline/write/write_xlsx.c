@@ -1629,13 +1629,10 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
     FILE *spool = st->spool;
     st->spool = NULL;
-    if ((s = spool_replay(st, spool))) {
+    if ((s = spool_replay(st, spool))) { /* memory (70) or I/O (74), told apart */
         st->spool = spool;
-        if (s == ESR_ERR_NOMEM)
-            s = esr_err_set(err, s, "%s: out of memory reading back the findings", path);
-        else
-            s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
-                            in->tmpdir ? in->tmpdir : "TMPDIR");
+        s = esr_err_set(err, s, "%s: reading back a temporary file in %s failed: %s", path,
+                        in->tmpdir ? in->tmpdir : "TMPDIR", esr_strerror(s));
         xlsx_free(x);
         return s;
     }
