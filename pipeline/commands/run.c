@@ -502,6 +502,8 @@ static int on_row(void *vctx, const esr_row *row)
         return 1;
     if (rec.scope == ESR_SCOPE_REJECTED) {
         const char *why = reason_text(c, &rec);
+        if (esr_buf_status(&c->msg)) /* a reason cut short is never written */
+            return write_failed(c, ESR_ERR_NOMEM, ret, "rejects.csv");
         if (c->reject_messages++ < MAX_REJECT_MESSAGES)
             say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec.line, why);
         if (c->pseudo) {
