@@ -888,8 +888,9 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
     (void)m;
 }
 
-/* Match title; the result's strings live until the titler is freed. A
- * failed cache entry is no error: the match itself is whole. */
+/* Match title; the result's strings live until the titler is freed (past
+ * CACHE_MAX titles, until the next call). A cache entry that cannot be made
+ * is no memory: the caller may hold the result past the next call. */
 esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
 {
     size_t n = strlen(title), i;
@@ -903,23 +904,18 @@ esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
     if (t->ncache >= CACHE_MAX)
         return ESR_OK; /* strings valid until the next call */
     if (esr_grow(&t->cache_v, &t->cache_cap, t->ncache + 1, sizeof *t->cache_v, 256))
-        return ESR_OK;
+        return t->status = ESR_ERR_NOMEM;
     cached *c = &t->cache_v[t->ncache];
     c->rule = strdup(out->rule);
     c->suggestion = strdup(out->suggestion);
-    if (!c->rule || !c->suggestion) {
+    if (!c->rule || !c->suggestion || esr_strmap_put(t->cache, title, n, t->ncache, NULL) != 1) {
         free(c->rule);
         free(c->suggestion);
-        return ESR_OK;
+        return t->status = ESR_ERR_NOMEM;
     }
     c->m = *out;
     c->m.rule = c->rule;
     c->m.suggestion = c->suggestion;
-    if (esr_strmap_put(t->cache, title, n, t->ncache, NULL) != 1) {
-        free(c->rule);
-        free(c->suggestion);
-        return ESR_OK;
-    }
     t->ncache++;
     *out = c->m;
     return ESR_OK;

@@ -6,11 +6,14 @@
  * libcsv) always succeed: their failures are theirs to report. N = 0 fails
  * nothing and only counts. With ESR_FAILMALLOC_ONCE=1 only the Nth fails
  * (a passing shortage: what is swallowed then shows as a wrong output). At exit the counts seen and failed are written
- * to the file ESR_FAILMALLOC_REPORT names, as "seen failed\n".
+ * to the file ESR_FAILMALLOC_REPORT names, as "seen failed\n". With
+ * ESR_FAILMALLOC_TRACE=1 each failure prints its call stack on stderr (to
+ * find the code behind a failing N: gdb's environment shifts the count).
  *
  * Not for a sanitizer build: ASan owns malloc there. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -28,6 +31,7 @@ static uintptr_t seg_lo[MAX_SEGMENTS], seg_hi[MAX_SEGMENTS];
 static int nseg;
 static long fail_from; /* 0: never */
 static int fail_once;  /* only the fail_from'th */
+static int trace;      /* print the stack of each failure */
 static atomic_long seen, failed;
 
 /* dl_iterate_phdr callback: note the executable segments of the first
@@ -55,6 +59,8 @@ __attribute__((constructor)) static void failmalloc_init(void)
     fail_from = n ? strtol(n, NULL, 10) : 0;
     const char *once = getenv("ESR_FAILMALLOC_ONCE");
     fail_once = once && *once == '1';
+    const char *tr = getenv("ESR_FAILMALLOC_TRACE");
+    trace = tr && *tr == '1';
 }
 
 /* Write the counts to ESR_FAILMALLOC_REPORT. */
@@ -81,6 +87,10 @@ static int should_fail(void *ra)
     if (fail_from <= 0 || k < fail_from || (fail_once && k > fail_from))
         return 0;
     atomic_fetch_add(&failed, 1);
+    if (trace) {
+        void *frames[16];
+        backtrace_symbols_fd(frames, backtrace(frames, 16), 2);
+    }
     errno = ENOMEM;
     return 1;
 }
