@@ -36,7 +36,7 @@ TRAINING = "fixtures/sample/esr_training_2026-03-31.csv"
 COMPARED = ("records.csv", "summary.csv", "rejects.csv")
 KEPT = ("records.csv", "summary.csv", "rejects.csv", "run.json", "return.xlsx")
 
-CHECKS = Checks()
+CHECKS = Checks(verbose=True)
 
 
 def read(path):
