@@ -25,6 +25,7 @@ struct esr_aggregate {
     esr_strmap *cell_index; /* packed key -> cell */
     esr_cell **cells;       /* creation order: index = cell id */
     esr_cell **sorted_cells;
+    size_t sorted_cap; /* grown with cells, so sorting them cannot fail */
     size_t ncells, cells_cap;
     esr_strmap *tuples; /* record shape -> set id of its cells */
     esr_strmap *sets;   /* sorted cell ids (bytes) -> set id */
@@ -149,7 +150,8 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
         *index = c->id;
         return c;
     }
-    if (esr_grow(&a->cells, &a->cells_cap, a->ncells + 1, sizeof *a->cells, 256))
+    if (esr_grow(&a->cells, &a->cells_cap, a->ncells + 1, sizeof *a->cells, 256) ||
+        esr_grow(&a->sorted_cells, &a->sorted_cap, a->ncells + 2, sizeof *a->sorted_cells, 256))
         return NULL;
     size_t lo = strlen(org) + 1, lp = strlen(prof) + 1, lr = strlen(role) + 1, lk = strlen(key) + 1;
     esr_cell *c = calloc(1, sizeof *c + lo + lp + lr + lk);
@@ -641,10 +643,10 @@ static int org_cmp(const void *x, const void *y)
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out)
 {
     if (!a->sorted) {
-        /* qsort with a NULL base is undefined even for 0 elements */
-        free(a->sorted_cells);
-        a->sorted_cells = malloc((a->ncells + 1) * sizeof *a->sorted_cells);
-        if (!a->sorted_cells) {
+        /* qsort with a NULL base is undefined even for 0 elements; the room
+         * was made as cells were added, so only "no cells" can fail here */
+        if (esr_grow(&a->sorted_cells, &a->sorted_cap, a->ncells + 1, sizeof *a->sorted_cells,
+                     256)) {
             *out = NULL;
             return 0;
         }

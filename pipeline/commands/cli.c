@@ -120,18 +120,28 @@ static void msg_print(const char *pre, const char *fmt, ...) __attribute__((form
 static void msg_print(const char *pre, const char *fmt, ...)
 {
     esr_buf raw = {0}, esc = {0};
+    char small[1024]; /* out of memory: the message, cut to this, still shows */
+    const char *text = small;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    va_start(ap, fmt);
     if (n >= 0 && !esr_buf_reserve(&raw, (size_t)n + 1)) {
-        va_start(ap, fmt);
         vsnprintf(raw.data, (size_t)n + 1, fmt, ap);
-        va_end(ap);
         raw.len = (size_t)n;
+        text = raw.data;
+    } else {
+        vsnprintf(small, sizeof small, fmt, ap);
     }
-    text_escape(esr_buf_str(&raw), &esc);
-    fprintf(stderr, "%sesrpipe: %s\n", pre, esr_buf_str(&esc));
+    va_end(ap);
+    if (!text_escape(text, &esc)) {
+        fprintf(stderr, "%sesrpipe: %s\n", pre, esr_buf_str(&esc));
+    } else {
+        fprintf(stderr, "%sesrpipe: ", pre);
+        text_escape_write(text, stderr);
+        fputc('\n', stderr);
+    }
     esr_buf_free(&raw);
     esr_buf_free(&esc);
 }
@@ -843,7 +853,14 @@ static int cmd_explain_title(int argc, char **argv)
     for (; i < argc; i++) {
         esr_buf trace = {0};
         esr_title_match tm;
-        title_explain(t, argv[i], &tm, &trace);
+        if (title_explain(t, argv[i], &tm, &trace)) {
+            esr_buf_free(&trace);
+            title_free(t);
+            table_free(local);
+            mappings_close(m);
+            msg_print("", "%s", "error: out of memory");
+            return 70;
+        }
         fputs(esr_buf_str(&trace), stdout);
         printf("lineage:      %s\n%s", *tm.rule ? tm.rule : "(none)", i + 1 < argc ? "\n" : "");
         esr_buf_free(&trace);

@@ -144,42 +144,43 @@ static int details(const esr_mappings *m, const esr_record *r, esr_buf *b)
 }
 
 /* Explain r (see explain.h). */
-int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record *r, esr_buf *out)
+esr_status explain_record(const esr_mappings *m, const esr_schema *s, const esr_record *r,
+                          esr_buf *out)
 {
     const char *fate = r->scope == ESR_SCOPE_IN    ? "in scope: counted in the return"
                        : r->scope == ESR_SCOPE_OUT ? "out of scope"
                                                    : "rejected";
     if (esr_buf_printf(out, "%s line %llu: %s\n", r->source, (unsigned long long)r->line, fate))
-        return -1;
+        return ESR_ERR_NOMEM;
     if (r->scope == ESR_SCOPE_REJECTED) {
         const esr_rule_info *ri = &m->rules[r->reason_rule];
         if (line(out, "rule", rule_id(r->reason_rule)) || line(out, "why", ri->message) ||
             (r->reason_detail && *r->reason_detail && line(out, "value", r->reason_detail)))
-            return -1;
+            return ESR_ERR_NOMEM;
         /* a row that could be read shows what it was read as */
         if (!validate_unread(r->reason_rule) && read_from(s, r, out))
-            return -1;
-        return 0;
+            return ESR_ERR_NOMEM;
+        return ESR_OK;
     }
     if (r->scope == ESR_SCOPE_OUT && line(out, "why", mappings_out_label(m, r->out_reason)))
-        return -1;
+        return ESR_ERR_NOMEM;
     if (read_from(s, r, out) || occupation(m, r, out) || profession_role(m, r, out) ||
         details(m, r, out))
-        return -1;
+        return ESR_ERR_NOMEM;
     if (r->scope == ESR_SCOPE_IN && *r->care_certificate &&
         line(out, "care certificate", r->care_certificate))
-        return -1;
+        return ESR_ERR_NOMEM;
     if (!r->nfindings)
-        return line(out, "findings", "none");
+        return line(out, "findings", "none") ? ESR_ERR_NOMEM : ESR_OK;
     if (esr_buf_puts(out, "  findings:\n"))
-        return -1;
+        return ESR_ERR_NOMEM;
     for (size_t i = 0; i < r->nfindings; i++) {
         const esr_rule_info *ri = &m->rules[r->findings[i].rule];
         if (esr_buf_printf(out, "    %s (%s, %s): %s%s%s%s\n", rule_id(r->findings[i].rule),
                            rule_severity_name(ri->severity), ri->field, ri->message,
                            *r->findings[i].detail ? " (\"" : "", r->findings[i].detail,
                            *r->findings[i].detail ? "\")" : ""))
-            return -1;
+            return ESR_ERR_NOMEM;
     }
-    return 0;
+    return ESR_OK;
 }

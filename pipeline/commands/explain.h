@@ -10,7 +10,9 @@
 #include "record.h"
 #include "schema.h"
 
-/* Append the explanation of r (read through s) to out; 0 or -1 (memory). */
-int explain_record(const esr_mappings *m, const esr_schema *s, const esr_record *r, esr_buf *out);
+/* Append the explanation of r (read through s) to out; ESR_OK or
+ * ESR_ERR_NOMEM. */
+esr_status explain_record(const esr_mappings *m, const esr_schema *s, const esr_record *r,
+                          esr_buf *out);
 
 #endif

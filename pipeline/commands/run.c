@@ -176,7 +176,8 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
     if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
         return st;
     if (!(r->xw = worker_start(feed_workbook, r->xlsx, 0, 0)))
-        return esr_err_set(c->err, ESR_ERR_NOMEM, "cannot start the workbook thread");
+        return esr_err_set(c->err, ESR_ERR_NOMEM,
+                           "out of memory: cannot start the workbook thread");
     return ESR_OK;
 }
 
@@ -211,17 +212,34 @@ static int feed_put(run_ctx *c, ret_out *r)
 }
 
 /* Write rec's line to r's records.csv, and rec's typed values to its
- * workbook's feed when it has one; 0 or -1. */
-static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
+ * workbook's feed when it has one; ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO
+ * (errno set). */
+static esr_status records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
 {
-    if (write_records_line(&c->line, rec))
-        return -1;
+    esr_status st;
+    if ((st = write_records_line(&c->line, rec)))
+        return st;
     if (r->xw || r->feed) {
         esr_buf_reset(&c->packed);
-        if (records_pack(rec, &c->packed) || feed_put(c, r))
-            return -1;
+        if (records_pack(rec, &c->packed))
+            return esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL;
+        if (feed_put(c, r))
+            return ESR_ERR_IO;
     }
-    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? 0 : -1;
+    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? ESR_OK : ESR_ERR_IO;
+}
+
+/* Set c's error for st, met writing file of return r: memory and I/O told
+ * apart (exit 70 and 74); returns 1, on_row's "stop". */
+static int write_failed(run_ctx *c, esr_status st, const ret_out *r, const char *file)
+{
+    if (st == ESR_ERR_IO)
+        c->st = esr_err_set(c->err, st, "%s/%s: write failed: %s", outdir_dir(r->dir), file,
+                            strerror(errno));
+    else
+        c->st = esr_err_set(c->err, st, "%s/%s: %s while writing a row", outdir_dir(r->dir), file,
+                            esr_strerror(st));
+    return 1;
 }
 
 /* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
@@ -257,8 +275,11 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/out_of_scope.csv: write failed", dir);
             goto fail;
         }
-        if (write_records_header_line(&c->line) ||
-            fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
+        if (write_records_header_line(&c->line)) {
+            st = esr_err_set(c->err, ESR_ERR_NOMEM, "%s/records.csv: out of memory", dir);
+            goto fail;
+        }
+        if (fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
             goto fail;
         }
@@ -474,9 +495,8 @@ static int out_of_scope_row(run_ctx *c, ret_out *r, const esr_record *rec, const
 {
     if (!r->outscope || !out_of_scope_put(&c->line, r->outscope, c->m, rec, asg))
         return 0;
-    c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/out_of_scope.csv: write failed: %s",
-                        outdir_dir(r->dir), strerror(errno));
-    return 1;
+    return write_failed(c, esr_buf_status(&c->line) ? ESR_ERR_NOMEM : ESR_ERR_IO, r,
+                        "out_of_scope.csv");
 }
 
 /* The header row of an input: bind it (header_bind); rows above it are
@@ -534,18 +554,20 @@ static int put_rejected(run_ctx *c, ret_out *r, const esr_record *rec, const esr
 {
     esr_reject j = {c->source_name, rec->line, rec->reason_rule, reject_detail(c, rec)};
     const char *why = reason_text(c, &j);
+    if (esr_buf_status(&c->msg)) /* a reason cut short is never written */
+        return write_failed(c, ESR_ERR_NOMEM, r, "rejects.csv");
     if (c->reject_messages++ < MAX_REJECT_MESSAGES)
         say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec->line, why);
     esr_redact red = {c->schema, redact_keys(c, row)};
-    int bad = write_reject(r->rejects, c->source_name, rec->line, why, row, &red);
-    if (!bad && (r->xw || r->feed)) {
+    esr_status st = write_reject(r->rejects, c->source_name, rec->line, why, row, &red);
+    if (!st && (r->xw || r->feed)) {
         esr_buf_reset(&c->packed);
-        bad = records_pack_reject(&j, &c->packed) || feed_put(c, r);
+        if (records_pack_reject(&j, &c->packed))
+            st = esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL;
+        else if (feed_put(c, r))
+            st = ESR_ERR_IO;
     }
-    if (bad)
-        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/rejects.csv: write failed: %s",
-                            outdir_dir(r->dir), strerror(errno));
-    return bad;
+    return st ? write_failed(c, st, r, "rejects.csv") : 0;
 }
 
 /* In-scope rec into r's records.csv and, typed, its workbook's feed (emp
@@ -557,24 +579,26 @@ static int put_in_scope(run_ctx *c, ret_out *r, const esr_record *rec, const cha
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    if (records_put(c, r, &c->rendered)) {
-        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s",
-                            outdir_dir(r->dir), strerror(errno));
-        return 1;
-    }
-    return 0;
+    esr_status st = records_put(c, r, &c->rendered);
+    return st ? write_failed(c, st, r, "records.csv") : 0;
 }
 
-/* The decisions on readable rec, and the checks around them. */
-static void row_decide(run_ctx *c, esr_record *rec, int readable)
+/* The decisions on readable rec, and the checks around them. 0, or 1 with
+ * c->st set (no memory to decide it). */
+static int row_decide(run_ctx *c, esr_record *rec, int readable)
 {
     if (!*rec->f[ESR_COL_ORG_CODE] && c->o->org)
         rec->f[ESR_COL_ORG_CODE] = c->o->org;
     if (readable) {
-        decide_row(c->val, c->cls, c->training, rec);
+        if ((c->st = decide_row(c->val, c->cls, c->training, rec))) {
+            esr_err_set(c->err, c->st, "%s:%llu: %s while deciding the row", c->source_name,
+                        (unsigned long long)rec->line, esr_strerror(c->st));
+            return 1;
+        }
         fte_tally(c, rec->f[ESR_COL_FTE]);
     }
     split_check(c, rec);
+    return 0;
 }
 
 /* Row callback: bind the header, then validate, classify, count and write each row. */
@@ -601,7 +625,8 @@ static int on_row(void *vctx, const esr_row *row)
         }
         return 0;
     }
-    row_decide(c, &rec, readable);
+    if (row_decide(c, &rec, readable))
+        return 1;
     /* keyed pseudonyms replace both numbers everywhere from here on */
     const char *emp = rec.f[ESR_COL_EMPLOYEE_NUMBER], *asg = rec.f[ESR_COL_ASSIGNMENT_NUMBER];
     if (c->pseudo) {
@@ -912,9 +937,12 @@ static esr_status write_suggestions(run_ctx *c, ret_out *r)
         return ESR_OK;
     if ((st = outdir_file(r->dir, "title_suggestions.csv", &fp, c->err)))
         return st;
-    if (classify_write_suggestions(c->cls, fp))
-        return esr_err_set(c->err, ESR_ERR_IO, "%s/title_suggestions.csv: write failed: %s",
+    if ((st = classify_write_suggestions(c->cls, fp)) == ESR_ERR_IO)
+        return esr_err_set(c->err, st, "%s/title_suggestions.csv: write failed: %s",
                            outdir_dir(r->dir), strerror(errno));
+    if (st)
+        return esr_err_set(c->err, st, "%s/title_suggestions.csv: %s", outdir_dir(r->dir),
+                           esr_strerror(st));
     return ESR_OK;
 }
 
@@ -933,7 +961,8 @@ static esr_status learn_inputs(run_ctx *c)
             return st;
     c->learning = 0;
     c->file_rows = 0;
-    classify_learn_finish(c->cls);
+    if (classify_learn_finish(c->cls))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory after learning titles");
     return ESR_OK;
 }
 
@@ -1160,9 +1189,12 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
         FILE *fp;
         if ((st = outdir_file(r->dir, "summary.csv", &fp, c->err)))
             return st;
-        if (write_summary(fp, c->agg, r->org))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s/summary.csv: write failed: %s",
-                               outdir_dir(r->dir), strerror(errno));
+        if ((st = write_summary(fp, c->agg, r->org)) == ESR_ERR_IO)
+            return esr_err_set(c->err, st, "%s/summary.csv: write failed: %s", outdir_dir(r->dir),
+                               strerror(errno));
+        if (st)
+            return esr_err_set(c->err, st, "%s/summary.csv: %s", outdir_dir(r->dir),
+                               esr_strerror(st));
         /* the return's organisation: its own, or the only one in it */
         const char *org_code = r->org, *name = "", *region = "";
         const esr_org_counts **orgs;
@@ -1220,8 +1252,10 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
     if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols ||
         !(c->cls = classify_new(c->m, o->mode)) || !(c->val = validate_new(c->m)) ||
-        !(c->agg = aggregate_new(c->m)) || !(c->ret_by_org = esr_strmap_new()))
+        !(c->agg = aggregate_new(c->m)) || !(c->ret_by_org = esr_strmap_new())) {
+        c->ninputs = 0; /* the per-input arrays may be missing: nothing to free in them */
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+    }
     validate_set_full_time(c->val, o->full_time_hours_e5);
     snprintf(c->full_time, sizeof c->full_time, "%g",
              (double)(o->full_time_hours_e5 > 0 ? o->full_time_hours_e5

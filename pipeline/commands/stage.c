@@ -251,8 +251,10 @@ static int classify_row(void *vctx, const esr_row *row)
                                 (unsigned long long)row->line, fault);
             return 1;
         }
-    } else {
-        decide_row(c->v, c->cls, c->o->training, &rec);
+    } else if ((c->st = decide_row(c->v, c->cls, c->o->training, &rec))) {
+        esr_err_set(c->err, c->st, "%s:%llu: %s while deciding the row", c->name,
+                    (unsigned long long)row->line, esr_strerror(c->st));
+        return 1;
     }
     if (records_render(&rec, c->o->m, rec.f[ESR_COL_EMPLOYEE_NUMBER],
                        rec.f[ESR_COL_ASSIGNMENT_NUMBER], &c->rendered)) {

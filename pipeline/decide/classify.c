@@ -297,12 +297,12 @@ esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
 
 /* First read: note r's title and, when its code is valid and says what
  * the post is (a specific profession, or not a support role), how it is
- * classified; 0 or -1 on no memory. */
-int classify_learn(esr_classifier *c, esr_record *r)
+ * classified; ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_learn(esr_classifier *c, esr_record *r)
 {
     const char *title = r->f[ESR_COL_POSITION_TITLE];
     if (!c->learn || !*title)
-        return 0;
+        return ESR_OK;
     classify_code(c, r);
     int coded = r->occ && (r->occ->profession_specific || r->occ->role == c->m->role_none);
     size_t v, n = strlen(title);
@@ -311,30 +311,33 @@ int classify_learn(esr_classifier *c, esr_record *r)
     if (esr_strmap_get(c->learn_cache, title, n, &v)) {
         idx = (long)v - 1;
     } else {
-        title_learn_key(c->titler, title, &c->lkey);
+        if (title_learn_key(c->titler, title, &c->lkey))
+            return ESR_ERR_NOMEM;
         if (!c->lkey.len)
-            return 0;
+            return ESR_OK;
         if ((idx = learn_entry(c->learn, esr_buf_str(&c->lkey), title)) == -2)
-            return -1;
+            return ESR_ERR_NOMEM;
         if (esr_strmap_count(c->learn_cache) < LEARN_CACHE_MAX &&
             esr_strmap_put(c->learn_cache, title, n, (size_t)(idx + 1), NULL) < 0)
-            return -1;
+            return ESR_ERR_NOMEM;
     }
     /* a post that is not a support role is that whatever its profession */
     int prof = coded && r->occ->role != c->m->role_none ? r->occ->profession : -1;
     learn_count(c->learn, idx, prof, coded ? r->occ->role : -1);
-    return 0;
+    return ESR_OK;
 }
 
-/* The first read is over: decide what each title learned. */
-void classify_learn_finish(esr_classifier *c)
+/* The first read is over: decide what each title learned; ESR_OK or
+ * ESR_ERR_NOMEM. */
+esr_status classify_learn_finish(esr_classifier *c)
 {
     if (!c->learn)
-        return;
-    learn_finish(c->learn);
+        return ESR_OK;
+    esr_status st = learn_finish(c->learn);
     c->learned = 1;
     esr_strmap_free(c->learn_cache); /* the second read caches entries */
     c->learn_cache = esr_strmap_new();
+    return st ? st : c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
 }
 
 /* The learner (NULL when not learning), for run.json and title_suggestions.csv. */
@@ -569,15 +572,18 @@ static const char *name_or_blank(int i, const char *name)
     return i >= 0 ? name : "";
 }
 
-/* One title_suggestions.csv row for learned title e; 0 or -1. */
-static int suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *line, FILE *fp)
+/* One title_suggestions.csv row for learned title e; ESR_OK,
+ * ESR_ERR_NOMEM or ESR_ERR_IO. */
+static esr_status suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *line,
+                                 FILE *fp)
 {
     const esr_mappings *m = c->m;
     const esr_learn_opts *o = learn_opts(c->learn);
     esr_title_match tm;
-    title_match(c->titler, e->title, &tm);
+    if (title_match(c->titler, e->title, &tm))
+        return ESR_ERR_NOMEM;
     if (tm.whole)
-        return 0; /* already in the mappings */
+        return ESR_OK; /* already in the mappings */
     int p = e->coded ? e->prof[e->best] : -1, r = e->coded ? e->role[e->best] : -1;
     char num[3][32], why[96];
     snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)e->rows);
@@ -608,19 +614,33 @@ static int suggestion_row(esr_classifier *c, const esr_learn_entry *e, esr_buf *
 }
 
 /* title_suggestions.csv (see classify.h). */
-int classify_write_suggestions(esr_classifier *c, FILE *fp)
+esr_status classify_write_suggestions(esr_classifier *c, FILE *fp)
 {
     esr_buf line = {0};
-    int rc = fputs("title,rows,coded_rows,coded_profession,coded_support_role,agreement_pct,"
-                   "learned,table_profession,table_support_role,table_match,table_confidence,"
-                   "table_rule\n",
-                   fp) < 0
-                 ? -1
-                 : 0;
+    esr_status rc =
+        fputs("title,rows,coded_rows,coded_profession,coded_support_role,agreement_pct,"
+              "learned,table_profession,table_support_role,table_match,table_confidence,"
+              "table_rule\n",
+              fp) < 0
+            ? ESR_ERR_IO
+            : ESR_OK;
     size_t n = 0;
     const esr_learn_entry *const *v = c->learn ? learn_entries(c->learn, &n) : NULL;
+    if (c->learn && !v)
+        rc = ESR_ERR_NOMEM; /* cannot happen after classify_learn_finish */
     for (size_t i = 0; !rc && i < n; i++)
         rc = suggestion_row(c, v[i], &line, fp);
     esr_buf_free(&line);
     return rc;
+}
+
+/* ESR_OK, or ESR_ERR_NOMEM once an allocation failed while classifying
+ * (latched in the classifier's buffers and its titler). */
+esr_status classify_status(const esr_classifier *c)
+{
+    if (c->key.status)
+        return c->key.status;
+    if (c->lkey.status)
+        return c->lkey.status;
+    return title_status(c->titler);
 }

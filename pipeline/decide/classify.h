@@ -28,16 +28,21 @@ esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const 
 /* Start learning titles from the export's coded rows (evidence mode). */
 esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o);
 /* First read of the export: note r's title and its code's classification
- * (r: schema_fill'ed); 0, or -1 on no memory. */
-int classify_learn(esr_classifier *c, esr_record *r);
-/* End of the first read: the learned titles apply to classify_record. */
-void classify_learn_finish(esr_classifier *c);
+ * (r: schema_fill'ed); ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_learn(esr_classifier *c, esr_record *r);
+/* End of the first read: the learned titles apply to classify_record;
+ * ESR_OK or ESR_ERR_NOMEM. */
+esr_status classify_learn_finish(esr_classifier *c);
 /* The learner, or NULL when not learning. */
 esr_learner *classify_learner(esr_classifier *c);
 /* title_suggestions.csv: every title the export carries that job_titles.csv
  * does not hold whole, with its rows, what its coded rows say and the best
- * table match; 0 or -1 on a write error. */
-int classify_write_suggestions(esr_classifier *c, FILE *fp);
+ * table match; ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO (errno). */
+esr_status classify_write_suggestions(esr_classifier *c, FILE *fp);
+/* ESR_OK, or ESR_ERR_NOMEM once an allocation failed while classifying:
+ * classify_record's results are then not to be used. Checked once per
+ * record (decide_row). */
+esr_status classify_status(const esr_classifier *c);
 /* Free the classifier. */
 void classify_free(esr_classifier *c);
 

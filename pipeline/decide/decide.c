@@ -2,15 +2,20 @@
 #include "decide.h"
 
 /* The decisions on one read row (see decide.h). */
-void decide_row(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r)
+esr_status decide_row(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r)
 {
+    esr_status st;
+    if (validate_fields(v, r))
+        return ESR_OK; /* rejected: r->reason_rule says why */
     /* duplicates are sought among in-scope rows only, so classify first */
-    if (validate_fields(v, r) == 0) {
-        classify_record(cls, r);
-        if (validate_duplicate(v, r) == 0) {
-            validate_record(v, r);
-            if (t)
-                training_join(t, r);
-        }
-    }
+    classify_record(cls, r);
+    if ((st = classify_status(cls)) || (st = validate_duplicate(v, r)))
+        return st;
+    if (r->scope == ESR_SCOPE_REJECTED)
+        return ESR_OK; /* a duplicate */
+    if ((st = validate_record(v, r)))
+        return st;
+    if (t)
+        training_join(t, r);
+    return ESR_OK;
 }

@@ -12,7 +12,8 @@
 
 /* The decisions on a row that could be read (r->f filled): field checks,
  * classification, the in-scope duplicate check, findings, the training
- * join (t may be NULL). */
-void decide_row(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r);
+ * join (t may be NULL). ESR_OK whatever the row's fate (r->scope tells it),
+ * or ESR_ERR_NOMEM: an allocation failed and r must not be counted. */
+esr_status decide_row(esr_validator *v, esr_classifier *cls, const esr_training *t, esr_record *r);
 
 #endif

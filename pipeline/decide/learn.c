@@ -14,6 +14,7 @@ struct esr_learner {
     esr_learn_entry *v;
     size_t n, cap;
     esr_learn_entry **sorted;
+    size_t sorted_cap; /* entries sorted has room for */
     uint64_t over_cap;
 };
 
@@ -97,15 +98,28 @@ void learn_count(esr_learner *l, long idx, int prof, int role)
 }
 
 /* Note one row of title coded as (prof, role), or uncoded (-1, -1). */
-int learn_add(esr_learner *l, const char *key, const char *title, int prof, int role)
+esr_status learn_add(esr_learner *l, const char *key, const char *title, int prof, int role)
 {
     if (!*key)
-        return 0;
+        return ESR_OK;
     long idx = learn_entry(l, key, title);
     if (idx == -2)
-        return -1;
+        return ESR_ERR_NOMEM;
     learn_count(l, idx, prof, role);
-    return 0;
+    return ESR_OK;
+}
+
+/* Make l->sorted hold the l->n entries; ESR_OK or ESR_ERR_NOMEM. */
+static esr_status sorted_room(esr_learner *l)
+{
+    if (l->sorted && l->sorted_cap >= l->n + 1)
+        return ESR_OK;
+    free(l->sorted);
+    l->sorted_cap = 0;
+    if (!(l->sorted = malloc((l->n + 1) * sizeof *l->sorted)))
+        return ESR_ERR_NOMEM;
+    l->sorted_cap = l->n + 1;
+    return ESR_OK;
 }
 
 /* Order: most rows first, then by key. */
@@ -117,8 +131,9 @@ static int cmp_entry(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-/* Decide every title. */
-void learn_finish(esr_learner *l)
+/* Decide every title, and make the room learn_entries sorts into, so
+ * listing the entries later cannot fail. */
+esr_status learn_finish(esr_learner *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         esr_learn_entry *e = &l->v[i];
@@ -134,6 +149,7 @@ void learn_finish(esr_learner *l)
         snprintf(e->lineage, sizeof e->lineage, "learned from %llu coded rows",
                  (unsigned long long)e->coded);
     }
+    return sorted_room(l);
 }
 
 /* The entry of key, or NULL. */
@@ -146,10 +162,8 @@ const esr_learn_entry *learn_get(const esr_learner *l, const char *key)
 /* Entries, most rows first. */
 const esr_learn_entry *const *learn_entries(esr_learner *l, size_t *n)
 {
-    free(l->sorted);
-    l->sorted = malloc((l->n + 1) * sizeof *l->sorted);
     *n = 0;
-    if (!l->sorted)
+    if (sorted_room(l))
         return NULL;
     for (size_t i = 0; i < l->n; i++)
         l->sorted[i] = &l->v[i];

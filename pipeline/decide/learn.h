@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 #define ESR_LEARN_MIN_ROWS_DEFAULT 3
 #define ESR_LEARN_AGREEMENT_DEFAULT 90
 #define ESR_LEARN_MAX_TITLES_DEFAULT 100000
@@ -48,18 +50,20 @@ void learn_opts_default(esr_learn_opts *o);
 /* A learner with options o (copied); NULL on no memory. */
 esr_learner *learn_new(const esr_learn_opts *o);
 /* Note one row of title (normalised key) coded as (prof, role), or
- * uncoded (prof = role = -1); 0, or -1 on no memory. */
-int learn_add(esr_learner *l, const char *key, const char *title, int prof, int role);
+ * uncoded (prof = role = -1); ESR_OK or ESR_ERR_NOMEM. */
+esr_status learn_add(esr_learner *l, const char *key, const char *title, int prof, int role);
 /* The entry index of key (created if there is room): -1 past the cap,
  * -2 on no memory. */
 long learn_entry(esr_learner *l, const char *key, const char *title);
 /* Count one row of entry idx (-1: past the cap) as (prof, role) or uncoded. */
 void learn_count(esr_learner *l, long idx, int prof, int role);
-/* Decide every title (after the last learn_add). */
-void learn_finish(esr_learner *l);
+/* Decide every title (after the last learn_add); ESR_OK, or ESR_ERR_NOMEM
+ * when the room learn_entries needs cannot be had. */
+esr_status learn_finish(esr_learner *l);
 /* The entry of key, or NULL. */
 const esr_learn_entry *learn_get(const esr_learner *l, const char *key);
-/* Entries in order: most rows first, then by key; *n receives the count. */
+/* Entries in order: most rows first, then by key; *n receives the count.
+ * After learn_finish it cannot fail; before, NULL (and *n = 0) on no memory. */
 const esr_learn_entry *const *learn_entries(esr_learner *l, size_t *n);
 /* Rows whose title came after max_titles distinct titles (not learned). */
 uint64_t learn_rows_over_cap(const esr_learner *l);

@@ -404,6 +404,8 @@ static esr_status index_bands(esr_mappings *m, esr_err *err)
         esr_strmap_put(m->band_by_key, key.data, key.len, idx, NULL);
     }
 done:
+    if (esr_buf_status(&key) || (band_names && esr_strmap_status(band_names)))
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory indexing the tables");
     esr_strmap_free(band_names);
     esr_buf_free(&key);
     return st;
@@ -427,6 +429,8 @@ static esr_status index_areas(esr_mappings *m, esr_err *err)
             st = bad(err, t, i, "area of work \"%s\" duplicates another after normalising",
                      m->areas[i]);
     }
+    if (esr_buf_status(&key)) /* a key cut short by memory: the index is wrong */
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory indexing the tables");
     esr_buf_free(&key);
     return st;
 }
@@ -448,6 +452,8 @@ static esr_status index_columns(esr_mappings *m, esr_err *err)
             st = bad(err, t, i, "alias \"%s\" already names another column",
                      table_get(t, i, c_alias));
     }
+    if (esr_buf_status(&key)) /* a key cut short by memory: the index is wrong */
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory indexing the tables");
     esr_buf_free(&key);
     return st;
 }
@@ -656,6 +662,8 @@ static esr_status index_statuses(esr_mappings *m, esr_err *err)
             st = bad(err, t, i, "status \"%s\" duplicates another after normalising",
                      table_get(t, i, c_s));
     }
+    if (esr_buf_status(&key))
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory indexing the tables");
     esr_buf_free(&key);
     return st;
 }
@@ -674,6 +682,18 @@ int mappings_status(const esr_mappings *m, const char *status, const char **reas
     if (reason)
         *reason = table_get(t, row, table_col(t, "reason"));
     return !strcmp(table_get(t, row, table_col(t, "counted")), "yes");
+}
+
+/* Non-zero if an index of m failed an insert for memory (which the
+ * loaders' "already there" checks would read as a duplicate row). */
+static int maps_failed(const esr_mappings *m)
+{
+    const esr_strmap *maps[] = {m->occ_by_code, m->prof_by_name, m->role_by_name, m->band_by_key,
+                                m->area_by_key, m->col_by_key,   m->org_by_code,  m->status_by_key};
+    for (size_t i = 0; i < sizeof maps / sizeof *maps; i++)
+        if (maps[i] && esr_strmap_status(maps[i]))
+            return 1;
+    return 0;
 }
 
 /* Load every table in dir; errors name file and line. */
@@ -696,6 +716,8 @@ esr_status mappings_open(const char *dir, esr_mappings **out, esr_err *err)
         (st = index_rules(m, err)) || (st = index_out_reasons(m, err)) ||
         (st = index_limits(m, err)) || (st = index_kinds(m, err)) ||
         (st = index_statuses(m, err)) || (st = hash_tables(m, err))) {
+        if (st == ESR_ERR_MAPPING && maps_failed(m)) /* not a duplicate: no memory */
+            st = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory indexing the tables", dir);
         mappings_close(m);
         return st;
     }
@@ -770,6 +792,8 @@ esr_status mappings_load_titles(const esr_mappings *m, const char *path, esr_tab
         st = table_require(t, cols, err);
     for (size_t r = 0; !st && r < t->nrows; r++)
         st = check_local_title(m, t, r, seen, &key, err);
+    if (st == ESR_ERR_MAPPING && (esr_buf_status(&key) || esr_strmap_status(seen)))
+        st = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path); /* not a listed-twice */
     if (!st)
         st = hash_file(path, sha256, err);
     esr_strmap_free(seen);

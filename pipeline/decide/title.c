@@ -85,7 +85,29 @@ struct esr_titler {
     char *tok[MAX_TOKENS];
     size_t ntok;
     esr_buf tokbuf;
+    esr_status status; /* latched: an allocation failed while matching */
 };
+
+/* Latch b's growth failure in t, then free b: a scratch buffer's failure
+ * outlives it, so a match is checked once, at its end. */
+static void drop(esr_titler *t, esr_buf *b)
+{
+    if (b->status)
+        t->status = b->status;
+    esr_buf_free(b);
+}
+
+/* ESR_OK, or ESR_ERR_NOMEM when an allocation failed in any match so far
+ * (the titler's own buffers latch their failures, scratch ones via drop). */
+static esr_status status_of(const esr_titler *t)
+{
+    const esr_buf *own[] = {&t->a,    &t->b,     &t->key, &t->rule,
+                            &t->sugg, &t->lower, &t->brk, &t->tokbuf};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (own[i]->status)
+            return own[i]->status;
+    return t->status;
+}
 
 /* Name of a term kind. */
 static const char *term_kind_name(term_kind k)
@@ -311,16 +333,17 @@ static void expand(esr_titler *t, esr_buf *out)
         }
         i += best ? best : 1;
     }
-    esr_buf_free(&phrase);
+    drop(t, &phrase);
 }
 
 /* Normalise title into space-separated tokens. */
-void title_normalise(esr_titler *t, const char *title, esr_buf *out)
+esr_status title_normalise(esr_titler *t, const char *title, esr_buf *out)
 {
     fold(title, &t->a);
     clean(esr_buf_str(&t->a), &t->b, &t->brk);
     tokenise(t, esr_buf_str(&t->b));
     expand(t, out);
+    return out->status ? out->status : status_of(t);
 }
 
 /* qsort order for C strings. */
@@ -335,8 +358,10 @@ static void make_key(const char *norm, esr_buf *key)
     char *copy = strdup(norm), *tok[MAX_TOKENS], *save = NULL;
     size_t n = 0;
     esr_buf_reset(key);
-    if (!copy)
+    if (!copy) {
+        key->status = ESR_ERR_NOMEM; /* latched like a failed growth */
         return;
+    }
     for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
         tok[n++] = w;
     qsort(tok, n, sizeof *tok, cmp_str);
@@ -351,17 +376,18 @@ static void make_key(const char *norm, esr_buf *key)
 }
 
 /* The lookup key of title: its normalised tokens, sorted and distinct. */
-void title_key(esr_titler *t, const char *title, esr_buf *out)
+esr_status title_key(esr_titler *t, const char *title, esr_buf *out)
 {
     esr_buf norm = {0};
     title_normalise(t, title, &norm);
     make_key(esr_buf_str(&norm), out);
-    esr_buf_free(&norm);
+    drop(t, &norm);
+    return out->status ? out->status : status_of(t);
 }
 
 /* The key titles are learned under: title_key plus the bracketed words
  * ("Assistant Practitioner (Ambulance)" is not "Assistant Practitioner"). */
-void title_learn_key(esr_titler *t, const char *title, esr_buf *out)
+esr_status title_learn_key(esr_titler *t, const char *title, esr_buf *out)
 {
     esr_buf norm = {0};
     title_normalise(t, title, &norm);
@@ -372,7 +398,8 @@ void title_learn_key(esr_titler *t, const char *title, esr_buf *out)
         for (size_t i = 0; i < t->ntok; i++)
             esr_buf_printf(out, " %s", t->tok[i]);
     }
-    esr_buf_free(&norm);
+    drop(t, &norm);
+    return out->status ? out->status : status_of(t);
 }
 
 /* Append table:line to the rule list (comma-separated). */
@@ -468,8 +495,10 @@ static int bracket_profession(esr_titler *t, esr_buf *lines, int *edits, esr_buf
     }
     expand(t, &norm);
     char *copy = strdup(esr_buf_str(&norm));
-    if (!copy)
+    if (!copy) {
+        t->status = ESR_ERR_NOMEM;
         goto done;
+    }
     for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
         tok[n++] = w;
     if (trace && n)
@@ -490,8 +519,8 @@ static int bracket_profession(esr_titler *t, esr_buf *lines, int *edits, esr_buf
     }
     free(copy);
 done:
-    esr_buf_free(&norm);
-    esr_buf_free(&phrase);
+    drop(t, &norm);
+    drop(t, &phrase);
     return prof;
 }
 
@@ -528,7 +557,7 @@ static void finish_match(esr_titler *t, esr_title_match *out, esr_buf *trace)
                 out->score = 0;
             esr_buf_printf(&t->rule, "%s%s", t->rule.len ? "," : "", esr_buf_str(&lines));
         }
-        esr_buf_free(&lines);
+        drop(t, &lines);
     }
     if (out->role >= 0 && out->trainee && out->role == (int)m->role_none)
         out->role = -1;
@@ -635,7 +664,7 @@ static void read_context(esr_titler *t, char **tok, size_t from, size_t to, cont
         }
         i += best;
     }
-    esr_buf_free(&phrase);
+    drop(t, &phrase);
 }
 
 /* The job-title phrase in tok[0..n) that ends furthest right, the longest
@@ -656,7 +685,7 @@ static int find_role_phrase(esr_titler *t, char **tok, size_t n, size_t *at, siz
             found = (int)idx;
         }
     }
-    esr_buf_free(&phrase);
+    drop(t, &phrase);
     return found;
 }
 
@@ -776,8 +805,10 @@ static void match_phrases(esr_titler *t, esr_buf *norm, esr_title_match *out, es
     char *tok[MAX_TOKENS], *save = NULL;
     size_t n = 0, at = 0, len = 0;
     char *copy = strdup(esr_buf_str(norm));
-    if (!copy)
+    if (!copy) {
+        t->status = ESR_ERR_NOMEM;
         return;
+    }
     for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
         tok[n++] = w;
     /* a corrected title may now be a known whole title */
@@ -793,8 +824,8 @@ static void match_phrases(esr_titler *t, esr_buf *norm, esr_title_match *out, es
     } else {
         j = find_role_phrase(t, tok, n, &at, &len);
     }
-    esr_buf_free(&fixed);
-    esr_buf_free(&fkey);
+    drop(t, &fixed);
+    drop(t, &fkey);
     context x = {.prof = -1, .role = -1, .trainee_role = -1, .registered = -1};
     t->phrase_at = at;
     t->phrase_end = at + len;
@@ -805,7 +836,7 @@ static void match_phrases(esr_titler *t, esr_buf *norm, esr_title_match *out, es
         if (trace)
             esr_buf_printf(trace, "role phrase:  \"%s\" (%s:%u)\n", esr_buf_str(&ph),
                            t->job_v[j].table, t->job_v[j].line);
-        esr_buf_free(&ph);
+        drop(t, &ph);
         read_context(t, tok, 0, at, &x, trace);
         read_context(t, tok, at + len, n, &x, trace);
     } else {
@@ -829,8 +860,8 @@ static void match_phrases(esr_titler *t, esr_buf *norm, esr_title_match *out, es
             bn--;
         esr_buf_printf(trace, "read as:      role \"%s\", context \"%s%s%.*s\"\n", esr_buf_str(&ph),
                        esr_buf_str(&ctx), bn && ctx.len ? " " : "", bn, b);
-        esr_buf_free(&ph);
-        esr_buf_free(&ctx);
+        drop(t, &ph);
+        drop(t, &ctx);
     }
     free(copy);
 }
@@ -879,47 +910,54 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
         match_phrases(t, &norm, out, trace);
     }
     finish_match(t, out, trace);
-    esr_buf_free(&norm);
+    drop(t, &norm);
     (void)m;
 }
 
-/* Match title; the result's strings live until the titler is freed. */
-void title_match(esr_titler *t, const char *title, esr_title_match *out)
+/* Match title; the result's strings live until the titler is freed (past
+ * CACHE_MAX titles, until the next call). A cache entry that cannot be made
+ * is no memory: the caller may hold the result past the next call. */
+esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
 {
     size_t n = strlen(title), i;
     if (esr_strmap_get(t->cache, title, n, &i)) {
         *out = t->cache_v[i].m;
-        return;
+        return status_of(t);
     }
     do_match(t, title, out, NULL);
+    if (status_of(t))
+        return status_of(t); /* a match cut short by memory is never cached */
     if (t->ncache >= CACHE_MAX)
-        return; /* strings valid until the next call */
+        return ESR_OK; /* strings valid until the next call */
     if (esr_grow(&t->cache_v, &t->cache_cap, t->ncache + 1, sizeof *t->cache_v, 256))
-        return;
+        return t->status = ESR_ERR_NOMEM;
     cached *c = &t->cache_v[t->ncache];
     c->rule = strdup(out->rule);
     c->suggestion = strdup(out->suggestion);
-    if (!c->rule || !c->suggestion) {
+    if (!c->rule || !c->suggestion || esr_strmap_put(t->cache, title, n, t->ncache, NULL) != 1) {
         free(c->rule);
         free(c->suggestion);
-        return;
+        return t->status = ESR_ERR_NOMEM;
     }
     c->m = *out;
     c->m.rule = c->rule;
     c->m.suggestion = c->suggestion;
-    if (esr_strmap_put(t->cache, title, n, t->ncache, NULL) != 1) {
-        free(c->rule);
-        free(c->suggestion);
-        return;
-    }
     t->ncache++;
     *out = c->m;
+    return ESR_OK;
 }
 
 /* Like title_match, appending a step-by-step account to trace. */
-void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace)
+esr_status title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace)
 {
     do_match(t, title, out, trace);
+    return trace->status ? trace->status : status_of(t);
+}
+
+/* ESR_OK, or ESR_ERR_NOMEM once an allocation has failed in a match. */
+esr_status title_status(const esr_titler *t)
+{
+    return status_of(t);
 }
 
 static int add_words(esr_titler *t, const char *phrase, int fixable);
@@ -1050,8 +1088,10 @@ static int names_profession(esr_titler *t, const char *norm)
     size_t n = 0;
     int found = 0;
     esr_buf phrase = {0};
-    if (!copy)
+    if (!copy) {
+        t->status = ESR_ERR_NOMEM;
         return 0;
+    }
     for (char *w = strtok_r(copy, " ", &save); w && n < MAX_TOKENS; w = strtok_r(NULL, " ", &save))
         tok[n++] = w;
     for (size_t i = 0; i < n && !found;) {
@@ -1060,7 +1100,7 @@ static int names_profession(esr_titler *t, const char *norm)
             found = 1;
         i += best ? best : 1;
     }
-    esr_buf_free(&phrase);
+    drop(t, &phrase);
     free(copy);
     return found;
 }
@@ -1127,6 +1167,9 @@ esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const
     if (local && load_jobs(t, local, local_name, &norm))
         goto fail;
     if (load_jobs(t, m->t_jobs, "job_titles.csv", &norm))
+        goto fail;
+    /* a phrase normalised short for memory would be a table silently cut */
+    if (esr_buf_status(&norm) || status_of(t))
         goto fail;
     esr_buf_free(&norm);
     return t;

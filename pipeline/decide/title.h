@@ -52,19 +52,26 @@ int title_term_kind(const char *s);
  * with whatever word follows ("grade c"), "prefix" joined to the band
  * value ("b3"). */
 int title_band_word_mode(const char *s);
-/* Match title; the result's strings live until the next call. */
-void title_match(esr_titler *t, const char *title, esr_title_match *out);
+/* Match title; the result's strings live until the next call. ESR_OK, or
+ * ESR_ERR_NOMEM when an allocation failed (the result is then not to be
+ * used; the failure stays latched, see title_status). */
+esr_status title_match(esr_titler *t, const char *title, esr_title_match *out);
 /* Like title_match, appending a step-by-step account to trace. */
-void title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace);
-/* Normalise title into space-separated tokens (for tests and tools). */
-void title_normalise(esr_titler *t, const char *title, esr_buf *out);
-/* The lookup key of title: its normalised tokens, sorted and distinct. */
-void title_key(esr_titler *t, const char *title, esr_buf *out);
+esr_status title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace);
+/* Normalise title into space-separated tokens (for tests and tools);
+ * ESR_OK or ESR_ERR_NOMEM. */
+esr_status title_normalise(esr_titler *t, const char *title, esr_buf *out);
+/* The lookup key of title: its normalised tokens, sorted and distinct;
+ * ESR_OK or ESR_ERR_NOMEM. */
+esr_status title_key(esr_titler *t, const char *title, esr_buf *out);
 /* The key titles are learned under (learn.h): title_key plus the words in
- * brackets, which title_key leaves out. */
-void title_learn_key(esr_titler *t, const char *title, esr_buf *out);
+ * brackets, which title_key leaves out. ESR_OK or ESR_ERR_NOMEM. */
+esr_status title_learn_key(esr_titler *t, const char *title, esr_buf *out);
 /* Name of a match kind ("exact", "normalised", "fuzzy", "none"). */
 const char *title_kind_name(esr_title_kind k);
+/* ESR_OK, or ESR_ERR_NOMEM once an allocation failed in any match: checked
+ * once per record by classify_status. */
+esr_status title_status(const esr_titler *t);
 /* Free the titler. */
 void title_free(esr_titler *t);
 

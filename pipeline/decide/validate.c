@@ -21,7 +21,7 @@ struct esr_validator {
     long long max_fte_e5;   /* above it the row is rejected (--max-fte) */
 };
 
-/* Create a validator. */
+/* Create a validator; NULL on no memory (a table is never left half built). */
 esr_validator *validate_new(const esr_mappings *m)
 {
     esr_validator *v = calloc(1, sizeof *v);
@@ -40,24 +40,27 @@ esr_validator *validate_new(const esr_mappings *m)
     const esr_table *sg = m->t_staff_groups, *jr = m->t_job_roles;
     int c_sg = table_col(sg, "staff_group"), c_kind = table_col(sg, "kind");
     esr_strmap *kinds = esr_strmap_new();
-    for (size_t i = 0; kinds && i < sg->nrows; i++) {
+    int oom = !kinds;
+    for (size_t i = 0; !oom && i < sg->nrows; i++) {
         const char *k = table_get(sg, i, c_kind);
         int bad = mappings_kind_not_support(m, k);
-        text_key(table_get(sg, i, c_sg), &v->key);
-        esr_strmap_put(kinds, v->key.data, v->key.len, (size_t)bad, NULL);
-        if (bad)
-            esr_strmap_put(v->not_support, v->key.data, v->key.len, 0, NULL);
+        oom = text_key(table_get(sg, i, c_sg), &v->key) ||
+              esr_strmap_put(kinds, v->key.data, v->key.len, (size_t)bad, NULL) < 0 ||
+              (bad && esr_strmap_put(v->not_support, v->key.data, v->key.len, 0, NULL) < 0);
     }
     int c_role = table_col(jr, "job_role"), c_jsg = table_col(jr, "staff_group");
-    for (size_t i = 0; kinds && i < jr->nrows; i++) {
+    for (size_t i = 0; !oom && i < jr->nrows; i++) {
         size_t bad = 0;
-        text_key(table_get(jr, i, c_jsg), &v->key);
-        if (esr_strmap_get(kinds, v->key.data, v->key.len, &bad) && bad) {
-            text_key(table_get(jr, i, c_role), &v->key);
-            esr_strmap_put(v->not_support, v->key.data, v->key.len, 1, NULL);
-        }
+        oom = text_key(table_get(jr, i, c_jsg), &v->key);
+        if (!oom && esr_strmap_get(kinds, v->key.data, v->key.len, &bad) && bad)
+            oom = text_key(table_get(jr, i, c_role), &v->key) ||
+                  esr_strmap_put(v->not_support, v->key.data, v->key.len, 1, NULL) < 0;
     }
     esr_strmap_free(kinds);
+    if (oom) {
+        validate_free(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -179,21 +182,25 @@ int validate_fields(esr_validator *v, esr_record *r)
 }
 
 /* Duplicate check on a classified record (see validate.h). */
-int validate_duplicate(esr_validator *v, esr_record *r)
+esr_status validate_duplicate(esr_validator *v, esr_record *r)
 {
     const char *asg = r->f[ESR_COL_ASSIGNMENT_NUMBER];
     if (r->scope != ESR_SCOPE_IN || !*asg)
-        return 0;
+        return ESR_OK;
     esr_buf_reset(&v->key);
-    int added = -1;
-    if (!esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]) && !esr_buf_putc(&v->key, '\x1f') &&
-        !esr_buf_puts(&v->key, asg))
-        added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+    esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]);
+    esr_buf_putc(&v->key, '\x1f');
+    if (esr_buf_puts(&v->key, asg))
+        return ESR_ERR_NOMEM; /* latched: one check covers the three appends */
+    int added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+    if (added < 0)
+        return ESR_ERR_NOMEM; /* never a reject: the run stops */
     if (added == 1)
-        return 0;
+        return ESR_OK;
     /* not counted: what classify found about it goes nowhere */
     r->nfindings = 0;
-    return reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, added == 0 ? asg : "out of memory");
+    reject(r, ESR_RULE_ASSIGNMENT_DUPLICATE, asg);
+    return ESR_OK;
 }
 
 /* Flag the first column of r whose value a workbook sheet must change
@@ -212,7 +219,7 @@ static void flag_sheet_text(esr_record *r)
 }
 
 /* Findings on a classified record (warnings and info). */
-void validate_record(esr_validator *v, esr_record *r)
+static void record_findings(esr_validator *v, esr_record *r)
 {
     const esr_mappings *m = v->m;
     switch (r->occ_state) {
@@ -258,4 +265,12 @@ void validate_record(esr_validator *v, esr_record *r)
         record_flag(r, role->band_rule, b->name);
     else if (b->rank >= m->band_high_support) /* dq_limits.csv */
         record_flag(r, ESR_RULE_BAND_HIGH_SUPPORT, b->name);
+}
+
+/* Findings on a classified record (see validate.h); a key that could not be
+ * built latches in v->key, so one check at the end covers them all. */
+esr_status validate_record(esr_validator *v, esr_record *r)
+{
+    record_findings(v, r);
+    return esr_buf_status(&v->key);
 }

@@ -49,10 +49,12 @@ int validate_fields(esr_validator *v, esr_record *r);
  * assignment number) was already counted in scope is rejected
  * (assignment_duplicate, its findings dropped); otherwise the key is
  * remembered. Out-of-scope rows are neither checked nor remembered, so
- * memory grows with in-scope rows only. Returns 0 if r may continue. */
-int validate_duplicate(esr_validator *v, esr_record *r);
-/* Findings on a classified record (warnings and info). */
-void validate_record(esr_validator *v, esr_record *r);
+ * memory grows with in-scope rows only. ESR_OK (r->scope tells whether r
+ * was rejected) or ESR_ERR_NOMEM, which is never a reject. */
+esr_status validate_duplicate(esr_validator *v, esr_record *r);
+/* Findings on a classified record (warnings and info); ESR_OK or
+ * ESR_ERR_NOMEM. */
+esr_status validate_record(esr_validator *v, esr_record *r);
 /* Reject FTE above max_e5 (units of 0.00001; default ESR_MAX_FTE_DEFAULT_E5). */
 void validate_set_max_fte(esr_validator *v, long long max_e5);
 /* Free the validator. */

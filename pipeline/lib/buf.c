@@ -7,80 +7,90 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Make room for at least extra more bytes (plus the NUL); 0 or -1. */
-int esr_buf_reserve(esr_buf *b, size_t extra)
+/* Latch a growth failure in b; returns it. */
+static esr_status fail(esr_buf *b)
 {
+    b->status = ESR_ERR_NOMEM;
+    return b->status;
+}
+
+/* Make room for at least extra more bytes (plus the NUL); ESR_OK or
+ * ESR_ERR_NOMEM (latched). */
+esr_status esr_buf_reserve(esr_buf *b, size_t extra)
+{
+    if (b->status)
+        return b->status;
     if (extra > ((size_t)-1) - b->len - 1)
-        return -1; /* len + extra + 1 would wrap around */
+        return fail(b); /* len + extra + 1 would wrap around */
     if (b->len + extra + 1 <= b->cap)
-        return 0;
+        return ESR_OK;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + extra + 1) {
         if (cap > ((size_t)-1) / 2)
-            return -1;
+            return fail(b);
         cap *= 2;
     }
     char *p = realloc(b->data, cap);
     if (!p)
-        return -1;
+        return fail(b);
     b->data = p;
     b->cap = cap;
-    return 0;
+    return ESR_OK;
 }
 
-/* Append n bytes; 0 or -1 on allocation failure. */
-int esr_buf_append(esr_buf *b, const void *p, size_t n)
+/* Append n bytes; ESR_OK or ESR_ERR_NOMEM (latched). */
+esr_status esr_buf_append(esr_buf *b, const void *p, size_t n)
 {
     if (esr_buf_reserve(b, n))
-        return -1;
+        return b->status;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
-    return 0;
+    return ESR_OK;
 }
 
 /* Append a NUL-terminated string. */
-int esr_buf_puts(esr_buf *b, const char *s)
+esr_status esr_buf_puts(esr_buf *b, const char *s)
 {
     return esr_buf_append(b, s, strlen(s));
 }
 
 /* Append one byte. */
-int esr_buf_putc(esr_buf *b, char c)
+esr_status esr_buf_putc(esr_buf *b, char c)
 {
     return esr_buf_append(b, &c, 1);
 }
 
 /* Append printf-formatted text. */
-int esr_buf_printf(esr_buf *b, const char *fmt, ...)
+esr_status esr_buf_printf(esr_buf *b, const char *fmt, ...)
 {
     /* format straight into the spare room; again only if it did not fit */
     if (esr_buf_reserve(b, 63))
-        return -1;
+        return b->status;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n < 0) { /* an encoding error: nothing appended, nothing latched */
         b->data[b->len] = '\0';
-        return -1;
+        return ESR_ERR_INTERNAL;
     }
     if ((size_t)n >= b->cap - b->len) {
         if (esr_buf_reserve(b, (size_t)n)) {
             b->data[b->len] = '\0';
-            return -1;
+            return b->status;
         }
         va_start(ap, fmt);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
     b->len += (size_t)n;
-    return 0;
+    return ESR_OK;
 }
 
 /* Append the decimal digits of v. */
-int esr_buf_putu(esr_buf *b, unsigned long long v)
+esr_status esr_buf_putu(esr_buf *b, unsigned long long v)
 {
     char d[24], *p = d + sizeof d;
     do
@@ -90,28 +100,34 @@ int esr_buf_putu(esr_buf *b, unsigned long long v)
 }
 
 /* Grow an array to hold need elements (see buf.h). */
-int esr_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+esr_status esr_grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
 {
     if (need <= *cap)
-        return 0;
+        return ESR_OK;
     size_t c = *cap ? *cap : first;
     while (c < need) {
         if (c > SIZE_MAX / 2)
-            return -1;
+            return ESR_ERR_NOMEM;
         c *= 2;
     }
     if (c > SIZE_MAX / elem)
-        return -1;
+        return ESR_ERR_NOMEM;
     void *old, *p;
     memcpy(&old, arrp, sizeof old);
     if (!(p = realloc(old, c * elem)))
-        return -1;
+        return ESR_ERR_NOMEM;
     memcpy(arrp, &p, sizeof p);
     *cap = c;
-    return 0;
+    return ESR_OK;
 }
 
-/* Empty the buffer, keeping its storage. */
+/* ESR_OK, or the latched growth failure. */
+esr_status esr_buf_status(const esr_buf *b)
+{
+    return b->status;
+}
+
+/* Empty the buffer, keeping its storage (and any latched failure). */
 void esr_buf_reset(esr_buf *b)
 {
     b->len = 0;
@@ -119,12 +135,13 @@ void esr_buf_reset(esr_buf *b)
         b->data[0] = '\0';
 }
 
-/* Free the storage. */
+/* Free the storage and clear a latched failure. */
 void esr_buf_free(esr_buf *b)
 {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->status = ESR_OK;
 }
 
 /* Return the contents as a C string ("" when empty). */

@@ -20,6 +20,7 @@ struct esr_strmap {
     size_t nslots;   /* power of two */
     char *keys;      /* arena of NUL-terminated keys */
     size_t keys_len, keys_cap;
+    esr_status status; /* ESR_ERR_NOMEM once an insert failed for memory */
 };
 
 /* 64-bit hash of a byte string (FNV-1a with a final avalanche). */
@@ -112,6 +113,19 @@ int esr_strmap_get(const esr_strmap *m, const char *key, size_t len, size_t *val
     return found;
 }
 
+/* Latch an insert's allocation failure in m; returns -1. */
+static int latch(esr_strmap *m)
+{
+    m->status = ESR_ERR_NOMEM;
+    return -1;
+}
+
+/* ESR_OK, or ESR_ERR_NOMEM once an insert failed (see strmap.h). */
+esr_status esr_strmap_status(const esr_strmap *m)
+{
+    return m ? m->status : ESR_ERR_NOMEM;
+}
+
 /* Insert key -> value if absent (see strmap.h). */
 int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, size_t *existing)
 {
@@ -125,18 +139,18 @@ int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, siz
     }
     if ((m->count + 1) * 4 > m->nslots * 3 || m->count + 1 >= UINT32_MAX) {
         if (m->count + 1 >= UINT32_MAX || grow(m))
-            return -1;
+            return latch(m);
         i = find_slot(m, key, len, h, &found);
     }
     if (esr_grow(&m->entries, &m->entries_cap, m->count + 1, sizeof *m->entries, 32))
-        return -1;
+        return latch(m);
     if (m->keys_len + len + 1 > m->keys_cap) {
         size_t cap = m->keys_cap ? m->keys_cap : 1024;
         while (cap < m->keys_len + len + 1)
             cap *= 2;
         char *k = realloc(m->keys, cap);
         if (!k)
-            return -1;
+            return latch(m);
         m->keys = k;
         m->keys_cap = cap;
     }

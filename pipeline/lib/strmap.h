@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 typedef struct esr_strmap esr_strmap;
 
 /* Create an empty map; NULL on allocation failure. */
@@ -17,6 +19,9 @@ int esr_strmap_get(const esr_strmap *m, const char *key, size_t len, size_t *val
 /* Insert key -> value if absent. Returns 1 if inserted, 0 if present (then
  * *existing, if given, receives the stored value), -1 on allocation failure. */
 int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, size_t *existing);
+/* ESR_OK, or ESR_ERR_NOMEM once an insert failed for memory (latched, so
+ * a loop of inserts may be checked once; NULL m reads as ESR_ERR_NOMEM). */
+esr_status esr_strmap_status(const esr_strmap *m);
 /* Number of keys. */
 size_t esr_strmap_count(const esr_strmap *m);
 /* The key stored for entry i (0 <= i < count), in insertion order. */

@@ -44,11 +44,11 @@ char *text_trim(char *s)
 }
 
 /* Matching key: lower-case ASCII alphanumerics, "&" read as "and". */
-int text_key(const char *s, esr_buf *out)
+esr_status text_key(const char *s, esr_buf *out)
 {
     esr_buf_reset(out);
     if (esr_buf_reserve(out, strlen(s) * 3 + 1))
-        return -1;
+        return ESR_ERR_NOMEM;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned c = *p;
         if (c >= 'A' && c <= 'Z')
@@ -61,7 +61,7 @@ int text_key(const char *s, esr_buf *out)
         }
     }
     out->data[out->len] = '\0';
-    return 0;
+    return ESR_OK;
 }
 
 /* Non-zero if s is empty or only whitespace. */
@@ -247,27 +247,64 @@ time_t text_date_time(const char *date)
     return timegm(&tm);
 }
 
-/* Append s with control characters escaped (see text.h). */
-int text_escape(const char *s, esr_buf *out)
+/* The character at *pp as text_escape writes it, into e (NUL-terminated);
+ * advances *pp past it. */
+static void escape_one(const unsigned char **pp, char e[5])
 {
     static const char hex[] = "0123456789abcdef";
-    int bad = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && !bad; p++) {
-        unsigned c = *p;
-        if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control in UTF-8 */
-            c = *++p;
-        else if (c >= 0x20 && c != 0x7f) {
-            bad = esr_buf_putc(out, (char)c);
-            continue;
-        }
-        char e[5] = {'\\', 'x', hex[c >> 4], hex[c & 15], 0};
-        if (c == '\n' || c == '\r' || c == '\t') {
-            e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-            e[2] = 0;
-        }
-        bad = esr_buf_puts(out, e);
+    const unsigned char *p = *pp;
+    unsigned c = *p;
+    if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control in UTF-8 */
+        c = *++p;
+    else if (c >= 0x20 && c != 0x7f) {
+        e[0] = (char)c;
+        e[1] = 0;
+        *pp = p + 1;
+        return;
     }
-    return bad ? -1 : 0;
+    e[0] = '\\';
+    e[1] = 'x';
+    e[2] = hex[c >> 4];
+    e[3] = hex[c & 15];
+    e[4] = 0;
+    if (c == '\n' || c == '\r' || c == '\t') {
+        e[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        e[2] = 0;
+    }
+    *pp = p + 1;
+}
+
+/* Append s with control characters escaped (see text.h). */
+esr_status text_escape(const char *s, esr_buf *out)
+{
+    char e[5];
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        escape_one(&p, e);
+        if (esr_buf_puts(out, e))
+            return ESR_ERR_NOMEM;
+    }
+    return ESR_OK;
+}
+
+/* Write s escaped as text_escape does to fp, allocating nothing (see text.h). */
+esr_status text_escape_write(const char *s, FILE *fp)
+{
+    char chunk[256];
+    size_t n = 0;
+    int bad = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        char e[5];
+        escape_one(&p, e);
+        size_t k = strlen(e);
+        if (n + k > sizeof chunk) {
+            bad |= fwrite(chunk, 1, n, fp) != n;
+            n = 0;
+        }
+        memcpy(chunk + n, e, k);
+        n += k;
+    }
+    bad |= fwrite(chunk, 1, n, fp) != n;
+    return bad ? ESR_ERR_IO : ESR_OK;
 }
 
 /* Length of an XML-invalid character at p (see text.h), or 0. */

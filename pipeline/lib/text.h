@@ -3,6 +3,7 @@
 #define ESR_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "buf.h"
@@ -10,8 +11,9 @@
 /* Trim ASCII whitespace (and NBSP) in place; returns s. */
 char *text_trim(char *s);
 /* Matching key: lower-case ASCII letters and digits only, "&" read as
- * "and"; so "Area Of Work", "area_of_work" and "AREA-OF-WORK" agree. */
-int text_key(const char *s, esr_buf *out);
+ * "and"; so "Area Of Work", "area_of_work" and "AREA-OF-WORK" agree.
+ * ESR_OK or ESR_ERR_NOMEM (latched in out). */
+esr_status text_key(const char *s, esr_buf *out);
 /* Non-zero if s is empty or only whitespace. */
 int text_blank(const char *s);
 /* Parse a decimal (optionally signed, up to 5 decimal places, more are
@@ -42,8 +44,12 @@ int text_distance(const char *a, const char *b, int max);
 /* Append s to out with every control character escaped, so a value can
  * never move the cursor, clear a line or start a new message on a
  * terminal or in cron mail: \n \r \t as such, other C0 controls, DEL and
- * C1 controls (UTF-8 U+0080-U+009F) as \xHH; all else is copied. 0 or -1. */
-int text_escape(const char *s, esr_buf *out);
+ * C1 controls (UTF-8 U+0080-U+009F) as \xHH; all else is copied. ESR_OK
+ * or ESR_ERR_NOMEM (latched in out). */
+esr_status text_escape(const char *s, esr_buf *out);
+/* Write s to fp escaped as text_escape does, allocating nothing (the path
+ * an out-of-memory message takes); ESR_OK or ESR_ERR_IO. */
+esr_status text_escape_write(const char *s, FILE *fp);
 
 /* Largest cell text a workbook sheet holds, in bytes of UTF-8: Excel's
  * limit is 32,767 characters, libxlsxwriter's 32,767 bytes. */

@@ -20,30 +20,22 @@ static void aliases_tried(const esr_mappings *m, const char *canon, esr_buf *out
         }
 }
 
-/* Bind the header row of source. */
-esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char *source,
-                       esr_schema_kind want, esr_schema **out, esr_err *err)
+/* Read the fields of header into s: each trimmed name, and its canonical
+ * column (or kind) through columns.csv; two fields for one column are an
+ * error naming both. */
+static esr_status bind_fields(const esr_mappings *m, const esr_row *header, const char *source,
+                              esr_schema_kind want, esr_schema *s, esr_err *err)
 {
-    *out = NULL;
-    esr_schema *s = calloc(1, sizeof *s);
-    esr_buf key = {0};
-    esr_status st = ESR_ERR_NOMEM;
-    if (!s)
-        return esr_err_set(err, st, "out of memory");
-    for (int c = 0; c < ESR_COL_COUNT; c++)
-        s->pos[c] = -1;
-    s->ncols = header->nfields;
-    if (!(s->header = calloc(s->ncols ? s->ncols : 1, sizeof *s->header)) ||
-        !(s->kind = calloc(s->ncols ? s->ncols : 1, sizeof *s->kind)))
-        goto nomem;
     const esr_table *t = m->t_columns;
     int c_c = table_col(t, "canonical"), c_k = table_col(t, "kind");
-    for (size_t i = 0; i < s->ncols; i++) {
-        if (!(s->header[i] = strdup(header->fields[i])))
-            goto nomem;
-        text_trim(s->header[i]);
-        if (text_key(s->header[i], &key))
-            goto nomem;
+    esr_buf key = {0};
+    esr_status st = ESR_OK;
+    for (size_t i = 0; !st && i < s->ncols; i++) {
+        if (!(s->header[i] = strdup(header->fields[i])) ||
+            text_key(text_trim(s->header[i]), &key)) {
+            st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+            break;
+        }
         size_t row;
         if (!key.len || !esr_strmap_get(m->col_by_key, key.data, key.len, &row))
             continue;
@@ -65,58 +57,87 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
                              "(mappings/columns.csv): remove or rename one of them",
                              source, (unsigned long long)header->line, s->pos[c] + 1,
                              s->header[s->pos[c]], i + 1, s->header[i], record_col_name(c));
-            goto fail;
+            break;
         }
         s->pos[c] = (int)i;
         s->kind[i] = ESR_HEADER_MAPPED;
     }
+    esr_buf_free(&key);
+    return st;
+}
+
+/* Set err to "required column missing" for what at header's line, naming
+ * the header names tried (in tried, which is freed); returns the status
+ * (ESR_ERR_NOMEM when tried could not be built). */
+static esr_status missing(const esr_row *header, const char *source, const char *what,
+                          esr_buf *tried, esr_err *err)
+{
+    esr_status st =
+        esr_buf_status(tried)
+            ? esr_err_set(err, ESR_ERR_NOMEM, "out of memory")
+            : esr_err_set(err, ESR_ERR_SCHEMA, "%s:%llu: %s (header names tried: %s)", source,
+                          (unsigned long long)header->line, what, esr_buf_str(tried));
+    esr_buf_free(tried);
+    return st;
+}
+
+/* The columns a schema of kind want cannot do without: a training export
+ * its employee number and competence name; a staff export FTE (or
+ * contracted hours) and an occupation code or position title. */
+static esr_status check_required(const esr_mappings *m, const esr_row *header, const char *source,
+                                 esr_schema_kind want, const esr_schema *s, esr_err *err)
+{
     esr_buf tried = {0};
+    char what[96];
     if (want == ESR_SCHEMA_TRAINING) {
         static const esr_col need[] = {ESR_COL_EMPLOYEE_NUMBER, ESR_COL_COMPETENCE_NAME};
         for (size_t k = 0; k < 2; k++)
             if (s->pos[need[k]] < 0) {
                 aliases_tried(m, record_col_name(need[k]), &tried);
-                st = esr_err_set(err, ESR_ERR_SCHEMA,
-                                 "%s:%llu: required column %s missing (header names tried: %s)",
-                                 source, (unsigned long long)header->line, record_col_name(need[k]),
-                                 esr_buf_str(&tried));
-                esr_buf_free(&tried);
-                goto fail;
+                snprintf(what, sizeof what, "required column %s missing", record_col_name(need[k]));
+                return missing(header, source, what, &tried, err);
             }
-        esr_buf_free(&key);
-        *out = s;
         return ESR_OK;
     }
     if (s->pos[ESR_COL_FTE] < 0 && s->pos[ESR_COL_CONTRACTED_HOURS] < 0) {
         aliases_tried(m, "fte", &tried);
         esr_buf_puts(&tried, "; or, to derive FTE, contracted_hours: ");
         aliases_tried(m, "contracted_hours", &tried);
-        st = esr_err_set(err, ESR_ERR_SCHEMA,
-                         "%s:%llu: required column fte missing (header names tried: %s)", source,
-                         (unsigned long long)header->line, esr_buf_str(&tried));
-        esr_buf_free(&tried);
-        goto fail;
+        return missing(header, source, "required column fte missing", &tried, err);
     }
     if (s->pos[ESR_COL_OCCUPATION_CODE] < 0 && s->pos[ESR_COL_POSITION_TITLE] < 0) {
         aliases_tried(m, "occupation_code", &tried);
         esr_buf_puts(&tried, "; ");
         aliases_tried(m, "position_title", &tried);
-        st = esr_err_set(err, ESR_ERR_SCHEMA,
-                         "%s:%llu: neither occupation_code nor position_title present (header "
-                         "names tried: %s)",
-                         source, (unsigned long long)header->line, esr_buf_str(&tried));
-        esr_buf_free(&tried);
-        goto fail;
+        return missing(header, source, "neither occupation_code nor position_title present", &tried,
+                       err);
     }
-    esr_buf_free(&key);
+    return ESR_OK;
+}
+
+/* Bind the header row of source. */
+esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char *source,
+                       esr_schema_kind want, esr_schema **out, esr_err *err)
+{
+    *out = NULL;
+    esr_schema *s = calloc(1, sizeof *s);
+    if (!s)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        s->pos[c] = -1;
+    s->ncols = header->nfields;
+    esr_status st;
+    if (!(s->header = calloc(s->ncols ? s->ncols : 1, sizeof *s->header)) ||
+        !(s->kind = calloc(s->ncols ? s->ncols : 1, sizeof *s->kind)))
+        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    else if (!(st = bind_fields(m, header, source, want, s, err)))
+        st = check_required(m, header, source, want, s, err);
+    if (st) {
+        schema_free(s);
+        return st;
+    }
     *out = s;
     return ESR_OK;
-nomem:
-    st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-fail:
-    esr_buf_free(&key);
-    schema_free(s);
-    return st;
 }
 
 /* Point r->f[] at the trimmed canonical fields of row (modifies row). */
@@ -254,8 +275,8 @@ static void first_line_shape(const esr_mappings *m, const char *p, size_t len, e
 }
 
 /* Find the header row and delimiter (see schema.h). */
-void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
-                  uint64_t header_line, esr_sniff *out)
+esr_status schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
+                        uint64_t header_line, esr_sniff *out)
 {
     static const char all[] = {',', ';', '\t', '|'};
     const char *cands = delim ? &delim : all;
@@ -290,8 +311,11 @@ void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
             first_line_shape(m, p, len, out, &field, &key);
         p = nl ? nl + 1 : end;
     }
+    /* a field or key cut short by memory maps nothing: not "no header" */
+    esr_status st = field.status ? field.status : key.status;
     esr_buf_free(&field);
     esr_buf_free(&key);
+    return st;
 }
 
 /* Read the start of src and sniff it (see schema.h). */
@@ -317,7 +341,8 @@ esr_status schema_sniff_source(const esr_mappings *m, esr_source *src, char deli
         for (size_t i = 0; i < got; i++)
             lines += buf[i] == '\n';
     }
-    schema_sniff(m, head->data ? head->data : "", head->len, delim, header_line, out);
+    if (schema_sniff(m, head->data ? head->data : "", head->len, delim, header_line, out))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory finding the header row");
     return ESR_OK;
 }
 

@@ -50,9 +50,10 @@ typedef struct esr_sniff {
  * first row that maps the required staff columns through columns.csv, with
  * comma, semicolon, tab or pipe (on the same row: the delimiter mapping most
  * columns). delim 0 tries them all; header_line 0 searches. When no row
- * fits, *out names the row mapping most columns (found = 0). */
-void schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
-                  uint64_t header_line, esr_sniff *out);
+ * fits, *out names the row mapping most columns (found = 0). ESR_OK or
+ * ESR_ERR_NOMEM (then *out is not to be used). */
+esr_status schema_sniff(const esr_mappings *m, const char *text, size_t n, char delim,
+                        uint64_t header_line, esr_sniff *out);
 /* Read the start of src (up to ESR_SNIFF_BYTES, or ESR_SNIFF_LINES lines)
  * into head, which the caller feeds to its reader first, and sniff it.
  * *eof: src is at its end (do not read it again). */

@@ -176,9 +176,9 @@ static esr_status raw_fill(esr_source *s, esr_err *err)
     return ESR_OK;
 }
 
-/* Append decompressed (or plain) bytes to s->dec until it holds want bytes
- * past dec_pos or the input ends. */
-static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
+/* Make room in s->dec for want more bytes past dec_pos, first dropping
+ * what has been consumed. */
+static esr_status dec_room(esr_source *s, size_t want, esr_err *err)
 {
     if (s->dec_pos && s->dec_pos == s->dec_len)
         s->dec_pos = s->dec_len = 0;
@@ -197,68 +197,80 @@ static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
         s->dec = d;
         s->dec_cap = cap;
     }
-    while (!s->dec_eof && s->dec_len - s->dec_pos < want) {
-        esr_status st = raw_fill(s, err);
-        if (st)
-            return st;
-        if (!s->info.gzip) {
-            if (s->raw_pos == s->raw_len) {
-                s->dec_eof = 1;
-                break;
-            }
-            size_t n = s->raw_len - s->raw_pos;
-            if (n > s->dec_cap - s->dec_len)
-                n = s->dec_cap - s->dec_len;
-            memcpy(s->dec + s->dec_len, s->raw + s->raw_pos, n);
-            s->raw_pos += n;
-            s->dec_len += n;
-            continue;
+    return ESR_OK;
+}
+
+/* Inflate raw bytes into s->dec; at the end of a gzip member go on with
+ * the next, or mark the end of the input. The inflated size is held to
+ * --max-ratio of the compressed. */
+static esr_status inflate_some(esr_source *s, esr_err *err)
+{
+    if (s->z_end) {
+        /* A further gzip member may follow (concatenated .gz files); other
+         * trailing bytes are padding: ignored, as gzip does. */
+        if (s->raw_pos == s->raw_len || s->raw[s->raw_pos] != 0x1f) {
+            s->dec_eof = 1;
+            return ESR_OK;
         }
-        if (s->z_end) {
-            /* A further gzip member may follow (concatenated .gz files). */
-            if (s->raw_pos == s->raw_len) {
-                s->dec_eof = 1;
-                break;
-            }
-            if (s->raw[s->raw_pos] != 0x1f) {
-                s->dec_eof = 1; /* trailing padding: ignored, as gzip does */
-                break;
-            }
-            if (inflateReset(&s->z) != Z_OK)
-                return esr_err_set(err, ESR_ERR_INTERNAL, "%s: inflateReset failed", s->info.path);
-            s->z_end = 0;
-        }
-        if (s->raw_pos == s->raw_len) {
-            return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                               "%s: truncated gzip file (ends after %llu bytes, mid-stream)",
-                               s->info.path, (unsigned long long)s->consumed);
-        }
-        s->z.next_in = s->raw + s->raw_pos;
-        s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
-        s->z.next_out = s->dec + s->dec_len;
-        s->z.avail_out = (uInt)(s->dec_cap - s->dec_len);
-        int zr = inflate(&s->z, Z_NO_FLUSH);
-        size_t produced = (s->dec_cap - s->dec_len) - s->z.avail_out;
-        s->raw_pos = s->raw_len - s->z.avail_in;
-        s->dec_len += produced;
-        s->decompressed += produced;
-        if (zr == Z_STREAM_END) {
-            s->z_end = 1;
-        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: corrupt gzip data (%s)",
-                               s->info.path, s->z.msg ? s->z.msg : "inflate failed");
-        }
-        if (s->opts.max_ratio && s->decompressed > ESR_SOURCE_RATIO_GRACE &&
-            s->decompressed / (s->consumed ? s->consumed : 1) > s->opts.max_ratio) {
-            return esr_err_set(
-                err, ESR_ERR_INPUT_LIMIT,
-                "%s: gzip expands more than %llu:1 (%llu bytes from %llu): refusing a "
-                "likely decompression bomb (limit: --max-ratio)",
-                s->info.path, (unsigned long long)s->opts.max_ratio,
-                (unsigned long long)s->decompressed, (unsigned long long)s->consumed);
-        }
+        if (inflateReset(&s->z) != Z_OK)
+            return esr_err_set(err, ESR_ERR_INTERNAL, "%s: inflateReset failed", s->info.path);
+        s->z_end = 0;
+    }
+    if (s->raw_pos == s->raw_len) {
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: truncated gzip file (ends after %llu bytes, mid-stream)",
+                           s->info.path, (unsigned long long)s->consumed);
+    }
+    s->z.next_in = s->raw + s->raw_pos;
+    s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+    s->z.next_out = s->dec + s->dec_len;
+    s->z.avail_out = (uInt)(s->dec_cap - s->dec_len);
+    int zr = inflate(&s->z, Z_NO_FLUSH);
+    size_t produced = (s->dec_cap - s->dec_len) - s->z.avail_out;
+    s->raw_pos = s->raw_len - s->z.avail_in;
+    s->dec_len += produced;
+    s->decompressed += produced;
+    if (zr == Z_STREAM_END) {
+        s->z_end = 1;
+    } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: corrupt gzip data (%s)", s->info.path,
+                           s->z.msg ? s->z.msg : "inflate failed");
+    }
+    if (s->opts.max_ratio && s->decompressed > ESR_SOURCE_RATIO_GRACE &&
+        s->decompressed / (s->consumed ? s->consumed : 1) > s->opts.max_ratio) {
+        return esr_err_set(err, ESR_ERR_INPUT_LIMIT,
+                           "%s: gzip expands more than %llu:1 (%llu bytes from %llu): refusing a "
+                           "likely decompression bomb (limit: --max-ratio)",
+                           s->info.path, (unsigned long long)s->opts.max_ratio,
+                           (unsigned long long)s->decompressed, (unsigned long long)s->consumed);
     }
     return ESR_OK;
+}
+
+/* Append decompressed (or plain) bytes to s->dec until it holds want bytes
+ * past dec_pos or the input ends. */
+static esr_status dec_fill(esr_source *s, size_t want, esr_err *err)
+{
+    esr_status st = dec_room(s, want, err);
+    while (!st && !s->dec_eof && s->dec_len - s->dec_pos < want) {
+        if ((st = raw_fill(s, err)))
+            break;
+        if (s->info.gzip) {
+            st = inflate_some(s, err);
+            continue;
+        }
+        if (s->raw_pos == s->raw_len) {
+            s->dec_eof = 1;
+            break;
+        }
+        size_t n = s->raw_len - s->raw_pos;
+        if (n > s->dec_cap - s->dec_len)
+            n = s->dec_cap - s->dec_len;
+        memcpy(s->dec + s->dec_len, s->raw + s->raw_pos, n);
+        s->raw_pos += n;
+        s->dec_len += n;
+    }
+    return st;
 }
 
 /* 1 if p[0..n) is valid UTF-8 (a cut final sequence allowed); *high non-ASCII chars. */
@@ -288,6 +300,89 @@ static int utf8_valid_prefix(const unsigned char *p, size_t n, size_t *high)
     return 1;
 }
 
+/* Refuse the first n bytes d of s when they are no CSV export: empty, a
+ * zip archive (.xlsx) or an old Excel workbook. */
+static esr_status refuse_kind(const esr_source *s, const unsigned char *d, size_t n, esr_err *err)
+{
+    if (n == 0)
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: file is empty (expected a header row)",
+                           s->info.path);
+    if (n >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
+        return esr_err_set(
+            err, ESR_ERR_INPUT_FORMAT,
+            "%s: this is a zip archive (an Excel .xlsx workbook?), not a CSV export: "
+            "save or export the report as CSV and run again",
+            s->info.path);
+    if (n >= 8 && !memcmp(d, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
+        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
+                           "%s: this is an old Excel .xls workbook, not a CSV export: export the "
+                           "report as CSV and run again",
+                           s->info.path);
+    return ESR_OK;
+}
+
+/* The encoding a byte-order mark at d names (skipping it), else enc. */
+static esr_encoding read_bom(esr_source *s, const unsigned char *d, size_t n, esr_encoding enc)
+{
+    if (n >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf) {
+        s->info.bom = 1;
+        s->dec_pos = 3;
+        return ESR_ENC_UTF8;
+    }
+    if (n >= 2 && d[0] == 0xff && d[1] == 0xfe) {
+        s->info.bom = 1;
+        s->dec_pos = 2;
+        return ESR_ENC_UTF16LE;
+    }
+    if (n >= 2 && d[0] == 0xfe && d[1] == 0xff) {
+        s->info.bom = 1;
+        s->dec_pos = 2;
+        return ESR_ENC_UTF16BE;
+    }
+    return enc;
+}
+
+/* Open the converters of encoding enc to UTF-8 and build the Windows-1252
+ * table. */
+static esr_status decoders_open(esr_source *s, esr_encoding enc, esr_err *err)
+{
+    const char *from = enc == ESR_ENC_UTF16LE   ? "UTF-16LE"
+                       : enc == ESR_ENC_UTF16BE ? "UTF-16BE"
+                                                : NULL;
+    if (from && (s->cd = iconv_open("UTF-8", from)) == (iconv_t)-1)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert %s to UTF-8", from);
+    if ((s->cd1252 = iconv_open("UTF-8", "WINDOWS-1252")) == (iconv_t)-1)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert WINDOWS-1252 to UTF-8");
+    for (unsigned b = 0x80; b <= 0xff; b++) {
+        char in1 = (char)b, *ip = &in1, *op = (char *)s->w1252[b - 0x80];
+        size_t il = 1, ol = sizeof s->w1252[0];
+        /* 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined: length 0, U+FFFD */
+        s->w1252_len[b - 0x80] = iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1
+                                     ? 0
+                                     : (unsigned char)(sizeof s->w1252[0] - ol);
+        iconv(s->cd1252, NULL, NULL, NULL, NULL);
+    }
+    return ESR_OK;
+}
+
+/* Delimiter: given, UTF-16 (Excel "Unicode text") is tab, else the
+ * commoner of tab and comma on the first line of d[dec_pos..n). */
+static char sniff_delim(const esr_source *s, esr_encoding enc, const unsigned char *d, size_t n)
+{
+    char delim = s->opts.delim;
+    if (!delim && (enc == ESR_ENC_UTF16LE || enc == ESR_ENC_UTF16BE))
+        delim = '\t';
+    if (!delim) {
+        size_t tabs = 0, commas = 0;
+        for (size_t i = s->dec_pos; i < n && d[i] != '\n'; i++) {
+            tabs += d[i] == '\t';
+            commas += d[i] == ',';
+        }
+        delim = tabs > commas ? '\t' : ',';
+    }
+    return delim;
+}
+
 /* Sniff compression, file type, encoding and delimiter; set up decoding. */
 static esr_status detect(esr_source *s, esr_err *err)
 {
@@ -305,35 +400,9 @@ static esr_status detect(esr_source *s, esr_err *err)
         return st;
     const unsigned char *d = s->dec;
     size_t n = s->dec_len;
-    if (n == 0)
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: file is empty (expected a header row)",
-                           s->info.path);
-    if (n >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
-        return esr_err_set(
-            err, ESR_ERR_INPUT_FORMAT,
-            "%s: this is a zip archive (an Excel .xlsx workbook?), not a CSV export: "
-            "save or export the report as CSV and run again",
-            s->info.path);
-    if (n >= 8 && !memcmp(d, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
-        return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: this is an old Excel .xls workbook, not a CSV export: export the "
-                           "report as CSV and run again",
-                           s->info.path);
-
-    esr_encoding enc = s->opts.encoding;
-    if (n >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf) {
-        s->info.bom = 1;
-        s->dec_pos = 3;
-        enc = ESR_ENC_UTF8;
-    } else if (n >= 2 && d[0] == 0xff && d[1] == 0xfe) {
-        s->info.bom = 1;
-        s->dec_pos = 2;
-        enc = ESR_ENC_UTF16LE;
-    } else if (n >= 2 && d[0] == 0xfe && d[1] == 0xff) {
-        s->info.bom = 1;
-        s->dec_pos = 2;
-        enc = ESR_ENC_UTF16BE;
-    }
+    if ((st = refuse_kind(s, d, n, err)))
+        return st;
+    esr_encoding enc = read_bom(s, d, n, s->opts.encoding);
     if (enc != ESR_ENC_UTF16LE && enc != ESR_ENC_UTF16BE && memchr(d, 0, n))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s: binary data (NUL bytes) in the first %zu bytes: not a CSV export",
@@ -343,37 +412,9 @@ static esr_status detect(esr_source *s, esr_err *err)
         enc = utf8_valid_prefix(d, n, &high) ? ESR_ENC_UTF8 : ESR_ENC_WINDOWS_1252;
     }
     s->info.encoding = enc;
-    const char *from = enc == ESR_ENC_UTF16LE   ? "UTF-16LE"
-                       : enc == ESR_ENC_UTF16BE ? "UTF-16BE"
-                                                : NULL;
-    if (from && (s->cd = iconv_open("UTF-8", from)) == (iconv_t)-1)
-        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert %s to UTF-8", from);
-    if ((s->cd1252 = iconv_open("UTF-8", "WINDOWS-1252")) == (iconv_t)-1)
-        return esr_err_set(err, ESR_ERR_INTERNAL, "iconv cannot convert WINDOWS-1252 to UTF-8");
-    for (unsigned b = 0x80; b <= 0xff; b++) {
-        char in1 = (char)b, *ip = &in1, *op = (char *)s->w1252[b - 0x80];
-        size_t il = 1, ol = sizeof s->w1252[0];
-        /* 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined: length 0, U+FFFD */
-        s->w1252_len[b - 0x80] = iconv(s->cd1252, &ip, &il, &op, &ol) == (size_t)-1
-                                     ? 0
-                                     : (unsigned char)(sizeof s->w1252[0] - ol);
-        iconv(s->cd1252, NULL, NULL, NULL, NULL);
-    }
-
-    /* Delimiter: given, UTF-16 (Excel "Unicode text") is tab, else the
-     * commoner of tab and comma on the first line. */
-    char delim = s->opts.delim;
-    if (!delim && (enc == ESR_ENC_UTF16LE || enc == ESR_ENC_UTF16BE))
-        delim = '\t';
-    if (!delim) {
-        size_t tabs = 0, commas = 0;
-        for (size_t i = s->dec_pos; i < n && d[i] != '\n'; i++) {
-            tabs += d[i] == '\t';
-            commas += d[i] == ',';
-        }
-        delim = tabs > commas ? '\t' : ',';
-    }
-    s->info.delim = delim;
+    if ((st = decoders_open(s, enc, err)))
+        return st;
+    s->info.delim = sniff_delim(s, enc, d, n);
     return ESR_OK;
 }
 
@@ -636,10 +677,11 @@ static void *prefetch_main(void *arg)
     }
 }
 
-/* Start reading ahead on a second thread; 0, or -1 (then reading stays
- * on the caller's thread). */
-int source_start_prefetch(esr_source *s)
+/* Start reading ahead on a second thread; ESR_OK, or ESR_ERR_NOMEM /
+ * ESR_ERR_INTERNAL (no thread) when reading stays on the caller's thread. */
+esr_status source_start_prefetch(esr_source *s)
 {
+    esr_status st = ESR_ERR_NOMEM;
     prefetch *pf = calloc(1, sizeof *pf);
     if (!pf || !(pf->buf[0] = malloc(SOURCE_CHUNK)) || !(pf->buf[1] = malloc(SOURCE_CHUNK)))
         goto fail;
@@ -650,16 +692,17 @@ int source_start_prefetch(esr_source *s)
         s->pf = NULL;
         pthread_mutex_destroy(&pf->mu);
         pthread_cond_destroy(&pf->cv);
+        st = ESR_ERR_INTERNAL;
         goto fail;
     }
-    return 0;
+    return ESR_OK;
 fail:
     if (pf) {
         free(pf->buf[0]);
         free(pf->buf[1]);
         free(pf);
     }
-    return -1;
+    return st;
 }
 
 /* Next chunk of UTF-8 (see source.h). */

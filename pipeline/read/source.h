@@ -54,10 +54,11 @@ esr_status source_read(esr_source *s, char *buf, size_t cap, size_t *got, esr_er
 /* Bytes handed out per source_next call at most. */
 #define SOURCE_CHUNK (256u * 1024u)
 
-/* Start reading ahead (inflate + decode) on a second thread; 0, or -1 when
- * no thread could be started (reading then stays on the caller's thread).
+/* Start reading ahead (inflate + decode) on a second thread; ESR_OK, or
+ * ESR_ERR_NOMEM / ESR_ERR_INTERNAL when no thread could be started (reading
+ * then stays on the caller's thread, which is no error for the run).
  * Use source_next, not source_read, after this. */
-int source_start_prefetch(esr_source *s);
+esr_status source_start_prefetch(esr_source *s);
 /* Next chunk of UTF-8: *data stays valid until the next call; *len = 0 at
  * end of input. */
 esr_status source_next(esr_source *s, const char **data, size_t *len, esr_err *err);

@@ -784,7 +784,9 @@ static esr_status stage_make(esr_outdir *d, esr_err *err)
     }
     chmod(d->stage, d->inside ? 0700 : mode);
     char *mark = join(d->stage, STAGE_MARK);
-    int fd = mark ? open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (!mark)
+        return esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", d->dir);
+    int fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     free(mark);
     if (fd < 0)
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create a staging directory: %s", d->dir,
@@ -1024,8 +1026,9 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
     for (size_t i = 0; i < d->nfiles && !st; i++)
         if (strcmp(d->files[i].name, "run.json") &&
             manifest_add(&d->outs, &d->nouts, d->files[i].name, d->files[i].tmp))
-            st = esr_err_set(err, ESR_ERR_IO, "%s/%s: cannot read back: %s", d->dir,
-                             d->files[i].name, strerror(errno));
+            st = esr_err_set(err, errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
+                             "%s/%s: cannot read back: %s", d->dir, d->files[i].name,
+                             errno == ENOMEM ? "out of memory" : strerror(errno));
     for (size_t k = 0; k < d->nkids && !st; k++) {
         esr_outdir *kid = d->kids[k];
         esr_output *m = realloc(d->outs, (d->nouts + kid->nouts + 1) * sizeof *m);
@@ -1041,8 +1044,9 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
         }
         char *json = join(kid->stage, "run.json"), *name = join(kid->name, "run.json");
         if (!json || !name || manifest_add(&d->outs, &d->nouts, name, json))
-            st = esr_err_set(err, ESR_ERR_IO, "%s/run.json: cannot read back: %s", kid->dir,
-                             strerror(errno));
+            st = esr_err_set(err, !json || !name || errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
+                             "%s/run.json: cannot read back: %s", kid->dir,
+                             !json || !name || errno == ENOMEM ? "out of memory" : strerror(errno));
         free(json);
         free(name);
     }

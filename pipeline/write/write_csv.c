@@ -7,51 +7,57 @@
 #include "text.h"
 
 /* The records.csv header line, newline included, into line (emptied first). */
-int write_records_header_line(esr_buf *line)
+esr_status write_records_header_line(esr_buf *line)
 {
     esr_buf_reset(line);
-    int bad = 0;
     for (int c = 0; c < RC_COUNT; c++)
-        bad |= csvout_raw(line, records_col_name(c), c == 0);
-    return bad | esr_buf_putc(line, '\n') ? -1 : 0;
+        csvout_raw(line, records_col_name(c), c == 0);
+    return esr_buf_putc(line, '\n'); /* a failed append above is latched */
 }
 
 /* One records.csv row, newline included, into line (emptied first). */
-int write_records_line(esr_buf *line, const esr_rendered *row)
+esr_status write_records_line(esr_buf *line, const esr_rendered *row)
 {
     esr_buf_reset(line);
-    int bad = 0;
-    for (int c = 0; c < RC_COUNT; c++)
-        bad |= records_col_numeric(c) ? csvout_raw(line, row->v[c], c == 0)
-                                      : csvout_text(line, row->v[c], c == 0);
-    return bad | esr_buf_putc(line, '\n') ? -1 : 0;
+    for (int c = 0; c < RC_COUNT; c++) {
+        if (records_col_numeric(c))
+            csvout_raw(line, row->v[c], c == 0);
+        else
+            csvout_text(line, row->v[c], c == 0);
+    }
+    return esr_buf_putc(line, '\n'); /* a failed append above is latched */
 }
 
 /* Write one summary.csv line (see write_csv.h). */
-int write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim, const char *prof,
-                       const char *role, const char *key, long long fte_e5, uint64_t headcount)
+esr_status write_summary_line(esr_buf *line, FILE *fp, const char *org, esr_dim dim,
+                              const char *prof, const char *role, const char *key, long long fte_e5,
+                              uint64_t headcount)
 {
     char fte[32], hc[32];
     text_format_e5(fte_e5, fte);
     snprintf(hc, sizeof hc, "%llu", (unsigned long long)headcount);
-    int bad = csvout_text(line, org, 1) | csvout_raw(line, aggregate_dim_name(dim), 0) |
-              csvout_text(line, prof, 0) | csvout_text(line, role, 0) | csvout_text(line, key, 0) |
-              csvout_raw(line, fte, 0) | csvout_raw(line, hc, 0);
-    return bad | csvout_flush(line, fp);
+    csvout_text(line, org, 1);
+    csvout_raw(line, aggregate_dim_name(dim), 0);
+    csvout_text(line, prof, 0);
+    csvout_text(line, role, 0);
+    csvout_text(line, key, 0);
+    csvout_raw(line, fte, 0);
+    csvout_raw(line, hc, 0);
+    return csvout_flush(line, fp); /* memory latched above, or I/O */
 }
 
-/* Write cell c of org as one summary.csv line; non-zero on error. */
-static int summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell *c)
+/* Write cell c of org as one summary.csv line; ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO. */
+static esr_status summary_row(esr_buf *line, FILE *fp, const char *org, const esr_cell *c)
 {
     return write_summary_line(line, fp, org, c->dim, c->profession, c->role, c->key, c->fte_e5,
                               c->headcount);
 }
 
 /* Write summary.csv for org (see write_csv.h). */
-int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
+esr_status write_summary(FILE *fp, esr_aggregate *agg, const char *org)
 {
     esr_buf line = {0};
-    int bad = fputs(ESR_SUMMARY_HEADER "\n", fp) < 0;
+    esr_status st = fputs(ESR_SUMMARY_HEADER "\n", fp) < 0 ? ESR_ERR_IO : ESR_OK;
     const esr_cell **cells;
     size_t n = aggregate_cells(agg, &cells);
     if (*org) {
@@ -68,22 +74,22 @@ int write_summary(FILE *fp, esr_aggregate *agg, const char *org)
         }
         for (hi = lo; hi < n && !strcmp(cells[hi]->org, org); hi++)
             ;
-        for (size_t i = lo; i < hi; i++)
-            bad |= summary_row(&line, fp, "", cells[i]);
-        for (size_t i = lo; i < hi; i++)
-            bad |= summary_row(&line, fp, org, cells[i]);
+        for (size_t i = lo; !st && i < hi; i++)
+            st = summary_row(&line, fp, "", cells[i]);
+        for (size_t i = lo; !st && i < hi; i++)
+            st = summary_row(&line, fp, org, cells[i]);
     } else {
-        for (size_t i = 0; i < n; i++)
-            bad |= summary_row(&line, fp, cells[i]->org, cells[i]);
+        for (size_t i = 0; !st && i < n; i++)
+            st = summary_row(&line, fp, cells[i]->org, cells[i]);
     }
     esr_buf_free(&line);
-    return bad ? -1 : 0;
+    return st;
 }
 
-/* Write the rejects.csv header. */
-int write_rejects_header(FILE *fp)
+/* Write the rejects.csv header; ESR_OK or ESR_ERR_IO. */
+esr_status write_rejects_header(FILE *fp)
 {
-    return fputs("source_file,line,reason,raw\n", fp) < 0 ? -1 : 0;
+    return fputs("source_file,line,reason,raw\n", fp) < 0 ? ESR_ERR_IO : ESR_OK;
 }
 
 #define PII_MASK "[personal data removed]"
@@ -93,8 +99,8 @@ int write_rejects_header(FILE *fp)
  * canonical column (or their substitutes) are kept; any other column is
  * masked whatever its name, and a row that cannot be aligned with the
  * header is withheld. */
-int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
-                 const esr_row *row, const esr_redact *redact)
+esr_status write_reject(FILE *fp, const char *source, uint64_t line, const char *reason,
+                        const esr_row *row, const esr_redact *redact)
 {
     const esr_schema *schema = redact->schema;
     esr_buf out = {0}, raw = {0};
@@ -119,10 +125,15 @@ int write_reject(FILE *fp, const char *source, uint64_t line, const char *reason
                        "columns cannot be located; see the input at this line]",
                        row->nfields, schema ? schema->ncols : 0);
     }
-    int bad = csvout_text(&out, source, 1) | csvout_raw(&out, ln, 0) |
-              csvout_text(&out, reason, 0) | csvout_text(&out, esr_buf_str(&raw), 0) |
-              csvout_flush(&out, fp);
+    esr_status st = esr_buf_status(&raw); /* a field cut short is never written */
+    if (!st) {
+        csvout_text(&out, source, 1);
+        csvout_raw(&out, ln, 0);
+        csvout_text(&out, reason, 0);
+        csvout_text(&out, esr_buf_str(&raw), 0);
+        st = csvout_flush(&out, fp); /* memory latched above, or I/O */
+    }
     esr_buf_free(&out);
     esr_buf_free(&raw);
-    return bad ? -1 : 0;
+    return st;
 }

@@ -1164,11 +1164,12 @@ typedef struct stream {
     book *b;
     lxw_row_t rec_row, dq_row;
     uint64_t rec_dropped, dq_dropped;
-    int case_clash; /* a coded value a SUMIFS would confuse with a listed name */
-    spool found;    /* the records' findings */
-    spool rejects;  /* the rejected rows, after them */
-    int spool_failed;
-    esr_buf text; /* a cell's text: dq_flags, a reject's reason */
+    int case_clash;   /* a coded value a SUMIFS would confuse with a listed name */
+    spool found;      /* the records' findings */
+    spool rejects;    /* the rejected rows, after them */
+    int spool_failed; /* a temporary write failed (I/O) */
+    int spool_nomem;  /* a text for the spool could not be built (memory) */
+    esr_buf text;     /* a cell's text: dq_flags, a reject's reason */
 } stream;
 
 /* One row of the Data quality findings list, unless past the row cap. */
@@ -1209,19 +1210,24 @@ static void spool_put(stream *st, spool *sp, const char *src, uint64_t line, int
     sp->n++;
 }
 
-/* Replay the spooled findings of fp onto the Data quality sheet; 0 or -1. */
-static int spool_replay(stream *st, FILE *fp)
+/* Replay the spooled findings of fp onto the Data quality sheet; ESR_OK,
+ * ESR_ERR_NOMEM or ESR_ERR_IO. */
+static esr_status spool_replay(stream *st, FILE *fp)
 {
     if (fflush(fp) || fseek(fp, 0, SEEK_SET))
-        return -1;
+        return ESR_ERR_IO;
     esr_buf t = {0};
     spooled h;
-    int bad = 0;
+    esr_status bad = ESR_OK;
     while (!bad && fread(&h, sizeof h, 1, fp) == 1) {
         size_t n = (size_t)h.src_len + h.value_len;
         esr_buf_reset(&t);
-        if (esr_buf_reserve(&t, n + 2) || fread(t.data, 1, n, fp) != n) {
-            bad = 1;
+        if (esr_buf_reserve(&t, n + 2)) {
+            bad = ESR_ERR_NOMEM;
+            break;
+        }
+        if (fread(t.data, 1, n, fp) != n) {
+            bad = ESR_ERR_IO;
             break;
         }
         /* two strings in place: src, value */
@@ -1231,7 +1237,7 @@ static int spool_replay(stream *st, FILE *fp)
         dq_row(st, src, h.line, h.rule, value);
     }
     esr_buf_free(&t);
-    return bad || ferror(fp) ? -1 : 0;
+    return bad ? bad : ferror(fp) ? ESR_ERR_IO : ESR_OK;
 }
 
 /* The dq_flags cell of record f: its findings' rule ids, joined by ';'. */
@@ -1241,7 +1247,7 @@ static const char *flags_text(stream *st, const esr_fed *f)
     for (size_t i = 0; i < f->nfindings; i++)
         if ((i && esr_buf_putc(&st->text, ';')) ||
             esr_buf_puts(&st->text, rule_id(f->findings[i].rule)))
-            st->spool_failed = 1;
+            st->spool_nomem = 1;
     return esr_buf_str(&st->text);
 }
 
@@ -1287,7 +1293,7 @@ static void put_reject(stream *st, const esr_reject *j)
 {
     esr_buf_reset(&st->text);
     if (records_reason(&st->text, &st->b->in->m->rules[j->rule], j->detail))
-        st->spool_failed = 1;
+        st->spool_nomem = 1;
     spool_put(st, &st->rejects, j->source, j->line, j->rule, esr_buf_str(&st->text));
 }
 
@@ -1541,8 +1547,9 @@ esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err 
 }
 
 /* The Data quality sheet: the summary by rule, then every finding of the
- * records and every rejected row, as spooled; 0 or -1 (reading a spool back). */
-static int write_dq(esr_xlsx *x)
+ * records and every rejected row, as spooled; ESR_OK, or reading a spool
+ * back failed (ESR_ERR_NOMEM or ESR_ERR_IO). */
+static esr_status write_dq(esr_xlsx *x)
 {
     book *b = &x->b;
     stream *st = &x->st;
@@ -1558,7 +1565,8 @@ static int write_dq(esr_xlsx *x)
     if (in->max_sheet_rows && dq + nf > in->max_sheet_rows)
         nf = in->max_sheet_rows >= dq ? in->max_sheet_rows - dq + 1 : 0;
     worksheet_autofilter(b->s[S_DQ].ws, dq - 1, 0, (lxw_row_t)(dq - 1 + nf), 5);
-    return spool_replay(st, st->found.fp) || spool_replay(st, st->rejects.fp) ? -1 : 0;
+    esr_status s = spool_replay(st, st->found.fp);
+    return s ? s : spool_replay(st, st->rejects.fp);
 }
 
 /* Write the other sheets and close (see write_xlsx.h). */
@@ -1570,6 +1578,8 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     esr_status s = ESR_OK;
     if (x->carry.len && !saturated(x))
         s = esr_err_set(err, ESR_ERR_INTERNAL, "%s: the last record fed was cut short", path);
+    if (!s && st->spool_nomem)
+        s = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path);
     if (!s && (st->spool_failed || ferror(st->found.fp) || ferror(st->rejects.fp)))
         s = esr_err_set(err, ESR_ERR_IO, "%s: writing a temporary file in %s failed", path,
                         in->tmpdir ? in->tmpdir : "TMPDIR");
@@ -1591,9 +1601,9 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     write_titles(b);
     write_training(b);
     write_national(b);
-    if (write_dq(x)) {
-        s = esr_err_set(err, ESR_ERR_IO, "%s: reading back a temporary file in %s failed", path,
-                        in->tmpdir ? in->tmpdir : "TMPDIR");
+    if ((s = write_dq(x))) { /* memory (70) or I/O (74), told apart */
+        s = esr_err_set(err, s, "%s: reading back a temporary file in %s failed: %s", path,
+                        in->tmpdir ? in->tmpdir : "TMPDIR", esr_strerror(s));
         xlsx_free(x);
         return s;
     }

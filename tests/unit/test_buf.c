@@ -70,6 +70,31 @@ Test(buf, reserve_overflow_fails)
     esr_buf_free(&b);
 }
 
+Test(buf, growth_failure_latches_until_free)
+{
+    esr_buf b = {0};
+    cr_assert_eq(esr_buf_puts(&b, "kept"), ESR_OK);
+    cr_assert_eq(esr_buf_status(&b), ESR_OK);
+    /* a growth that cannot be made: every later append is refused too, so
+     * one check after many appends sees it */
+    cr_assert_eq(esr_buf_reserve(&b, (size_t)-1 / 2 + 10), ESR_ERR_NOMEM);
+    cr_assert_eq(esr_buf_putc(&b, 'x'), ESR_ERR_NOMEM);
+    cr_assert_eq(esr_buf_puts(&b, "more"), ESR_ERR_NOMEM);
+    cr_assert_eq(esr_buf_printf(&b, "%d", 42), ESR_ERR_NOMEM);
+    cr_assert_eq(esr_buf_putu(&b, 7), ESR_ERR_NOMEM);
+    cr_assert_eq(esr_buf_reserve(&b, 1), ESR_ERR_NOMEM);
+    cr_assert_str_eq(esr_buf_str(&b), "kept", "the contents before the failure are kept whole");
+    esr_buf_reset(&b);
+    cr_assert_eq(esr_buf_status(&b), ESR_ERR_NOMEM, "reset keeps the latch");
+    cr_assert_eq(esr_buf_puts(&b, "x"), ESR_ERR_NOMEM);
+    cr_assert_eq(b.len, 0);
+    esr_buf_free(&b);
+    cr_assert_eq(esr_buf_status(&b), ESR_OK, "free clears it");
+    cr_assert_eq(esr_buf_puts(&b, "again"), ESR_OK);
+    cr_assert_str_eq(esr_buf_str(&b), "again");
+    esr_buf_free(&b);
+}
+
 Test(buf, printf_longer_than_spare_room)
 {
     esr_buf b = {0};

@@ -114,7 +114,7 @@ Test(csvout, flush_reports_write_failure)
     setvbuf(fp, NULL, _IONBF, 0);
     esr_buf line = {0};
     csvout_text(&line, "x", 1);
-    cr_assert_neq(csvout_flush(&line, fp), 0);
+    cr_assert_eq(csvout_flush(&line, fp), ESR_ERR_IO, "a write failure is I/O, not memory");
     fclose(fp);
     esr_buf_free(&line);
 }
@@ -134,4 +134,22 @@ Test(csvout, unneutralise_undoes_each_guarded_lead)
     cr_assert_str_eq(csvout_unneutralise("'"), "'");
     cr_assert_str_eq(csvout_unneutralise(""), "");
     esr_buf_free(&b);
+}
+
+Test(csvout, flush_reports_latched_memory_failure)
+{
+    char path[PATH_MAX];
+    th_mkdtemp(dir);
+    FILE *fp = fopen(th_join(path, dir, "latched.csv"), "wb");
+    cr_assert_not_null(fp);
+    esr_buf line = {0};
+    cr_assert_eq(csvout_text(&line, "a", 1), ESR_OK);
+    esr_buf_reserve(&line, (size_t)-1 / 2 + 10); /* a growth that fails: latched */
+    cr_assert_eq(csvout_raw(&line, "b", 0), ESR_ERR_NOMEM);
+    cr_assert_eq(csvout_flush(&line, fp), ESR_ERR_NOMEM, "memory, not I/O");
+    fclose(fp);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_size, 0, "a line cut short by memory is never written");
+    esr_buf_free(&line);
 }

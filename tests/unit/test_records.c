@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "decide.h"
 #include "records.h"
 #include "unit_helpers.h"
 #include "validate.h"
@@ -72,9 +73,7 @@ Test(records, render_classified_record)
     esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
     esr_validator *val = validate_new(m);
     esr_record r = base();
-    cr_assert_eq(validate_fields(val, &r), 0);
-    classify_record(cls, &r);
-    validate_record(val, &r);
+    cr_assert_eq(decide_row(val, cls, NULL, &r), ESR_OK, "the decisions run makes");
     cr_assert_eq(r.scope, ESR_SCOPE_IN);
 
     esr_rendered out;

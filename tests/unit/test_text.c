@@ -231,6 +231,32 @@ Test(text, escape_controls)
     esr_buf_free(&b);
 }
 
+/* The allocation-free escape (an out-of-memory message's path) writes what
+ * text_escape appends, also past its 256-byte chunk. */
+Test(text, escape_write_matches_escape)
+{
+    char long_text[700];
+    for (size_t i = 0; i < sizeof long_text - 1; i++)
+        long_text[i] = i % 50 == 7 ? '\x01' : (char)('a' + i % 26);
+    long_text[sizeof long_text - 1] = '\0';
+    const char *cases[] = {"a\x1b[2J\nb\r\tc\x7f\xc2\x9b"
+                           "d \xc3\xa9",
+                           "", long_text};
+    for (size_t k = 0; k < 3; k++) {
+        esr_buf want = {0};
+        cr_assert_eq(text_escape(cases[k], &want), ESR_OK);
+        char *got = NULL;
+        size_t n = 0;
+        FILE *fp = open_memstream(&got, &n);
+        cr_assert_not_null(fp);
+        cr_assert_eq(text_escape_write(cases[k], fp), ESR_OK);
+        fclose(fp);
+        cr_assert_str_eq(got, esr_buf_str(&want), "case %zu", k);
+        free(got);
+        esr_buf_free(&want);
+    }
+}
+
 /* What a workbook sheet cannot hold is found and replaced or cut. */
 Test(text, sheet_clean)
 {

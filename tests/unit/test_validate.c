@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "decide.h"
 #include "unit_helpers.h"
 #include "validate.h"
 
@@ -58,17 +59,12 @@ static const char *detail(const esr_record *r, int rule)
     return NULL;
 }
 
-/* validate_fields, classify, validate_duplicate, validate_record: as run.c
- * chains them. Returns 0 unless r was rejected. */
+/* Every decision on r, through decide_row as run and stage call it.
+ * Returns 0 unless r was rejected. */
 static int full(esr_record *r)
 {
-    if (validate_fields(val, r))
-        return -1;
-    classify_record(cls, r);
-    if (validate_duplicate(val, r))
-        return -1;
-    validate_record(val, r);
-    return 0;
+    cr_assert_eq(decide_row(val, cls, NULL, r), ESR_OK);
+    return r->scope == ESR_SCOPE_REJECTED ? -1 : 0;
 }
 
 /* --max-fte: 2.0 per assignment by default; above it the row is rejected
@@ -161,8 +157,10 @@ Test(validate, duplicate_is_found_after_classification_not_before)
     cr_assert_eq(validate_fields(val, &b), 0, "validate_fields remembers nothing");
     classify_record(cls, &a);
     classify_record(cls, &b);
-    cr_assert_eq(validate_duplicate(val, &a), 0);
-    cr_assert_neq(validate_duplicate(val, &b), 0);
+    cr_assert_eq(validate_duplicate(val, &a), ESR_OK);
+    cr_assert_eq(a.scope, ESR_SCOPE_IN);
+    cr_assert_eq(validate_duplicate(val, &b), ESR_OK, "a duplicate is a reject, not an error");
+    cr_assert_eq(b.scope, ESR_SCOPE_REJECTED);
     cr_assert_eq(b.reason_rule, ESR_RULE_ASSIGNMENT_DUPLICATE);
 }
 
@@ -176,7 +174,7 @@ Test(validate, rejected_duplicate_keeps_no_findings)
     cr_assert_eq(validate_fields(val, &b), 0);
     classify_record(cls, &b);
     cr_assert_gt(b.nfindings, 0, "the case needs a finding from classify");
-    cr_assert_neq(validate_duplicate(val, &b), 0);
+    cr_assert_eq(validate_duplicate(val, &b), ESR_OK);
     cr_assert_eq(b.scope, ESR_SCOPE_REJECTED);
     cr_assert_eq(b.nfindings, 0, "first finding left: %s",
                  b.nfindings ? rule_id(b.findings[0].rule) : "");
@@ -402,9 +400,8 @@ Test(validate, support_code_in_registered_staff_group)
         r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
         r.f[ESR_COL_PAY_BAND] = "Band 3";
         r.f[ESR_COL_FTE] = "1";
-        cr_assert_eq(validate_fields(v, &r), 0);
-        classify_record(cl, &r);
-        validate_record(v, &r);
+        cr_assert_eq(decide_row(v, cl, NULL, &r), ESR_OK);
+        cr_assert_neq(r.scope, ESR_SCOPE_REJECTED);
         int found = 0;
         for (size_t i = 0; i < r.nfindings; i++)
             found |= r.findings[i].rule == ESR_RULE_OCC_INCONSISTENT;
@@ -431,9 +428,8 @@ Test(validate, trainee_assistant_practitioner_band)
         r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapy";
         r.f[ESR_COL_PAY_BAND] = bands[k];
         r.f[ESR_COL_FTE] = "1";
-        cr_assert_eq(validate_fields(v, &r), 0);
-        classify_record(cl, &r);
-        validate_record(v, &r);
+        cr_assert_eq(decide_row(v, cl, NULL, &r), ESR_OK);
+        cr_assert_neq(r.scope, ESR_SCOPE_REJECTED);
         cr_assert_str_eq(mp->roles[r.role].name, "Trainee assistant practitioner");
         int found = 0;
         for (size_t i = 0; i < r.nfindings; i++)
