@@ -38,6 +38,7 @@ struct esr_aggregate {
     size_t scratch_cap;
     esr_strmap *org_index;
     esr_org_counts **orgs;
+    esr_org_counts *org_all, *org_last; /* "" and the last org asked for */
     size_t norgs, orgs_cap;
     esr_strmap *title_index; /* packed key -> esr_title_stat* */
     esr_title_stat **titles;
@@ -110,12 +111,20 @@ void aggregate_free(esr_aggregate *a)
     free(a);
 }
 
-/* Counts for org, created on first sight; NULL on no memory. */
+/* Counts for org, created on first sight; NULL on no memory. An export's
+ * rows come mostly in runs of one organisation: the totals' counts and
+ * the last organisation's are found without a lookup. */
 static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
 {
+    if (!*org && a->org_all)
+        return a->org_all;
+    if (a->org_last && !strcmp(a->org_last->org, org))
+        return a->org_last;
     size_t i, n = strlen(org);
-    if (esr_strmap_get(a->org_index, org, n, &i))
-        return (esr_org_counts *)(uintptr_t)i;
+    if (esr_strmap_get(a->org_index, org, n, &i)) {
+        esr_org_counts *c = (esr_org_counts *)(uintptr_t)i;
+        return *org ? (a->org_last = c) : (a->org_all = c);
+    }
     if (esr_grow(&a->orgs, &a->orgs_cap, a->norgs + 1, sizeof *a->orgs, 16))
         return NULL;
     esr_org_counts *c = calloc(1, sizeof *c + n + 1);
@@ -130,7 +139,7 @@ static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
     }
     a->orgs[a->norgs++] = c;
     a->sorted = 0;
-    return c;
+    return *org ? (a->org_last = c) : (a->org_all = c);
 }
 
 /* Cell of (org, dim, prof, role, key), created if new, its id in *index; NULL on no memory. */
@@ -201,13 +210,14 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
     };
     size_t v;
     esr_title_stat *ts;
+    int found;
     for (int pass = 0;; pass++) {
         esr_buf_reset(&a->key);
         for (int i = 0; i < 5; i++)
             if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
                 return -1;
-        if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v) || pass ||
-            a->ntitles < ESR_AGG_MAX_TITLES)
+        found = esr_strmap_get(a->title_index, a->key.data, a->key.len, &v);
+        if (found || pass || a->ntitles < ESR_AGG_MAX_TITLES)
             break;
         /* full: the organisation's pooled entry, made past the limit if need be */
         fields[1] = ESR_AGG_POOLED_TITLE;
@@ -215,7 +225,7 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
             fields[i] = "";
         a->titles_pooled += !*org;
     }
-    if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v)) {
+    if (found) {
         ts = (esr_title_stat *)(uintptr_t)v;
     } else {
         size_t len[8], total = 0;
