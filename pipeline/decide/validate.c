@@ -12,7 +12,9 @@
 
 struct esr_validator {
     const esr_mappings *m;
-    esr_u64set assignments;  /* hashes of org + assignment number counted in scope */
+    /* hashes of org + assignment number counted in scope, in 64 tables by
+     * the top bits: growing one copies 1/64 of the keys, not all at once */
+    esr_u64set assignments[64];
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
     esr_strmap *not_support_raw; /* staff group or job role as written -> 1 + (in not_support) */
     esr_buf key;
@@ -73,7 +75,8 @@ void validate_free(esr_validator *v)
 {
     if (!v)
         return;
-    u64set_free(&v->assignments);
+    for (int i = 0; i < 64; i++)
+        u64set_free(&v->assignments[i]);
     esr_strmap_free(v->not_support);
     esr_strmap_free(v->not_support_raw);
     esr_buf_free(&v->key);
@@ -189,8 +192,10 @@ int validate_duplicate(esr_validator *v, esr_record *r)
     esr_buf_reset(&v->key);
     int added = -1;
     if (!esr_buf_puts(&v->key, r->f[ESR_COL_ORG_CODE]) && !esr_buf_putc(&v->key, '\x1f') &&
-        !esr_buf_puts(&v->key, asg))
-        added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+        !esr_buf_puts(&v->key, asg)) {
+        uint64_t h = esr_hash64(v->key.data, v->key.len);
+        added = u64set_add(&v->assignments[h >> 58], h);
+    }
     if (added == 1)
         return 0;
     /* not counted: what classify found about it goes nowhere */
