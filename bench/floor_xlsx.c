@@ -142,7 +142,10 @@ int main(int argc, char **argv)
     size_t cells = 0;
     const char *v = l.text;
     lxw_error err = LXW_NO_ERROR;
-    for (size_t r = 0; r < l.nrows && !err; r++) {
+    /* a sheet holds LXW_ROW_MAX rows, the heading included: past it the
+     * records stay in records.csv (esrpipe's --max-sheet-rows does the same) */
+    size_t nsheet = l.nrows < LXW_ROW_MAX ? l.nrows : LXW_ROW_MAX;
+    for (size_t r = 0; r < nsheet && !err; r++) {
         for (int c = 0; c < RC_COUNT; c++, v += strlen(v) + 1) {
             if (!*v)
                 continue;
@@ -166,6 +169,6 @@ int main(int argc, char **argv)
     }
     printf("rows=%zu cells=%zu write_seconds=%.3f close_seconds=%.3f seconds=%.3f "
            "cpu_seconds=%.3f\n",
-           l.nrows - 1, cells, t1 - t0, t2 - t1, t2 - t0, c2 - c0);
+           nsheet - 1, cells, t1 - t0, t2 - t1, t2 - t0, c2 - c0);
     return 0;
 }

@@ -38,6 +38,8 @@ OUTPUT_COLUMNS = ["org_code", "employee_number", "assignment_number", "position_
 NOT_SUPPORT = "Not a support role"
 
 
+EXCEL_ROWS = 1048576  # rows a worksheet holds, the heading included
+
 def key(name):
     """Header comparison key: case-insensitive, ignoring spaces and punctuation."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
@@ -102,7 +104,10 @@ def main():
 
     rec.to_csv(os.path.join(a.output, "records.csv"), index=False, float_format="%.5f")
     with pd.ExcelWriter(os.path.join(a.output, "return.xlsx"), engine="xlsxwriter") as xw:
-        for name, frame in (("Support workforce", rec), ("By profession", summary)):
+        # Excel holds 1,048,576 rows a sheet (XlsxWriter raises past it): the
+        # support-shape 1.5M extract has 1.3M in-scope rows; records.csv has all
+        for name, frame in (("Support workforce", rec.head(EXCEL_ROWS - 1)),
+                            ("By profession", summary)):
             frame.to_excel(xw, sheet_name=name, index=False, freeze_panes=(1, 0))
             ws = xw.sheets[name]
             ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)

@@ -16,10 +16,23 @@ static const char *const dim_names[ESR_DIM_COUNT] = {
 
 /* Headcount is de-duplicated per cell without a (cell, person) pair set:
  * each in-scope record adds to a fixed set of cells, interned once per
- * distinct record shape; each person remembers the interned union of the
- * cell sets they were counted in, so a second assignment adds headcount
- * only to cells the person was not yet in. Memory: one 64-bit hash and a
- * 32-bit set id per person, plus the distinct sets. */
+ * distinct record shape. A person remembers one 32-bit value: the set id
+ * of their first shape, or (COMBO bit) a combo node, a chain of the shapes
+ * they were counted in, each node (earlier value, shape set) interned. A
+ * further assignment adds headcount only to the cells of its shape that
+ * no set of the chain holds. Memory: a 64-bit hash and that value per
+ * person (12 bytes a slot, the map split in PERSON_SHARDS tables that
+ * grow one at a time), 8 bytes and a map slot per combo node (a person
+ * with assignments of several shapes), and the distinct shapes' sets; no
+ * union of cell ids is ever stored per person. */
+#define PERSON_SHARDS 64
+#define COMBO 0x80000000u
+
+/* One combo node: the person's value before, and the shape set added. */
+typedef struct combo_node {
+    uint32_t prev, set;
+} combo_node;
+
 struct esr_aggregate {
     const esr_mappings *m;
     esr_strmap *cell_index; /* packed key -> cell */
@@ -34,11 +47,15 @@ struct esr_aggregate {
     size_t nsets, sets_cap;
     uint32_t *pool; /* cell ids of every set */
     size_t pool_len, pool_cap;
-    esr_u64map persons; /* hash(org, person) -> set id counted so far */
+    esr_u64map persons[PERSON_SHARDS]; /* hash(org, person) -> set id or COMBO | node */
+    esr_u64map combo_index;            /* prev << 32 | set -> COMBO | node */
+    combo_node *combos;
+    size_t ncombos, combos_cap;
     uint32_t *scratch;
     size_t scratch_cap;
     esr_strmap *org_index;
     esr_org_counts **orgs;
+    esr_org_counts *org_all, *org_last; /* "" and the last org asked for */
     size_t norgs, orgs_cap;
     esr_strmap *title_index; /* packed key -> esr_title_stat* */
     esr_title_stat **titles;
@@ -104,19 +121,30 @@ void aggregate_free(esr_aggregate *a)
     free(a->set_len);
     free(a->pool);
     free(a->scratch);
-    u64map_free(&a->persons);
+    for (int i = 0; i < PERSON_SHARDS; i++)
+        u64map_free(&a->persons[i]);
+    u64map_free(&a->combo_index);
+    free(a->combos);
     esr_strmap_free(a->org_index);
     esr_buf_free(&a->key);
     esr_buf_free(&a->person);
     free(a);
 }
 
-/* Counts for org, created on first sight; NULL on no memory. */
+/* Counts for org, created on first sight; NULL on no memory. An export's
+ * rows come mostly in runs of one organisation: the totals' counts and
+ * the last organisation's are found without a lookup. */
 static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
 {
+    if (!*org && a->org_all)
+        return a->org_all;
+    if (a->org_last && !strcmp(a->org_last->org, org))
+        return a->org_last;
     size_t i, n = strlen(org);
-    if (esr_strmap_get(a->org_index, org, n, &i))
-        return (esr_org_counts *)(uintptr_t)i;
+    if (esr_strmap_get(a->org_index, org, n, &i)) {
+        esr_org_counts *c = (esr_org_counts *)(uintptr_t)i;
+        return *org ? (a->org_last = c) : (a->org_all = c);
+    }
     if (esr_grow(&a->orgs, &a->orgs_cap, a->norgs + 1, sizeof *a->orgs, 16))
         return NULL;
     esr_org_counts *c = calloc(1, sizeof *c + n + 1);
@@ -131,7 +159,7 @@ static esr_org_counts *org_counts(esr_aggregate *a, const char *org)
     }
     a->orgs[a->norgs++] = c;
     a->sorted = 0;
-    return c;
+    return *org ? (a->org_last = c) : (a->org_all = c);
 }
 
 /* Cell of (org, dim, prof, role, key), created if new, its id in *index; NULL on no memory. */
@@ -203,13 +231,14 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
     };
     size_t v;
     esr_title_stat *ts;
+    int found;
     for (int pass = 0;; pass++) {
         esr_buf_reset(&a->key);
         for (int i = 0; i < 5; i++)
             if (esr_buf_puts(&a->key, fields[i]) || esr_buf_putc(&a->key, '\x1f'))
                 return -1;
-        if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v) || pass ||
-            a->ntitles < ESR_AGG_MAX_TITLES)
+        found = esr_strmap_get(a->title_index, a->key.data, a->key.len, &v);
+        if (found || pass || a->ntitles < ESR_AGG_MAX_TITLES)
             break;
         /* full: the organisation's pooled entry, made past the limit if need be */
         fields[1] = ESR_AGG_POOLED_TITLE;
@@ -217,7 +246,7 @@ static int title_add(esr_aggregate *a, const char *org, const esr_record *r)
             fields[i] = "";
         a->titles_pooled += !*org;
     }
-    if (esr_strmap_get(a->title_index, a->key.data, a->key.len, &v)) {
+    if (found) {
         ts = (esr_title_stat *)(uintptr_t)v;
     } else {
         size_t len[8], total = 0;
@@ -268,6 +297,8 @@ static int intern_set(esr_aggregate *a, const uint32_t *ids, size_t n, uint32_t 
         *out = (uint32_t)v;
         return 0;
     }
+    if (a->nsets >= COMBO)
+        return -1; /* a set id must not look like a combo node */
     if (a->nsets == a->sets_cap) {
         size_t cap = a->sets_cap ? a->sets_cap * 2 : 256;
         size_t *o = realloc(a->set_off, cap * sizeof *o);
@@ -477,50 +508,80 @@ static int record_set(esr_aggregate *a, const esr_record *r, const char *const *
     return shape_intern(a, tkey, tlen, ids, n, out);
 }
 
+/* Non-zero if person value v (a set id or a combo chain) includes set s. */
+static int chain_has_set(const esr_aggregate *a, uint32_t v, uint32_t s)
+{
+    for (; v & COMBO; v = a->combos[v & ~COMBO].prev)
+        if (a->combos[v & ~COMBO].set == s)
+            return 1;
+    return v == s;
+}
+
+/* Mark in flags[i] each cell ids[i] (sorted, n of them) that set t holds. */
+static void mark_held(const esr_aggregate *a, uint32_t t, const uint32_t *ids, size_t n,
+                      uint32_t *flags)
+{
+    const uint32_t *ts = a->pool + a->set_off[t];
+    size_t nt = a->set_len[t], i = 0, j = 0;
+    while (i < n && j < nt) {
+        if (ids[i] < ts[j])
+            i++;
+        else if (ts[j] < ids[i])
+            j++;
+        else
+            flags[i++] = 1, j++;
+    }
+}
+
+/* The combo node (prev, then set s), made once; COMBO | index in *out. */
+static int combo_intern(esr_aggregate *a, uint32_t prev, uint32_t s, uint32_t *out)
+{
+    int added;
+    if (a->ncombos >= COMBO - 1 || /* 2^31 nodes: cannot be told from a set id */
+        esr_grow(&a->combos, &a->combos_cap, a->ncombos + 1, sizeof *a->combos, 256))
+        return -1;
+    uint32_t *v = u64map_upsert(&a->combo_index, (uint64_t)prev << 32 | s,
+                                COMBO | (uint32_t)a->ncombos, &added);
+    if (!v)
+        return -1;
+    if (added)
+        a->combos[a->ncombos++] = (combo_node){prev, s};
+    *out = *v;
+    return 0;
+}
+
 /* Add the person's headcount to the cells of set s they were not yet
- * counted in, and remember the union. */
+ * counted in, and remember s in their chain if it added any. */
 static int count_person(esr_aggregate *a, uint64_t person, uint32_t s)
 {
     int added;
-    uint32_t *slot = u64map_upsert(&a->persons, person, s, &added);
+    uint32_t *slot = u64map_upsert(&a->persons[person >> 58], person, s, &added);
     if (!slot)
         return -1;
     const uint32_t *ns = a->pool + a->set_off[s];
-    size_t nn = a->set_len[s];
+    size_t nn = a->set_len[s], fresh = 0;
     if (added) {
         for (size_t i = 0; i < nn; i++)
             a->cells[ns[i]]->headcount++;
         return 0;
     }
-    uint32_t p = *slot;
-    if (p == s)
+    uint32_t v = *slot;
+    if (chain_has_set(a, v, s))
         return 0;
-    size_t np = a->set_len[p];
-    if (scratch_reserve(a, np + nn))
+    if (scratch_reserve(a, nn))
         return -1;
-    /* merge two sorted lists; cells only in the new set gain a head */
-    const uint32_t *ps = a->pool + a->set_off[p];
-    size_t i = 0, j = 0, u = 0, fresh = 0;
-    while (i < np || j < nn) {
-        if (j == nn || (i < np && ps[i] < ns[j])) {
-            a->scratch[u++] = ps[i++];
-        } else if (i == np || ns[j] < ps[i]) {
-            a->cells[ns[j]]->headcount++;
+    memset(a->scratch, 0, nn * sizeof *a->scratch);
+    uint32_t w = v;
+    for (; w & COMBO; w = a->combos[w & ~COMBO].prev)
+        mark_held(a, a->combos[w & ~COMBO].set, ns, nn, a->scratch);
+    mark_held(a, w, ns, nn, a->scratch);
+    for (size_t i = 0; i < nn; i++)
+        if (!a->scratch[i]) {
+            a->cells[ns[i]]->headcount++;
             fresh++;
-            a->scratch[u++] = ns[j++];
-        } else {
-            a->scratch[u++] = ps[i++];
-            j++;
         }
-    }
-    if (!fresh)
-        return 0;
-    uint32_t un;
-    if (intern_set(a, a->scratch, u, &un))
-        return -1;
-    /* interning may not move the map: the slot pointer is still valid */
-    *slot = un;
-    return 0;
+    /* the persons map is not touched meanwhile: slot is still valid */
+    return fresh ? combo_intern(a, v, s, slot) : 0;
 }
 
 /* Add r's FTE and a row to every cell of set, and the person's headcount

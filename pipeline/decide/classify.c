@@ -15,6 +15,7 @@
 
 #define NEAREST_CACHE_MAX 65536 /* unknown areas remembered: memory stays bounded */
 #define LEARN_CACHE_MAX 65536   /* titles as written -> learned entry, remembered */
+#define RAW_CACHE_MAX 4096      /* band, area and status texts as written, remembered each */
 
 /* A job role of job_roles.csv that names a support role. */
 typedef struct job_role_ev {
@@ -47,6 +48,8 @@ struct esr_classifier {
     job_role_ev *jr;
     size_t njr;
     esr_buf jr_lineage; /* "job_roles.csv:N\0" for each entry, end to end */
+    /* text as written -> lookup result + 1 (band, area: index; status: counted) */
+    esr_strmap *raw_band, *raw_area, *raw_status;
 };
 
 /* Index the job roles that name a support role (job_roles.csv). */
@@ -101,7 +104,8 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
     if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
         !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std)) ||
-        index_job_roles(c)) {
+        index_job_roles(c) || !(c->raw_band = esr_strmap_new()) ||
+        !(c->raw_area = esr_strmap_new()) || !(c->raw_status = esr_strmap_new())) {
         classify_free(c);
         return NULL;
     }
@@ -133,6 +137,9 @@ void classify_free(esr_classifier *c)
     free(c->learn_hits);
     esr_buf_free(&c->lkey);
     esr_strmap_free(c->nearest_area);
+    esr_strmap_free(c->raw_band);
+    esr_strmap_free(c->raw_area);
+    esr_strmap_free(c->raw_status);
     free(c->std);
     esr_buf_free(&c->key);
     esr_strmap_free(c->job_role_by_key);
@@ -178,13 +185,38 @@ static void classify_code(esr_classifier *c, esr_record *r)
     r->occ_state = r->occ->retired ? ESR_OCC_RETIRED : ESR_OCC_VALID;
 }
 
-/* Index of s's normalised key in map, or -1 (also when s is empty or on error). */
-static int lookup_key(esr_classifier *c, esr_strmap *map, const char *s)
+/* Remember v (>= -1) as the answer for text s as written in raw, while
+ * raw has room (a cache: failing to remember loses nothing); returns v. */
+static int raw_remember(esr_strmap *raw, const char *s, int v)
+{
+    if (esr_strmap_count(raw) < RAW_CACHE_MAX)
+        esr_strmap_put(raw, s, strlen(s), (size_t)(v + 1), NULL);
+    return v;
+}
+
+/* The answer remembered in raw for text s as written into *v; 1 if there. */
+static int raw_recall(const esr_strmap *raw, const char *s, int *v)
 {
     size_t i;
-    if (!*s || text_key(s, &c->key))
+    if (!esr_strmap_get(raw, s, strlen(s), &i))
+        return 0;
+    *v = (int)i - 1;
+    return 1;
+}
+
+/* Index of s's normalised key in map, or -1 (also when s is empty or on
+ * error); the few texts an export writes are normalised once each (raw). */
+static int lookup_key(esr_classifier *c, esr_strmap *map, esr_strmap *raw, const char *s)
+{
+    size_t i;
+    int v;
+    if (!*s)
         return -1;
-    return esr_strmap_get(map, c->key.data, c->key.len, &i) ? (int)i : -1;
+    if (raw_recall(raw, s, &v))
+        return v;
+    if (text_key(s, &c->key))
+        return -1; /* out of memory: not remembered */
+    return raw_remember(raw, s, esr_strmap_get(map, c->key.data, c->key.len, &i) ? (int)i : -1);
 }
 
 /* The known area of work nearest an unknown one: by edit distance on the
@@ -234,6 +266,22 @@ static int level_of(const esr_role *role, const esr_band *band, int senior)
     return band->level;
 }
 
+/* dst (cap bytes) = the first na bytes of a, then b, then c, cut to fit
+ * as snprintf cuts (one in-scope row in two has a standard title: no
+ * format string to parse for it). */
+static void title_join(char *dst, size_t cap, const char *a, size_t na, const char *b,
+                       const char *c)
+{
+    const char *part[3] = {a, b, c};
+    size_t len[3] = {na, strlen(b), strlen(c)}, n = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t k = len[i] < cap - 1 - n ? len[i] : cap - 1 - n;
+        memcpy(dst + n, part[i], k);
+        n += k;
+    }
+    dst[n] = '\0';
+}
+
 /* Standard title from standard_titles.csv: the first row whose role,
  * level and trainee flag fit; {profession} is the profession's title name. */
 static void standard_title(esr_classifier *c, esr_record *r, int trainee)
@@ -248,11 +296,11 @@ static void standard_title(esr_classifier *c, esr_record *r, int trainee)
         if (at && !*p->title_name)
             return; /* no standard title without a named profession */
         if (at)
-            snprintf(r->standard_title, sizeof r->standard_title, "%.*s%s%s",
-                     (int)(at - s->pattern), s->pattern, p->title_name,
-                     at + strlen("{profession}"));
+            title_join(r->standard_title, sizeof r->standard_title, s->pattern,
+                       (size_t)(at - s->pattern), p->title_name, at + strlen("{profession}"));
         else
-            snprintf(r->standard_title, sizeof r->standard_title, "%s", s->pattern);
+            title_join(r->standard_title, sizeof r->standard_title, s->pattern, strlen(s->pattern),
+                       "", "");
         return;
     }
 }
@@ -261,12 +309,14 @@ static void standard_title(esr_classifier *c, esr_record *r, int trainee)
  * not count as staff in post. A blank status (no column, or an export
  * already filtered to staff in post) is counted; an unknown one is counted
  * and flagged, so that a new status shows up without losing anyone. */
-static int status_not_counted(const esr_mappings *m, esr_record *r)
+static int status_not_counted(esr_classifier *c, esr_record *r)
 {
     const char *st = r->f[ESR_COL_ASSIGNMENT_STATUS];
     if (!*st)
         return 0;
-    int counted = mappings_status(m, st, NULL);
+    int counted;
+    if (!raw_recall(c->raw_status, st, &counted))
+        counted = raw_remember(c->raw_status, st, mappings_status(c->m, st, NULL));
     if (counted < 0)
         record_flag(r, ESR_RULE_STATUS_UNKNOWN, st);
     return counted == 0;
@@ -527,7 +577,7 @@ static void decide_scope(esr_classifier *c, esr_record *r)
                     ? ESR_OUT_TECHNICIAN
                     : ESR_OUT_NOT_SUPPORT;
         }
-    } else if (status_not_counted(m, r)) {
+    } else if (status_not_counted(c, r)) {
         r->scope = ESR_SCOPE_OUT;
         r->out_reason = ESR_OUT_STATUS;
     } else if (r->fte_e5 == 0) {
@@ -541,8 +591,8 @@ void classify_record(esr_classifier *c, esr_record *r)
 {
     const esr_mappings *m = c->m;
     classify_code(c, r);
-    r->band = lookup_key(c, m->band_by_key, r->f[ESR_COL_PAY_BAND]);
-    r->area = lookup_key(c, m->area_by_key, r->f[ESR_COL_AREA_OF_WORK]);
+    r->band = lookup_key(c, m->band_by_key, c->raw_band, r->f[ESR_COL_PAY_BAND]);
+    r->area = lookup_key(c, m->area_by_key, c->raw_area, r->f[ESR_COL_AREA_OF_WORK]);
     if (r->area < 0 && *r->f[ESR_COL_AREA_OF_WORK])
         r->area_suggestion = nearest_area(c, r->f[ESR_COL_AREA_OF_WORK]);
 

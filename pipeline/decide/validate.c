@@ -12,8 +12,11 @@
 
 struct esr_validator {
     const esr_mappings *m;
-    esr_u64set assignments;  /* hashes of org + assignment number counted in scope */
+    /* hashes of org + assignment number counted in scope, in 64 tables by
+     * the top bits: growing one copies 1/64 of the keys, not all at once */
+    esr_u64set assignments[64];
     esr_strmap *not_support; /* text_key(staff group or job role) of staff who are not support */
+    esr_strmap *not_support_raw; /* staff group or job role as written -> 1 + (in not_support) */
     esr_buf key;
     char torn[64];          /* the detail of the last torn row */
     long long full_time_e5; /* weekly hours of one FTE, for FTE from contracted hours */
@@ -30,7 +33,7 @@ esr_validator *validate_new(const esr_mappings *m)
     v->m = m;
     v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
     v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
-    if (!(v->not_support = esr_strmap_new())) {
+    if (!(v->not_support = esr_strmap_new()) || !(v->not_support_raw = esr_strmap_new())) {
         validate_free(v);
         return NULL;
     }
@@ -75,8 +78,10 @@ void validate_free(esr_validator *v)
 {
     if (!v)
         return;
-    u64set_free(&v->assignments);
+    for (int i = 0; i < 64; i++)
+        u64set_free(&v->assignments[i]);
     esr_strmap_free(v->not_support);
+    esr_strmap_free(v->not_support_raw);
     esr_buf_free(&v->key);
     free(v);
 }
@@ -192,7 +197,8 @@ esr_status validate_duplicate(esr_validator *v, esr_record *r)
     esr_buf_putc(&v->key, '\x1f');
     if (esr_buf_puts(&v->key, asg))
         return ESR_ERR_NOMEM; /* latched: one check covers the three appends */
-    int added = u64set_add(&v->assignments, esr_hash64(v->key.data, v->key.len));
+    uint64_t h = esr_hash64(v->key.data, v->key.len);
+    int added = u64set_add(&v->assignments[h >> 58], h);
     if (added < 0)
         return ESR_ERR_NOMEM; /* never a reject: the run stops */
     if (added == 1)
@@ -218,6 +224,23 @@ static void flag_sheet_text(esr_record *r)
     }
 }
 
+#define NOT_SUPPORT_RAW_MAX 4096 /* staff group and job role texts remembered */
+
+/* Non-zero if staff group or job role s (not empty) names staff who are
+ * not support; each text as written is normalised once (up to the cap). */
+static int not_support(esr_validator *v, const char *s)
+{
+    size_t n = strlen(s), was;
+    if (esr_strmap_get(v->not_support_raw, s, n, &was))
+        return (int)was - 1;
+    if (text_key(s, &v->key))
+        return 0; /* out of memory: not remembered */
+    int bad = esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL);
+    if (esr_strmap_count(v->not_support_raw) < NOT_SUPPORT_RAW_MAX)
+        esr_strmap_put(v->not_support_raw, s, n, (size_t)bad + 1, NULL);
+    return bad;
+}
+
 /* Findings on a classified record (warnings and info). */
 static void record_findings(esr_validator *v, esr_record *r)
 {
@@ -240,11 +263,9 @@ static void record_findings(esr_validator *v, esr_record *r)
         record_flag(r, ESR_RULE_FTE_HIGH, r->f[ESR_COL_FTE]);
     if (r->occ) {
         const char *sg = r->f[ESR_COL_STAFF_GROUP], *jr = r->f[ESR_COL_JOB_ROLE];
-        if (*sg && !text_key(sg, &v->key) &&
-            esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+        if (*sg && not_support(v, sg))
             record_flag(r, ESR_RULE_OCC_INCONSISTENT, sg);
-        else if (*jr && !text_key(jr, &v->key) &&
-                 esr_strmap_get(v->not_support, v->key.data, v->key.len, NULL))
+        else if (*jr && not_support(v, jr))
             record_flag(r, ESR_RULE_OCC_INCONSISTENT, jr);
     }
     if (!*r->f[ESR_COL_AREA_OF_WORK])

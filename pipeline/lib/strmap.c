@@ -23,21 +23,42 @@ struct esr_strmap {
     esr_status status; /* ESR_ERR_NOMEM once an insert failed for memory */
 };
 
-/* 64-bit hash of a byte string (FNV-1a with a final avalanche). */
+/* The 64-bit halves of a * b, xor-folded: the mixing step of wyhash. */
+static uint64_t hash_mum(uint64_t a, uint64_t b)
+{
+    __extension__ typedef unsigned __int128 u128;
+    u128 r = (u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* 8 bytes at p as a little-endian integer on this machine (unaligned). */
+static uint64_t hash_rd8(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* 64-bit hash of a byte string: wyhash's construction, 16 bytes a step
+ * (FNV-1a took one; every map lookup hashes its key). The length is mixed
+ * in, so "" and "\0" differ. */
 uint64_t esr_hash64(const void *p, size_t len)
 {
+    const uint64_t s0 = 0xa0761d6478bd642fULL, s1 = 0xe7037ed1a0b428dbULL,
+                   s2 = 0x8ebc6af09c88c6e3ULL;
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
+    size_t n = len;
+    uint64_t h = hash_mum((uint64_t)len ^ s0, s2), a = 0, b = 0;
+    for (; n > 16; s += 16, n -= 16)
+        h = hash_mum(hash_rd8(s) ^ s1, hash_rd8(s + 8) ^ h);
+    if (n > 8) { /* the last 8 bytes may overlap the first 8: both are read */
+        a = hash_rd8(s);
+        b = hash_rd8(s + n - 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            a |= (uint64_t)s[i] << (8 * i);
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return hash_mum((uint64_t)len ^ s1, hash_mum(a ^ s1, b ^ h));
 }
 
 /* Create an empty map; NULL on allocation failure. */

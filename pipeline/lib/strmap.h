@@ -29,7 +29,7 @@ const char *esr_strmap_key(const esr_strmap *m, size_t i, size_t *len);
 /* The value stored for entry i, in insertion order. */
 size_t esr_strmap_value(const esr_strmap *m, size_t i);
 
-/* 64-bit hash of a byte string (FNV-1a with a final avalanche). */
+/* 64-bit hash of a byte string (wyhash's 128-bit multiply-fold mixing). */
 uint64_t esr_hash64(const void *p, size_t len);
 
 #endif

@@ -510,3 +510,64 @@ Test(aggregate, rows_without_an_employee_number_are_people_of_their_own)
                                   m->roles[a.role].name, "");
     cr_assert_eq(c->headcount, 2);
 }
+
+/* Headcount against a brute-force (person, cell) count: 18 record shapes
+ * (codes x bands x areas), 3000 people with 1 to 5 assignments in random
+ * shapes (repeats, chains of up to 5 shapes), three organisations. The
+ * cells of each shape come from an aggregate of that record alone. */
+#define HC_SHAPES 18
+#define HC_PEOPLE 3000
+Test(aggregate, headcount_matches_brute_force_over_shape_chains)
+{
+    const char *codes[] = {"S9E", "S5E", "S1C"}, *bands[] = {"Band 2", "Band 3", "Band 4"};
+    const char *areas[] = {"Physiotherapy", "Stroke"}, *orgs[] = {"R0A", "R0B", "R0C"};
+    static char key[HC_SHAPES * 3][64][160]; /* shape x org -> its cells' keys */
+    static int nkey[HC_SHAPES * 3];
+    for (int s = 0; s < HC_SHAPES * 3; s++) {
+        esr_aggregate *one = aggregate_new(m);
+        esr_record r = rec(orgs[s / HC_SHAPES], codes[s % 3], bands[s / 3 % 3],
+                           areas[s % HC_SHAPES / 9], 100000);
+        cr_assert_eq(aggregate_add(one, &r, "x"), 0);
+        const esr_cell **cells;
+        size_t n = aggregate_cells(one, &cells);
+        for (size_t i = 0; i < n; i++)
+            if (cells[i]->rows && nkey[s] < 64)
+                snprintf(key[s][nkey[s]++], 160, "%s|%d|%s|%s|%s", cells[i]->org, cells[i]->dim,
+                         cells[i]->profession, cells[i]->role, cells[i]->key);
+        aggregate_free(one);
+    }
+    static int has[HC_PEOPLE][HC_SHAPES * 3];
+    unsigned seed = 12345;
+    char p[32];
+    for (int person = 0; person < HC_PEOPLE; person++) {
+        int org = person % 3, n = 1 + person % 5;
+        snprintf(p, sizeof p, "p%d", person);
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            int s = org * HC_SHAPES + (int)(seed >> 16) % HC_SHAPES;
+            esr_record r =
+                rec(orgs[org], codes[s % 3], bands[s / 3 % 3], areas[s % HC_SHAPES / 9], 100000);
+            add(&r, p);
+            has[person][s] = 1;
+        }
+    }
+    const esr_cell **cells;
+    size_t n = aggregate_cells(agg, &cells), checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        char k[160];
+        snprintf(k, sizeof k, "%s|%d|%s|%s|%s", cells[i]->org, cells[i]->dim, cells[i]->profession,
+                 cells[i]->role, cells[i]->key);
+        uint64_t want = 0;
+        for (int person = 0; person < HC_PEOPLE; person++) {
+            int in = 0;
+            for (int s = 0; s < HC_SHAPES * 3 && !in; s++)
+                for (int j = 0; has[person][s] && j < nkey[s] && !in; j++)
+                    in = !strcmp(key[s][j], k);
+            want += (uint64_t)in;
+        }
+        cr_assert_eq(cells[i]->headcount, want, "cell %s: %llu, brute force %llu", k,
+                     (unsigned long long)cells[i]->headcount, (unsigned long long)want);
+        checked += want > 1;
+    }
+    cr_assert_gt(checked, 50);
+}

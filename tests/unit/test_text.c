@@ -281,3 +281,26 @@ Test(text, sheet_clean)
     cr_assert_eq(text_sheet_faults(c), 0);
     esr_buf_free(&b);
 }
+
+/* text_sheet_faults looks 8 bytes at a time: a bad character is found at
+ * every offset, also when it straddles two words, and clean look-alikes
+ * (tab, UTF-8 é, U+FFFD, a truncated surrogate) are not faults. */
+Test(text, sheet_faults_every_offset)
+{
+    const char *bad[] = {"\x01", "\x1f", "\xef\xbf\xbe", "\xef\xbf\xbf", "\xed\xa0\x80"};
+    const char *fine[] = {"\t", "\r\n", "\xc3\xa9", "\xef\xbf\xbd", "\xed\x9f\xbf"};
+    char s[64];
+    for (size_t at = 0; at < 40; at++)
+        for (size_t k = 0; k < 5; k++) {
+            memset(s, 'x', sizeof s);
+            memcpy(s + at, bad[k], strlen(bad[k]));
+            s[at + strlen(bad[k]) + (at % 9)] = '\0';
+            cr_assert_eq(text_sheet_faults(s), ESR_SHEET_BAD_CHARS, "bad %zu at %zu", k, at);
+            memset(s, 'x', sizeof s);
+            memcpy(s + at, fine[k], strlen(fine[k]));
+            s[at + strlen(fine[k]) + (at % 9)] = '\0';
+            cr_assert_eq(text_sheet_faults(s), 0, "fine %zu at %zu", k, at);
+        }
+    cr_assert_eq(text_sheet_faults("xxxxxxx\xed"), 0,
+                 "a lone lead byte at the end is no surrogate");
+}
