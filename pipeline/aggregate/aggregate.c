@@ -82,20 +82,22 @@ int aggregate_dim_parse(const char *name)
     return -1;
 }
 
-/* Create an empty aggregate. */
-esr_aggregate *aggregate_new(const esr_mappings *m)
+/* Create an empty aggregate in *out (see aggregate.h). */
+esr_status aggregate_new(const esr_mappings *m, esr_aggregate **out)
 {
     esr_aggregate *a = calloc(1, sizeof *a);
+    *out = NULL;
     if (!a)
-        return NULL;
+        return ESR_ERR_NOMEM;
     a->m = m;
     if (!(a->cell_index = esr_strmap_new()) || !(a->tuples = esr_strmap_new()) ||
         !(a->sets = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
         !(a->title_index = esr_strmap_new())) {
         aggregate_free(a);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return a;
+    *out = a;
+    return ESR_OK;
 }
 
 /* Free everything. */

@@ -76,8 +76,9 @@ typedef struct esr_title_stat {
 
 typedef struct esr_aggregate esr_aggregate;
 
-/* Create an empty aggregate. */
-esr_aggregate *aggregate_new(const esr_mappings *m);
+/* Create an empty aggregate in *out (NULL on failure); aggregate_free frees it.
+ * ESR_ERR_NOMEM when out of memory. */
+esr_status aggregate_new(const esr_mappings *m, esr_aggregate **out);
 /* The qualification_level key of level: "Level N", or "none recorded" for 0. */
 void aggregate_level_label(int level, char out[32]);
 /* Count a record of any scope, and add an in-scope one to its cells (an

@@ -91,12 +91,13 @@ static int index_job_roles(esr_classifier *c)
     return 0;
 }
 
-/* Create a classifier over mappings m. */
-esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
+/* Create a classifier over mappings m in *out (see classify.h). */
+esr_status classify_new(const esr_mappings *m, esr_classify_mode mode, esr_classifier **out)
 {
     esr_classifier *c = calloc(1, sizeof *c);
+    *out = NULL;
     if (!c)
-        return NULL;
+        return ESR_ERR_NOMEM;
     c->m = m;
     c->mode = mode;
     const esr_table *t = m->t_std;
@@ -107,7 +108,7 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         index_job_roles(c) || !(c->raw_band = esr_strmap_new()) ||
         !(c->raw_area = esr_strmap_new()) || !(c->raw_status = esr_strmap_new())) {
         classify_free(c);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
     for (size_t i = 0; i < t->nrows; i++) {
         const char *role = table_get(t, i, c_role);
@@ -123,7 +124,8 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         s->pattern = table_get(t, i, c_pat);
         c->nstd++;
     }
-    return c;
+    *out = c;
+    return ESR_OK;
 }
 
 /* Free the classifier. */

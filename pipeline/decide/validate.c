@@ -24,18 +24,20 @@ struct esr_validator {
     long long max_fte_e5;   /* above it the row is rejected (--max-fte) */
 };
 
-/* Create a validator; NULL on no memory (a table is never left half built). */
-esr_validator *validate_new(const esr_mappings *m)
+/* Create a validator in *out; ESR_ERR_NOMEM and NULL on no memory (a table is
+ * never left half built). */
+esr_status validate_new(const esr_mappings *m, esr_validator **out)
 {
     esr_validator *v = calloc(1, sizeof *v);
+    *out = NULL;
     if (!v)
-        return NULL;
+        return ESR_ERR_NOMEM;
     v->m = m;
     v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
     v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
     if (!(v->not_support = esr_strmap_new()) || !(v->not_support_raw = esr_strmap_new())) {
         validate_free(v);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
     /* staff groups of kinds that are not support staff (staff_group_kinds.csv:
      * registered, medical, admin, estates), and the job roles that belong to
@@ -62,9 +64,10 @@ esr_validator *validate_new(const esr_mappings *m)
     esr_strmap_free(kinds);
     if (oom) {
         validate_free(v);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return v;
+    *out = v;
+    return ESR_OK;
 }
 
 /* Reject FTE above max_e5 (see validate.h). */

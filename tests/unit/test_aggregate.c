@@ -15,8 +15,8 @@ static esr_aggregate *agg;
 static void setup(void)
 {
     m = th_mappings();
-    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    agg = aggregate_new(m);
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    cr_assert_eq(aggregate_new(m, &agg), ESR_OK);
     cr_assert_not_null(cls);
     cr_assert_not_null(agg);
 }
@@ -524,7 +524,8 @@ Test(aggregate, headcount_matches_brute_force_over_shape_chains)
     static char key[HC_SHAPES * 3][64][160]; /* shape x org -> its cells' keys */
     static int nkey[HC_SHAPES * 3];
     for (int s = 0; s < HC_SHAPES * 3; s++) {
-        esr_aggregate *one = aggregate_new(m);
+        esr_aggregate *one;
+        cr_assert_eq(aggregate_new(m, &one), ESR_OK);
         esr_record r = rec(orgs[s / HC_SHAPES], codes[s % 3], bands[s / 3 % 3],
                            areas[s % HC_SHAPES / 9], 100000);
         cr_assert_eq(aggregate_add(one, &r, "x"), 0);

@@ -70,8 +70,10 @@ Test(records, column_labels_for_people)
 
 Test(records, render_classified_record)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = base();
     cr_assert_eq(decide_row(val, cls, NULL, &r), ESR_OK, "the decisions run makes");
     cr_assert_eq(r.scope, ESR_SCOPE_IN);
@@ -115,7 +117,8 @@ Test(records, render_classified_record)
 
 Test(records, unrecognised_values_shown_as_given)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "Q-1X";
     r.f[ESR_COL_POSITION_TITLE] = ""; /* no title evidence either */
@@ -140,7 +143,8 @@ Test(records, unrecognised_values_shown_as_given)
 
 Test(records, retired_and_negative_fte)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "A2A";
     r.fte_e5 = -12345;
@@ -179,8 +183,10 @@ static const esr_rfinding *finding_of(const esr_rfinding *f, size_t n, int rule)
 
 Test(records, typed_numbers_and_findings_with_values)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
@@ -212,8 +218,10 @@ Test(records, typed_numbers_and_findings_with_values)
 
 Test(records, feed_frames_carry_typed_values)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
