@@ -422,7 +422,9 @@ static void check_normalised(checker *c, const char *dir)
         c->errors++;
         return;
     }
-    esr_titler *tl = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    esr_titler *tl;
+    /* NULL on no memory: the normalisation checks below are then skipped */
+    title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &tl);
     esr_buf norm = {0}, target = {0};
     const char *files[] = {"job_titles.csv", "title_terms.csv"};
     for (int f = 0; tl && f < 2; f++) {

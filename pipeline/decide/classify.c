@@ -103,7 +103,7 @@ esr_status classify_new(const esr_mappings *m, esr_classify_mode mode, esr_class
     const esr_table *t = m->t_std;
     int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
-    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
+    if (title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &c->titler) ||
         !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std)) ||
         index_job_roles(c) || !(c->raw_band = esr_strmap_new()) ||
         !(c->raw_area = esr_strmap_new()) || !(c->raw_status = esr_strmap_new())) {
@@ -328,9 +328,10 @@ static int status_not_counted(esr_classifier *c, esr_record *r)
  * job_titles.csv; lineage names name); ESR_OK or ESR_ERR_NOMEM. */
 esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const char *name)
 {
-    esr_titler *t = title_new_local(c->m, local, name, ESR_TITLE_THRESHOLD_DEFAULT);
-    if (!t)
-        return ESR_ERR_NOMEM;
+    esr_titler *t;
+    esr_status st = title_new_local(c->m, local, name, ESR_TITLE_THRESHOLD_DEFAULT, &t);
+    if (st)
+        return st;
     title_free(c->titler);
     c->titler = t;
     return ESR_OK;
@@ -342,9 +343,9 @@ esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
     learn_free(c->learn);
     esr_strmap_free(c->learn_cache);
     c->learned = 0;
-    c->learn = learn_new(o);
+    esr_status st = learn_new(o, &c->learn);
     c->learn_cache = esr_strmap_new();
-    return c->learn && c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
+    return st ? st : c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
 }
 
 /* First read: note r's title and, when its code is valid and says what
