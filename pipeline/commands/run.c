@@ -175,7 +175,7 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
         .org = r->org, .m = c->m, .max_sheet_rows = c->o->max_sheet_rows, .tmpdir = scratch};
     if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
         return st;
-    if (!(r->xw = worker_start(feed_workbook, r->xlsx, 0, 0)))
+    if (worker_start(feed_workbook, r->xlsx, 0, 0, &r->xw))
         return esr_err_set(c->err, ESR_ERR_NOMEM,
                            "out of memory: cannot start the workbook thread");
     return ESR_OK;

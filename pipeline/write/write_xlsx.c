@@ -918,7 +918,7 @@ static void national_open(book *b)
             b->natfigs[k++] = f;
         }
     }
-    b->nat = national_new(b->in->m, b->natfigs, k);
+    national_new(b->in->m, b->natfigs, k, &b->nat); /* NULL on no memory: no national sheet */
 }
 
 /* A national-layout writer for sheet s. */
