@@ -763,7 +763,7 @@ static esr_status read_input(run_ctx *c, size_t idx)
         goto done;
     esr_csv_opts copts = {c->sniff.delim, c->o->max_field_bytes, c->o->max_columns,
                           c->o->max_field_lines};
-    if (!(rd = csvreader_new(&copts, on_row, c))) {
+    if (csvreader_new(&copts, on_row, c, &rd)) {
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }

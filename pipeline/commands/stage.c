@@ -56,8 +56,8 @@ static esr_status feed_stream(FILE *fp, const char *name, esr_row_fn fn, void *c
 {
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, fn, ctx);
-    if (!rd)
+    esr_csvreader *rd;
+    if (csvreader_new(&o, fn, ctx, &rd))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     esr_status st = csvreader_read(rd, fp, name, err);
     csvreader_free(rd);
@@ -162,7 +162,7 @@ esr_status stage_schema(const esr_stage_opts *o, const char *path, FILE *out, es
     c.header_line = sn.header_line;
     esr_csv_opts copts = {sn.delim, o->max_field_bytes, o->max_columns,
                           ESR_CSV_MAX_FIELD_LINES_DEFAULT};
-    if (validate_new(o->m, &c.v) || !(rd = csvreader_new(&copts, schema_row, &c))) {
+    if (validate_new(o->m, &c.v) || csvreader_new(&copts, schema_row, &c, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }

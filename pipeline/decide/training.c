@@ -355,7 +355,7 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     esr_csv_opts co;
     csvreader_opts_default(&co, source_info(s)->delim);
     co.max_field_lines = ESR_CSV_MAX_FIELD_LINES_DEFAULT; /* an export, not our own file */
-    if (!(rd = csvreader_new(&co, on_row, t))) {
+    if (csvreader_new(&co, on_row, t, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
