@@ -90,9 +90,8 @@ esr_status aggregate_new(const esr_mappings *m, esr_aggregate **out)
     if (!a)
         return ESR_ERR_NOMEM;
     a->m = m;
-    if (!(a->cell_index = esr_strmap_new()) || !(a->tuples = esr_strmap_new()) ||
-        !(a->sets = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
-        !(a->title_index = esr_strmap_new())) {
+    if (esr_strmap_new(&a->cell_index) || esr_strmap_new(&a->tuples) || esr_strmap_new(&a->sets) ||
+        esr_strmap_new(&a->org_index) || esr_strmap_new(&a->title_index)) {
         aggregate_free(a);
         return ESR_ERR_NOMEM;
     }

@@ -1252,7 +1252,7 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
     if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols ||
         classify_new(c->m, o->mode, &c->cls) || validate_new(c->m, &c->val) ||
-        aggregate_new(c->m, &c->agg) || !(c->ret_by_org = esr_strmap_new())) {
+        aggregate_new(c->m, &c->agg) || esr_strmap_new(&c->ret_by_org)) {
         c->ninputs = 0; /* the per-input arrays may be missing: nothing to free in them */
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     }

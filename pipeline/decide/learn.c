@@ -31,7 +31,7 @@ esr_status learn_new(const esr_learn_opts *o, esr_learner **out)
 {
     esr_learner *l = calloc(1, sizeof *l);
     *out = NULL;
-    if (!l || !(l->by_key = esr_strmap_new())) {
+    if (!l || esr_strmap_new(&l->by_key)) {
         free(l);
         return ESR_ERR_NOMEM;
     }

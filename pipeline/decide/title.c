@@ -1157,10 +1157,9 @@ esr_status title_new_local(const esr_mappings *m, const esr_table *local, const 
     t->m = m;
     t->threshold = threshold;
     t->learner_role = -1;
-    if (!(t->abbrev = esr_strmap_new()) || !(t->terms = esr_strmap_new()) ||
-        !(t->vocab = esr_strmap_new()) || !(t->fixes = esr_strmap_new()) ||
-        !(t->jobs = esr_strmap_new()) || !(t->phrases = esr_strmap_new()) ||
-        !(t->cache = esr_strmap_new()) || !(t->band_words = esr_strmap_new()))
+    if (esr_strmap_new(&t->abbrev) || esr_strmap_new(&t->terms) || esr_strmap_new(&t->vocab) ||
+        esr_strmap_new(&t->fixes) || esr_strmap_new(&t->jobs) || esr_strmap_new(&t->phrases) ||
+        esr_strmap_new(&t->cache) || esr_strmap_new(&t->band_words))
         goto fail;
     if (load_band_words(t, m->t_terms) || load_abbrev(t, m->t_abbrev, &norm) ||
         load_terms(t, m->t_terms, &norm))

@@ -35,7 +35,7 @@ esr_status validate_new(const esr_mappings *m, esr_validator **out)
     v->m = m;
     v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
     v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
-    if (!(v->not_support = esr_strmap_new()) || !(v->not_support_raw = esr_strmap_new())) {
+    if (esr_strmap_new(&v->not_support) || esr_strmap_new(&v->not_support_raw)) {
         validate_free(v);
         return ESR_ERR_NOMEM;
     }
@@ -44,8 +44,8 @@ esr_status validate_new(const esr_mappings *m, esr_validator **out)
      * them: a support-role code there is suspect */
     const esr_table *sg = m->t_staff_groups, *jr = m->t_job_roles;
     int c_sg = table_col(sg, "staff_group"), c_kind = table_col(sg, "kind");
-    esr_strmap *kinds = esr_strmap_new();
-    int oom = !kinds;
+    esr_strmap *kinds;
+    int oom = esr_strmap_new(&kinds) != ESR_OK;
     for (size_t i = 0; !oom && i < sg->nrows; i++) {
         const char *k = table_get(sg, i, c_kind);
         int bad = mappings_kind_not_support(m, k);

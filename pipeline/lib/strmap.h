@@ -10,8 +10,9 @@
 
 typedef struct esr_strmap esr_strmap;
 
-/* Create an empty map; NULL on allocation failure. */
-esr_strmap *esr_strmap_new(void);
+/* Create an empty map in *out (NULL on failure); esr_strmap_free frees it.
+ * ESR_ERR_NOMEM on allocation failure. */
+esr_status esr_strmap_new(esr_strmap **out);
 /* Free the map and its keys. */
 void esr_strmap_free(esr_strmap *m);
 /* Look key up; 1 and *value if present, else 0. */

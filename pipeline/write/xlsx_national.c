@@ -57,8 +57,9 @@ esr_status national_new(const esr_mappings *m, const esr_natfig *figs, size_t n,
     nt->c_base = table_col(t, "baseline");
     nt->c_note = table_col(t, "note");
     nt->c_layout = table_col(t, "layout");
-    esr_strmap *orgs = esr_strmap_new();
-    nt->index = esr_strmap_new();
+    esr_strmap *orgs;
+    esr_strmap_new(&orgs); /* NULL on no memory: checked below */
+    esr_strmap_new(&nt->index);
     nt->orgs = calloc(n + 1, sizeof *nt->orgs);
     int bad = !orgs || !nt->index || !nt->orgs;
     for (size_t i = 0; !bad && i < n; i++) {
