@@ -203,13 +203,17 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     return c;
 }
 
-/* *total += v, unless the sum cannot be represented: then ESR_AGG_OVERFLOW
+/* What the aggregate's own steps return: 0, -1 on no memory, or this when an
+ * FTE total cannot be represented (aggregate_add maps them to esr_status). */
+#define AGG_OVERFLOW (-2)
+
+/* *total += v, unless the sum cannot be represented: then AGG_OVERFLOW
  * and *total is unchanged. */
 static int fte_add(long long *total, long long v)
 {
     long long s;
     if (__builtin_add_overflow(*total, v, &s))
-        return ESR_AGG_OVERFLOW;
+        return AGG_OVERFLOW;
     *total = s;
     return 0;
 }
@@ -593,7 +597,7 @@ static int count_set(esr_aggregate *a, const esr_record *r, const char *org, con
     const uint32_t *ids = a->pool + a->set_off[set];
     for (uint32_t i = 0; i < a->set_len[set]; i++) {
         if (fte_add(&a->cells[ids[i]]->fte_e5, r->fte_e5))
-            return ESR_AGG_OVERFLOW;
+            return AGG_OVERFLOW;
         a->cells[ids[i]]->rows++;
     }
     /* a person is one per organisation: the key is (org, person) */
@@ -613,8 +617,9 @@ void aggregate_level_label(int level, char out[32])
         snprintf(out, 32, "none recorded");
 }
 
-/* Count a record of any scope, and add an in-scope one to its cells. */
-int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
+/* Count a record of any scope, and add an in-scope one to its cells: 0, -1
+ * on no memory, or AGG_OVERFLOW. */
+static int add_record(esr_aggregate *a, const esr_record *r, const char *person)
 {
     if (!*person) { /* no employee number: the row counts as a person of its own */
         esr_buf_reset(&a->person);
@@ -643,11 +648,11 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
         }
         oc->in_scope++;
         if (fte_add(&oc->in_scope_fte_e5, r->fte_e5))
-            return ESR_AGG_OVERFLOW;
+            return AGG_OVERFLOW;
         for (size_t i = 0; i < r->nfindings; i++) {
             oc->findings[r->findings[i].rule]++;
             if (fte_add(&oc->findings_fte_e5[r->findings[i].rule], r->fte_e5))
-                return ESR_AGG_OVERFLOW;
+                return AGG_OVERFLOW;
         }
     }
     if (r->scope == ESR_SCOPE_REJECTED)
@@ -668,6 +673,13 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             return t;
     }
     return 0;
+}
+
+/* Count a record (see aggregate.h). */
+esr_status aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
+{
+    int rc = add_record(a, r, person);
+    return !rc ? ESR_OK : rc == AGG_OVERFLOW ? ESR_ERR_INPUT_FORMAT : ESR_ERR_NOMEM;
 }
 
 /* Order of summary rows (see aggregate.h). */

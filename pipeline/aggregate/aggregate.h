@@ -85,10 +85,10 @@ void aggregate_level_label(int level, char out[32]);
  * out-of-scope one with FTE only to the registered and
  * staff_group_out_of_scope cells, when its code's staff group is one).
  * person is the (possibly pseudonymised) employee number; "" makes the
- * row a person of its own (by source and line). 0, -1 on no memory, or
- * ESR_AGG_OVERFLOW if an FTE total could not be represented (never wraps). */
-#define ESR_AGG_OVERFLOW (-2)
-int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
+ * row a person of its own (by source and line). ESR_OK, ESR_ERR_NOMEM, or
+ * ESR_ERR_INPUT_FORMAT if an FTE total could not be represented after this
+ * row (never wraps; the caller names the row). */
+esr_status aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
 /* The order of summary rows within an organisation, in trust and regional

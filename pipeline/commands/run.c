@@ -478,8 +478,8 @@ static void split_check(run_ctx *c, esr_record *rec)
  * with c->st set (out of memory, or an FTE total past what can be held). */
 static int count_row(run_ctx *c, const esr_record *rec, const char *person)
 {
-    int added = aggregate_add(c->agg, rec, person);
-    if (added == ESR_AGG_OVERFLOW)
+    esr_status added = aggregate_add(c->agg, rec, person);
+    if (added == ESR_ERR_INPUT_FORMAT)
         c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                             "%s:%llu: an FTE total cannot be represented after this row "
                             "(FTE %s): nothing written",

@@ -415,8 +415,8 @@ static int aggregate_row(void *vctx, const esr_row *row)
                             c->name, (unsigned long long)row->line);
         return 1;
     }
-    int added = aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER]);
-    if (added == ESR_AGG_OVERFLOW)
+    esr_status added = aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER]);
+    if (added == ESR_ERR_INPUT_FORMAT)
         c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                             "%s:%llu: an FTE total cannot be represented after this row", c->name,
                             (unsigned long long)row->line);

@@ -660,10 +660,13 @@ static esr_status verify_one(const char *dir, int dirfd, const cjson_node *e, es
                            "%s/%s: listed in run.json but %s: the return is incomplete or mixed "
                            "(files of different runs); run `esrpipe run -o %s` again",
                            dir, file, strerror(errno), dir);
-    int r = outdir_sha256_fd(fd, &got, hex);
+    esr_status r = outdir_sha256_fd(fd, &got, hex);
+    int read_errno = errno;
     close(fd);
+    if (r == ESR_ERR_NOMEM)
+        return esr_err_set(err, r, "out of memory");
     if (r)
-        return esr_err_set(err, ESR_ERR_IO, "%s/%s: read error: %s", dir, file, strerror(errno));
+        return esr_err_set(err, r, "%s/%s: read error: %s", dir, file, strerror(read_errno));
     if (got != want || strcmp(hex, sha))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s/%s: not the file run.json was written with (%s): the return mixes "

@@ -80,7 +80,7 @@ Test(records, render_classified_record)
 
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "EMP-PSEUDO", "ASG-PSEUDO", &out), 0);
+    cr_assert_eq(records_render(&r, m, "EMP-PSEUDO", "ASG-PSEUDO", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_ORG_CODE], "R0A");
     cr_assert_str_eq(out.v[RC_SOURCE_FILE], "export.csv");
     cr_assert_str_eq(out.v[RC_SOURCE_LINE], "17");
@@ -106,7 +106,7 @@ Test(records, render_classified_record)
     /* rendering again into the same scratch reuses it correctly */
     r.line = 123456;
     record_flag(&r, ESR_RULE_TITLE_UNMAPPED, "");
-    cr_assert_eq(records_render(&r, m, "e", "a", &out), 0);
+    cr_assert_eq(records_render(&r, m, "e", "a", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_SOURCE_LINE], "123456");
     cr_assert_str_eq(out.v[RC_DQ_FLAGS], "area_blank;title_unmapped");
     cr_assert_str_eq(out.v[RC_FTE], "0.80000");
@@ -128,7 +128,7 @@ Test(records, unrecognised_values_shown_as_given)
     classify_record(cls, &r);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "", "", &out), 0);
+    cr_assert_eq(records_render(&r, m, "", "", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_OCCUPATION_CODE], "Q-1X");
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "malformed");
     cr_assert_str_eq(out.v[RC_PAY_BAND], "Grade Z");
@@ -151,7 +151,7 @@ Test(records, retired_and_negative_fte)
     classify_record(cls, &r);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "", "", &out), 0);
+    cr_assert_eq(records_render(&r, m, "", "", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "retired");
     cr_assert_str_eq(out.v[RC_FTE], "-0.12345");
     records_rendered_free(&out);
@@ -190,7 +190,7 @@ Test(records, typed_numbers_and_findings_with_values)
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "e", "a", &out), 0);
+    cr_assert_eq(records_render(&r, m, "e", "a", &out), ESR_OK);
     /* numbers as numbers, beside their records.csv text */
     cr_assert_eq(out.num[RC_FTE], 160000);
     cr_assert_str_eq(out.v[RC_FTE], "1.60000");
@@ -225,7 +225,7 @@ Test(records, feed_frames_carry_typed_values)
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), 0);
+    cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), ESR_OK);
     esr_buf feed = {0};
     cr_assert_eq(records_pack(&out, &feed), 0);
     size_t first = feed.len;

@@ -49,7 +49,7 @@ static void setup(void)
         classify_record(cls, &r);
         validate_record(val, &r);
         cr_assert_eq(r.scope, ESR_SCOPE_IN);
-        cr_assert_eq(aggregate_add(agg, &r, emp[i]), 0);
+        cr_assert_eq(aggregate_add(agg, &r, emp[i]), ESR_OK);
         cr_assert_eq(records_render(&r, m, emp[i], emp[i], &out), 0);
         cr_assert_eq(records_pack(&out, &feed), 0);
     }
