@@ -239,9 +239,10 @@ int main(int argc, char **argv)
     size_t matched = 0;
     for (int k = 0; k < runs && build && cold && warm; k++) {
         double t0 = now();
-        esr_titler *t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+        esr_titler *t;
+        esr_status st = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &t);
         double t1 = now();
-        if (!t) {
+        if (st) {
             fprintf(stderr, "bench_titles: out of memory\n");
             return 70;
         }
@@ -254,8 +255,7 @@ int main(int argc, char **argv)
         }
         double t2 = now();
         title_free(t);
-        t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
-        if (!t)
+        if (title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &t))
             return 70;
         double t3 = now();
         for (size_t i = 0; i < rows; i++) {

@@ -82,20 +82,21 @@ int aggregate_dim_parse(const char *name)
     return -1;
 }
 
-/* Create an empty aggregate. */
-esr_aggregate *aggregate_new(const esr_mappings *m)
+/* Create an empty aggregate in *out (see aggregate.h). */
+esr_status aggregate_new(const esr_mappings *m, esr_aggregate **out)
 {
     esr_aggregate *a = calloc(1, sizeof *a);
+    *out = NULL;
     if (!a)
-        return NULL;
+        return ESR_ERR_NOMEM;
     a->m = m;
-    if (!(a->cell_index = esr_strmap_new()) || !(a->tuples = esr_strmap_new()) ||
-        !(a->sets = esr_strmap_new()) || !(a->org_index = esr_strmap_new()) ||
-        !(a->title_index = esr_strmap_new())) {
+    if (esr_strmap_new(&a->cell_index) || esr_strmap_new(&a->tuples) || esr_strmap_new(&a->sets) ||
+        esr_strmap_new(&a->org_index) || esr_strmap_new(&a->title_index)) {
         aggregate_free(a);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return a;
+    *out = a;
+    return ESR_OK;
 }
 
 /* Free everything. */
@@ -202,13 +203,17 @@ static esr_cell *cell_get(esr_aggregate *a, const char *org, esr_dim dim, const 
     return c;
 }
 
-/* *total += v, unless the sum cannot be represented: then ESR_AGG_OVERFLOW
+/* What the aggregate's own steps return: 0, -1 on no memory, or this when an
+ * FTE total cannot be represented (aggregate_add maps them to esr_status). */
+#define AGG_OVERFLOW (-2)
+
+/* *total += v, unless the sum cannot be represented: then AGG_OVERFLOW
  * and *total is unchanged. */
 static int fte_add(long long *total, long long v)
 {
     long long s;
     if (__builtin_add_overflow(*total, v, &s))
-        return ESR_AGG_OVERFLOW;
+        return AGG_OVERFLOW;
     *total = s;
     return 0;
 }
@@ -592,7 +597,7 @@ static int count_set(esr_aggregate *a, const esr_record *r, const char *org, con
     const uint32_t *ids = a->pool + a->set_off[set];
     for (uint32_t i = 0; i < a->set_len[set]; i++) {
         if (fte_add(&a->cells[ids[i]]->fte_e5, r->fte_e5))
-            return ESR_AGG_OVERFLOW;
+            return AGG_OVERFLOW;
         a->cells[ids[i]]->rows++;
     }
     /* a person is one per organisation: the key is (org, person) */
@@ -612,8 +617,9 @@ void aggregate_level_label(int level, char out[32])
         snprintf(out, 32, "none recorded");
 }
 
-/* Count a record of any scope, and add an in-scope one to its cells. */
-int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
+/* Count a record of any scope, and add an in-scope one to its cells: 0, -1
+ * on no memory, or AGG_OVERFLOW. */
+static int add_record(esr_aggregate *a, const esr_record *r, const char *person)
 {
     if (!*person) { /* no employee number: the row counts as a person of its own */
         esr_buf_reset(&a->person);
@@ -642,11 +648,11 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
         }
         oc->in_scope++;
         if (fte_add(&oc->in_scope_fte_e5, r->fte_e5))
-            return ESR_AGG_OVERFLOW;
+            return AGG_OVERFLOW;
         for (size_t i = 0; i < r->nfindings; i++) {
             oc->findings[r->findings[i].rule]++;
             if (fte_add(&oc->findings_fte_e5[r->findings[i].rule], r->fte_e5))
-                return ESR_AGG_OVERFLOW;
+                return AGG_OVERFLOW;
         }
     }
     if (r->scope == ESR_SCOPE_REJECTED)
@@ -667,6 +673,13 @@ int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
             return t;
     }
     return 0;
+}
+
+/* Count a record (see aggregate.h). */
+esr_status aggregate_add(esr_aggregate *a, const esr_record *r, const char *person)
+{
+    int rc = add_record(a, r, person);
+    return !rc ? ESR_OK : rc == AGG_OVERFLOW ? ESR_ERR_INPUT_FORMAT : ESR_ERR_NOMEM;
 }
 
 /* Order of summary rows (see aggregate.h). */

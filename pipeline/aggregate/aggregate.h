@@ -76,18 +76,19 @@ typedef struct esr_title_stat {
 
 typedef struct esr_aggregate esr_aggregate;
 
-/* Create an empty aggregate. */
-esr_aggregate *aggregate_new(const esr_mappings *m);
+/* Create an empty aggregate in *out (NULL on failure); aggregate_free frees it.
+ * ESR_ERR_NOMEM when out of memory. */
+esr_status aggregate_new(const esr_mappings *m, esr_aggregate **out);
 /* The qualification_level key of level: "Level N", or "none recorded" for 0. */
 void aggregate_level_label(int level, char out[32]);
 /* Count a record of any scope, and add an in-scope one to its cells (an
  * out-of-scope one with FTE only to the registered and
  * staff_group_out_of_scope cells, when its code's staff group is one).
  * person is the (possibly pseudonymised) employee number; "" makes the
- * row a person of its own (by source and line). 0, -1 on no memory, or
- * ESR_AGG_OVERFLOW if an FTE total could not be represented (never wraps). */
-#define ESR_AGG_OVERFLOW (-2)
-int aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
+ * row a person of its own (by source and line). ESR_OK, ESR_ERR_NOMEM, or
+ * ESR_ERR_INPUT_FORMAT if an FTE total could not be represented after this
+ * row (never wraps; the caller names the row). */
+esr_status aggregate_add(esr_aggregate *a, const esr_record *r, const char *person);
 /* Cells sorted by org, dimension, profession, role, key ("" first). */
 size_t aggregate_cells(esr_aggregate *a, const esr_cell ***out);
 /* The order of summary rows within an organisation, in trust and regional

@@ -70,7 +70,8 @@ static void check_keys(checker *c)
         int col = *esr_mapping_tables[i].key ? table_col(t, esr_mapping_tables[i].key) : -1;
         if (col < 0)
             continue;
-        esr_strmap *seen = esr_strmap_new();
+        esr_strmap *seen;
+        esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
         for (size_t r = 0; seen && r < t->nrows; r++) {
             const char *v = table_get(t, r, col);
             size_t first;
@@ -98,7 +99,8 @@ static void check_keys(checker *c)
     /* aliases: one header key must not name two columns */
     esr_table *cols = find(c, "columns.csv");
     int ca = table_col(cols, "alias"), cn = table_col(cols, "canonical");
-    esr_strmap *seen = esr_strmap_new();
+    esr_strmap *seen;
+    esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
     for (size_t r = 0; seen && r < cols->nrows; r++) {
         text_key(table_get(cols, r, ca), &key);
         size_t first;
@@ -422,13 +424,16 @@ static void check_normalised(checker *c, const char *dir)
         c->errors++;
         return;
     }
-    esr_titler *tl = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    esr_titler *tl;
+    /* NULL on no memory: the normalisation checks below are then skipped */
+    title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &tl);
     esr_buf norm = {0}, target = {0};
     const char *files[] = {"job_titles.csv", "title_terms.csv"};
     for (int f = 0; tl && f < 2; f++) {
         esr_table *t = find(c, files[f]);
         int cp = table_col(t, f ? "phrase" : "title");
-        esr_strmap *seen = esr_strmap_new();
+        esr_strmap *seen;
+        esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
         for (size_t r = 0; seen && r < t->nrows; r++) {
             if (f && !strcmp(table_get(t, r, table_col(t, "kind")), "band_word"))
                 continue; /* dropped with the band before phrases are read */

@@ -842,9 +842,8 @@ static int cmd_explain_title(int argc, char **argv)
         return report(st, &err);
     }
     const char *slash = titles ? strrchr(titles, '/') : NULL;
-    esr_titler *t =
-        title_new_local(m, local, slash ? slash + 1 : titles, ESR_TITLE_THRESHOLD_DEFAULT);
-    if (!t) {
+    esr_titler *t;
+    if (title_new_local(m, local, slash ? slash + 1 : titles, ESR_TITLE_THRESHOLD_DEFAULT, &t)) {
         table_free(local);
         mappings_close(m);
         msg_print("", "%s", "error: out of memory");

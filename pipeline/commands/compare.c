@@ -374,7 +374,8 @@ static esr_status reread(cmp_ctx *c, int side, uint64_t offset)
     const char *dir = side ? c->o->new_dir : c->o->base_dir;
     esr_csv_opts co;
     csvreader_opts_default(&co, ',');
-    esr_csvreader *rd = csvreader_new(&co, on_one, &c->rr);
+    esr_csvreader *rd;
+    csvreader_new(&co, on_one, &c->rr, &rd); /* NULL on no memory: checked below */
     esr_status st = ESR_OK;
     char buf[REREAD_CHUNK];
     off_t at = (off_t)((offset & ESR_RECINDEX_OFFSET) + c->bom[side]);

@@ -84,7 +84,9 @@ typedef struct esr_recentry {
 #define ESR_RECINDEX_REASON_SHIFT 56           /* bits 56-61: the reason's index */
 #define ESR_RECINDEX_OFFSET ((1ULL << 56) - 1) /* the bits of the offset */
 
-/* Add a record: 1 added, 0 its key is there already, -1 no memory. */
+/* Add a record: 1 added, 0 its key is there already, -1 no memory. An int,
+ * not an esr_status, because it has three results and callers branch on
+ * the first two; -1 is the only error (ESR_ERR_NOMEM). */
 int recindex_add(esr_recindex *x, uint64_t key, uint64_t fields, uint64_t offset);
 /* The entry of key, or NULL. */
 esr_recentry *recindex_find(const esr_recindex *x, uint64_t key);

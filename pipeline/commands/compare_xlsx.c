@@ -309,7 +309,8 @@ static void write_moves(book *b)
     b->row[S_JL] = b->row[S_MOVED] = 1;
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, on_move, b);
+    esr_csvreader *rd;
+    csvreader_new(&o, on_move, b, &rd); /* NULL on no memory: checked below */
     FILE *fp = fopen(b->in->moves_path, "rb");
     esr_err err = {0};
     if (!rd || !fp || csvreader_read(rd, fp, b->in->moves_path, &err))

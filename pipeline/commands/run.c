@@ -175,7 +175,7 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
         .org = r->org, .m = c->m, .max_sheet_rows = c->o->max_sheet_rows, .tmpdir = scratch};
     if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
         return st;
-    if (!(r->xw = worker_start(feed_workbook, r->xlsx, 0, 0)))
+    if (worker_start(feed_workbook, r->xlsx, 0, 0, &r->xw))
         return esr_err_set(c->err, ESR_ERR_NOMEM,
                            "out of memory: cannot start the workbook thread");
     return ESR_OK;
@@ -478,8 +478,8 @@ static void split_check(run_ctx *c, esr_record *rec)
  * with c->st set (out of memory, or an FTE total past what can be held). */
 static int count_row(run_ctx *c, const esr_record *rec, const char *person)
 {
-    int added = aggregate_add(c->agg, rec, person);
-    if (added == ESR_AGG_OVERFLOW)
+    esr_status added = aggregate_add(c->agg, rec, person);
+    if (added == ESR_ERR_INPUT_FORMAT)
         c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                             "%s:%llu: an FTE total cannot be represented after this row "
                             "(FTE %s): nothing written",
@@ -763,7 +763,7 @@ static esr_status read_input(run_ctx *c, size_t idx)
         goto done;
     esr_csv_opts copts = {c->sniff.delim, c->o->max_field_bytes, c->o->max_columns,
                           c->o->max_field_lines};
-    if (!(rd = csvreader_new(&copts, on_row, c))) {
+    if (csvreader_new(&copts, on_row, c, &rd)) {
         st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -1251,8 +1251,8 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     c->pii_cols = calloc(o->ninputs, sizeof *c->pii_cols);
     c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
     if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols ||
-        !(c->cls = classify_new(c->m, o->mode)) || !(c->val = validate_new(c->m)) ||
-        !(c->agg = aggregate_new(c->m)) || !(c->ret_by_org = esr_strmap_new())) {
+        classify_new(c->m, o->mode, &c->cls) || validate_new(c->m, &c->val) ||
+        aggregate_new(c->m, &c->agg) || esr_strmap_new(&c->ret_by_org)) {
         c->ninputs = 0; /* the per-input arrays may be missing: nothing to free in them */
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     }

@@ -56,8 +56,8 @@ static esr_status feed_stream(FILE *fp, const char *name, esr_row_fn fn, void *c
 {
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, fn, ctx);
-    if (!rd)
+    esr_csvreader *rd;
+    if (csvreader_new(&o, fn, ctx, &rd))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     esr_status st = csvreader_read(rd, fp, name, err);
     csvreader_free(rd);
@@ -162,7 +162,7 @@ esr_status stage_schema(const esr_stage_opts *o, const char *path, FILE *out, es
     c.header_line = sn.header_line;
     esr_csv_opts copts = {sn.delim, o->max_field_bytes, o->max_columns,
                           ESR_CSV_MAX_FIELD_LINES_DEFAULT};
-    if (!(c.v = validate_new(o->m)) || !(rd = csvreader_new(&copts, schema_row, &c))) {
+    if (validate_new(o->m, &c.v) || csvreader_new(&copts, schema_row, &c, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -282,7 +282,7 @@ esr_status stage_classify(const esr_stage_opts *o, FILE *in, const char *name, F
 {
     classify_ctx c = {.o = o, .name = name, .out = out, .err = err};
     esr_status st;
-    if (!(c.v = validate_new(o->m)) || !(c.cls = classify_new(o->m, o->mode)))
+    if (validate_new(o->m, &c.v) || classify_new(o->m, o->mode, &c.cls))
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     else
         st = feed_stream(in, name, classify_row, &c, &c.st, err);
@@ -415,8 +415,8 @@ static int aggregate_row(void *vctx, const esr_row *row)
                             c->name, (unsigned long long)row->line);
         return 1;
     }
-    int added = aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER]);
-    if (added == ESR_AGG_OVERFLOW)
+    esr_status added = aggregate_add(c->agg, &r, r.f[ESR_COL_EMPLOYEE_NUMBER]);
+    if (added == ESR_ERR_INPUT_FORMAT)
         c->st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
                             "%s:%llu: an FTE total cannot be represented after this row", c->name,
                             (unsigned long long)row->line);
@@ -431,7 +431,7 @@ esr_status stage_aggregate(const esr_stage_opts *o, FILE *in, const char *name, 
 {
     aggregate_ctx c = {.o = o, .name = name, .err = err};
     esr_status st;
-    if (!(c.agg = aggregate_new(o->m)))
+    if (aggregate_new(o->m, &c.agg))
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     else
         st = feed_stream(in, name, aggregate_row, &c, &c.st, err);

@@ -163,9 +163,9 @@ static esr_status load_returns(cons_ctx *c)
 /* One return per organisation: the latest snapshot wins. */
 static esr_status keep_latest(cons_ctx *c)
 {
-    esr_strmap *by_org = esr_strmap_new();
+    esr_strmap *by_org;
     esr_status st = ESR_OK;
-    if (!by_org)
+    if (esr_strmap_new(&by_org))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->nrets; i++) {
         esr_trust_return *r = c->rets[i];
@@ -335,7 +335,9 @@ static int rule_cmp(const void *x, const void *y)
 /* Regional totals: FTE summed exactly, headcount summed; counts; findings. */
 static esr_status add_up(cons_ctx *c)
 {
-    esr_strmap *cells = esr_strmap_new(), *rules = esr_strmap_new();
+    esr_strmap *cells, *rules;
+    esr_strmap_new(&cells); /* NULL on no memory: checked below */
+    esr_strmap_new(&rules);
     esr_buf key = {0};
     esr_status st = ESR_OK;
     size_t nrows = 0, nrules = 0;
@@ -412,8 +414,8 @@ static esr_status find_missing(cons_ctx *c)
 {
     const esr_table *t = c->m->t_orgs;
     int col_code = table_col(t, "ods_code");
-    esr_strmap *have = esr_strmap_new();
-    if (!have || !(c->missing = calloc(t->nrows + 1, sizeof *c->missing))) {
+    esr_strmap *have;
+    if (esr_strmap_new(&have) || !(c->missing = calloc(t->nrows + 1, sizeof *c->missing))) {
         esr_strmap_free(have);
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     }

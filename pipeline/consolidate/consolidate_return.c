@@ -520,7 +520,7 @@ static esr_status read_records(esr_trust_return *r, const char *path, esr_err *e
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (!(rd = csvreader_new(&o, on_record, &c))) {
+    if (csvreader_new(&o, on_record, &c, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -556,7 +556,7 @@ static esr_status count_rows(const char *path, uint64_t *n, int *seen, esr_err *
         return errno == ENOENT
                    ? ESR_OK
                    : esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (!(rd = csvreader_new(&o, on_count, n))) {
+    if (csvreader_new(&o, on_count, n, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -613,7 +613,7 @@ esr_status trustret_out_of_scope(const esr_trust_return *r,
         st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", c.path, strerror(errno));
         goto done;
     }
-    if (!(rd = csvreader_new(&o, on_out_row, &c))) {
+    if (csvreader_new(&o, on_out_row, &c, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -660,10 +660,13 @@ static esr_status verify_one(const char *dir, int dirfd, const cjson_node *e, es
                            "%s/%s: listed in run.json but %s: the return is incomplete or mixed "
                            "(files of different runs); run `esrpipe run -o %s` again",
                            dir, file, strerror(errno), dir);
-    int r = outdir_sha256_fd(fd, &got, hex);
+    esr_status r = outdir_sha256_fd(fd, &got, hex);
+    int read_errno = errno;
     close(fd);
+    if (r == ESR_ERR_NOMEM)
+        return esr_err_set(err, r, "out of memory");
     if (r)
-        return esr_err_set(err, ESR_ERR_IO, "%s/%s: read error: %s", dir, file, strerror(errno));
+        return esr_err_set(err, r, "%s/%s: read error: %s", dir, file, strerror(read_errno));
     if (got != want || strcmp(hex, sha))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
                            "%s/%s: not the file run.json was written with (%s): the return mixes "

@@ -637,8 +637,8 @@ static void write_national(book *b)
             figs[k++] = (esr_natfig){
                 g->orgs[i].ret->org, s->dim, s->profession, s->role, s->key, s->fte_e5};
         }
-    esr_national *nt = national_new(g->m, figs, k);
-    if (nt) {
+    esr_national *nt;
+    if (!national_new(g->m, figs, k, &nt)) {
         esr_natsheet o = {b->x.wb, &b->s[S_NATIONAL], sheet_names[S_NATIONAL], &b->x.st,
                           &b->x.error};
         national_write_sheet(&o, nt, "Region", g->snapshot);

@@ -60,8 +60,8 @@ static int index_job_roles(esr_classifier *c)
     int c_jr = table_col(t, "job_role"), c_p = table_col(t, "profession"),
         c_r = table_col(t, "support_role");
     size_t *offs = calloc(t->nrows + 1, sizeof *offs);
-    if (!(c->job_role_by_key = esr_strmap_new()) ||
-        !(c->jr = calloc(t->nrows + 1, sizeof *c->jr)) || !offs) {
+    if (esr_strmap_new(&c->job_role_by_key) || !(c->jr = calloc(t->nrows + 1, sizeof *c->jr)) ||
+        !offs) {
         free(offs);
         return -1;
     }
@@ -91,23 +91,24 @@ static int index_job_roles(esr_classifier *c)
     return 0;
 }
 
-/* Create a classifier over mappings m. */
-esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
+/* Create a classifier over mappings m in *out (see classify.h). */
+esr_status classify_new(const esr_mappings *m, esr_classify_mode mode, esr_classifier **out)
 {
     esr_classifier *c = calloc(1, sizeof *c);
+    *out = NULL;
     if (!c)
-        return NULL;
+        return ESR_ERR_NOMEM;
     c->m = m;
     c->mode = mode;
     const esr_table *t = m->t_std;
     int c_role = table_col(t, "support_role"), c_lvl = table_col(t, "level"),
         c_tr = table_col(t, "trainee"), c_pat = table_col(t, "standard_title");
-    if (!(c->titler = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT)) ||
-        !(c->nearest_area = esr_strmap_new()) || !(c->std = calloc(t->nrows + 1, sizeof *c->std)) ||
-        index_job_roles(c) || !(c->raw_band = esr_strmap_new()) ||
-        !(c->raw_area = esr_strmap_new()) || !(c->raw_status = esr_strmap_new())) {
+    if (title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &c->titler) || esr_strmap_new(&c->nearest_area) ||
+        !(c->std = calloc(t->nrows + 1, sizeof *c->std)) || index_job_roles(c) ||
+        esr_strmap_new(&c->raw_band) || esr_strmap_new(&c->raw_area) ||
+        esr_strmap_new(&c->raw_status)) {
         classify_free(c);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
     for (size_t i = 0; i < t->nrows; i++) {
         const char *role = table_get(t, i, c_role);
@@ -123,7 +124,8 @@ esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode)
         s->pattern = table_get(t, i, c_pat);
         c->nstd++;
     }
-    return c;
+    *out = c;
+    return ESR_OK;
 }
 
 /* Free the classifier. */
@@ -326,9 +328,10 @@ static int status_not_counted(esr_classifier *c, esr_record *r)
  * job_titles.csv; lineage names name); ESR_OK or ESR_ERR_NOMEM. */
 esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const char *name)
 {
-    esr_titler *t = title_new_local(c->m, local, name, ESR_TITLE_THRESHOLD_DEFAULT);
-    if (!t)
-        return ESR_ERR_NOMEM;
+    esr_titler *t;
+    esr_status st = title_new_local(c->m, local, name, ESR_TITLE_THRESHOLD_DEFAULT, &t);
+    if (st)
+        return st;
     title_free(c->titler);
     c->titler = t;
     return ESR_OK;
@@ -340,9 +343,9 @@ esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
     learn_free(c->learn);
     esr_strmap_free(c->learn_cache);
     c->learned = 0;
-    c->learn = learn_new(o);
-    c->learn_cache = esr_strmap_new();
-    return c->learn && c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
+    esr_status st = learn_new(o, &c->learn);
+    esr_status cst = esr_strmap_new(&c->learn_cache);
+    return st ? st : cst;
 }
 
 /* First read: note r's title and, when its code is valid and says what
@@ -386,8 +389,8 @@ esr_status classify_learn_finish(esr_classifier *c)
     esr_status st = learn_finish(c->learn);
     c->learned = 1;
     esr_strmap_free(c->learn_cache); /* the second read caches entries */
-    c->learn_cache = esr_strmap_new();
-    return st ? st : c->learn_cache ? ESR_OK : ESR_ERR_NOMEM;
+    esr_status cst = esr_strmap_new(&c->learn_cache);
+    return st ? st : cst;
 }
 
 /* The learner (NULL when not learning), for run.json and title_suggestions.csv. */

@@ -18,8 +18,9 @@ typedef enum esr_classify_mode {
 
 typedef struct esr_classifier esr_classifier;
 
-/* Create a classifier over mappings m (borrowed; must outlive it). */
-esr_classifier *classify_new(const esr_mappings *m, esr_classify_mode mode);
+/* Create a classifier over mappings m (borrowed; must outlive it) in *out
+ * (NULL on failure); classify_free frees it. ESR_ERR_NOMEM when out of memory. */
+esr_status classify_new(const esr_mappings *m, esr_classify_mode mode, esr_classifier **out);
 /* Classify r (fields filled by schema_fill, not rejected). */
 void classify_record(esr_classifier *c, esr_record *r);
 /* Use a trust's own job titles (local, borrowed: must outlive c; its rows

@@ -26,16 +26,18 @@ void learn_opts_default(esr_learn_opts *o)
     o->max_titles = ESR_LEARN_MAX_TITLES_DEFAULT;
 }
 
-/* A learner with options o. */
-esr_learner *learn_new(const esr_learn_opts *o)
+/* A learner with options o, in *out. */
+esr_status learn_new(const esr_learn_opts *o, esr_learner **out)
 {
     esr_learner *l = calloc(1, sizeof *l);
-    if (!l || !(l->by_key = esr_strmap_new())) {
+    *out = NULL;
+    if (!l || esr_strmap_new(&l->by_key)) {
         free(l);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
     l->o = *o;
-    return l;
+    *out = l;
+    return ESR_OK;
 }
 
 /* The entry of key, created if there is room; NULL past the cap or on no memory. */

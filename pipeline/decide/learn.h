@@ -47,8 +47,9 @@ typedef struct esr_learner esr_learner;
 
 /* Fill o with the documented defaults. */
 void learn_opts_default(esr_learn_opts *o);
-/* A learner with options o (copied); NULL on no memory. */
-esr_learner *learn_new(const esr_learn_opts *o);
+/* A learner with options o (copied) in *out (NULL on failure); learn_free
+ * frees it. ESR_ERR_NOMEM when out of memory. */
+esr_status learn_new(const esr_learn_opts *o, esr_learner **out);
 /* Note one row of title (normalised key) coded as (prof, role), or
  * uncoded (prof = role = -1); ESR_OK or ESR_ERR_NOMEM. */
 esr_status learn_add(esr_learner *l, const char *key, const char *title, int prof, int role);

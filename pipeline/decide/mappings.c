@@ -196,7 +196,7 @@ static esr_status index_professions(esr_mappings *m, esr_err *err)
     m->nprof = t->nrows;
     m->prof = calloc(t->nrows ? t->nrows : 1, sizeof *m->prof);
     m->prof_unknown = -1;
-    if (!m->prof || !(m->prof_by_name = esr_strmap_new()))
+    if (!m->prof || esr_strmap_new(&m->prof_by_name))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *n = table_get(t, i, c_name);
@@ -232,7 +232,7 @@ static esr_status index_roles(esr_mappings *m, esr_err *err)
     m->nroles = t->nrows;
     m->roles = calloc(t->nrows ? t->nrows : 1, sizeof *m->roles);
     m->role_none = -1;
-    if (!m->roles || !(m->role_by_name = esr_strmap_new()))
+    if (!m->roles || esr_strmap_new(&m->role_by_name))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *n = table_get(t, i, c_name);
@@ -285,7 +285,7 @@ static esr_status index_occ(esr_mappings *m, esr_err *err)
         c_role = table_col(t, "support_role");
     m->nocc = t->nrows;
     m->occ = calloc(t->nrows ? t->nrows : 1, sizeof *m->occ);
-    if (!m->occ || !(m->occ_by_code = esr_strmap_new()))
+    if (!m->occ || esr_strmap_new(&m->occ_by_code))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         esr_occ *o = &m->occ[i];
@@ -371,8 +371,9 @@ static esr_status index_bands(esr_mappings *m, esr_err *err)
     int c_label = table_col(t, "label"), c_band = table_col(t, "band"),
         c_rank = table_col(t, "afc_rank"), c_lvl = table_col(t, "career_framework_level");
     m->bands = calloc(t->nrows ? t->nrows : 1, sizeof *m->bands);
-    esr_strmap *band_names = esr_strmap_new();
-    if (!m->bands || !band_names || !(m->band_by_key = esr_strmap_new())) {
+    esr_strmap *band_names;
+    esr_strmap_new(&band_names); /* NULL on no memory: checked next */
+    if (!m->bands || !band_names || esr_strmap_new(&m->band_by_key)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -420,7 +421,7 @@ static esr_status index_areas(esr_mappings *m, esr_err *err)
     int c_area = table_col(t, "area_of_work");
     m->nareas = t->nrows;
     m->areas = calloc(t->nrows ? t->nrows : 1, sizeof *m->areas);
-    if (!m->areas || !(m->area_by_key = esr_strmap_new()))
+    if (!m->areas || esr_strmap_new(&m->area_by_key))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !st && i < t->nrows; i++) {
         m->areas[i] = table_get(t, i, c_area);
@@ -442,7 +443,7 @@ static esr_status index_columns(esr_mappings *m, esr_err *err)
     esr_status st = ESR_OK;
     esr_table *t = m->t_columns;
     int c_alias = table_col(t, "alias"), c_canon = table_col(t, "canonical");
-    if (!(m->col_by_key = esr_strmap_new()))
+    if (esr_strmap_new(&m->col_by_key))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !st && i < t->nrows; i++) {
         text_key(table_get(t, i, c_alias), &key);
@@ -463,7 +464,7 @@ static esr_status index_orgs(esr_mappings *m, esr_err *err)
 {
     esr_table *t = m->t_orgs;
     int c_ods = table_col(t, "ods_code");
-    if (!(m->org_by_code = esr_strmap_new()))
+    if (esr_strmap_new(&m->org_by_code))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < t->nrows; i++) {
         const char *c = table_get(t, i, c_ods);
@@ -647,7 +648,7 @@ static esr_status index_statuses(esr_mappings *m, esr_err *err)
     int c_s = table_col(t, "status"), c_c = table_col(t, "counted"), c_r = table_col(t, "reason");
     esr_buf key = {0};
     esr_status st = ESR_OK;
-    if (!(m->status_by_key = esr_strmap_new()))
+    if (esr_strmap_new(&m->status_by_key))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !st && i < t->nrows; i++) {
         const char *counted = table_get(t, i, c_c);
@@ -785,9 +786,10 @@ esr_status mappings_load_titles(const esr_mappings *m, const char *path, esr_tab
 {
     static const char *const cols[] = {"title", "profession", "support_role", "trainee", NULL};
     esr_table *t = NULL;
-    esr_strmap *seen = esr_strmap_new();
+    esr_strmap *seen;
     esr_buf key = {0};
-    esr_status st = seen ? table_load(path, &t, err) : esr_err_set(err, ESR_ERR_NOMEM, "no memory");
+    esr_status st = !esr_strmap_new(&seen) ? table_load(path, &t, err)
+                                           : esr_err_set(err, ESR_ERR_NOMEM, "no memory");
     if (!st)
         st = table_require(t, cols, err);
     for (size_t r = 0; !st && r < t->nrows; r++)

@@ -1145,21 +1145,21 @@ static int load_jobs(esr_titler *t, const esr_table *tb, const char *name, esr_b
 }
 
 /* Compile the title tables of m (borrowed), with a trust's own job titles
- * (local, may be NULL; named local_name) over the shipped ones. */
-esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
-                            int threshold)
+ * (local, may be NULL; named local_name) over the shipped ones, in *out. */
+esr_status title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
+                           int threshold, esr_titler **out)
 {
     esr_titler *t = calloc(1, sizeof *t);
     esr_buf norm = {0};
+    *out = NULL;
     if (!t)
-        return NULL;
+        return ESR_ERR_NOMEM;
     t->m = m;
     t->threshold = threshold;
     t->learner_role = -1;
-    if (!(t->abbrev = esr_strmap_new()) || !(t->terms = esr_strmap_new()) ||
-        !(t->vocab = esr_strmap_new()) || !(t->fixes = esr_strmap_new()) ||
-        !(t->jobs = esr_strmap_new()) || !(t->phrases = esr_strmap_new()) ||
-        !(t->cache = esr_strmap_new()) || !(t->band_words = esr_strmap_new()))
+    if (esr_strmap_new(&t->abbrev) || esr_strmap_new(&t->terms) || esr_strmap_new(&t->vocab) ||
+        esr_strmap_new(&t->fixes) || esr_strmap_new(&t->jobs) || esr_strmap_new(&t->phrases) ||
+        esr_strmap_new(&t->cache) || esr_strmap_new(&t->band_words))
         goto fail;
     if (load_band_words(t, m->t_terms) || load_abbrev(t, m->t_abbrev, &norm) ||
         load_terms(t, m->t_terms, &norm))
@@ -1172,17 +1172,18 @@ esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const
     if (esr_buf_status(&norm) || status_of(t))
         goto fail;
     esr_buf_free(&norm);
-    return t;
+    *out = t;
+    return ESR_OK;
 fail:
     esr_buf_free(&norm);
     title_free(t);
-    return NULL;
+    return ESR_ERR_NOMEM;
 }
 
-/* Compile the title tables of m (borrowed). */
-esr_titler *title_new(const esr_mappings *m, int threshold)
+/* Compile the title tables of m (borrowed) in *out. */
+esr_status title_new(const esr_mappings *m, int threshold, esr_titler **out)
 {
-    return title_new_local(m, NULL, NULL, threshold);
+    return title_new_local(m, NULL, NULL, threshold, out);
 }
 
 /* Free the titler. */

@@ -38,12 +38,13 @@ typedef struct esr_title_match {
 
 typedef struct esr_titler esr_titler;
 
-/* Compile the title tables of m (borrowed). NULL on no memory. */
-esr_titler *title_new(const esr_mappings *m, int threshold);
+/* Compile the title tables of m (borrowed) in *out (NULL on failure);
+ * title_free frees it. ESR_ERR_NOMEM when out of memory. */
+esr_status title_new(const esr_mappings *m, int threshold, esr_titler **out);
 /* Like title_new, with a trust's own job titles (local, borrowed, may be
  * NULL; its rows win over the shipped ones; lineage names local_name). */
-esr_titler *title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
-                            int threshold);
+esr_status title_new_local(const esr_mappings *m, const esr_table *local, const char *local_name,
+                           int threshold, esr_titler **out);
 /* The title_terms.csv kind named s (profession, role, generic_role, senior,
  * trainee, not_support, registered, ignore, band_word) as a number, or -1. */
 int title_term_kind(const char *s);

@@ -159,7 +159,7 @@ static esr_status compile(esr_training *t, esr_err *err)
             r->std = j;
         }
     }
-    if (!(t->status = esr_strmap_new()))
+    if (esr_strmap_new(&t->status))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     int cs = table_col(s, "status"), cm = table_col(s, "meaning");
     for (size_t i = 0; i < s->nrows; i++) {
@@ -343,8 +343,8 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     t->m = m;
     t->err = err;
     const char *slash = strrchr(path, '/');
-    if (!(t->name = strdup(slash ? slash + 1 : path)) || !(t->persons = esr_strmap_new()) ||
-        !(t->unmatched = esr_strmap_new()) || !(t->by_name = esr_strmap_new())) {
+    if (!(t->name = strdup(slash ? slash + 1 : path)) || esr_strmap_new(&t->persons) ||
+        esr_strmap_new(&t->unmatched) || esr_strmap_new(&t->by_name)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -355,7 +355,7 @@ esr_status training_load(const char *path, const esr_mappings *m, const esr_sour
     esr_csv_opts co;
     csvreader_opts_default(&co, source_info(s)->delim);
     co.max_field_lines = ESR_CSV_MAX_FIELD_LINES_DEFAULT; /* an export, not our own file */
-    if (!(rd = csvreader_new(&co, on_row, t))) {
+    if (csvreader_new(&co, on_row, t, &rd)) {
         st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto fail;
     }

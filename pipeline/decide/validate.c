@@ -24,26 +24,28 @@ struct esr_validator {
     long long max_fte_e5;   /* above it the row is rejected (--max-fte) */
 };
 
-/* Create a validator; NULL on no memory (a table is never left half built). */
-esr_validator *validate_new(const esr_mappings *m)
+/* Create a validator in *out; ESR_ERR_NOMEM and NULL on no memory (a table is
+ * never left half built). */
+esr_status validate_new(const esr_mappings *m, esr_validator **out)
 {
     esr_validator *v = calloc(1, sizeof *v);
+    *out = NULL;
     if (!v)
-        return NULL;
+        return ESR_ERR_NOMEM;
     v->m = m;
     v->full_time_e5 = ESR_FULL_TIME_HOURS_DEFAULT_E5;
     v->max_fte_e5 = ESR_MAX_FTE_DEFAULT_E5;
-    if (!(v->not_support = esr_strmap_new()) || !(v->not_support_raw = esr_strmap_new())) {
+    if (esr_strmap_new(&v->not_support) || esr_strmap_new(&v->not_support_raw)) {
         validate_free(v);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
     /* staff groups of kinds that are not support staff (staff_group_kinds.csv:
      * registered, medical, admin, estates), and the job roles that belong to
      * them: a support-role code there is suspect */
     const esr_table *sg = m->t_staff_groups, *jr = m->t_job_roles;
     int c_sg = table_col(sg, "staff_group"), c_kind = table_col(sg, "kind");
-    esr_strmap *kinds = esr_strmap_new();
-    int oom = !kinds;
+    esr_strmap *kinds;
+    int oom = esr_strmap_new(&kinds) != ESR_OK;
     for (size_t i = 0; !oom && i < sg->nrows; i++) {
         const char *k = table_get(sg, i, c_kind);
         int bad = mappings_kind_not_support(m, k);
@@ -62,9 +64,10 @@ esr_validator *validate_new(const esr_mappings *m)
     esr_strmap_free(kinds);
     if (oom) {
         validate_free(v);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return v;
+    *out = v;
+    return ESR_OK;
 }
 
 /* Reject FTE above max_e5 (see validate.h). */

@@ -23,9 +23,10 @@
 
 typedef struct esr_validator esr_validator;
 
-/* Create a validator (it remembers the assignments counted in scope, to
- * find duplicates). */
-esr_validator *validate_new(const esr_mappings *m);
+/* Create a validator in *out (NULL on failure; it remembers the assignments
+ * counted in scope, to find duplicates); validate_free frees it.
+ * ESR_ERR_NOMEM when out of memory. */
+esr_status validate_new(const esr_mappings *m, esr_validator **out);
 /* Structural checks on a raw row against the header width. On failure sets
  * r->scope = REJECTED, r->reason_rule and r->reason_detail (valid until
  * the next call) and returns -1; 0 if the row can be read. */

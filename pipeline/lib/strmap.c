@@ -61,19 +61,21 @@ uint64_t esr_hash64(const void *p, size_t len)
     return hash_mum((uint64_t)len ^ s1, hash_mum(a ^ s1, b ^ h));
 }
 
-/* Create an empty map; NULL on allocation failure. */
-esr_strmap *esr_strmap_new(void)
+/* Create an empty map in *out (see strmap.h). */
+esr_status esr_strmap_new(esr_strmap **out)
 {
     esr_strmap *m = calloc(1, sizeof *m);
+    *out = NULL;
     if (!m)
-        return NULL;
+        return ESR_ERR_NOMEM;
     m->nslots = 64;
     m->slots = calloc(m->nslots, sizeof *m->slots);
     if (!m->slots) {
         free(m);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return m;
+    *out = m;
+    return ESR_OK;
 }
 
 /* Free the map and its keys. */

@@ -10,14 +10,18 @@
 
 typedef struct esr_strmap esr_strmap;
 
-/* Create an empty map; NULL on allocation failure. */
-esr_strmap *esr_strmap_new(void);
+/* Create an empty map in *out (NULL on failure); esr_strmap_free frees it.
+ * ESR_ERR_NOMEM on allocation failure. */
+esr_status esr_strmap_new(esr_strmap **out);
 /* Free the map and its keys. */
 void esr_strmap_free(esr_strmap *m);
 /* Look key up; 1 and *value if present, else 0. */
 int esr_strmap_get(const esr_strmap *m, const char *key, size_t len, size_t *value);
 /* Insert key -> value if absent. Returns 1 if inserted, 0 if present (then
- * *existing, if given, receives the stored value), -1 on allocation failure. */
+ * *existing, if given, receives the stored value), -1 on no memory. An int,
+ * not an esr_status, because it has three results and callers branch on the
+ * first two; -1 is the only error (ESR_ERR_NOMEM, also latched: see
+ * esr_strmap_status). */
 int esr_strmap_put(esr_strmap *m, const char *key, size_t len, size_t value, size_t *existing);
 /* ESR_OK, or ESR_ERR_NOMEM once an insert failed for memory (latched, so
  * a loop of inserts may be checked once; NULL m reads as ESR_ERR_NOMEM). */

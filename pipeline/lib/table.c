@@ -121,7 +121,7 @@ esr_status table_load(const char *path, esr_table **out, esr_err *err)
     FILE *fp = NULL;
     if ((ld.status = table_fopen(path, &fp, err)))
         goto done;
-    if (!(rd = csvreader_new(&opts, on_row, &ld))) {
+    if (csvreader_new(&opts, on_row, &ld, &rd)) {
         ld.status = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
         goto done;
     }

@@ -12,7 +12,9 @@ typedef struct esr_u64set {
     size_t count, cap;
 } esr_u64set;
 
-/* Insert key: 1 if new, 0 if present, -1 on allocation failure. */
+/* Insert key: 1 if new, 0 if present, -1 on no memory. An int, not an
+ * esr_status, because it has three results (new, present, no memory) and
+ * callers branch on the first two; -1 is the only error (ESR_ERR_NOMEM). */
 int u64set_add(esr_u64set *s, uint64_t key);
 /* Free the storage. */
 void u64set_free(esr_u64set *s);

@@ -68,11 +68,12 @@ static void worker_free(esr_worker *w)
 }
 
 /* Start a thread calling fn(ctx, ...) (see worker.h). */
-esr_worker *worker_start(esr_worker_fn fn, void *ctx, size_t chunk, int depth)
+esr_status worker_start(esr_worker_fn fn, void *ctx, size_t chunk, int depth, esr_worker **out)
 {
     esr_worker *w = calloc(1, sizeof *w);
+    *out = NULL;
     if (!w)
-        return NULL;
+        return ESR_ERR_NOMEM;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->fn = fn;
@@ -93,10 +94,11 @@ esr_worker *worker_start(esr_worker_fn fn, void *ctx, size_t chunk, int depth)
     }
     if (pthread_create(&w->thread, NULL, worker_main, w))
         goto fail;
-    return w;
+    *out = w;
+    return ESR_OK;
 fail:
     worker_free(w);
-    return NULL;
+    return ESR_ERR_NOMEM;
 }
 
 /* Queue the producer's current chunk. */

@@ -20,8 +20,10 @@ typedef esr_status (*esr_worker_fn)(void *ctx, const char *p, size_t n, int *eno
 #define ESR_WORKER_CHUNK_DEFAULT (64u * 1024u) /* bytes handed to fn at a time */
 #define ESR_WORKER_DEPTH_DEFAULT 16            /* chunks in flight */
 
-/* Start a thread calling fn(ctx, ...); NULL if out of memory or no thread. */
-esr_worker *worker_start(esr_worker_fn fn, void *ctx, size_t chunk, int depth);
+/* Start a thread calling fn(ctx, ...) in *out (NULL on failure; worker_finish
+ * joins and frees it). ESR_ERR_NOMEM if out of memory or no thread (a
+ * thread is memory too: pthread_create fails with EAGAIN). */
+esr_status worker_start(esr_worker_fn fn, void *ctx, size_t chunk, int depth, esr_worker **out);
 /* Queue a copy of p[0..n); waits while the queue is full. Never fails:
  * errors of fn are reported by worker_finish. */
 void worker_write(esr_worker *w, const char *p, size_t n);

@@ -91,20 +91,22 @@ static int parser_init(esr_csvreader *rd)
     return 0;
 }
 
-/* Create a reader calling fn(ctx, row) per record; NULL on no memory. */
-esr_csvreader *csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx)
+/* Create a reader calling fn(ctx, row) per record in *out (see csvreader.h). */
+esr_status csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx, esr_csvreader **out)
 {
     esr_csvreader *rd = calloc(1, sizeof *rd);
+    *out = NULL;
     if (!rd)
-        return NULL;
+        return ESR_ERR_NOMEM;
     rd->opts = *opts;
     rd->fn = fn;
     rd->ctx = ctx;
     if (parser_init(rd)) {
         free(rd);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return rd;
+    *out = rd;
+    return ESR_OK;
 }
 
 /* Free the reader. */

@@ -57,8 +57,9 @@ typedef struct esr_csvreader esr_csvreader;
 
 /* Fill opts with the defaults for delimiter delim. */
 void csvreader_opts_default(esr_csv_opts *opts, char delim);
-/* Create a reader calling fn(ctx, row) per record; NULL on no memory. */
-esr_csvreader *csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx);
+/* Create a reader calling fn(ctx, row) per record in *out (NULL on failure);
+ * csvreader_free frees it. ESR_ERR_NOMEM when out of memory. */
+esr_status csvreader_new(const esr_csv_opts *opts, esr_row_fn fn, void *ctx, esr_csvreader **out);
 /* Feed n bytes. Returns ESR_OK, or an error (no memory); stops early (with
  * ESR_OK) once the callback asked to stop. */
 esr_status csvreader_feed(esr_csvreader *rd, const char *p, size_t n, esr_err *err);

@@ -171,14 +171,17 @@ static int fault_flag(const char *step)
 }
 
 /* SHA-256 of the file open at fd (see outdir.h). */
-int outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65])
+esr_status outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     uint64_t total = 0;
-    int r = -1;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || lseek(fd, 0, SEEK_SET) < 0)
+    esr_status r = ESR_ERR_NOMEM; /* OpenSSL's context and digest fetch allocate */
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        goto done;
+    r = ESR_ERR_IO;
+    if (lseek(fd, 0, SEEK_SET) < 0)
         goto done;
     for (;;) {
         ssize_t got = read(fd, buf, sizeof buf);
@@ -196,7 +199,7 @@ int outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65])
         goto done;
     text_hex(md, mdlen, hex);
     *bytes = total;
-    r = 0;
+    r = ESR_OK;
 done:
     EVP_MD_CTX_free(ctx);
     return r;

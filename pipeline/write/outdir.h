@@ -105,8 +105,9 @@ void outdir_abort(esr_outdir *d);
 void outdir_free(esr_outdir *d);
 
 /* SHA-256 of the file open at fd, from its start, as 64 hex digits;
- * *bytes gets its length; 0 or -1 with errno. */
-int outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65]);
+ * *bytes gets its length. ESR_OK, ESR_ERR_NOMEM, or ESR_ERR_IO (errno
+ * says why). */
+esr_status outdir_sha256_fd(int fd, uint64_t *bytes, char hex[65]);
 
 /* ESR_ERR_USAGE naming outdir when it is one of the n return directories
  * read, or holds a return (run.json): compare and trend never write over

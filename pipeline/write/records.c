@@ -175,8 +175,8 @@ static int render_findings(const esr_record *r, const esr_mappings *m, esr_rende
 }
 
 /* Render r (see records.h). */
-int records_render(const esr_record *r, const esr_mappings *m, const char *emp, const char *asg,
-                   esr_rendered *out)
+esr_status records_render(const esr_record *r, const esr_mappings *m, const char *emp,
+                          const char *asg, esr_rendered *out)
 {
     esr_buf *b = &out->scratch;
     esr_buf_reset(b);
@@ -187,14 +187,14 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     for (int k = 0; k < 5; k++) {
         at[k] = b->len;
         if (put_number(b, out, numeric[k]))
-            return -1;
+            return ESR_ERR_NOMEM;
     }
     o_flags = b->len;
     for (size_t i = 0; i < r->nfindings; i++)
         if ((i && esr_buf_putc(b, ';')) || esr_buf_puts(b, rule_id(r->findings[i].rule)))
-            return -1;
+            return ESR_ERR_NOMEM;
     if (esr_buf_putc(b, '\0'))
-        return -1;
+        return ESR_ERR_NOMEM;
 
     const char **v = out->v;
     for (int k = 0; k < 5; k++)
@@ -222,7 +222,7 @@ int records_render(const esr_record *r, const esr_mappings *m, const char *emp, 
     v[RC_APPRENTICESHIP] = r->apprenticeship;
     v[RC_DQ_FLAGS] = b->data + o_flags;
     out->fte_e5 = r->fte_e5;
-    return render_findings(r, m, out);
+    return render_findings(r, m, out) ? ESR_ERR_NOMEM : ESR_OK;
 }
 
 /* Append the reason of a reject (see records.h). */

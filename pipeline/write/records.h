@@ -98,9 +98,10 @@ const char *records_col_label(esr_rcol c);
 int records_col_numeric(esr_rcol c);
 /* The records column that rule's field names, or -1. */
 int records_rule_col(const esr_mappings *m, int rule);
-/* Render r; emp and asg are the (possibly pseudonymised) keys to show. */
-int records_render(const esr_record *r, const esr_mappings *m, const char *emp, const char *asg,
-                   esr_rendered *out);
+/* Render r; emp and asg are the (possibly pseudonymised) keys to show.
+ * ESR_OK, or ESR_ERR_NOMEM. */
+esr_status records_render(const esr_record *r, const esr_mappings *m, const char *emp,
+                          const char *asg, esr_rendered *out);
 /* Append the reason of a reject by rule ri with detail, after its rule id:
  * "message", then " (field F = \"detail\")" or " (detail)" for a rule about
  * the whole row (detail cut to 80 bytes); 0 or -1. */

@@ -668,7 +668,8 @@ static int area_cmp(const void *x, const void *y)
 static int org_area_totals(const esr_cell **cells, size_t n, const esr_org_counts **orgs, size_t no,
                            long long *fa, long long *fb)
 {
-    esr_strmap *ix = esr_strmap_new();
+    esr_strmap *ix;
+    esr_strmap_new(&ix); /* NULL on no memory: checked below */
     for (size_t o = 1; ix && o < no; o++)
         if (esr_strmap_put(ix, orgs[o]->org, strlen(orgs[o]->org), o, NULL) < 0) {
             esr_strmap_free(ix);
@@ -918,7 +919,7 @@ static void national_open(book *b)
             b->natfigs[k++] = f;
         }
     }
-    b->nat = national_new(b->in->m, b->natfigs, k);
+    national_new(b->in->m, b->natfigs, k, &b->nat); /* NULL on no memory: no national sheet */
 }
 
 /* A national-layout writer for sheet s. */

@@ -36,11 +36,12 @@ static int pack(esr_national *nt, const char *org, esr_dim dim, const char *prof
 }
 
 /* Index figs against m (see xlsx_national.h). */
-esr_national *national_new(const esr_mappings *m, const esr_natfig *figs, size_t n)
+esr_status national_new(const esr_mappings *m, const esr_natfig *figs, size_t n, esr_national **out)
 {
     esr_national *nt = calloc(1, sizeof *nt);
+    *out = NULL;
     if (!nt)
-        return NULL;
+        return ESR_ERR_NOMEM;
     const esr_table *t = nt->t = m->t_national;
     nt->m = m;
     nt->figs = figs;
@@ -56,8 +57,9 @@ esr_national *national_new(const esr_mappings *m, const esr_natfig *figs, size_t
     nt->c_base = table_col(t, "baseline");
     nt->c_note = table_col(t, "note");
     nt->c_layout = table_col(t, "layout");
-    esr_strmap *orgs = esr_strmap_new();
-    nt->index = esr_strmap_new();
+    esr_strmap *orgs;
+    esr_strmap_new(&orgs); /* NULL on no memory: checked below */
+    esr_strmap_new(&nt->index);
     nt->orgs = calloc(n + 1, sizeof *nt->orgs);
     int bad = !orgs || !nt->index || !nt->orgs;
     for (size_t i = 0; !bad && i < n; i++) {
@@ -74,9 +76,10 @@ esr_national *national_new(const esr_mappings *m, const esr_natfig *figs, size_t
     esr_strmap_free(orgs);
     if (bad) {
         national_free(nt);
-        return NULL;
+        return ESR_ERR_NOMEM;
     }
-    return nt;
+    *out = nt;
+    return ESR_OK;
 }
 
 /* Free it. */

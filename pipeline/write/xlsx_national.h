@@ -30,9 +30,10 @@ typedef struct esr_natfig {
 
 typedef struct esr_national esr_national;
 
-/* Index figs[0..n) (borrowed; must outlive the result) against m; NULL on
- * no memory. */
-esr_national *national_new(const esr_mappings *m, const esr_natfig *figs, size_t n);
+/* Index figs[0..n) (borrowed; must outlive the result) against m in *out
+ * (NULL on failure); national_free frees it. ESR_ERR_NOMEM when out of memory. */
+esr_status national_new(const esr_mappings *m, const esr_natfig *figs, size_t n,
+                        esr_national **out);
 /* Free it. */
 void national_free(esr_national *nt);
 /* The return's FTE (units of 1e-5) of national_tables.csv row i: the sum of

@@ -73,7 +73,8 @@ static uint64_t parse(const esr_csv_opts *o, const char *p, size_t n, size_t pie
 {
     s->o = o;
     s->last_line = 0;
-    esr_csvreader *rd = csvreader_new(o, on_row, s);
+    esr_csvreader *rd;
+    csvreader_new(o, on_row, s, &rd);
     CHECK(rd);
     esr_err err = {0};
     size_t step = piece ? piece : (n ? n : 1);

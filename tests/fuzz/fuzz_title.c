@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!m) {
         esr_err e = {0};
         if (mappings_open(ESR_MAPPINGS_DIR, &m, &e) ||
-            !(t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT))) {
+            title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &t)) {
             fprintf(stderr, "%s\n", e.msg);
             abort();
         }

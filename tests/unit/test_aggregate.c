@@ -15,8 +15,8 @@ static esr_aggregate *agg;
 static void setup(void)
 {
     m = th_mappings();
-    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    agg = aggregate_new(m);
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    cr_assert_eq(aggregate_new(m, &agg), ESR_OK);
     cr_assert_not_null(cls);
     cr_assert_not_null(agg);
 }
@@ -48,7 +48,7 @@ static esr_record rec(const char *org, const char *code, const char *band, const
 
 static void add(const esr_record *r, const char *person)
 {
-    cr_assert_eq(aggregate_add(agg, r, person), 0);
+    cr_assert_eq(aggregate_add(agg, r, person), ESR_OK);
 }
 
 static const esr_cell *cell(const char *org, esr_dim dim, const char *prof, const char *role,
@@ -89,7 +89,7 @@ Test(aggregate, fte_total_overflow_is_an_error)
     esr_record r = rec("R0A", "S9E", "Band 2", "Physiotherapy", big);
     add(&r, "p1");
     esr_record r2 = rec("R0A", "S9E", "Band 2", "Physiotherapy", big);
-    cr_assert_eq(aggregate_add(agg, &r2, "p2"), ESR_AGG_OVERFLOW);
+    cr_assert_eq(aggregate_add(agg, &r2, "p2"), ESR_ERR_INPUT_FORMAT);
     const esr_org_counts *oc = aggregate_org(agg, "R0A");
     cr_assert_eq(oc->in_scope_fte_e5, big, "the total is left as it was, not wrapped");
 }
@@ -524,10 +524,11 @@ Test(aggregate, headcount_matches_brute_force_over_shape_chains)
     static char key[HC_SHAPES * 3][64][160]; /* shape x org -> its cells' keys */
     static int nkey[HC_SHAPES * 3];
     for (int s = 0; s < HC_SHAPES * 3; s++) {
-        esr_aggregate *one = aggregate_new(m);
+        esr_aggregate *one;
+        cr_assert_eq(aggregate_new(m, &one), ESR_OK);
         esr_record r = rec(orgs[s / HC_SHAPES], codes[s % 3], bands[s / 3 % 3],
                            areas[s % HC_SHAPES / 9], 100000);
-        cr_assert_eq(aggregate_add(one, &r, "x"), 0);
+        cr_assert_eq(aggregate_add(one, &r, "x"), ESR_OK);
         const esr_cell **cells;
         size_t n = aggregate_cells(one, &cells);
         for (size_t i = 0; i < n; i++)

@@ -11,7 +11,7 @@ static esr_classifier *cls;
 static void setup(void)
 {
     m = th_mappings();
-    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     cr_assert_not_null(cls);
 }
 
@@ -192,7 +192,8 @@ Test(classify, band_and_area_lookups)
 
 Test(classify, code_only_mode_same_for_coded_rows)
 {
-    esr_classifier *c2 = classify_new(m, ESR_CLASSIFY_CODE_ONLY);
+    esr_classifier *c2;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_CODE_ONLY, &c2), ESR_OK);
     cr_assert_not_null(c2);
     esr_record a = rec("S5E", "Band 4", 100000), b = a;
     classify_record(cls, &a);
@@ -209,7 +210,8 @@ Test(classify, code_only_mode_same_for_coded_rows)
 Test(classify, unknown_area_nearest_suggestion)
 {
     esr_mappings *mp = th_mappings();
-    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
+    esr_classifier *cl;
+    cr_assert_eq(classify_new(mp, ESR_CLASSIFY_EVIDENCE, &cl), ESR_OK);
     const char *in[4] = {"Podiatry Dept", "Physiotheraphy", "Xyzzy Quux", "Physiotherapy"};
     const char *want[4] = {"Podiatry", "Physiotherapy", "", ""};
     for (int k = 0; k < 4; k++) {
@@ -277,7 +279,8 @@ Test(classify, job_role_is_not_read_when_the_code_decides)
 
 Test(classify, job_role_is_not_read_in_code_only_mode)
 {
-    esr_classifier *co = classify_new(m, ESR_CLASSIFY_CODE_ONLY);
+    esr_classifier *co;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_CODE_ONLY, &co), ESR_OK);
     cr_assert_not_null(co);
     esr_record r = rec("", "Band 3", 100000);
     r.f[ESR_COL_JOB_ROLE] = "Emergency Care Assistant";

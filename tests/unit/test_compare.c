@@ -101,7 +101,8 @@ Test(csvreader, row_offsets_whatever_the_chunks)
         esr_csv_opts o;
         csvreader_opts_default(&o, ',');
         offsets got = {0};
-        esr_csvreader *rd = csvreader_new(&o, keep_offset, &got);
+        esr_csvreader *rd;
+        cr_assert_eq(csvreader_new(&o, keep_offset, &got, &rd), ESR_OK);
         esr_err err = {0};
         for (size_t i = 0; i < strlen(text); i += chunk) {
             size_t n = strlen(text) - i < chunk ? strlen(text) - i : chunk;

@@ -68,8 +68,8 @@ static void rows_free(rows *rs)
 /* Parse len bytes fed in pieces of at most piece bytes (0 = all at once). */
 static void parse_opts(const char *in, size_t len, const esr_csv_opts *o, size_t piece, rows *rs)
 {
-    esr_csvreader *rd = csvreader_new(o, collect, rs);
-    cr_assert_not_null(rd);
+    esr_csvreader *rd;
+    cr_assert_eq(csvreader_new(o, collect, rs, &rd), ESR_OK);
     esr_err err = {0};
     size_t step = piece ? piece : len;
     for (size_t off = 0; off < len; off += step) {
@@ -414,7 +414,8 @@ Test(csvreader, callback_can_stop)
     rs.stop_after = 2;
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, collect, &rs);
+    esr_csvreader *rd;
+    cr_assert_eq(csvreader_new(&o, collect, &rs, &rd), ESR_OK);
     esr_err err = {0};
     const char *in = "a\nb\nc\nd\n";
     cr_assert_eq(csvreader_feed(rd, in, strlen(in), &err), ESR_OK);
@@ -430,7 +431,8 @@ Test(csvreader, lines_counter)
     rows rs = {0};
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, collect, &rs);
+    esr_csvreader *rd;
+    cr_assert_eq(csvreader_new(&o, collect, &rs, &rd), ESR_OK);
     esr_err err = {0};
     const char *in = "a\n\"b\nc\"\nd\n";
     cr_assert_eq(csvreader_feed(rd, in, strlen(in), &err), ESR_OK);
@@ -478,7 +480,8 @@ static esr_status read_stream(const char *text, rows *rs)
 {
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = csvreader_new(&o, collect, rs);
+    esr_csvreader *rd;
+    cr_assert_eq(csvreader_new(&o, collect, rs, &rd), ESR_OK);
     FILE *fp = fmemopen((void *)text, strlen(text), "r");
     cr_assert(rd && fp);
     esr_err err = {0};
@@ -610,7 +613,8 @@ Test(csvreader, nul_rejects_its_row_and_is_counted)
     esr_csv_opts o;
     csvreader_opts_default(&o, ',');
     rows r2 = {0};
-    esr_csvreader *rd = csvreader_new(&o, collect, &r2);
+    esr_csvreader *rd;
+    cr_assert_eq(csvreader_new(&o, collect, &r2, &rd), ESR_OK);
     esr_err err = {0};
     cr_assert_eq(csvreader_feed(rd, in, sizeof in - 1, &err), ESR_OK);
     cr_assert_eq(csvreader_finish(rd, &err), ESR_OK);

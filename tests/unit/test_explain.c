@@ -15,7 +15,7 @@ static esr_schema schema;
 static void setup(void)
 {
     m = th_mappings();
-    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     cr_assert_not_null(cls);
     for (int c = 0; c < ESR_COL_COUNT; c++)
         schema.pos[c] = -1;

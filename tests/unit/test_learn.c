@@ -12,7 +12,8 @@ static esr_learner *fresh(unsigned min_rows, unsigned agree, size_t max)
     o.min_rows = min_rows;
     o.agreement = agree;
     o.max_titles = max;
-    esr_learner *l = learn_new(&o);
+    esr_learner *l;
+    cr_assert_eq(learn_new(&o, &l), ESR_OK);
     cr_assert_not_null(l);
     return l;
 }

@@ -70,15 +70,17 @@ Test(records, column_labels_for_people)
 
 Test(records, render_classified_record)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = base();
     cr_assert_eq(decide_row(val, cls, NULL, &r), ESR_OK, "the decisions run makes");
     cr_assert_eq(r.scope, ESR_SCOPE_IN);
 
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "EMP-PSEUDO", "ASG-PSEUDO", &out), 0);
+    cr_assert_eq(records_render(&r, m, "EMP-PSEUDO", "ASG-PSEUDO", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_ORG_CODE], "R0A");
     cr_assert_str_eq(out.v[RC_SOURCE_FILE], "export.csv");
     cr_assert_str_eq(out.v[RC_SOURCE_LINE], "17");
@@ -104,7 +106,7 @@ Test(records, render_classified_record)
     /* rendering again into the same scratch reuses it correctly */
     r.line = 123456;
     record_flag(&r, ESR_RULE_TITLE_UNMAPPED, "");
-    cr_assert_eq(records_render(&r, m, "e", "a", &out), 0);
+    cr_assert_eq(records_render(&r, m, "e", "a", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_SOURCE_LINE], "123456");
     cr_assert_str_eq(out.v[RC_DQ_FLAGS], "area_blank;title_unmapped");
     cr_assert_str_eq(out.v[RC_FTE], "0.80000");
@@ -115,7 +117,8 @@ Test(records, render_classified_record)
 
 Test(records, unrecognised_values_shown_as_given)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "Q-1X";
     r.f[ESR_COL_POSITION_TITLE] = ""; /* no title evidence either */
@@ -125,7 +128,7 @@ Test(records, unrecognised_values_shown_as_given)
     classify_record(cls, &r);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "", "", &out), 0);
+    cr_assert_eq(records_render(&r, m, "", "", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_OCCUPATION_CODE], "Q-1X");
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "malformed");
     cr_assert_str_eq(out.v[RC_PAY_BAND], "Grade Z");
@@ -140,14 +143,15 @@ Test(records, unrecognised_values_shown_as_given)
 
 Test(records, retired_and_negative_fte)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "A2A";
     r.fte_e5 = -12345;
     classify_record(cls, &r);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "", "", &out), 0);
+    cr_assert_eq(records_render(&r, m, "", "", &out), ESR_OK);
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "retired");
     cr_assert_str_eq(out.v[RC_FTE], "-0.12345");
     records_rendered_free(&out);
@@ -179,12 +183,14 @@ static const esr_rfinding *finding_of(const esr_rfinding *f, size_t n, int rule)
 
 Test(records, typed_numbers_and_findings_with_values)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "e", "a", &out), 0);
+    cr_assert_eq(records_render(&r, m, "e", "a", &out), ESR_OK);
     /* numbers as numbers, beside their records.csv text */
     cr_assert_eq(out.num[RC_FTE], 160000);
     cr_assert_str_eq(out.v[RC_FTE], "1.60000");
@@ -212,12 +218,14 @@ Test(records, typed_numbers_and_findings_with_values)
 
 Test(records, feed_frames_carry_typed_values)
 {
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = flagged(cls, val);
     esr_rendered out;
     memset(&out, 0, sizeof out);
-    cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), 0);
+    cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), ESR_OK);
     esr_buf feed = {0};
     cr_assert_eq(records_pack(&out, &feed), 0);
     size_t first = feed.len;

@@ -64,8 +64,10 @@ static const char canon[] =
 
 Test(stage, decide_rejects_a_second_in_scope_assignment)
 {
-    esr_validator *v = validate_new(m);
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    esr_validator *v;
+    cr_assert_eq(validate_new(m, &v), ESR_OK);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     cr_assert(v && cls);
     esr_record r[2];
     for (int i = 0; i < 2; i++) {

@@ -9,7 +9,7 @@ static esr_strmap *m;
 
 static void setup(void)
 {
-    m = esr_strmap_new();
+    cr_assert_eq(esr_strmap_new(&m), ESR_OK);
     cr_assert_not_null(m);
 }
 

@@ -13,7 +13,7 @@ static esr_titler *t;
 static void setup(void)
 {
     m = th_mappings();
-    t = title_new(m, ESR_TITLE_THRESHOLD_DEFAULT);
+    cr_assert_eq(title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &t), ESR_OK);
     cr_assert_not_null(t);
 }
 
@@ -205,7 +205,8 @@ Test(title, local_titles_win_over_shipped)
     lt.header = hdr;
     lt.nrows = 1;
     lt.rows = &row;
-    esr_titler *l = title_new_local(m, &lt, "ours.csv", ESR_TITLE_THRESHOLD_DEFAULT);
+    esr_titler *l;
+    cr_assert_eq(title_new_local(m, &lt, "ours.csv", ESR_TITLE_THRESHOLD_DEFAULT, &l), ESR_OK);
     cr_assert_not_null(l);
     esr_title_match r;
     title_match(l, "Healthcare Assistant", &r);

@@ -14,8 +14,8 @@ static esr_classifier *cls;
 static void setup(void)
 {
     m = th_mappings();
-    val = validate_new(m);
-    cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     cr_assert_not_null(val);
     cr_assert_not_null(cls);
 }
@@ -385,8 +385,10 @@ Test(validate, out_of_scope_rows_get_no_field_findings)
 Test(validate, support_code_in_registered_staff_group)
 {
     esr_mappings *mp = th_mappings();
-    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *v = validate_new(mp);
+    esr_classifier *cl;
+    cr_assert_eq(classify_new(mp, ESR_CLASSIFY_EVIDENCE, &cl), ESR_OK);
+    esr_validator *v;
+    cr_assert_eq(validate_new(mp, &v), ESR_OK);
     const char *groups[3] = {"Allied Health Professionals", "Additional Clinical Services", ""};
     const char *roles[3] = {"", "", "Physiotherapist"};
     int want[3] = {1, 0, 1};
@@ -417,8 +419,10 @@ Test(validate, support_code_in_registered_staff_group)
 Test(validate, trainee_assistant_practitioner_band)
 {
     esr_mappings *mp = th_mappings();
-    esr_classifier *cl = classify_new(mp, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *v = validate_new(mp);
+    esr_classifier *cl;
+    cr_assert_eq(classify_new(mp, ESR_CLASSIFY_EVIDENCE, &cl), ESR_OK);
+    esr_validator *v;
+    cr_assert_eq(validate_new(mp, &v), ESR_OK);
     const char *bands[2] = {"Band 4", "Band 3"};
     for (int k = 0; k < 2; k++) {
         esr_record r;

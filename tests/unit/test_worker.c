@@ -35,8 +35,8 @@ static char pattern(size_t i)
 Test(worker, bytes_arrive_in_order_across_chunks)
 {
     sink s = {0};
-    esr_worker *w = worker_start(consume, &s, 7, 2); /* tiny chunks: many hand-overs */
-    cr_assert_not_null(w);
+    esr_worker *w;
+    cr_assert_eq(worker_start(consume, &s, 7, 2, &w), ESR_OK); /* tiny chunks: many hand-overs */
     char piece[100];
     size_t total = 0;
     for (size_t k = 0; k < 3000; k++) {
@@ -57,8 +57,8 @@ Test(worker, bytes_arrive_in_order_across_chunks)
 Test(worker, nothing_written_is_fine)
 {
     sink s = {0};
-    esr_worker *w = worker_start(consume, &s, 0, 0);
-    cr_assert_not_null(w);
+    esr_worker *w;
+    cr_assert_eq(worker_start(consume, &s, 0, 0, &w), ESR_OK);
     esr_err err = {0};
     cr_assert_eq(worker_finish(w, &err), ESR_OK);
     cr_assert_eq(s.calls, 0);
@@ -67,8 +67,8 @@ Test(worker, nothing_written_is_fine)
 Test(worker, enough_drops_later_input)
 {
     sink s = {.enough_after = 50};
-    esr_worker *w = worker_start(consume, &s, 10, 2);
-    cr_assert_not_null(w);
+    esr_worker *w;
+    cr_assert_eq(worker_start(consume, &s, 10, 2, &w), ESR_OK);
     char piece[10];
     memset(piece, 'x', sizeof piece);
     for (int k = 0; k < 10000; k++) /* would block for ever if nobody drained */
@@ -83,8 +83,8 @@ Test(worker, enough_drops_later_input)
 Test(worker, consumer_error_reaches_finish)
 {
     sink s = {.fail_after = 3};
-    esr_worker *w = worker_start(consume, &s, 8, 2);
-    cr_assert_not_null(w);
+    esr_worker *w;
+    cr_assert_eq(worker_start(consume, &s, 8, 2, &w), ESR_OK);
     char piece[8] = "abcdefgh";
     for (int k = 0; k < 1000; k++)
         worker_write(w, piece, sizeof piece);
@@ -98,8 +98,8 @@ Test(worker, consumer_error_reaches_finish)
 Test(worker, cancel_discards_and_joins)
 {
     sink s = {0};
-    esr_worker *w = worker_start(consume, &s, 4, 4);
-    cr_assert_not_null(w);
+    esr_worker *w;
+    cr_assert_eq(worker_start(consume, &s, 4, 4, &w), ESR_OK);
     worker_write(w, "0123456789", 10);
     worker_cancel(w);
     cr_assert_leq(s.got.len, 10);

@@ -23,10 +23,12 @@ static char dir[PATH_MAX];
 static void setup(void)
 {
     m = th_mappings();
-    agg = aggregate_new(m);
+    cr_assert_eq(aggregate_new(m, &agg), ESR_OK);
     th_mkdtemp(dir);
-    esr_classifier *cls = classify_new(m, ESR_CLASSIFY_EVIDENCE);
-    esr_validator *val = validate_new(m);
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_rendered out;
     memset(&out, 0, sizeof out);
     static const char *const fte[] = {"0.8", "1.6", "0.33333"};
@@ -47,7 +49,7 @@ static void setup(void)
         classify_record(cls, &r);
         validate_record(val, &r);
         cr_assert_eq(r.scope, ESR_SCOPE_IN);
-        cr_assert_eq(aggregate_add(agg, &r, emp[i]), 0);
+        cr_assert_eq(aggregate_add(agg, &r, emp[i]), ESR_OK);
         cr_assert_eq(records_render(&r, m, emp[i], emp[i], &out), 0);
         cr_assert_eq(records_pack(&out, &feed), 0);
     }
