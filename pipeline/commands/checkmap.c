@@ -21,6 +21,13 @@ typedef struct checker {
     esr_table *t[ESR_MAPPING_TABLES];
 } checker;
 
+/* A check could not run for want of memory: say so and fail, never pass. */
+static void no_memory(checker *c)
+{
+    esr_buf_puts(c->report, "check-mappings: out of memory: some checks could not run\n");
+    c->errors++;
+}
+
 /* Report an error at row of t (the header for -1), fmt taking a and b; counts it. */
 static void fail(checker *c, const esr_table *t, size_t row, const char *fmt, const char *a,
                  const char *b)
@@ -71,7 +78,8 @@ static void check_keys(checker *c)
         if (col < 0)
             continue;
         esr_strmap *seen;
-        esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
+        if (esr_strmap_new(&seen))
+            no_memory(c);
         for (size_t r = 0; seen && r < t->nrows; r++) {
             const char *v = table_get(t, r, col);
             size_t first;
@@ -100,7 +108,8 @@ static void check_keys(checker *c)
     esr_table *cols = find(c, "columns.csv");
     int ca = table_col(cols, "alias"), cn = table_col(cols, "canonical");
     esr_strmap *seen;
-    esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
+    if (esr_strmap_new(&seen))
+        no_memory(c);
     for (size_t r = 0; seen && r < cols->nrows; r++) {
         text_key(table_get(cols, r, ca), &key);
         size_t first;
@@ -425,15 +434,16 @@ static void check_normalised(checker *c, const char *dir)
         return;
     }
     esr_titler *tl;
-    /* NULL on no memory: the normalisation checks below are then skipped */
-    title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &tl);
+    if (title_new(m, ESR_TITLE_THRESHOLD_DEFAULT, &tl))
+        no_memory(c);
     esr_buf norm = {0}, target = {0};
     const char *files[] = {"job_titles.csv", "title_terms.csv"};
     for (int f = 0; tl && f < 2; f++) {
         esr_table *t = find(c, files[f]);
         int cp = table_col(t, f ? "phrase" : "title");
         esr_strmap *seen;
-        esr_strmap_new(&seen); /* NULL on no memory: the loop is skipped */
+        if (esr_strmap_new(&seen))
+            no_memory(c);
         for (size_t r = 0; seen && r < t->nrows; r++) {
             if (f && !strcmp(table_get(t, r, table_col(t, "kind")), "band_word"))
                 continue; /* dropped with the band before phrases are read */

@@ -919,7 +919,8 @@ static void national_open(book *b)
             b->natfigs[k++] = f;
         }
     }
-    national_new(b->in->m, b->natfigs, k, &b->nat); /* NULL on no memory: no national sheet */
+    if (national_new(b->in->m, b->natfigs, k, &b->nat) && !b->x.error)
+        b->x.error = LXW_ERROR_MEMORY_MALLOC_FAILED; /* the close fails: exit 70 */
 }
 
 /* A national-layout writer for sheet s. */
