@@ -1220,10 +1220,13 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
-        if ((r->records && fflush(r->records)) || (r->rejects && fflush(r->rejects)) ||
-            (r->outscope && fflush(r->outscope)))
-            return esr_err_set(c->err, ESR_ERR_IO, "%s: write failed: %s", outdir_dir(r->dir),
-                               strerror(errno));
+        const char *bad = r->records && fflush(r->records)     ? "records.csv"
+                          : r->rejects && fflush(r->rejects)   ? "rejects.csv"
+                          : r->outscope && fflush(r->outscope) ? "out_of_scope.csv"
+                                                               : NULL;
+        if (bad)
+            return esr_err_set(c->err, ESR_ERR_IO, "%s/%s: write failed: %s", outdir_dir(r->dir),
+                               bad, strerror(errno));
         if ((st = finish_workbook(c, r, &meta)))
             return st;
     }
