@@ -61,7 +61,8 @@ Test(cjson, values_members_and_counts)
 Test(cjson, escapes_decode_to_utf8)
 {
     esr_err err;
-    cjson_doc *d = parsed("[\"q\\\"b\\\\s\\/\\b\\f\\n\\r\\t\", \"\\u00e9\\u20ac\\ud83d\\ude00\\u0041\"]", &err);
+    cjson_doc *d = parsed(
+        "[\"q\\\"b\\\\s\\/\\b\\f\\n\\r\\t\", \"\\u00e9\\u20ac\\ud83d\\ude00\\u0041\"]", &err);
     cr_assert_not_null(d, "%s", err.msg);
     const cjson_node *a = cjson_root(d)->child;
     cr_assert_str_eq(a->text, "q\"b\\s/\b\f\n\r\t");
