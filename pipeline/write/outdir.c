@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "strmap.h"
 #include "text.h"
 
 #define OUR_PREFIX ".esrpipe-"             /* entries of ours inside DIR */
@@ -62,8 +63,8 @@ struct esr_outdir {
     char *scratch;
     char **made; /* directories this run created, outermost first */
     size_t nmade;
-    esr_buf removed; /* split returns of an earlier run dropped: "A, B" */
-    char *old_json;  /* the previous DIR's run.json, once read ("" none) */
+    esr_buf removed;       /* split returns of an earlier run dropped: "A, B" */
+    esr_strmap *stale_idx; /* see index_stale; NULL until needed */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -489,43 +490,53 @@ static int publish_tree(const char *from, const char *to, int *first_fault)
 
 static int has_entry(const char *dir, const char *name);
 
-/* Whether the run.json of the previous DIR (dir) lists name/run.json among
- * its outputs: name is a return that run wrote, not one the user keeps. */
-static int listed_return(esr_outdir *d, const char *dir, const char *name)
+/* Index, once, the organisations' returns the previous DIR's run.json (in
+ * dir) lists (a "NAME/run.json" output) that d does not write: name -> 1;
+ * d's own returns -> 0. One pass over the file, so a DIR of many
+ * organisations costs no more than reading its run.json. 0, or -1 (no
+ * memory: nothing is treated as stale). */
+static int index_stale(esr_outdir *d, const char *dir)
 {
-    if (!d->old_json) {
-        char *p = join(dir, "run.json");
-        FILE *fp = p ? fopen(p, "rb") : NULL;
-        esr_buf t = {0};
-        char chunk[65536];
-        size_t n;
-        while (fp && (n = fread(chunk, 1, sizeof chunk, fp)) > 0 && t.len < OLD_JSON_MAX)
-            esr_buf_append(&t, chunk, n);
-        if (fp)
-            fclose(fp);
-        free(p);
-        d->old_json = t.data ? t.data : strdup("");
-        if (!d->old_json)
-            return 0;
+    char *p = join(dir, "run.json");
+    FILE *fp = p ? fopen(p, "rb") : NULL;
+    esr_buf t = {0};
+    char chunk[65536];
+    size_t n;
+    while (fp && (n = fread(chunk, 1, sizeof chunk, fp)) > 0 && t.len < OLD_JSON_MAX)
+        esr_buf_append(&t, chunk, n);
+    if (fp)
+        fclose(fp);
+    free(p);
+    int bad = esr_buf_status(&t) || esr_strmap_new(&d->stale_idx);
+    for (size_t i = 0; !bad && i < d->nkids; i++)
+        bad = esr_strmap_put(d->stale_idx, d->kids[i]->name, strlen(d->kids[i]->name), 0, NULL) < 0;
+    static const char tail[] = "/run.json\"";
+    for (const char *q = t.data; !bad && q && (q = strstr(q, tail)); q += sizeof tail - 1) {
+        const char *b = q;
+        while (b > t.data && b[-1] != '"' && b[-1] != '/')
+            b--;
+        if (b > t.data && b[-1] == '"') /* "NAME/run.json": a return directly in DIR */
+            bad = esr_strmap_put(d->stale_idx, b, (size_t)(q - b), 1, NULL) < 0;
     }
-    esr_buf want = {0};
-    int r = !esr_buf_printf(&want, "\"%s/run.json\"", name) && strstr(d->old_json, want.data);
-    esr_buf_free(&want);
-    return r;
+    esr_buf_free(&t);
+    if (bad) { /* no memory: nothing counts as stale (the old carry-everything) */
+        esr_strmap_free(d->stale_idx);
+        d->stale_idx = NULL;
+    }
+    return bad ? -1 : 0;
 }
 
 /* Whether dir/name, in the previous DIR, is an organisation's return an
  * earlier --split-by-org run wrote and this one (d, writing subdirectory
- * returns) did not: a directory holding run.json under a name d has no
- * return of. Such a return is not carried into the new DIR, so DIR holds
- * one run's organisations only; its name goes to d->removed. */
+ * returns) did not: listed in the previous run.json, a directory holding
+ * run.json, not one of d's. Such a return is not carried into the new DIR,
+ * so DIR holds one run's organisations only; its name goes to d->removed. */
 static int stale_return(esr_outdir *d, const char *dir, const char *name)
 {
-    if (!d || !d->nkids || !listed_return(d, dir, name))
+    size_t v = 0;
+    if (!d || !d->nkids || (!d->stale_idx && index_stale(d, dir)) ||
+        !esr_strmap_get(d->stale_idx, name, strlen(name), &v) || !v)
         return 0;
-    for (size_t i = 0; i < d->nkids; i++)
-        if (!strcmp(d->kids[i]->name, name))
-            return 0;
     char *p = join(dir, name);
     struct stat sb;
     int r = p && !lstat(p, &sb) && S_ISDIR(sb.st_mode) && has_entry(p, "run.json");
@@ -1169,7 +1180,7 @@ void outdir_free(esr_outdir *d)
     free(d->outs);
     free(d->kids);
     esr_buf_free(&d->removed);
-    free(d->old_json);
+    esr_strmap_free(d->stale_idx);
     free(d->scratch);
     free(d->stage);
     free(d->name);
