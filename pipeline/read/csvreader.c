@@ -1,5 +1,10 @@
 /* csvreader.c - libcsv with line numbers, verbatim records and limits.
  *
+ * Most lines of an export are whole records in plain RFC 4180: those are
+ * split here (line_split), exactly as libcsv would split them, and libcsv
+ * parses the rest (fields spanning lines, bare CRs, stray quotes, blank
+ * lines, anything over a limit).
+ *
  * Input is fed to libcsv one physical line at a time (and in slices of at
  * most SLICE bytes), so that after every call we know which lines a finished
  * record spanned, can keep its verbatim text, and can check the size of the
@@ -125,6 +130,40 @@ void csvreader_free(esr_csvreader *rd)
     free(rd);
 }
 
+/* Append a finished field of the record in progress (data NULL: its text is
+ * already in place at the end of rd->fields); -1 (status set) when out of
+ * memory. */
+static int field_push(esr_csvreader *rd, const void *data, size_t len)
+{
+    if (rd->noffs == rd->offs_cap) {
+        size_t cap = rd->offs_cap ? rd->offs_cap * 2 : 64;
+        size_t *o = realloc(rd->offs, cap * sizeof *o);
+        if (!o)
+            goto nomem;
+        rd->offs = o;
+        size_t *l = realloc(rd->lens, cap * sizeof *l);
+        if (!l)
+            goto nomem;
+        rd->lens = l;
+        rd->offs_cap = cap;
+    }
+    if (esr_buf_reserve(&rd->fields, len + 1))
+        goto nomem;
+    esr_buf *f = &rd->fields;
+    rd->offs[rd->noffs] = f->len;
+    rd->lens[rd->noffs] = len;
+    rd->noffs++;
+    if (len && data)
+        memcpy(f->data + f->len, data, len);
+    f->len += len + 1;
+    f->data[f->len - 1] = '\0';
+    f->data[f->len] = '\0';
+    return 0;
+nomem:
+    rd->status = ESR_ERR_NOMEM;
+    return -1;
+}
+
 /* libcsv field callback: store the field, or mark the row too wide or too big. */
 static void on_field(void *data, size_t len, void *vrd)
 {
@@ -143,35 +182,7 @@ static void on_field(void *data, size_t len, void *vrd)
         rd->cur_too_big = 1;
         return;
     }
-    if (rd->noffs == rd->offs_cap) {
-        size_t cap = rd->offs_cap ? rd->offs_cap * 2 : 64;
-        size_t *o = realloc(rd->offs, cap * sizeof *o);
-        if (!o) {
-            rd->status = ESR_ERR_NOMEM;
-            return;
-        }
-        rd->offs = o;
-        size_t *l = realloc(rd->lens, cap * sizeof *l);
-        if (!l) {
-            rd->status = ESR_ERR_NOMEM;
-            return;
-        }
-        rd->lens = l;
-        rd->offs_cap = cap;
-    }
-    if (esr_buf_reserve(&rd->fields, len + 1)) {
-        rd->status = ESR_ERR_NOMEM;
-        return;
-    }
-    esr_buf *f = &rd->fields;
-    rd->offs[rd->noffs] = f->len;
-    rd->lens[rd->noffs] = len;
-    rd->noffs++;
-    if (len)
-        memcpy(f->data + f->len, data, len);
-    f->len += len + 1;
-    f->data[f->len - 1] = '\0';
-    f->data[f->len] = '\0';
+    field_push(rd, data, len);
 }
 
 /* libcsv row callback: queue the finished row, with its fault if any. */
@@ -417,11 +428,103 @@ static void field_bound(esr_csvreader *rd)
     ps->entry_pos = pending;
 }
 
+/* Non-zero for the blanks libcsv trims around a field (a tab delimits
+ * instead when it is the delimiter). */
+static int is_blank(const esr_csvreader *rd, char ch)
+{
+    return (ch == ' ' || ch == '\t') && ch != rd->opts.delim;
+}
+
+/* The fast path's unquoted field s[0..) up to the delimiter or stop: pushed,
+ * blanks trimmed, *next past its delimiter (NULL at the end of the line).
+ * 0, or -1 to leave the line to libcsv: a quote in the field, a blank line
+ * (first field, no delimiter: no record to libcsv) or a field over the limit. */
+static int plain_field(esr_csvreader *rd, const char *s, const char *stop, size_t nf,
+                       const char **next)
+{
+    const char *e = memchr(s, rd->opts.delim, (size_t)(stop - s)), *b = e ? e : stop;
+    while (b > s && is_blank(rd, b[-1]))
+        b--;
+    if ((size_t)(b - s) > rd->opts.max_field_bytes || (!e && nf == 1 && s == b) ||
+        (b > s && memchr(s, '"', (size_t)(b - s))))
+        return -1;
+    *next = e ? e + 1 : NULL;
+    return field_push(rd, s, (size_t)(b - s)) ? 1 : 0;
+}
+
+/* The fast path's quoted field, s just past its opening quote: pushed with
+ * "" read as ", *next past the delimiter after its closing quote (NULL at
+ * the end of the line). 0, or -1 to leave the line to libcsv: the field
+ * runs past the line, or text other than blanks follows its closing quote. */
+static int quoted_field(esr_csvreader *rd, const char *s, const char *stop, const char **next)
+{
+    if (esr_buf_reserve(&rd->fields, (size_t)(stop - s) + 1)) {
+        rd->status = ESR_ERR_NOMEM;
+        return 1;
+    }
+    char *o = rd->fields.data + rd->fields.len, *start = o;
+    for (;;) {
+        const char *q = memchr(s, '"', (size_t)(stop - s));
+        if (!q)
+            return -1;
+        memcpy(o, s, (size_t)(q - s));
+        o += q - s;
+        s = q + 1;
+        if (s < stop && *s == '"') {
+            *o++ = '"';
+            s++;
+            continue;
+        }
+        while (s < stop && is_blank(rd, *s))
+            s++;
+        if (s < stop && *s != rd->opts.delim)
+            return -1;
+        break;
+    }
+    if ((size_t)(o - start) > rd->opts.max_field_bytes)
+        return -1;
+    *next = s < stop ? s + 1 : NULL;
+    return field_push(rd, NULL, (size_t)(o - start)) ? 1 : 0;
+}
+
+/* The fast path: split p[0..n), one whole line ending in LF that starts a
+ * record, into fields and queue it exactly as libcsv would, if it holds no
+ * CR but a final CRLF, every quoted field closes on the line followed only
+ * by blanks, no unquoted field holds a quote, and the limits are met. 1 if
+ * queued (or out of memory, status set), 0 to leave the line to libcsv. */
+static int line_split(esr_csvreader *rd, const char *p, size_t n)
+{
+    size_t end = n - 1, base = rd->noffs, blen = rd->fields.len;
+    if (end && p[end - 1] == '\r')
+        end--;
+    if (memchr(p, '\r', end))
+        return 0;
+    const char *s = p, *stop = p + end;
+    for (size_t nf = 1; s; nf++) {
+        while (s < stop && is_blank(rd, *s))
+            s++;
+        int r = nf > rd->opts.max_columns ? -1
+                : s < stop && *s == '"'   ? quoted_field(rd, s + 1, stop, &s)
+                                          : plain_field(rd, s, stop, nf, &s);
+        if (r > 0)
+            return 1;
+        if (r < 0) {
+            rd->noffs = base;
+            rd->fields.len = blen;
+            if (rd->fields.data)
+                rd->fields.data[blen] = '\0';
+            return 0;
+        }
+    }
+    on_row(0, rd);
+    return 1;
+}
+
 /* Feed one slice holding at most one newline, at its end. */
 static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
 {
-    int nl = n && p[n - 1] == '\n';
-    if (!rd->in_record) {
+    int nl = n && p[n - 1] == '\n', fresh = !rd->in_record;
+    if (fresh) {
         /* a record that starts here usually ends here too: no copy until it does not */
         rd->rec_line = rd->line + 1;
         rd->rec_offset = rd->fed;
@@ -442,7 +545,9 @@ static void feed_slice(esr_csvreader *rd, const char *p, size_t n)
     if (nl)
         rd->line++;
 
-    if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
+    if (fresh && nl && !nuls && rd->parser.pstate == 0 && line_split(rd, p, n))
+        ; /* split as libcsv would have split it */
+    else if (csv_parse(&rd->parser, p, n, on_field, on_row, rd) != n && !rd->status)
         rd->status = ESR_ERR_NOMEM;
     if (rd->status)
         return;

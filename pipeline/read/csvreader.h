@@ -1,7 +1,8 @@
 /* csvreader.h - libcsv wrapped with what libcsv lacks: physical line
- * numbers, the verbatim text of each record (for rejects.csv), and named
- * limits on field size and column count. Push-style: feed UTF-8 bytes, get
- * one callback per record. */
+ * numbers, the verbatim text of each record (for rejects.csv), named
+ * limits on field size and column count, and a fast path that splits
+ * plain one-line records itself, with libcsv's result. Push-style: feed
+ * UTF-8 bytes, get one callback per record. */
 #ifndef ESR_CSVREADER_H
 #define ESR_CSVREADER_H
 

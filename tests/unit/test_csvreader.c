@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <csv.h>
+
+#include "buf.h"
 #include "csvreader.h"
 
 #define MAXROWS 64
-#define MAXF 16
+#define MAXF 512
 
 typedef struct crow {
     size_t nfields;
@@ -657,4 +660,143 @@ Test(csvreader, oversize_open_field_is_torn_too)
     FIELDS(&rs.r[2], "2", "3");
     FIELDS(&rs.r[4], "6", "7");
     rows_free(&rs);
+}
+
+typedef struct oracle {
+    esr_buf *out;
+    int first; /* no field of the current row yet */
+} oracle;
+
+static void oracle_field(void *data, size_t len, void *ctx)
+{
+    oracle *o = ctx;
+    if (!o->first)
+        esr_buf_append(o->out, "\x1f", 1);
+    o->first = 0;
+    esr_buf_append(o->out, data, len);
+}
+
+static void oracle_row(int c, void *ctx)
+{
+    (void)c;
+    oracle *o = ctx;
+    esr_buf_append(o->out, "\x1e", 1);
+    o->first = 1;
+}
+
+/* libcsv's own rows of in[0..len), fields joined by 0x1f, rows by 0x1e:
+ * the oracle for the fast path. */
+static void libcsv_rows(const char *in, size_t len, char delim, esr_buf *out)
+{
+    struct csv_parser p;
+    oracle o = {out, 1};
+    cr_assert_eq(csv_init(&p, 0), 0);
+    csv_set_delim(&p, (unsigned char)delim);
+    cr_assert_eq(csv_parse(&p, in, len, oracle_field, oracle_row, &o), len);
+    csv_fini(&p, oracle_field, oracle_row, &o);
+    csv_free(&p);
+}
+
+/* The reader's rows as libcsv_rows renders them. */
+static void reader_rows(const rows *rs, esr_buf *out)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        cr_assert_eq(rs->r[i].fault, ESR_ROW_OK, "row %zu: fault %d", i, rs->r[i].fault);
+        for (size_t f = 0; f < rs->r[i].nfields; f++) {
+            if (f)
+                esr_buf_append(out, "\x1f", 1);
+            esr_buf_append(out, rs->r[i].fields[f], rs->r[i].lens[f]);
+        }
+        esr_buf_append(out, "\x1e", 1);
+    }
+}
+
+/* A random export-like text: lines of blanks, letters, delimiters, quotes,
+ * CRs, CRLFs and LFs; most lines hold no CR (the fast path's lines). */
+static size_t random_text(unsigned *seed, char delim, char *buf, size_t cap)
+{
+    static const char *const alphabets[] = {
+        "ab  \t\t,,\"\"\r\n", /* anything: libcsv's lines */
+        "abc \t,,,\xc3\xa9",  /* unquoted fields */
+        "abc \t,,,\"\"\"",    /* quoted fields on one line, stray quotes */
+        "abc,,\"",            /* mostly well-formed quoting */
+    };
+    size_t n = 0;
+    size_t lines = 1 + (size_t)(rand_r(seed) % 12);
+    for (size_t l = 0; l < lines && n + 64 < cap; l++) {
+        const char *alpha = alphabets[rand_r(seed) % 4];
+        size_t na = strlen(alpha), len = (size_t)(rand_r(seed) % 40);
+        for (size_t k = 0; k < len; k++) {
+            char ch = alpha[rand_r(seed) % na];
+            buf[n++] = ch == ',' ? delim : ch;
+        }
+        int end = rand_r(seed) % 8;
+        if (end == 0)
+            buf[n++] = '\r';
+        else if (end < 3)
+            n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+        else if (l + 1 < lines || end > 4)
+            buf[n++] = '\n';
+    }
+    return n;
+}
+
+Test(csvreader, fast_path_splits_as_libcsv_does)
+{
+    unsigned seed = 20261205;
+    static char text[1024];
+    static rows whole;
+    for (int iter = 0; iter < 20000; iter++) {
+        char delim = iter % 3 ? ',' : '\t';
+        size_t n = random_text(&seed, delim, text, sizeof text);
+        esr_csv_opts o;
+        csvreader_opts_default(&o, delim);
+        o.max_columns = MAXF;
+        o.max_field_bytes = 1000;
+        esr_buf want = {0}, got = {0};
+        libcsv_rows(text, n, delim, &want);
+        whole.n = 0;
+        parse_opts(text, n, &o, 0, &whole);
+        reader_rows(&whole, &got);
+        cr_assert_eq(got.len, want.len, "iteration %d: %zu vs %zu bytes of rows", iter, got.len,
+                     want.len);
+        cr_assert(!got.len || !memcmp(got.data, want.data, got.len), "iteration %d: rows differ",
+                  iter);
+        rows_free(&whole);
+        esr_buf_free(&want);
+        esr_buf_free(&got);
+    }
+}
+
+Test(csvreader, fast_path_keeps_line_numbers_limits_and_raw_text)
+{
+    static rows whole, bytes;
+    const char *in = " a , b\t,\tc \r\n"
+                     "\n"
+                     "  \t \n"
+                     "x,\"q,1\",y\n"
+                     "1,2,3,4,5\n"
+                     "toolongfield,z\n"
+                     "last,row\n";
+    parse_small(in, 8, 4, 0, &whole);
+    cr_assert_eq(whole.n, 5);
+    FIELDS(&whole.r[0], "a", "b", "c");
+    cr_assert_eq(whole.r[0].line, 1);
+    cr_assert_str_eq(whole.r[0].raw, " a , b\t,\tc \r\n");
+    FIELDS(&whole.r[1], "x", "q,1", "y");
+    cr_assert_eq(whole.r[1].line, 4);
+    cr_assert_eq(whole.r[2].fault, ESR_ROW_TOO_MANY_COLUMNS);
+    cr_assert_eq(whole.r[3].fault, ESR_ROW_FIELD_TOO_BIG);
+    FIELDS(&whole.r[4], "last", "row");
+    cr_assert_eq(whole.r[4].line, 7);
+    cr_assert_str_eq(whole.r[4].raw, "last,row\n");
+    /* fed a byte at a time no slice is a whole line: libcsv splits every
+     * record (from the second byte: libcsv drops blanks before a record
+     * from its raw text when they come alone) */
+    parse_small(in + 1, 8, 4, 1, &bytes);
+    rows_free(&whole);
+    parse_small(in + 1, 8, 4, 0, &whole);
+    assert_same_rows(&whole, &bytes);
+    rows_free(&whole);
+    rows_free(&bytes);
 }
