@@ -243,7 +243,9 @@ static esr_status close_checked(lxw_workbook *wb, esr_xsheet *sheets, int nsheet
     }
     errno = 0;
     lxw_error e = workbook_close(wb);
-    if ((e ? e : pending) == LXW_ERROR_MEMORY_MALLOC_FAILED) /* memory (70), not I/O */
+    /* memory (70), not I/O: libxlsxwriter's own, or the zip's (xlsx_zip.c) */
+    if ((e ? e : pending) == LXW_ERROR_MEMORY_MALLOC_FAILED ||
+        (e == LXW_ERROR_ZIP_INTERNAL_ERROR && errno == ENOMEM))
         return esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path);
     if (e || pending)
         return esr_err_set(err, ESR_ERR_IO, "%s: %s%s%s", path, lxw_strerror(e ? e : pending),

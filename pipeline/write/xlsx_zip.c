@@ -1,10 +1,14 @@
-/* xlsx_zip.c - the deflate level of every workbook's parts: a
- * process-wide override of minizip's entry point (see below). */
+/* xlsx_zip.c - how every workbook's parts are deflated: at level 1, and
+ * a large part on two cores. A process-wide override of three of minizip's
+ * entry points (see below). */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "xlsx_zip.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 /* ---- zip level ------------------------------------------------------
@@ -23,13 +27,273 @@ typedef int (*zip_open_fn)(void *, const char *, const void *, const void *, uIn
                            uInt, const char *, int, int, int, int, int, int, const char *, uLong,
                            uLong, uLong, int);
 
+typedef int (*zip_write_fn)(void *, const void *, unsigned);
+typedef int (*zip_close_fn)(void *);
+typedef int (*zip_close_raw_fn)(void *, uint64_t, uLong);
+
 static zip_open_fn minizip_open;
+static zip_write_fn minizip_write;
+static zip_close_fn minizip_close;
+static zip_close_raw_fn minizip_close_raw;
 static pthread_once_t minizip_once = PTHREAD_ONCE_INIT;
 
-/* Find minizip's own zipOpenNewFileInZip4_64. */
+/* Find minizip's own entry points. */
 static void minizip_find(void)
 {
     minizip_open = (zip_open_fn)dlsym(RTLD_NEXT, "zipOpenNewFileInZip4_64");
+    minizip_write = (zip_write_fn)dlsym(RTLD_NEXT, "zipWriteInFileInZip");
+    minizip_close = (zip_close_fn)dlsym(RTLD_NEXT, "zipCloseFileInZip");
+    minizip_close_raw = (zip_close_raw_fn)dlsym(RTLD_NEXT, "zipCloseFileInZipRaw64");
+}
+
+/* ---- a large part on two cores ---------------------------------------
+ * After the read, closing the workbook is serial, and most of it is the
+ * deflate of the Support workforce sheet's XML (56 MB at 50k support rows:
+ * bench/README.md). So each deflated part is opened raw: this file deflates
+ * it and hands minizip the compressed bytes, the CRC and the size. A part's
+ * first PART_SERIAL bytes go through one zlib stream exactly as minizip
+ * would deflate them (a part that ends there is byte for byte what minizip
+ * writes). Past that, the stream is ended with a sync flush and the rest is
+ * cut into BLOCK-byte blocks, deflated two at a time (one on a helper
+ * thread), each primed with the 32 KiB before it and ended with a sync
+ * flush, the last with Z_FINISH: pigz's scheme, one valid deflate stream.
+ * One part is open per thread at a time (libxlsxwriter opens, writes and
+ * closes a part within one call), hence the thread-local state. */
+
+#define PART_SERIAL ESR_XLSX_ZIP_SERIAL
+#define BLOCK ESR_XLSX_ZIP_BLOCK
+#define DICT 32768u
+#define ZIP_INTERNALERROR (-104)
+
+typedef struct zblock {
+    z_stream zs;
+    int ready; /* zs initialised */
+    const unsigned char *in, *dict;
+    size_t n, ndict;
+    int flush;
+    unsigned char *out;
+    size_t out_cap, nout;
+    uLong crc;
+    int err;
+} zblock;
+
+typedef struct zpart {
+    void *file;
+    int level, mem_level, strategy;
+    int blocks;          /* past PART_SERIAL: deflating in blocks */
+    zblock serial;       /* the first PART_SERIAL bytes */
+    zblock blk[2];       /* blocks: [0] on the helper thread, [1] here */
+    unsigned char *pend; /* input not yet deflated, 2 * BLOCK bytes */
+    size_t npend;
+    unsigned char dict[DICT]; /* the input's last DICT bytes so far */
+    size_t ndict;
+    uint64_t total;
+    uLong crc;
+    int zip_err; /* minizip's error writing the output, if that failed */
+} zpart;
+
+static _Thread_local zpart *open_part;
+
+/* Free block b's stream and output. */
+static void block_free(zblock *b)
+{
+    if (b->ready)
+        deflateEnd(&b->zs);
+    free(b->out);
+    memset(b, 0, sizeof *b);
+}
+
+/* Free part p. */
+static void part_free(zpart *p)
+{
+    if (!p)
+        return;
+    block_free(&p->serial);
+    block_free(&p->blk[0]);
+    block_free(&p->blk[1]);
+    free(p->pend);
+    free(p);
+}
+
+/* Set up b's stream at part p's settings; 0 or -1. */
+static int block_init(const zpart *p, zblock *b)
+{
+    if (b->ready)
+        return deflateReset(&b->zs) == Z_OK ? 0 : -1;
+    if (deflateInit2(&b->zs, p->level, Z_DEFLATED, -MAX_WBITS, p->mem_level, p->strategy) != Z_OK)
+        return -1;
+    b->ready = 1;
+    return 0;
+}
+
+/* Deflate b->in[0..n) (primed with b->dict) to b->out with b->flush, and
+ * its CRC; b->err on failure. Runs on either thread. */
+static void *block_deflate(void *vb)
+{
+    zblock *b = vb;
+    size_t need = deflateBound(&b->zs, (uLong)b->n) + 16;
+    b->nout = 0;
+    b->crc = crc32(0L, b->in, (uInt)b->n);
+    if (need > b->out_cap) {
+        unsigned char *o = realloc(b->out, need);
+        if (!o) {
+            b->err = 1;
+            return NULL;
+        }
+        b->out = o;
+        b->out_cap = need;
+    }
+    if (b->ndict && deflateSetDictionary(&b->zs, b->dict, (uInt)b->ndict) != Z_OK) {
+        b->err = 1;
+        return NULL;
+    }
+    b->zs.next_in = (Bytef *)b->in;
+    b->zs.avail_in = (uInt)b->n;
+    b->zs.next_out = b->out;
+    b->zs.avail_out = (uInt)b->out_cap;
+    int rc = deflate(&b->zs, b->flush);
+    if (b->zs.avail_in || (b->flush == Z_FINISH ? rc != Z_STREAM_END : rc != Z_OK))
+        b->err = 1;
+    b->nout = b->out_cap - b->zs.avail_out;
+    return NULL;
+}
+
+/* Remember the last DICT bytes of the input, of which in[0..n) is the latest. */
+static void dict_keep(zpart *p, const unsigned char *in, size_t n)
+{
+    if (n >= DICT) {
+        memcpy(p->dict, in + n - DICT, DICT);
+        p->ndict = DICT;
+        return;
+    }
+    size_t keep = p->ndict + n > DICT ? DICT - n : p->ndict;
+    memmove(p->dict, p->dict + p->ndict - keep, keep);
+    memcpy(p->dict + keep, in, n);
+    p->ndict = keep + n;
+}
+
+/* Hand block b's output to minizip and fold in its CRC; 0 or -1. */
+static int block_emit(zpart *p, const zblock *b)
+{
+    if (b->err || (b->nout && (p->zip_err = minizip_write(p->file, b->out, (unsigned)b->nout))))
+        return -1;
+    p->crc = crc32_combine(p->crc, b->crc, (z_off_t)b->n);
+    p->total += b->n;
+    return 0;
+}
+
+/* Deflate in[0..n) through the part's first stream with flush, handing
+ * the output to minizip as it comes; 0 or -1. */
+static int serial_deflate(zpart *p, const unsigned char *in, size_t n, int flush)
+{
+    zblock *b = &p->serial;
+    b->zs.next_in = (Bytef *)in;
+    b->zs.avail_in = (uInt)n;
+    for (;;) {
+        b->zs.next_out = b->out;
+        b->zs.avail_out = (uInt)b->out_cap;
+        int rc = deflate(&b->zs, flush);
+        size_t got = b->out_cap - b->zs.avail_out;
+        if (rc == Z_STREAM_ERROR ||
+            (got && (p->zip_err = minizip_write(p->file, b->out, (unsigned)got))))
+            return -1;
+        if (flush == Z_FINISH ? rc == Z_STREAM_END : !b->zs.avail_in && b->zs.avail_out)
+            break;
+    }
+    if (n) {
+        p->crc = crc32(p->crc, in, (uInt)n);
+        p->total += n;
+        dict_keep(p, in, n);
+    }
+    return 0;
+}
+
+/* Give block b its input in[0..n), primed with dict[0..ndict), ended with flush. */
+static void block_job(zblock *b, const unsigned char *in, size_t n, const unsigned char *dict,
+                      size_t ndict, int flush)
+{
+    b->in = in;
+    b->n = n;
+    b->dict = dict;
+    b->ndict = ndict;
+    b->flush = flush;
+    b->nout = 0;
+    b->err = 0;
+}
+
+/* Deflate the pending input, two blocks at once when there are two, the
+ * last block with flush; 0 or -1. */
+static int blocks_deflate(zpart *p, int flush)
+{
+    zblock *a = &p->blk[0], *b = &p->blk[1];
+    size_t na = p->npend > BLOCK ? BLOCK : p->npend;
+    int two = na < p->npend, rc;
+    if (block_init(p, a) || (two && block_init(p, b)))
+        return -1;
+    block_job(a, p->pend, na, p->dict, p->ndict, two ? Z_SYNC_FLUSH : flush);
+    if (!two) {
+        block_deflate(a);
+        rc = block_emit(p, a);
+    } else {
+        size_t nd = na < DICT ? na : DICT;
+        block_job(b, p->pend + na, p->npend - na, p->pend + na - nd, nd, flush);
+        pthread_t t;
+        int threaded = pthread_create(&t, NULL, block_deflate, a) == 0;
+        if (!threaded)
+            block_deflate(a);
+        block_deflate(b);
+        if (threaded)
+            pthread_join(t, NULL);
+        rc = block_emit(p, a) || block_emit(p, b) ? -1 : 0;
+    }
+    dict_keep(p, p->pend, p->npend);
+    p->npend = 0;
+    return rc;
+}
+
+/* Take len bytes of the part's input; 0 or -1. */
+static int part_write(zpart *p, const unsigned char *in, size_t len)
+{
+    if (!p->blocks) {
+        size_t room = PART_SERIAL - (size_t)p->total, take = len < room ? len : room;
+        if (serial_deflate(p, in, take, Z_NO_FLUSH))
+            return -1;
+        if (!(len -= take))
+            return 0;
+        in += take;
+        if (serial_deflate(p, NULL, 0, Z_SYNC_FLUSH))
+            return -1;
+        block_free(&p->serial);
+        p->blocks = 1;
+        if (!(p->pend = malloc(2 * BLOCK)))
+            return -1;
+    }
+    while (len) {
+        size_t take = 2 * BLOCK - p->npend;
+        take = len < take ? len : take;
+        memcpy(p->pend + p->npend, in, take);
+        p->npend += take;
+        in += take;
+        len -= take;
+        if (p->npend == 2 * BLOCK && blocks_deflate(p, Z_SYNC_FLUSH))
+            return -1;
+    }
+    return 0;
+}
+
+/* A part for zip file at minizip's deflate settings, or NULL (no memory). */
+static zpart *part_new(void *file, int level, int mem_level, int strategy)
+{
+    zpart *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    *p = (zpart){.file = file, .level = level, .mem_level = mem_level, .strategy = strategy};
+    p->serial.out_cap = 65536; /* minizip's Z_BUFSIZE */
+    if (!(p->serial.out = malloc(p->serial.out_cap)) || block_init(p, &p->serial)) {
+        part_free(p);
+        return NULL;
+    }
+    return p;
 }
 
 int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
@@ -52,10 +316,61 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
         return -1; /* ZIP_ERRNO: libxlsxwriter reports the workbook as not written */
     if (method == Z_DEFLATED && level == Z_DEFAULT_COMPRESSION)
         level = ESR_XLSX_ZIP_LEVEL;
-    return minizip_open(file, filename, zipfi, extrafield_local, size_extrafield_local,
-                        extrafield_global, size_extrafield_global, comment, method, level, raw,
-                        windowBits, memLevel, strategy, password, crcForCrypting, versionMadeBy,
-                        flagBase, zip64);
+    part_free(open_part); /* a part left open by an error before its close */
+    open_part = NULL;
+    zpart *p = NULL;
+    if (method == Z_DEFLATED && !raw && !password && windowBits == -MAX_WBITS && minizip_write &&
+        minizip_close && minizip_close_raw) {
+        if (!(p = part_new(file, level, memLevel, strategy)))
+            return ZIP_INTERNALERROR;
+        raw = 1; /* this file deflates it (see above) */
+    }
+    int rc = minizip_open(file, filename, zipfi, extrafield_local, size_extrafield_local,
+                          extrafield_global, size_extrafield_global, comment, method, level, raw,
+                          windowBits, memLevel, strategy, password, crcForCrypting, versionMadeBy,
+                          flagBase, zip64);
+    if (rc)
+        part_free(p);
+    else
+        open_part = p;
+    return rc;
+}
+
+int zipWriteInFileInZip(void *file, const void *buf, unsigned len);
+int zipCloseFileInZip(void *file);
+
+/* minizip's write, or the open part's input (see above). */
+int zipWriteInFileInZip(void *file, const void *buf, unsigned len)
+{
+    pthread_once(&minizip_once, minizip_find);
+    zpart *p = open_part;
+    if (!p || p->file != file)
+        return minizip_write ? minizip_write(file, buf, len) : -1;
+    if (part_write(p, buf, len)) {
+        int rc = p->zip_err ? p->zip_err : ZIP_INTERNALERROR; /* I/O, or memory */
+        part_free(p);
+        open_part = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+/* minizip's close, or the open part's: its last block, then minizip's raw
+ * close with the part's size and CRC. */
+int zipCloseFileInZip(void *file)
+{
+    pthread_once(&minizip_once, minizip_find);
+    zpart *p = open_part;
+    if (!p || p->file != file)
+        return minizip_close ? minizip_close(file) : -1;
+    open_part = NULL;
+    int bad = p->blocks ? blocks_deflate(p, Z_FINISH) : serial_deflate(p, NULL, 0, Z_FINISH);
+    int zip_err = p->zip_err ? p->zip_err : ZIP_INTERNALERROR; /* I/O, or memory */
+    uint64_t total = p->total;
+    uLong crc = p->crc;
+    part_free(p);
+    int rc = minizip_close_raw(file, total, crc);
+    return bad ? zip_err : rc;
 }
 
 /* Put the house zip level in force (see xlsx_zip.h): look minizip up now. */

@@ -1,9 +1,13 @@
-/* xlsx_zip.h - the deflate level of the workbooks' parts (see xlsx_zip.c). */
+/* xlsx_zip.h - how the workbooks' parts are deflated (see xlsx_zip.c). */
 #ifndef ESR_XLSX_ZIP_H
 #define ESR_XLSX_ZIP_H
 
 /* Deflate level of every part of the workbooks (libxlsxwriter's own: 6). */
 #define ESR_XLSX_ZIP_LEVEL 1
+/* A part's first bytes deflated as one stream, exactly as minizip would. */
+#define ESR_XLSX_ZIP_SERIAL (1u << 20)
+/* Past them, blocks of this many bytes are deflated two at a time. */
+#define ESR_XLSX_ZIP_BLOCK (256u << 10)
 
 /* Put the house zip level in force for every workbook closed after it: a
  * static library member is linked only when something refers to it, so a
