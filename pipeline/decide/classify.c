@@ -50,6 +50,7 @@ struct esr_classifier {
     esr_buf jr_lineage; /* "job_roles.csv:N\0" for each entry, end to end */
     /* text as written -> lookup result + 1 (band, area: index; status: counted) */
     esr_strmap *raw_band, *raw_area, *raw_status;
+    esr_buf held_rule, held_sugg; /* the record's title lineage when transient */
 };
 
 /* Index the job roles that name a support role (job_roles.csv). */
@@ -147,6 +148,8 @@ void classify_free(esr_classifier *c)
     esr_strmap_free(c->job_role_by_key);
     free(c->jr);
     esr_buf_free(&c->jr_lineage);
+    esr_buf_free(&c->held_rule);
+    esr_buf_free(&c->held_sugg);
     free(c);
 }
 
@@ -500,6 +503,19 @@ static void role_from_job_role(esr_classifier *c, esr_record *r, const esr_title
     }
 }
 
+/* Keep a transient match's strings in c until the next record: the area of
+ * work's match, later in the record, reuses the titler's scratch. */
+static void hold_lineage(esr_classifier *c, esr_title_match *tm)
+{
+    esr_buf_reset(&c->held_rule);
+    esr_buf_reset(&c->held_sugg);
+    esr_buf_puts(&c->held_rule, tm->rule); /* a failure latches: classify_status */
+    esr_buf_puts(&c->held_sugg, tm->suggestion);
+    tm->rule = esr_buf_str(&c->held_rule);
+    tm->suggestion = esr_buf_str(&c->held_sugg);
+    tm->transient = 0;
+}
+
 /* Match r's title (if any) into tm and note the match on r. */
 static void match_title(esr_classifier *c, esr_record *r, esr_title_match *tm)
 {
@@ -508,6 +524,8 @@ static void match_title(esr_classifier *c, esr_record *r, esr_title_match *tm)
     if (!*r->f[ESR_COL_POSITION_TITLE])
         return;
     title_match(c->titler, r->f[ESR_COL_POSITION_TITLE], tm);
+    if (tm->transient)
+        hold_lineage(c, tm);
     r->title_match = title_kind_name(tm->kind);
     r->title_rule = tm->rule;
     r->title_score = tm->score;
@@ -695,5 +713,9 @@ esr_status classify_status(const esr_classifier *c)
         return c->key.status;
     if (c->lkey.status)
         return c->lkey.status;
+    if (c->held_rule.status)
+        return c->held_rule.status;
+    if (c->held_sugg.status)
+        return c->held_sugg.status;
     return title_status(c->titler);
 }

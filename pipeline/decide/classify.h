@@ -21,7 +21,8 @@ typedef struct esr_classifier esr_classifier;
 /* Create a classifier over mappings m (borrowed; must outlive it) in *out
  * (NULL on failure); classify_free frees it. ESR_ERR_NOMEM when out of memory. */
 esr_status classify_new(const esr_mappings *m, esr_classify_mode mode, esr_classifier **out);
-/* Classify r (fields filled by schema_fill, not rejected). */
+/* Classify r (fields filled by schema_fill, not rejected). Its title
+ * lineage strings live at least until the next classify_record. */
 void classify_record(esr_classifier *c, esr_record *r);
 /* Use a trust's own job titles (local, borrowed: must outlive c; its rows
  * win over job_titles.csv; lineage names name); ESR_OK or ESR_ERR_NOMEM. */

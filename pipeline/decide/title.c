@@ -915,8 +915,9 @@ static void do_match(esr_titler *t, const char *title, esr_title_match *out, esr
 }
 
 /* Match title; the result's strings live until the titler is freed (past
- * CACHE_MAX titles, until the next call). A cache entry that cannot be made
- * is no memory: the caller may hold the result past the next call. */
+ * CACHE_MAX titles, until the next call: transient). A cache entry that
+ * cannot be made is no memory: the caller may hold the result past the next
+ * call. */
 esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
 {
     size_t n = strlen(title), i;
@@ -927,8 +928,10 @@ esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
     do_match(t, title, out, NULL);
     if (status_of(t))
         return status_of(t); /* a match cut short by memory is never cached */
-    if (t->ncache >= CACHE_MAX)
-        return ESR_OK; /* strings valid until the next call */
+    if (t->ncache >= CACHE_MAX) {
+        out->transient = 1; /* strings valid until the next call */
+        return ESR_OK;
+    }
     if (esr_grow(&t->cache_v, &t->cache_cap, t->ncache + 1, sizeof *t->cache_v, 256))
         return t->status = ESR_ERR_NOMEM;
     cached *c = &t->cache_v[t->ncache];
@@ -951,6 +954,7 @@ esr_status title_match(esr_titler *t, const char *title, esr_title_match *out)
 esr_status title_explain(esr_titler *t, const char *title, esr_title_match *out, esr_buf *trace)
 {
     do_match(t, title, out, trace);
+    out->transient = 1; /* never cached */
     return trace->status ? trace->status : status_of(t);
 }
 

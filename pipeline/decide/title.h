@@ -34,6 +34,8 @@ typedef struct esr_title_match {
                              * assistant": nursing), not named: other evidence overrides it */
     const char *rule;       /* lineage: "job_titles.csv:12" or term lines */
     const char *suggestion; /* when kind is NONE: best guess, else "" */
+    int transient;          /* rule and suggestion live only until the next call
+                             * (past the cache's cap, or explained): copy them */
 } esr_title_match;
 
 typedef struct esr_titler esr_titler;
@@ -53,7 +55,8 @@ int title_term_kind(const char *s);
  * with whatever word follows ("grade c"), "prefix" joined to the band
  * value ("b3"). */
 int title_band_word_mode(const char *s);
-/* Match title; the result's strings live until the next call. ESR_OK, or
+/* Match title; the result's strings live until the titler is freed, or,
+ * when it is transient, until the next call. ESR_OK, or
  * ESR_ERR_NOMEM when an allocation failed (the result is then not to be
  * used; the failure stays latched, see title_status). */
 esr_status title_match(esr_titler *t, const char *title, esr_title_match *out);

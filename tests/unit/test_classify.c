@@ -311,3 +311,73 @@ Test(classify, code_patterns_and_band_levels_come_from_the_mappings)
             m->bands[i].level = 2;
     cr_assert_eq(classified("S9E", "Band 3", 100000).level, 2);
 }
+
+/* Classify more distinct titles than the title matcher caches (65,536),
+ * none with an area of work, so later titles are matched afresh. */
+static void fill_title_cache(void)
+{
+    char title[64];
+    for (int i = 0; i < 70000; i++) {
+        snprintf(title, sizeof title, "Zqx Assistant %d", i);
+        esr_record r = rec("", "Band 3", 100000);
+        r.f[ESR_COL_POSITION_TITLE] = title;
+        classify_record(cls, &r);
+    }
+    cr_assert_eq(classify_status(cls), ESR_OK);
+}
+
+/* A code-less row with title and area of work, classified by c. */
+static esr_record with_area(esr_classifier *c, const char *title, const char *area)
+{
+    esr_record r = rec("", "Band 3", 100000);
+    r.f[ESR_COL_POSITION_TITLE] = title;
+    r.f[ESR_COL_AREA_OF_WORK] = area;
+    classify_record(c, &r);
+    return r;
+}
+
+/* The detail of r's first finding of rule, or NULL. */
+static const char *finding(const esr_record *r, int rule)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].rule == rule)
+            return r->findings[i].detail;
+    return NULL;
+}
+
+/* Past the title cache's cap, a record's title lineage (rule, suggestion,
+ * the unmapped finding) is still its title's, not that of its area of
+ * work, which the classifier matches afterwards as evidence. */
+Test(classify, title_lineage_survives_the_area_match_past_the_cache_cap)
+{
+    /* a title naming only a default profession, and one left for review */
+    const char *titles[] = {"Healthcare Assistant", "Theraputic Helpr"};
+    esr_classifier *fresh;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &fresh), ESR_OK);
+    char want_rule[2][128], want_sugg[2][128];
+    for (int k = 0; k < 2; k++) {
+        esr_record w = with_area(fresh, titles[k], "Radiology");
+        cr_assert_eq(w.prof_source, ESR_PSRC_AREA, "%s: the area was read", titles[k]);
+        cr_assert_neq(*w.title_rule, '\0', "%s has a rule", titles[k]);
+        snprintf(want_rule[k], sizeof want_rule[k], "%s", w.title_rule);
+        snprintf(want_sugg[k], sizeof want_sugg[k], "%s", w.title_suggestion);
+    }
+    cr_assert_neq(*want_sugg[1], '\0', "a suggestion to keep");
+    classify_free(fresh);
+
+    fill_title_cache();
+    for (int k = 0; k < 2; k++) {
+        /* an area of work not matched before (the cache keys text as written) */
+        esr_record r = with_area(cls, titles[k], k ? "radiology" : "Radiology");
+        cr_assert_eq(classify_status(cls), ESR_OK);
+        cr_assert_eq(r.prof_source, ESR_PSRC_AREA, "%s: the area was read", titles[k]);
+        cr_expect_str_eq(r.title_rule, want_rule[k], "%s: rule \"%s\", want \"%s\"", titles[k],
+                         r.title_rule, want_rule[k]);
+        cr_expect_str_eq(r.title_suggestion, want_sugg[k], "%s: suggestion \"%s\", want \"%s\"",
+                         titles[k], r.title_suggestion, want_sugg[k]);
+    }
+    esr_record r = with_area(cls, "Theraputic Helpr", "RADIOLOGY");
+    const char *d = finding(&r, ESR_RULE_TITLE_UNMAPPED);
+    cr_assert_not_null(d);
+    cr_assert_str_eq(d, want_sugg[1], "unmapped finding \"%s\", want \"%s\"", d, want_sugg[1]);
+}

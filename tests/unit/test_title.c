@@ -282,3 +282,29 @@ Test(title, senior_word_gives_its_table_level)
     cr_assert_eq(match("Senior Physiotherapy Assistant").senior, 3);
     cr_assert_eq(match("Physiotherapy Assistant").senior, 0);
 }
+
+/* A match's strings are stable while the cache takes new titles, and say
+ * so (transient 0); past the cap (65,536 titles) a new title's are the
+ * titler's scratch until the next call, and the match says so. */
+Test(title, results_past_the_cache_cap_are_marked_transient)
+{
+    esr_title_match first = match("Healthcare Assistant");
+    cr_assert_eq(first.transient, 0);
+    char title[64];
+    for (int i = 1; i < 65536; i++) { /* the cache's other 65,535 titles */
+        snprintf(title, sizeof title, "Zqx Assistant %d", i);
+        cr_assert_eq(match(title).transient, 0, "%s", title);
+    }
+    cr_assert_str_eq(first.rule, "job_titles.csv:7", "cached strings live on");
+    cr_assert_eq(match("Healthcare Assistant").transient, 0, "cached before the cap");
+    esr_title_match past = match("Theraputic Helpr");
+    cr_assert_eq(past.transient, 1);
+    cr_assert_str_eq(past.suggestion, "? / Assistant (confidence 0)");
+    cr_assert_eq(match("Theraputic Helpr").transient, 1, "never cached");
+    cr_assert_eq(title_status(t), ESR_OK);
+    esr_buf trace = {0};
+    esr_title_match ex;
+    cr_assert_eq(title_explain(t, "Healthcare Assistant", &ex, &trace), ESR_OK);
+    cr_assert_eq(ex.transient, 1, "explain never caches");
+    esr_buf_free(&trace);
+}
