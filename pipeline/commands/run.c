@@ -601,12 +601,33 @@ static int row_decide(run_ctx *c, esr_record *rec, int readable)
     return 0;
 }
 
+/* The first read's row (evidence mode): learn from its title and code
+ * alone; a row validate_row rejects teaches nothing. 0, or 1 with c->st set. */
+static int learn_row(run_ctx *c, const esr_row *row)
+{
+    static const int cols[] = ESR_LEARN_COLS;
+    progress_tick(c);
+    if (row->fault || row->nfields != c->schema->ncols)
+        return 0;
+    esr_record rec;
+    record_init(&rec, c->source_name, row->line);
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        rec.f[cols[i]] = schema_text(c->schema, row, cols[i]);
+    if (classify_learn(c->cls, &rec)) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
 /* Row callback: bind the header, then validate, classify, count and write each row. */
 static int on_row(void *vctx, const esr_row *row)
 {
     run_ctx *c = vctx;
     if (!c->schema)
         return on_header(c, row);
+    if (c->learning)
+        return learn_row(c, row);
     if (row_blank(row)) {
         c->blank_lines++;
         return 0; /* a blank line, or Excel's ",,,,,,": not a row */
@@ -618,13 +639,6 @@ static int on_row(void *vctx, const esr_row *row)
     int readable = validate_row(c->val, row, c->schema->ncols, &rec) == 0;
     if (readable)
         schema_fill(c->schema, row, &rec);
-    if (c->learning) { /* first read: titles and codes only, nothing counted */
-        if (readable && classify_learn(c->cls, &rec)) {
-            c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-            return 1;
-        }
-        return 0;
-    }
     if (row_decide(c, &rec, readable))
         return 1;
     /* keyed pseudonyms replace both numbers everywhere from here on */

@@ -143,15 +143,20 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
 /* Point r->f[] at the trimmed canonical fields of row (modifies row). */
 void schema_fill(const esr_schema *s, const esr_row *row, esr_record *r)
 {
-    for (int c = 0; c < ESR_COL_COUNT; c++) {
-        int p = s->pos[c];
-        r->f[c] = p >= 0 && (size_t)p < row->nfields ? text_trim(row->fields[p]) : "";
-    }
+    for (int c = 0; c < ESR_COL_COUNT; c++)
+        r->f[c] = schema_text(s, row, c);
     /* an ODS code is upper case: "rth" and "RTH" are one organisation */
     if (s->pos[ESR_COL_ORG_CODE] >= 0 && (size_t)s->pos[ESR_COL_ORG_CODE] < row->nfields)
         for (char *o = row->fields[s->pos[ESR_COL_ORG_CODE]]; *o; o++)
             if (*o >= 'a' && *o <= 'z')
                 *o = (char)(*o - 'a' + 'A');
+}
+
+/* The trimmed text of canonical column col in row (see schema.h). */
+const char *schema_text(const esr_schema *s, const esr_row *row, int col)
+{
+    int p = s->pos[col];
+    return p >= 0 && (size_t)p < row->nfields ? text_trim(row->fields[p]) : "";
 }
 
 /* Free the schema. */

@@ -77,6 +77,9 @@ esr_status schema_bind(const esr_mappings *m, const esr_row *header, const char 
                        esr_schema_kind kind, esr_schema **out, esr_err *err);
 /* Point r->f[] at the trimmed canonical fields of row (modifies row). */
 void schema_fill(const esr_schema *s, const esr_row *row, esr_record *r);
+/* The trimmed text of canonical column col in row, "" if the export has
+ * none (modifies row): one column of schema_fill. */
+const char *schema_text(const esr_schema *s, const esr_row *row, int col);
 /* Free the schema. */
 void schema_free(esr_schema *s);
 
