@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "compare_xlsx.h"
+#include "xlsx_book.h"
 #include "csvout.h"
 #include "json.h"
 #include "outdir.h"
@@ -720,7 +721,7 @@ static esr_status write_book(cmp_ctx *c)
         .counts = &c->n,
         .matched_by = c->matched_by,
         .moves_path = outdir_tmp_of(c->d, "moves.csv"),
-        .max_sheet_rows = c->o->max_sheet_rows,
+        .max_sheet_rows = xbook_rows_cap(c->o->max_sheet_rows),
         .tool_version = c->o->tool_version,
     };
     return compare_xlsx_write(xpath, scratch, &in, c->err);

@@ -30,6 +30,7 @@
 #include "worker.h"
 #include "write_csv.h"
 #include "write_xlsx.h"
+#include "xlsx_book.h"
 
 #define MAX_REJECT_MESSAGES 20
 /* --split-by-org: returns whose files stay open at once (four each:
@@ -171,8 +172,10 @@ static esr_status workbook_start(run_ctx *c, ret_out *r)
     if ((st = outdir_path(r->dir, "return.xlsx", &xpath, c->err)) ||
         (st = outdir_scratch(r->dir, &scratch, c->err)))
         return st;
-    esr_xlsx_in xin = {
-        .org = r->org, .m = c->m, .max_sheet_rows = c->o->max_sheet_rows, .tmpdir = scratch};
+    esr_xlsx_in xin = {.org = r->org,
+                       .m = c->m,
+                       .max_sheet_rows = xbook_rows_cap(c->o->max_sheet_rows),
+                       .tmpdir = scratch};
     if ((st = xlsx_open(xpath, &xin, &r->xlsx, c->err)))
         return st;
     if (worker_start(feed_workbook, r->xlsx, 0, 0, &r->xw))
@@ -1155,7 +1158,7 @@ static esr_status finish_workbook(run_ctx *c, ret_out *r, const esr_return_meta 
         .agg = c->agg,
         .org = r->org,
         .m = c->m,
-        .max_sheet_rows = c->o->max_sheet_rows,
+        .max_sheet_rows = xbook_rows_cap(c->o->max_sheet_rows),
         .training = c->training,
         .tmpdir = scratch,
         .display = display,

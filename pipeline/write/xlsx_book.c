@@ -253,6 +253,14 @@ static esr_status close_checked(lxw_workbook *wb, esr_xsheet *sheets, int nsheet
     return ESR_OK;
 }
 
+/* The row cap of a long sheet (see header). */
+uint64_t xbook_rows_cap(uint64_t cap)
+{
+    /* the row after the cap holds the note on the rows left out */
+    const uint64_t last = LXW_ROW_MAX - 2;
+    return cap && cap < last ? cap : last;
+}
+
 /* Open a workbook with its sheets and the house formats (see header). */
 esr_status xbook_open(esr_xbook *b, const char *path, const char *tmpdir, const char *const *names,
                       int nsheets, esr_xsheet *sheets, esr_err *err)

@@ -86,6 +86,11 @@ typedef struct esr_xbook {
     const char *tmpdir;
 } esr_xbook;
 
+/* The row cap of a long sheet for option cap (0 = no cap): never past the
+ * worksheet's last row but one (kept for the note on rows left out), so
+ * "all" means all that fit and the rest stay in the CSV beside it. Rows
+ * are capped by their index, heading included. */
+uint64_t xbook_rows_cap(uint64_t cap);
 /* Open a constant_memory workbook at path (libxlsxwriter's temporaries in
  * tmpdir, NULL: TMPDIR) with nsheets sheets named names into the caller's
  * sheets, and add the house formats. path and tmpdir must outlive b. On

@@ -139,3 +139,14 @@ Test(xlsx_book, a_duplicate_sheet_name_is_refused_at_open)
     cr_assert(strstr(err.msg, "cannot add worksheet Same") != NULL, "%s", err.msg);
     cr_assert_null(b.wb, "nothing left open");
 }
+
+Test(xlsx_book, row_cap_never_passes_the_worksheet)
+{
+    cr_assert_eq(xbook_rows_cap(100000), 100000);
+    cr_assert_eq(xbook_rows_cap(1), 1);
+    /* 0 = no cap: all that fit, with the last row (index 1048575) left for the note */
+    cr_assert_eq(xbook_rows_cap(0), 1048574);
+    cr_assert_eq(xbook_rows_cap(1048574), 1048574);
+    cr_assert_eq(xbook_rows_cap(1048575), 1048574);
+    cr_assert_eq(xbook_rows_cap(UINT64_MAX), 1048574);
+}
