@@ -152,7 +152,9 @@ static void *block_deflate(void *vb)
     b->zs.next_out = b->out;
     b->zs.avail_out = (uInt)b->out_cap;
     int rc = deflate(&b->zs, b->flush);
-    if (b->zs.avail_in || (b->flush == Z_FINISH ? rc != Z_STREAM_END : rc != Z_OK))
+    /* a flush that filled the output may have more to give: never cut short */
+    if (b->zs.avail_in ||
+        (b->flush == Z_FINISH ? rc != Z_STREAM_END : rc != Z_OK || !b->zs.avail_out))
         b->err = 1;
     b->nout = b->out_cap - b->zs.avail_out;
     return NULL;
@@ -194,7 +196,7 @@ static int serial_deflate(zpart *p, const unsigned char *in, size_t n, int flush
         b->zs.avail_out = (uInt)b->out_cap;
         int rc = deflate(&b->zs, flush);
         size_t got = b->out_cap - b->zs.avail_out;
-        if (rc == Z_STREAM_ERROR ||
+        if (rc == Z_STREAM_ERROR || (rc == Z_BUF_ERROR && !got && flush == Z_FINISH) ||
             (got && (p->zip_err = minizip_write(p->file, b->out, (unsigned)got))))
             return -1;
         if (flush == Z_FINISH ? rc == Z_STREAM_END : !b->zs.avail_in && b->zs.avail_out)
@@ -296,13 +298,6 @@ static zpart *part_new(void *file, int level, int mem_level, int strategy)
     return p;
 }
 
-int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
-                            const void *extrafield_local, uInt size_extrafield_local,
-                            const void *extrafield_global, uInt size_extrafield_global,
-                            const char *comment, int method, int level, int raw, int windowBits,
-                            int memLevel, int strategy, const char *password, uLong crcForCrypting,
-                            uLong versionMadeBy, uLong flagBase, int zip64);
-
 /* minizip's entry point with the house level (see above); -1 if there is none. */
 int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
                             const void *extrafield_local, uInt size_extrafield_local,
@@ -335,9 +330,6 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
         open_part = p;
     return rc;
 }
-
-int zipWriteInFileInZip(void *file, const void *buf, unsigned len);
-int zipCloseFileInZip(void *file);
 
 /* minizip's write, or the open part's input (see above). */
 int zipWriteInFileInZip(void *file, const void *buf, unsigned len)

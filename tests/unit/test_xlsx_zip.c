@@ -15,15 +15,6 @@
 
 #include "xlsx_zip.h"
 
-int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
-                            const void *extrafield_local, uInt size_extrafield_local,
-                            const void *extrafield_global, uInt size_extrafield_global,
-                            const char *comment, int method, int level, int raw, int windowBits,
-                            int memLevel, int strategy, const char *password, uLong crcForCrypting,
-                            uLong versionMadeBy, uLong flagBase, int zip64);
-int zipWriteInFileInZip(void *file, const void *buf, unsigned len);
-int zipCloseFileInZip(void *file);
-
 typedef int (*open_fn)(void *, const char *, const void *, const void *, uInt, const void *, uInt,
                        const char *, int, int, int, int, int, int, const char *, uLong, uLong,
                        uLong, int);
