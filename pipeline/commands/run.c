@@ -65,7 +65,8 @@ typedef struct run_ctx {
     esr_schema *schema;
     const char *source_name;
     esr_input_meta *inputs;
-    char **unknown_cols; /* per input: comma-joined names */
+    char **unknown_cols;     /* per input: comma-joined names */
+    char (*learned_sha)[65]; /* per input: SHA-256 of the bytes the learning read saw */
     char **pii_cols;
     char **near_cols; /* per input: "header\x1dcanonical\x1dalias" items joined by 0x1f */
     size_t ninputs;
@@ -809,8 +810,17 @@ static esr_status read_input(run_ctx *c, size_t idx)
     }
     if ((st = fte_hours_check(c, path)))
         goto done;
-    if (c->learning)
-        goto done; /* the second read records the input */
+    if (c->learning) { /* the second read records the input */
+        memcpy(c->learned_sha[idx], info->sha256, sizeof c->learned_sha[idx]);
+        goto done;
+    }
+    if (*c->learned_sha[idx] && strcmp(c->learned_sha[idx], info->sha256)) {
+        st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
+                         "%s: changed between the read that learned titles and the run (was it "
+                         "replaced meanwhile?); nothing was written: run again",
+                         path);
+        goto done;
+    }
     st = input_meta(c, idx, info);
     if (!st) {
         esr_input_meta *in = &c->inputs[idx];
@@ -1270,7 +1280,8 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     c->unknown_cols = calloc(o->ninputs, sizeof *c->unknown_cols);
     c->pii_cols = calloc(o->ninputs, sizeof *c->pii_cols);
     c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
-    if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols ||
+    c->learned_sha = calloc(o->ninputs, sizeof *c->learned_sha);
+    if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols || !c->learned_sha ||
         classify_new(c->m, o->mode, &c->cls) || validate_new(c->m, &c->val) ||
         aggregate_new(c->m, &c->agg) || esr_strmap_new(&c->ret_by_org)) {
         c->ninputs = 0; /* the per-input arrays may be missing: nothing to free in them */
@@ -1382,6 +1393,7 @@ static void run_ctx_free(run_ctx *c)
     }
     free(c->near_cols);
     free(c->inputs);
+    free(c->learned_sha);
     free(c->unknown_cols);
     free(c->pii_cols);
     records_rendered_free(&c->rendered);
