@@ -200,18 +200,39 @@ static esr_status dec_room(esr_source *s, size_t want, esr_err *err)
     return ESR_OK;
 }
 
+/* After the last gzip member: the rest of the file must be zero bytes (the
+ * padding some tools write, which gzip ignores too), read to its end so the
+ * checksum covers the file. Anything else may be a damaged member: the read
+ * fails rather than stop short of rows. */
+static esr_status gzip_tail(esr_source *s, esr_err *err)
+{
+    for (;;) {
+        for (; s->raw_pos < s->raw_len; s->raw_pos++)
+            if (s->raw[s->raw_pos])
+                return esr_err_set(
+                    err, ESR_ERR_INPUT_FORMAT,
+                    "%s: the bytes after the end of the gzip data (from byte %llu) are not gzip: "
+                    "the file is damaged or has something appended; not reading only part of it",
+                    s->info.path, (unsigned long long)(s->consumed - s->raw_len + s->raw_pos));
+        if (s->raw_eof)
+            break;
+        esr_status st = raw_fill(s, err);
+        if (st)
+            return st;
+    }
+    s->dec_eof = 1;
+    return ESR_OK;
+}
+
 /* Inflate raw bytes into s->dec; at the end of a gzip member go on with
- * the next, or mark the end of the input. The inflated size is held to
- * --max-ratio of the compressed. */
+ * the next, or check the rest of the file (gzip_tail). The inflated size
+ * is held to --max-ratio of the compressed. */
 static esr_status inflate_some(esr_source *s, esr_err *err)
 {
     if (s->z_end) {
-        /* A further gzip member may follow (concatenated .gz files); other
-         * trailing bytes are padding: ignored, as gzip does. */
-        if (s->raw_pos == s->raw_len || s->raw[s->raw_pos] != 0x1f) {
-            s->dec_eof = 1;
-            return ESR_OK;
-        }
+        /* a further gzip member may follow (concatenated .gz files) */
+        if (s->raw_pos == s->raw_len || s->raw[s->raw_pos] != 0x1f)
+            return gzip_tail(s, err);
         if (inflateReset(&s->z) != Z_OK)
             return esr_err_set(err, ESR_ERR_INTERNAL, "%s: inflateReset failed", s->info.path);
         s->z_end = 0;

@@ -692,3 +692,41 @@ Test(source, complete_file_reports_the_bytes_read)
     cr_assert_eq(source_unchanged(p, 8, &err), ESR_ERR_INPUT_FORMAT);
     cr_assert(strstr(err.msg, "8 bytes read, 12 now") != NULL, "%s", err.msg);
 }
+
+Test(source, bytes_after_the_gzip_data)
+{
+    size_t n;
+    char *text = lorem(5000);
+    char *gz = th_read(put_gz("m.gz", text, strlen(text)), &n);
+    cr_assert(gz);
+    /* zero padding, short and longer than a read: read to the end, hashed */
+    const size_t pads[] = {7, 200000};
+    for (size_t i = 0; i < 2; i++) {
+        char *f = calloc(1, n + pads[i]);
+        memcpy(f, gz, n);
+        readout r = read_all(put_file("pad.csv.gz", f, n + pads[i]), NULL, 4096);
+        cr_assert_eq(failed(&r), ESR_OK, "%s", r.err.msg);
+        cr_assert_str_eq(r.data, text);
+        char want[65];
+        sha256_hex(f, n + pads[i], want);
+        cr_assert_str_eq(r.info.sha256, want, "the checksum covers the padding");
+        readout_free(&r);
+        free(f);
+    }
+    /* anything else after it, near or past the first read: refused, with where */
+    const size_t at[] = {0, 3, 150000};
+    for (size_t i = 0; i < 3; i++) {
+        char *f = calloc(1, n + 200000);
+        memcpy(f, gz, n);
+        f[n + at[i]] = 'x';
+        readout r = read_all(put_file("junk.csv.gz", f, n + 200000), NULL, 4096);
+        cr_assert_eq(failed(&r), ESR_ERR_INPUT_FORMAT, "junk at +%zu: %d", at[i], failed(&r));
+        char where[32];
+        snprintf(where, sizeof where, "from byte %zu", n + at[i]);
+        cr_assert(strstr(r.err.msg, where) && strstr(r.err.msg, "not gzip"), "%s", r.err.msg);
+        readout_free(&r);
+        free(f);
+    }
+    free(gz);
+    free(text);
+}
