@@ -81,6 +81,24 @@ static esr_status missing(const esr_row *header, const char *source, const char 
     return st;
 }
 
+/* Append to out the export's unknown headers close to an alias of column a
+ * or b (schema_near_miss): the likely reason a required column is missing. */
+static void near_names(const esr_mappings *m, const esr_schema *s, int a, int b, esr_buf *out)
+{
+    const esr_table *t = m->t_columns;
+    int c_a = table_col(t, "alias"), c_c = table_col(t, "canonical"), n = 0;
+    for (size_t i = 0; i < s->ncols; i++) {
+        int r = s->kind[i] == ESR_HEADER_UNKNOWN ? schema_near_miss(m, s, s->header[i]) : -1;
+        int c = r >= 0 ? record_col_parse(table_get(t, r, c_c)) : -1;
+        if (c >= 0 && (c == a || c == b))
+            esr_buf_printf(out, "%s\"%s\" is close to \"%s\"", n++ ? "; " : ". In this export, ",
+                           s->header[i], table_get(t, r, c_a));
+    }
+    if (n)
+        esr_buf_puts(out, ": if that is the column, add its name as an alias in the mapping "
+                          "tables' columns.csv");
+}
+
 /* The columns a schema of kind want cannot do without: a training export
  * its employee number and competence name; a staff export FTE (or
  * contracted hours) and an occupation code or position title. */
@@ -103,12 +121,14 @@ static esr_status check_required(const esr_mappings *m, const esr_row *header, c
         aliases_tried(m, "fte", &tried);
         esr_buf_puts(&tried, "; or, to derive FTE, contracted_hours: ");
         aliases_tried(m, "contracted_hours", &tried);
+        near_names(m, s, ESR_COL_FTE, ESR_COL_CONTRACTED_HOURS, &tried);
         return missing(header, source, "required column fte missing", &tried, err);
     }
     if (s->pos[ESR_COL_OCCUPATION_CODE] < 0 && s->pos[ESR_COL_POSITION_TITLE] < 0) {
         aliases_tried(m, "occupation_code", &tried);
         esr_buf_puts(&tried, "; ");
         aliases_tried(m, "position_title", &tried);
+        near_names(m, s, ESR_COL_OCCUPATION_CODE, ESR_COL_POSITION_TITLE, &tried);
         return missing(header, source, "neither occupation_code nor position_title present", &tried,
                        err);
     }

@@ -366,3 +366,19 @@ Test(schema, delimiter_names)
     cr_assert_eq(schema_delim_parse("\""), 0);
     cr_assert_eq(schema_delim_parse("two"), 0);
 }
+
+Test(schema, missing_fte_names_the_near_miss_in_the_export)
+{
+    static const char *const names[] = {"Employee Number", "Occupation Code", "Staf Group",
+                                        "Contracted WTEs"};
+    hrow h;
+    mkrow(&h, names, N(names), 1);
+    esr_schema *s = NULL;
+    esr_err err = {0};
+    cr_assert_eq(schema_bind(m, &h.row, "e.csv", ESR_SCHEMA_STAFF, &s, &err), ESR_ERR_SCHEMA);
+    cr_assert(strstr(err.msg, "\"Contracted WTEs\" is close to \"Contracted WTE\""), "%s", err.msg);
+    cr_assert(strstr(err.msg, "columns.csv"), "says where to add it: %s", err.msg);
+    /* a near miss of a column that is not the missing one is not named here */
+    cr_assert_null(strstr(err.msg, "Staf Group"), "%s", err.msg);
+    rowfree(&h);
+}
