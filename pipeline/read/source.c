@@ -404,6 +404,22 @@ static char sniff_delim(const esr_source *s, esr_encoding enc, const unsigned ch
     return delim;
 }
 
+/* What to say of NUL bytes in d[0..n): UTF-16 text without a byte-order
+ * mark has a NUL beside nearly every ASCII character, in odd bytes (LE) or
+ * even ones (BE); anything else is binary. */
+static const char *nul_hint(const unsigned char *d, size_t n)
+{
+    size_t zero[2] = {0, 0}, pairs = (n < 4096 ? n : 4096) / 2;
+    for (size_t i = 0; i < 2 * pairs; i++)
+        zero[i & 1] += !d[i];
+    if (pairs >= 8 && zero[1] * 10 >= pairs * 8 && zero[0] * 20 <= pairs)
+        return "it looks like UTF-16LE without a byte-order mark: run with --encoding utf-16le";
+    if (pairs >= 8 && zero[0] * 10 >= pairs * 8 && zero[1] * 20 <= pairs)
+        return "it looks like UTF-16BE without a byte-order mark: save it as UTF-8 or as "
+               "UTF-16 with one";
+    return "not a CSV export";
+}
+
 /* Sniff compression, file type, encoding and delimiter; set up decoding. */
 static esr_status detect(esr_source *s, esr_err *err)
 {
@@ -426,8 +442,8 @@ static esr_status detect(esr_source *s, esr_err *err)
     esr_encoding enc = read_bom(s, d, n, s->opts.encoding);
     if (enc != ESR_ENC_UTF16LE && enc != ESR_ENC_UTF16BE && memchr(d, 0, n))
         return esr_err_set(err, ESR_ERR_INPUT_FORMAT,
-                           "%s: binary data (NUL bytes) in the first %zu bytes: not a CSV export",
-                           s->info.path, n);
+                           "%s: binary data (NUL bytes) in the first %zu bytes: %s", s->info.path,
+                           n, nul_hint(d, n));
     if (enc == ESR_ENC_AUTO) {
         size_t high;
         enc = utf8_valid_prefix(d, n, &high) ? ESR_ENC_UTF8 : ESR_ENC_WINDOWS_1252;

@@ -379,6 +379,7 @@ Test(source, binary_with_nul_is_format_error)
     bin[0] = 'A'; /* not a gzip or BOM by accident */
     readout r = read_all(put_file("bin.csv", bin, sizeof bin), NULL, 4096);
     cr_assert_eq(failed(&r), ESR_ERR_INPUT_FORMAT, "status %d (%s)", failed(&r), r.err.msg);
+    cr_assert(strstr(r.err.msg, "not a CSV export"), "not taken for UTF-16: %s", r.err.msg);
     readout_free(&r);
 }
 
@@ -729,4 +730,34 @@ Test(source, bytes_after_the_gzip_data)
     }
     free(gz);
     free(text);
+}
+
+Test(source, utf16_without_a_bom_says_so)
+{
+    const char *text = "Employee Number,FTE,Position Title\n1,1,Healthcare Assistant\n"
+                       "2,0.5,Support Worker ~ Band 3\n";
+    unsigned char le[512], be[512];
+    size_t n = utf16le(text, le, 0);
+    for (size_t i = 0; i + 1 < n; i += 2) { /* the same text big-endian */
+        be[i] = le[i + 1];
+        be[i + 1] = le[i];
+    }
+    readout r = read_all(put_file("le.csv", le, n), NULL, 4096);
+    cr_assert_eq(failed(&r), ESR_ERR_INPUT_FORMAT);
+    cr_assert(strstr(r.err.msg, "UTF-16LE without a byte-order mark") &&
+                  strstr(r.err.msg, "--encoding utf-16le"),
+              "%s", r.err.msg);
+    readout_free(&r);
+    r = read_all(put_file("be.csv", be, n), NULL, 4096);
+    cr_assert_eq(failed(&r), ESR_ERR_INPUT_FORMAT);
+    cr_assert(strstr(r.err.msg, "UTF-16BE without a byte-order mark"), "%s", r.err.msg);
+    readout_free(&r);
+    /* told, it reads */
+    esr_source_opts o;
+    source_opts_default(&o);
+    o.encoding = ESR_ENC_UTF16LE;
+    r = read_all(put_file("le.csv", le, n), &o, 4096);
+    cr_assert_eq(failed(&r), ESR_OK, "%s", r.err.msg);
+    cr_assert(strstr(r.data, "Healthcare Assistant"), "%s", r.data);
+    readout_free(&r);
 }
