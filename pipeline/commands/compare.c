@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "compare_xlsx.h"
+#include "run_json.h"
 #include "xlsx_book.h"
 #include "csvout.h"
 #include "json.h"
@@ -655,10 +656,7 @@ static void json_return(esr_json *j, const char *key, const esr_trust_return *r)
     json_str(j, "snapshot_date", r->snapshot);
     json_str(j, "tool", r->tool);
     json_str(j, "classify_mode", r->classify_mode);
-    json_open(j, "mappings", '{');
-    json_str(j, "version", r->mapping_version);
-    json_str(j, "sha256", r->mapping_sha256);
-    json_close(j, '}');
+    run_json_mappings(j, r->mapping_version, r->mapping_sha256);
     json_str(j, "summary_sha256", r->summary_sha256);
     json_u64(j, "in_scope", r->in_scope);
     json_u64(j, "records", r->records);

@@ -1000,9 +1000,7 @@ static void run_json_inputs(run_ctx *c, esr_json *j)
     for (size_t i = 0; i < c->ninputs; i++) {
         const esr_input_meta *in = &c->inputs[i];
         json_open(j, NULL, '{');
-        json_str(j, "name", in->name);
-        json_u64(j, "bytes", in->bytes);
-        json_str(j, "sha256", in->sha256);
+        json_file(j, "name", in->name, in->bytes, in->sha256);
         json_str(j, "encoding", in->encoding);
         json_str(j, "compression", in->gzip ? "gzip" : "none");
         json_u64(j, "rows", in->rows);

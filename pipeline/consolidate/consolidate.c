@@ -551,9 +551,7 @@ static void run_json_return(esr_json *j, const esr_region_org *o)
     json_open(j, "inputs", '[');
     for (size_t k = 0; k < r->ninputs; k++) {
         json_open(j, NULL, '{');
-        json_str(j, "name", r->inputs[k].name);
-        json_u64(j, "bytes", r->inputs[k].bytes);
-        json_str(j, "sha256", r->inputs[k].sha256);
+        json_file(j, "name", r->inputs[k].name, r->inputs[k].bytes, r->inputs[k].sha256);
         json_close(j, '}');
     }
     json_close(j, ']');

@@ -105,3 +105,12 @@ void json_fte(esr_json *j, const char *key, long long e5)
     text_format_e5(e5, b);
     json_raw(j, key, b);
 }
+
+/* A file's name, size and SHA-256 as members (see json.h). */
+void json_file(esr_json *j, const char *name_key, const char *name, uint64_t bytes,
+               const char *sha256)
+{
+    json_str(j, name_key, name);
+    json_u64(j, "bytes", bytes);
+    json_str(j, "sha256", sha256);
+}

@@ -27,5 +27,9 @@ void json_raw(esr_json *j, const char *key, const char *v);
 
 /* An FTE member (units of 0.00001) as an exact decimal. */
 void json_fte(esr_json *j, const char *key, long long e5);
+/* A file's members in the open object: name_key (its name), "bytes" and
+ * "sha256" (inputs and outputs are listed alike everywhere). */
+void json_file(esr_json *j, const char *name_key, const char *name, uint64_t bytes,
+               const char *sha256);
 
 #endif

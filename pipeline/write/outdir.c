@@ -1078,9 +1078,7 @@ esr_status outdir_json_outputs(esr_outdir *d, esr_json *j, esr_err *err)
     json_open(j, "outputs", '[');
     for (size_t i = 0; i < d->nouts; i++) {
         json_open(j, NULL, '{');
-        json_str(j, "file", d->outs[i].file);
-        json_u64(j, "bytes", d->outs[i].bytes);
-        json_str(j, "sha256", d->outs[i].sha256);
+        json_file(j, "file", d->outs[i].file, d->outs[i].bytes, d->outs[i].sha256);
         json_close(j, '}');
     }
     json_close(j, ']');

@@ -133,3 +133,20 @@ Test(json, reusable_writer)
     cr_assert_str_eq(mem_close(&m), "[\n  1\n]\n[\n  2\n]\n");
     free(m.buf);
 }
+
+Test(json, file_members)
+{
+    mem m;
+    mem_open(&m);
+    esr_json j;
+    json_init(&j, m.fp);
+    json_open(&j, NULL, '{');
+    json_file(&j, "file", "records.csv", 12345678901ULL, "ab12");
+    json_close(&j, '}');
+    const char *got = mem_close(&m);
+    cr_assert(strstr(got, "\"file\": \"records.csv\"") && strstr(got, "\"bytes\": 12345678901") &&
+                  strstr(got, "\"sha256\": \"ab12\""),
+              "%s", got);
+    cr_assert_lt(strstr(got, "\"file\""), strstr(got, "\"bytes\""), "name first: %s", got);
+    free(m.buf);
+}
