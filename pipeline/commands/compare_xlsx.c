@@ -307,17 +307,12 @@ static void write_moves(book *b)
     xbook_headings(&b->x, S_JL, 0, hj);
     xbook_headings(&b->x, S_MOVED, 0, hm);
     b->row[S_JL] = b->row[S_MOVED] = 1;
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    esr_csvreader *rd;
-    csvreader_new(&o, on_move, b, &rd); /* NULL on no memory: checked below */
     FILE *fp = fopen(b->in->moves_path, "rb");
     esr_err err = {0};
-    if (!rd || !fp || csvreader_read(rd, fp, b->in->moves_path, &err))
+    if (!fp || csvreader_read_all(fp, b->in->moves_path, ',', on_move, b, &err))
         b->x.error = LXW_ERROR_CREATING_TMPFILE;
     if (fp)
         fclose(fp);
-    csvreader_free(rd);
     for (int s = S_JL; s <= S_MOVED; s++) {
         lxw_row_t r = b->row[s];
         worksheet_freeze_panes(b->s[s].ws, 1, 0);

@@ -54,13 +54,7 @@ static int put_line(esr_buf *line, FILE *fp, const char *const *v, size_t n)
 static esr_status feed_stream(FILE *fp, const char *name, esr_row_fn fn, void *ctx,
                               const esr_status *failed, esr_err *err)
 {
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    esr_csvreader *rd;
-    if (csvreader_new(&o, fn, ctx, &rd))
-        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-    esr_status st = csvreader_read(rd, fp, name, err);
-    csvreader_free(rd);
+    esr_status st = csvreader_read_all(fp, name, ',', fn, ctx, err);
     return st ? st : *failed;
 }
 

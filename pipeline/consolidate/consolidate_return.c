@@ -513,24 +513,14 @@ static int on_record(void *vctx, const esr_row *row)
 static esr_status read_records(esr_trust_return *r, const char *path, esr_err *err)
 {
     rec_ctx c = {r, path, err, ESR_OK, 0, -1};
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = NULL;
-    esr_status st = ESR_OK;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (csvreader_new(&o, on_record, &c, &rd)) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    st = csvreader_read(rd, fp, path, err);
+    esr_status st = csvreader_read_all(fp, path, ',', on_record, &c, err);
     if (!st)
         st = c.st;
     if (!st && !c.header_done)
         st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", path);
-done:
-    csvreader_free(rd);
     fclose(fp);
     return st;
 }
@@ -547,25 +537,16 @@ static int on_count(void *vctx, const esr_row *row)
 /* Count the data rows of path into *n; *seen 1 if the file exists. */
 static esr_status count_rows(const char *path, uint64_t *n, int *seen, esr_err *err)
 {
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = NULL;
-    esr_status st = ESR_OK;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return errno == ENOENT
                    ? ESR_OK
                    : esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (csvreader_new(&o, on_count, n, &rd)) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if (!(st = csvreader_read(rd, fp, path, err)) && *n) {
+    esr_status st = csvreader_read_all(fp, path, ',', on_count, n, err);
+    if (!st && *n) {
         (*n)--; /* the header */
         *seen = 1;
     }
-done:
-    csvreader_free(rd);
     fclose(fp);
     return st;
 }
@@ -604,28 +585,18 @@ esr_status trustret_out_of_scope(const esr_trust_return *r,
     if (path_of(&p, r->dir, "out_of_scope.csv"))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     out_ctx c = {esr_buf_str(&p), on_row, ctx, err, ESR_OK, 0};
-    esr_csv_opts o;
-    csvreader_opts_default(&o, ',');
-    esr_csvreader *rd = NULL;
-    esr_status st = ESR_OK;
+    esr_status st;
     FILE *fp = fopen(c.path, "rb");
     if (!fp) {
         st = esr_err_set(err, ESR_ERR_IO, "%s: cannot open: %s", c.path, strerror(errno));
-        goto done;
-    }
-    if (csvreader_new(&o, on_out_row, &c, &rd)) {
-        st = esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    st = csvreader_read(rd, fp, c.path, err);
-    if (!st)
-        st = c.st;
-    if (!st && !c.header_done)
-        st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", c.path);
-done:
-    csvreader_free(rd);
-    if (fp)
+    } else {
+        st = csvreader_read_all(fp, c.path, ',', on_out_row, &c, err);
+        if (!st)
+            st = c.st;
+        if (!st && !c.header_done)
+            st = esr_err_set(err, ESR_ERR_INPUT_FORMAT, "%s: empty: no header row", c.path);
         fclose(fp);
+    }
     esr_buf_free(&p);
     return st;
 }

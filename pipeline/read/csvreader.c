@@ -629,6 +629,20 @@ esr_status csvreader_read(esr_csvreader *rd, FILE *fp, const char *name, esr_err
     return st;
 }
 
+/* Read all of fp with a reader of its own (see csvreader.h). */
+esr_status csvreader_read_all(FILE *fp, const char *name, char delim, esr_row_fn fn, void *ctx,
+                              esr_err *err)
+{
+    esr_csv_opts o;
+    csvreader_opts_default(&o, delim);
+    esr_csvreader *rd;
+    if (csvreader_new(&o, fn, ctx, &rd))
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    esr_status st = csvreader_read(rd, fp, name, err);
+    csvreader_free(rd);
+    return st;
+}
+
 /* Flush the last record at end of input. */
 esr_status csvreader_finish(esr_csvreader *rd, esr_err *err)
 {

@@ -70,6 +70,11 @@ esr_status csvreader_finish(esr_csvreader *rd, esr_err *err);
  * unless the callback asks to stop; name is fp's name in messages. The
  * callback's own failure is the caller's to report. */
 esr_status csvreader_read(esr_csvreader *rd, FILE *fp, const char *name, esr_err *err);
+/* Read all of fp (UTF-8, delimiter delim, default limits) calling fn(ctx,
+ * row) per record, with a reader of its own: csvreader_read for a whole
+ * file esrpipe wrote. ESR_ERR_NOMEM, csvreader_read's error, or ESR_OK. */
+esr_status csvreader_read_all(FILE *fp, const char *name, char delim, esr_row_fn fn, void *ctx,
+                              esr_err *err);
 /* Non-zero once the callback asked to stop. */
 int csvreader_stopped(const esr_csvreader *rd);
 /* Number of physical lines consumed so far. */

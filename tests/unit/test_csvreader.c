@@ -800,3 +800,19 @@ Test(csvreader, fast_path_keeps_line_numbers_limits_and_raw_text)
     rows_free(&whole);
     rows_free(&bytes);
 }
+
+Test(csvreader, read_all_reads_a_whole_stream)
+{
+    static rows rs;
+    const char text[] = "h1\th2\n1\t\"a\tb\"\n2\tlast";
+    FILE *fp = fmemopen((void *)text, sizeof text - 1, "rb");
+    cr_assert_not_null(fp);
+    esr_err err = {0};
+    cr_assert_eq(csvreader_read_all(fp, "mem", '\t', collect, &rs, &err), ESR_OK, "%s", err.msg);
+    fclose(fp);
+    cr_assert_eq(rs.n, 3);
+    FIELDS(&rs.r[1], "1", "a\tb");
+    FIELDS(&rs.r[2], "2", "last");
+    cr_assert_eq(rs.r[2].line, 3);
+    rows_free(&rs);
+}
