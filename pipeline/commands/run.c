@@ -21,6 +21,7 @@
 #include "records.h"
 #include "run_json.h"
 #include "schema.h"
+#include "rowspool.h"
 #include "strmap.h"
 #include "text.h"
 #include "training.h"
@@ -38,6 +39,15 @@
  * all, under the common `ulimit -n 256`); the others are closed and
  * reopened for appending when a row comes. */
 #define ESR_SPLIT_OPEN_RETURNS 48
+
+/* What the one read of an input found, for the pass that decides its rows
+ * from the spool (evidence mode). */
+typedef struct input_read {
+    esr_sniff sniff;
+    esr_source_info info; /* without its path */
+    uint64_t lines, nul_bytes;
+    uint64_t rows; /* spooled, the header row included */
+} input_read;
 
 /* One return being written: a directory's worth of files. */
 typedef struct ret_out {
@@ -65,8 +75,10 @@ typedef struct run_ctx {
     esr_schema *schema;
     const char *source_name;
     esr_input_meta *inputs;
-    char **unknown_cols;     /* per input: comma-joined names */
-    char (*learned_sha)[65]; /* per input: SHA-256 of the bytes the learning read saw */
+    char **unknown_cols; /* per input: comma-joined names */
+    input_read *read;    /* per input: its read, when its rows are spooled */
+    esr_rowspool *spool; /* evidence mode: every input's rows, read once */
+    unsigned char *keep; /* per header field: spool it verbatim (a mapped column) */
     char **pii_cols;
     char **near_cols; /* per input: "header\x1dcanonical\x1dalias" items joined by 0x1f */
     size_t ninputs;
@@ -96,7 +108,7 @@ typedef struct run_ctx {
     unsigned long long rows_total;
     double next_progress;
     double started;
-    int learning;      /* the first read: learn titles from coded rows */
+    int learning;      /* the one read of a spooled run: learn titles, spool rows */
     esr_table *titles; /* --titles */
     char titles_sha256[65];
 } run_ctx;
@@ -503,6 +515,23 @@ static int out_of_scope_row(run_ctx *c, ret_out *r, const esr_record *rec, const
                         "out_of_scope.csv");
 }
 
+/* The one read (evidence mode): spool the header row whole, and note which
+ * of its columns the rows keep (mapped ones). 0, or 1 with c->st set. */
+static int spool_header(run_ctx *c, const esr_row *row)
+{
+    free(c->keep);
+    if (!(c->keep = malloc(c->schema->ncols + 1))) {
+        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < c->schema->ncols; i++)
+        c->keep[i] = c->schema->kind[i] == ESR_HEADER_MAPPED;
+    if ((c->st = rowspool_put(c->spool, row, NULL, 0, c->err)))
+        return 1;
+    c->read[c->cur_input].rows++;
+    return 0;
+}
+
 /* The header row of an input: bind it (header_bind); rows above it are
  * title lines. 0, or 1 with c->st set. */
 static int on_header(run_ctx *c, const esr_row *row)
@@ -516,7 +545,7 @@ static int on_header(run_ctx *c, const esr_row *row)
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    return 0;
+    return c->learning ? spool_header(c, row) : 0;
 }
 
 /* Count a row read and report progress every 4096 rows, at most twice a second. */
@@ -528,8 +557,13 @@ static void progress_tick(run_ctx *c)
     if (t < c->next_progress)
         return;
     c->next_progress = t + 500;
-    esr_progress p = {
-        c->source_name, c->rows_total, source_consumed(c->src), source_info(c->src)->bytes, t, 0};
+    /* deciding the spooled rows: how far through the spool */
+    esr_progress p = {c->source_name,
+                      c->rows_total,
+                      c->src ? source_consumed(c->src) : rowspool_read_bytes(c->spool),
+                      c->src ? source_info(c->src)->bytes : rowspool_bytes(c->spool),
+                      t,
+                      0};
     c->o->progress_fn(c->o->progress_ctx, &p);
 }
 
@@ -605,12 +639,16 @@ static int row_decide(run_ctx *c, esr_record *rec, int readable)
     return 0;
 }
 
-/* The first read's row (evidence mode): learn from its title and code
- * alone; a row validate_row rejects teaches nothing. 0, or 1 with c->st set. */
+/* The one read's row (evidence mode): spool it, and learn from its title
+ * and code alone; a row validate_row rejects teaches nothing. 0, or 1 with
+ * c->st set. */
 static int learn_row(run_ctx *c, const esr_row *row)
 {
     static const int cols[] = ESR_LEARN_COLS;
     progress_tick(c);
+    if ((c->st = rowspool_put(c->spool, row, c->keep, c->schema->ncols, c->err)))
+        return 1;
+    c->read[c->cur_input].rows++;
     if (row->fault || row->nfields != c->schema->ncols)
         return 0;
     esr_record rec;
@@ -758,7 +796,27 @@ static esr_status fte_hours_check(run_ctx *c, const char *path)
         (unsigned long long)c->fte_values);
 }
 
-/* Read, classify and write every row of input idx; record its metadata. */
+/* Input idx's rows are all decided: refuse it without a header row or with
+ * weekly hours for FTE; record its metadata. */
+static esr_status input_done(run_ctx *c, size_t idx, const esr_source_info *info, uint64_t lines,
+                             uint64_t nul_bytes)
+{
+    const char *path = c->o->inputs[idx];
+    esr_status st;
+    if (!c->schema)
+        return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
+    if ((st = fte_hours_check(c, path)) || (st = input_meta(c, idx, info)))
+        return st;
+    c->inputs[idx].lines = lines;
+    c->inputs[idx].nul_bytes = nul_bytes;
+    if (nul_bytes)
+        say(c, "%s: %llu NUL bytes: each row holding one is rejected (nul_byte)", path,
+            (unsigned long long)nul_bytes);
+    return ESR_OK;
+}
+
+/* Read, classify and write every row of input idx; record its metadata.
+ * While learning, only spool its rows (replay_input decides them). */
 static esr_status read_input(run_ctx *c, size_t idx)
 {
     const char *path = c->o->inputs[idx];
@@ -804,32 +862,18 @@ static esr_status read_input(run_ctx *c, size_t idx)
         st = c->st;
         goto done;
     }
-    if (!c->schema) {
-        st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
-        goto done;
-    }
-    if ((st = fte_hours_check(c, path)))
-        goto done;
-    if (c->learning) { /* the second read records the input */
-        memcpy(c->learned_sha[idx], info->sha256, sizeof c->learned_sha[idx]);
-        goto done;
-    }
-    if (*c->learned_sha[idx] && strcmp(c->learned_sha[idx], info->sha256)) {
-        st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                         "%s: changed between the read that learned titles and the run (was it "
-                         "replaced meanwhile?); nothing was written: run again",
-                         path);
-        goto done;
-    }
-    st = input_meta(c, idx, info);
-    if (!st) {
-        esr_input_meta *in = &c->inputs[idx];
+    if (c->learning) { /* the rows are decided from the spool */
+        input_read *in = &c->read[idx];
+        in->sniff = c->sniff;
+        in->info = *info;
+        in->info.path = NULL;
         in->lines = csvreader_physical_lines(rd);
         in->nul_bytes = csvreader_nul_bytes(rd);
-        if (in->nul_bytes)
-            say(c, "%s: %llu NUL bytes: each row holding one is rejected (nul_byte)", path,
-                (unsigned long long)in->nul_bytes);
+        if (!c->schema)
+            st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
+        goto done;
     }
+    st = input_done(c, idx, info, csvreader_physical_lines(rd), csvreader_nul_bytes(rd));
 done:
     esr_buf_free(&head);
     schema_free(c->schema);
@@ -837,6 +881,28 @@ done:
     csvreader_free(rd);
     c->src = NULL;
     source_close(src);
+    return st;
+}
+
+/* Decide, count and write input idx's rows from the spool its one read
+ * filled; record its metadata. */
+static esr_status replay_input(run_ctx *c, size_t idx)
+{
+    const input_read *in = &c->read[idx];
+    esr_status st = ESR_OK;
+    esr_row row;
+    c->source_name = base_name(c->o->inputs[idx]);
+    c->cur_input = idx;
+    c->file_rows = c->blank_lines = c->fte_values = c->fte_above_5 = 0;
+    c->sniff = in->sniff;
+    validate_set_decimal_comma(c->val, in->sniff.delim == ';'); /* as input_sniff set it */
+    for (uint64_t i = 0; i < in->rows && !st; i++)
+        if (!(st = rowspool_next(c->spool, &row, c->err)) && on_row(c, &row))
+            st = c->st ? c->st : ESR_ERR_INTERNAL;
+    if (!st)
+        st = input_done(c, idx, &in->info, in->lines, in->nul_bytes);
+    schema_free(c->schema);
+    c->schema = NULL;
     return st;
 }
 
@@ -973,13 +1039,21 @@ static esr_status write_suggestions(run_ctx *c, ret_out *r)
     return ESR_OK;
 }
 
-/* The first read of every input, learning titles from its coded rows
- * (evidence mode, unless --no-learn): the second read classifies. */
+/* Evidence mode, unless --no-learn: read every input once, learning titles
+ * from its coded rows and spooling its rows, which replay_input decides
+ * once every title is learned. The spool is in the return's scratch
+ * directory (a --dry-run's in TMPDIR). */
 static esr_status learn_inputs(run_ctx *c)
 {
     esr_status st;
+    const char *dir = getenv("TMPDIR");
     if (c->o->mode != ESR_CLASSIFY_EVIDENCE || c->o->no_learn)
         return ESR_OK;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if ((c->nrets && (st = outdir_scratch(c->rets[0]->dir, &dir, c->err))) ||
+        (st = rowspool_open(dir, c->nrets ? c->o->outdir : dir, &c->spool, c->err)))
+        return st;
     if (classify_learn_start(c->cls, &c->o->learn))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
     c->learning = 1;
@@ -990,7 +1064,7 @@ static esr_status learn_inputs(run_ctx *c)
     c->file_rows = 0;
     if (classify_learn_finish(c->cls))
         return esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory after learning titles");
-    return ESR_OK;
+    return rowspool_rewind(c->spool, c->err);
 }
 
 /* run.json "inputs": each export read, how it was read and what it held. */
@@ -1278,8 +1352,8 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     c->unknown_cols = calloc(o->ninputs, sizeof *c->unknown_cols);
     c->pii_cols = calloc(o->ninputs, sizeof *c->pii_cols);
     c->near_cols = calloc(o->ninputs, sizeof *c->near_cols);
-    c->learned_sha = calloc(o->ninputs, sizeof *c->learned_sha);
-    if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols || !c->learned_sha ||
+    c->read = calloc(o->ninputs, sizeof *c->read);
+    if (!c->inputs || !c->unknown_cols || !c->pii_cols || !c->near_cols || !c->read ||
         classify_new(c->m, o->mode, &c->cls) || validate_new(c->m, &c->val) ||
         aggregate_new(c->m, &c->agg) || esr_strmap_new(&c->ret_by_org)) {
         c->ninputs = 0; /* the per-input arrays may be missing: nothing to free in them */
@@ -1310,20 +1384,20 @@ static esr_status run_setup(run_ctx *c, esr_mappings **owned)
     return ESR_OK;
 }
 
-/* Check every input exists, and can be read more than once, before
- * anything is created. */
+/* Check every input exists and is a file (its size is checked after the
+ * read: source_unchanged) before anything is created. */
 static esr_status inputs_check(run_ctx *c)
 {
     const esr_run_opts *o = c->o;
     esr_status st;
     for (size_t i = 0; i < o->ninputs; i++) {
         esr_source *probe;
-        struct stat sb; /* an export is read more than once: a pipe can be read once */
+        struct stat sb; /* a pipe would be consumed by the probe below */
         if (!stat(o->inputs[i], &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
             return esr_err_set(c->err, ESR_ERR_INPUT_FORMAT,
-                               "%s: not a regular file (a pipe or device): esrpipe reads an "
-                               "export more than once; save it to a file first (gzip files are "
-                               "read as they are)",
+                               "%s: not a regular file (a pipe or device): esrpipe records an "
+                               "export's size and checksum and checks it was not changed while "
+                               "read; save it to a file first (gzip files are read as they are)",
                                o->inputs[i]);
         if ((st = source_open(o->inputs[i], &o->source, &probe, c->err)))
             return st;
@@ -1391,7 +1465,9 @@ static void run_ctx_free(run_ctx *c)
     }
     free(c->near_cols);
     free(c->inputs);
-    free(c->learned_sha);
+    free(c->read);
+    free(c->keep);
+    rowspool_close(c->spool);
     free(c->unknown_cols);
     free(c->pii_cols);
     records_rendered_free(&c->rendered);
@@ -1420,8 +1496,7 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
     esr_mappings *owned = NULL;
     if (!o->ninputs)
         return esr_err_set(err, ESR_ERR_USAGE, "no input files");
-    if ((st = find_snapshot(&c)) || (st = run_setup(&c, &owned)) || (st = inputs_check(&c)) ||
-        (st = learn_inputs(&c)))
+    if ((st = find_snapshot(&c)) || (st = run_setup(&c, &owned)) || (st = inputs_check(&c)))
         goto done;
     ret_out *first;
     if (!o->dry_run) {
@@ -1430,8 +1505,10 @@ esr_status run_pipeline(const esr_run_opts *o, esr_run_counts *counts, esr_err *
         if (o->split_by_org)
             c.unassigned = first;
     }
+    if ((st = learn_inputs(&c)))
+        goto done;
     for (size_t i = 0; i < o->ninputs; i++)
-        if ((st = read_input(&c, i)))
+        if ((st = c.spool ? replay_input(&c, i) : read_input(&c, i)))
             goto done;
     if ((st = inputs_unchanged(&c)))
         goto done;

@@ -351,7 +351,7 @@ esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o)
     return st ? st : cst;
 }
 
-/* First read: note r's title and, when its code is valid and says what
+/* Learning: note r's title and, when its code is valid and says what
  * the post is (a specific profession, or not a support role), how it is
  * classified; ESR_OK or ESR_ERR_NOMEM. */
 esr_status classify_learn(esr_classifier *c, esr_record *r)
@@ -383,7 +383,7 @@ esr_status classify_learn(esr_classifier *c, esr_record *r)
     return ESR_OK;
 }
 
-/* The first read is over: decide what each title learned; ESR_OK or
+/* Every row is learned from: decide what each title learned; ESR_OK or
  * ESR_ERR_NOMEM. */
 esr_status classify_learn_finish(esr_classifier *c)
 {
@@ -391,7 +391,7 @@ esr_status classify_learn_finish(esr_classifier *c)
         return ESR_OK;
     esr_status st = learn_finish(c->learn);
     c->learned = 1;
-    esr_strmap_free(c->learn_cache); /* the second read caches entries */
+    esr_strmap_free(c->learn_cache); /* classify_record caches entries */
     esr_status cst = esr_strmap_new(&c->learn_cache);
     return st ? st : cst;
 }

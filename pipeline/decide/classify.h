@@ -29,15 +29,15 @@ void classify_record(esr_classifier *c, esr_record *r);
 esr_status classify_set_titles(esr_classifier *c, const esr_table *local, const char *name);
 /* Start learning titles from the export's coded rows (evidence mode). */
 esr_status classify_learn_start(esr_classifier *c, const esr_learn_opts *o);
-/* The record columns classify_learn reads: the first read fills only these. */
+/* The record columns classify_learn reads: learning fills only these. */
 #define ESR_LEARN_COLS                                                                             \
     {                                                                                              \
         ESR_COL_POSITION_TITLE, ESR_COL_OCCUPATION_CODE                                            \
     }
-/* First read of the export: note r's title and its code's classification
+/* Learning, before any row is classified: note r's title and its code's classification
  * (r: record_init'ed, the ESR_LEARN_COLS filled); ESR_OK or ESR_ERR_NOMEM. */
 esr_status classify_learn(esr_classifier *c, esr_record *r);
-/* End of the first read: the learned titles apply to classify_record;
+/* Every row learned from: the learned titles apply to classify_record;
  * ESR_OK or ESR_ERR_NOMEM. */
 esr_status classify_learn_finish(esr_classifier *c);
 /* The learner, or NULL when not learning. */

@@ -27,8 +27,7 @@ def snapshot(d):
 
 
 def review_fixes(e, tmp):
-    """A pipe as the export is refused at once (it used to hang: the export is
-    read more than once); trend never writes over a return it reads; a
+    """A pipe as the export is refused at once (it used to hang); trend never writes over a return it reads; a
     record without an assignment number is neither joiner nor leaver."""
     import csv
     sample = os.path.join("fixtures", "sample", "esr_sample_2026-03-31.csv")

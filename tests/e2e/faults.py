@@ -8,8 +8,10 @@ directory (.DIR.esrpipe-XXXXXX beside DIR, or DIR/.esrpipe-XXXXXX where DIR
 is a mount point) and no lock file left. Faults inside the publish step
 itself (kill or fail at every step, via ESRPIPE_FAULT) are in commit.py.
 
-  1 disk full        tiny tmpfs: the run fails (74) at several points
-                     (during reading, summary, workbook, run.json)
+  1 disk full        tiny tmpfs, a sweep of sizes up to enough room: each
+                     run fails (74) naming what it was writing, or succeeds
+                     whole; the sweep meets the scratch copy of the rows,
+                     the files written while deciding and those after
   1b TMPDIR full     libxlsxwriter's own temporaries cannot be written
   2 read-only        ro bind mount and ro tmpfs: 73
   3 SIGKILL          while reading, while building the sheets and while the
@@ -27,6 +29,7 @@ Run from the project root (mappings/, fixtures/).
     faults.py --esrpipe BUILD/esrpipe [--workdir DIR] [--seed N]
 """
 import argparse
+import gzip
 import json
 import os
 import random
@@ -230,27 +233,44 @@ def pages(n):
 
 # ---- case 1: disk full ----------------------------------------------------
 
+def what_failed(mnt, msg):
+    """What a one-line disk-full error names in mnt: an output file, the
+    scratch copy of the export's rows, or None."""
+    if len(msg.splitlines()) != 1:
+        return None
+    for n in FILES:
+        if (mnt + "/" + n) in msg:
+            return n
+    if (mnt + ": ") in msg and "scratch copy of the export's rows" in msg:
+        return "scratch copy"
+    return None
+
+
 def disk_full_once(c, label, mnt, extra_pages, export, expect_ok=False):
     """Fresh 2 MiB tmpfs at mnt holding the previous return (written by
     esrpipe from the sample), shrunk to used + extra_pages, then a run of
-    export into it."""
+    export into it. expect_ok None: failing or succeeding are both right.
+    Returns (error, what the failure named or "ok")."""
     umount(c, mnt)
     os.makedirs(mnt, exist_ok=True)
-    e = mount(c, "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mnt)
+    e = mount(c, "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", mnt)
     if e:
-        return e
+        return e, None
     p = run(c, "-o", mnt, SAMPLE)
     if not CHECKS.ok(p.returncode == 0, "%s: previous return written into the tmpfs" % label, err_text(p)):
-        return None
+        return None, None
     prev = everything(mnt)
     size = used_bytes(mnt) + extra_pages * PAGE
     e = mount(c, "-o", "remount,size=%d" % size, mnt)
     if e:
         CHECKS.ok(False, "%s: remount size=%d" % (label, size), e)
-        return None
+        return None, None
     p = run(c, "-o", mnt, export)
     msg = own_error(p)
     print("     %s: exit %d %s" % (label, p.returncode, msg), flush=True)
+    named = "ok" if p.returncode == 0 else what_failed(mnt, msg)
+    if expect_ok is None:
+        expect_ok = p.returncode == 0
     if expect_ok:
         CHECKS.ok(p.returncode == 0, "%s: enough room: exit 0" % label, "%d %s" % (p.returncode, msg))
         got = finals(mnt)
@@ -261,9 +281,8 @@ def disk_full_once(c, label, mnt, extra_pages, export, expect_ok=False):
         CHECKS.ok(p.returncode in (73, 74),
                   "%s: exit 74 (or 73)" % label,
                   "exit %d: %s" % (p.returncode, msg))
-        lines = msg.splitlines()
-        CHECKS.ok(len(lines) == 1 and any((mnt + "/" + n) in msg for n in FILES),
-                  "%s: one-line error naming the directory and the file" % label,
+        CHECKS.ok(named is not None,
+                  "%s: one-line error naming the directory and the file (or the scratch copy)" % label,
                   msg)
         CHECKS.ok(everything(mnt) == prev,
                   "%s: previous return byte-identical" % label,
@@ -271,7 +290,7 @@ def disk_full_once(c, label, mnt, extra_pages, export, expect_ok=False):
     CHECKS.ok(not temps(mnt), "%s: no temporaries left" % label, str(temps(mnt)))
     CHECKS.ok(not listing(c.tmpdir), "%s: TMPDIR clean" % label, str(listing(c.tmpdir)))
     umount(c, mnt)
-    return None
+    return None, named
 
 
 def case_disk_full(c):
@@ -283,30 +302,38 @@ def case_disk_full(c):
     if not CHECKS.ok(p.returncode == 0, "small export runs with room", err_text(p)):
         return
     sz = {n: pages(os.path.getsize(os.path.join(ref, n))) for n in FILES}
-    read_phase = sz["records.csv"] + sz["rejects.csv"]   # both written while reading
-    total = sum(sz.values())
-    points = [
-        # the brief's tiny disk: a few pages free, the first flush fails
-        ("1 disk full (4 pages free)", 4, False),
-        ("1 disk full while reading", read_phase // 2, False),
-        ("1 disk full on summary.csv", read_phase + sz["summary.csv"] // 2, False),
-        ("1 disk full on return.xlsx", read_phase + sz["summary.csv"] + sz["return.xlsx"] // 2, False),
-        ("1 disk full on run.json", total - sz["run.json"], False),
-        # room for the outputs and for the workbook's sheet temporaries, which
-        # esrpipe keeps in DIR (same filesystem, so a full disk fails the run)
-        ("1 disk with room (control)", total + 12 * sz["return.xlsx"] + 64, True),
-    ]
+    # room for the outputs, the workbook's sheet temporaries and the scratch
+    # copy of the rows (at most the export decoded, 33 bytes a row and 5 a
+    # field more), all in DIR: same filesystem, so a full disk fails the run
+    with gzip.open(c.small, "rb") if c.small.endswith(".gz") else open(c.small, "rb") as f:
+        data = f.read()
+    lines = data.count(b"\n") + 1
+    fields = lines * (data.split(b"\n", 1)[0].count(b",") + 1)
+    spool = pages(2 * len(data) + 33 * lines + 5 * fields)
+    room = sum(sz.values()) + 12 * sz["return.xlsx"] + 64 + spool
+    # the brief's tiny disk (4 pages free), then sizes up to room: every run
+    # fails whole or succeeds whole, wherever it stops
+    points = [4] + [room * k // 16 for k in range(1, 16)]
+    seen = set()
     try:
-        for label, extra, ok in points:
-            e = disk_full_once(c, label, mnt, extra, c.small, expect_ok=ok)
+        for extra in points:
+            e, named = disk_full_once(c, "1 disk full (%d pages free)" % extra, mnt, extra, c.small,
+                                      expect_ok=None)
             if e:
                 if cannot_mount(e):
                     skip("1 disk full", "cannot mount tmpfs: %s" % e)
                 else:
                     CHECKS.ok(False, "1 mount tmpfs", e)
                 return
+            seen.add(named)
+        disk_full_once(c, "1 disk with room (control, %d pages)" % room, mnt, room, c.small, expect_ok=True)
     finally:
         umount(c, mnt)
+    CHECKS.ok("scratch copy" in seen, "1 the sweep filled the disk on the scratch copy of the rows", str(seen))
+    CHECKS.ok(seen & {"records.csv", "rejects.csv", "out_of_scope.csv"},
+              "1 ... and on a file written while deciding", str(seen))
+    CHECKS.ok(seen & {"summary.csv", "return.xlsx", "run.json", "title_suggestions.csv"},
+              "1 ... and on a file written after", str(seen))
 
 
 def case_tmpdir_full(c):

@@ -38,9 +38,10 @@ def stage(esrpipe, args, data=None):
 
 def compare(c, esrpipe, tmp, label, export, classify_args, run_args):
     out = os.path.join(tmp, label)
-    # stage classify reads its input once, so it cannot learn titles from the
-    # export's coded rows before classifying (run reads the export twice):
-    # it is compared with run --no-learn
+    # stage classify streams its input, so it cannot learn titles from the
+    # export's coded rows before classifying (run learns from every row
+    # first, then decides them from a scratch copy): it is compared with
+    # run --no-learn
     p = subprocess.run([esrpipe, "run", "-q", "--no-learn", "-o", out] + run_args + [export], cwd=ROOT,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not c.ok(p.returncode == 0, "%s: run exit 0" % label, p.stderr.decode()[-800:]):
