@@ -38,8 +38,8 @@ esr_status esr_buf_reserve(esr_buf *b, size_t extra)
     return ESR_OK;
 }
 
-/* Append n bytes; ESR_OK or ESR_ERR_NOMEM (latched). */
-esr_status esr_buf_append(esr_buf *b, const void *p, size_t n)
+/* Append n bytes after making room (see buf.h). */
+esr_status esr_buf_append_grow(esr_buf *b, const void *p, size_t n)
 {
     if (esr_buf_reserve(b, n))
         return b->status;
@@ -48,18 +48,6 @@ esr_status esr_buf_append(esr_buf *b, const void *p, size_t n)
     b->len += n;
     b->data[b->len] = '\0';
     return ESR_OK;
-}
-
-/* Append a NUL-terminated string. */
-esr_status esr_buf_puts(esr_buf *b, const char *s)
-{
-    return esr_buf_append(b, s, strlen(s));
-}
-
-/* Append one byte. */
-esr_status esr_buf_putc(esr_buf *b, char c)
-{
-    return esr_buf_append(b, &c, 1);
 }
 
 /* Append printf-formatted text. */

@@ -7,6 +7,7 @@
 #define ESR_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -20,12 +21,37 @@ typedef struct esr_buf {
 /* Make room for at least extra more bytes (plus the NUL); ESR_OK or
  * ESR_ERR_NOMEM (latched). */
 esr_status esr_buf_reserve(esr_buf *b, size_t extra);
-/* Append n bytes; ESR_OK or ESR_ERR_NOMEM (latched). */
-esr_status esr_buf_append(esr_buf *b, const void *p, size_t n);
+/* esr_buf_append when the room must be made first (or a failure is latched). */
+esr_status esr_buf_append_grow(esr_buf *b, const void *p, size_t n);
+
+/* Append n bytes; ESR_OK or ESR_ERR_NOMEM (latched). Inline: the hot
+ * paths append a few bytes at a time into room already made. */
+static inline esr_status esr_buf_append(esr_buf *b, const void *p, size_t n)
+{
+    if (b->status || n >= b->cap - b->len) /* len + n + 1 > cap (cap 0: len 0) */
+        return esr_buf_append_grow(b, p, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return ESR_OK;
+}
+
 /* Append a NUL-terminated string. */
-esr_status esr_buf_puts(esr_buf *b, const char *s);
+static inline esr_status esr_buf_puts(esr_buf *b, const char *s)
+{
+    return esr_buf_append(b, s, strlen(s));
+}
+
 /* Append one byte. */
-esr_status esr_buf_putc(esr_buf *b, char c);
+static inline esr_status esr_buf_putc(esr_buf *b, char c)
+{
+    if (b->status || b->cap - b->len < 2)
+        return esr_buf_append_grow(b, &c, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return ESR_OK;
+}
 /* Append printf-formatted text. */
 esr_status esr_buf_printf(esr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the decimal digits of v. */

@@ -16,9 +16,12 @@ static esr_status put(esr_buf *line, const char *s, int first, int neutralise)
         return esr_buf_append(line, s, n);
     if (esr_buf_putc(line, '"') || (formula && esr_buf_putc(line, '\'')))
         return ESR_ERR_NOMEM;
-    for (const char *p = s; *p; p++)
-        if ((*p == '"' && esr_buf_putc(line, '"')) || esr_buf_putc(line, *p))
+    const char *p = s; /* up to and including each quote, then the quote again */
+    for (const char *q; (q = strchr(p, '"')); p = q + 1)
+        if (esr_buf_append(line, p, (size_t)(q - p) + 1) || esr_buf_putc(line, '"'))
             return ESR_ERR_NOMEM;
+    if (esr_buf_puts(line, p))
+        return ESR_ERR_NOMEM;
     return esr_buf_putc(line, '"');
 }
 
