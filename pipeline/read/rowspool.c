@@ -156,9 +156,11 @@ static esr_status fill(esr_rowspool *s, size_t need, esr_err *err)
 {
     if (s->len - s->pos >= need)
         return ESR_OK;
-    memmove(s->in, s->in + s->pos, s->len - s->pos);
-    s->len -= s->pos;
-    s->pos = 0;
+    if (s->pos) { /* keep the unread bytes, at the start */
+        memmove(s->in, s->in + s->pos, s->len - s->pos);
+        s->len -= s->pos;
+        s->pos = 0;
+    }
     size_t want = need > SPOOL_CHUNK ? need : SPOOL_CHUNK;
     if (esr_grow(&s->in, &s->cap, want, 1, SPOOL_CHUNK))
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
