@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "records.h"
 #include "xlsx_style.h"
+#include "xlsx_cell.h"
 #include "xlsx_zip.h"
 
 /* The records, as loaded: the fields of a row are NUL-terminated texts one
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
     esr_xlsx_style st;
     xlsx_style_add(wb, &st);
     xlsx_zip_use();
+    xlsx_cell_use(); /* esrpipe's cell helpers too: the floor is what esrpipe's libxlsxwriter can do */
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Support workforce");
     size_t cells = 0;
     const char *v = l.text;
