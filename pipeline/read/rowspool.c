@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "text.h"
 
-#define SPOOL_CHUNK (1u << 20) /* bytes written or read per system call */
+#define SPOOL_CHUNK (256u << 10) /* bytes written or read per system call */
 #define VARINT_MAX 10          /* bytes of a 64-bit LEB128 varint */
 
 struct esr_rowspool {
