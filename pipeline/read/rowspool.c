@@ -15,7 +15,7 @@
 #include "text.h"
 
 #define SPOOL_CHUNK (256u << 10) /* bytes written or read per system call */
-#define VARINT_MAX 10          /* bytes of a 64-bit LEB128 varint */
+#define VARINT_MAX 10            /* bytes of a 64-bit LEB128 varint */
 
 struct esr_rowspool {
     int fd;
