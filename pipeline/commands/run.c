@@ -646,10 +646,12 @@ static int learn_row(run_ctx *c, const esr_row *row)
 {
     static const int cols[] = ESR_LEARN_COLS;
     progress_tick(c);
-    if ((c->st = rowspool_put(c->spool, row, c->keep, c->schema->ncols, c->err)))
+    /* a row not aligned with the header keeps no field: its columns are unknown */
+    int aligned = !row->fault && row->nfields == c->schema->ncols;
+    if ((c->st = rowspool_put(c->spool, row, c->keep, aligned ? c->schema->ncols : 0, c->err)))
         return 1;
     c->read[c->cur_input].rows++;
-    if (row->fault || row->nfields != c->schema->ncols)
+    if (!aligned)
         return 0;
     esr_record rec;
     record_init(&rec, c->source_name, row->line);
