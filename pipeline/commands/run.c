@@ -450,12 +450,13 @@ static int header_bind(run_ctx *c, const esr_row *row)
             continue;
         const char *canon = table_get(t, (size_t)k, table_col(t, "canonical")),
                    *alias = table_get(t, (size_t)k, table_col(t, "alias"));
-        say(c,
-            "%s:%llu: warning: column \"%.80s\" is not read: it looks like %s%s%s%s; rename it, "
-            "or add it to mappings/columns.csv if it is that column",
-            c->source_name, (unsigned long long)row->line, c->schema->header[i], canon,
-            strcmp(alias, canon) ? " (\"" : "", strcmp(alias, canon) ? alias : "",
-            strcmp(alias, canon) ? "\")" : "");
+        if (c->learning || !c->spool) /* said once: not again deciding the spooled rows */
+            say(c,
+                "%s:%llu: warning: column \"%.80s\" is not read: it looks like %s%s%s%s; "
+                "rename it, or add it to mappings/columns.csv if it is that column",
+                c->source_name, (unsigned long long)row->line, c->schema->header[i], canon,
+                strcmp(alias, canon) ? " (\"" : "", strcmp(alias, canon) ? alias : "",
+                strcmp(alias, canon) ? "\")" : "");
         esr_buf_printf(&near, "%s%s\x1d%s\x1d%s", near.len ? "\x1f" : "", c->schema->header[i],
                        canon, alias);
     }
