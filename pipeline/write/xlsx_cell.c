@@ -9,9 +9,11 @@
  * support extract those were 1.5 G of the workbook thread's 5.4 G
  * instructions. The library calls them through the dynamic linker, so
  * these definitions in the executable come first: the same bytes out, by
- * plain code. They apply only with the libxlsxwriter version they were
- * checked against (test_xlsx_cell.c compares them with the library's
- * own); with any other, each call goes to the library's own definition. */
+ * plain code. A string with nothing to escape (nearly all) is copied by
+ * the library's lxw_strdup; any other goes to the library's own escape.
+ * They apply only with the libxlsxwriter version they were checked
+ * against (test_xlsx_cell.c compares them with the library's own); with
+ * any other, each call goes to the library's own definition. */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "xlsx_cell.h"
 
@@ -26,20 +28,19 @@
 typedef void (*rowcol_fn)(char *, lxw_row_t, lxw_col_t);
 typedef char *(*escape_fn)(const char *);
 
-static rowcol_fn lib_rowcol; /* the library's own, when not overridden */
+static rowcol_fn lib_rowcol; /* the library's own definitions */
 static escape_fn lib_escape, lib_escape_ctl;
 static int fast;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Decide once whether the library is the version these were checked against. */
+/* Find the library's own definitions, and decide once whether it is the
+ * version these were checked against. */
 static void cell_init(void)
 {
-    fast = !strcmp(lxw_version(), CHECKED_VERSION);
-    if (!fast) {
-        lib_rowcol = (rowcol_fn)dlsym(RTLD_NEXT, "lxw_rowcol_to_cell");
-        lib_escape = (escape_fn)dlsym(RTLD_NEXT, "lxw_escape_data");
-        lib_escape_ctl = (escape_fn)dlsym(RTLD_NEXT, "lxw_escape_control_characters");
-    }
+    lib_rowcol = (rowcol_fn)dlsym(RTLD_NEXT, "lxw_rowcol_to_cell");
+    lib_escape = (escape_fn)dlsym(RTLD_NEXT, "lxw_escape_data");
+    lib_escape_ctl = (escape_fn)dlsym(RTLD_NEXT, "lxw_escape_control_characters");
+    fast = lib_rowcol && lib_escape && lib_escape_ctl && !strcmp(lxw_version(), CHECKED_VERSION);
 }
 
 /* Put the faster helpers in force (see xlsx_cell.h). */
@@ -56,7 +57,7 @@ int xlsx_cell_use(void)
 void lxw_rowcol_to_cell(char *cell_name, lxw_row_t row, lxw_col_t col)
 {
     if (!xlsx_cell_use() && lib_rowcol) {
-        lib_rowcol(cell_name, row, col);
+        lib_rowcol(cell_name, row, col); /* NULL: the linker found none; cannot be */
         return;
     }
     char letters[8], digits[16];
@@ -77,29 +78,15 @@ void lxw_rowcol_to_cell(char *cell_name, lxw_row_t row, lxw_col_t col)
     *cell_name = '\0';
 }
 
-/* data with & < > as XML entities, in a string the caller frees (NULL
- * when out of memory, as calloc would give). */
+/* data with & < > as XML entities, in a string the caller frees. Only a
+ * string with none to replace is handled here: copied by lxw_strdup, so
+ * every string the library frees is still one it allocated (and an
+ * allocation failure is the library's, as before). */
 char *lxw_escape_data(const char *data)
 {
-    if (!xlsx_cell_use() && lib_escape)
-        return lib_escape(data);
-    size_t n = strlen(data), extra = 0;
-    for (const char *p = data; (p = strpbrk(p, "&<>")); p++)
-        extra += *p == '&' ? 4 : 3;
-    char *out = malloc(n + extra + 1), *w = out;
-    if (!out || !extra)
-        return out ? memcpy(out, data, n + 1) : NULL;
-    for (const char *p = data; *p; p++) {
-        const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
-        if (e) {
-            memcpy(w, e, strlen(e));
-            w += strlen(e);
-        } else {
-            *w++ = *p;
-        }
-    }
-    *w = '\0';
-    return out;
+    if (xlsx_cell_use() && !strpbrk(data, "&<>"))
+        return lxw_strdup(data);
+    return lib_escape(data);
 }
 
 /* Non-zero for a byte libxlsxwriter writes as _xHHHH_: a control
@@ -130,27 +117,11 @@ static size_t ctl_bytes(const char *s, size_t n)
 
 /* string with each such control character as _xHHHH_, in a string the
  * caller frees. libxlsxwriter 1.1.4 calls it for every string cell (its
- * lxw_has_control_characters is true of every string). */
+ * lxw_has_control_characters is true of every string): one without any is
+ * copied here, the rest are the library's. */
 char *lxw_escape_control_characters(const char *string)
 {
-    if (!xlsx_cell_use() && lib_escape_ctl)
-        return lib_escape_ctl(string);
-    size_t n = strlen(string), extra = ctl_bytes(string, n) * 6;
-    char *out = malloc(n + extra + 1), *w = out;
-    if (!out || !extra)
-        return out ? memcpy(out, string, n + 1) : NULL;
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)string; *p; p++) {
-        if (!ctl_byte(*p)) {
-            *w++ = (char)*p;
-            continue;
-        }
-        memcpy(w, "_x00", 4);
-        w[4] = hex[*p >> 4];
-        w[5] = hex[*p & 15];
-        w[6] = '_';
-        w += 7;
-    }
-    *w = '\0';
-    return out;
+    if (xlsx_cell_use() && !ctl_bytes(string, strlen(string)))
+        return lxw_strdup(string); /* as lxw_escape_data above */
+    return lib_escape_ctl(string);
 }
