@@ -29,6 +29,7 @@
 #define MAX_FILES 16
 #define OLD_JSON_MAX (256u << 20) /* the previous run.json read, at most */
 #define LOCK_POLL_NS 50000000L
+#define LOCK_NOTE_WAIT_MS 200 /* an empty lock file is read again for this long */
 
 /* The file names a return of esrpipe consists of. */
 static const char *const known_names[] = {"return.xlsx", "records.csv", "summary.csv",
@@ -350,11 +351,19 @@ static esr_status locate(esr_outdir *d, esr_err *err)
     return ESR_OK;
 }
 
-/* Who holds the lock at fd, from the lock file (or "unknown"). */
+/* Who holds the lock at fd, from the lock file (or "unknown"). The holder
+ * notes itself just after taking the lock: an empty file is read again for
+ * up to LOCK_NOTE_WAIT_MS, so runs started together name each other. */
 static void lock_holder(int fd, char *out, size_t n)
 {
-    ssize_t got = pread(fd, out, n - 1, 0);
-    out[got > 0 ? got : 0] = '\0';
+    for (int ms = 0; ms <= LOCK_NOTE_WAIT_MS; ms++) {
+        ssize_t got = pread(fd, out, n - 1, 0);
+        out[got > 0 ? got : 0] = '\0';
+        if (strchr(out, '\n')) /* a whole line: lock_note writes it at once */
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     out[strcspn(out, "\n")] = '\0';
     if (!*out)
         snprintf(out, n, "holder unknown");
