@@ -4,9 +4,11 @@
  * (LEB128) line, end line - line, fault and field count, then per field a
  * varint length, the bytes and a NUL, so a field read back is used where
  * it lies. */
+#define _GNU_SOURCE /* mkostemp */
 #include "rowspool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,7 +45,7 @@ esr_status rowspool_open(const char *dir, const char *name, esr_rowspool **out, 
         rowspool_close(s);
         return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
     }
-    s->fd = mkstemp(path.data);
+    s->fd = mkostemp(path.data, O_CLOEXEC);
     if (s->fd < 0) {
         esr_status st = esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot make a scratch file: %s", name,
                                     strerror(errno));
