@@ -45,8 +45,9 @@
 typedef struct input_read {
     esr_sniff sniff;
     esr_source_info info; /* without its path */
+    esr_schema *schema;   /* its header, bound by the read */
     uint64_t lines, nul_bytes;
-    uint64_t rows; /* spooled, the header row included */
+    uint64_t rows; /* spooled: every row below the header */
 } input_read;
 
 /* One return being written: a directory's worth of files. */
@@ -78,7 +79,6 @@ typedef struct run_ctx {
     char **unknown_cols; /* per input: comma-joined names */
     input_read *read;    /* per input: its read, when its rows are spooled */
     esr_rowspool *spool; /* evidence mode: every input's rows, read once */
-    unsigned char *keep; /* per header field: spool it verbatim (a mapped column) */
     char **pii_cols;
     char **near_cols; /* per input: "header\x1dcanonical\x1dalias" items joined by 0x1f */
     size_t ninputs;
@@ -450,13 +450,12 @@ static int header_bind(run_ctx *c, const esr_row *row)
             continue;
         const char *canon = table_get(t, (size_t)k, table_col(t, "canonical")),
                    *alias = table_get(t, (size_t)k, table_col(t, "alias"));
-        if (c->learning || !c->spool) /* said once: not again deciding the spooled rows */
-            say(c,
-                "%s:%llu: warning: column \"%.80s\" is not read: it looks like %s%s%s%s; "
-                "rename it, or add it to mappings/columns.csv if it is that column",
-                c->source_name, (unsigned long long)row->line, c->schema->header[i], canon,
-                strcmp(alias, canon) ? " (\"" : "", strcmp(alias, canon) ? alias : "",
-                strcmp(alias, canon) ? "\")" : "");
+        say(c,
+            "%s:%llu: warning: column \"%.80s\" is not read: it looks like %s%s%s%s; rename it, "
+            "or add it to mappings/columns.csv if it is that column",
+            c->source_name, (unsigned long long)row->line, c->schema->header[i], canon,
+            strcmp(alias, canon) ? " (\"" : "", strcmp(alias, canon) ? alias : "",
+            strcmp(alias, canon) ? "\")" : "");
         esr_buf_printf(&near, "%s%s\x1d%s\x1d%s", near.len ? "\x1f" : "", c->schema->header[i],
                        canon, alias);
     }
@@ -516,20 +515,15 @@ static int out_of_scope_row(run_ctx *c, ret_out *r, const esr_record *rec, const
                         "out_of_scope.csv");
 }
 
-/* The one read (evidence mode): spool the header row whole, and note which
- * of its columns the rows keep (mapped ones). 0, or 1 with c->st set. */
-static int spool_header(run_ctx *c, const esr_row *row)
+/* Make c->replace fit the bound schema's fields (redact_keys). 0, or 1
+ * with c->st set. */
+static int replace_alloc(run_ctx *c)
 {
-    free(c->keep);
-    if (!(c->keep = malloc(c->schema->ncols + 1))) {
+    free(c->replace);
+    if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    for (size_t i = 0; i < c->schema->ncols; i++)
-        c->keep[i] = c->schema->kind[i] == ESR_HEADER_MAPPED;
-    if ((c->st = rowspool_put(c->spool, row, NULL, 0, c->err)))
-        return 1;
-    c->read[c->cur_input].rows++;
     return 0;
 }
 
@@ -539,14 +533,7 @@ static int on_header(run_ctx *c, const esr_row *row)
 {
     if (row->line < c->sniff.header_line)
         return 0; /* a title line above the header */
-    if (header_bind(c, row))
-        return 1;
-    free(c->replace);
-    if (!(c->replace = calloc(c->schema->ncols + 1, sizeof *c->replace))) {
-        c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
-        return 1;
-    }
-    return c->learning ? spool_header(c, row) : 0;
+    return header_bind(c, row) ? 1 : replace_alloc(c);
 }
 
 /* Count a row read and report progress every 4096 rows, at most twice a second. */
@@ -647,12 +634,10 @@ static int learn_row(run_ctx *c, const esr_row *row)
 {
     static const int cols[] = ESR_LEARN_COLS;
     progress_tick(c);
-    /* a row not aligned with the header keeps no field: its columns are unknown */
-    int aligned = !row->fault && row->nfields == c->schema->ncols;
-    if ((c->st = rowspool_put(c->spool, row, c->keep, aligned ? c->schema->ncols : 0, c->err)))
+    if ((c->st = rowspool_put(c->spool, row, c->schema, c->err)))
         return 1;
     c->read[c->cur_input].rows++;
-    if (!aligned)
+    if (row->fault || row->nfields != c->schema->ncols)
         return 0;
     esr_record rec;
     record_init(&rec, c->source_name, row->line);
@@ -872,7 +857,9 @@ static esr_status read_input(run_ctx *c, size_t idx)
         in->info.path = NULL;
         in->lines = csvreader_physical_lines(rd);
         in->nul_bytes = csvreader_nul_bytes(rd);
-        if (!c->schema)
+        in->schema = c->schema; /* the deciding pass binds no header again */
+        c->schema = NULL;
+        if (!in->schema)
             st = esr_err_set(c->err, ESR_ERR_INPUT_FORMAT, "%s: no header row", path);
         goto done;
     }
@@ -891,14 +878,18 @@ done:
  * filled; record its metadata. */
 static esr_status replay_input(run_ctx *c, size_t idx)
 {
-    const input_read *in = &c->read[idx];
+    input_read *in = &c->read[idx];
     esr_status st = ESR_OK;
     esr_row row;
     c->source_name = base_name(c->o->inputs[idx]);
     c->cur_input = idx;
     c->file_rows = c->blank_lines = c->fte_values = c->fte_above_5 = 0;
     c->sniff = in->sniff;
+    c->schema = in->schema; /* freed with c->schema below */
+    in->schema = NULL;
     validate_set_decimal_comma(c->val, in->sniff.delim == ';'); /* as input_sniff set it */
+    if (replace_alloc(c))
+        st = c->st;
     for (uint64_t i = 0; i < in->rows && !st; i++)
         if (!(st = rowspool_next(c->spool, &row, c->err)) && on_row(c, &row))
             st = c->st ? c->st : ESR_ERR_INTERNAL;
@@ -1465,11 +1456,11 @@ static void run_ctx_free(run_ctx *c)
         free(c->pii_cols[i]);
         free(c->near_cols[i]);
         free((char *)c->inputs[i].delimiter);
+        schema_free(c->read ? c->read[i].schema : NULL);
     }
     free(c->near_cols);
     free(c->inputs);
     free(c->read);
-    free(c->keep);
     rowspool_close(c->spool);
     free(c->unknown_cols);
     free(c->pii_cols);

@@ -101,9 +101,10 @@ static char *put_varint(char *w, uint64_t n)
 }
 
 /* Append row to the spool (see rowspool.h). */
-esr_status rowspool_put(esr_rowspool *s, const esr_row *row, const unsigned char *keep,
-                        size_t nkeep, esr_err *err)
+esr_status rowspool_put(esr_rowspool *s, const esr_row *row, const esr_schema *schema, esr_err *err)
 {
+    /* a row not aligned with the header keeps no field: its columns are unknown */
+    int aligned = schema && !row->fault && row->nfields == schema->ncols;
     size_t need = 4 + 4 * VARINT_MAX;
     for (size_t i = 0; i < row->nfields; i++)
         need += VARINT_MAX + 2 + (row->lens ? row->lens[i] : strlen(row->fields[i]));
@@ -117,7 +118,7 @@ esr_status rowspool_put(esr_rowspool *s, const esr_row *row, const unsigned char
     for (size_t i = 0; i < row->nfields; i++) {
         const char *v = row->fields[i];
         size_t n = row->lens ? row->lens[i] : strlen(v);
-        if (keep && (i >= nkeep || !keep[i])) {
+        if (schema && !(aligned && schema->kind[i] == ESR_HEADER_MAPPED)) {
             v = text_blank(v) ? "" : ESR_ROWSPOOL_MASK;
             n = strlen(v);
         }

@@ -5,9 +5,10 @@
  * rows go here as they are split, and the deciding pass reads them back
  * instead of reading the export again.
  *
- * Only what a run may use is written: a field whose keep flag is set
- * verbatim; any other field (personal data, a column not mapped) as blank
- * or ESR_ROWSPOOL_MASK, so a row still reads as blank or not (rejects.csv
+ * Only what a run may use is written: a field of a column the schema maps
+ * verbatim; any other field (personal data, a column not mapped, every
+ * field of a row not aligned with the header) as blank or
+ * ESR_ROWSPOOL_MASK, so a row still reads as blank or not (rejects.csv
  * masks those columns whatever they hold). No personal data reaches the
  * disk. The file is unlinked as soon as it is made: nothing is left behind,
  * whatever happens to the process. */
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "csvreader.h"
+#include "schema.h"
 #include "status.h"
 
 #define ESR_ROWSPOOL_MASK "x" /* a field not kept, that was not blank */
@@ -28,11 +30,12 @@ typedef struct esr_rowspool esr_rowspool;
  * the directory the user gave); rowspool_close frees it. ESR_OK,
  * ESR_ERR_NOMEM, or ESR_ERR_OUTPUT (the file cannot be made). */
 esr_status rowspool_open(const char *dir, const char *name, esr_rowspool **out, esr_err *err);
-/* Append row: field i verbatim when keep is NULL or i < nkeep and keep[i],
- * else blank or ESR_ROWSPOOL_MASK. ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO (err
+/* Append row, read under schema: a field verbatim when schema is NULL, or
+ * when the row has the header's fields and schema maps its column; else
+ * blank or ESR_ROWSPOOL_MASK. ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO (err
  * names the directory: a full disk). */
-esr_status rowspool_put(esr_rowspool *s, const esr_row *row, const unsigned char *keep,
-                        size_t nkeep, esr_err *err);
+esr_status rowspool_put(esr_rowspool *s, const esr_row *row, const esr_schema *schema,
+                        esr_err *err);
 /* Finish writing; the rows are then read back from the first. */
 esr_status rowspool_rewind(esr_rowspool *s, esr_err *err);
 /* The next row into *row, valid until the next call (no raw text, offset

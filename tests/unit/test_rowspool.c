@@ -44,13 +44,17 @@ Test(rowspool, rows_come_back_as_written_with_unkept_fields_masked)
     char *a[] = {"RM3", "Jane Smith", " ", "Healthcare Assistant", "", "1,5\n\"x\""};
     char *hdr[] = {"org", "name", "notes", "title", "blank", "fte"};
     size_t lens[6];
-    const unsigned char keep[] = {1, 0, 0, 1, 1}; /* field 5 lies past nkeep */
+    int kind[] = {ESR_HEADER_MAPPED, ESR_HEADER_PII,    ESR_HEADER_UNKNOWN,
+                  ESR_HEADER_MAPPED, ESR_HEADER_MAPPED, ESR_HEADER_UNKNOWN};
+    esr_schema schema = {.ncols = 6, .header = hdr, .kind = kind};
     esr_row h = make_row(hdr, lens, 6, 1, 1);
-    cr_assert_eq(rowspool_put(s, &h, NULL, 0, &err), ESR_OK);
+    cr_assert_eq(rowspool_put(s, &h, NULL, &err), ESR_OK);
     esr_row r = make_row(a, lens, 6, 2, 0);
-    cr_assert_eq(rowspool_put(s, &r, keep, 5, &err), ESR_OK);
+    cr_assert_eq(rowspool_put(s, &r, &schema, &err), ESR_OK);
     esr_row f = {.nfields = 0, .line = 9, .end_line = 12, .fault = ESR_ROW_QUOTE_OPEN};
-    cr_assert_eq(rowspool_put(s, &f, keep, 5, &err), ESR_OK);
+    cr_assert_eq(rowspool_put(s, &f, &schema, &err), ESR_OK);
+    esr_row torn = make_row(a, lens, 4, 13, 1); /* 4 fields under a 6-column header */
+    cr_assert_eq(rowspool_put(s, &torn, &schema, &err), ESR_OK);
     uint64_t written = rowspool_bytes(s);
     cr_assert_eq(rowspool_rewind(s, &err), ESR_OK);
 
@@ -69,13 +73,18 @@ Test(rowspool, rows_come_back_as_written_with_unkept_fields_masked)
     cr_assert_str_eq(got.fields[2], "", "a blank unkept field stays blank");
     cr_assert_str_eq(got.fields[3], "Healthcare Assistant");
     cr_assert_str_eq(got.fields[4], "");
-    cr_assert_str_eq(got.fields[5], ESR_ROWSPOOL_MASK, "a field past the keep list is not kept");
+    cr_assert_str_eq(got.fields[5], ESR_ROWSPOOL_MASK, "a column not mapped is not kept");
     cr_assert_eq(got.lens[3], strlen("Healthcare Assistant"));
     cr_assert_eq(rowspool_next(s, &got, &err), ESR_OK);
     cr_assert_eq(got.fault, ESR_ROW_QUOTE_OPEN);
     cr_assert_eq(got.nfields, 0);
     cr_assert_eq(got.line, 9);
     cr_assert_eq(got.end_line, 12);
+    cr_assert_eq(rowspool_next(s, &got, &err), ESR_OK);
+    cr_assert_eq(got.nfields, 4);
+    cr_assert_str_eq(got.fields[0], ESR_ROWSPOOL_MASK, "a torn row keeps no field, mapped or not");
+    cr_assert_str_eq(got.fields[2], "", "... but stays blank where it was blank");
+    cr_assert_str_eq(got.fields[3], ESR_ROWSPOOL_MASK);
     cr_assert_eq(rowspool_read_bytes(s), written);
     cr_assert_eq(rowspool_next(s, &got, &err), ESR_ERR_IO, "reading past the last row fails");
     cr_assert(strstr(err.msg, "OUT: ") == err.msg, "messages name the user's directory: %s",
@@ -103,7 +112,7 @@ Test(rowspool, many_rows_and_a_row_larger_than_a_chunk)
         snprintf(num, sizeof num, "%d", i * 7919);
         f[1] = i == n / 2 ? huge : num + (i % 3); /* lengths 0 to 7 and one of 3 MiB */
         esr_row r = make_row(f, lens, 3, (uint64_t)i + 2, i & 1);
-        cr_assert_eq(rowspool_put(s, &r, NULL, 0, &err), ESR_OK, "%s", err.msg);
+        cr_assert_eq(rowspool_put(s, &r, NULL, &err), ESR_OK, "%s", err.msg);
     }
     cr_assert_eq(rowspool_rewind(s, &err), ESR_OK);
     esr_row got;
@@ -135,7 +144,7 @@ Test(rowspool, a_damaged_or_cut_file_is_an_error_not_rows)
     for (int damage = 0; damage < 2; damage++) {
         cr_assert_eq(rowspool_open(dir, "OUT", &s, &err), ESR_OK);
         esr_row r = make_row(f, lens, 2, 5, 1);
-        cr_assert_eq(rowspool_put(s, &r, NULL, 0, &err), ESR_OK);
+        cr_assert_eq(rowspool_put(s, &r, NULL, &err), ESR_OK);
         cr_assert_eq(rowspool_rewind(s, &err), ESR_OK);
         /* the descriptor is the only way in: find it through /proc */
         char link[64], path[PATH_MAX];
