@@ -96,23 +96,23 @@ static int ctl_byte(unsigned char c)
     return c >= 0x01 && c < 0x20 && c != '\t' && c != '\n';
 }
 
-/* How many of the n bytes at s ctl_byte holds, 8 bytes a step: a word
- * with no byte below 0x20 (Hacker's Delight's hasless) is passed over. */
-static size_t ctl_bytes(const char *s, size_t n)
+/* Non-zero if one of the n bytes at s is a ctl_byte, 8 bytes a step: a
+ * word with no byte below 0x20 (Hacker's Delight's hasless, as
+ * text_sheet_faults) is passed over. */
+static int has_ctl(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0, count = 0;
+    size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        if (((w - ones * 0x20) & ~w & highs) == 0)
-            continue;
-        for (int k = 0; k < 8; k++)
-            count += ctl_byte((unsigned char)s[i + k]);
+        if ((w - ones * 0x20) & ~w & highs)
+            break; /* a byte below 0x20 here: look at each from here on */
     }
     for (; i < n; i++)
-        count += ctl_byte((unsigned char)s[i]);
-    return count;
+        if (ctl_byte((unsigned char)s[i]))
+            return 1;
+    return 0;
 }
 
 /* string with each such control character as _xHHHH_, in a string the
@@ -121,7 +121,7 @@ static size_t ctl_bytes(const char *s, size_t n)
  * copied here, the rest are the library's. */
 char *lxw_escape_control_characters(const char *string)
 {
-    if (xlsx_cell_use() && !ctl_bytes(string, strlen(string)))
+    if (xlsx_cell_use() && !has_ctl(string, strlen(string)))
         return lxw_strdup(string); /* as lxw_escape_data above */
     return lib_escape_ctl(string);
 }
