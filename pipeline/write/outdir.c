@@ -27,6 +27,8 @@
 #define SIBLING_SUFFIX ".esrpipe-"         /* .<base>.esrpipe-XXXXXX */
 #define LOCK_SUFFIX ".esrpipe.lock"        /* .<base>.esrpipe.lock */
 #define MAX_FILES 16
+#define WRITEBACK_STEP (8u << 20) /* bytes written before writeback is started */
+#define STREAM_BUFFER (64u << 10) /* an output stream's buffer */
 #define OLD_JSON_MAX (256u << 20) /* the previous run.json read, at most */
 #define LOCK_POLL_NS 50000000L
 #define LOCK_NOTE_WAIT_MS 200 /* an empty lock file is read again for this long */
@@ -35,10 +37,19 @@
 static const char *const known_names[] = {"return.xlsx", "records.csv", "summary.csv",
                                           "rejects.csv", "run.json",    "out_of_scope.csv"};
 
+/* An output file. Bytes written through fp are hashed as they go and
+ * handed to the kernel's writeback every WRITEBACK_STEP bytes, so the
+ * manifest needs no second read and the fsync before publishing finds
+ * little left to write. */
 typedef struct ofile {
     char *name;
     char *tmp; /* its path in the staging directory */
     FILE *fp;
+    int fd;          /* fp's descriptor while fp is open, else -1 */
+    EVP_MD_CTX *sha; /* SHA-256 of every byte written through fp; NULL: read back */
+    uint64_t bytes;  /* bytes written through fp */
+    uint64_t queued; /* of those, bytes handed to writeback */
+    char hex[65];    /* sha's digest once the manifest took it ("" before) */
 } ofile;
 
 struct esr_outdir {
@@ -882,6 +893,7 @@ static esr_status add(esr_outdir *d, const char *name, ofile **f, esr_err *err)
     if (d->nfiles == MAX_FILES)
         return esr_err_set(err, ESR_ERR_INTERNAL, "too many output files");
     ofile *o = &d->files[d->nfiles];
+    o->fd = -1;
     if (!(o->name = strdup(name)) || !(o->tmp = join(d->stage, name))) {
         free(o->name);
         o->name = NULL;
@@ -892,6 +904,58 @@ static esr_status add(esr_outdir *d, const char *name, ofile **f, esr_err *err)
     return ESR_OK;
 }
 
+/* fp's write: every byte to the file, then into the hash; the count written. */
+static ssize_t ofile_write(void *cookie, const char *p, size_t n)
+{
+    ofile *o = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(o->fd, p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    if (o->sha && done && EVP_DigestUpdate(o->sha, p, done) != 1) {
+        EVP_MD_CTX_free(o->sha); /* the manifest reads the file back instead */
+        o->sha = NULL;
+    }
+    o->bytes += done;
+    if (o->bytes - o->queued >= WRITEBACK_STEP) { /* a hint: fsync is what counts */
+        (void)sync_file_range(o->fd, (off64_t)o->queued, (off64_t)(o->bytes - o->queued),
+                              SYNC_FILE_RANGE_WRITE);
+        o->queued = o->bytes;
+    }
+    return (ssize_t)done; /* short: the stream's error flag, errno from write */
+}
+
+/* fp's close: the descriptor goes, the hash stays for the manifest. */
+static int ofile_close(void *cookie)
+{
+    ofile *o = cookie;
+    int r = close(o->fd);
+    o->fd = -1;
+    return r;
+}
+
+/* Open o's stream on the staging file with open(2) flags; 0 or -1 (errno). */
+static int ofile_open(ofile *o, int flags)
+{
+    static const cookie_io_functions_t io = {.write = ofile_write, .close = ofile_close};
+    if ((o->fd = open(o->tmp, flags | O_WRONLY | O_CLOEXEC, 0666)) < 0)
+        return -1;
+    if (!(o->fp = fopencookie(o, "w", io))) {
+        int e = errno;
+        close(o->fd);
+        o->fd = -1;
+        errno = e;
+        return -1;
+    }
+    setvbuf(o->fp, NULL, _IOFBF, STREAM_BUFFER);
+    return 0;
+}
+
 /* Open a staging file that becomes dir/name on commit. */
 esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
 {
@@ -899,7 +963,11 @@ esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err)
     esr_status st = add(d, name, &o, err);
     if (st)
         return st;
-    if (!(o->fp = fopen(o->tmp, "wb")))
+    if ((o->sha = EVP_MD_CTX_new()) && EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(o->sha);
+        o->sha = NULL; /* not fatal: the manifest reads the file back */
+    }
+    if (ofile_open(o, O_CREAT | O_TRUNC))
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s/%s: cannot create: %s", d->dir, name,
                            strerror(errno));
     *fp = o->fp;
@@ -936,7 +1004,7 @@ esr_status outdir_resume(esr_outdir *d, const char *name, FILE **fp, esr_err *er
     ofile *o = find_file(d, name);
     if (!o)
         return esr_err_set(err, ESR_ERR_INTERNAL, "%s/%s: not an output file", d->dir, name);
-    if (!o->fp && !(o->fp = fopen(o->tmp, "ab")))
+    if (!o->fp && ofile_open(o, O_APPEND))
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s/%s: cannot reopen: %s", d->dir, name,
                            strerror(errno));
     *fp = o->fp;
@@ -1002,7 +1070,7 @@ static esr_status close_file(esr_outdir *d, ofile *o, int sync, esr_err *err)
 {
     if (!o->fp)
         return ESR_OK;
-    int bad = fflush(o->fp) || ferror(o->fp) || (sync && fsync(fileno(o->fp)));
+    int bad = fflush(o->fp) || ferror(o->fp) || (sync && fsync(o->fd));
     int e = errno;
     bad |= fclose(o->fp) != 0;
     o->fp = NULL;
@@ -1011,21 +1079,47 @@ static esr_status close_file(esr_outdir *d, ofile *o, int sync, esr_err *err)
                : ESR_OK;
 }
 
-/* Add file (staging path) to the manifest as name; 0 or -1. */
-static int manifest_add(esr_output **outs, size_t *n, const char *name, const char *path)
+/* o's size and SHA-256 from the bytes written through its stream, when
+ * they are all the file holds (1), else 0: the file is read back. */
+static int ofile_digest(ofile *o, uint64_t *bytes, char hex[65])
+{
+    struct stat sb;
+    if (o->fp || !(o->sha || o->hex[0]) || stat(o->tmp, &sb) || (uint64_t)sb.st_size != o->bytes)
+        return 0;
+    if (!o->hex[0]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        int ok = EVP_DigestFinal_ex(o->sha, md, &mdlen) == 1 && mdlen == 32;
+        EVP_MD_CTX_free(o->sha);
+        o->sha = NULL;
+        if (!ok)
+            return 0;
+        text_hex(md, mdlen, o->hex);
+    }
+    memcpy(hex, o->hex, 65);
+    *bytes = o->bytes;
+    return 1;
+}
+
+/* Add file o (or the file at path) to the manifest as name; 0 or -1. */
+static int manifest_add(esr_output **outs, size_t *n, const char *name, ofile *o, const char *path)
 {
     esr_output *m = realloc(*outs, (*n + 1) * sizeof *m);
     if (!m)
         return -1;
     *outs = m;
-    esr_output *o = &m[*n];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || outdir_sha256_fd(fd, &o->bytes, o->sha256) || !(o->file = strdup(name))) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
+    esr_output *e = &m[*n];
+    if (!o || !ofile_digest(o, &e->bytes, e->sha256)) {
+        int fd = open(o ? o->tmp : path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || outdir_sha256_fd(fd, &e->bytes, e->sha256)) {
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        close(fd);
     }
-    close(fd);
+    if (!(e->file = strdup(name)))
+        return -1;
     (*n)++;
     return 0;
 }
@@ -1048,7 +1142,7 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
             st = close_file(d->kids[k], &d->kids[k]->files[i], 0, err);
     for (size_t i = 0; i < d->nfiles && !st; i++)
         if (strcmp(d->files[i].name, "run.json") &&
-            manifest_add(&d->outs, &d->nouts, d->files[i].name, d->files[i].tmp))
+            manifest_add(&d->outs, &d->nouts, d->files[i].name, &d->files[i], NULL))
             st = esr_err_set(err, errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
                              "%s/%s: cannot read back: %s", d->dir, d->files[i].name,
                              errno == ENOMEM ? "out of memory" : strerror(errno));
@@ -1066,7 +1160,8 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
             d->nouts++;
         }
         char *json = join(kid->stage, "run.json"), *name = join(kid->name, "run.json");
-        if (!json || !name || manifest_add(&d->outs, &d->nouts, name, json))
+        if (!json || !name ||
+            manifest_add(&d->outs, &d->nouts, name, find_file(kid, "run.json"), json))
             st = esr_err_set(err, !json || !name || errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
                              "%s/run.json: cannot read back: %s", kid->dir,
                              !json || !name || errno == ENOMEM ? "out of memory" : strerror(errno));
@@ -1181,6 +1276,7 @@ void outdir_free(esr_outdir *d)
     for (size_t i = 0; i < d->nfiles; i++) {
         free(d->files[i].name);
         free(d->files[i].tmp);
+        EVP_MD_CTX_free(d->files[i].sha);
     }
     for (size_t i = 0; i < d->nouts; i++)
         free(d->outs[i].file);

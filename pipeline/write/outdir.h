@@ -71,7 +71,11 @@ esr_status outdir_open(const char *dir, esr_outdir **out, esr_err *err);
 const char *outdir_removed_returns(const esr_outdir *d);
 /* A return in subdirectory name of parent (--split-by-org), published with it. */
 esr_status outdir_sub(esr_outdir *parent, const char *name, esr_outdir **out, esr_err *err);
-/* Open a staging file that becomes dir/name on commit. */
+/* Open a staging file that becomes dir/name on commit. Bytes written
+ * through *fp are hashed as they go, for the manifest (a file changed
+ * behind the stream is read back instead), and handed to the kernel's
+ * writeback every 8 MiB, so the fsync before publishing waits for little.
+ * *fp has no descriptor (fileno is -1) and cannot seek. */
 esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err);
 /* Close file name's stream for now, keeping its temporary (bounds the open
  * files of a run with many returns); outdir_resume reopens it. */

@@ -1,6 +1,7 @@
 /* test_outdir.c - the output directory published whole or not at all. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -340,4 +341,88 @@ Test(outdir, too_many_files)
     }
     cr_assert_neq(st, ESR_OK, "a bounded number of files");
     outdir_free(d);
+}
+
+/* The manifest of d (outdir_json_outputs) as text; free it. */
+static char *manifest_text(esr_outdir *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    esr_err err = {0};
+    FILE *mem = open_memstream(&text, &len);
+    esr_json j;
+    json_init(&j, mem);
+    json_open(&j, NULL, '{');
+    cr_assert_eq(outdir_json_outputs(d, &j, &err), ESR_OK, "%s", err.msg);
+    json_close(&j, '}');
+    fclose(mem);
+    return text;
+}
+
+/* The "sha256" the manifest text gives file name, into hex. */
+static void manifest_sha(const char *text, const char *name, char hex[65])
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\"", name);
+    const char *p = strstr(text, key), *s = p ? strstr(p, "\"sha256\": \"") : NULL;
+    cr_assert_not_null(s, "%s in %s", name, text);
+    memcpy(hex, s + 11, 64);
+    hex[64] = '\0';
+}
+
+Test(outdir, manifest_hashes_the_bytes_written_across_park_and_resume)
+{
+    char dir[PATH_MAX];
+    esr_outdir *d = open_ok(th_join(dir, base, "ret"));
+    esr_err err = {0};
+    FILE *fp = file_ok(d, "records.csv");
+    char line[100];
+    uint64_t total = 0;
+    /* 24 MiB in three parts, parked and resumed between them: the stream
+     * hands writeback a range every 8 MiB and its hash goes on */
+    for (int part = 0; part < 3; part++) {
+        for (int i = 0; i < 300000; i++) {
+            int n = snprintf(line, sizeof line, "%d,%d,a row of some length %07d\n", part, i, i);
+            cr_assert_eq(fwrite(line, 1, (size_t)n, fp), (size_t)n);
+            total += (uint64_t)n;
+        }
+        cr_assert_eq(outdir_park(d, "records.csv", &err), ESR_OK, "%s", err.msg);
+        if (part < 2)
+            cr_assert_eq(outdir_resume(d, "records.csv", &fp, &err), ESR_OK, "%s", err.msg);
+    }
+    cr_assert_gt(total, 3u * (8u << 20));
+    char *text = manifest_text(d);
+    char want[65], got[65];
+    uint64_t bytes = 0;
+    int fd = open(outdir_tmp_of(d, "records.csv"), O_RDONLY);
+    cr_assert_eq(outdir_sha256_fd(fd, &bytes, want), ESR_OK);
+    close(fd);
+    cr_assert_eq(bytes, total);
+    manifest_sha(text, "records.csv", got);
+    cr_assert_str_eq(got, want);
+    char size[64];
+    snprintf(size, sizeof size, "\"bytes\": %llu", (unsigned long long)total);
+    cr_assert(strstr(text, size), "%s", text);
+    free(text);
+    commit_ok(d);
+}
+
+Test(outdir, a_file_changed_behind_its_stream_is_read_back)
+{
+    char dir[PATH_MAX];
+    esr_outdir *d = open_ok(th_join(dir, base, "ret"));
+    esr_err err = {0};
+    put(d, "summary.csv", "abc");
+    cr_assert_eq(outdir_park(d, "summary.csv", &err), ESR_OK, "%s", err.msg);
+    FILE *behind = fopen(outdir_tmp_of(d, "summary.csv"), "ab");
+    cr_assert_not_null(behind);
+    fputs("def", behind);
+    fclose(behind);
+    char *text = manifest_text(d), got[65];
+    manifest_sha(text, "summary.csv", got);
+    /* SHA-256("abcdef"), not the stream's SHA-256("abc") */
+    cr_assert_str_eq(got, "bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721");
+    cr_assert(strstr(text, "\"bytes\": 6"), "%s", text);
+    free(text);
+    commit_ok(d);
 }
