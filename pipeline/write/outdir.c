@@ -27,7 +27,6 @@
 #define SIBLING_SUFFIX ".esrpipe-"         /* .<base>.esrpipe-XXXXXX */
 #define LOCK_SUFFIX ".esrpipe.lock"        /* .<base>.esrpipe.lock */
 #define MAX_FILES 16
-#define WRITEBACK_STEP (8u << 20) /* bytes written before writeback is started */
 #define STREAM_BUFFER (64u << 10) /* an output stream's buffer */
 #define OLD_JSON_MAX (256u << 20) /* the previous run.json read, at most */
 #define LOCK_POLL_NS 50000000L
@@ -37,10 +36,8 @@
 static const char *const known_names[] = {"return.xlsx", "records.csv", "summary.csv",
                                           "rejects.csv", "run.json",    "out_of_scope.csv"};
 
-/* An output file. Bytes written through fp are hashed as they go and
- * handed to the kernel's writeback every WRITEBACK_STEP bytes, so the
- * manifest needs no second read and the fsync before publishing finds
- * little left to write. */
+/* An output file. Bytes written through fp are hashed as they go, so the
+ * manifest needs no second read. */
 typedef struct ofile {
     char *name;
     char *tmp; /* its path in the staging directory */
@@ -48,7 +45,6 @@ typedef struct ofile {
     int fd;          /* fp's descriptor while fp is open, else -1 */
     EVP_MD_CTX *sha; /* SHA-256 of every byte written through fp; NULL: read back */
     uint64_t bytes;  /* bytes written through fp */
-    uint64_t queued; /* of those, bytes handed to writeback */
     char hex[65];    /* sha's digest once the manifest took it ("" before) */
 } ofile;
 
@@ -922,11 +918,6 @@ static ssize_t ofile_write(void *cookie, const char *p, size_t n)
         o->sha = NULL;
     }
     o->bytes += done;
-    if (o->bytes - o->queued >= WRITEBACK_STEP) { /* a hint: fsync is what counts */
-        (void)sync_file_range(o->fd, (off64_t)o->queued, (off64_t)(o->bytes - o->queued),
-                              SYNC_FILE_RANGE_WRITE);
-        o->queued = o->bytes;
-    }
     return (ssize_t)done; /* short: the stream's error flag, errno from write */
 }
 

@@ -73,9 +73,8 @@ const char *outdir_removed_returns(const esr_outdir *d);
 esr_status outdir_sub(esr_outdir *parent, const char *name, esr_outdir **out, esr_err *err);
 /* Open a staging file that becomes dir/name on commit. Bytes written
  * through *fp are hashed as they go, for the manifest (a file changed
- * behind the stream is read back instead), and handed to the kernel's
- * writeback every 8 MiB, so the fsync before publishing waits for little.
- * *fp has no descriptor (fileno is -1) and cannot seek. */
+ * behind the stream is read back instead). *fp has no descriptor (fileno
+ * is -1) and cannot seek. */
 esr_status outdir_file(esr_outdir *d, const char *name, FILE **fp, esr_err *err);
 /* Close file name's stream for now, keeping its temporary (bounds the open
  * files of a run with many returns); outdir_resume reopens it. */
