@@ -54,14 +54,17 @@ static void minizip_find(void)
  * first PART_SERIAL bytes go through one zlib stream exactly as minizip
  * would deflate them (a part that ends there is byte for byte what minizip
  * writes). Past that, the stream is ended with a sync flush and the rest is
- * cut into BLOCK-byte blocks, deflated two at a time (one on a helper
- * thread), each primed with the 32 KiB before it and ended with a sync
- * flush, the last with Z_FINISH: pigz's scheme, one valid deflate stream.
+ * cut into BLOCK-byte blocks, each primed with the 32 KiB before it and
+ * ended with a sync flush, the last with Z_FINISH: pigz's scheme, one valid
+ * deflate stream. While this thread reads the part and fills the next
+ * block, a helper thread deflates the blocks already filled; this thread
+ * deflates one too when RING blocks are in flight, and emits them in order.
  * One part is open per thread at a time (libxlsxwriter opens, writes and
  * closes a part within one call), hence the thread-local state. */
 
 #define PART_SERIAL ESR_XLSX_ZIP_SERIAL
 #define BLOCK ESR_XLSX_ZIP_BLOCK
+#define RING 3 /* blocks in flight: one filling, two deflating */
 #define DICT 32768u
 #define ZIP_INTERNALERROR (-104)
 
@@ -77,14 +80,32 @@ typedef struct zblock {
     int err;
 } zblock;
 
+/* A block of the input on its way: filled here, deflated by whichever
+ * thread takes it, emitted here in order. */
+enum { JOB_FREE, JOB_QUEUED, JOB_TAKEN, JOB_DONE };
+typedef struct zjob {
+    zblock b;
+    unsigned char *buf; /* DICT bytes before the block, then the block */
+    size_t n;           /* the block's bytes so far */
+    int state;
+} zjob;
+
+/* The blocks of a part past PART_SERIAL and the helper thread deflating
+ * them beside this one. */
+typedef struct zpool {
+    pthread_mutex_t m;
+    pthread_cond_t work, done;
+    pthread_t helper;
+    int has_helper, stop;
+    zjob job[RING];
+    uint64_t head, tail; /* jobs before head are emitted; job tail % RING is filling */
+} zpool;
+
 typedef struct zpart {
     void *file;
     int level, mem_level, strategy;
-    int blocks;          /* past PART_SERIAL: deflating in blocks */
-    zblock serial;       /* the first PART_SERIAL bytes */
-    zblock blk[2];       /* blocks: [0] on the helper thread, [1] here */
-    unsigned char *pend; /* input not yet deflated, 2 * BLOCK bytes */
-    size_t npend;
+    zblock serial;            /* the first PART_SERIAL bytes */
+    zpool *pool;              /* past them, the blocks; NULL before */
     unsigned char dict[DICT]; /* the input's last DICT bytes so far */
     size_t ndict;
     uint64_t total;
@@ -103,15 +124,35 @@ static void block_free(zblock *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Stop pool's helper (after the block it is deflating) and free pool. */
+static void pool_free(zpool *pool)
+{
+    if (!pool)
+        return;
+    if (pool->has_helper) {
+        pthread_mutex_lock(&pool->m);
+        pool->stop = 1;
+        pthread_cond_broadcast(&pool->work);
+        pthread_mutex_unlock(&pool->m);
+        pthread_join(pool->helper, NULL);
+    }
+    for (int i = 0; i < RING; i++) {
+        block_free(&pool->job[i].b);
+        free(pool->job[i].buf);
+    }
+    pthread_mutex_destroy(&pool->m);
+    pthread_cond_destroy(&pool->work);
+    pthread_cond_destroy(&pool->done);
+    free(pool);
+}
+
 /* Free part p. */
 static void part_free(zpart *p)
 {
     if (!p)
         return;
     block_free(&p->serial);
-    block_free(&p->blk[0]);
-    block_free(&p->blk[1]);
-    free(p->pend);
+    pool_free(p->pool);
     free(p);
 }
 
@@ -128,9 +169,8 @@ static int block_init(const zpart *p, zblock *b)
 
 /* Deflate b->in[0..n) (primed with b->dict) to b->out with b->flush, and
  * its CRC; b->err on failure. Runs on either thread. */
-static void *block_deflate(void *vb)
+static void block_deflate(zblock *b)
 {
-    zblock *b = vb;
     size_t need = deflateBound(&b->zs, (uLong)b->n) + 16;
     b->nout = 0;
     b->crc = crc32(0L, b->in, (uInt)b->n);
@@ -138,14 +178,14 @@ static void *block_deflate(void *vb)
         unsigned char *o = realloc(b->out, need);
         if (!o) {
             b->err = 1;
-            return NULL;
+            return;
         }
         b->out = o;
         b->out_cap = need;
     }
     if (b->ndict && deflateSetDictionary(&b->zs, b->dict, (uInt)b->ndict) != Z_OK) {
         b->err = 1;
-        return NULL;
+        return;
     }
     b->zs.next_in = (Bytef *)b->in;
     b->zs.avail_in = (uInt)b->n;
@@ -157,7 +197,6 @@ static void *block_deflate(void *vb)
         (b->flush == Z_FINISH ? rc != Z_STREAM_END : rc != Z_OK || !b->zs.avail_out))
         b->err = 1;
     b->nout = b->out_cap - b->zs.avail_out;
-    return NULL;
 }
 
 /* Remember the last DICT bytes of the input, of which in[0..n) is the latest. */
@@ -210,53 +249,124 @@ static int serial_deflate(zpart *p, const unsigned char *in, size_t n, int flush
     return 0;
 }
 
-/* Give block b its input in[0..n), primed with dict[0..ndict), ended with flush. */
-static void block_job(zblock *b, const unsigned char *in, size_t n, const unsigned char *dict,
-                      size_t ndict, int flush)
+/* The oldest queued job of pool, taken (called locked), or NULL. */
+static zjob *job_take(zpool *pool)
 {
-    b->in = in;
-    b->n = n;
-    b->dict = dict;
-    b->ndict = ndict;
-    b->flush = flush;
-    b->nout = 0;
-    b->err = 0;
+    for (uint64_t k = pool->head; k < pool->tail; k++) {
+        zjob *j = &pool->job[k % RING];
+        if (j->state == JOB_QUEUED) {
+            j->state = JOB_TAKEN;
+            return j;
+        }
+    }
+    return NULL;
 }
 
-/* Deflate the pending input, two blocks at once when there are two, the
- * last block with flush; 0 or -1. */
-static int blocks_deflate(zpart *p, int flush)
+/* Deflate taken job j unlocked, then mark it done (called locked). */
+static void job_run(zpool *pool, zjob *j)
 {
-    zblock *a = &p->blk[0], *b = &p->blk[1];
-    size_t na = p->npend > BLOCK ? BLOCK : p->npend;
-    int two = na < p->npend, rc;
-    if (block_init(p, a) || (two && block_init(p, b)))
-        return -1;
-    block_job(a, p->pend, na, p->dict, p->ndict, two ? Z_SYNC_FLUSH : flush);
-    if (!two) {
-        block_deflate(a);
-        rc = block_emit(p, a);
-    } else {
-        size_t nd = na < DICT ? na : DICT;
-        block_job(b, p->pend + na, p->npend - na, p->pend + na - nd, nd, flush);
-        pthread_t t;
-        int threaded = pthread_create(&t, NULL, block_deflate, a) == 0;
-        if (!threaded)
-            block_deflate(a);
-        block_deflate(b);
-        if (threaded)
-            pthread_join(t, NULL);
-        rc = block_emit(p, a) || block_emit(p, b) ? -1 : 0;
+    pthread_mutex_unlock(&pool->m);
+    block_deflate(&j->b);
+    pthread_mutex_lock(&pool->m);
+    j->state = JOB_DONE;
+    pthread_cond_signal(&pool->done);
+}
+
+/* The helper thread: deflate queued jobs until told to stop. */
+static void *helper_main(void *vpool)
+{
+    zpool *pool = vpool;
+    pthread_mutex_lock(&pool->m);
+    for (;;) {
+        zjob *j = NULL;
+        while (!pool->stop && !(j = job_take(pool)))
+            pthread_cond_wait(&pool->work, &pool->m);
+        if (!j)
+            break;
+        job_run(pool, j);
     }
-    dict_keep(p, p->pend, p->npend);
-    p->npend = 0;
+    pthread_mutex_unlock(&pool->m);
+    return NULL;
+}
+
+/* Emit the done jobs at the head, in order; while more than keep jobs are
+ * in flight, deflate a queued one here or wait for the helper; 0 or -1. */
+static int pool_drain(zpart *p, uint64_t keep)
+{
+    zpool *pool = p->pool;
+    int rc = 0;
+    pthread_mutex_lock(&pool->m);
+    while (!rc && pool->tail - pool->head > keep) {
+        zjob *j = &pool->job[pool->head % RING], *q;
+        if (j->state == JOB_DONE) {
+            pthread_mutex_unlock(&pool->m); /* only this thread touches done jobs */
+            rc = block_emit(p, &j->b);
+            pthread_mutex_lock(&pool->m);
+            j->state = JOB_FREE;
+            pool->head++;
+        } else if ((q = job_take(pool)))
+            job_run(pool, q);
+        else
+            pthread_cond_wait(&pool->done, &pool->m);
+    }
+    pthread_mutex_unlock(&pool->m);
     return rc;
+}
+
+/* Queue the filling job, ended with flush, and start the next; 0 or -1. */
+static int pool_submit(zpart *p, int flush)
+{
+    zpool *pool = p->pool;
+    zjob *j = &pool->job[pool->tail % RING];
+    size_t nd = p->ndict;
+    if (block_init(p, &j->b))
+        return -1;
+    j->b = (zblock){.zs = j->b.zs,
+                    .ready = 1,
+                    .out = j->b.out,
+                    .out_cap = j->b.out_cap,
+                    .in = j->buf + DICT,
+                    .n = j->n,
+                    .dict = j->buf + DICT - nd,
+                    .ndict = nd,
+                    .flush = flush};
+    dict_keep(p, j->buf + DICT, j->n);
+    pthread_mutex_lock(&pool->m);
+    j->state = JOB_QUEUED;
+    pool->tail++;
+    pthread_cond_signal(&pool->work);
+    pthread_mutex_unlock(&pool->m);
+    if (pool_drain(p, flush == Z_FINISH ? 0 : RING - 1))
+        return -1;
+    j = &pool->job[pool->tail % RING]; /* free now: the next block */
+    j->n = 0;
+    memcpy(j->buf + DICT - p->ndict, p->dict, p->ndict);
+    return 0;
+}
+
+/* Start deflating in blocks: the pool, its buffers and its helper; 0 or -1. */
+static int pool_start(zpart *p)
+{
+    zpool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return -1;
+    pthread_mutex_init(&pool->m, NULL);
+    pthread_cond_init(&pool->work, NULL);
+    pthread_cond_init(&pool->done, NULL);
+    p->pool = pool;
+    for (int i = 0; i < RING; i++)
+        if (!(pool->job[i].buf = malloc(DICT + BLOCK)))
+            return -1;
+    /* no thread (EAGAIN is a memory shortage too): this thread deflates them all */
+    pool->has_helper = pthread_create(&pool->helper, NULL, helper_main, pool) == 0;
+    memcpy(pool->job[0].buf + DICT - p->ndict, p->dict, p->ndict);
+    return 0;
 }
 
 /* Take len bytes of the part's input; 0 or -1. */
 static int part_write(zpart *p, const unsigned char *in, size_t len)
 {
-    if (!p->blocks) {
+    if (!p->pool) {
         size_t room = PART_SERIAL - (size_t)p->total, take = len < room ? len : room;
         if (serial_deflate(p, in, take, Z_NO_FLUSH))
             return -1;
@@ -266,18 +376,17 @@ static int part_write(zpart *p, const unsigned char *in, size_t len)
         if (serial_deflate(p, NULL, 0, Z_SYNC_FLUSH))
             return -1;
         block_free(&p->serial);
-        p->blocks = 1;
-        if (!(p->pend = malloc(2 * BLOCK)))
+        if (pool_start(p))
             return -1;
     }
     while (len) {
-        size_t take = 2 * BLOCK - p->npend;
-        take = len < take ? len : take;
-        memcpy(p->pend + p->npend, in, take);
-        p->npend += take;
+        zjob *j = &p->pool->job[p->pool->tail % RING];
+        size_t take = BLOCK - j->n < len ? BLOCK - j->n : len;
+        memcpy(j->buf + DICT + j->n, in, take);
+        j->n += take;
         in += take;
         len -= take;
-        if (p->npend == 2 * BLOCK && blocks_deflate(p, Z_SYNC_FLUSH))
+        if (j->n == BLOCK && pool_submit(p, Z_SYNC_FLUSH))
             return -1;
     }
     return 0;
@@ -356,7 +465,7 @@ int zipCloseFileInZip(void *file)
     if (!p || p->file != file)
         return minizip_close ? minizip_close(file) : -1;
     open_part = NULL;
-    int bad = p->blocks ? blocks_deflate(p, Z_FINISH) : serial_deflate(p, NULL, 0, Z_FINISH);
+    int bad = p->pool ? pool_submit(p, Z_FINISH) : serial_deflate(p, NULL, 0, Z_FINISH);
     int zip_err = p->zip_err ? p->zip_err : ZIP_INTERNALERROR; /* I/O, or memory */
     uint64_t total = p->total;
     uLong crc = p->crc;
