@@ -34,6 +34,7 @@
 #include "xlsx_book.h"
 
 #define MAX_REJECT_MESSAGES 20
+#define RECORDS_DEPTH 8 /* records.csv's thread: 64 KiB chunks of the feed in flight */
 /* --split-by-org: returns whose files stay open at once (four each:
  * rejects.csv, records.csv, out_of_scope.csv, the workbook's spool; 192 in
  * all, under the common `ulimit -n 256`); the others are closed and
@@ -55,14 +56,16 @@ typedef struct ret_out {
     char *org; /* "" = the combined return */
     esr_outdir *dir;
     FILE *records, *rejects;
-    FILE *outscope;  /* out_of_scope.csv, beside records.csv */
-    int has_records; /* gets records / workbook (not the unassigned bucket) */
-    esr_xlsx *xlsx;  /* the workbook, when built while reading (one return) */
-    esr_worker *xw;  /* the thread feeding it the typed records and rejects */
-    FILE *feed;      /* split mode: the spool of that feed, for the workbook at the end */
-    char *feed_path; /* its path, in the scratch directory */
-    int parked;      /* split mode: its files are closed for now */
-    int in_ring;     /* split mode: one of the returns with files open */
+    FILE *outscope;       /* out_of_scope.csv, beside records.csv */
+    int has_records;      /* gets records / workbook (not the unassigned bucket) */
+    esr_xlsx *xlsx;       /* the workbook, when built while reading (one return) */
+    esr_worker *xw;       /* the thread feeding it the typed records and rejects */
+    esr_records_csv rcsv; /* records.csv, written from the same typed records */
+    esr_worker *rw;       /* the thread writing it (one return), else NULL */
+    FILE *feed;           /* split mode: the spool of that feed, for the workbook at the end */
+    char *feed_path;      /* its path, in the scratch directory */
+    int parked;           /* split mode: its files are closed for now */
+    int in_ring;          /* split mode: one of the returns with files open */
 } ret_out;
 
 typedef struct run_ctx {
@@ -159,6 +162,8 @@ static void ret_free(ret_out *r)
     if (!r)
         return;
     worker_cancel(r->xw);
+    worker_cancel(r->rw);
+    records_csv_free(&r->rcsv);
     xlsx_free(r->xlsx);
     if (r->feed)
         fclose(r->feed);
@@ -227,22 +232,30 @@ static int feed_put(run_ctx *c, ret_out *r)
     return 0;
 }
 
-/* Write rec's line to r's records.csv, and rec's typed values to its
- * workbook's feed when it has one; ESR_OK, ESR_ERR_NOMEM or ESR_ERR_IO
- * (errno set). */
-static esr_status records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
+/* rec's typed values to r's records.csv (its thread, or here) and to its
+ * workbook's feed when it has one; 0, or 1 with c->st set. */
+static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
 {
-    esr_status st;
-    if ((st = write_records_line(&c->line, rec)))
-        return st;
-    if (r->xw || r->feed) {
-        esr_buf_reset(&c->packed);
-        if (records_pack(rec, &c->packed))
-            return esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL;
-        if (feed_put(c, r))
-            return ESR_ERR_IO;
+    esr_buf_reset(&c->packed);
+    if (records_pack(rec, &c->packed)) {
+        c->st =
+            esr_err_set(c->err, esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL,
+                        "%s/records.csv: out of memory while writing a row", outdir_dir(r->dir));
+        return 1;
     }
-    return fwrite(c->line.data, 1, c->line.len, r->records) == c->line.len ? ESR_OK : ESR_ERR_IO;
+    if (r->rw) {
+        worker_write(r->rw, c->packed.data, c->packed.len);
+    } else {
+        r->rcsv.fp = r->records; /* split mode: reopened after a park */
+        if ((c->st = records_csv_feed(&r->rcsv, c->packed.data, c->packed.len, NULL, c->err)))
+            return 1;
+    }
+    if ((r->xw || r->feed) && feed_put(c, r)) {
+        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s: the workbook's spool: write failed: %s",
+                            outdir_dir(r->dir), strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
 /* Set c's error for st, met writing file of return r: memory and I/O told
@@ -256,6 +269,25 @@ static int write_failed(run_ctx *c, esr_status st, const ret_out *r, const char 
         c->st = esr_err_set(c->err, st, "%s/%s: %s while writing a row", outdir_dir(r->dir), file,
                             esr_strerror(st));
     return 1;
+}
+
+/* Open r's records.csv with its header, and (one return) the thread that
+ * writes its rows from the typed feed: the second core has room for it. */
+static esr_status records_open(run_ctx *c, ret_out *r)
+{
+    const char *dir = outdir_dir(r->dir);
+    esr_status st;
+    if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
+        return st;
+    if (write_records_header_line(&c->line) || records_csv_init(&r->rcsv, r->records, dir))
+        return esr_err_set(c->err, ESR_ERR_NOMEM, "%s/records.csv: out of memory", dir);
+    if (fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len)
+        return esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed: %s", dir,
+                           strerror(errno));
+    if (!c->o->split_by_org && worker_start(records_csv_feed, &r->rcsv, 0, RECORDS_DEPTH, &r->rw))
+        return esr_err_set(c->err, ESR_ERR_NOMEM,
+                           "out of memory: cannot start the records.csv thread");
+    return ESR_OK;
 }
 
 /* Open a return in dir for org with its rejects.csv (and records.csv); add it to c. */
@@ -280,7 +312,7 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
         goto fail;
     }
     if (has_records) {
-        if ((st = outdir_file(r->dir, "records.csv", &r->records, c->err)))
+        if ((st = records_open(c, r)))
             goto fail;
         if (!c->o->no_workbook &&
             (st = c->o->split_by_org ? feed_spool_open(c, r) : workbook_start(c, r)))
@@ -289,14 +321,6 @@ static esr_status ret_open(run_ctx *c, const char *dir, const char *org, int has
             goto fail;
         if (out_of_scope_header(r->outscope)) {
             st = esr_err_set(c->err, ESR_ERR_IO, "%s/out_of_scope.csv: write failed", dir);
-            goto fail;
-        }
-        if (write_records_header_line(&c->line)) {
-            st = esr_err_set(c->err, ESR_ERR_NOMEM, "%s/records.csv: out of memory", dir);
-            goto fail;
-        }
-        if (fwrite(c->line.data, 1, c->line.len, r->records) != c->line.len) {
-            st = esr_err_set(c->err, ESR_ERR_IO, "%s/records.csv: write failed", dir);
             goto fail;
         }
     }
@@ -605,8 +629,7 @@ static int put_in_scope(run_ctx *c, ret_out *r, const esr_record *rec, const cha
         c->st = esr_err_set(c->err, ESR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    esr_status st = records_put(c, r, &c->rendered);
-    return st ? write_failed(c, st, r, "records.csv") : 0;
+    return records_put(c, r, &c->rendered);
 }
 
 /* The decisions on readable rec, and the checks around them. 0, or 1 with
@@ -1313,6 +1336,10 @@ static esr_status finish_return(run_ctx *c, ret_out *r, double elapsed)
             .inputs = c->inputs,
             .ninputs = c->ninputs,
         };
+        st = r->rw ? worker_finish(r->rw, c->err) : ESR_OK; /* the rows it still holds */
+        r->rw = NULL;
+        if (st)
+            return st;
         const char *bad = r->records && fflush(r->records)     ? "records.csv"
                           : r->rejects && fflush(r->rejects)   ? "rejects.csv"
                           : r->outscope && fflush(r->outscope) ? "out_of_scope.csv"

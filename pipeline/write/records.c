@@ -119,21 +119,34 @@ static void render_numbers(const esr_record *r, esr_rendered *out)
         out->has_num |= 1u << RC_QUAL_LEVEL;
 }
 
+/* The records.csv text of numeric column c (see records.h). */
+void records_number_text(esr_rcol c, long long v, int has, char t[32])
+{
+    if (c == RC_FTE) {
+        text_format_e5(v, t);
+        return;
+    }
+    char d[24];
+    int n = 0, k = 0;
+    unsigned long long a = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    if (has) {
+        do
+            d[n++] = (char)('0' + a % 10);
+        while ((a /= 10));
+        if (v < 0)
+            t[k++] = '-';
+    }
+    while (n)
+        t[k++] = d[--n];
+    t[k] = '\0';
+}
+
 /* Append the records.csv text of numeric column c (see render_numbers) and its NUL. */
 static int put_number(esr_buf *b, const esr_rendered *out, int c)
 {
-    long long v = out->num[c];
-    if (c == RC_FTE) {
-        char t[32];
-        text_format_e5(v, t);
-        return esr_buf_append(b, t, strlen(t) + 1);
-    }
-    if (out->has_num >> c & 1) {
-        unsigned long long a = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-        if ((v < 0 && esr_buf_putc(b, '-')) || esr_buf_putu(b, a))
-            return -1;
-    }
-    return esr_buf_putc(b, '\0');
+    char t[32];
+    records_number_text((esr_rcol)c, out->num[c], out->has_num >> c & 1, t);
+    return esr_buf_append(b, t, strlen(t) + 1);
 }
 
 /* The records column of each rule's field, for m (cached in out: the
@@ -409,4 +422,67 @@ void records_rendered_free(esr_rendered *out)
 {
     esr_buf_free(&out->scratch);
     esr_buf_free(&out->values);
+}
+
+/* Complete the frame fr keeps with p[0..n) and hand it to fn once whole;
+ * the bytes of p used, or -1 (out of memory). *rc: fn's result, -2 if the
+ * frame is malformed. */
+static long frames_carry(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx, int *rc)
+{
+    uint32_t len = 0;
+    size_t used = 0, want = sizeof len;
+    if (fr->carry.len >= sizeof len) {
+        memcpy(&len, fr->carry.data, sizeof len);
+        want += len;
+    } else if (fr->carry.len + n >= sizeof len) { /* the length completes first */
+        used = sizeof len - fr->carry.len;
+        if (esr_buf_append(&fr->carry, p, used))
+            return -1;
+        memcpy(&len, fr->carry.data, sizeof len);
+        want += len;
+    }
+    size_t take = want - fr->carry.len < n - used ? want - fr->carry.len : n - used;
+    if (esr_buf_append(&fr->carry, p + used, take))
+        return -1;
+    used += take;
+    if (fr->carry.len == want && fr->carry.len >= sizeof len) { /* a whole frame */
+        esr_fed f;
+        *rc = records_unpack(fr->carry.data, fr->carry.len, &f) > 0 ? fn(ctx, &f) : -2;
+        esr_buf_reset(&fr->carry);
+    }
+    return (long)used;
+}
+
+/* Hand the whole frames of p[0..n) to fn (see records.h). */
+int records_frames_feed(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx)
+{
+    const char *end = p + n;
+    int rc = fr->bad ? -2 : 0;
+    while (!rc && fr->carry.len && p < end) { /* finish the frame the last piece split */
+        long used = frames_carry(fr, p, (size_t)(end - p), fn, ctx, &rc);
+        if (used < 0)
+            return -1;
+        p += used;
+    }
+    while (!rc && p < end) {
+        esr_fed f;
+        long k = records_unpack(p, (size_t)(end - p), &f);
+        if (k < 0)
+            rc = -2;
+        else if (k == 0) /* the rest comes with the next piece */
+            return esr_buf_append(&fr->carry, p, (size_t)(end - p)) ? -1 : 0;
+        else {
+            rc = fn(ctx, &f);
+            p += k;
+        }
+    }
+    if (rc == -2)
+        fr->bad = 1;
+    return rc;
+}
+
+/* Free what fr keeps. */
+void records_frames_free(esr_frames *fr)
+{
+    esr_buf_free(&fr->carry);
 }

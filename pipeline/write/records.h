@@ -96,6 +96,10 @@ const char *records_col_name(esr_rcol c);
 const char *records_col_label(esr_rcol c);
 /* Non-zero if column c holds a number (written as a number in the sheet). */
 int records_col_numeric(esr_rcol c);
+/* The records.csv text of numeric column c holding v into t: FTE always
+ * (five decimals), any other column only when has says it holds a value
+ * (else ""). */
+void records_number_text(esr_rcol c, long long v, int has, char t[32]);
 /* The records column that rule's field names, or -1. */
 int records_rule_col(const esr_mappings *m, int rule);
 /* Render r; emp and asg are the (possibly pseudonymised) keys to show.
@@ -120,5 +124,19 @@ int records_pack_reject(const esr_reject *j, esr_buf *out);
 long records_unpack(const char *p, size_t n, esr_fed *out);
 /* Free the scratch storage. */
 void records_rendered_free(esr_rendered *out);
+
+/* The typed feed arriving in pieces of any size (a worker's chunks): the
+ * part of a frame that one piece leaves is kept for the next. */
+typedef struct esr_frames {
+    esr_buf carry; /* a frame split between two pieces */
+    int bad;       /* a malformed frame was met: the rest is ignored */
+} esr_frames;
+/* Called with each whole frame; returns 0, or non-zero to stop. */
+typedef int (*esr_fed_fn)(void *ctx, const esr_fed *f);
+/* Hand every whole frame of p[0..n) (after what fr keeps) to fn(ctx, f),
+ * in order; 0, -1 out of memory, -2 malformed, or what fn returned. */
+int records_frames_feed(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx);
+/* Free what fr keeps. */
+void records_frames_free(esr_frames *fr);
 
 #endif

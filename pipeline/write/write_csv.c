@@ -1,9 +1,12 @@
 /* write_csv.c - records.csv, summary.csv and rejects.csv. */
 #include "write_csv.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csvout.h"
+#include "rules.h"
 #include "text.h"
 
 /* The records.csv header line, newline included, into line (emptied first). */
@@ -15,17 +18,76 @@ esr_status write_records_header_line(esr_buf *line)
     return esr_buf_putc(line, '\n'); /* a failed append above is latched */
 }
 
-/* One records.csv row, newline included, into line (emptied first). */
-esr_status write_records_line(esr_buf *line, const esr_rendered *row)
+/* One records.csv row of fed record f (see write_csv.h). */
+esr_status write_records_fed(esr_buf *line, esr_buf *flags, const esr_fed *f)
 {
     esr_buf_reset(line);
+    esr_buf_reset(flags);
+    for (size_t i = 0; i < f->nfindings; i++)
+        if ((i && esr_buf_putc(flags, ';')) || esr_buf_puts(flags, rule_id(f->findings[i].rule)))
+            return ESR_ERR_NOMEM;
     for (int c = 0; c < RC_COUNT; c++) {
-        if (records_col_numeric(c))
-            csvout_raw(line, row->v[c], c == 0);
-        else
-            csvout_text(line, row->v[c], c == 0);
+        char t[32];
+        if (c == RC_DQ_FLAGS) {
+            csvout_text(line, esr_buf_str(flags), c == 0);
+        } else if (records_col_numeric(c)) {
+            records_number_text((esr_rcol)c, f->num[c], f->has_num >> c & 1, t);
+            csvout_raw(line, t, c == 0);
+        } else {
+            csvout_text(line, f->text[c], c == 0);
+        }
     }
     return esr_buf_putc(line, '\n'); /* a failed append above is latched */
+}
+
+/* Set w up (see write_csv.h). */
+esr_status records_csv_init(esr_records_csv *w, FILE *fp, const char *dir)
+{
+    memset(w, 0, sizeof *w);
+    w->fp = fp;
+    return esr_buf_printf(&w->line, "%s/records.csv", dir) || !(w->what = strdup(w->line.data))
+               ? ESR_ERR_NOMEM
+               : ESR_OK;
+}
+
+/* One frame: a record's line into w's file; 0, -1 no memory, -3 I/O. */
+static int records_csv_put(void *vw, const esr_fed *f)
+{
+    esr_records_csv *w = vw;
+    if (f->kind != ESR_FEED_RECORD)
+        return 0;
+    if (write_records_fed(&w->line, &w->flags, f))
+        return -1;
+    if (fwrite(w->line.data, 1, w->line.len, w->fp) == w->line.len)
+        return 0;
+    w->werrno = errno;
+    return -3;
+}
+
+/* Write the records among the frames p[0..n) (see write_csv.h). */
+esr_status records_csv_feed(void *vw, const char *p, size_t n, int *enough, esr_err *err)
+{
+    esr_records_csv *w = vw;
+    (void)enough;
+    int rc = records_frames_feed(&w->frames, p, n, records_csv_put, w);
+    if (rc == -1)
+        return esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory while writing a row", w->what);
+    if (rc == -3)
+        return esr_err_set(err, ESR_ERR_IO, "%s: write failed: %s", w->what,
+                           strerror(w->werrno ? w->werrno : EIO));
+    if (rc)
+        return esr_err_set(err, ESR_ERR_INTERNAL, "%s: a malformed record was fed", w->what);
+    return ESR_OK;
+}
+
+/* Free what w holds. */
+void records_csv_free(esr_records_csv *w)
+{
+    esr_buf_free(&w->line);
+    esr_buf_free(&w->flags);
+    records_frames_free(&w->frames);
+    free(w->what);
+    w->what = NULL;
 }
 
 /* Write one summary.csv line (see write_csv.h). */

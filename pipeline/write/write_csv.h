@@ -13,9 +13,29 @@
 /* The records.csv header line, newline included, into line (emptied
  * first); ESR_OK or ESR_ERR_NOMEM. */
 esr_status write_records_header_line(esr_buf *line);
-/* One records.csv row, newline included, into line (emptied first);
+/* One records.csv row of record f of the typed feed, newline included,
+ * into line (emptied first); flags is scratch for its findings' rule ids.
  * ESR_OK or ESR_ERR_NOMEM. */
-esr_status write_records_line(esr_buf *line, const esr_rendered *row);
+esr_status write_records_fed(esr_buf *line, esr_buf *flags, const esr_fed *f);
+
+/* records.csv written from the typed feed, on a worker thread or not:
+ * the same values the workbook shows, rendered once more. */
+typedef struct esr_records_csv {
+    FILE *fp;   /* records.csv, its header written */
+    char *what; /* "DIR/records.csv", for messages */
+    esr_buf line, flags;
+    esr_frames frames;
+    int werrno; /* errno of the write that failed */
+} esr_records_csv;
+/* Set w up to write records to fp, named dir/records.csv in messages;
+ * ESR_OK or ESR_ERR_NOMEM. */
+esr_status records_csv_init(esr_records_csv *w, FILE *fp, const char *dir);
+/* Write the records among the frames p[0..n) of the typed feed (rejects
+ * are skipped); an esr_worker_fn. ESR_OK, ESR_ERR_NOMEM, ESR_ERR_IO
+ * (naming the file) or ESR_ERR_INTERNAL (a malformed frame). */
+esr_status records_csv_feed(void *w, const char *p, size_t n, int *enough, esr_err *err);
+/* Free what w holds (not its file). */
+void records_csv_free(esr_records_csv *w);
 /* summary.csv's header, which consolidate also reads back. */
 #define ESR_SUMMARY_HEADER "org_code,dimension,profession,support_role,key,fte,headcount"
 

@@ -1426,8 +1426,7 @@ struct esr_xlsx {
     stream st;
     esr_xlsx_in in; /* the caller's inputs: open-time ones until xlsx_close */
     char *path;
-    esr_buf carry; /* a frame of the feed split between two feeds */
-    int bad_feed;  /* a malformed frame was fed */
+    esr_frames frames; /* the typed feed, in pieces */
 };
 
 /* Open the spools of the Data quality findings (temporary files in tmpdir); 0 or -1. */
@@ -1477,71 +1476,24 @@ static int saturated(const esr_xlsx *x)
     return cap && x->st.rec_dropped && x->st.found.n > cap && x->st.rejects.n > cap;
 }
 
-/* One frame of the feed into the sheets. */
-static void put_fed(esr_xlsx *x, const esr_fed *f)
+/* One frame of the feed into the sheets; 0. */
+static int put_fed(void *vx, const esr_fed *f)
 {
+    esr_xlsx *x = vx;
     if (f->kind == ESR_FEED_RECORD)
         put_record(&x->st, f);
     else
         put_reject(&x->st, &f->reject);
-}
-
-/* Take the frame the last feed split from the start of p[0..n) into
- * x->carry, and put it when complete; the bytes of p used, or -1. */
-static long feed_carry(esr_xlsx *x, const char *p, size_t n)
-{
-    uint32_t len = 0;
-    size_t used = 0, want = sizeof len;
-    if (x->carry.len >= sizeof len) {
-        memcpy(&len, x->carry.data, sizeof len);
-        want += len;
-    } else if (x->carry.len + n >= sizeof len) { /* the length completes first */
-        used = sizeof len - x->carry.len;
-        if (esr_buf_append(&x->carry, p, used))
-            return -1;
-        memcpy(&len, x->carry.data, sizeof len);
-        want += len;
-    }
-    size_t take = want - x->carry.len < n - used ? want - x->carry.len : n - used;
-    if (esr_buf_append(&x->carry, p + used, take))
-        return -1;
-    used += take;
-    if (x->carry.len == want && x->carry.len >= sizeof len) { /* a whole frame */
-        esr_fed f;
-        if (records_unpack(x->carry.data, x->carry.len, &f) > 0)
-            put_fed(x, &f);
-        else
-            x->bad_feed = 1;
-        esr_buf_reset(&x->carry);
-    }
-    return (long)used;
+    return 0;
 }
 
 /* Feed frames of the typed feed to the long sheets (see write_xlsx.h). */
 esr_status xlsx_feed(esr_xlsx *x, const char *p, size_t n, int *enough, esr_err *err)
 {
-    const char *end = p + n;
-    while (x->carry.len && p < end) { /* finish the frame the last feed split */
-        long used = feed_carry(x, p, (size_t)(end - p));
-        if (used < 0)
-            return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-        p += used;
-    }
-    while (p < end && !x->bad_feed) {
-        esr_fed f;
-        long k = records_unpack(p, (size_t)(end - p), &f);
-        if (k < 0) {
-            x->bad_feed = 1;
-        } else if (k == 0) { /* the rest comes with the next feed */
-            if (esr_buf_append(&x->carry, p, (size_t)(end - p)))
-                return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
-            break;
-        } else {
-            put_fed(x, &f);
-            p += k;
-        }
-    }
-    if (x->bad_feed)
+    int rc = records_frames_feed(&x->frames, p, n, put_fed, x);
+    if (rc == -1)
+        return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
+    if (rc)
         return esr_err_set(err, ESR_ERR_INTERNAL, "%s: a malformed record was fed", x->path);
     if (enough)
         *enough = saturated(x);
@@ -1578,7 +1530,7 @@ esr_status xlsx_close(esr_xlsx *x, const esr_xlsx_in *in, esr_err *err)
     stream *st = &x->st;
     const char *path = in->display ? in->display : x->path;
     esr_status s = ESR_OK;
-    if (x->carry.len && !saturated(x))
+    if (x->frames.carry.len && !saturated(x))
         s = esr_err_set(err, ESR_ERR_INTERNAL, "%s: the last record fed was cut short", path);
     if (!s && st->spool_nomem)
         s = esr_err_set(err, ESR_ERR_NOMEM, "%s: out of memory", path);
@@ -1647,7 +1599,7 @@ void xlsx_free(esr_xlsx *x)
     if (x->st.rejects.fp)
         fclose(x->st.rejects.fp);
     esr_buf_free(&x->st.text);
-    esr_buf_free(&x->carry);
+    records_frames_free(&x->frames);
     free(x->path);
     free(x);
 }

@@ -6,6 +6,7 @@
 #include "decide.h"
 #include "records.h"
 #include "unit_helpers.h"
+#include "write_csv.h"
 #include "validate.h"
 
 static esr_mappings *m;
@@ -306,4 +307,138 @@ Test(records, reject_reason_after_the_rule_id)
     cr_assert_eq(b.len, strlen(neg->message) + strlen(" (field fte = \"\")") + 80,
                  "detail cut to 80 bytes");
     esr_buf_free(&b);
+}
+
+/* A feed of three frames: flagged's record, a reject, a plain record. */
+static void three_frames(esr_buf *feed, size_t *ends)
+{
+    esr_classifier *cls;
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    esr_validator *val;
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
+    esr_record r = flagged(cls, val);
+    esr_rendered out;
+    memset(&out, 0, sizeof out);
+    cr_assert_eq(records_render(&r, m, "EMP", "ASG, \"quoted\"", &out), ESR_OK);
+    cr_assert_eq(records_pack(&out, feed), 0);
+    ends[0] = feed->len;
+    esr_reject j = {"export.csv", 99, ESR_RULE_FTE_NOT_NUMBER, "n/a"};
+    cr_assert_eq(records_pack_reject(&j, feed), 0);
+    ends[1] = feed->len;
+    esr_record p = base();
+    cr_assert_eq(validate_fields(val, &p), 0);
+    classify_record(cls, &p);
+    validate_record(val, &p);
+    cr_assert_eq(records_render(&p, m, "", "", &out), ESR_OK);
+    cr_assert_eq(records_pack(&out, feed), 0);
+    ends[2] = feed->len;
+    records_rendered_free(&out);
+    validate_free(val);
+    classify_free(cls);
+}
+
+typedef struct seen {
+    int kinds[8];
+    long long fte[8];
+    int n;
+} seen;
+
+static int note_fed(void *vs, const esr_fed *f)
+{
+    seen *s = vs;
+    cr_assert_lt(s->n, 8);
+    s->kinds[s->n] = f->kind;
+    s->fte[s->n++] = f->kind == ESR_FEED_RECORD ? f->num[RC_FTE] : -1;
+    return 0;
+}
+
+Test(records, frames_in_pieces_of_any_size_arrive_whole_and_in_order)
+{
+    esr_buf feed = {0};
+    size_t ends[3];
+    three_frames(&feed, ends);
+    for (size_t piece = 1; piece <= feed.len; piece++) {
+        esr_frames fr = {0};
+        seen s = {0};
+        for (size_t at = 0; at < feed.len; at += piece) {
+            size_t n = feed.len - at < piece ? feed.len - at : piece;
+            cr_assert_eq(records_frames_feed(&fr, feed.data + at, n, note_fed, &s), 0);
+        }
+        cr_assert_eq(s.n, 3, "pieces of %zu bytes: %d frames", piece, s.n);
+        cr_assert(s.kinds[0] == ESR_FEED_RECORD && s.kinds[1] == ESR_FEED_REJECT &&
+                  s.kinds[2] == ESR_FEED_RECORD);
+        cr_assert(s.fte[0] == 160000 && s.fte[2] == 80000, "%lld %lld", s.fte[0], s.fte[2]);
+        cr_assert_eq(fr.carry.len, 0, "nothing left over");
+        records_frames_free(&fr);
+    }
+    /* a malformed frame stops the feed, and every later piece too */
+    esr_frames fr = {0};
+    seen s = {0};
+    feed.data[ends[0] + 4] = 9; /* the reject's kind */
+    cr_assert_eq(records_frames_feed(&fr, feed.data, ends[1], note_fed, &s), -2);
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(records_frames_feed(&fr, feed.data + ends[1], ends[2] - ends[1], note_fed, &s),
+                 -2);
+    cr_assert_eq(s.n, 1);
+    records_frames_free(&fr);
+    esr_buf_free(&feed);
+}
+
+Test(records, numbers_as_records_csv_writes_them)
+{
+    char t[32];
+    records_number_text(RC_FTE, 160000, 1, t);
+    cr_assert_str_eq(t, "1.60000");
+    records_number_text(RC_FTE, -5, 0, t);
+    cr_assert_str_eq(t, "-0.00005", "FTE is always written");
+    records_number_text(RC_SOURCE_LINE, 1234567890123LL, 1, t);
+    cr_assert_str_eq(t, "1234567890123");
+    records_number_text(RC_LEVEL, -42, 1, t);
+    cr_assert_str_eq(t, "-42");
+    records_number_text(RC_LEVEL, 0, 1, t);
+    cr_assert_str_eq(t, "0");
+    records_number_text(RC_QUAL_LEVEL, 7, 0, t);
+    cr_assert_str_eq(t, "", "no value: empty");
+}
+
+Test(records, records_csv_from_the_feed_skips_rejects_and_names_a_failed_write)
+{
+    esr_buf feed = {0};
+    size_t ends[3];
+    three_frames(&feed, ends);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    esr_records_csv w;
+    esr_err err = {0};
+    cr_assert_eq(records_csv_init(&w, mem, "/out"), ESR_OK);
+    for (size_t at = 0; at < feed.len; at += 5) /* pieces, as a worker hands them */
+        cr_assert_eq(
+            records_csv_feed(&w, feed.data + at, feed.len - at < 5 ? feed.len - at : 5, NULL, &err),
+            ESR_OK, "%s", err.msg);
+    fclose(mem);
+    records_csv_free(&w);
+    /* two records' lines, the reject skipped; text quoted, numbers as text */
+    char *nl = strchr(text, '\n');
+    cr_assert(nl && strchr(nl + 1, '\n') && !strchr(strchr(nl + 1, '\n') + 1, '\n'), "%s", text);
+    cr_assert(strstr(text, "R0A,export.csv,17,EMP,\"ASG, \"\"quoted\"\"\",Physio Assistant,") ==
+                  text,
+              "%s", text);
+    cr_assert(strstr(text, ",1.60000,Permanent,") && strstr(text, ",fte_high;area_unknown\n"), "%s",
+              text);
+    cr_assert(strstr(nl + 1, "R0A,export.csv,17,,,Physio Assistant,") == nl + 1, "%s", nl + 1);
+    cr_assert(strstr(nl + 1, ",0.80000,Permanent,"), "%s", nl + 1);
+    free(text);
+
+    /* a write that fails names the file and says why */
+    FILE *full = fopen("/dev/full", "w");
+    cr_assert_not_null(full);
+    setvbuf(full, NULL, _IONBF, 0);
+    cr_assert_eq(records_csv_init(&w, full, "/out"), ESR_OK);
+    cr_assert_eq(records_csv_feed(&w, feed.data, feed.len, NULL, &err), ESR_ERR_IO);
+    cr_assert(strstr(err.msg, "/out/records.csv: write failed: No space left on device"), "%s",
+              err.msg);
+    fclose(full);
+    records_csv_free(&w);
+    esr_buf_free(&feed);
 }
