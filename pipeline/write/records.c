@@ -424,65 +424,23 @@ void records_rendered_free(esr_rendered *out)
     esr_buf_free(&out->values);
 }
 
-/* Complete the frame fr keeps with p[0..n) and hand it to fn once whole;
- * the bytes of p used, or -1 (out of memory). *rc: fn's result, -2 if the
- * frame is malformed. */
-static long frames_carry(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx, int *rc)
+/* One whole frame of the feed, unpacked, to the caller's fn. */
+typedef struct unpack_to {
+    esr_fed_fn fn;
+    void *ctx;
+} unpack_to;
+
+/* frames_feed's callback: -2 for a malformed frame, else what fn says. */
+static int unpack_frame(void *vu, const char *frame, size_t n)
 {
-    uint32_t len = 0;
-    size_t used = 0, want = sizeof len;
-    if (fr->carry.len >= sizeof len) {
-        memcpy(&len, fr->carry.data, sizeof len);
-        want += len;
-    } else if (fr->carry.len + n >= sizeof len) { /* the length completes first */
-        used = sizeof len - fr->carry.len;
-        if (esr_buf_append(&fr->carry, p, used))
-            return -1;
-        memcpy(&len, fr->carry.data, sizeof len);
-        want += len;
-    }
-    size_t take = want - fr->carry.len < n - used ? want - fr->carry.len : n - used;
-    if (esr_buf_append(&fr->carry, p + used, take))
-        return -1;
-    used += take;
-    if (fr->carry.len == want && fr->carry.len >= sizeof len) { /* a whole frame */
-        esr_fed f;
-        *rc = records_unpack(fr->carry.data, fr->carry.len, &f) > 0 ? fn(ctx, &f) : -2;
-        esr_buf_reset(&fr->carry);
-    }
-    return (long)used;
+    unpack_to *u = vu;
+    esr_fed f;
+    return records_unpack(frame, n, &f) == (long)n ? u->fn(u->ctx, &f) : -2;
 }
 
 /* Hand the whole frames of p[0..n) to fn (see records.h). */
 int records_frames_feed(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx)
 {
-    const char *end = p + n;
-    int rc = fr->bad ? -2 : 0;
-    while (!rc && fr->carry.len && p < end) { /* finish the frame the last piece split */
-        long used = frames_carry(fr, p, (size_t)(end - p), fn, ctx, &rc);
-        if (used < 0)
-            return -1;
-        p += used;
-    }
-    while (!rc && p < end) {
-        esr_fed f;
-        long k = records_unpack(p, (size_t)(end - p), &f);
-        if (k < 0)
-            rc = -2;
-        else if (k == 0) /* the rest comes with the next piece */
-            return esr_buf_append(&fr->carry, p, (size_t)(end - p)) ? -1 : 0;
-        else {
-            rc = fn(ctx, &f);
-            p += k;
-        }
-    }
-    if (rc == -2)
-        fr->bad = 1;
-    return rc;
-}
-
-/* Free what fr keeps. */
-void records_frames_free(esr_frames *fr)
-{
-    esr_buf_free(&fr->carry);
+    unpack_to u = {fn, ctx};
+    return frames_feed(fr, p, n, unpack_frame, &u);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "frames.h"
 #include "mappings.h"
 #include "record.h"
 
@@ -125,18 +126,11 @@ long records_unpack(const char *p, size_t n, esr_fed *out);
 /* Free the scratch storage. */
 void records_rendered_free(esr_rendered *out);
 
-/* The typed feed arriving in pieces of any size (a worker's chunks): the
- * part of a frame that one piece leaves is kept for the next. */
-typedef struct esr_frames {
-    esr_buf carry; /* a frame split between two pieces */
-    int bad;       /* a malformed frame was met: the rest is ignored */
-} esr_frames;
-/* Called with each whole frame; returns 0, or non-zero to stop. */
+/* Called with each whole frame of the typed feed; 0, or non-zero to stop. */
 typedef int (*esr_fed_fn)(void *ctx, const esr_fed *f);
-/* Hand every whole frame of p[0..n) (after what fr keeps) to fn(ctx, f),
- * in order; 0, -1 out of memory, -2 malformed, or what fn returned. */
+/* Hand every whole frame of p[0..n) of the feed (arriving in pieces of any
+ * size, see frames.h) to fn(ctx, f), in order; 0, -1 out of memory, -2
+ * malformed, or what fn returned; after a non-zero, the same for the rest. */
 int records_frames_feed(esr_frames *fr, const char *p, size_t n, esr_fed_fn fn, void *ctx);
-/* Free what fr keeps. */
-void records_frames_free(esr_frames *fr);
 
 #endif

@@ -85,7 +85,7 @@ void records_csv_free(esr_records_csv *w)
 {
     esr_buf_free(&w->line);
     esr_buf_free(&w->flags);
-    records_frames_free(&w->frames);
+    frames_free(&w->frames);
     free(w->what);
     w->what = NULL;
 }

@@ -1599,7 +1599,7 @@ void xlsx_free(esr_xlsx *x)
     if (x->st.rejects.fp)
         fclose(x->st.rejects.fp);
     esr_buf_free(&x->st.text);
-    records_frames_free(&x->frames);
+    frames_free(&x->frames);
     free(x->path);
     free(x);
 }

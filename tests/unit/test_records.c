@@ -369,7 +369,7 @@ Test(records, frames_in_pieces_of_any_size_arrive_whole_and_in_order)
                   s.kinds[2] == ESR_FEED_RECORD);
         cr_assert(s.fte[0] == 160000 && s.fte[2] == 80000, "%lld %lld", s.fte[0], s.fte[2]);
         cr_assert_eq(fr.carry.len, 0, "nothing left over");
-        records_frames_free(&fr);
+        frames_free(&fr);
     }
     /* a malformed frame stops the feed, and every later piece too */
     esr_frames fr = {0};
@@ -380,7 +380,7 @@ Test(records, frames_in_pieces_of_any_size_arrive_whole_and_in_order)
     cr_assert_eq(records_frames_feed(&fr, feed.data + ends[1], ends[2] - ends[1], note_fed, &s),
                  -2);
     cr_assert_eq(s.n, 1);
-    records_frames_free(&fr);
+    frames_free(&fr);
     esr_buf_free(&feed);
 }
 
