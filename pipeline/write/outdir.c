@@ -43,6 +43,7 @@ typedef struct ofile {
     char *tmp; /* its path in the staging directory */
     FILE *fp;
     int fd;          /* fp's descriptor while fp is open, else -1 */
+    char *buf;       /* fp's buffer, freed with its close */
     EVP_MD_CTX *sha; /* SHA-256 of every byte written through fp; NULL: read back */
     uint64_t bytes;  /* bytes written through fp */
     char hex[65];    /* sha's digest once the manifest took it ("" before) */
@@ -921,12 +922,14 @@ static ssize_t ofile_write(void *cookie, const char *p, size_t n)
     return (ssize_t)done; /* short: the stream's error flag, errno from write */
 }
 
-/* fp's close: the descriptor goes, the hash stays for the manifest. */
+/* fp's close: the descriptor and the buffer go, the hash stays for the manifest. */
 static int ofile_close(void *cookie)
 {
     ofile *o = cookie;
     int r = close(o->fd);
     o->fd = -1;
+    free(o->buf); /* stdio has flushed it and is done with it */
+    o->buf = NULL;
     return r;
 }
 
@@ -943,7 +946,10 @@ static int ofile_open(ofile *o, int flags)
         errno = e;
         return -1;
     }
-    setvbuf(o->fp, NULL, _IOFBF, STREAM_BUFFER);
+    if ((o->buf = malloc(STREAM_BUFFER)) && setvbuf(o->fp, o->buf, _IOFBF, STREAM_BUFFER)) {
+        free(o->buf); /* stdio's own buffer does */
+        o->buf = NULL;
+    }
     return 0;
 }
 
