@@ -34,6 +34,7 @@
 #include "records.h"
 #include "xlsx_style.h"
 #include "xlsx_cell.h"
+#include "xlsx_tmp.h"
 #include "xlsx_zip.h"
 
 /* The records, as loaded: the fields of a row are NUL-terminated texts one
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
     xlsx_style_add(wb, &st);
     xlsx_zip_use();
     xlsx_cell_use(); /* esrpipe's cell helpers too: the floor is what esrpipe's libxlsxwriter can do */
+    xlsx_tmp_use();  /* and its temporary files' buffers */
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Support workforce");
     size_t cells = 0;
     const char *v = l.text;

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "text.h"
 #include "xlsx_cell.h"
+#include "xlsx_tmp.h"
 #include "xlsx_zip.h"
 
 /* Widen column c to fit n characters (plus padding), up to the maximum. */
@@ -275,6 +276,7 @@ esr_status xbook_open(esr_xbook *b, const char *path, const char *tmpdir, const 
     b->error = LXW_NO_ERROR;
     xlsx_zip_use();
     xlsx_cell_use();
+    xlsx_tmp_use();
     if (!(b->wb = workbook_new_opt(path, &opt)))
         return esr_err_set(err, ESR_ERR_OUTPUT, "%s: cannot create workbook", path);
     for (int s = 0; s < nsheets; s++)
