@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     xlsx_style_add(wb, &st);
     xlsx_zip_use();
     xlsx_cell_use(); /* esrpipe's cell helpers too: the floor is what esrpipe's libxlsxwriter can do */
-    xlsx_tmp_use();  /* and its temporary files' buffers */
+    xlsx_tmp_use(); /* and its temporary files' buffers */
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Support workforce");
     size_t cells = 0;
     const char *v = l.text;

@@ -34,7 +34,8 @@
 #include "xlsx_book.h"
 
 #define MAX_REJECT_MESSAGES 20
-#define RECORDS_DEPTH 8 /* records.csv's thread: 64 KiB chunks of the feed in flight */
+/* records.csv's thread: 64 KiB chunks of the feed in flight (it keeps up) */
+#define RECORDS_DEPTH 4
 /* --split-by-org: returns whose files stay open at once (four each:
  * rejects.csv, records.csv, out_of_scope.csv, the workbook's spool; 192 in
  * all, under the common `ulimit -n 256`); the others are closed and
