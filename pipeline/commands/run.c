@@ -222,43 +222,6 @@ static esr_status feed_spool_open(run_ctx *c, ret_out *r)
     return ESR_OK;
 }
 
-/* Hand the frame in c->packed to r's workbook: to its thread, or (split
- * mode) to its spool; 0 or -1. */
-static int feed_put(run_ctx *c, ret_out *r)
-{
-    if (r->xw)
-        worker_write(r->xw, c->packed.data, c->packed.len);
-    else if (r->feed && fwrite(c->packed.data, 1, c->packed.len, r->feed) != c->packed.len)
-        return -1;
-    return 0;
-}
-
-/* rec's typed values to r's records.csv (its thread, or here) and to its
- * workbook's feed when it has one; 0, or 1 with c->st set. */
-static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
-{
-    esr_buf_reset(&c->packed);
-    if (records_pack(rec, &c->packed)) {
-        c->st =
-            esr_err_set(c->err, esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL,
-                        "%s/records.csv: out of memory while writing a row", outdir_dir(r->dir));
-        return 1;
-    }
-    if (r->rw) {
-        worker_write(r->rw, c->packed.data, c->packed.len);
-    } else {
-        r->rcsv.fp = r->records; /* split mode: reopened after a park */
-        if ((c->st = records_csv_feed(&r->rcsv, c->packed.data, c->packed.len, NULL, c->err)))
-            return 1;
-    }
-    if ((r->xw || r->feed) && feed_put(c, r)) {
-        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s: the workbook's spool: write failed: %s",
-                            outdir_dir(r->dir), strerror(errno));
-        return 1;
-    }
-    return 0;
-}
-
 /* Set c's error for st, met writing file of return r: memory and I/O told
  * apart (exit 70 and 74); returns 1, on_row's "stop". */
 static int write_failed(run_ctx *c, esr_status st, const ret_out *r, const char *file)
@@ -270,6 +233,38 @@ static int write_failed(run_ctx *c, esr_status st, const ret_out *r, const char 
         c->st = esr_err_set(c->err, st, "%s/%s: %s while writing a row", outdir_dir(r->dir), file,
                             esr_strerror(st));
     return 1;
+}
+
+/* Hand the frame in c->packed to r's workbook, if it has one: to its
+ * thread, or (split mode) to its spool. 0, or 1 with c->st set. */
+static int feed_put(run_ctx *c, ret_out *r)
+{
+    if (r->xw)
+        worker_write(r->xw, c->packed.data, c->packed.len);
+    else if (r->feed && fwrite(c->packed.data, 1, c->packed.len, r->feed) != c->packed.len) {
+        c->st = esr_err_set(c->err, ESR_ERR_IO, "%s: the workbook's spool: write failed: %s",
+                            outdir_dir(r->dir), strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* rec's typed values to r's records.csv (its thread, or here) and to its
+ * workbook's feed when it has one; 0, or 1 with c->st set. */
+static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
+{
+    esr_buf_reset(&c->packed);
+    if (records_pack(rec, &c->packed))
+        return write_failed(c, esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL, r,
+                            "records.csv");
+    if (r->rw) {
+        worker_write(r->rw, c->packed.data, c->packed.len);
+    } else {
+        r->rcsv.fp = r->records; /* split mode: reopened after a park */
+        if ((c->st = records_csv_feed(&r->rcsv, c->packed.data, c->packed.len, NULL, c->err)))
+            return 1;
+    }
+    return feed_put(c, r);
 }
 
 /* Open r's records.csv with its header, and (one return) the thread that
@@ -611,14 +606,15 @@ static int put_rejected(run_ctx *c, ret_out *r, const esr_record *rec, const esr
         say(c, "%s:%llu: rejected: %s", c->source_name, (unsigned long long)rec->line, why);
     esr_redact red = {c->schema, redact_keys(c, row)};
     esr_status st = write_reject(r->rejects, c->source_name, rec->line, why, row, &red);
-    if (!st && (r->xw || r->feed)) {
-        esr_buf_reset(&c->packed);
-        if (records_pack_reject(&j, &c->packed))
-            st = esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL;
-        else if (feed_put(c, r))
-            st = ESR_ERR_IO;
-    }
-    return st ? write_failed(c, st, r, "rejects.csv") : 0;
+    if (st)
+        return write_failed(c, st, r, "rejects.csv");
+    if (!r->xw && !r->feed)
+        return 0;
+    esr_buf_reset(&c->packed);
+    if (records_pack_reject(&j, &c->packed))
+        return write_failed(c, esr_buf_status(&c->packed) ? ESR_ERR_NOMEM : ESR_ERR_INTERNAL, r,
+                            "rejects.csv");
+    return feed_put(c, r);
 }
 
 /* In-scope rec into r's records.csv and, typed, its workbook's feed (emp
