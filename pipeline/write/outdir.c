@@ -1098,16 +1098,16 @@ static int ofile_digest(ofile *o, uint64_t *bytes, char hex[65])
     return 1;
 }
 
-/* Add file o (or the file at path) to the manifest as name; 0 or -1. */
-static int manifest_add(esr_output **outs, size_t *n, const char *name, ofile *o, const char *path)
+/* Add file o to the manifest as name; 0 or -1 (errno says why). */
+static int manifest_add(esr_output **outs, size_t *n, const char *name, ofile *o)
 {
     esr_output *m = realloc(*outs, (*n + 1) * sizeof *m);
     if (!m)
         return -1;
     *outs = m;
     esr_output *e = &m[*n];
-    if (!o || !ofile_digest(o, &e->bytes, e->sha256)) {
-        int fd = open(o ? o->tmp : path, O_RDONLY | O_CLOEXEC);
+    if (!ofile_digest(o, &e->bytes, e->sha256)) {
+        int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || outdir_sha256_fd(fd, &e->bytes, e->sha256)) {
             if (fd >= 0)
                 close(fd);
@@ -1139,7 +1139,7 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
             st = close_file(d->kids[k], &d->kids[k]->files[i], 0, err);
     for (size_t i = 0; i < d->nfiles && !st; i++)
         if (strcmp(d->files[i].name, "run.json") &&
-            manifest_add(&d->outs, &d->nouts, d->files[i].name, &d->files[i], NULL))
+            manifest_add(&d->outs, &d->nouts, d->files[i].name, &d->files[i]))
             st = esr_err_set(err, errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
                              "%s/%s: cannot read back: %s", d->dir, d->files[i].name,
                              errno == ENOMEM ? "out of memory" : strerror(errno));
@@ -1156,13 +1156,14 @@ static esr_status manifest_build(esr_outdir *d, esr_err *err)
                 return esr_err_set(err, ESR_ERR_NOMEM, "out of memory");
             d->nouts++;
         }
-        char *json = join(kid->stage, "run.json"), *name = join(kid->name, "run.json");
-        if (!json || !name ||
-            manifest_add(&d->outs, &d->nouts, name, find_file(kid, "run.json"), json))
-            st = esr_err_set(err, !json || !name || errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
+        ofile *json = find_file(kid, "run.json");
+        char *name = join(kid->name, "run.json");
+        if (!json)
+            errno = ENOENT; /* a subdirectory return writes its run.json first */
+        if (!name || !json || manifest_add(&d->outs, &d->nouts, name, json))
+            st = esr_err_set(err, !name || errno == ENOMEM ? ESR_ERR_NOMEM : ESR_ERR_IO,
                              "%s/run.json: cannot read back: %s", kid->dir,
-                             !json || !name || errno == ENOMEM ? "out of memory" : strerror(errno));
-        free(json);
+                             !name || errno == ENOMEM ? "out of memory" : strerror(errno));
         free(name);
     }
     if (!st)
