@@ -183,21 +183,34 @@ void text_hex(const unsigned char *p, size_t n, char *out)
     *out = '\0';
 }
 
-/* Format units of 0.00001 as "-?D.DDDDD". */
-void text_format_e5(long long v, char *out)
+/* v with its last decimals digits after a point, "-?D[.DDDDD]", into out. */
+static void format_scaled(long long v, int decimals, char *out)
 {
     unsigned long long a = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
     char d[32], *p = d + sizeof d;
     *--p = '\0';
-    for (int i = 0; i < 5; i++, a /= 10)
+    for (int i = 0; i < decimals; i++, a /= 10)
         *--p = (char)('0' + a % 10);
-    *--p = '.';
+    if (decimals)
+        *--p = '.';
     do
         *--p = (char)('0' + a % 10);
     while (a /= 10);
     if (v < 0)
         *--p = '-';
     memcpy(out, p, (size_t)(d + sizeof d - p));
+}
+
+/* Format units of 0.00001 (see text.h). */
+void text_format_e5(long long v, char *out)
+{
+    format_scaled(v, 5, out);
+}
+
+/* Format an integer (see text.h). */
+void text_format_int(long long v, char *out)
+{
+    format_scaled(v, 0, out);
 }
 
 /* Optimal-string-alignment distance, giving up above max. */

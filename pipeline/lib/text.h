@@ -34,6 +34,8 @@ typedef enum esr_decimal {
 esr_decimal text_parse_decimal(const char *s, long long *out);
 /* Format units of 0.00001 as "-?D.DDDDD" into out (at least 32 bytes). */
 void text_format_e5(long long v, char *out);
+/* Format v as "-?D" into out (at least 32 bytes). */
+void text_format_int(long long v, char *out);
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void text_hex(const unsigned char *p, size_t n, char *out);
 

@@ -122,23 +122,12 @@ static void render_numbers(const esr_record *r, esr_rendered *out)
 /* The records.csv text of numeric column c (see records.h). */
 void records_number_text(esr_rcol c, long long v, int has, char t[32])
 {
-    if (c == RC_FTE) {
+    if (c == RC_FTE)
         text_format_e5(v, t);
-        return;
-    }
-    char d[24];
-    int n = 0, k = 0;
-    unsigned long long a = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    if (has) {
-        do
-            d[n++] = (char)('0' + a % 10);
-        while ((a /= 10));
-        if (v < 0)
-            t[k++] = '-';
-    }
-    while (n)
-        t[k++] = d[--n];
-    t[k] = '\0';
+    else if (has)
+        text_format_int(v, t);
+    else
+        t[0] = '\0';
 }
 
 /* Append the records.csv text of numeric column c (see render_numbers) and its NUL. */

@@ -43,11 +43,15 @@ esr_status write_records_fed(esr_buf *line, esr_buf *flags, const esr_fed *f)
 /* Set w up (see write_csv.h). */
 esr_status records_csv_init(esr_records_csv *w, FILE *fp, const char *dir)
 {
+    esr_buf what = {0};
     memset(w, 0, sizeof *w);
     w->fp = fp;
-    return esr_buf_printf(&w->line, "%s/records.csv", dir) || !(w->what = strdup(w->line.data))
-               ? ESR_ERR_NOMEM
-               : ESR_OK;
+    if (esr_buf_printf(&what, "%s/records.csv", dir)) {
+        esr_buf_free(&what);
+        return ESR_ERR_NOMEM;
+    }
+    w->what = what.data; /* w owns it */
+    return ESR_OK;
 }
 
 /* One frame: a record's line into w's file; 0, -1 no memory, -3 I/O. */

@@ -177,6 +177,23 @@ Test(text, format_e5)
     cr_assert_str_eq(fmt(LLONG_MAX, b), "92233720368547.75807");
 }
 
+Test(text, format_int)
+{
+    char b[32];
+    text_format_int(0, b);
+    cr_assert_str_eq(b, "0");
+    text_format_int(7, b);
+    cr_assert_str_eq(b, "7");
+    text_format_int(-42, b);
+    cr_assert_str_eq(b, "-42");
+    text_format_int(1234567890123LL, b);
+    cr_assert_str_eq(b, "1234567890123");
+    text_format_int(LLONG_MIN, b);
+    cr_assert_str_eq(b, "-9223372036854775808");
+    text_format_int(LLONG_MAX, b);
+    cr_assert_str_eq(b, "9223372036854775807");
+}
+
 Test(text, parse_format_round_trip)
 {
     static const char *const vals[] = {"0.00000",  "0.53333",  "1.00000",
