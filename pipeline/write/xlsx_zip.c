@@ -313,6 +313,13 @@ static int pool_drain(zpart *p, uint64_t keep)
     return rc;
 }
 
+/* Start filling job j: empty, the input's last DICT bytes just before it. */
+static void job_begin(zpart *p, zjob *j)
+{
+    j->n = 0;
+    memcpy(j->buf + DICT - p->ndict, p->dict, p->ndict);
+}
+
 /* Queue the filling job, ended with flush, and start the next; 0 or -1. */
 static int pool_submit(zpart *p, int flush)
 {
@@ -321,16 +328,15 @@ static int pool_submit(zpart *p, int flush)
     size_t nd = p->ndict;
     if (block_init(p, &j->b))
         return -1;
-    j->b = (zblock){.zs = j->b.zs,
-                    .ready = 1,
-                    .out = j->b.out,
-                    .out_cap = j->b.out_cap,
-                    .in = j->buf + DICT,
-                    .n = j->n,
-                    .dict = j->buf + DICT - nd,
-                    .ndict = nd,
-                    .flush = flush};
-    dict_keep(p, j->buf + DICT, j->n);
+    zblock *b = &j->b; /* its stream and output buffer stay */
+    b->in = j->buf + DICT;
+    b->n = j->n;
+    b->dict = b->in - nd; /* job_begin put the input's last nd bytes there */
+    b->ndict = nd;
+    b->flush = flush;
+    b->nout = 0;
+    b->err = 0;
+    dict_keep(p, b->in, b->n);
     pthread_mutex_lock(&pool->m);
     j->state = JOB_QUEUED;
     pool->tail++;
@@ -338,9 +344,7 @@ static int pool_submit(zpart *p, int flush)
     pthread_mutex_unlock(&pool->m);
     if (pool_drain(p, flush == Z_FINISH ? 0 : RING - 1))
         return -1;
-    j = &pool->job[pool->tail % RING]; /* free now: the next block */
-    j->n = 0;
-    memcpy(j->buf + DICT - p->ndict, p->dict, p->ndict);
+    job_begin(p, &pool->job[pool->tail % RING]); /* free now: the next block */
     return 0;
 }
 
@@ -359,7 +363,7 @@ static int pool_start(zpart *p)
             return -1;
     /* no thread (EAGAIN is a memory shortage too): this thread deflates them all */
     pool->has_helper = pthread_create(&pool->helper, NULL, helper_main, pool) == 0;
-    memcpy(pool->job[0].buf + DICT - p->ndict, p->dict, p->ndict);
+    job_begin(p, &pool->job[0]);
     return 0;
 }
 
