@@ -10,14 +10,20 @@
 #include "validate.h"
 
 static esr_mappings *m;
+static esr_classifier *cls; /* evidence mode */
+static esr_validator *val;
 
 static void setup(void)
 {
     m = th_mappings();
+    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
+    cr_assert_eq(validate_new(m, &val), ESR_OK);
 }
 
 static void teardown(void)
 {
+    validate_free(val);
+    classify_free(cls);
     mappings_close(m);
 }
 
@@ -71,10 +77,6 @@ Test(records, column_labels_for_people)
 
 Test(records, render_classified_record)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
-    esr_validator *val;
-    cr_assert_eq(validate_new(m, &val), ESR_OK);
     esr_record r = base();
     cr_assert_eq(decide_row(val, cls, NULL, &r), ESR_OK, "the decisions run makes");
     cr_assert_eq(r.scope, ESR_SCOPE_IN);
@@ -112,14 +114,10 @@ Test(records, render_classified_record)
     cr_assert_str_eq(out.v[RC_DQ_FLAGS], "area_blank;title_unmapped");
     cr_assert_str_eq(out.v[RC_FTE], "0.80000");
     records_rendered_free(&out);
-    validate_free(val);
-    classify_free(cls);
 }
 
 Test(records, unrecognised_values_shown_as_given)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "Q-1X";
     r.f[ESR_COL_POSITION_TITLE] = ""; /* no title evidence either */
@@ -139,13 +137,10 @@ Test(records, unrecognised_values_shown_as_given)
     cr_assert_str_eq(out.v[RC_PROFESSION_SOURCE], "");
     cr_assert_str_eq(out.v[RC_DQ_FLAGS], "");
     records_rendered_free(&out);
-    classify_free(cls);
 }
 
 Test(records, retired_and_negative_fte)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
     esr_record r = base();
     r.f[ESR_COL_OCCUPATION_CODE] = "A2A";
     r.fte_e5 = -12345;
@@ -156,12 +151,11 @@ Test(records, retired_and_negative_fte)
     cr_assert_str_eq(out.v[RC_OCCUPATION_STATUS], "retired");
     cr_assert_str_eq(out.v[RC_FTE], "-0.12345");
     records_rendered_free(&out);
-    classify_free(cls);
 }
 
 /* A classified in-scope record with an unknown area of work (so a
  * nearest known one) and an FTE above 1.5: two findings with values. */
-static esr_record flagged(esr_classifier *cls, esr_validator *val)
+static esr_record flagged(void)
 {
     esr_record r = base();
     r.f[ESR_COL_AREA_OF_WORK] = "Physiotherapyy";
@@ -184,11 +178,7 @@ static const esr_rfinding *finding_of(const esr_rfinding *f, size_t n, int rule)
 
 Test(records, typed_numbers_and_findings_with_values)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
-    esr_validator *val;
-    cr_assert_eq(validate_new(m, &val), ESR_OK);
-    esr_record r = flagged(cls, val);
+    esr_record r = flagged();
     esr_rendered out;
     memset(&out, 0, sizeof out);
     cr_assert_eq(records_render(&r, m, "e", "a", &out), ESR_OK);
@@ -213,17 +203,11 @@ Test(records, typed_numbers_and_findings_with_values)
     cr_assert_eq(records_rule_col(m, ESR_RULE_FTE_HIGH), RC_FTE);
     cr_assert_eq(records_rule_col(m, ESR_RULE_ROW_TORN), -1, "(row) is no column");
     records_rendered_free(&out);
-    validate_free(val);
-    classify_free(cls);
 }
 
 Test(records, feed_frames_carry_typed_values)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
-    esr_validator *val;
-    cr_assert_eq(validate_new(m, &val), ESR_OK);
-    esr_record r = flagged(cls, val);
+    esr_record r = flagged();
     esr_rendered out;
     memset(&out, 0, sizeof out);
     cr_assert_eq(records_render(&r, m, "EMP", "ASG", &out), ESR_OK);
@@ -276,8 +260,6 @@ Test(records, feed_frames_carry_typed_values)
     cr_assert_eq(records_unpack(feed.data + first, feed.len - first, &f), -1);
     esr_buf_free(&feed);
     records_rendered_free(&out);
-    validate_free(val);
-    classify_free(cls);
 }
 
 Test(records, reject_reason_after_the_rule_id)
@@ -312,11 +294,7 @@ Test(records, reject_reason_after_the_rule_id)
 /* A feed of three frames: flagged's record, a reject, a plain record. */
 static void three_frames(esr_buf *feed, size_t *ends)
 {
-    esr_classifier *cls;
-    cr_assert_eq(classify_new(m, ESR_CLASSIFY_EVIDENCE, &cls), ESR_OK);
-    esr_validator *val;
-    cr_assert_eq(validate_new(m, &val), ESR_OK);
-    esr_record r = flagged(cls, val);
+    esr_record r = flagged();
     esr_rendered out;
     memset(&out, 0, sizeof out);
     cr_assert_eq(records_render(&r, m, "EMP", "ASG, \"quoted\"", &out), ESR_OK);
@@ -333,8 +311,6 @@ static void three_frames(esr_buf *feed, size_t *ends)
     cr_assert_eq(records_pack(&out, feed), 0);
     ends[2] = feed->len;
     records_rendered_free(&out);
-    validate_free(val);
-    classify_free(cls);
 }
 
 typedef struct seen {
