@@ -260,7 +260,6 @@ static int records_put(run_ctx *c, ret_out *r, const esr_rendered *rec)
     if (r->rw) {
         worker_write(r->rw, c->packed.data, c->packed.len);
     } else {
-        r->rcsv.fp = r->records; /* split mode: reopened after a park */
         if ((c->st = records_csv_feed(&r->rcsv, c->packed.data, c->packed.len, NULL, c->err)))
             return 1;
     }
@@ -381,6 +380,7 @@ static esr_status ret_ready(run_ctx *c, ret_out *r)
             (r->has_records &&
              (st = outdir_resume(r->dir, "out_of_scope.csv", &r->outscope, c->err))))
             return st;
+        r->rcsv.fp = r->records; /* records.csv's writer follows the reopened stream */
         if (r->feed_path && !(r->feed = fopen(r->feed_path, "ab")))
             return esr_err_set(c->err, ESR_ERR_OUTPUT, "%s: cannot reopen the workbook's spool: %s",
                                outdir_dir(r->dir), strerror(errno));
